@@ -1,0 +1,345 @@
+"""Alert levels, rulesets (loaded from ``config/rulesets/``) and the values ``decide`` works on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from orchestrator.aqi.model import Pollutant
+from orchestrator.errors import ConfigInvalid, OrchestratorError
+
+
+class AlertLevel(StrEnum):
+    """预警等级, lowest first. Older schemes (mee-2017) also have blue."""
+
+    BLUE = "blue"
+    YELLOW = "yellow"
+    ORANGE = "orange"
+    RED = "red"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def label(self) -> str:
+        """The Chinese name as written in notices: 黄色."""
+        return _LABEL[self]
+
+
+_RANK = {AlertLevel.BLUE: 1, AlertLevel.YELLOW: 2, AlertLevel.ORANGE: 3, AlertLevel.RED: 4}
+_LABEL = {
+    AlertLevel.BLUE: "蓝色",
+    AlertLevel.YELLOW: "黄色",
+    AlertLevel.ORANGE: "橙色",
+    AlertLevel.RED: "红色",
+}
+
+
+class Counting(StrEnum):
+    """How n(X) counts on hourly data.
+
+    ``window``: consecutive non-overlapping 24 h windows from a free start hour.
+    ``hourly-continuous``: the rolling 24 h AQI must stay above X hour after hour; a run of r hours
+    holds ``(r - 1) // 24 + 1`` non-overlapping windows. Daily data: each day is one window in both.
+    """
+
+    WINDOW = "window"
+    HOURLY_CONTINUOUS = "hourly-continuous"
+
+
+class RulesetNotFound(OrchestratorError):
+    """Raised by :func:`select_ruleset` when no loaded ruleset has the requested id."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Term:
+    """``n(X) >= k``: k consecutive windows with AQI > X; ``peak >= X``: a window with AQI ≥ X."""
+
+    threshold: int
+    windows: int
+    inclusive: bool = False
+
+    def __post_init__(self) -> None:
+        if self.threshold < 0 or self.windows < 1:
+            raise ValueError("a term needs threshold ≥ 0 and windows ≥ 1")
+
+    def holds_for(self, aqi: int) -> bool:
+        return aqi >= self.threshold if self.inclusive else aqi > self.threshold
+
+    @property
+    def text(self) -> str:
+        if self.inclusive:
+            return f"日AQI≥{self.threshold}"
+        return f"日AQI>{self.threshold}持续{self.windows * 24}小时"
+
+
+_TERM = re.compile(r"^\s*(?:n\((\d+)\)\s*>=\s*(\d+)|peak\s*>=\s*(\d+))\s*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Clause:
+    """Terms that must all hold inside one episode (the chain of the lowest threshold)."""
+
+    text: str
+    terms: tuple[Term, ...]
+
+    def __post_init__(self) -> None:
+        if not self.terms:
+            raise ValueError("empty clause")
+        if list(self.terms) != sorted(self.terms, key=lambda t: (t.threshold, t.inclusive)):
+            raise ValueError("clause terms must be sorted by threshold")
+
+    @classmethod
+    def parse(cls, text: str) -> Clause:
+        terms = []
+        for part in text.split(" and "):
+            m = _TERM.match(part)
+            if m is None:
+                raise ValueError(
+                    f"cannot read condition {part.strip()!r} (use 'n(200) >= 3' or 'peak >= 500')"
+                )
+            if m.group(3) is not None:
+                terms.append(Term(threshold=int(m.group(3)), windows=1, inclusive=True))
+            else:
+                terms.append(Term(threshold=int(m.group(1)), windows=int(m.group(2))))
+        return cls(
+            text=text.strip(), terms=tuple(sorted(terms, key=lambda t: (t.threshold, t.inclusive)))
+        )
+
+    @property
+    def label(self) -> str:
+        return "且".join(t.text for t in self.terms)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelRule:
+    level: AlertLevel
+    response: str  # 应急响应等级: I, II, III, IV
+    clauses: tuple[Clause, ...]  # any one suffices
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class So2Trigger:
+    """A monitored SO2 1 h concentration above ``above`` µg/m³ calls for at least ``level``."""
+
+    level: AlertLevel
+    above: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ruleset:
+    """A warning scheme (预警分级标准) with its document number and effective dates."""
+
+    id: str
+    title: str
+    document: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    counting: Counting
+    merge_gap_hours: int
+    lift_hold_hours: int
+    levels: tuple[LevelRule, ...]  # highest first
+    advisory_pollutants: frozenset[Pollutant]
+    dust_min_hours: int
+    so2_triggers: tuple[So2Trigger, ...] = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        ranks = [r.level.rank for r in self.levels]
+        if not ranks or ranks != sorted(ranks, reverse=True) or len(set(ranks)) != len(ranks):
+            raise ValueError("levels must be distinct and listed highest first")
+        if self.merge_gap_hours < 0 or self.lift_hold_hours < 0:
+            raise ValueError("hours must be ≥ 0")
+        if not 1 <= self.dust_min_hours <= 24:
+            raise ValueError("dust_min_hours must be 1..24")
+
+    @property
+    def name(self) -> str:
+        """Title with document number, as cited in a trace or a notice."""
+        return f"《{self.title}》（{self.document}）"
+
+    def response_for(self, level: AlertLevel) -> str | None:
+        for rule in self.levels:
+            if rule.level is level:
+                return rule.response
+        return None
+
+    def covers(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Ruleset:
+        """Build a ruleset from parsed TOML; errors name ``source`` and the key."""
+        where = "?"
+        try:
+            levels = []
+            for key, spec in data["levels"].items():
+                where = f"levels.{key}"
+                levels.append(
+                    LevelRule(
+                        level=AlertLevel(key),
+                        response=str(spec["response"]),
+                        clauses=tuple(Clause.parse(str(c)) for c in spec["when"]),
+                    )
+                )
+            levels.sort(key=lambda r: r.level.rank, reverse=True)
+            where = "so2_triggers"
+            so2 = data.get("so2_triggers", {})
+            triggers: tuple[So2Trigger, ...] = ()
+            if so2.get("enabled", False):
+                triggers = tuple(
+                    sorted(
+                        (
+                            So2Trigger(level=AlertLevel(k), above=float(v))
+                            for k, v in so2["above"].items()
+                        ),
+                        key=lambda t: t.level.rank,
+                        reverse=True,
+                    )
+                )
+            where = "advisory"
+            advisory = data["advisory"]
+            where = "top level"
+            return cls(
+                id=str(data["id"]),
+                title=str(data["title"]),
+                document=str(data["document"]),
+                effective_from=_date(data["effective_from"]),
+                effective_to=_date(data["effective_to"]) if "effective_to" in data else None,
+                counting=Counting(data["counting"]),
+                merge_gap_hours=int(data["merge_gap_hours"]),
+                lift_hold_hours=int(data["lift"]["hold_hours"]),
+                levels=tuple(levels),
+                advisory_pollutants=frozenset(Pollutant(p) for p in advisory["primary_pollutants"]),
+                dust_min_hours=int(advisory["dust_min_hours"]),
+                so2_triggers=triggers,
+                source=source,
+            )
+        except KeyError as exc:
+            raise ConfigInvalid(f"{source}: {where}: missing key {exc.args[0]!r}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ConfigInvalid(f"{source}: {where}: {exc}") from exc
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def select_ruleset(rulesets: Iterable[Ruleset], ruleset_id: str) -> Ruleset:
+    pool = tuple(rulesets)
+    for r in pool:
+        if r.id == ruleset_id:
+            return r
+    known = ", ".join(sorted(r.id for r in pool))
+    raise RulesetNotFound(f"未知的预警规则“{ruleset_id}”（可用：{known}）")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DailyWindow:
+    """The AQI of one 24 h window (a calendar day, or the 24 h from ``start``).
+
+    ``aqi`` is ``None`` where the data were insufficient; ``primary_pollutants`` may be empty when
+    the source gave an AQI only; ``dust_hours`` counts hours flagged as sand-dust (沙尘).
+    """
+
+    start: dt.datetime
+    aqi: int | None
+    primary_pollutants: tuple[Pollutant, ...] = ()
+    dust_hours: int = 0
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None:
+            raise ValueError("window start must be timezone-aware")
+        if self.aqi is not None and self.aqi < 0:
+            raise ValueError("AQI must be ≥ 0")
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.start + dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AqiSeries:
+    """Daily windows in time order: calendar days (``step_hours=24``) or rolling (``step_hours=1``).
+
+    A rolling series is contiguous (one window per hour). Days may have gaps (missing days).
+    """
+
+    step_hours: int
+    windows: tuple[DailyWindow, ...]
+
+    def __post_init__(self) -> None:
+        if self.step_hours not in (1, 24):
+            raise ValueError("step_hours must be 1 (rolling) or 24 (days)")
+        step = dt.timedelta(hours=self.step_hours)
+        for a, b in zip(self.windows, self.windows[1:], strict=False):
+            gap = b.start - a.start
+            if self.step_hours == 1 and gap != step:
+                raise ValueError(
+                    f"rolling windows must be hourly and contiguous at {b.start.isoformat()}"
+                )
+            if self.step_hours == 24 and (gap < step or gap % step):
+                raise ValueError(f"daily windows must be whole days apart at {b.start.isoformat()}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionalHint:
+    """区域预警提示: the province or ministry asks for at least ``level`` in ``[start, end)``."""
+
+    level: AlertLevel
+    start: dt.datetime
+    end: dt.datetime
+    issuer: str = ""
+    document: str = ""
+    area: str = ""
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("hint times must be timezone-aware")
+        if self.end <= self.start:
+            raise ValueError("hint must end after it starts")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class So2Reading:
+    """A monitored SO2 1 h concentration (µg/m³) for the hour starting ``at``."""
+
+    at: dt.datetime
+    value: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TraceStep:
+    """One step of a decision's reasoning: a stable code, a Chinese sentence, the values used."""
+
+    code: str
+    message: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """What :func:`orchestrator.alerts.decide` concluded, and why."""
+
+    ruleset_id: str
+    level: AlertLevel | None
+    response: str | None
+    episode_start: dt.datetime | None
+    episode_end: dt.datetime | None
+    advisory_only: bool
+    lift_due: bool | None  # None when no active alert was given
+    windows: tuple[DailyWindow, ...]  # the windows that decided (one phase)
+    trace: tuple[TraceStep, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(step.message for step in self.trace)

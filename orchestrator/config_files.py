@@ -1,0 +1,75 @@
+"""Reads the data files under ``config/``: AQI standards and warning rulesets."""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from orchestrator.alerts.model import Ruleset
+from orchestrator.aqi.model import AqiStandard
+from orchestrator.errors import ConfigInvalid
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigInvalid(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigInvalid(f"{path}: {exc.strerror}") from exc
+
+
+def load_standards(config_dir: Path) -> tuple[AqiStandard, ...]:
+    """Every ``config/aqi/*.toml``, oldest first; overlapping effective dates are an error."""
+    folder = config_dir / "aqi"
+    standards = sorted(
+        (AqiStandard.from_mapping(_read(p), source=str(p)) for p in sorted(folder.glob("*.toml"))),
+        key=lambda s: s.effective_from,
+    )
+    if not standards:
+        raise ConfigInvalid(f"{folder}: no AQI standard (*.toml) found")
+    for a, b in itertools.pairwise(standards):
+        if a.effective_to is None or a.effective_to >= b.effective_from:
+            raise ConfigInvalid(f"{folder}: {a.id} and {b.id} overlap; set effective_to on {a.id}")
+    return tuple(standards)
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve(folder: Path, name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    path = folder / f"{name}.toml"
+    if name in seen:
+        raise ConfigInvalid(f"{path}: extends itself through {' -> '.join(seen)}")
+    if not path.exists():
+        raise ConfigInvalid(f"{folder}: no ruleset file {name}.toml")
+    data = _read(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    return _merge(_resolve(folder, str(parent), (*seen, name)), data)
+
+
+def load_rulesets(config_dir: Path) -> tuple[Ruleset, ...]:
+    """Every ``config/rulesets/*.toml``, with ``extends`` resolved; ids must match file names."""
+    folder = config_dir / "rulesets"
+    out = []
+    for path in sorted(folder.glob("*.toml")):
+        ruleset = Ruleset.from_mapping(_resolve(folder, path.stem), source=str(path))
+        if ruleset.id != path.stem:
+            raise ConfigInvalid(f"{path}: id {ruleset.id!r} differs from the file name")
+        out.append(ruleset)
+    if not out:
+        raise ConfigInvalid(f"{folder}: no ruleset (*.toml) found")
+    return tuple(out)
