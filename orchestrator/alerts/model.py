@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -281,7 +282,7 @@ class AqiSeries:
         if self.step_hours not in (1, 24):
             raise ValueError("step_hours must be 1 (rolling) or 24 (days)")
         step = dt.timedelta(hours=self.step_hours)
-        for a, b in zip(self.windows, self.windows[1:], strict=False):
+        for a, b in itertools.pairwise(self.windows):
             gap = b.start - a.start
             if self.step_hours == 1 and gap != step:
                 raise ValueError(

@@ -8,6 +8,7 @@ as integers in units of ``10**-scale`` so that IAQI arithmetic is exact (no floa
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -98,7 +99,7 @@ class Breakpoints:
     def __post_init__(self) -> None:
         if len(self.concentrations) < 2 or len(self.concentrations) > len(self.iaqi):
             raise ValueError(f"{self.metric}: needs 2..{len(self.iaqi)} breakpoints")
-        if any(b <= a for a, b in zip(self.concentrations, self.concentrations[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(self.concentrations)):
             raise ValueError(f"{self.metric}: breakpoints must increase")
 
     @property
