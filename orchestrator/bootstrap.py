@@ -8,7 +8,7 @@ from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.config_files import load_rulesets, load_standards
-from orchestrator.settings import Settings
+from orchestrator.settings import Settings, load_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class Context:
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Context:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     return Context(
         settings=settings,
         standards=load_standards(settings.config_dir),

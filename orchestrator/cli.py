@@ -356,21 +356,35 @@ def assess_command(
         click.echo(json.dumps(out, ensure_ascii=False))
         return
     city = f"{obs.city}：" if obs.city else ""
-    if decision.level is not None:
-        end = (
-            decision.episode_end.strftime("%Y-%m-%d %H:%M") if decision.episode_end else "另行通知"
-        )
-        start = decision.episode_start.strftime("%Y-%m-%d %H:%M") if decision.episode_start else "—"
-        click.echo(
-            f"{city}建议启动{decision.level.label}预警（{decision.response}级应急响应），"
-            f"污染过程 {start} 至 {end}"
-        )
-    elif decision.advisory_only:
-        click.echo(f"{city}不启动预警，发布健康防护提示")
-    else:
-        click.echo(f"{city}无需启动预警")
+    click.echo(city + _headline(decision, AlertLevel(active_level) if active_level else None))
     for reason in (*decision.reasons, *notes):
         click.echo(f"  - {reason}")
+
+
+def _headline(decision: Decision, active: AlertLevel | None) -> str:
+    """One sentence a duty officer reads first."""
+    if active is not None and decision.lift_due:
+        return f"满足解除条件，建议解除{active.label}预警"
+    if decision.level is not None:
+        start = f"{decision.episode_start:%Y-%m-%d %H:%M}" if decision.episode_start else "—"
+        end = f"{decision.episode_end:%Y-%m-%d %H:%M}" if decision.episode_end else "另行通知"
+        span = f"，污染过程 {start} 至 {end}"
+        grade = f"{decision.level.label}预警（{decision.response}级应急响应）"
+        if active is None:
+            return f"建议启动{grade}{span}"
+        if decision.level is active:
+            return f"建议维持{grade}{span}"
+        verb = "升级为" if decision.level.rank > active.rank else "调整为"
+        return f"建议由{active.label}预警{verb}{grade}{span}"
+    if active is not None:
+        return (
+            f"满足解除条件，建议解除{active.label}预警"
+            if decision.lift_due
+            else f"建议维持{active.label}预警"
+        )
+    if decision.advisory_only:
+        return "不启动预警，建议发布健康防护提示"
+    return "无需启动预警"
 
 
 @cli.command("rulesets")

@@ -26,16 +26,22 @@ def _read(path: Path) -> dict[str, Any]:
 def load_standards(config_dir: Path) -> tuple[AqiStandard, ...]:
     """Every ``config/aqi/*.toml``, oldest first; overlapping effective dates are an error."""
     folder = config_dir / "aqi"
-    standards = sorted(
-        (AqiStandard.from_mapping(_read(p), source=str(p)) for p in sorted(folder.glob("*.toml"))),
-        key=lambda s: s.effective_from,
+    loaded = sorted(
+        (
+            (p, AqiStandard.from_mapping(_read(p), source=str(p)))
+            for p in sorted(folder.glob("*.toml"))
+        ),
+        key=lambda item: item[1].effective_from,
     )
-    if not standards:
+    if not loaded:
         raise ConfigInvalid(f"{folder}: no AQI standard (*.toml) found")
-    for a, b in itertools.pairwise(standards):
+    for (path, a), (_, b) in itertools.pairwise(loaded):
         if a.effective_to is None or a.effective_to >= b.effective_from:
-            raise ConfigInvalid(f"{folder}: {a.id} and {b.id} overlap; set effective_to on {a.id}")
-    return tuple(standards)
+            raise ConfigInvalid(
+                f"{path}: effective dates of {a.id} overlap {b.id} (from {b.effective_from}); "
+                f"set effective_to before that"
+            )
+    return tuple(s for _, s in loaded)
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

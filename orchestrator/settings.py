@@ -6,13 +6,15 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from orchestrator.errors import ConfigInvalid
 
 #: The checkout this package lives in; default base of the data folders.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +81,16 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_settings_file())
         return (init_settings, env_settings, toml)
+
+
+def load_settings() -> Settings:
+    """Settings from file and environment; a bad value is a :class:`ConfigInvalid` naming it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigInvalid(
+            f"设置有误（{_settings_file()} 或 ORCHESTRATOR_* 环境变量）：{problems}"
+        ) from exc

@@ -29,6 +29,10 @@ class Mode(StrEnum):
     DAILY = "daily"
 
 
+#: Field names of :class:`Concentrations`, the input vocabulary of CLI and CSV.
+FIELDS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co", "o3_1h", "o3_8h", "so2_24h")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Concentrations:
     """One record's concentrations (µg/m³, CO mg/m³); ``None`` means not measured.
@@ -55,10 +59,6 @@ class Concentrations:
                 raise ValueError(
                     f"{f.name}: concentration must be a finite number ≥ 0, got {value}"
                 )
-
-
-#: Field names of :class:`Concentrations`, the input vocabulary of CLI and CSV.
-FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Concentrations))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,56 +111,74 @@ def iaqi_scaled(bp: Breakpoints, n: int) -> int | None:
     return value
 
 
+# What each input field is scored on, per mode; substitutions are handled in ``score``.
+_PLAN: dict[Mode, tuple[tuple[str, Metric], ...]] = {
+    Mode.HOURLY: (
+        ("pm25", Metric.PM25_24H),
+        ("pm10", Metric.PM10_24H),
+        ("so2", Metric.SO2_1H),
+        ("no2", Metric.NO2_1H),
+        ("co", Metric.CO_1H),
+        ("o3_1h", Metric.O3_1H),
+    ),
+    Mode.DAILY: (
+        ("pm25", Metric.PM25_24H),
+        ("pm10", Metric.PM10_24H),
+        ("so2", Metric.SO2_24H),
+        ("no2", Metric.NO2_24H),
+        ("co", Metric.CO_24H),
+        ("o3_1h", Metric.O3_1H),
+        ("o3_8h", Metric.O3_8H),
+    ),
+}
+
+_Step = tuple[str, Metric, int, Breakpoints]  # field, metric, scoring decimals, table
+_compiled: dict[tuple[int, Mode], tuple[AqiStandard, tuple[_Step, ...]]] = {}
+
+
+def _steps(standard: AqiStandard, mode: Mode) -> tuple[_Step, ...]:
+    """The plan with the standard's tables looked up once (enum-keyed lookups are slow)."""
+    key = (id(standard), mode)
+    hit = _compiled.get(key)
+    if hit is None or hit[0] is not standard:
+        steps = tuple(
+            (name, metric, standard.decimals[metric.pollutant], standard.breakpoints[metric])
+            for name, metric in _PLAN[mode]
+        )
+        hit = _compiled[key] = (standard, steps)
+    return hit[1]
+
+
 def score(standard: AqiStandard, values: Concentrations, mode: Mode) -> AqiResult:
     """Score one record under ``standard``; pollutants not given are not scored."""
-    dec = standard.decimals
-    scaled: dict[str, int] = {}
-    for name in FIELDS:
-        raw = getattr(values, name)
-        if raw is not None:
-            scaled[name] = quantize(to_milli(raw), dec[_FIELD_POLLUTANT[name]])
-
-    bps = standard.breakpoints
     iaqi: dict[str, int] = {}
     notes: list[str] = []
-
-    def put(name: str, metric: Metric, n: int | None) -> None:
-        if n is not None:
-            value = iaqi_scaled(bps[metric], n)
-            if value is not None:
-                iaqi[name] = value
-
-    if mode is Mode.HOURLY:
-        put("pm25", Metric.PM25_24H, scaled.get("pm25"))
-        put("pm10", Metric.PM10_24H, scaled.get("pm10"))
-        so2 = scaled.get("so2")
-        if so2 is not None and so2 > standard.so2_1h_above:
-            if "so2_24h" in scaled:
-                put("so2", Metric.SO2_24H, scaled["so2_24h"])
-                notes.append("SO2 1小时浓度超过表列上限，按24小时平均浓度计算分指数")
-            else:
+    for name, metric, decimals, bp in _steps(standard, mode):
+        raw = getattr(values, name)
+        if raw is None and name == "so2" and mode is Mode.DAILY:
+            raw = values.so2_24h  # a daily SO2 given as so2_24h
+        if raw is None:
+            continue
+        n = quantize(to_milli(raw), decimals)
+        if metric is Metric.SO2_1H and n > standard.so2_1h_above:
+            # SO2 1 h off the table: the SO2 24 h IAQI stands in (HJ 633 table note).
+            if values.so2_24h is None:
                 notes.append("SO2 1小时浓度超过表列上限且无24小时平均浓度，SO2未参与计算")
-        else:
-            put("so2", Metric.SO2_1H, so2)
-        put("no2", Metric.NO2_1H, scaled.get("no2"))
-        put("co", Metric.CO_1H, scaled.get("co"))
-        put("o3_1h", Metric.O3_1H, scaled.get("o3_1h"))
-    else:
-        put("pm25", Metric.PM25_24H, scaled.get("pm25"))
-        put("pm10", Metric.PM10_24H, scaled.get("pm10"))
-        put("so2", Metric.SO2_24H, scaled.get("so2", scaled.get("so2_24h")))
-        put("no2", Metric.NO2_24H, scaled.get("no2"))
-        put("co", Metric.CO_24H, scaled.get("co"))
-        put("o3_1h", Metric.O3_1H, scaled.get("o3_1h"))
-        o3_8h = scaled.get("o3_8h")
-        if o3_8h is not None and o3_8h > standard.o3_8h_above:
+                continue
+            bp = standard.breakpoints[Metric.SO2_24H]
+            n = quantize(to_milli(values.so2_24h), decimals)
+            notes.append("SO2 1小时浓度超过表列上限，按24小时平均浓度计算分指数")
+        elif metric is Metric.O3_8H and n > standard.o3_8h_above:
+            # O3 8 h off the table: no 8 h IAQI; the O3 1 h IAQI stands.
             notes.append(
                 "O3 8小时平均浓度超过表列上限，按1小时浓度计算分指数"
-                if "o3_1h" in scaled
+                if values.o3_1h is not None
                 else "O3 8小时平均浓度超过表列上限且无1小时浓度，O3未参与计算"
             )
-        else:
-            put("o3_8h", Metric.O3_8H, o3_8h)
+            continue
+        value = iaqi_scaled(bp, n)
+        if value is not None:
+            iaqi[name] = value
     return summarize(standard, iaqi, notes)
 
 
@@ -177,13 +195,9 @@ def summarize(standard: AqiStandard, iaqi: dict[str, int], notes: list[str]) -> 
             notes=tuple(notes),
         )
     aqi = max(iaqi.values())
-    by_pollutant: dict[Pollutant, int] = {}
-    for name, value in iaqi.items():
-        p = _FIELD_POLLUTANT[name]
-        by_pollutant[p] = max(value, by_pollutant.get(p, 0))
-    order = [p for p in Pollutant if p in by_pollutant]
-    primary = tuple(p for p in order if aqi > 50 and by_pollutant[p] == aqi)
-    exceeding = tuple(p for p in order if by_pollutant[p] > 100)
+    by_pollutant = [(p, max(iaqi.get(n, -1) for n in names)) for p, names in _POLLUTANT_FIELDS]
+    primary = tuple(p for p, v in by_pollutant if v == aqi) if aqi > 50 else ()
+    exceeding = tuple(p for p, v in by_pollutant if v > 100)
     return AqiResult(
         standard_code=standard.code,
         aqi=aqi,
@@ -195,13 +209,12 @@ def summarize(standard: AqiStandard, iaqi: dict[str, int], notes: list[str]) -> 
     )
 
 
-_FIELD_POLLUTANT: dict[str, Pollutant] = {
-    "pm25": Pollutant.PM25,
-    "pm10": Pollutant.PM10,
-    "so2": Pollutant.SO2,
-    "no2": Pollutant.NO2,
-    "co": Pollutant.CO,
-    "o3_1h": Pollutant.O3,
-    "o3_8h": Pollutant.O3,
-    "so2_24h": Pollutant.SO2,
-}
+#: Pollutants in the order of HJ 633's table, with the input fields that score each.
+_POLLUTANT_FIELDS: tuple[tuple[Pollutant, tuple[str, ...]], ...] = (
+    (Pollutant.SO2, ("so2",)),
+    (Pollutant.NO2, ("no2",)),
+    (Pollutant.PM10, ("pm10",)),
+    (Pollutant.CO, ("co",)),
+    (Pollutant.O3, ("o3_1h", "o3_8h")),
+    (Pollutant.PM25, ("pm25",)),
+)

@@ -281,3 +281,11 @@ def test_iaqi_is_monotonic_on_every_table(hj2026, value):
         a, b = iaqi_scaled(bp, value), iaqi_scaled(bp, value + 1)
         if a is not None and b is not None:
             assert b >= a
+
+
+def test_fields_name_every_concentration():
+    from dataclasses import fields
+
+    from orchestrator.aqi.scoring import FIELDS
+
+    assert tuple(f.name for f in fields(Concentrations)) == FIELDS

@@ -1,0 +1,441 @@
+"""The command-line contracts other tools depend on: exact JSON shapes, exit codes, error places."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from orchestrator.cli import cli
+from tests.conftest import ROOT
+
+AQI_KEYS = {"aqi", "iaqi", "primary_pollutants", "category", "level", "color", "standard"}
+ASSESS_KEYS = {"level", "response", "ruleset", "episode", "advisory_only", "reasons", "daily_aqi"}
+
+
+def run(*args: str, ok: int = 0) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == ok, result.output
+    return result.output
+
+
+def run_err(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
+# --- orchestrator aqi ----------------------------------------------------------------------------
+
+
+def test_aqi_daily_json_has_exactly_the_documented_shape():
+    out = json.loads(
+        run(
+            "aqi",
+            "--mode",
+            "daily",
+            "--date",
+            "2026-01-07",
+            "--pm25",
+            "186",
+            "--pm10",
+            "240",
+            "--json",
+        )
+    )
+    assert set(out) == AQI_KEYS
+    # PM2.5 186: 200 + 100/100*36 = 236; PM10 240: 100 + 50/100*90 = 145
+    assert out == {
+        "aqi": 236,
+        "iaqi": {"pm25": 236, "pm10": 145},
+        "primary_pollutants": ["PM2.5"],
+        "category": "重度污染",
+        "level": 5,
+        "color": "#99004C",
+        "standard": "HJ 633-2012",
+    }
+
+
+def test_aqi_hourly_scores_pm_on_24h_table_and_gases_on_1h_tables():
+    out = json.loads(
+        run(
+            "aqi",
+            "--mode",
+            "hourly",
+            "--date",
+            "2026-01-07",
+            "--pm25",
+            "76",
+            "--no2",
+            "250",
+            "--o3-8h",
+            "300",
+            "--json",
+        )
+    )
+    # NO2 1h 250: 100 + 50/500*50 = 105; PM2.5 76 -> 102; O3 8h is not part of the hourly AQI
+    assert out["iaqi"] == {"pm25": 102, "no2": 105}
+    assert out["aqi"] == 105
+    assert out["primary_pollutants"] == ["NO2"]
+
+
+def test_aqi_standard_follows_the_date_unless_named():
+    args = ("aqi", "--mode", "daily", "--pm25", "70", "--json")
+    assert json.loads(run(*args, "--date", "2026-02-28"))["aqi"] == 94
+    assert json.loads(run(*args, "--date", "2026-03-01"))["aqi"] == 110
+    named = json.loads(run(*args, "--date", "2026-03-01", "--standard", "HJ633-2012"))
+    assert (named["aqi"], named["standard"]) == (94, "HJ 633-2012")
+
+
+def test_aqi_without_date_uses_today_from_the_clock():
+    out = json.loads(
+        run("--now", "2025-12-01T09:00", "aqi", "--mode", "daily", "--pm25", "70", "--json")
+    )
+    assert out["standard"] == "HJ 633-2012"
+
+
+def test_aqi_with_no_pollutant_prints_nulls():
+    out = json.loads(run("aqi", "--mode", "daily", "--date", "2026-01-07", "--json"))
+    assert out == {
+        "aqi": None,
+        "iaqi": {},
+        "primary_pollutants": [],
+        "category": None,
+        "level": None,
+        "color": None,
+        "standard": "HJ 633-2012",
+    }
+
+
+def test_aqi_rejects_negative_values_with_exit_2():
+    code, err = run_err("aqi", "--mode", "daily", "--pm25", "-3")
+    assert code == 2
+    assert "pm25" in err
+
+
+def test_aqi_text_output_is_chinese():
+    out = run("aqi", "--mode", "daily", "--date", "2026-01-07", "--pm25", "186")
+    assert "AQI 236（重度污染，5级）" in out
+    assert "首要污染物：PM2.5" in out
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    return path
+
+
+def test_aqi_csv_adds_columns_and_passes_the_rest_through(tmp_path):
+    src = _write_csv(
+        tmp_path / "in.csv",
+        [
+            ["station", "date", "pm25", "pm10", "o3_8h"],
+            ["市监测站", "2026-02-28", "70", "", "120"],
+            ["市监测站", "2026-03-01", "70", "130", ""],
+            ["市监测站", "2026-03-02", "", "", ""],
+        ],
+    )
+    dst = tmp_path / "out.csv"
+    run("aqi", "--mode", "daily", "--input", str(src), "--output", str(dst))
+    rows = list(csv.DictReader(dst.open(encoding="utf-8")))
+    assert list(rows[0]) == [
+        "station",
+        "date",
+        "pm25",
+        "pm10",
+        "o3_8h",
+        "aqi",
+        "primary_pollutants",
+        "category",
+    ]
+    # row 1 (2012): PM2.5 70 -> 94, O3 8h 120: 50 + 50/60*20 = 66.7 -> 67
+    assert (
+        rows[0]["station"],
+        rows[0]["aqi"],
+        rows[0]["primary_pollutants"],
+        rows[0]["category"],
+    ) == (
+        "市监测站",
+        "94",
+        "PM2.5",
+        "良",
+    )
+    # row 2 (2026): PM2.5 70 -> 110, PM10 130 -> 104
+    assert (rows[1]["aqi"], rows[1]["primary_pollutants"]) == ("110", "PM2.5")
+    # row 3: nothing measured -> empty
+    assert (rows[2]["aqi"], rows[2]["category"]) == ("", "")
+
+
+def test_aqi_csv_reports_every_bad_cell_and_writes_nothing(tmp_path):
+    src = _write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["time", "pm25", "no2"],
+            ["2026-01-05T08:00", "abc", "40"],
+            ["2026-01-05T09:00", "50", "-2"],
+            ["oops", "1", "1"],
+        ],
+    )
+    dst = tmp_path / "out.csv"
+    code, err = run_err("aqi", "--mode", "hourly", "--input", str(src), "--output", str(dst))
+    assert code == 2
+    assert f"{src}:2:pm25: 不是数值：“abc”" in err
+    assert f"{src}:3:no2:" in err
+    assert f"{src}:4:time:" in err
+    assert not dst.exists()
+
+
+def test_aqi_csv_needs_both_input_and_output(tmp_path):
+    code, err = run_err("aqi", "--mode", "daily", "--input", str(tmp_path / "x.csv"))
+    assert code == 2
+    assert "--output" in err
+
+
+# --- orchestrator assess -------------------------------------------------------------------------
+
+
+def test_assess_daily_forecast_json_has_exactly_the_documented_shape():
+    out = json.loads(
+        run(
+            "--now",
+            "2026-01-04T16:00",
+            "assess",
+            str(ROOT / "samples/forecast_daily.csv"),
+            "--json",
+        )
+    )
+    assert set(out) == ASSESS_KEYS
+    assert out["level"] == "orange"
+    assert out["response"] == "II"
+    assert out["ruleset"] == "mee-2024"
+    assert out["episode"] == {
+        "start": "2026-01-06T00:00:00+08:00",
+        "end": "2026-01-10T00:00:00+08:00",
+    }
+    assert out["advisory_only"] is False
+    assert out["daily_aqi"][0] == {
+        "start": "2026-01-05T00:00:00+08:00",
+        "aqi": 128,
+        "primary_pollutants": ["PM2.5"],
+    }
+    assert len(out["daily_aqi"]) == 7
+    assert all(isinstance(r, str) for r in out["reasons"])
+
+
+def test_assess_hourly_observations_and_reports_missing_hours():
+    out = json.loads(
+        run(
+            "--now",
+            "2026-01-04T16:00",
+            "assess",
+            str(ROOT / "samples/observed_hourly.csv"),
+            "--json",
+        )
+    )
+    assert out["level"] == "red"
+    assert any("PM2.5缺测2小时" in r for r in out["reasons"])
+    starts = [d["start"] for d in out["daily_aqi"]]
+    assert len({s[11:] for s in starts}) == 1  # one phase: every window starts at the same hour
+
+
+def test_assess_with_another_ruleset(tmp_path):
+    out = json.loads(
+        run(
+            "--now",
+            "2026-01-04T16:00",
+            "assess",
+            str(ROOT / "samples/forecast_daily.csv"),
+            "--ruleset",
+            "shanxi-2020",
+            "--json",
+        )
+    )
+    assert (out["level"], out["ruleset"]) == ("yellow", "shanxi-2020")
+
+
+def test_assess_exits_0_without_an_alert(tmp_path):
+    f = _write_csv(
+        tmp_path / "clean.csv", [["time", "aqi"], ["2026-01-05", "80"], ["2026-01-06", "90"]]
+    )
+    out = json.loads(run("assess", str(f), "--json"))
+    assert out["level"] is None
+    assert out["episode"] == {"start": None, "end": None}
+
+
+def test_assess_reads_json_files(tmp_path):
+    f = tmp_path / "f.json"
+    f.write_text(
+        json.dumps(
+            {
+                "rows": [
+                    {"time": "2026-01-05", "pm25": 160, "pm10": 200},
+                    {"time": "2026-01-06", "pm25": 170},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = json.loads(run("assess", str(f), "--json"))
+    # PM2.5 160 -> 210, PM2.5 170 -> 220: n(200) = 2 -> orange
+    assert out["level"] == "orange"
+    assert [d["aqi"] for d in out["daily_aqi"]] == [210, 220]
+
+
+def test_assess_ozone_episode_is_advisory(tmp_path):
+    f = _write_csv(
+        tmp_path / "o3.csv",
+        [
+            ["time", "aqi", "primary_pollutants"],
+            ["2026-06-05", "210", "O3"],
+            ["2026-06-06", "230", "O3"],
+        ],
+    )
+    out = json.loads(run("assess", str(f), "--json"))
+    assert (out["level"], out["advisory_only"]) == (None, True)
+
+
+def test_assess_dust_column(tmp_path):
+    f = _write_csv(
+        tmp_path / "dust.csv",
+        [["time", "aqi", "dust"], ["2026-03-15", "420", "true"], ["2026-03-16", "380", "是"]],
+    )
+    out = json.loads(run("assess", str(f), "--json"))
+    assert (out["level"], out["advisory_only"]) == (None, True)
+
+
+def test_assess_regional_hint_and_lift(tmp_path):
+    f = _write_csv(
+        tmp_path / "f.csv",
+        [["time", "aqi"], ["2026-01-05", "120"], ["2026-01-06", "90"], ["2026-01-07", "80"]],
+    )
+    out = json.loads(
+        run(
+            "--now",
+            "2026-01-05T08:00",
+            "assess",
+            str(f),
+            "--hint-level",
+            "orange",
+            "--hint-start",
+            "2026-01-05T00:00",
+            "--hint-end",
+            "2026-01-07T00:00",
+            "--json",
+        )
+    )
+    assert out["level"] == "orange"
+    out = json.loads(
+        run("--now", "2026-01-05T08:00", "assess", str(f), "--active-level", "orange", "--json")
+    )
+    assert out["lift_due"] is True
+
+
+@pytest.mark.parametrize(
+    ("rows", "place"),
+    [
+        ([["date", "aqi"], ["2026-01-05", "80"]], ":1:time: 缺少time列"),
+        ([["time", "aqi"], ["2026-01-05", "80"], ["2026-01-06", "八十"]], ":3:aqi: 不是数值"),
+        ([["time", "aqi"], ["2026-01-05", "80.5"]], ":2:aqi: AQI须为整数"),
+        ([["time", "pm25"], ["2026-01-05", "-1"]], ":2:pm25: 浓度须为不小于0的数值"),
+        (
+            [["time", "aqi"], ["2026-01-05", "80"], ["2026-01-06T08:00", "80"]],
+            ":3:time: 日数据与小时数据不能混在同一文件中",
+        ),
+        ([["time", "aqi"], ["2026-01-06", "80"], ["2026-01-05", "80"]], ":3:time: 时间须严格递增"),
+        ([["time", "aqi"], ["2026-01-05T08:30", "80"]], ":2:time: 小时数据的时间须为整点"),
+        ([["time", "aqi"], ["05/01/2026", "80"]], ":2:time: 时间格式应为ISO 8601"),
+        (
+            [["time", "aqi", "city"], ["2026-01-05", "80", "甲市"], ["2026-01-06", "80", "乙市"]],
+            ":3:city: 一个文件只能包含一个城市",
+        ),
+        ([["time", "aqi", "dust"], ["2026-01-05", "80", "maybe"]], ":2:dust: 应为true或false"),
+        (
+            [["time", "aqi", "primary_pollutants"], ["2026-01-05", "80", "PM1"]],
+            ":2:primary_pollutants: 未知污染物代码",
+        ),
+        ([["time", "station"], ["2026-01-05", "x"]], ":1: 须有aqi列或浓度列"),
+        ([["time", "aqi"]], ": 没有数据行"),
+        ([["time", "aqi"], ["2026-01-05", "80", "extra"]], ":2: 本行有3列"),
+    ],
+)
+def test_assess_unusable_input_exits_2_naming_file_row_and_column(tmp_path, rows, place):
+    f = _write_csv(tmp_path / "in.csv", rows)
+    code, err = run_err("assess", str(f), "--json")
+    assert code == 2, err
+    assert f"{f}{place}" in err
+
+
+def test_assess_unknown_ruleset_is_a_clear_error(tmp_path):
+    f = _write_csv(tmp_path / "in.csv", [["time", "aqi"], ["2026-01-05", "80"]])
+    code, err = run_err("assess", str(f), "--ruleset", "nowhere-2030")
+    assert code == 2
+    assert "未知的预警规则“nowhere-2030”" in err
+    assert "mee-2024" in err
+
+
+def test_assess_missing_file(tmp_path):
+    code, err = run_err("assess", str(tmp_path / "none.csv"))
+    assert code == 2
+    assert "none.csv" in err
+
+
+# --- orchestrator rulesets -----------------------------------------------------------------------
+
+
+def test_rulesets_lists_every_config_file_with_its_document():
+    out = json.loads(run("rulesets", "--json"))
+    ids = {r["id"]: r for r in out}
+    assert set(ids) == {p.stem for p in (ROOT / "config/rulesets").glob("*.toml")}
+    assert ids["mee-2024"]["document"] == "环大气〔2024〕6号"
+    assert ids["mee-2024"]["default"] is True
+    assert ids["mee-2017"]["levels"]["red"] == ["n(200) >= 4 and n(300) >= 2", "peak >= 500"]
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def test_python_dash_m_and_console_script_run_the_same_cli():
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    args = ["aqi", "--mode", "daily", "--date", "2026-01-07", "--pm25", "186", "--json"]
+    by_module = subprocess.run(
+        [sys.executable, "-m", "orchestrator", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    script = Path(sys.executable).parent / "orchestrator"
+    by_script = subprocess.run(
+        [str(script), *args], capture_output=True, text=True, check=True, env=env
+    )
+    assert json.loads(by_module.stdout)["aqi"] == 236
+    assert by_module.stdout == by_script.stdout
+
+
+def test_settings_come_from_the_environment(tmp_path):
+    env = {**os.environ, "ORCHESTRATOR_RULESET": "mee-2017", "PYTHONIOENCODING": "utf-8"}
+    f = _write_csv(tmp_path / "in.csv", [["time", "aqi"], ["2026-01-05", "201"]])
+    out = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "assess", str(f), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert json.loads(out.stdout)["level"] == "blue"
+
+
+def test_a_broken_settings_value_is_reported(tmp_path):
+    env = {**os.environ, "ORCHESTRATOR_TIME_ZONE": "Mars/Olympus", "PYTHONIOENCODING": "utf-8"}
+    out = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "rulesets"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 1
+    assert "time_zone" in out.stderr
+    assert "Mars/Olympus" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -1,0 +1,55 @@
+"""The README is a contract: every `$ orchestrator ...` line in it is run and must print what it shows."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+from click.testing import CliRunner
+
+from orchestrator.cli import cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _examples() -> list[tuple[str, str]]:
+    out = []
+    for block in re.findall(r"```console\n(.*?)```", README, flags=re.S):
+        parts = re.split(r"^\$ ", block, flags=re.M)
+        for part in parts[1:]:
+            command, _, expected = part.partition("\n")
+            out.append((command, expected))
+    return out
+
+
+EXAMPLES = _examples()
+
+
+def _command_name(line: str) -> str:
+    args = shlex.split(line)[1:]
+    while args[0].startswith("--"):  # global options such as --now ISO
+        args = args[2:]
+    return args[0]
+
+
+def test_readme_has_examples_for_every_command():
+    assert {_command_name(c) for c, _ in EXAMPLES} >= set(cli.commands)
+
+
+@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
+def test_readme_output_is_real(command, expected, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    args = shlex.split(command)
+    assert args[0] == "orchestrator"
+    result = CliRunner().invoke(cli, args[1:], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout == expected
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example_and_is_documented(name):
+    command = cli.commands[name]
+    assert "Example:" in (command.help or "")
+    assert f"orchestrator {name}" in README
