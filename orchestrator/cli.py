@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -59,16 +60,14 @@ def cli(ctx: click.Context, now_text: str | None) -> None:
     """
     try:
         context = bootstrap()
-        if now_text is not None:
-            now, _ = parse_time(now_text, "--now", context.settings.zone)
-            context = Context(
-                settings=context.settings,
-                standards=context.standards,
-                rulesets=context.rulesets,
-                clock=FixedClock(now),
-            )
     except OrchestratorError as exc:
         _fail(str(exc), 1)
+    if now_text is not None:
+        try:
+            now, _ = parse_time(now_text, "--now", context.settings.zone)
+        except InputInvalid as exc:
+            _fail(str(exc))
+        context = dataclasses.replace(context, clock=FixedClock(now))
     ctx.obj = context
 
 

@@ -258,24 +258,14 @@ def to_series(
     if obs.daily:
         windows = []
         for row in obs.rows:
-            if obs.has_aqi:
-                windows.append(
-                    DailyWindow(
-                        start=row.time,
-                        aqi=row.aqi,
-                        primary_pollutants=row.primary,
-                        dust_hours=24 * row.dust,
-                    )
-                )
-                continue
-            std = select_standard(standards, on=row.time.date(), standard_id=standard_id)
-            result = score(std, row.values, Mode.DAILY)
+            aqi, primary = row.aqi, row.primary
+            if not obs.has_aqi:
+                std = select_standard(standards, on=row.time.date(), standard_id=standard_id)
+                result = score(std, row.values, Mode.DAILY)
+                aqi, primary = result.aqi, result.primary_pollutants
             windows.append(
                 DailyWindow(
-                    start=row.time,
-                    aqi=result.aqi,
-                    primary_pollutants=result.primary_pollutants,
-                    dust_hours=24 * row.dust,
+                    start=row.time, aqi=aqi, primary_pollutants=primary, dust_hours=24 * row.dust
                 )
             )
         return AqiSeries(step_hours=24, windows=tuple(windows)), ()

@@ -99,29 +99,16 @@ class _Evaluator:
     def _runs(self, term: Term) -> list[_Chain]:
         # Rolling windows, one per hour: merge runs of hours above X across short clean gaps;
         # a chain of r hours above holds (r - 1) // 24 + 1 non-overlapping windows.
-        merged: list[tuple[list[DailyWindow], int]] = []  # (above windows, hours above)
-        prev_above: DailyWindow | None = None
+        merged: list[list[DailyWindow]] = []  # the above-X windows of each merged run
         for w in self.windows:
             if not self._above(w, term):
                 continue
-            if (
-                merged
-                and prev_above is not None
-                and self._bridges(w.start - prev_above.start - HOUR)
-            ):
-                merged[-1][0].append(w)
-                merged[-1] = (merged[-1][0], merged[-1][1] + 1)
+            if merged and self._bridges(w.start - merged[-1][-1].start - HOUR):
+                merged[-1].append(w)
             else:
-                merged.append(([w], 1))
-            prev_above = w
+                merged.append([w])
         return [
-            _Chain(
-                ws[0].start,
-                ws[-1].end,
-                (hours - 1) // 24 + 1,
-                tuple(ws[::24] if len(ws) > 24 else ws[:1]),
-            )
-            for ws, hours in merged
+            _Chain(ws[0].start, ws[-1].end, (len(ws) - 1) // 24 + 1, tuple(ws)) for ws in merged
         ]
 
     def satisfied(self, clause: Clause) -> _Chain | None:
@@ -376,14 +363,18 @@ def decide(
 
 def _level_step(hit: _Hit, ruleset: Ruleset, series: AqiSeries) -> TraceStep:
     chain = hit.chain
-    values = "、".join(str(w.aqi) for w in chain.windows)
-    phase = ""
+    shown = chain.windows
+    lead = ""
     if series.step_hours == 1 and ruleset.counting is Counting.WINDOW:
-        phase = f"以每日{chain.start.hour}时为时段起点，"
+        lead = f"以每日{chain.start.hour}时为时段起点，"
+    elif series.step_hours == 1:
+        shown = shown[::24]  # hourly-continuous: one non-overlapping window per 24 h
+        lead = f"滑动24小时AQI超过阈值共{len(chain.windows)}小时，每隔24小时取值，"
+    values = "、".join(str(w.aqi) for w in shown)
     return TraceStep(
         code="level",
         message=(
-            f"{phase}{_fmt(chain.start)}至{_fmt(chain.end)}日AQI依次为{values}，"
+            f"{lead}{_fmt(chain.start)}至{_fmt(chain.end)}日AQI依次为{values}，"
             f"满足{hit.rule.level.label}预警条件（{hit.clause.label}）"
         ),
         data={
@@ -391,7 +382,7 @@ def _level_step(hit: _Hit, ruleset: Ruleset, series: AqiSeries) -> TraceStep:
             "condition": hit.clause.text,
             "episode_start": chain.start.isoformat(),
             "episode_end": chain.end.isoformat(),
-            "windows": [{"start": w.start.isoformat(), "aqi": w.aqi} for w in chain.windows],
+            "windows": [{"start": w.start.isoformat(), "aqi": w.aqi} for w in shown],
         },
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from orchestrator.aqi.model import Pollutant
+from orchestrator.aqi.model import Pollutant, parse_date
 from orchestrator.errors import ConfigInvalid, OrchestratorError
 
 
@@ -212,8 +212,8 @@ class Ruleset:
                 id=str(data["id"]),
                 title=str(data["title"]),
                 document=str(data["document"]),
-                effective_from=_date(data["effective_from"]),
-                effective_to=_date(data["effective_to"]) if "effective_to" in data else None,
+                effective_from=parse_date(data["effective_from"]),
+                effective_to=parse_date(data["effective_to"]) if "effective_to" in data else None,
                 counting=Counting(data["counting"]),
                 merge_gap_hours=int(data["merge_gap_hours"]),
                 lift_hold_hours=int(data["lift"]["hold_hours"]),
@@ -227,12 +227,6 @@ class Ruleset:
             raise ConfigInvalid(f"{source}: {where}: missing key {exc.args[0]!r}") from exc
         except (TypeError, ValueError) as exc:
             raise ConfigInvalid(f"{source}: {where}: {exc}") from exc
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 def select_ruleset(rulesets: Iterable[Ruleset], ruleset_id: str) -> Ruleset:

@@ -186,8 +186,8 @@ class AqiStandard:
                 id=str(data["id"]),
                 code=str(data["code"]),
                 title=str(data["title"]),
-                effective_from=_date(data["effective_from"]),
-                effective_to=_date(data["effective_to"]) if "effective_to" in data else None,
+                effective_from=parse_date(data["effective_from"]),
+                effective_to=parse_date(data["effective_to"]) if "effective_to" in data else None,
                 breakpoints=bps,
                 so2_1h_above=_scaled(subs["so2_1h_above"], decimals[Pollutant.SO2], "so2_1h_above"),
                 o3_8h_above=_scaled(subs["o3_8h_above"], decimals[Pollutant.O3], "o3_8h_above"),
@@ -220,7 +220,8 @@ def _scaled(value: Any, scale: int, where: str) -> int:
     return scaled
 
 
-def _date(value: Any) -> dt.date:
+def parse_date(value: Any) -> dt.date:
+    """A TOML date or an ISO date string as a date (config files carry both)."""
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))

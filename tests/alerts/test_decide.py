@@ -254,6 +254,7 @@ def test_hourly_continuous_merges_runs_across_short_dips():
     assert d.level is ORANGE
     assert d.episode_start == at(5, 0)
     assert d.episode_end == at(5) + dt.timedelta(hours=49 + 24)
+    assert any("超过阈值共40小时" in r and "250、250" in r for r in d.reasons)
 
 
 # --- pollutant differentiation: O3 and dust get an advisory only ---------------------------------

@@ -439,3 +439,9 @@ def test_a_broken_settings_value_is_reported(tmp_path):
     assert "time_zone" in out.stderr
     assert "Mars/Olympus" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_an_unreadable_now_is_a_usage_error():
+    code, err = run_err("--now", "2026-13-01", "rulesets")
+    assert code == 2
+    assert "--now: 时间格式应为ISO 8601" in err
