@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+from sqlalchemy import Engine
 
 from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.clock import Clock, SystemClock
-from orchestrator.config_files import load_rulesets, load_standards
+from orchestrator.config_files import load_city, load_measure_book, load_rulesets, load_standards
+from orchestrator.db.database import make_engine, migrate
+from orchestrator.emissions.measures import MeasureBook
+from orchestrator.emissions.model import CityProfile
+from orchestrator.errors import ConfigInvalid
 from orchestrator.settings import Settings, load_settings
 
 
@@ -17,16 +24,37 @@ class Context:
     standards: tuple[AqiStandard, ...]
     rulesets: tuple[Ruleset, ...]
     clock: Clock
+    city: CityProfile
+    measures: MeasureBook
 
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
 
+    def database(self) -> Engine:
+        """The engine of the configured database, migrated to the newest schema (once)."""
+        return _database(self.settings.effective_database_url)
+
+
+@functools.cache
+def _database(url: str) -> Engine:
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Context:
     settings = settings or load_settings()
+    city = load_city(settings.config_dir)
+    if city.region_code != settings.region_code:
+        raise ConfigInvalid(
+            f"{settings.config_dir / 'city.toml'}: region_code {city.region_code} differs from the "
+            f"settings' region_code {settings.region_code}"
+        )
     return Context(
         settings=settings,
         standards=load_standards(settings.config_dir),
         rulesets=load_rulesets(settings.config_dir),
         clock=clock or SystemClock(settings.zone),
+        city=city,
+        measures=load_measure_book(settings.config_dir),
     )

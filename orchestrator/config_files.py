@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from orchestrator.alerts.model import Ruleset
+from orchestrator.alerts.model import AlertLevel, Ruleset
 from orchestrator.aqi.model import AqiStandard
+from orchestrator.emissions.measures import MeasureBook, MeasureTable
+from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
 
 
@@ -79,3 +81,37 @@ def load_rulesets(config_dir: Path) -> tuple[Ruleset, ...]:
     if not out:
         raise ConfigInvalid(f"{folder}: no ruleset (*.toml) found")
     return tuple(out)
+
+
+def load_measure_book(config_dir: Path) -> MeasureBook:
+    """Every ``config/measures/*.toml``: measure tables by industry × grade × level."""
+    folder = config_dir / "measures"
+    tables = [
+        MeasureTable.from_mapping(_read(p), source=str(p)) for p in sorted(folder.glob("*.toml"))
+    ]
+    industries = [t.industry for t in tables]
+    for name in set(industries):
+        if industries.count(name) > 1:
+            raise ConfigInvalid(f"{folder}: industry {name!r} has more than one table")
+    return MeasureBook.of(tables)
+
+
+def load_city(config_dir: Path) -> CityProfile:
+    """``config/city.toml``: counties, citywide emissions and reduction targets."""
+    path = config_dir / "city.toml"
+    data = _read(path)
+    try:
+        return CityProfile(
+            region_code=str(data["region_code"]),
+            region_name=str(data["region_name"]),
+            counties=tuple(str(c) for c in data["counties"]),
+            citywide=Amounts(**{k: float(v) for k, v in data["citywide"].items()}),
+            targets={
+                AlertLevel(level): Amounts(**{k: float(v) for k, v in ratios.items()})
+                for level, ratios in data["targets"].items()
+            },
+        )
+    except KeyError as exc:
+        raise ConfigInvalid(f"{path}: missing key {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigInvalid(f"{path}: {exc}") from exc

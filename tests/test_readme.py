@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -25,6 +26,14 @@ def _examples() -> list[tuple[str, str]]:
 
 
 EXAMPLES = _examples()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_database(tmp_path_factory):
+    """The examples run in order against one new database, as a new user would run them."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path_factory.mktemp("readme-data")))
+        yield
 
 
 def _command_name(line: str) -> str:
@@ -48,8 +57,16 @@ def test_readme_output_is_real(command, expected, monkeypatch):
     assert result.stdout == expected
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
-def test_every_command_has_help_with_an_example_and_is_documented(name):
-    command = cli.commands[name]
+def _all_commands() -> list[tuple[str, click.Command]]:
+    out: list[tuple[str, click.Command]] = []
+    for name, command in cli.commands.items():
+        out.append((name, command))
+        if isinstance(command, click.Group):
+            out.extend((f"{name} {sub}", c) for sub, c in command.commands.items())
+    return sorted(out, key=lambda item: item[0])
+
+
+@pytest.mark.parametrize(("name", "command"), _all_commands(), ids=[n for n, _ in _all_commands()])
+def test_every_command_has_help_with_an_example_and_is_documented(name, command):
     assert "Example:" in (command.help or "")
     assert f"orchestrator {name}" in README

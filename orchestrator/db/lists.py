@@ -1,0 +1,365 @@
+"""Emission-list revisions in the database: store (bulk, in one transaction), load, list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.db.tables import (
+    list_dust_sites,
+    list_enterprises,
+    list_lines,
+    list_measures,
+    list_revisions,
+    list_transport_users,
+)
+from orchestrator.emissions.model import (
+    Amounts,
+    ControlCategory,
+    DustSite,
+    EmissionList,
+    Enterprise,
+    Grade,
+    Line,
+    Measure,
+    MeasureKind,
+    Revision,
+    Species,
+    TransportUser,
+)
+from orchestrator.errors import OrchestratorError
+
+
+class RevisionNotFound(OrchestratorError):
+    """Raised by the list repository when a revision number or date has no revision."""
+
+
+def _revision(row: Any) -> Revision:
+    imported = row.imported_at
+    if imported.tzinfo is None:  # SQLite returns naive UTC
+        imported = imported.replace(tzinfo=dt.UTC)
+    return Revision(
+        number=row.number,
+        effective_from=row.effective_from,
+        source=row.source,
+        sha256=row.sha256,
+        imported_at=imported,
+    )
+
+
+def find_by_content(
+    conn: Connection, region: str, sha256: str, effective_from: dt.date
+) -> Revision | None:
+    row = conn.execute(
+        select(list_revisions).where(
+            list_revisions.c.region_code == region,
+            list_revisions.c.sha256 == sha256,
+            list_revisions.c.effective_from == effective_from,
+        )
+    ).first()
+    return _revision(row) if row else None
+
+
+def revisions(conn: Connection, region: str) -> list[tuple[Revision, int, int, list[str]]]:
+    """Every revision with its enterprise and line counts and its warnings, oldest first."""
+    ents = (
+        select(list_enterprises.c.revision_id, func.count().label("n"))
+        .group_by(list_enterprises.c.revision_id)
+        .subquery()
+    )
+    lines = (
+        select(list_lines.c.revision_id, func.count().label("n"))
+        .group_by(list_lines.c.revision_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(list_revisions, ents.c.n.label("enterprises"), lines.c.n.label("lines"))
+        .outerjoin(ents, ents.c.revision_id == list_revisions.c.id)
+        .outerjoin(lines, lines.c.revision_id == list_revisions.c.id)
+        .where(list_revisions.c.region_code == region)
+        .order_by(list_revisions.c.number)
+    ).all()
+    return [(_revision(r), r.enterprises or 0, r.lines or 0, list(r.warnings)) for r in rows]
+
+
+def _revision_id(conn: Connection, region: str, number: int) -> int:
+    rid = conn.execute(
+        select(list_revisions.c.id).where(
+            list_revisions.c.region_code == region, list_revisions.c.number == number
+        )
+    ).scalar()
+    if rid is None:
+        raise RevisionNotFound(f"清单第{number}版不存在")
+    return int(rid)
+
+
+def in_force(conn: Connection, region: str, on: dt.date) -> int:
+    """Number of the revision in force on ``on``: latest effective date ≤ on, newest import wins."""
+    number = conn.execute(
+        select(list_revisions.c.number)
+        .where(list_revisions.c.region_code == region, list_revisions.c.effective_from <= on)
+        .order_by(list_revisions.c.effective_from.desc(), list_revisions.c.number.desc())
+        .limit(1)
+    ).scalar()
+    if number is None:
+        raise RevisionNotFound(f"{on.isoformat()}没有生效的应急减排清单，请先导入清单")
+    return int(number)
+
+
+def latest(conn: Connection, region: str) -> int:
+    number = conn.execute(
+        select(func.max(list_revisions.c.number)).where(list_revisions.c.region_code == region)
+    ).scalar()
+    if number is None:
+        raise RevisionNotFound("尚未导入应急减排清单")
+    return int(number)
+
+
+def store(
+    conn: Connection,
+    region: str,
+    emission_list: EmissionList,
+    *,
+    effective_from: dt.date,
+    source: str,
+    sha256: str,
+    imported_at: dt.datetime,
+    warnings: list[str],
+) -> Revision:
+    """Insert a new revision with bulk inserts; the caller's transaction makes it all-or-nothing."""
+    number = (
+        conn.execute(
+            select(func.max(list_revisions.c.number)).where(list_revisions.c.region_code == region)
+        ).scalar()
+        or 0
+    ) + 1
+    rid = conn.execute(
+        insert(list_revisions).values(
+            region_code=region,
+            number=number,
+            effective_from=effective_from,
+            source=source,
+            sha256=sha256,
+            imported_at=imported_at,
+            warnings=warnings,
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    ents = emission_list.enterprises
+    if ents:
+        conn.execute(
+            insert(list_enterprises),
+            [
+                {
+                    "revision_id": rid,
+                    "uscc": e.uscc,
+                    "name": e.name,
+                    "county": e.county,
+                    "town": e.town,
+                    "category": e.category.value,
+                    "grade": e.grade.value,
+                    "permit_no": e.permit_no,
+                    "contact": e.contact,
+                    "phone": e.phone,
+                    "email": e.email,
+                    "channel": e.channel,
+                    "position": i,
+                }
+                for i, e in enumerate(ents)
+            ],
+        )
+        ent_ids = dict(
+            conn.execute(
+                select(list_enterprises.c.uscc, list_enterprises.c.id).where(
+                    list_enterprises.c.revision_id == rid
+                )
+            ).all()
+        )
+        conn.execute(
+            insert(list_lines),
+            [
+                {
+                    "revision_id": rid,
+                    "enterprise_id": ent_ids[e.uscc],
+                    "name": ln.name,
+                    "industry": ln.industry,
+                    "declared_grade": ln.declared_grade.value,
+                    **{f"base_{s.value}": ln.baseline.get(s) for s in Species},
+                    "check_method": ln.check_method,
+                    "meter_no": ln.meter_no,
+                    "position": j,
+                }
+                for e in ents
+                for j, ln in enumerate(e.lines)
+            ],
+        )
+        line_ids = {
+            (eid, name): lid
+            for lid, eid, name in conn.execute(
+                select(list_lines.c.id, list_lines.c.enterprise_id, list_lines.c.name).where(
+                    list_lines.c.revision_id == rid
+                )
+            ).all()
+        }
+        measure_rows = [
+            {
+                "revision_id": rid,
+                "line_id": line_ids[(ent_ids[e.uscc], ln.name)],
+                "level": m.level.value,
+                "kind": m.kind.value,
+                "text": m.text,
+                "value": m.value,
+                **{s.value: m.reduction.get(s) for s in Species},
+                "from_table": m.from_table,
+            }
+            for e in ents
+            for ln in e.lines
+            for m in ln.measures
+        ]
+        if measure_rows:
+            conn.execute(insert(list_measures), measure_rows)
+    if emission_list.dust_sites:
+        conn.execute(
+            insert(list_dust_sites),
+            [
+                {"revision_id": rid, "position": i, "record": _dust_record(s)}
+                for i, s in enumerate(emission_list.dust_sites)
+            ],
+        )
+    if emission_list.transport_users:
+        conn.execute(
+            insert(list_transport_users),
+            [
+                {"revision_id": rid, "position": i, "record": _transport_record(u)}
+                for i, u in enumerate(emission_list.transport_users)
+            ],
+        )
+    return Revision(
+        number=number,
+        effective_from=effective_from,
+        source=source,
+        sha256=sha256,
+        imported_at=imported_at,
+    )
+
+
+def _measure_record(m: Measure) -> dict[str, Any]:
+    return {
+        "level": m.level.value,
+        "kind": m.kind.value,
+        "text": m.text,
+        "value": m.value,
+        "reduction": {s.value: m.reduction.get(s) for s in Species},
+    }
+
+
+def _measure_of(rec: dict[str, Any]) -> Measure:
+    return Measure(
+        level=AlertLevel(rec["level"]),
+        kind=MeasureKind(rec["kind"]),
+        text=rec["text"],
+        value=rec["value"],
+        reduction=Amounts(**rec["reduction"]),
+    )
+
+
+def _dust_record(s: DustSite) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "site_type": s.site_type,
+        "county": s.county,
+        "owner": s.owner,
+        "uscc": s.uscc,
+        "contact": s.contact,
+        "phone": s.phone,
+        "baseline_pm": s.baseline_pm,
+        "measures": [_measure_record(m) for m in s.measures],
+    }
+
+
+def _transport_record(u: TransportUser) -> dict[str, Any]:
+    return {
+        "name": u.name,
+        "uscc": u.uscc,
+        "county": u.county,
+        "industry": u.industry,
+        "daily_trips": u.daily_trips,
+        "gate_camera": u.gate_camera,
+        "contact": u.contact,
+        "phone": u.phone,
+        "measures": [_measure_record(m) for m in u.measures],
+    }
+
+
+def load(conn: Connection, region: str, number: int) -> EmissionList:
+    """The list content of revision ``number``, exactly as stored."""
+    rid = _revision_id(conn, region, number)
+    measures: dict[int, list[Measure]] = {}
+    for r in conn.execute(
+        select(list_measures).where(list_measures.c.revision_id == rid).order_by(list_measures.c.id)
+    ):
+        measures.setdefault(r.line_id, []).append(
+            Measure(
+                level=AlertLevel(r.level),
+                kind=MeasureKind(r.kind),
+                text=r.text,
+                value=r.value,
+                reduction=Amounts(**{s.value: getattr(r, s.value) for s in Species}),
+                from_table=r.from_table,
+            )
+        )
+    lines: dict[int, list[Line]] = {}
+    for r in conn.execute(
+        select(list_lines).where(list_lines.c.revision_id == rid).order_by(list_lines.c.position)
+    ):
+        lines.setdefault(r.enterprise_id, []).append(
+            Line(
+                name=r.name,
+                industry=r.industry,
+                declared_grade=Grade(r.declared_grade),
+                baseline=Amounts(**{s.value: getattr(r, f"base_{s.value}") for s in Species}),
+                measures=tuple(measures.get(r.id, ())),
+                check_method=r.check_method,
+                meter_no=r.meter_no,
+            )
+        )
+    enterprises = tuple(
+        Enterprise(
+            uscc=r.uscc,
+            name=r.name,
+            county=r.county,
+            town=r.town,
+            category=ControlCategory(r.category),
+            grade=Grade(r.grade),
+            permit_no=r.permit_no,
+            lines=tuple(lines.get(r.id, ())),
+            contact=r.contact,
+            phone=r.phone,
+            email=r.email,
+            channel=r.channel,
+        )
+        for r in conn.execute(
+            select(list_enterprises)
+            .where(list_enterprises.c.revision_id == rid)
+            .order_by(list_enterprises.c.position)
+        )
+    )
+    dust = tuple(
+        DustSite(**{**rec, "measures": tuple(_measure_of(m) for m in rec["measures"])})
+        for (rec,) in conn.execute(
+            select(list_dust_sites.c.record)
+            .where(list_dust_sites.c.revision_id == rid)
+            .order_by(list_dust_sites.c.position)
+        )
+    )
+    transport = tuple(
+        TransportUser(**{**rec, "measures": tuple(_measure_of(m) for m in rec["measures"])})
+        for (rec,) in conn.execute(
+            select(list_transport_users.c.record)
+            .where(list_transport_users.c.revision_id == rid)
+            .order_by(list_transport_users.c.position)
+        )
+    )
+    return EmissionList(enterprises=enterprises, dust_sites=dust, transport_users=transport)

@@ -1,0 +1,116 @@
+"""Measure tables by industry × grade × level (``config/measures/``) and what they are used for:
+filling a measure the list left empty, and flagging a row weaker than its grade requires."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.emissions.model import LIST_LEVELS, Grade, Measure, MeasureKind
+from orchestrator.errors import ConfigInvalid
+
+# How strong a kind is, for "weaker than the table" checks.
+_STRENGTH = {
+    MeasureKind.AUTONOMOUS: 0,
+    MeasureKind.TRANSPORT: 1,
+    MeasureKind.CONSTRUCTION: 2,
+    MeasureKind.COKING_TIME: 2,
+    MeasureKind.FEED_CAP: 2,
+    MeasureKind.LOAD_CAP: 2,
+    MeasureKind.LIMIT: 2,
+    MeasureKind.STOP: 3,
+}
+
+# A grade without its own row takes a stricter neighbour's: B- -> C, 非引领性 -> C, A+ and 引领性 -> A.
+_FALLBACK = {
+    Grade.B_MINUS: Grade.C,
+    Grade.NON_LEADING: Grade.C,
+    Grade.A_PLUS: Grade.A,
+    Grade.LEADING: Grade.A,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableEntry:
+    kind: MeasureKind
+    text: str
+    value: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeasureTable:
+    industry: str
+    source: str
+    key_industry: bool
+    lowest_grade: Grade
+    entries: Mapping[tuple[Grade, AlertLevel], TableEntry]
+
+    def entry(self, grade: Grade, level: AlertLevel) -> TableEntry | None:
+        g = self.lowest_grade if grade is Grade.UNGRADED else grade
+        hit = self.entries.get((g, level))
+        if hit is None and g in _FALLBACK:
+            hit = self.entries.get((_FALLBACK[g], level))
+        return hit
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> MeasureTable:
+        try:
+            entries: dict[tuple[Grade, AlertLevel], TableEntry] = {}
+            for grade_key, levels in data["grades"].items():
+                grade = Grade(grade_key)
+                for level_key, spec in levels.items():
+                    level = AlertLevel(level_key)
+                    if level not in LIST_LEVELS:
+                        raise ValueError(f"grades.{grade_key}: no measures for {level_key}")
+                    value = spec.get("value")
+                    entries[(grade, level)] = TableEntry(
+                        kind=MeasureKind(spec["kind"]),
+                        text=str(spec["text"]),
+                        value=float(value) if value is not None else None,
+                    )
+            return cls(
+                industry=str(data["industry"]),
+                source=str(data["source"]),
+                key_industry=bool(data.get("key_industry", False)),
+                lowest_grade=Grade(data.get("lowest_grade", "D")),
+                entries=entries,
+            )
+        except KeyError as exc:
+            raise ConfigInvalid(f"{source}: missing key {exc.args[0]!r}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ConfigInvalid(f"{source}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureBook:
+    """All tables, looked up by industry name."""
+
+    tables: Mapping[str, MeasureTable]
+
+    @classmethod
+    def of(cls, tables: Iterable[MeasureTable]) -> MeasureBook:
+        return cls({t.industry: t for t in tables})
+
+    def table(self, industry: str) -> MeasureTable | None:
+        return self.tables.get(industry)
+
+    def is_key_industry(self, industry: str) -> bool:
+        t = self.tables.get(industry)
+        return t is not None and t.key_industry
+
+    def lowest_grade(self, industry: str) -> Grade:
+        t = self.tables.get(industry)
+        return t.lowest_grade if t is not None else Grade.D
+
+
+def weaker_than(measure: Measure, entry: TableEntry) -> bool:
+    """True when ``measure`` does less than the table asks (a D line that does not stop, a 10 %
+    limit where the table asks 30 %)."""
+    a, b = _STRENGTH[measure.kind], _STRENGTH[entry.kind]
+    if a != b:
+        return a < b
+    if measure.kind is entry.kind and measure.kind is MeasureKind.LIMIT:
+        return (measure.value or 0) < (entry.value or 0)
+    return False

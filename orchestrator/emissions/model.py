@@ -1,0 +1,341 @@
+"""The emergency emission list (应急减排清单) as core values.
+
+One :class:`Enterprise` has production lines (生产线或工序); each line has a daily baseline per
+pollutant and, per alert level, one :class:`Measure` (what to do, its kind, a limit value and the
+reduction it achieves). Dust sites (扬尘源) and transport users (移动源) are listed beside them.
+Everything is immutable; invariants are checked on construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.errors import OrchestratorError
+
+#: The alert levels an emission list carries measures for, in order.
+LIST_LEVELS: tuple[AlertLevel, ...] = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
+
+
+class Species(StrEnum):
+    """Pollutants accounted in the list (kg/d)."""
+
+    SO2 = "so2"
+    NOX = "nox"
+    PM = "pm"
+    VOCS = "vocs"
+
+    @property
+    def label(self) -> str:
+        return _SPECIES_LABEL[self]
+
+
+_SPECIES_LABEL = {Species.SO2: "SO2", Species.NOX: "NOx", Species.PM: "PM", Species.VOCS: "VOCs"}
+
+
+class Grade(StrEnum):
+    """绩效等级 (环办大气〔2026〕2号 and provincial practice)."""
+
+    A_PLUS = "A+"
+    A = "A"
+    B = "B"
+    B_MINUS = "B-"
+    C = "C"
+    D = "D"
+    LEADING = "引领性"
+    NON_LEADING = "非引领性"
+    UNGRADED = "未评级"
+
+    @property
+    def autonomous(self) -> bool:
+        """A+, A and 引领性 reduce autonomously during alerts (no mandatory measures)."""
+        return self in (Grade.A_PLUS, Grade.A, Grade.LEADING)
+
+    @property
+    def rank(self) -> int:
+        """Higher is better; the lowest rank decides for a multi-industry enterprise (短板原则)."""
+        return _GRADE_RANK[self]
+
+
+_GRADE_RANK = {
+    Grade.A_PLUS: 7,
+    Grade.A: 6,
+    Grade.LEADING: 6,
+    Grade.B: 5,
+    Grade.B_MINUS: 4,
+    Grade.C: 3,
+    Grade.NON_LEADING: 2,
+    Grade.D: 1,
+    Grade.UNGRADED: 0,
+}
+
+
+class ControlCategory(StrEnum):
+    """管控类别."""
+
+    PERFORMANCE = "绩效分级"
+    LIVELIHOOD = "民生保障"
+    HEAT_LED = "以热定产"
+    ORDER_LED = "以量定产"
+    LONG_STOPPED = "长期停产"
+    GENERAL = "一般工业"
+    SMALL = "小微涉气"
+
+    @property
+    def load_capped(self) -> bool:
+        """Run under a maximum allowed load instead of curtailment."""
+        return self in (
+            ControlCategory.LIVELIHOOD,
+            ControlCategory.HEAT_LED,
+            ControlCategory.ORDER_LED,
+        )
+
+
+class MeasureKind(StrEnum):
+    """措施类型: structured kinds beside the official free text."""
+
+    STOP = "stop"  # 停产
+    LIMIT = "limit"  # 限产 (value = % of the base)
+    LOAD_CAP = "load_cap"  # 限负荷 (value = cap, unit in the text)
+    COKING_TIME = "coking_time"  # 延长结焦时间 (value = hours)
+    FEED_CAP = "feed_cap"  # 限投料 (value = t/d)
+    TRANSPORT = "transport"  # 运输管控
+    CONSTRUCTION = "construction"  # 停止施工作业
+    AUTONOMOUS = "autonomous"  # 自主减排
+
+    @property
+    def label(self) -> str:
+        return MEASURE_KIND_LABELS[self]
+
+
+MEASURE_KIND_LABELS: dict[MeasureKind, str] = {
+    MeasureKind.STOP: "停产",
+    MeasureKind.LIMIT: "限产",
+    MeasureKind.LOAD_CAP: "限负荷",
+    MeasureKind.COKING_TIME: "延长结焦时间",
+    MeasureKind.FEED_CAP: "限投料",
+    MeasureKind.TRANSPORT: "运输管控",
+    MeasureKind.CONSTRUCTION: "停止施工",
+    MeasureKind.AUTONOMOUS: "自主减排",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Amounts:
+    """Daily amounts per species, kg/d."""
+
+    so2: float = 0.0
+    nox: float = 0.0
+    pm: float = 0.0
+    vocs: float = 0.0
+
+    def __post_init__(self) -> None:
+        for s in Species:
+            if not self.get(s) >= 0:
+                raise ValueError(f"{s.label} amount must be ≥ 0")
+
+    def get(self, species: Species) -> float:
+        value: float = getattr(self, species.value)
+        return value
+
+    def __add__(self, other: Amounts) -> Amounts:
+        return Amounts(**{s.value: self.get(s) + other.get(s) for s in Species})
+
+    def exceeds(self, other: Amounts) -> tuple[Species, ...]:
+        """Species where this is larger than ``other`` (beyond rounding)."""
+        return tuple(s for s in Species if self.get(s) > other.get(s) + 1e-9)
+
+
+ZERO = Amounts()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measure:
+    """One line's measure at one level."""
+
+    level: AlertLevel
+    kind: MeasureKind
+    text: str
+    value: float | None = None  # % for LIMIT, cap for LOAD_CAP/FEED_CAP, hours for COKING_TIME
+    reduction: Amounts = ZERO
+    from_table: bool = False  # filled from config/measures because the list had none
+
+    def __post_init__(self) -> None:
+        if self.level not in LIST_LEVELS:
+            raise ValueError(f"no list measures for level {self.level}")
+        if self.kind is MeasureKind.LIMIT and self.value is not None and not 0 < self.value <= 100:
+            raise ValueError("a limit is a percentage in (0, 100]")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Line:
+    """A production line or process (生产线或工序) with its baseline and its measures by level."""
+
+    name: str
+    industry: str
+    declared_grade: Grade
+    baseline: Amounts
+    measures: tuple[Measure, ...]
+    check_method: str = ""
+    meter_no: str = ""
+
+    def measure(self, level: AlertLevel) -> Measure | None:
+        return next((m for m in self.measures if m.level is level), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Enterprise:
+    uscc: str
+    name: str
+    county: str
+    town: str
+    category: ControlCategory
+    grade: Grade  # effective: lowest over its industries, ungraded key industries lowered
+    permit_no: str
+    lines: tuple[Line, ...]
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+    channel: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            raise ValueError(f"{self.name}: an enterprise needs at least one line")
+        names = [ln.name for ln in self.lines]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate line names")
+
+    @property
+    def industries(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(ln.industry for ln in self.lines))
+
+    @property
+    def baseline(self) -> Amounts:
+        total = ZERO
+        for ln in self.lines:
+            total = total + ln.baseline
+        return total
+
+    def reduction(self, level: AlertLevel) -> Amounts:
+        total = ZERO
+        for ln in self.lines:
+            m = ln.measure(level)
+            if m is not None:
+                total = total + m.reduction
+        return total
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DustSite:
+    """扬尘源: a construction, demolition or municipal site, or a yard."""
+
+    name: str
+    site_type: str
+    county: str
+    owner: str
+    uscc: str
+    contact: str
+    phone: str
+    baseline_pm: float
+    measures: tuple[Measure, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransportUser:
+    """移动源: a key transport user (> 10 truck trips a day) with gate cameras."""
+
+    name: str
+    uscc: str
+    county: str
+    industry: str
+    daily_trips: int
+    gate_camera: bool
+    contact: str
+    phone: str
+    measures: tuple[Measure, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmissionList:
+    """A whole list as read from one workbook."""
+
+    enterprises: tuple[Enterprise, ...]
+    dust_sites: tuple[DustSite, ...] = ()
+    transport_users: tuple[TransportUser, ...] = ()
+
+    def reduction(self, level: AlertLevel) -> Amounts:
+        total = ZERO
+        for e in self.enterprises:
+            total = total + e.reduction(level)
+        for site in self.dust_sites:
+            for m in site.measures:
+                if m.level is level:
+                    total = total + m.reduction
+        for user in self.transport_users:
+            for m in user.measures:
+                if m.level is level:
+                    total = total + m.reduction
+        return total
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    """One imported list: a new revision with its effective date; earlier ones stay."""
+
+    number: int
+    effective_from: dt.date
+    source: str
+    sha256: str
+    imported_at: dt.datetime
+
+
+class ListFileInvalid(OrchestratorError):
+    """Raised by the list importer when a workbook has errors; carries every one of them.
+
+    Each problem reads ``file:sheet:row:column: message``; nothing is stored.
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = tuple(problems)
+        super().__init__(f"清单有{len(problems)}处错误，未导入：\n" + "\n".join(problems))
+
+
+def uscc_valid(code: str) -> bool:
+    """统一社会信用代码 check per GB 32100-2015: 18 chars, check digit mod 31."""
+    if len(code) != 18:
+        return False
+    values = [_USCC_CHARS.find(ch) for ch in code]
+    if any(v < 0 for v in values):
+        return False
+    total = sum(v * w for v, w in zip(values[:17], _USCC_WEIGHTS, strict=True))
+    return values[17] == (31 - total % 31) % 31
+
+
+def uscc_check_char(first17: str) -> str:
+    """The 18th character for 17 given ones (used to make sample data)."""
+    total = sum(_USCC_CHARS.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CityProfile:
+    """The city's counties, citywide daily emissions (全社会排放量) and reduction targets."""
+
+    region_code: str
+    region_name: str
+    counties: tuple[str, ...]
+    citywide: Amounts
+    targets: dict[AlertLevel, Amounts]  # ratios 0..1 per species
+
+    def __post_init__(self) -> None:
+        for level, ratios in self.targets.items():
+            if any(ratios.get(s) > 1 for s in Species):
+                raise ValueError(f"targets.{level.value}: ratios are fractions of 1")
+        if any(self.citywide.get(s) <= 0 for s in Species):
+            raise ValueError("citywide emissions must be > 0 for every pollutant")

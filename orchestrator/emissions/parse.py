@@ -1,0 +1,507 @@
+"""Validating list rows into an :class:`EmissionList`, collecting every problem with its place.
+
+Errors (nothing is stored): bad USCC or check digit, unknown county, grade or category, negative or
+non-numeric amounts, reductions above the line's baseline, a level without a measure where the grade
+requires one and no measure table can supply it, duplicate (USCC, line).
+Warnings (stored with the revision): measures filled from ``config/measures``, a measure weaker than
+its grade's table entry, ungraded key-industry enterprises lowered to the industry's lowest grade,
+multi-industry enterprises taking their lowest grade.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.emissions.measures import MeasureBook, weaker_than
+from orchestrator.emissions.model import (
+    LIST_LEVELS,
+    MEASURE_KIND_LABELS,
+    Amounts,
+    ControlCategory,
+    DustSite,
+    EmissionList,
+    Enterprise,
+    Grade,
+    Line,
+    ListFileInvalid,
+    Measure,
+    MeasureKind,
+    Species,
+    TransportUser,
+    uscc_valid,
+)
+from orchestrator.emissions.template import (
+    COLUMNS,
+    DUST,
+    INDUSTRY,
+    LEVEL_PREFIX,
+    TRANSPORT,
+    SheetRows,
+)
+
+_KIND_BY_TEXT = {v: k for k, v in MEASURE_KIND_LABELS.items()} | {k.value: k for k in MeasureKind}
+_KIND_KEYWORDS = (
+    ("结焦", MeasureKind.COKING_TIME),
+    ("自主", MeasureKind.AUTONOMOUS),
+    ("负荷", MeasureKind.LOAD_CAP),
+    ("投料", MeasureKind.FEED_CAP),
+    ("停产", MeasureKind.STOP),
+    ("停止生产", MeasureKind.STOP),
+    ("限产", MeasureKind.LIMIT),
+    ("施工", MeasureKind.CONSTRUCTION),
+    ("运输", MeasureKind.TRANSPORT),
+)
+_YES = {"是", "有", "true", "yes", "y", "1", "已安装"}
+_NO = {"否", "无", "false", "no", "n", "0", "未安装", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedList:
+    emission_list: EmissionList
+    warnings: tuple[str, ...]
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+class _Cells:
+    """One row's cells with error collection: ``num``/``text`` record problems, never raise."""
+
+    def __init__(
+        self, name: str, sheet: SheetRows, row: int, rec: dict[str, str], problems: list[str]
+    ):
+        self.name, self.sheet, self.row, self.rec, self.problems = name, sheet, row, rec, problems
+        self.ok = True
+
+    def where(self, key: str) -> str:
+        header = self.sheet.headers.get(key) or next(
+            c.header for c in COLUMNS[self.sheet.sheet] if c.key == key
+        )
+        return f"{self.name}:{self.sheet.sheet}:{self.row}:{header}"
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(f"{self.where(key)}: {message}")
+        self.ok = False
+
+    def text(self, key: str, required: bool = False) -> str:
+        value = self.rec.get(key, "").strip()
+        if required and not value:
+            self.fail(key, "不能为空")
+        return value
+
+    def num(self, key: str, required: bool = False) -> float:
+        raw = _norm(self.rec.get(key, ""))
+        if raw == "":
+            if required:
+                self.fail(key, "不能为空")
+            return 0.0
+        try:
+            value = float(raw.replace(",", ""))
+        except ValueError:
+            self.fail(key, f"不是数值：“{raw}”")
+            return 0.0
+        if value < 0:
+            self.fail(key, f"不能为负数：{raw}")
+            return 0.0
+        return value
+
+
+def _grade(cells: _Cells, warnings: list[str]) -> Grade:
+    raw = _norm(cells.rec.get("grade", "")).upper().replace("－", "-")
+    if raw in ("", "无", "未评级", "未分级"):
+        return Grade.UNGRADED
+    for g in Grade:
+        if raw == g.value.upper():
+            return g
+    cells.fail(
+        "grade",
+        f"未知绩效等级“{cells.rec.get('grade', '')}”（可用：{'、'.join(g.value for g in Grade)}）",
+    )
+    return Grade.UNGRADED
+
+
+def _kind(cells: _Cells, level: AlertLevel, text: str) -> MeasureKind | None:
+    raw = _norm(cells.rec.get(f"{level.value}_kind", ""))
+    if raw:
+        kind = _KIND_BY_TEXT.get(raw) or _KIND_BY_TEXT.get(raw.lower())
+        if kind is None:
+            cells.fail(
+                f"{level.value}_kind",
+                f"未知措施类型“{raw}”（可用：{'、'.join(MEASURE_KIND_LABELS.values())}）",
+            )
+        return kind
+    for word, kind in _KIND_KEYWORDS:
+        if word in text:
+            return kind
+    if text:
+        cells.fail(f"{level.value}_kind", "措施类型为空且无法从措施内容判断")
+    return None
+
+
+def _amounts(cells: _Cells, prefix: str, required: bool = False) -> Amounts:
+    return Amounts(**{s.value: cells.num(f"{prefix}_{s.value}", required) for s in Species})
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An enterprise being assembled from its rows."""
+
+    first_row: int
+    uscc: str
+    name: str
+    county: str
+    town: str
+    category: ControlCategory | None
+    permit_no: str
+    contact: str
+    phone: str
+    email: str
+    channel: str
+    lines: list[tuple[_Cells, Line]]
+
+
+def parse_list(
+    name: str, sheets: dict[str, SheetRows], *, counties: Collection[str], book: MeasureBook
+) -> ParsedList:
+    """Build the list or raise :class:`ListFileInvalid` with every problem found."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    enterprises = (
+        _industry(name, sheets[INDUSTRY], counties, book, problems, warnings)
+        if INDUSTRY in sheets
+        else ()
+    )
+    dust = _dust(name, sheets[DUST], counties, problems) if DUST in sheets else ()
+    transport = (
+        _transport(name, sheets[TRANSPORT], counties, problems) if TRANSPORT in sheets else ()
+    )
+    if problems:
+        raise ListFileInvalid(problems)
+    return ParsedList(
+        emission_list=EmissionList(
+            enterprises=enterprises, dust_sites=dust, transport_users=transport
+        ),
+        warnings=tuple(warnings),
+    )
+
+
+def _industry(
+    name: str,
+    sheet: SheetRows,
+    counties: Collection[str],
+    book: MeasureBook,
+    problems: list[str],
+    warnings: list[str],
+) -> tuple[Enterprise, ...]:
+    drafts: dict[str, _Draft] = {}
+    current: _Draft | None = None
+    seen_lines: dict[tuple[str, str], int] = {}
+    for row, rec in sheet.rows:
+        cells = _Cells(name, sheet, row, rec, problems)
+        uscc = _norm(rec.get("uscc", "")).upper()
+        continuation = not uscc and not rec.get("name", "").strip() and current is not None
+        if continuation and current is not None:
+            # A row of the enterprise above (merged or left blank): inherit enterprise columns.
+            for col in COLUMNS[INDUSTRY]:
+                if col.enterprise_level and not rec.get(col.key, "").strip():
+                    rec[col.key] = (
+                        getattr(current, col.key, "")
+                        if col.key != "category"
+                        else (current.category.value if current.category else "")
+                    )
+            uscc = current.uscc
+        if not uscc:
+            cells.fail("uscc", "不能为空")
+        elif len(uscc) != 18:
+            cells.fail("uscc", f"“{uscc}”应为18位（实为{len(uscc)}位）")
+        elif not uscc_valid(uscc):
+            cells.fail("uscc", f"“{uscc}”校验位错误（GB 32100-2015）")
+        ent_name = cells.text("name", required=True)
+        county = cells.text("county", required=True)
+        if county and county not in counties:
+            cells.fail("county", f"未知区县“{county}”（可用：{'、'.join(counties)}）")
+        category: ControlCategory | None = None
+        raw_cat = _norm(rec.get("category", ""))
+        if not raw_cat:
+            cells.fail("category", "不能为空")
+        else:
+            try:
+                category = ControlCategory(raw_cat)
+            except ValueError:
+                cells.fail(
+                    "category",
+                    f"未知管控类别“{raw_cat}”（可用：{'、'.join(c.value for c in ControlCategory)}）",
+                )
+        industry = cells.text("industry", required=True)
+        grade = _grade(cells, warnings)
+        line_name = cells.text("line", required=True)
+        baseline = _amounts(cells, "base", required=True)
+        measures: list[Measure] = []
+        for level in LIST_LEVELS:
+            text = rec.get(f"{level.value}_text", "").strip()
+            kind = _kind(cells, level, text)
+            value_raw = _norm(rec.get(f"{level.value}_value", ""))
+            value = cells.num(f"{level.value}_value") if value_raw else None
+            reduction = _amounts(cells, level.value)
+            over = reduction.exceeds(baseline)
+            if over:
+                cells.fail(
+                    f"{level.value}_{over[0].value}",
+                    f"{LEVEL_PREFIX[level.value]}减排量{over[0].label}（{reduction.get(over[0]):g}）大于日常排放量（{baseline.get(over[0]):g}）",
+                )
+            if kind is MeasureKind.LIMIT and value is not None and not 0 < value <= 100:
+                cells.fail(f"{level.value}_value", f"限产比例须在0到100之间，实为{value:g}")
+                value = None
+            if kind is not None:
+                measures.append(
+                    Measure(
+                        level=level,
+                        kind=kind,
+                        text=text or kind.label,
+                        value=value,
+                        reduction=reduction,
+                    )
+                )
+        if uscc and line_name:
+            key = (uscc, line_name)
+            if key in seen_lines:
+                cells.fail(
+                    "line", f"生产线“{line_name}”与第{seen_lines[key]}行重复（同一企业同一生产线）"
+                )
+            else:
+                seen_lines[key] = row
+        if not cells.ok:
+            continue
+        line = Line(
+            name=line_name,
+            industry=industry,
+            declared_grade=grade,
+            baseline=baseline,
+            measures=tuple(measures),
+            check_method=rec.get("check_method", "").strip(),
+            meter_no=rec.get("meter_no", "").strip(),
+        )
+        draft = drafts.get(uscc)
+        if draft is None:
+            draft = drafts[uscc] = _Draft(
+                first_row=row,
+                uscc=uscc,
+                name=ent_name,
+                county=county,
+                town=rec.get("town", "").strip(),
+                category=category,
+                permit_no=rec.get("permit_no", "").strip(),
+                contact=rec.get("contact", "").strip(),
+                phone=rec.get("phone", "").strip(),
+                email=rec.get("email", "").strip(),
+                channel=rec.get("channel", "").strip(),
+                lines=[],
+            )
+        draft.lines.append((cells, line))
+        current = draft
+    return tuple(
+        _finish(d, book, problems, warnings) for d in drafts.values() if d.category is not None
+    )
+
+
+def _effective_grade(d: _Draft, book: MeasureBook, warnings: list[str], where: str) -> Grade:
+    grades = []
+    lowered: set[str] = set()
+    for _, line in d.lines:
+        g = line.declared_grade
+        if g is Grade.UNGRADED and book.is_key_industry(line.industry):
+            g = book.lowest_grade(line.industry)
+            if line.industry not in lowered:  # once per enterprise and industry
+                lowered.add(line.industry)
+                warnings.append(
+                    f"{where}: {d.name}（{line.industry}）未评级，按该行业最低等级{g.value}管控"
+                )
+        grades.append(g)
+    lowest = min(grades, key=lambda g: g.rank)
+    if len(set(grades)) > 1:
+        warnings.append(
+            f"{where}: {d.name}涉及多个行业或等级（{'、'.join(sorted({g.value for g in grades}))}），按最低等级{lowest.value}管控"
+        )
+    return lowest
+
+
+def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[str]) -> Enterprise:
+    assert d.category is not None
+    first_cells = d.lines[0][0]
+    where = f"{first_cells.name}:{INDUSTRY}:{d.first_row}"
+    grade = _effective_grade(d, book, warnings, where)
+    lines: list[Line] = []
+    for cells, line in d.lines:
+        measures = {m.level: m for m in line.measures}
+        table = book.table(line.industry)
+        for level in LIST_LEVELS:
+            entry = table.entry(grade, level) if table else None
+            m = measures.get(level)
+            if m is None:
+                if d.category is ControlCategory.LONG_STOPPED:
+                    m = Measure(
+                        level=level, kind=MeasureKind.STOP, text="长期停产，未经批准不得恢复生产"
+                    )
+                elif grade.autonomous:
+                    m = Measure(level=level, kind=MeasureKind.AUTONOMOUS, text="自主采取减排措施")
+                elif d.category.load_capped:
+                    cells.fail(
+                        f"{level.value}_text",
+                        f"{d.category.value}企业须填写{LEVEL_PREFIX[level.value]}预警的最大允许负荷措施",
+                    )
+                    continue
+                elif entry is not None:
+                    m = Measure(
+                        level=level,
+                        kind=entry.kind,
+                        text=entry.text,
+                        value=entry.value,
+                        reduction=_estimate(entry.kind, entry.value, line.baseline),
+                        from_table=True,
+                    )
+                    warnings.append(
+                        f"{cells.where(f'{level.value}_text')}: 未填写{LEVEL_PREFIX[level.value]}预警措施，已按{table.source if table else ''}补充为“{entry.text}”"
+                    )
+                else:
+                    cells.fail(
+                        f"{level.value}_text",
+                        f"绩效等级{grade.value}须填写{LEVEL_PREFIX[level.value]}预警措施，且无该行业措施表可补充",
+                    )
+                    continue
+                measures[level] = m
+            elif (
+                entry is not None
+                and not grade.autonomous
+                and not (d.category.load_capped and m.kind is MeasureKind.LOAD_CAP)
+                and d.category is not ControlCategory.LONG_STOPPED
+                and weaker_than(m, entry)
+            ):
+                warnings.append(
+                    f"{cells.where(f'{level.value}_kind')}: {LEVEL_PREFIX[level.value]}预警措施“{m.text}”弱于绩效等级{grade.value}的要求（{entry.text}）"
+                )
+            if d.category.load_capped and m.kind not in (
+                MeasureKind.LOAD_CAP,
+                MeasureKind.AUTONOMOUS,
+            ):
+                warnings.append(
+                    f"{cells.where(f'{level.value}_kind')}: {d.category.value}企业应以最大允许负荷管控，措施类型为“{m.kind.label}”"
+                )
+        lines.append(
+            Line(
+                name=line.name,
+                industry=line.industry,
+                declared_grade=line.declared_grade,
+                baseline=line.baseline,
+                measures=tuple(measures[lv] for lv in LIST_LEVELS if lv in measures),
+                check_method=line.check_method,
+                meter_no=line.meter_no,
+            )
+        )
+    return Enterprise(
+        uscc=d.uscc,
+        name=d.name,
+        county=d.county,
+        town=d.town,
+        category=d.category,
+        grade=grade,
+        permit_no=d.permit_no,
+        lines=tuple(lines),
+        contact=d.contact,
+        phone=d.phone,
+        email=d.email,
+        channel=d.channel,
+    )
+
+
+def _estimate(kind: MeasureKind, value: float | None, baseline: Amounts) -> Amounts:
+    """Reduction of a measure filled from a table: all of a stop, the share of a limit."""
+    if kind is MeasureKind.STOP:
+        return baseline
+    if kind is MeasureKind.LIMIT and value:
+        return Amounts(**{s.value: round(baseline.get(s) * value / 100, 3) for s in Species})
+    return Amounts()
+
+
+def _level_measures(
+    cells: _Cells, kind: MeasureKind, species: tuple[Species, ...]
+) -> tuple[Measure, ...]:
+    out = []
+    for level in LIST_LEVELS:
+        text = cells.rec.get(f"{level.value}_text", "").strip()
+        red = Amounts(**{s.value: cells.num(f"{level.value}_{s.value}") for s in species})
+        if text or any(red.get(s) for s in species):
+            out.append(Measure(level=level, kind=kind, text=text or kind.label, reduction=red))
+    return tuple(out)
+
+
+def _county(cells: _Cells, counties: Collection[str]) -> str:
+    county = cells.text("county", required=True)
+    if county and county not in counties:
+        cells.fail("county", f"未知区县“{county}”（可用：{'、'.join(counties)}）")
+    return county
+
+
+def _dust(
+    name: str, sheet: SheetRows, counties: Collection[str], problems: list[str]
+) -> tuple[DustSite, ...]:
+    out = []
+    for row, rec in sheet.rows:
+        cells = _Cells(name, sheet, row, rec, problems)
+        uscc = _norm(rec.get("uscc", "")).upper()
+        if uscc and not uscc_valid(uscc):
+            cells.fail("uscc", f"“{uscc}”不是有效的统一社会信用代码")
+        site = DustSite(
+            name=cells.text("name", required=True),
+            site_type=cells.text("site_type", required=True),
+            county=_county(cells, counties),
+            owner=cells.text("owner", required=True),
+            uscc=uscc,
+            contact=cells.text("contact"),
+            phone=cells.text("phone"),
+            baseline_pm=cells.num("base_pm", required=True),
+            measures=_level_measures(cells, MeasureKind.CONSTRUCTION, (Species.PM,)),
+        )
+        for m in site.measures:
+            if m.reduction.pm > site.baseline_pm + 1e-9:
+                cells.fail(
+                    f"{m.level.value}_pm",
+                    f"减排量PM（{m.reduction.pm:g}）大于日常排放量（{site.baseline_pm:g}）",
+                )
+        if cells.ok:
+            out.append(site)
+    return tuple(out)
+
+
+def _transport(
+    name: str, sheet: SheetRows, counties: Collection[str], problems: list[str]
+) -> tuple[TransportUser, ...]:
+    out = []
+    for row, rec in sheet.rows:
+        cells = _Cells(name, sheet, row, rec, problems)
+        uscc = _norm(rec.get("uscc", "")).upper()
+        if not uscc_valid(uscc):
+            cells.fail("uscc", f"“{uscc}”不是有效的统一社会信用代码")
+        trips = cells.num("daily_trips", required=True)
+        if trips != int(trips):
+            cells.fail("daily_trips", f"车次须为整数，实为{trips:g}")
+        camera = _norm(rec.get("gate_camera", "")).lower()
+        if camera not in _YES | _NO:
+            cells.fail("gate_camera", f"应为“是”或“否”，实为“{rec.get('gate_camera', '')}”")
+        user = TransportUser(
+            name=cells.text("name", required=True),
+            uscc=uscc,
+            county=_county(cells, counties),
+            industry=cells.text("industry"),
+            daily_trips=int(trips),
+            gate_camera=camera in _YES,
+            contact=cells.text("contact"),
+            phone=cells.text("phone"),
+            measures=_level_measures(cells, MeasureKind.TRANSPORT, (Species.NOX, Species.PM)),
+        )
+        if cells.ok:
+            out.append(user)
+    return tuple(out)

@@ -1,0 +1,125 @@
+"""Reading list workbooks (xlsx with python-calamine, or CSV) into text cells by column key.
+
+Merged cells are filled from their top-left cell, a title row above the header is skipped, header
+variants are recognised (see :mod:`orchestrator.emissions.template`). Row numbers are the ones a
+spreadsheet shows (1-based), for error messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from orchestrator.emissions.model import ListFileInvalid
+from orchestrator.emissions.template import (
+    COLUMNS,
+    INDUSTRY,
+    SHEETS,
+    SheetRows,
+    header_index,
+    normalize_header,
+)
+
+_HEADER_SEARCH_ROWS = 10
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _grid_rows(
+    name: str, sheet: str, grid: list[list[str]], first_row: int, problems: list[str]
+) -> SheetRows | None:
+    index = header_index(sheet)
+    first_key = COLUMNS[sheet][1 if sheet == INDUSTRY else 0].key  # 企业名称 / 工地名称
+    for i, cells in enumerate(grid[:_HEADER_SEARCH_ROWS]):
+        keys = [index.get(normalize_header(c)) for c in cells]
+        if first_key in keys:
+            header_row = first_row + i
+            break
+    else:
+        problems.append(
+            f"{name}:{sheet}:{first_row}: 未找到表头（应含“{COLUMNS[sheet][1 if sheet == INDUSTRY else 0].header}”列）"
+        )
+        return None
+    headers: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    for pos, (cell, key) in enumerate(zip(grid[i], keys, strict=True)):
+        if key is None:
+            continue
+        if key in positions:
+            problems.append(
+                f"{name}:{sheet}:{header_row}:{cell}: 列重复（与“{headers[key]}”为同一列）"
+            )
+            continue
+        headers[key] = cell
+        positions[key] = pos
+    for col in COLUMNS[sheet]:
+        if col.required and col.key not in positions:
+            problems.append(f"{name}:{sheet}:{header_row}:{col.header}: 缺少必填列")
+    out = SheetRows(sheet=sheet, header_row=header_row, headers=headers)
+    for offset, cells in enumerate(grid[i + 1 :], start=1):
+        if not any(cells):
+            continue
+        rec = {k: (cells[p] if p < len(cells) else "") for k, p in positions.items()}
+        out.rows.append((header_row + offset, rec))
+    return out
+
+
+def read_workbook(path: Path) -> dict[str, SheetRows]:
+    """Every known sheet of ``path`` (xlsx or CSV = the 工业源 sheet); raises
+    :class:`ListFileInvalid` for a file that cannot be read or lacks required columns."""
+    name = str(path)
+    problems: list[str] = []
+    out: dict[str, SheetRows] = {}
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ListFileInvalid([f"{name}: 无法读取（须为UTF-8编码的CSV）：{exc}"]) from exc
+        grid = [[c.strip() for c in row] for row in csv.reader(text.splitlines())]
+        rows = _grid_rows(name, INDUSTRY, grid, 1, problems)
+        if rows is not None:
+            out[INDUSTRY] = rows
+    elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        import python_calamine
+
+        try:
+            wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # calamine raises its own error types for broken files
+            raise ListFileInvalid([f"{name}: 无法读取工作簿：{exc}"]) from exc
+        if INDUSTRY not in wb.sheet_names:
+            problems.append(
+                f"{name}:{INDUSTRY}: 缺少工作表“{INDUSTRY}”（现有：{'、'.join(wb.sheet_names)}）"
+            )
+        for sheet in SHEETS:
+            if sheet not in wb.sheet_names:
+                continue
+            ws = wb.get_sheet_by_name(sheet)
+            raw = ws.to_python(skip_empty_area=False)
+            grid = [[_text(v) for v in row] for row in raw]
+            for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ():
+                value = grid[r0][c0] if r0 < len(grid) and c0 < len(grid[r0]) else ""
+                for r in range(r0, min(r1, len(grid) - 1) + 1):
+                    for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
+                        grid[r][c] = value
+            rows = _grid_rows(name, sheet, grid, 1, problems)
+            if rows is not None:
+                out[sheet] = rows
+    else:
+        raise ListFileInvalid([f"{name}: 不支持的文件类型“{path.suffix}”（应为.xlsx或.csv）"])
+    if problems:
+        raise ListFileInvalid(problems)
+    return out
