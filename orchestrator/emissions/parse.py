@@ -76,6 +76,7 @@ class _Cells:
     ):
         self.name, self.sheet, self.row, self.rec, self.problems = name, sheet, row, rec, problems
         self.ok = True
+        self.failed: set[str] = set()  # keys already reported: no follow-on errors from them
 
     def where(self, key: str) -> str:
         header = self.sheet.headers.get(key) or next(
@@ -86,6 +87,7 @@ class _Cells:
     def fail(self, key: str, message: str) -> None:
         self.problems.append(f"{self.where(key)}: {message}")
         self.ok = False
+        self.failed.add(key)
 
     def text(self, key: str, required: bool = False) -> str:
         value = self.rec.get(key, "").strip()
@@ -170,6 +172,8 @@ def parse_list(
     """Build the list or raise :class:`ListFileInvalid` with every problem found."""
     problems: list[str] = []
     warnings: list[str] = []
+    if INDUSTRY in sheets and not sheets[INDUSTRY].rows:
+        problems.append(f"{name}:{INDUSTRY}:{sheets[INDUSTRY].header_row + 1}: 工作表没有数据行")
     enterprises = (
         _industry(name, sheets[INDUSTRY], counties, book, problems, warnings)
         if INDUSTRY in sheets
@@ -247,7 +251,11 @@ def _industry(
             value_raw = _norm(rec.get(f"{level.value}_value", ""))
             value = cells.num(f"{level.value}_value") if value_raw else None
             reduction = _amounts(cells, level.value)
-            over = reduction.exceeds(baseline)
+            over = (
+                ()
+                if any(k.startswith("base_") for k in cells.failed)
+                else reduction.exceeds(baseline)
+            )
             if over:
                 cells.fail(
                     f"{level.value}_{over[0].value}",
@@ -466,7 +474,7 @@ def _dust(
             measures=_level_measures(cells, MeasureKind.CONSTRUCTION, (Species.PM,)),
         )
         for m in site.measures:
-            if m.reduction.pm > site.baseline_pm + 1e-9:
+            if "base_pm" not in cells.failed and m.reduction.pm > site.baseline_pm + 1e-9:
                 cells.fail(
                     f"{m.level.value}_pm",
                     f"减排量PM（{m.reduction.pm:g}）大于日常排放量（{site.baseline_pm:g}）",
