@@ -154,11 +154,14 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
             category = ControlCategory.GENERAL
         name = f"示例市{rng.choice(SURNAMES)}{rng.choice(SURNAMES)}{SUFFIX[industry]}有限公司"
         uscc = _uscc(rng, n)
-        k = rng.randint(1, min(4, len(lines)))
-        if n_lines is not None:
-            k = min(k, n_lines - made_lines) or 1
+        if n_lines is None:
+            k = rng.randint(1, min(4, len(lines)))
+            names = lines[:k]
+        else:  # bulk lists: ≈ 3.3 lines per enterprise, as in big cities' lists
+            k = max(1, min(rng.randint(2, 5), n_lines - made_lines))
+            names = [*lines, *(f"{i}#辅助生产线" for i in range(1, 6))][:k]
         rows = []
-        for j, line in enumerate(lines[:k]):
+        for j, line in enumerate(names):
             scale = 0 if category is ControlCategory.LONG_STOPPED else rng.uniform(0.3, 1.5)
             base = [round(r * scale * rng.uniform(0.5, 1.2), 1) for r in ranges]
             rec = {

@@ -12,11 +12,11 @@ from orchestrator.db.tables import (
     list_dust_sites,
     list_enterprises,
     list_lines,
-    list_measures,
     list_revisions,
     list_transport_users,
 )
 from orchestrator.emissions.model import (
+    LIST_LEVELS,
     Amounts,
     ControlCategory,
     DustSite,
@@ -190,36 +190,12 @@ def store(
                     "check_method": ln.check_method,
                     "meter_no": ln.meter_no,
                     "position": j,
+                    **_measure_columns(ln),
                 }
                 for e in ents
                 for j, ln in enumerate(e.lines)
             ],
         )
-        line_ids = {
-            (eid, name): lid
-            for lid, eid, name in conn.execute(
-                select(list_lines.c.id, list_lines.c.enterprise_id, list_lines.c.name).where(
-                    list_lines.c.revision_id == rid
-                )
-            ).all()
-        }
-        measure_rows = [
-            {
-                "revision_id": rid,
-                "line_id": line_ids[(ent_ids[e.uscc], ln.name)],
-                "level": m.level.value,
-                "kind": m.kind.value,
-                "text": m.text,
-                "value": m.value,
-                **{s.value: m.reduction.get(s) for s in Species},
-                "from_table": m.from_table,
-            }
-            for e in ents
-            for ln in e.lines
-            for m in ln.measures
-        ]
-        if measure_rows:
-            conn.execute(insert(list_measures), measure_rows)
     if emission_list.dust_sites:
         conn.execute(
             insert(list_dust_sites),
@@ -243,6 +219,53 @@ def store(
         sha256=sha256,
         imported_at=imported_at,
     )
+
+
+_EMPTY_LEVEL: dict[str, Any] = {
+    f"{lv.value}_{k}": None
+    for lv in LIST_LEVELS
+    for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table")
+}
+
+
+def _measure_columns(line: Line) -> dict[str, Any]:
+    out: dict[str, Any] = dict(_EMPTY_LEVEL)
+    for m in line.measures:
+        p = m.level.value
+        out[f"{p}_kind"] = m.kind.value
+        out[f"{p}_text"] = m.text
+        out[f"{p}_value"] = m.value
+        out[f"{p}_so2"] = m.reduction.so2
+        out[f"{p}_nox"] = m.reduction.nox
+        out[f"{p}_pm"] = m.reduction.pm
+        out[f"{p}_vocs"] = m.reduction.vocs
+        out[f"{p}_from_table"] = m.from_table
+    return out
+
+
+def _line_measures(row: Any) -> tuple[Measure, ...]:
+    out = []
+    for lv in LIST_LEVELS:
+        p = lv.value
+        kind = getattr(row, f"{p}_kind")
+        if kind is None:
+            continue
+        out.append(
+            Measure(
+                level=lv,
+                kind=MeasureKind(kind),
+                text=getattr(row, f"{p}_text"),
+                value=getattr(row, f"{p}_value"),
+                reduction=Amounts(
+                    so2=getattr(row, f"{p}_so2"),
+                    nox=getattr(row, f"{p}_nox"),
+                    pm=getattr(row, f"{p}_pm"),
+                    vocs=getattr(row, f"{p}_vocs"),
+                ),
+                from_table=bool(getattr(row, f"{p}_from_table")),
+            )
+        )
+    return tuple(out)
 
 
 def _measure_record(m: Measure) -> dict[str, Any]:
@@ -296,20 +319,6 @@ def _transport_record(u: TransportUser) -> dict[str, Any]:
 def load(conn: Connection, region: str, number: int) -> EmissionList:
     """The list content of revision ``number``, exactly as stored."""
     rid = _revision_id(conn, region, number)
-    measures: dict[int, list[Measure]] = {}
-    for r in conn.execute(
-        select(list_measures).where(list_measures.c.revision_id == rid).order_by(list_measures.c.id)
-    ):
-        measures.setdefault(r.line_id, []).append(
-            Measure(
-                level=AlertLevel(r.level),
-                kind=MeasureKind(r.kind),
-                text=r.text,
-                value=r.value,
-                reduction=Amounts(**{s.value: getattr(r, s.value) for s in Species}),
-                from_table=r.from_table,
-            )
-        )
     lines: dict[int, list[Line]] = {}
     for r in conn.execute(
         select(list_lines).where(list_lines.c.revision_id == rid).order_by(list_lines.c.position)
@@ -320,7 +329,7 @@ def load(conn: Connection, region: str, number: int) -> EmissionList:
                 industry=r.industry,
                 declared_grade=Grade(r.declared_grade),
                 baseline=Amounts(**{s.value: getattr(r, f"base_{s.value}") for s in Species}),
-                measures=tuple(measures.get(r.id, ())),
+                measures=_line_measures(r),
                 check_method=r.check_method,
                 meter_no=r.meter_no,
             )

@@ -10,9 +10,11 @@ multi-industry enterprises taking their lowest grade.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.measures import MeasureBook, weaker_than
@@ -40,6 +42,7 @@ from orchestrator.emissions.template import (
     LEVEL_PREFIX,
     TRANSPORT,
     SheetRows,
+    cell_text,
 )
 
 _KIND_BY_TEXT = {v: k for k, v in MEASURE_KIND_LABELS.items()} | {k.value: k for k in MeasureKind}
@@ -65,6 +68,8 @@ class ParsedList:
 
 
 def _norm(text: str) -> str:
+    if text.isascii():  # the common case; NFKC only matters for full-width input
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
@@ -72,7 +77,7 @@ class _Cells:
     """One row's cells with error collection: ``num``/``text`` record problems, never raise."""
 
     def __init__(
-        self, name: str, sheet: SheetRows, row: int, rec: dict[str, str], problems: list[str]
+        self, name: str, sheet: SheetRows, row: int, rec: dict[str, Any], problems: list[str]
     ):
         self.name, self.sheet, self.row, self.rec, self.problems = name, sheet, row, rec, problems
         self.ok = True
@@ -90,13 +95,19 @@ class _Cells:
         self.failed.add(key)
 
     def text(self, key: str, required: bool = False) -> str:
-        value = self.rec.get(key, "").strip()
+        value: str = cell_text(self.rec.get(key))
         if required and not value:
             self.fail(key, "不能为空")
         return value
 
     def num(self, key: str, required: bool = False) -> float:
-        raw = _norm(self.rec.get(key, ""))
+        cell = self.rec.get(key)
+        if type(cell) is float or type(cell) is int:  # numbers straight from the workbook
+            if cell >= 0 and math.isfinite(cell):
+                return float(cell)
+            self.fail(key, f"不能为负数：{cell:g}" if cell < 0 else f"不是有限数值：“{cell}”")
+            return 0.0
+        raw = _norm(cell_text(cell))
         if raw == "":
             if required:
                 self.fail(key, "不能为空")
@@ -106,6 +117,9 @@ class _Cells:
         except ValueError:
             self.fail(key, f"不是数值：“{raw}”")
             return 0.0
+        if not math.isfinite(value):
+            self.fail(key, f"不是有限数值：“{raw}”")
+            return 0.0
         if value < 0:
             self.fail(key, f"不能为负数：{raw}")
             return 0.0
@@ -113,7 +127,7 @@ class _Cells:
 
 
 def _grade(cells: _Cells, warnings: list[str]) -> Grade:
-    raw = _norm(cells.rec.get("grade", "")).upper().replace("－", "-")
+    raw = _norm(cell_text(cells.rec.get("grade"))).upper().replace("－", "-")
     if raw in ("", "无", "未评级", "未分级"):
         return Grade.UNGRADED
     for g in Grade:
@@ -121,13 +135,13 @@ def _grade(cells: _Cells, warnings: list[str]) -> Grade:
             return g
     cells.fail(
         "grade",
-        f"未知绩效等级“{cells.rec.get('grade', '')}”（可用：{'、'.join(g.value for g in Grade)}）",
+        f"未知绩效等级“{cell_text(cells.rec.get('grade'))}”（可用：{'、'.join(g.value for g in Grade)}）",
     )
     return Grade.UNGRADED
 
 
 def _kind(cells: _Cells, level: AlertLevel, text: str) -> MeasureKind | None:
-    raw = _norm(cells.rec.get(f"{level.value}_kind", ""))
+    raw = _norm(cell_text(cells.rec.get(_KIND_KEY[level])))
     if raw:
         kind = _KIND_BY_TEXT.get(raw) or _KIND_BY_TEXT.get(raw.lower())
         if kind is None:
@@ -144,8 +158,22 @@ def _kind(cells: _Cells, level: AlertLevel, text: str) -> MeasureKind | None:
     return None
 
 
+_LEVELS = tuple((level, level.value) for level in LIST_LEVELS)
+_KIND_KEY = {level: f"{level.value}_kind" for level in LIST_LEVELS}
+_AMOUNT_KEYS = {
+    prefix: tuple(f"{prefix}_{s.value}" for s in Species)
+    for prefix in ("base", *(lv.value for lv in LIST_LEVELS))
+}
+
+
 def _amounts(cells: _Cells, prefix: str, required: bool = False) -> Amounts:
-    return Amounts(**{s.value: cells.num(f"{prefix}_{s.value}", required) for s in Species})
+    k_so2, k_nox, k_pm, k_vocs = _AMOUNT_KEYS[prefix]
+    return Amounts(
+        so2=cells.num(k_so2, required),
+        nox=cells.num(k_nox, required),
+        pm=cells.num(k_pm, required),
+        vocs=cells.num(k_vocs, required),
+    )
 
 
 @dataclass(slots=True)
@@ -204,32 +232,38 @@ def _industry(
     drafts: dict[str, _Draft] = {}
     current: _Draft | None = None
     seen_lines: dict[tuple[str, str], int] = {}
+    good_uscc: set[str] = set()  # checked once per enterprise, not once per line
+    inherited = [c.key for c in COLUMNS[INDUSTRY] if c.enterprise_level]
     for row, rec in sheet.rows:
         cells = _Cells(name, sheet, row, rec, problems)
-        uscc = _norm(rec.get("uscc", "")).upper()
-        continuation = not uscc and not rec.get("name", "").strip() and current is not None
+        uscc = _norm(cell_text(rec.get("uscc"))).upper()
+        continuation = not uscc and not cell_text(rec.get("name")) and current is not None
         if continuation and current is not None:
             # A row of the enterprise above (merged or left blank): inherit enterprise columns.
-            for col in COLUMNS[INDUSTRY]:
-                if col.enterprise_level and not rec.get(col.key, "").strip():
-                    rec[col.key] = (
-                        getattr(current, col.key, "")
-                        if col.key != "category"
+            for col_key in inherited:
+                if not cell_text(rec.get(col_key)):
+                    rec[col_key] = (
+                        getattr(current, col_key, "")
+                        if col_key != "category"
                         else (current.category.value if current.category else "")
                     )
             uscc = current.uscc
-        if not uscc:
+        if uscc in good_uscc:
+            pass
+        elif not uscc:
             cells.fail("uscc", "不能为空")
         elif len(uscc) != 18:
             cells.fail("uscc", f"“{uscc}”应为18位（实为{len(uscc)}位）")
         elif not uscc_valid(uscc):
             cells.fail("uscc", f"“{uscc}”校验位错误（GB 32100-2015）")
+        else:
+            good_uscc.add(uscc)
         ent_name = cells.text("name", required=True)
         county = cells.text("county", required=True)
         if county and county not in counties:
             cells.fail("county", f"未知区县“{county}”（可用：{'、'.join(counties)}）")
         category: ControlCategory | None = None
-        raw_cat = _norm(rec.get("category", ""))
+        raw_cat = _norm(cell_text(rec.get("category")))
         if not raw_cat:
             cells.fail("category", "不能为空")
         else:
@@ -245,12 +279,12 @@ def _industry(
         line_name = cells.text("line", required=True)
         baseline = _amounts(cells, "base", required=True)
         measures: list[Measure] = []
-        for level in LIST_LEVELS:
-            text = rec.get(f"{level.value}_text", "").strip()
+        for level, lv in _LEVELS:
+            text = cell_text(rec.get(f"{lv}_text"))
             kind = _kind(cells, level, text)
-            value_raw = _norm(rec.get(f"{level.value}_value", ""))
-            value = cells.num(f"{level.value}_value") if value_raw else None
-            reduction = _amounts(cells, level.value)
+            value_cell = rec.get(f"{lv}_value")
+            value = cells.num(f"{lv}_value") if cell_text(value_cell) else None
+            reduction = _amounts(cells, lv)
             over = (
                 ()
                 if any(k.startswith("base_") for k in cells.failed)
@@ -290,8 +324,8 @@ def _industry(
             declared_grade=grade,
             baseline=baseline,
             measures=tuple(measures),
-            check_method=rec.get("check_method", "").strip(),
-            meter_no=rec.get("meter_no", "").strip(),
+            check_method=cell_text(rec.get("check_method")),
+            meter_no=cell_text(rec.get("meter_no")),
         )
         draft = drafts.get(uscc)
         if draft is None:
@@ -300,13 +334,13 @@ def _industry(
                 uscc=uscc,
                 name=ent_name,
                 county=county,
-                town=rec.get("town", "").strip(),
+                town=cell_text(rec.get("town")),
                 category=category,
-                permit_no=rec.get("permit_no", "").strip(),
-                contact=rec.get("contact", "").strip(),
-                phone=rec.get("phone", "").strip(),
-                email=rec.get("email", "").strip(),
-                channel=rec.get("channel", "").strip(),
+                permit_no=cell_text(rec.get("permit_no")),
+                contact=cell_text(rec.get("contact")),
+                phone=cell_text(rec.get("phone")),
+                email=cell_text(rec.get("email")),
+                channel=cell_text(rec.get("channel")),
                 lines=[],
             )
         draft.lines.append((cells, line))
@@ -439,7 +473,7 @@ def _level_measures(
 ) -> tuple[Measure, ...]:
     out = []
     for level in LIST_LEVELS:
-        text = cells.rec.get(f"{level.value}_text", "").strip()
+        text = cell_text(cells.rec.get(f"{level.value}_text"))
         red = Amounts(**{s.value: cells.num(f"{level.value}_{s.value}") for s in species})
         if text or any(red.get(s) for s in species):
             out.append(Measure(level=level, kind=kind, text=text or kind.label, reduction=red))
@@ -459,7 +493,7 @@ def _dust(
     out = []
     for row, rec in sheet.rows:
         cells = _Cells(name, sheet, row, rec, problems)
-        uscc = _norm(rec.get("uscc", "")).upper()
+        uscc = _norm(cell_text(rec.get("uscc"))).upper()
         if uscc and not uscc_valid(uscc):
             cells.fail("uscc", f"“{uscc}”不是有效的统一社会信用代码")
         site = DustSite(
@@ -490,15 +524,15 @@ def _transport(
     out = []
     for row, rec in sheet.rows:
         cells = _Cells(name, sheet, row, rec, problems)
-        uscc = _norm(rec.get("uscc", "")).upper()
+        uscc = _norm(cell_text(rec.get("uscc"))).upper()
         if not uscc_valid(uscc):
             cells.fail("uscc", f"“{uscc}”不是有效的统一社会信用代码")
         trips = cells.num("daily_trips", required=True)
         if trips != int(trips):
             cells.fail("daily_trips", f"车次须为整数，实为{trips:g}")
-        camera = _norm(rec.get("gate_camera", "")).lower()
+        camera = _norm(cell_text(rec.get("gate_camera"))).lower()
         if camera not in _YES | _NO:
-            cells.fail("gate_camera", f"应为“是”或“否”，实为“{rec.get('gate_camera', '')}”")
+            cells.fail("gate_camera", f"应为“是”或“否”，实为“{cell_text(rec.get('gate_camera'))}”")
         user = TransportUser(
             name=cells.text("name", required=True),
             uscc=uscc,

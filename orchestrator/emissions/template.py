@@ -8,9 +8,11 @@ removed, so ``日常排放量SO2（kg/d）`` and ``日常排放量 SO2(千克/�
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from orchestrator.emissions.model import LIST_LEVELS, Species
 
@@ -134,7 +136,22 @@ class SheetRows:
     sheet: str
     header_row: int
     headers: dict[str, str]
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: numbers without a spurious ``.0``, dates in ISO form, blanks as ``""``."""
+    if type(value) is str:
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.date):  # datetime too
+        return value.isoformat()
+    return str(value).strip()
 
 
 _UNIT = re.compile(r"\([^)]*\)")

@@ -8,8 +8,8 @@ spreadsheet shows (1-based), for error messages.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from orchestrator.emissions.model import ListFileInvalid
 from orchestrator.emissions.template import (
@@ -17,6 +17,7 @@ from orchestrator.emissions.template import (
     INDUSTRY,
     SHEETS,
     SheetRows,
+    cell_text,
     header_index,
     normalize_header,
 )
@@ -24,26 +25,13 @@ from orchestrator.emissions.template import (
 _HEADER_SEARCH_ROWS = 10
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _grid_rows(
-    name: str, sheet: str, grid: list[list[str]], first_row: int, problems: list[str]
+    name: str, sheet: str, grid: list[list[Any]], first_row: int, problems: list[str]
 ) -> SheetRows | None:
     index = header_index(sheet)
     first_key = COLUMNS[sheet][1 if sheet == INDUSTRY else 0].key  # 企业名称 / 工地名称
-    for i, cells in enumerate(grid[:_HEADER_SEARCH_ROWS]):
+    for i, raw in enumerate(grid[:_HEADER_SEARCH_ROWS]):
+        cells = [cell_text(c) for c in raw]
         keys = [index.get(normalize_header(c)) for c in cells]
         if first_key in keys:
             header_row = first_row + i
@@ -69,11 +57,13 @@ def _grid_rows(
         if col.required and col.key not in positions:
             problems.append(f"{name}:{sheet}:{header_row}:{col.header}: 缺少必填列")
     out = SheetRows(sheet=sheet, header_row=header_row, headers=headers)
-    for offset, cells in enumerate(grid[i + 1 :], start=1):
-        if not any(cells):
+    width = max(positions.values(), default=0) + 1
+    for offset, row in enumerate(grid[i + 1 :], start=1):
+        if all(v is None or v == "" for v in row):
             continue
-        rec = {k: (cells[p] if p < len(cells) else "") for k, p in positions.items()}
-        out.rows.append((header_row + offset, rec))
+        if len(row) < width:
+            row = [*row, *([""] * (width - len(row)))]
+        out.rows.append((header_row + offset, {k: row[p] for k, p in positions.items()}))
     return out
 
 
@@ -89,7 +79,7 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ListFileInvalid([f"{name}: 无法读取（须为UTF-8编码的CSV）：{exc}"]) from exc
-        grid = [[c.strip() for c in row] for row in csv.reader(text.splitlines())]
+        grid: list[list[Any]] = [[c.strip() for c in row] for row in csv.reader(text.splitlines())]
         rows = _grid_rows(name, INDUSTRY, grid, 1, problems)
         if rows is not None:
             out[INDUSTRY] = rows
@@ -108,8 +98,7 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
             if sheet not in wb.sheet_names:
                 continue
             ws = wb.get_sheet_by_name(sheet)
-            raw = ws.to_python(skip_empty_area=False)
-            grid = [[_text(v) for v in row] for row in raw]
+            grid = ws.to_python(skip_empty_area=False)
             for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ():
                 value = grid[r0][c0] if r0 < len(grid) and c0 < len(grid[r0]) else ""
                 for r in range(r0, min(r1, len(grid) - 1) + 1):

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.config_files import load_city, load_measure_book
 from orchestrator.db import lists as repo
-from orchestrator.db.tables import list_enterprises, list_lines, list_measures, list_revisions
+from orchestrator.db.tables import list_enterprises, list_lines, list_revisions
 from orchestrator.emissions.model import ControlCategory, Grade, ListFileInvalid, MeasureKind
 from orchestrator.emissions.revisions import import_list
 from tests.conftest import CONFIG, ROOT, ZONE
@@ -35,11 +35,21 @@ def do_import(engine, path: Path, effective: dt.date = OCT, dry_run: bool = Fals
 
 
 def counts(engine) -> tuple[int, int, int, int]:
+    """Revisions, enterprises, lines and measures stored."""
     with engine.connect() as conn:
-        return tuple(  # type: ignore[return-value]
+        n = [
             conn.execute(select(func.count()).select_from(t)).scalar()
-            for t in (list_revisions, list_enterprises, list_lines, list_measures)
+            for t in (list_revisions, list_enterprises, list_lines)
+        ]
+        measures = sum(
+            conn.execute(
+                select(func.count())
+                .select_from(list_lines)
+                .where(list_lines.c[f"{lv}_kind"].is_not(None))
+            ).scalar()
+            for lv in ("yellow", "orange", "red")
         )
+    return (*n, measures)  # type: ignore[return-value]
 
 
 def test_the_sample_list_imports_as_revision_1(engine):

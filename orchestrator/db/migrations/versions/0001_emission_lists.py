@@ -1,4 +1,5 @@
-"""Emission list revisions: enterprises, lines, measures, dust sites, transport users.
+"""Emission list revisions: enterprises, lines with their measures per level, dust sites,
+transport users.
 
 Revision ID: 0001
 Revises:
@@ -110,6 +111,30 @@ def upgrade() -> None:
         sa.Column("check_method", sa.Text(), nullable=False),
         sa.Column("meter_no", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("yellow_kind", sa.String(length=16), nullable=True),
+        sa.Column("yellow_text", sa.Text(), nullable=True),
+        sa.Column("yellow_value", sa.Float(), nullable=True),
+        sa.Column("yellow_so2", sa.Float(), nullable=True),
+        sa.Column("yellow_nox", sa.Float(), nullable=True),
+        sa.Column("yellow_pm", sa.Float(), nullable=True),
+        sa.Column("yellow_vocs", sa.Float(), nullable=True),
+        sa.Column("yellow_from_table", sa.Boolean(), nullable=True),
+        sa.Column("orange_kind", sa.String(length=16), nullable=True),
+        sa.Column("orange_text", sa.Text(), nullable=True),
+        sa.Column("orange_value", sa.Float(), nullable=True),
+        sa.Column("orange_so2", sa.Float(), nullable=True),
+        sa.Column("orange_nox", sa.Float(), nullable=True),
+        sa.Column("orange_pm", sa.Float(), nullable=True),
+        sa.Column("orange_vocs", sa.Float(), nullable=True),
+        sa.Column("orange_from_table", sa.Boolean(), nullable=True),
+        sa.Column("red_kind", sa.String(length=16), nullable=True),
+        sa.Column("red_text", sa.Text(), nullable=True),
+        sa.Column("red_value", sa.Float(), nullable=True),
+        sa.Column("red_so2", sa.Float(), nullable=True),
+        sa.Column("red_nox", sa.Float(), nullable=True),
+        sa.Column("red_pm", sa.Float(), nullable=True),
+        sa.Column("red_vocs", sa.Float(), nullable=True),
+        sa.Column("red_from_table", sa.Boolean(), nullable=True),
         sa.ForeignKeyConstraint(
             ["enterprise_id"],
             ["list_enterprises.id"],
@@ -126,43 +151,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("enterprise_id", "name", name="uq_list_lines_name"),
     )
     op.create_index(op.f("ix_list_lines_revision_id"), "list_lines", ["revision_id"], unique=False)
-    op.create_table(
-        "list_measures",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("revision_id", sa.Integer(), nullable=False),
-        sa.Column("line_id", sa.Integer(), nullable=False),
-        sa.Column("level", sa.String(length=8), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("value", sa.Float(), nullable=True),
-        sa.Column("so2", sa.Float(), nullable=False),
-        sa.Column("nox", sa.Float(), nullable=False),
-        sa.Column("pm", sa.Float(), nullable=False),
-        sa.Column("vocs", sa.Float(), nullable=False),
-        sa.Column("from_table", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["line_id"],
-            ["list_lines.id"],
-            name=op.f("fk_list_measures_line_id_list_lines"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["revision_id"],
-            ["list_revisions.id"],
-            name=op.f("fk_list_measures_revision_id_list_revisions"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_list_measures")),
-        sa.UniqueConstraint("line_id", "level", name="uq_list_measures_level"),
-    )
-    op.create_index(
-        op.f("ix_list_measures_revision_id"), "list_measures", ["revision_id"], unique=False
-    )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_list_measures_revision_id"), table_name="list_measures")
-    op.drop_table("list_measures")
     op.drop_index(op.f("ix_list_lines_revision_id"), table_name="list_lines")
     op.drop_table("list_lines")
     op.drop_index(op.f("ix_list_transport_users_revision_id"), table_name="list_transport_users")
