@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
+from jinja2 import Environment
 from sqlalchemy import Engine
 
 from orchestrator.alerts.model import Ruleset, select_ruleset
@@ -15,6 +17,7 @@ from orchestrator.db.database import make_engine, migrate
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.errors import ConfigInvalid
+from orchestrator.notices.render import make_environment
 from orchestrator.settings import Settings, load_settings
 
 
@@ -30,9 +33,18 @@ class Context:
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
 
+    def templates(self) -> Environment:
+        """The one Jinja2 environment: the city's overrides first, then the shipped templates."""
+        return _templates(self.settings.templates_dir, self.settings.city_templates_dir)
+
     def database(self) -> Engine:
         """The engine of the configured database, migrated to the newest schema (once)."""
         return _database(self.settings.effective_database_url)
+
+
+@functools.cache
+def _templates(templates_dir: Path, override_dir: Path | None) -> Environment:
+    return make_environment(templates_dir, override_dir)
 
 
 @functools.cache

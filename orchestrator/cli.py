@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from orchestrator.alerts import AlertLevel, Decision, RegionalHint, decide
 from orchestrator.aqi.model import AqiStandard, StandardNotFound, select_standard
@@ -29,6 +30,8 @@ from orchestrator.emissions.revisions import (
     import_list,
 )
 from orchestrator.errors import InputInvalid, OrchestratorError
+from orchestrator.notices.contexts import NoticeBoardContext
+from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.readings import (
     gaps,
     parse_number,
@@ -436,7 +439,16 @@ def rulesets_command(ctx: click.Context, as_json: bool) -> None:
 
 
 def main() -> None:
-    cli(prog_name="orchestrator")
+    try:
+        cli(prog_name="orchestrator")
+    except (
+        SQLAlchemyError
+    ) as exc:  # an unreachable or foreign database: say so, without a traceback
+        click.echo(
+            f"错误：数据库操作失败：{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}",
+            err=True,
+        )
+        sys.exit(1)
 
 
 # --- orchestrator list ---------------------------------------------------------------------------
@@ -751,3 +763,66 @@ def list_template_command(out: Path) -> None:
     """
     export_list(EmissionList(enterprises=()), out)
     click.echo(f"已写出清单模板 {out}")
+
+
+@list_group.command("board")
+@click.option("--uscc", help="One enterprise (统一社会信用代码); default every enterprise.")
+@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write to.",
+)
+@click.option("--pdf", is_flag=True, help="Also write one printable PDF of all the boards.")
+@click.pass_context
+def list_board_command(
+    ctx: click.Context, uscc: str | None, revision: int | None, out_dir: Path, pdf: bool
+) -> None:
+    """Print the 一厂一策 notice boards (公示牌): one HTML page per enterprise, and a PDF.
+
+    \b
+    Example:
+      orchestrator list board --out out/boards --pdf
+      orchestrator list board --uscc 91999900MA00000013 --out out/boards
+    """
+    context = _context(ctx)
+    try:
+        with context.database().connect() as conn:
+            number = _revision_number(context, conn, revision)
+            lst = lists_repo.load(conn, context.city.region_code, number)
+            effective = next(
+                r
+                for r, *_ in lists_repo.revisions(conn, context.city.region_code)
+                if r.number == number
+            )
+    except OrchestratorError as exc:
+        _fail(str(exc), 1)
+    chosen = [e for e in lst.enterprises if uscc is None or e.uscc == uscc.strip().upper()]
+    if not chosen:
+        _fail(f"清单第{number}版中没有统一社会信用代码为{uscc}的企业")
+    env = context.templates()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for e in chosen:
+        page = render(
+            env,
+            "boards/notice_board.html",
+            NoticeBoardContext.of(
+                e,
+                region_name=context.city.region_name,
+                revision=number,
+                effective_from=effective.effective_from,
+            ),
+        )
+        (out_dir / f"{e.uscc}.html").write_text(page, encoding="utf-8")
+        pages.append(page)
+    click.echo(f"已生成公示牌{len(pages)}份（HTML）：{out_dir}")
+    if pdf:
+        target = out_dir / (f"{chosen[0].uscc}.pdf" if uscc else "公示牌.pdf")
+        try:
+            html_to_pdf(pages, target, context.settings.templates_dir)
+        except OrchestratorError as exc:
+            _fail(str(exc), 1)
+        click.echo(f"已生成PDF：{target}")

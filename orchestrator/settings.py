@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     ruleset: str = "mee-2024"
     config_dir: Path = PROJECT_ROOT / "config"
     templates_dir: Path = PROJECT_ROOT / "templates"
+    city_templates_dir: Path | None = None  # a city's overrides, searched before templates_dir
     emission_lists_dir: Path = PROJECT_ROOT / "emission_lists"
     data_dir: Path = PROJECT_ROOT / "data"
 
@@ -57,9 +58,13 @@ class Settings(BaseSettings):
             raise ValueError("region_code must be a 6-digit administrative division code")
         return value
 
-    @field_validator("config_dir", "templates_dir", "emission_lists_dir", "data_dir")
+    @field_validator(
+        "config_dir", "templates_dir", "emission_lists_dir", "data_dir", "city_templates_dir"
+    )
     @classmethod
-    def _anchor(cls, value: Path) -> Path:
+    def _anchor(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
         return value if value.is_absolute() else PROJECT_ROOT / value
 
     @property

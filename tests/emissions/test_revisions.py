@@ -212,3 +212,21 @@ def test_cli_template_writes_the_canonical_headers(cli_env):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["工业源", "扬尘源", "移动源"]
     assert [c.value for c in wb["工业源"][1]][:3] == ["序号", "企业名称", "统一社会信用代码"]
+
+
+def test_cli_board_writes_one_page_per_enterprise(cli_env):
+    run("list", "import", str(SAMPLE), "--effective-from", "2025-10-01")
+    out = cli_env / "boards"
+    result = run("list", "board", "--out", str(out))
+    assert "已生成公示牌300份" in result.stdout
+    pages = sorted(out.glob("*.html"))
+    assert len(pages) == 300
+    first = pages[0].read_text(encoding="utf-8")
+    assert "重污染天气应急减排措施公示牌" in first
+    assert pages[0].stem in first  # the file is named by the USCC shown on it
+    one = run("list", "board", "--uscc", pages[0].stem.lower(), "--out", str(cli_env / "one"))
+    assert "已生成公示牌1份" in one.stdout
+    missing = run(
+        "list", "board", "--uscc", "91999900MA9999999X", "--out", str(cli_env / "none"), code=2
+    )
+    assert "没有统一社会信用代码为" in missing.stderr

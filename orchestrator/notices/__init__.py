@@ -1,0 +1,1 @@
+"""Notices: frozen template contexts (the documented contracts) and rendering."""
