@@ -20,7 +20,7 @@ from orchestrator.aqi.scoring import FIELDS, AqiResult, Concentrations, Mode, sc
 from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
 from orchestrator.db import lists as lists_repo
-from orchestrator.emissions.model import LIST_LEVELS, EmissionList, ListFileInvalid
+from orchestrator.emissions.model import LIST_LEVELS, EmissionList, ListFileInvalid, Revision
 from orchestrator.emissions.revisions import (
     check_json,
     check_targets,
@@ -465,10 +465,17 @@ def list_group() -> None:
     """
 
 
-def _revision_number(context: Context, conn: Any, revision: int | None) -> int:
-    if revision is not None:
-        return revision
-    return lists_repo.latest(conn, context.city.region_code)
+def _load_revision(context: Context, revision: int | None) -> tuple[Revision, EmissionList]:
+    """The requested (default: newest) revision and its content; exit 1 if there is none."""
+    try:
+        with context.database().connect() as conn:
+            region = context.city.region_code
+            number = revision if revision is not None else lists_repo.latest(conn, region)
+            return lists_repo.get_revision(conn, region, number), lists_repo.load(
+                conn, region, number
+            )
+    except OrchestratorError as exc:
+        _fail(str(exc), 1)
 
 
 @list_group.command("import")
@@ -655,12 +662,8 @@ def list_check_command(
       orchestrator list check --level orange --json
     """
     context = _context(ctx)
-    try:
-        with context.database().connect() as conn:
-            number = _revision_number(context, conn, revision)
-            lst = lists_repo.load(conn, context.city.region_code, number)
-    except OrchestratorError as exc:
-        _fail(str(exc), 1)
+    rev, lst = _load_revision(context, revision)
+    number = rev.number
     levels = (AlertLevel(level),) if level else LIST_LEVELS
     checks = check_targets(lst, context.city, levels)
     if as_json:
@@ -695,10 +698,9 @@ def list_coverage_command(
       orchestrator list coverage permits.csv
     """
     context = _context(ctx)
+    rev, lst = _load_revision(context, revision)
+    number = rev.number
     try:
-        with context.database().connect() as conn:
-            number = _revision_number(context, conn, revision)
-            lst = lists_repo.load(conn, context.city.region_code, number)
         cov = coverage(lst, permits)
     except ListFileInvalid as exc:
         for problem in exc.problems:
@@ -742,12 +744,8 @@ def list_export_command(ctx: click.Context, out: Path, revision: int | None) -> 
       orchestrator list export --revision 1 list_rev1.xlsx
     """
     context = _context(ctx)
-    try:
-        with context.database().connect() as conn:
-            number = _revision_number(context, conn, revision)
-            lst = lists_repo.load(conn, context.city.region_code, number)
-    except OrchestratorError as exc:
-        _fail(str(exc), 1)
+    rev, lst = _load_revision(context, revision)
+    number = rev.number
     export_list(lst, out)
     click.echo(f"已将第{number}版导出到 {out}")
 
@@ -788,17 +786,8 @@ def list_board_command(
       orchestrator list board --uscc 91999900MA00000013 --out out/boards
     """
     context = _context(ctx)
-    try:
-        with context.database().connect() as conn:
-            number = _revision_number(context, conn, revision)
-            lst = lists_repo.load(conn, context.city.region_code, number)
-            effective = next(
-                r
-                for r, *_ in lists_repo.revisions(conn, context.city.region_code)
-                if r.number == number
-            )
-    except OrchestratorError as exc:
-        _fail(str(exc), 1)
+    rev, lst = _load_revision(context, revision)
+    number, effective = rev.number, rev.effective_from
     chosen = [e for e in lst.enterprises if uscc is None or e.uscc == uscc.strip().upper()]
     if not chosen:
         _fail(f"清单第{number}版中没有统一社会信用代码为{uscc}的企业")
@@ -813,7 +802,7 @@ def list_board_command(
                 e,
                 region_name=context.city.region_name,
                 revision=number,
-                effective_from=effective.effective_from,
+                effective_from=effective,
             ),
         )
         (out_dir / f"{e.uscc}.html").write_text(page, encoding="utf-8")

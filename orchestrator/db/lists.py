@@ -85,6 +85,17 @@ def revisions(conn: Connection, region: str) -> list[tuple[Revision, int, int, l
     return [(_revision(r), r.enterprises or 0, r.lines or 0, list(r.warnings)) for r in rows]
 
 
+def get_revision(conn: Connection, region: str, number: int) -> Revision:
+    row = conn.execute(
+        select(list_revisions).where(
+            list_revisions.c.region_code == region, list_revisions.c.number == number
+        )
+    ).first()
+    if row is None:
+        raise RevisionNotFound(f"清单第{number}版不存在")
+    return _revision(row)
+
+
 def _revision_id(conn: Connection, region: str, number: int) -> int:
     rid = conn.execute(
         select(list_revisions.c.id).where(
