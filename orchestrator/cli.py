@@ -21,14 +21,8 @@ from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
 from orchestrator.db import lists as lists_repo
 from orchestrator.emissions.model import LIST_LEVELS, EmissionList, ListFileInvalid, Revision
-from orchestrator.emissions.revisions import (
-    check_json,
-    check_targets,
-    coverage,
-    diff_lists,
-    export_list,
-    import_list,
-)
+from orchestrator.emissions.revisions import coverage, diff_lists, export_list, import_list
+from orchestrator.emissions.targets import check_json, check_targets
 from orchestrator.errors import InputInvalid, OrchestratorError
 from orchestrator.notices.contexts import NoticeBoardContext
 from orchestrator.notices.render import html_to_pdf, render

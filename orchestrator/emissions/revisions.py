@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from orchestrator.alerts.model import AlertLevel
 from orchestrator.db import lists as repo
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import (
@@ -122,77 +121,6 @@ def _import(
             warnings=list(parsed.warnings),
         )
     return ImportResult(rev, True, *counts, parsed.warnings)
-
-
-# --- targets -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SpeciesCheck:
-    reduction_kg_d: float
-    citywide_kg_d: float
-    ratio: float
-    target: float
-    met: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LevelCheck:
-    level: AlertLevel
-    species: dict[Species, SpeciesCheck]
-    contributors: dict[Species, list[tuple[str, float]]]  # largest enterprise reductions
-
-    @property
-    def met(self) -> bool:
-        return all(c.met for c in self.species.values())
-
-
-def check_targets(
-    lst: EmissionList, city: CityProfile, levels: tuple[AlertLevel, ...] = LIST_LEVELS, top: int = 5
-) -> list[LevelCheck]:
-    """Per level and pollutant: the list's reductions against citywide emissions and the target."""
-    out = []
-    for level in levels:
-        total = lst.reduction(level)
-        target = city.targets.get(level)
-        checks = {}
-        contributors = {}
-        for s in Species:
-            ratio = total.get(s) / city.citywide.get(s)
-            goal = target.get(s) if target else 0.0
-            checks[s] = SpeciesCheck(
-                reduction_kg_d=round(total.get(s), 3),
-                citywide_kg_d=city.citywide.get(s),
-                ratio=round(ratio, 4),
-                target=goal,
-                met=ratio + 1e-12 >= goal,
-            )
-            ranked = sorted(
-                ((e.name, e.reduction(level).get(s)) for e in lst.enterprises), key=lambda x: -x[1]
-            )
-            contributors[s] = [(n, round(v, 3)) for n, v in ranked[:top] if v > 0]
-        out.append(LevelCheck(level=level, species=checks, contributors=contributors))
-    return out
-
-
-def check_json(revision: int, checks: list[LevelCheck]) -> dict[str, Any]:
-    """The documented JSON shape of ``orchestrator list check --json``."""
-    return {
-        "revision": revision,
-        "levels": {
-            c.level.value: {
-                s.label: {
-                    "reduction_kg_d": v.reduction_kg_d,
-                    "citywide_kg_d": v.citywide_kg_d,
-                    "ratio": v.ratio,
-                    "target": v.target,
-                    "met": v.met,
-                }
-                for s, v in c.species.items()
-            }
-            for c in checks
-        },
-    }
 
 
 # --- diff ----------------------------------------------------------------------------------------

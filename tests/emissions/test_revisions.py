@@ -14,14 +14,8 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.cli import cli
 from orchestrator.db import lists as repo
 from orchestrator.emissions.model import Amounts, ListFileInvalid, Species
-from orchestrator.emissions.revisions import (
-    check_json,
-    check_targets,
-    coverage,
-    diff_lists,
-    export_list,
-    same_content,
-)
+from orchestrator.emissions.revisions import coverage, diff_lists, export_list, same_content
+from orchestrator.emissions.targets import check_json, check_targets
 from tests.emissions.test_import import CITY, SAMPLE, _col, do_import
 
 

@@ -1,0 +1,190 @@
+"""Dispatch plans (pure): each enterprise's measures for a level, and what changes between levels.
+
+A plan is selected from a list revision when an alert revision is approved and then frozen with
+it, so later list revisions never rewrite what was ordered. Selection by grade and control
+category (DOMAIN.md §5): A+, A and 引领性 reduce autonomously; 民生保障/以热定产/以量定产 run under
+their load cap; 长期停产 stay stopped; everyone else takes the list measures of the level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.emissions.model import (
+    ZERO,
+    Amounts,
+    ControlCategory,
+    EmissionList,
+    Enterprise,
+    Measure,
+    MeasureKind,
+)
+
+_STRENGTH = {
+    MeasureKind.AUTONOMOUS: 0,
+    MeasureKind.TRANSPORT: 1,
+    MeasureKind.CONSTRUCTION: 2,
+    MeasureKind.COKING_TIME: 2,
+    MeasureKind.FEED_CAP: 2,
+    MeasureKind.LOAD_CAP: 2,
+    MeasureKind.LIMIT: 2,
+    MeasureKind.STOP: 3,
+}
+
+
+class PlanMode(StrEnum):
+    AUTONOMOUS = "autonomous"  # 自主减排
+    LOAD_CAP = "load_cap"  # 以热定产 / 民生保障 / 以量定产: maximum allowed load
+    LIST = "list"  # list measures of the level
+    LONG_STOPPED = "long_stopped"  # 长期停产: stays stopped
+
+    @property
+    def label(self) -> str:
+        return {
+            PlanMode.AUTONOMOUS: "自主减排",
+            PlanMode.LOAD_CAP: "限负荷运行",
+            PlanMode.LIST: "清单措施",
+            PlanMode.LONG_STOPPED: "保持停产",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedLine:
+    name: str
+    industry: str
+    measure: Measure | None
+    check_method: str
+    meter_no: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanEntry:
+    """One enterprise's orders for the level: the content of its dispatch order."""
+
+    uscc: str
+    name: str
+    county: str
+    grade: str
+    category: str
+    mode: PlanMode
+    lines: tuple[PlannedLine, ...]
+    reduction: Amounts
+    contact: str
+    phone: str
+    email: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchPlan:
+    level: AlertLevel
+    entries: tuple[PlanEntry, ...]
+    reduction: Amounts  # industry + dust + transport
+
+
+def _mode(e: Enterprise) -> PlanMode:
+    if e.category is ControlCategory.LONG_STOPPED:
+        return PlanMode.LONG_STOPPED
+    if e.grade.autonomous:
+        return PlanMode.AUTONOMOUS
+    if e.category.load_capped:
+        return PlanMode.LOAD_CAP
+    return PlanMode.LIST
+
+
+def plan_for(lst: EmissionList, level: AlertLevel) -> DispatchPlan:
+    """Every enterprise's measures for ``level`` from a list revision."""
+    entries = []
+    for e in lst.enterprises:
+        mode = _mode(e)
+        lines = tuple(
+            PlannedLine(
+                name=ln.name,
+                industry=ln.industry,
+                measure=ln.measure(level),
+                check_method=ln.check_method,
+                meter_no=ln.meter_no,
+            )
+            for ln in e.lines
+        )
+        entries.append(
+            PlanEntry(
+                uscc=e.uscc,
+                name=e.name,
+                county=e.county,
+                grade=e.grade.value,
+                category=e.category.value,
+                mode=mode,
+                lines=lines,
+                reduction=ZERO if mode is PlanMode.AUTONOMOUS else e.reduction(level),
+                contact=e.contact,
+                phone=e.phone,
+                email=e.email,
+                channel=e.channel,
+            )
+        )
+    industry = ZERO
+    for entry in entries:
+        industry = industry + entry.reduction
+    others = ZERO
+    for site in lst.dust_sites:
+        others = sum((m.reduction for m in site.measures if m.level is level), others)
+    for user in lst.transport_users:
+        others = sum((m.reduction for m in user.measures if m.level is level), others)
+    return DispatchPlan(level=level, entries=tuple(entries), reduction=industry + others)
+
+
+class Change(StrEnum):
+    NEW = "new"  # not ordered before
+    MORE = "more"  # must do more
+    LESS = "less"  # may relax part of its measures
+    SAME = "same"
+    RESUME = "resume"  # may resume normal production (lift)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryChange:
+    uscc: str
+    name: str
+    change: Change
+    details: tuple[str, ...]
+
+
+def _strength(line: PlannedLine) -> tuple[int, float]:
+    m = line.measure
+    if m is None:
+        return (-1, 0.0)
+    return (_STRENGTH[m.kind], m.value or 0.0 if m.kind is MeasureKind.LIMIT else 0.0)
+
+
+def diff_plans(old: DispatchPlan | None, new: DispatchPlan | None) -> list[EntryChange]:
+    """Per enterprise: who must do more, who may relax, who may resume (``new`` None = lift)."""
+    before = {e.uscc: e for e in old.entries} if old else {}
+    out: list[EntryChange] = []
+    if new is None:
+        return [
+            EntryChange(uscc=e.uscc, name=e.name, change=Change.RESUME, details=())
+            for e in before.values()
+        ]
+    for e in new.entries:
+        prev = before.get(e.uscc)
+        if prev is None:
+            out.append(EntryChange(uscc=e.uscc, name=e.name, change=Change.NEW, details=()))
+            continue
+        old_lines = {ln.name: ln for ln in prev.lines}
+        more, less = [], []
+        for ln in e.lines:
+            was = old_lines.get(ln.name)
+            a, b = (_strength(was) if was else (-1, 0.0)), _strength(ln)
+            text = ln.measure.text if ln.measure else "—"
+            if b > a:
+                more.append(f"{ln.name}：{text}")
+            elif b < a:
+                less.append(f"{ln.name}：{text}")
+        change = Change.MORE if more else (Change.LESS if less else Change.SAME)
+        out.append(
+            EntryChange(uscc=e.uscc, name=e.name, change=change, details=tuple(more or less))
+        )
+    return out
