@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from orchestrator.aqi.model import AqiStandard
 from orchestrator.emissions.measures import MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
+from orchestrator.plans.lifecycle import ApprovalPolicy, Person, Role
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -110,6 +112,45 @@ def load_city(config_dir: Path) -> CityProfile:
                 AlertLevel(level): Amounts(**{k: float(v) for k, v in ratios.items()})
                 for level, ratios in data["targets"].items()
             },
+        )
+    except KeyError as exc:
+        raise ConfigInvalid(f"{path}: missing key {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigInvalid(f"{path}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Approvals:
+    """``config/approval.toml``: the issuer, the approval policy and the people who may act."""
+
+    issuer: str
+    issuer_code: str
+    policy: ApprovalPolicy
+    people: dict[str, Person]
+
+    def person(self, name: str) -> Person:
+        try:
+            return self.people[name.strip()]
+        except KeyError:
+            known = "、".join(self.people)
+            raise ConfigInvalid(
+                f"“{name}”不在 config/approval.toml 的人员名单中（现有：{known}）"
+            ) from None
+
+
+def load_approvals(config_dir: Path) -> Approvals:
+    path = config_dir / "approval.toml"
+    data = _read(path)
+    try:
+        people = [Person(name=str(p["name"]), role=Role(p["role"])) for p in data["people"]]
+        return Approvals(
+            issuer=str(data["issuer"]),
+            issuer_code=str(data["issuer_code"]),
+            policy=ApprovalPolicy(
+                required={AlertLevel(k): Role(v) for k, v in data["required_role"].items()},
+                lead_time_hours=int(data.get("lead_time_hours", 24)),
+            ),
+            people={p.name: p for p in people},
         )
     except KeyError as exc:
         raise ConfigInvalid(f"{path}: missing key {exc.args[0]!r}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
@@ -17,8 +18,34 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Instants stored as UTC on every backend (SQLite keeps no offset), returned timezone-aware.
+
+    A naive datetime is refused: an instant without a zone is a bug waiting to happen."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware one")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
 
 metadata = MetaData(
     naming_convention={
@@ -38,7 +65,7 @@ list_revisions = Table(
     Column("effective_from", Date, nullable=False),
     Column("source", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_at", UtcDateTime(), nullable=False),
     Column("warnings", JSON, nullable=False),
     UniqueConstraint("region_code", "number", name="uq_list_revisions_number"),
     UniqueConstraint("region_code", "sha256", "effective_from", name="uq_list_revisions_content"),
@@ -139,4 +166,93 @@ list_transport_users = Table(
     ),
     Column("position", Integer, nullable=False),
     Column("record", JSON, nullable=False),
+)
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_code", String(6), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("hint_id", ForeignKey("regional_hints.id"), nullable=True),  # started on a regional hint
+)
+
+alert_revisions = Table(
+    "alert_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("start_at", UtcDateTime(), nullable=False),
+    Column("end_at", UtcDateTime(), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("drafted_by", Text, nullable=False),
+    Column("approved_by", Text, nullable=True),
+    Column("issued_at", UtcDateTime(), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("shortfall_override", Text, nullable=True),
+    Column("list_revision", Integer, nullable=True),  # the list the plan was frozen from
+    Column("document_number", Text, nullable=True, unique=True),
+    Column("previous_id", ForeignKey("alert_revisions.id"), nullable=True),
+    UniqueConstraint("alert_id", "number", name="uq_alert_revisions_number"),
+)
+
+document_numbers = Table(
+    "document_numbers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer_code", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("revision_id", ForeignKey("alert_revisions.id"), nullable=False, unique=True),
+    UniqueConstraint("issuer_code", "year", "seq", name="uq_document_numbers_seq"),
+)
+
+plan_entries = Table(
+    "plan_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "revision_id",
+        ForeignKey("alert_revisions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("uscc", String(18), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("record", JSON, nullable=False),  # the frozen PlanEntry
+    UniqueConstraint("revision_id", "uscc", name="uq_plan_entries_uscc"),
+)
+
+regional_hints = Table(
+    "regional_hints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_code", String(6), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("start_at", UtcDateTime(), nullable=False),
+    Column("end_at", UtcDateTime(), nullable=False),
+    Column("issuer", Text, nullable=False),
+    Column("document_number", Text, nullable=False),
+    Column("area", Text, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("issuer", "document_number", name="uq_regional_hints_document"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("detail", JSON, nullable=False),
 )

@@ -221,6 +221,7 @@ def check_new_revision(
         "只有已发布且未解除的预警可以调整或解除",
     )
     assert previous is not None
+    _require(previous.kind is not RevisionKind.LIFT, "该预警已解除，不能再调整")
     if kind is RevisionKind.UPGRADE:
         _require(level.rank > previous.level.rank, f"升级须高于现行{previous.level.label}预警")
     elif kind is RevisionKind.DOWNGRADE:

@@ -197,3 +197,9 @@ def test_times_must_be_aware_and_ordered():
         dataclasses.replace(draft(), start=dt.datetime(2026, 1, 6))  # noqa: DTZ001
     with pytest.raises(ValueError, match="end after"):
         dataclasses.replace(draft(), end=at(5))
+
+
+def test_a_lifted_alert_takes_no_further_revision():
+    lift = dataclasses.replace(issued(), kind=RevisionKind.LIFT, number=2)
+    with pytest.raises(IllegalTransition, match="已解除"):
+        check_new_revision(lift, RevisionKind.EXTEND, AlertLevel.ORANGE, at(12))

@@ -1,0 +1,554 @@
+"""What the emergency command office does to alerts: draft, submit, approve, issue, adjust, lift.
+
+Each action is one transaction. The pure state machine (:mod:`orchestrator.plans.lifecycle`) says
+whether a move is legal; the database makes it stick exactly once: every status change is an
+``UPDATE … WHERE status = <the status we saw>``, so of two approvers racing, exactly one wins and
+the other is told the alert has moved on. Document numbers are unique per issuer and year in the
+database and never reused. Every action is appended to the audit log (who, when, what, why).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.config_files import Approvals
+from orchestrator.db import lists as list_repo
+from orchestrator.db.tables import (
+    alert_revisions,
+    alerts,
+    audit_log,
+    document_numbers,
+    plan_entries,
+    regional_hints,
+)
+from orchestrator.emissions.model import CityProfile, EmissionList
+from orchestrator.emissions.targets import LevelCheck, check_targets
+from orchestrator.errors import OrchestratorError
+from orchestrator.plans import lifecycle as lc
+from orchestrator.plans.dispatch import DispatchPlan, PlanEntry, plan_for
+from orchestrator.plans.lifecycle import (
+    IllegalTransition,
+    Person,
+    RevisionKind,
+    RevisionState,
+    RevisionStatus,
+)
+
+
+class AlertNotFound(OrchestratorError):
+    """Raised by the command office when an alert id does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionView:
+    alert_id: int
+    revision_id: int
+    state: RevisionState
+    reason: str
+    document_number: str | None
+    list_revision: int | None
+
+
+def _aware(t: dt.datetime | None) -> dt.datetime | None:
+    if t is None:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
+
+
+def _view(row: Any) -> RevisionView:
+    start = _aware(row.start_at)
+    assert start is not None
+    return RevisionView(
+        alert_id=row.alert_id,
+        revision_id=row.id,
+        state=RevisionState(
+            number=row.number,
+            kind=RevisionKind(row.kind),
+            level=AlertLevel(row.level),
+            start=start,
+            end=_aware(row.end_at),
+            status=RevisionStatus(row.status),
+            drafted_by=row.drafted_by,
+            approved_by=row.approved_by,
+            issued_at=_aware(row.issued_at),
+            shortfall_override=row.shortfall_override,
+        ),
+        reason=row.reason,
+        document_number=row.document_number,
+        list_revision=row.list_revision,
+    )
+
+
+def _revisions(conn: Connection, alert_id: int) -> list[RevisionView]:
+    rows = conn.execute(
+        select(alert_revisions)
+        .where(alert_revisions.c.alert_id == alert_id)
+        .order_by(alert_revisions.c.number)
+    ).all()
+    if (
+        not rows
+        and conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is None
+    ):
+        raise AlertNotFound(f"预警{alert_id}不存在")
+    return [_view(r) for r in rows]
+
+
+def _current(views: list[RevisionView]) -> RevisionView:
+    """The revision an action applies to: the open one, else the newest."""
+    open_ = [v for v in views if v.state.status.open]
+    return open_[-1] if open_ else views[-1]
+
+
+def _last_issued(views: list[RevisionView]) -> RevisionView | None:
+    issued = [v for v in views if v.state.status is RevisionStatus.ISSUED]
+    return issued[-1] if issued else None
+
+
+def _audit(
+    conn: Connection,
+    *,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    alert_id: int,
+    revision_id: int | None,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        insert(audit_log).values(
+            at=at,
+            actor=actor,
+            action=action,
+            alert_id=alert_id,
+            revision_id=revision_id,
+            reason=reason,
+            detail=detail or {},
+        )
+    )
+
+
+def _move(conn: Connection, view: RevisionView, new: RevisionState, **extra: Any) -> None:
+    """Write ``new`` only if nobody moved the revision since we read it."""
+    result = conn.execute(
+        update(alert_revisions)
+        .where(
+            alert_revisions.c.id == view.revision_id,
+            alert_revisions.c.status == view.state.status.value,
+        )
+        .values(
+            status=new.status.value,
+            approved_by=new.approved_by,
+            issued_at=new.issued_at,
+            shortfall_override=new.shortfall_override,
+            **extra,
+        )
+    )
+    if result.rowcount != 1:
+        raise IllegalTransition("该预警已被他人处理，请刷新后重试")
+
+
+def _check_hint_floor(
+    conn: Connection, region: str, level: AlertLevel, start: dt.datetime, end: dt.datetime | None
+) -> None:
+    """Nothing may be issued below an active regional hint's level inside its window."""
+    rows = conn.execute(select(regional_hints).where(regional_hints.c.region_code == region)).all()
+    for h in rows:
+        h_start, h_end = _aware(h.start_at), _aware(h.end_at)
+        assert h_start is not None
+        assert h_end is not None
+        overlaps = start < h_end and (end is None or end > h_start)
+        if overlaps and AlertLevel(h.level).rank > level.rank:
+            raise IllegalTransition(
+                f"{h.issuer}{h.document_number}要求{h_start.astimezone(start.tzinfo):%m月%d日%H时}至"
+                f"{h_end.astimezone(start.tzinfo):%m月%d日%H时}不低于{AlertLevel(h.level).label}预警，不能按{level.label}预警执行"
+            )
+
+
+def draft(
+    engine: Engine,
+    *,
+    region: str,
+    kind: RevisionKind,
+    level: AlertLevel,
+    start: dt.datetime,
+    end: dt.datetime | None,
+    by: Person,
+    reason: str,
+    now: dt.datetime,
+    alert_id: int | None = None,
+    hint_id: int | None = None,
+) -> RevisionView:
+    """A new alert (kind ISSUE) or a new revision of an issued one (upgrade/downgrade/extend/lift)."""
+    with engine.begin() as conn:
+        if kind is RevisionKind.ISSUE:
+            lc.check_new_revision(None, kind, level, end)
+            _check_hint_floor(conn, region, level, start, end)
+            alert_id = conn.execute(
+                insert(alerts).values(region_code=region, created_at=now, hint_id=hint_id)
+            ).inserted_primary_key[0]  # type: ignore[index]
+            number, previous_id = 1, None
+        else:
+            if alert_id is None:
+                raise IllegalTransition("调整或解除须指定预警编号")
+            views = _revisions(conn, alert_id)
+            if any(v.state.status.open for v in views):
+                raise IllegalTransition("该预警已有未完成的调整，请先处理或撤回")
+            prev = _last_issued(views)
+            lc.check_new_revision(prev.state if prev else None, kind, level, end)
+            assert prev is not None
+            if kind is not RevisionKind.LIFT:
+                _check_hint_floor(conn, region, level, start, end)
+            number, previous_id = views[-1].state.number + 1, prev.revision_id
+        state = RevisionState(
+            number=number,
+            kind=kind,
+            level=level,
+            start=start,
+            end=end,
+            status=RevisionStatus.DRAFT,
+            drafted_by=by.name,
+        )
+        rid = conn.execute(
+            insert(alert_revisions).values(
+                alert_id=alert_id,
+                number=number,
+                kind=kind.value,
+                level=level.value,
+                start_at=start,
+                end_at=end,
+                status=RevisionStatus.DRAFT.value,
+                drafted_by=by.name,
+                reason=reason,
+                previous_id=previous_id,
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        _audit(
+            conn,
+            at=now,
+            actor=by.name,
+            action=f"draft_{kind.value}",
+            alert_id=alert_id,
+            revision_id=rid,
+            reason=reason,
+            detail={
+                "level": level.value,
+                "start": start.isoformat(),
+                "end": end.isoformat() if end else None,
+            },
+        )
+        assert alert_id is not None
+        return RevisionView(alert_id, rid, state, reason, None, None)
+
+
+def submit(engine: Engine, alert_id: int, *, by: Person, now: dt.datetime) -> RevisionView:
+    with engine.begin() as conn:
+        view = _current(_revisions(conn, alert_id))
+        new = lc.submit(view.state, by)
+        _move(conn, view, new)
+        _audit(
+            conn,
+            at=now,
+            actor=by.name,
+            action="submit",
+            alert_id=alert_id,
+            revision_id=view.revision_id,
+        )
+        return dataclasses.replace(view, state=new)
+
+
+def reject(
+    engine: Engine, alert_id: int, *, by: Person, now: dt.datetime, reason: str
+) -> RevisionView:
+    with engine.begin() as conn:
+        view = _current(_revisions(conn, alert_id))
+        new = lc.reject(view.state, by)
+        _move(conn, view, new)
+        _audit(
+            conn,
+            at=now,
+            actor=by.name,
+            action="reject",
+            alert_id=alert_id,
+            revision_id=view.revision_id,
+            reason=reason,
+        )
+        return dataclasses.replace(view, state=new)
+
+
+def withdraw(
+    engine: Engine, alert_id: int, *, by: Person, now: dt.datetime, reason: str
+) -> RevisionView:
+    with engine.begin() as conn:
+        view = _current(_revisions(conn, alert_id))
+        new = lc.withdraw(view.state, by)
+        _move(conn, view, new)
+        _audit(
+            conn,
+            at=now,
+            actor=by.name,
+            action="withdraw",
+            alert_id=alert_id,
+            revision_id=view.revision_id,
+            reason=reason,
+        )
+        return dataclasses.replace(view, state=new)
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    view: RevisionView
+    plan: DispatchPlan | None  # None for a lift
+    check: LevelCheck | None
+
+    @property
+    def shortfall(self) -> bool:
+        return self.check is not None and not self.check.met
+
+
+def _entry_record(e: PlanEntry) -> dict[str, Any]:
+    """A plan entry as JSON (enums are str subclasses and serialise as their values)."""
+    return dataclasses.asdict(e)
+
+
+def approve(
+    engine: Engine,
+    alert_id: int,
+    *,
+    by: Person,
+    now: dt.datetime,
+    approvals: Approvals,
+    city: CityProfile,
+) -> Approval:
+    """Approve, then select and freeze the dispatch plan from the list revision in force."""
+    with engine.begin() as conn:
+        view = _current(_revisions(conn, alert_id))
+        new = lc.approve(view.state, by, approvals.policy)
+        plan: DispatchPlan | None = None
+        check: LevelCheck | None = None
+        list_number: int | None = None
+        if view.state.kind is not RevisionKind.LIFT:
+            list_number = list_repo.in_force(
+                conn, city.region_code, view.state.start.astimezone(now.tzinfo).date()
+            )
+            lst: EmissionList = list_repo.load(conn, city.region_code, list_number)
+            plan = plan_for(lst, view.state.level)
+            (check,) = check_targets(lst, city, (view.state.level,))
+        _move(conn, view, new, list_revision=list_number)
+        if plan is not None:
+            conn.execute(
+                insert(plan_entries),
+                [
+                    {
+                        "revision_id": view.revision_id,
+                        "uscc": e.uscc,
+                        "mode": e.mode.value,
+                        "record": _entry_record(e),
+                    }
+                    for e in plan.entries
+                ],
+            )
+        _audit(
+            conn,
+            at=now,
+            actor=by.name,
+            action="approve",
+            alert_id=alert_id,
+            revision_id=view.revision_id,
+            detail={
+                "list_revision": list_number,
+                "enterprises": len(plan.entries) if plan else 0,
+                "targets_met": check.met if check else None,
+            },
+        )
+        return Approval(
+            dataclasses.replace(view, state=new, list_revision=list_number), plan, check
+        )
+
+
+def _next_number(conn: Connection, issuer_code: str, year: int, revision_id: int) -> str:
+    for _ in range(5):
+        seq = (
+            conn.execute(
+                select(func.max(document_numbers.c.seq)).where(
+                    document_numbers.c.issuer_code == issuer_code, document_numbers.c.year == year
+                )
+            ).scalar()
+            or 0
+        ) + 1
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(document_numbers).values(
+                        issuer_code=issuer_code, year=year, seq=seq, revision_id=revision_id
+                    )
+                )
+        except IntegrityError:
+            continue  # someone took that number a moment ago: take the next one
+        return f"{issuer_code}〔{year}〕{seq}号"
+    raise IllegalTransition("文号分配冲突，请重试")
+
+
+def issue(
+    engine: Engine,
+    alert_id: int,
+    *,
+    by: Person,
+    now: dt.datetime,
+    approvals: Approvals,
+    city: CityProfile,
+    override: str | None = None,
+) -> tuple[RevisionView, list[str]]:
+    """Issue the approved revision: document number, supersede or lift the previous one.
+
+    Returns the issued revision and warnings (lead time)."""
+    warnings: list[str] = []
+    with engine.begin() as conn:
+        views = _revisions(conn, alert_id)
+        view = _current(views)
+        shortfall = False
+        if view.state.kind is not RevisionKind.LIFT and view.list_revision is not None:
+            lst = list_repo.load(conn, city.region_code, view.list_revision)
+            (check,) = check_targets(lst, city, (view.state.level,))
+            shortfall = not check.met
+            _check_hint_floor(
+                conn, city.region_code, view.state.level, view.state.start, view.state.end
+            )
+        new = lc.issue(view.state, by, now=now, shortfall=shortfall, override=override)
+        if view.state.kind is RevisionKind.ISSUE:
+            w = lc.lead_time_warning(view.state.start, now, approvals.policy)
+            if w:
+                warnings.append(w)
+        number = _next_number(
+            conn,
+            approvals.issuer_code,
+            now.astimezone(view.state.start.tzinfo).year,
+            view.revision_id,
+        )
+        _move(conn, view, new, document_number=number)
+        prev = _last_issued(views)
+        if prev is not None:
+            final = (
+                RevisionStatus.LIFTED
+                if view.state.kind is RevisionKind.LIFT
+                else RevisionStatus.SUPERSEDED
+            )
+            conn.execute(
+                update(alert_revisions)
+                .where(alert_revisions.c.id == prev.revision_id)
+                .values(status=final.value)
+            )
+        _audit(
+            conn,
+            at=now,
+            actor=by.name,
+            action=f"issue_{view.state.kind.value}",
+            alert_id=alert_id,
+            revision_id=view.revision_id,
+            reason=override or "",
+            detail={"document_number": number, "warnings": warnings},
+        )
+        return dataclasses.replace(view, state=new, document_number=number), warnings
+
+
+def revisions(engine: Engine, alert_id: int) -> list[RevisionView]:
+    with engine.connect() as conn:
+        return _revisions(conn, alert_id)
+
+
+def all_alerts(engine: Engine, region: str) -> list[RevisionView]:
+    """The current revision of every alert, newest alert first."""
+    with engine.connect() as conn:
+        ids = [
+            r
+            for (r,) in conn.execute(
+                select(alerts.c.id)
+                .where(alerts.c.region_code == region)
+                .order_by(alerts.c.id.desc())
+            )
+        ]
+        return [_current(_revisions(conn, i)) for i in ids]
+
+
+def frozen_plan(engine: Engine, revision_id: int) -> list[dict[str, Any]]:
+    """The plan snapshot frozen with an alert revision, as stored."""
+    with engine.connect() as conn:
+        return [
+            r
+            for (r,) in conn.execute(
+                select(plan_entries.c.record)
+                .where(plan_entries.c.revision_id == revision_id)
+                .order_by(plan_entries.c.id)
+            )
+        ]
+
+
+def audit_trail(engine: Engine, alert_id: int) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [
+            {
+                "at": _aware(r.at),
+                "actor": r.actor,
+                "action": r.action,
+                "reason": r.reason,
+                "detail": r.detail,
+            }
+            for r in conn.execute(
+                select(audit_log).where(audit_log.c.alert_id == alert_id).order_by(audit_log.c.id)
+            )
+        ]
+
+
+def add_hint(
+    engine: Engine,
+    *,
+    region: str,
+    level: AlertLevel,
+    start: dt.datetime,
+    end: dt.datetime,
+    issuer: str,
+    document_number: str,
+    area: str,
+    by: Person,
+    now: dt.datetime,
+) -> tuple[int, RevisionView]:
+    """Record a regional hint and draft an alert of at least its level for its window."""
+    if end <= start:
+        raise IllegalTransition("区域预警提示的结束时间须晚于开始时间")
+    with engine.begin() as conn:
+        try:
+            with conn.begin_nested():
+                hid = conn.execute(
+                    insert(regional_hints).values(
+                        region_code=region,
+                        level=level.value,
+                        start_at=start,
+                        end_at=end,
+                        issuer=issuer,
+                        document_number=document_number,
+                        area=area,
+                        recorded_at=now,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError:
+            raise IllegalTransition(f"{issuer}{document_number}已登记") from None
+    view = draft(
+        engine,
+        region=region,
+        kind=RevisionKind.ISSUE,
+        level=level,
+        start=start,
+        end=end,
+        by=by,
+        reason=f"依据{issuer}区域预警提示（{document_number}）",
+        now=now,
+        hint_id=hid,
+    )
+    return hid, view
