@@ -12,7 +12,14 @@ from sqlalchemy import Engine
 from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.clock import Clock, SystemClock
-from orchestrator.config_files import load_city, load_measure_book, load_rulesets, load_standards
+from orchestrator.config_files import (
+    Approvals,
+    load_approvals,
+    load_city,
+    load_measure_book,
+    load_rulesets,
+    load_standards,
+)
 from orchestrator.db.database import make_engine, migrate
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
@@ -29,6 +36,7 @@ class Context:
     clock: Clock
     city: CityProfile
     measures: MeasureBook
+    approvals: Approvals
 
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
@@ -68,5 +76,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         rulesets=load_rulesets(settings.config_dir),
         clock=clock or SystemClock(settings.zone),
         city=city,
+        approvals=load_approvals(settings.config_dir),
         measures=load_measure_book(settings.config_dir),
     )

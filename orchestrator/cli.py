@@ -14,11 +14,13 @@ from typing import Any, NoReturn
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from orchestrator import command_office as office
 from orchestrator.alerts import AlertLevel, Decision, RegionalHint, decide
 from orchestrator.aqi.model import AqiStandard, StandardNotFound, select_standard
 from orchestrator.aqi.scoring import FIELDS, AqiResult, Concentrations, Mode, score
 from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
+from orchestrator.command_office import RevisionView
 from orchestrator.db import lists as lists_repo
 from orchestrator.emissions.model import LIST_LEVELS, EmissionList, ListFileInvalid, Revision
 from orchestrator.emissions.revisions import coverage, diff_lists, export_list, import_list
@@ -26,6 +28,7 @@ from orchestrator.emissions.targets import check_json, check_targets
 from orchestrator.errors import InputInvalid, OrchestratorError
 from orchestrator.notices.contexts import NoticeBoardContext
 from orchestrator.notices.render import html_to_pdf, render
+from orchestrator.plans.lifecycle import Person, RevisionKind
 from orchestrator.readings import (
     gaps,
     parse_number,
@@ -71,9 +74,14 @@ def cli(ctx: click.Context, now_text: str | None) -> None:
         _fail(str(exc), 1)
     if now_text is not None:
         try:
-            now, _ = parse_time(now_text, "--now", context.settings.zone)
-        except InputInvalid as exc:
-            _fail(str(exc))
+            now = dt.datetime.fromisoformat(now_text)
+        except ValueError:
+            _fail(f"--now: 时间格式应为ISO 8601（如2026-01-05T08:30），实为“{now_text}”")
+        now = (
+            now.replace(tzinfo=context.settings.zone)
+            if now.tzinfo is None
+            else now.astimezone(context.settings.zone)
+        )
         context = dataclasses.replace(context, clock=FixedClock(now))
     ctx.obj = context
 
@@ -809,3 +817,427 @@ def list_board_command(
         except OrchestratorError as exc:
             _fail(str(exc), 1)
         click.echo(f"已生成PDF：{target}")
+
+
+# --- orchestrator alert / hint -------------------------------------------------------------------
+
+
+def _time(context: Context, text: str, option: str) -> dt.datetime:
+    try:
+        t, _ = parse_time(text, option, context.settings.zone)
+    except InputInvalid as exc:
+        _fail(str(exc))
+    return t
+
+
+def _person(context: Context, name: str) -> Person:
+    try:
+        return context.approvals.person(name)
+    except OrchestratorError as exc:
+        _fail(str(exc))
+
+
+def _show(context: Context, view: RevisionView, verb: str) -> None:
+    st = view.state
+    zone = context.settings.zone
+    end = f"{st.end.astimezone(zone):%Y-%m-%d %H:%M}" if st.end else "另行通知"
+    number = f"，文号{view.document_number}" if view.document_number else ""
+    click.echo(
+        f"预警{view.alert_id}（第{st.number}次{st.kind.label}）{verb}：{st.level.label}预警，"
+        f"{st.start.astimezone(zone):%Y-%m-%d %H:%M}至{end}，状态：{st.status.label}{number}"
+    )
+
+
+def _alert_json(context: Context, view: RevisionView) -> dict[str, Any]:
+    st = view.state
+    return {
+        "id": view.alert_id,
+        "revision": st.number,
+        "kind": st.kind.value,
+        "level": st.level.value,
+        "status": st.status.value,
+        "document_number": view.document_number,
+        "start": st.start.astimezone(context.settings.zone).isoformat(),
+        "end": st.end.astimezone(context.settings.zone).isoformat() if st.end else None,
+        "drafted_by": st.drafted_by,
+        "approved_by": st.approved_by,
+        "issued_at": st.issued_at.astimezone(context.settings.zone).isoformat()
+        if st.issued_at
+        else None,
+        "list_revision": view.list_revision,
+        "reason": view.reason,
+    }
+
+
+def _office(action: Any) -> Any:
+    try:
+        return action()
+    except OrchestratorError as exc:
+        _fail(str(exc), 1)
+
+
+@cli.group("alert")
+def alert_group() -> None:
+    """Alerts: draft, submit, approve (a second person), issue, adjust, lift, show, list.
+
+    \b
+    Example:
+      orchestrator alert draft --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --by 张值班
+      orchestrator alert approve 1 --by 王副市长
+    """
+
+
+_LEVEL = click.Choice(["yellow", "orange", "red"])
+
+
+@alert_group.command("draft")
+@click.option("--level", type=_LEVEL, required=True)
+@click.option(
+    "--start", "start_text", required=True, metavar="ISO", help="When the response starts."
+)
+@click.option("--end", "end_text", metavar="ISO", help="Expected end; omit for 另行通知.")
+@click.option(
+    "--by", "by_name", required=True, help="The drafter (a name in config/approval.toml)."
+)
+@click.option("--reason", default="", help="Basis: consultation opinion, regional instruction, …")
+@click.option("--submit", "and_submit", is_flag=True, help="Submit for approval right away.")
+@click.pass_context
+def alert_draft_command(
+    ctx: click.Context,
+    level: str,
+    start_text: str,
+    end_text: str | None,
+    by_name: str,
+    reason: str,
+    and_submit: bool,
+) -> None:
+    """Draft a new alert (启动).
+
+    \b
+    Example:
+      orchestrator alert draft --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --by 张值班 --submit
+    """
+    context = _context(ctx)
+    by = _person(context, by_name)
+    now = context.clock.now()
+    start = _time(context, start_text, "--start")
+    end = _time(context, end_text, "--end") if end_text else None
+    view = _office(
+        lambda: office.draft(
+            context.database(),
+            region=context.city.region_code,
+            kind=RevisionKind.ISSUE,
+            level=AlertLevel(level),
+            start=start,
+            end=end,
+            by=by,
+            reason=reason,
+            now=now,
+        )
+    )
+    if and_submit:
+        view = _office(lambda: office.submit(context.database(), view.alert_id, by=by, now=now))
+    _show(context, view, "已起草")
+
+
+def _adjust(kind: RevisionKind) -> Any:
+    @click.argument("alert_id", type=int)
+    @click.option("--level", type=_LEVEL, help="New level (upgrade/downgrade).")
+    @click.option(
+        "--start", "start_text", metavar="ISO", help="When the change takes effect; default now."
+    )
+    @click.option("--end", "end_text", metavar="ISO", help="New expected end.")
+    @click.option("--by", "by_name", required=True, help="The drafter.")
+    @click.option("--reason", required=True, help="Why (for lift: the criterion met).")
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        alert_id: int,
+        level: str | None,
+        start_text: str | None,
+        end_text: str | None,
+        by_name: str,
+        reason: str,
+    ) -> None:
+        context = _context(ctx)
+        by = _person(context, by_name)
+        now = context.clock.now()
+        views = _office(lambda: office.revisions(context.database(), alert_id))
+        current = views[-1].state
+        new_level = AlertLevel(level) if level else current.level
+        start = _time(context, start_text, "--start") if start_text else now
+        end = (
+            _time(context, end_text, "--end")
+            if end_text
+            else (None if kind is RevisionKind.LIFT else current.end)
+        )
+        view = _office(
+            lambda: office.draft(
+                context.database(),
+                region=context.city.region_code,
+                kind=kind,
+                level=new_level,
+                start=start,
+                end=end,
+                by=by,
+                reason=reason,
+                now=now,
+                alert_id=alert_id,
+            )
+        )
+        _show(context, view, "已起草")
+
+    return command
+
+
+for _kind, _doc in (
+    (
+        RevisionKind.UPGRADE,
+        "Draft an upgrade (升级) of an issued alert.\n\n    \\b\n    Example:\n      orchestrator alert upgrade 1 --level red --by 张值班 --reason 预计7日AQI超过300",
+    ),
+    (
+        RevisionKind.DOWNGRADE,
+        "Draft a downgrade (降级) of an issued alert.\n\n    \\b\n    Example:\n      orchestrator alert downgrade 1 --level yellow --by 张值班 --reason 扩散条件改善",
+    ),
+    (
+        RevisionKind.EXTEND,
+        "Draft an extension (延长) of an issued alert.\n\n    \\b\n    Example:\n      orchestrator alert extend 1 --end 2026-01-11T00:00 --by 张值班 --reason 不利气象条件持续",
+    ),
+    (
+        RevisionKind.LIFT,
+        "Draft the lift (解除) of an issued alert.\n\n    \\b\n    Example:\n      orchestrator alert lift 1 --by 张值班 --reason 空气质量已低于启动条件并将持续36小时以上",
+    ),
+):
+    _cmd = _adjust(_kind)
+    _cmd.__doc__ = _doc
+    alert_group.command(_kind.value, help=_doc.replace("\\b", "\b"))(_cmd)
+
+
+def _simple(name: str, doc: str, run: Any) -> None:
+    @click.argument("alert_id", type=int)
+    @click.option(
+        "--by", "by_name", required=True, help="Who acts (a name in config/approval.toml)."
+    )
+    @click.option("--reason", default="", help="Why (required to reject or withdraw).")
+    @click.pass_context
+    def command(ctx: click.Context, alert_id: int, by_name: str, reason: str) -> None:
+        context = _context(ctx)
+        by = _person(context, by_name)
+        run(context, alert_id, by, reason)
+
+    alert_group.command(name, help=doc)(command)
+
+
+def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
+    a = _office(
+        lambda: office.approve(
+            context.database(),
+            alert_id,
+            by=by,
+            now=context.clock.now(),
+            approvals=context.approvals,
+            city=context.city,
+        )
+    )
+    _show(context, a.view, "已批准")
+    if a.plan is not None and a.check is not None:
+        click.echo(f"调度方案：依据清单第{a.view.list_revision}版，涉及企业{len(a.plan.entries)}家")
+        for s, v in a.check.species.items():
+            click.echo(
+                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日，占{v.ratio:.1%}，目标{v.target:.0%}，{'达标' if v.met else '未达标'}"
+            )
+        if not a.check.met:
+            click.echo("减排量未达到目标：发布须由审批人以 --override 书面说明理由", err=True)
+
+
+def _issue_with(context: Context, alert_id: int, by: Person, override: str | None) -> None:
+    view, warnings = _office(
+        lambda: office.issue(
+            context.database(),
+            alert_id,
+            by=by,
+            now=context.clock.now(),
+            approvals=context.approvals,
+            city=context.city,
+            override=override,
+        )
+    )
+    for w in warnings:
+        click.echo(f"提示：{w}", err=True)
+    _show(context, view, "已发布")
+
+
+_simple(
+    "submit",
+    "Submit a draft for approval.\n\n\b\nExample:\n  orchestrator alert submit 1 --by 张值班",
+    lambda c, i, by, r: _show(
+        c, _office(lambda: office.submit(c.database(), i, by=by, now=c.clock.now())), "已提交审批"
+    ),
+)
+_simple(
+    "approve",
+    "Approve (a person other than the drafter, with the role the level needs); freezes the dispatch plan.\n\n\b\nExample:\n  orchestrator alert approve 1 --by 王副市长",
+    _approve,
+)
+_simple(
+    "reject",
+    "Send a pending alert back to draft.\n\n\b\nExample:\n  orchestrator alert reject 1 --by 王副市长 --reason 请补充会商意见",
+    lambda c, i, by, r: _show(
+        c,
+        _office(lambda: office.reject(c.database(), i, by=by, now=c.clock.now(), reason=r)),
+        "已退回",
+    ),
+)
+_simple(
+    "withdraw",
+    "Withdraw an open (draft, pending or approved) revision.\n\n\b\nExample:\n  orchestrator alert withdraw 1 --by 张值班 --reason 预报调整",
+    lambda c, i, by, r: _show(
+        c,
+        _office(lambda: office.withdraw(c.database(), i, by=by, now=c.clock.now(), reason=r)),
+        "已撤回",
+    ),
+)
+
+
+@alert_group.command("issue")
+@click.argument("alert_id", type=int)
+@click.option("--by", "by_name", required=True, help="Who issues.")
+@click.option(
+    "--override", help="Approver's written reason to issue despite a reduction shortfall."
+)
+@click.pass_context
+def alert_issue_command(
+    ctx: click.Context, alert_id: int, by_name: str, override: str | None
+) -> None:
+    """Issue an approved alert revision: it gets its document number and takes effect.
+
+    \b
+    Example:
+      orchestrator alert issue 1 --by 张值班
+    """
+    context = _context(ctx)
+    _issue_with(context, alert_id, _person(context, by_name), override)
+
+
+@alert_group.command("show")
+@click.argument("alert_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def alert_show_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
+    """Show an alert: every revision and the audit trail.
+
+    \b
+    Example:
+      orchestrator alert show 1 --json
+    """
+    context = _context(ctx)
+    views = _office(lambda: office.revisions(context.database(), alert_id))
+    trail = office.audit_trail(context.database(), alert_id)
+    if as_json:
+        out = _alert_json(context, office.current(views))
+        out["revisions"] = [_alert_json(context, v) for v in views]
+        out["audit"] = [
+            {
+                "at": t["at"].astimezone(context.settings.zone).isoformat(),
+                "actor": t["actor"],
+                "action": t["action"],
+                "reason": t["reason"],
+            }
+            for t in trail
+        ]
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    for v in views:
+        _show(context, v, v.state.status.label)
+    for t in trail:
+        action = _ACTION_LABEL.get(t["action"], t["action"])
+        reason = f"：{t['reason']}" if t["reason"] else ""
+        click.echo(
+            f"  {t['at'].astimezone(context.settings.zone):%Y-%m-%d %H:%M} {t['actor']} {action}{reason}"
+        )
+
+
+_ACTION_LABEL = {
+    **{f"draft_{k.value}": f"起草{k.label}" for k in RevisionKind},
+    **{f"issue_{k.value}": f"发布{k.label}" for k in RevisionKind},
+    "submit": "提交审批",
+    "approve": "批准",
+    "reject": "退回",
+    "withdraw": "撤回",
+}
+
+
+@alert_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+def alert_list_command(ctx: click.Context, as_json: bool) -> None:
+    """List alerts, newest first, each with its current revision.
+
+    \b
+    Example:
+      orchestrator alert list --json
+    """
+    context = _context(ctx)
+    views = office.all_alerts(context.database(), context.city.region_code)
+    if as_json:
+        click.echo(json.dumps([_alert_json(context, v) for v in views], ensure_ascii=False))
+        return
+    if not views:
+        click.echo("暂无预警")
+    for v in views:
+        _show(context, v, v.state.status.label)
+
+
+@cli.group("hint")
+def hint_group() -> None:
+    """Regional hints (区域预警提示): instructions from the province or ministry.
+
+    \b
+    Example:
+      orchestrator hint add --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --issuer 省指挥部 --number 省气指〔2026〕3号 --by 张值班
+    """
+
+
+@hint_group.command("add")
+@click.option("--level", type=_LEVEL, required=True)
+@click.option("--start", "start_text", required=True, metavar="ISO")
+@click.option("--end", "end_text", required=True, metavar="ISO")
+@click.option("--issuer", required=True, help="Who issued it.")
+@click.option("--number", "document_number", required=True, help="Its document number.")
+@click.option("--area", default="", help="Area concerned.")
+@click.option("--by", "by_name", required=True, help="Who records it (becomes the drafter).")
+@click.pass_context
+def hint_add_command(
+    ctx: click.Context,
+    level: str,
+    start_text: str,
+    end_text: str,
+    issuer: str,
+    document_number: str,
+    area: str,
+    by_name: str,
+) -> None:
+    """Record a regional hint; drafts an alert of at least its level for its window.
+
+    \b
+    Example:
+      orchestrator hint add --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --issuer 省指挥部 --number 省气指〔2026〕3号 --by 张值班
+    """
+    context = _context(ctx)
+    by = _person(context, by_name)
+    hid, view = _office(
+        lambda: office.add_hint(
+            context.database(),
+            region=context.city.region_code,
+            level=AlertLevel(level),
+            start=_time(context, start_text, "--start"),
+            end=_time(context, end_text, "--end"),
+            issuer=issuer,
+            document_number=document_number,
+            area=area,
+            by=by,
+            now=context.clock.now(),
+        )
+    )
+    click.echo(f"已登记区域预警提示{hid}（{issuer}{document_number}）")
+    _show(context, view, "已起草")

@@ -100,7 +100,7 @@ def _revisions(conn: Connection, alert_id: int) -> list[RevisionView]:
     return [_view(r) for r in rows]
 
 
-def _current(views: list[RevisionView]) -> RevisionView:
+def current(views: list[RevisionView]) -> RevisionView:
     """The revision an action applies to: the open one, else the newest."""
     open_ = [v for v in views if v.state.status.open]
     return open_[-1] if open_ else views[-1]
@@ -250,7 +250,7 @@ def draft(
 
 def submit(engine: Engine, alert_id: int, *, by: Person, now: dt.datetime) -> RevisionView:
     with engine.begin() as conn:
-        view = _current(_revisions(conn, alert_id))
+        view = current(_revisions(conn, alert_id))
         new = lc.submit(view.state, by)
         _move(conn, view, new)
         _audit(
@@ -268,7 +268,7 @@ def reject(
     engine: Engine, alert_id: int, *, by: Person, now: dt.datetime, reason: str
 ) -> RevisionView:
     with engine.begin() as conn:
-        view = _current(_revisions(conn, alert_id))
+        view = current(_revisions(conn, alert_id))
         new = lc.reject(view.state, by)
         _move(conn, view, new)
         _audit(
@@ -287,7 +287,7 @@ def withdraw(
     engine: Engine, alert_id: int, *, by: Person, now: dt.datetime, reason: str
 ) -> RevisionView:
     with engine.begin() as conn:
-        view = _current(_revisions(conn, alert_id))
+        view = current(_revisions(conn, alert_id))
         new = lc.withdraw(view.state, by)
         _move(conn, view, new)
         _audit(
@@ -329,7 +329,7 @@ def approve(
 ) -> Approval:
     """Approve, then select and freeze the dispatch plan from the list revision in force."""
     with engine.begin() as conn:
-        view = _current(_revisions(conn, alert_id))
+        view = current(_revisions(conn, alert_id))
         new = lc.approve(view.state, by, approvals.policy)
         plan: DispatchPlan | None = None
         check: LevelCheck | None = None
@@ -412,7 +412,7 @@ def issue(
     warnings: list[str] = []
     with engine.begin() as conn:
         views = _revisions(conn, alert_id)
-        view = _current(views)
+        view = current(views)
         shortfall = False
         if view.state.kind is not RevisionKind.LIFT and view.list_revision is not None:
             lst = list_repo.load(conn, city.region_code, view.list_revision)
@@ -474,7 +474,7 @@ def all_alerts(engine: Engine, region: str) -> list[RevisionView]:
                 .order_by(alerts.c.id.desc())
             )
         ]
-        return [_current(_revisions(conn, i)) for i in ids]
+        return [current(_revisions(conn, i)) for i in ids]
 
 
 def frozen_plan(engine: Engine, revision_id: int) -> list[dict[str, Any]]:

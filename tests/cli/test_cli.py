@@ -445,3 +445,77 @@ def test_an_unreadable_now_is_a_usage_error():
     code, err = run_err("--now", "2026-13-01", "rulesets")
     assert code == 2
     assert "--now: 时间格式应为ISO 8601" in err
+    assert (
+        json.loads(
+            run("--now", "2025-12-01T09:30", "aqi", "--mode", "daily", "--pm25", "70", "--json")
+        )["aqi"]
+        == 94
+    )
+
+
+# --- orchestrator alert / hint over a real database ----------------------------------------------
+
+
+def test_alert_commands_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    run(
+        "list",
+        "import",
+        str(ROOT / "emission_lists/sample_list.xlsx"),
+        "--effective-from",
+        "2025-10-01",
+    )
+    now = ("--now", "2026-01-04T20:00")
+    run(
+        *now,
+        "alert",
+        "draft",
+        "--level",
+        "red",
+        "--start",
+        "2026-01-06T00:00",
+        "--by",
+        "张值班",
+        "--submit",
+    )
+    code, err = run_err(*now, "alert", "approve", "1", "--by", "王副市长")
+    assert code == 1
+    assert "红色预警须由市长或更高职级批准" in err
+    code, err = run_err(*now, "alert", "approve", "1", "--by", "无名氏")
+    assert code == 2
+    assert "不在 config/approval.toml 的人员名单中" in err
+    run(*now, "alert", "approve", "1", "--by", "赵市长")
+    out = run(*now, "alert", "issue", "1", "--by", "张值班")
+    assert "文号示重污应急〔2026〕1号" in out
+    run(
+        *now,
+        "alert",
+        "extend",
+        "1",
+        "--end",
+        "2026-01-12T00:00",
+        "--by",
+        "张值班",
+        "--reason",
+        "不利气象条件持续",
+    )
+    code, err = run_err(*now, "alert", "lift", "1", "--by", "张值班", "--reason", "x")
+    assert code == 1
+    assert "未完成的调整" in err
+    run(*now, "alert", "withdraw", "1", "--by", "张值班", "--reason", "改为解除")
+    run(*now, "alert", "lift", "1", "--by", "张值班", "--reason", "空气质量已好转")
+    run(*now, "alert", "submit", "1", "--by", "张值班")
+    run(*now, "alert", "approve", "1", "--by", "赵市长")
+    run(*now, "alert", "issue", "1", "--by", "张值班")
+    shown = json.loads(run("alert", "show", "1", "--json"))
+    assert [r["status"] for r in shown["revisions"]] == ["lifted", "withdrawn", "issued"]
+    assert [r["document_number"] for r in shown["revisions"]] == [
+        "示重污应急〔2026〕1号",
+        None,
+        "示重污应急〔2026〕2号",
+    ]
+    listed = json.loads(run("alert", "list", "--json"))
+    assert {"id", "level", "status", "document_number", "start", "end"} <= set(listed[0])
+    code, err = run_err("alert", "show", "42")
+    assert code == 1
+    assert "预警42不存在" in err
