@@ -21,16 +21,11 @@ system-deps:
 	  $$SUDO apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q fonts-wqy-zenhei >/dev/null; }; }
 
-# The main job on the embedded default (SQLite in data/, sample data, files in out/): score a sample
-# day, decide on the sample forecast and a week of observations, import the sample emission list,
-# check it against the reduction targets and print its notice boards.
+# The main job on the embedded default (a fresh SQLite file in data/, sample data, notices in
+# out/demo/): the sample list imported, the sample forecast decided, an alert drafted, approved by a
+# second person and issued, every notice written, a summary printed.
 demo: install
-	$(BIN)/orchestrator aqi --mode daily --date 2026-01-07 --pm25 186 --pm10 240 --so2 22 --no2 71 --co 1.6 --o3-1h 40 --o3-8h 31
-	$(BIN)/orchestrator --now 2026-01-04T16:00 assess samples/forecast_daily.csv
-	$(BIN)/orchestrator --now 2026-01-04T16:00 assess samples/observed_hourly.csv
-	$(BIN)/orchestrator list import emission_lists/sample_list.xlsx --effective-from 2025-10-01 2>/dev/null
-	$(BIN)/orchestrator list check
-	$(BIN)/orchestrator list board --out out/boards
+	$(BIN)/orchestrator demo
 
 test: install
 	$(BIN)/pytest -q

