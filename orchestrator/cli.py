@@ -26,7 +26,7 @@ from orchestrator.emissions.model import LIST_LEVELS, EmissionList, ListFileInva
 from orchestrator.emissions.revisions import coverage, diff_lists, export_list, import_list
 from orchestrator.emissions.targets import check_json, check_targets
 from orchestrator.errors import InputInvalid, OrchestratorError
-from orchestrator.notice_writer import write_notices
+from orchestrator.notice_writer import ensure_notices, write_notices
 from orchestrator.notices.contexts import NoticeBoardContext
 from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.plans.lifecycle import Person, RevisionKind
@@ -1067,6 +1067,20 @@ def _issue_with(context: Context, alert_id: int, by: Person, override: str | Non
     for w in warnings:
         click.echo(f"提示：{w}", err=True)
     _show(context, view, "已发布")
+    records = _office(
+        lambda: ensure_notices(
+            context.database(),
+            alert_id,
+            env=context.templates(),
+            city=context.city,
+            approvals=context.approvals,
+            zone=context.settings.zone,
+        )
+    )
+    orders = sum(r.kind == "order" for r in records)
+    click.echo(
+        f"已生成通知{len(records) - orders}份、应急响应指令{orders}份（orchestrator notices render 导出）"
+    )
 
 
 _simple(

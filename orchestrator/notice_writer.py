@@ -9,12 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from orchestrator import command_office as office
 from orchestrator.command_office import RevisionView
 from orchestrator.config_files import Approvals
 from orchestrator.db import lists as list_repo
+from orchestrator.db.tables import notices
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.targets import check_targets
 from orchestrator.errors import OrchestratorError
@@ -61,20 +63,17 @@ def _seq(document_number: str) -> int:
     return int(document_number.split("〕")[1].rstrip("号"))
 
 
-def write_notices(
+def ensure_notices(
     engine: Engine,
     alert_id: int,
-    out: Path,
     *,
     env: Environment,
     city: CityProfile,
     approvals: Approvals,
     zone: ZoneInfo,
-    pdf_base: Path | None = None,
-) -> Written:
-    """Render and write the notices of the alert's newest issued revision into ``out``.
-
-    ``pdf_base`` (the templates folder) also writes the main document as PDF."""
+) -> list[NoticeRecord]:
+    """The notices of the alert's newest issued revision: rendered and stored once (one per
+    revision, enterprise and kind), then always read back as stored."""
     views = office.revisions(engine, alert_id)
     done = [
         v for v in views if v.document_number and v.state.status is not RevisionStatus.WITHDRAWN
@@ -92,17 +91,125 @@ def write_notices(
         region_name=city.region_name,
         issued_on=f"{st.issued_at.astimezone(zone):%Y}年{st.issued_at.astimezone(zone).month}月{st.issued_at.astimezone(zone).day}日",
     )
-    start, end = cn_time(st.start, zone), (cn_time(st.end, zone) if st.end else "另行通知")
+    records = _stored(engine, rev.revision_id)
+    if not records:  # render once; what was stored is the record of what was sent
+        records = _compose(
+            engine,
+            alert_id,
+            rev,
+            previous,
+            header,
+            env=env,
+            city=city,
+            approvals=approvals,
+            zone=zone,
+        )
+        _store(engine, rev.revision_id, records, now=st.issued_at)
+        records = _stored(engine, rev.revision_id)
+    return records
+
+
+def write_notices(
+    engine: Engine,
+    alert_id: int,
+    out: Path,
+    *,
+    env: Environment,
+    city: CityProfile,
+    approvals: Approvals,
+    zone: ZoneInfo,
+    pdf_base: Path | None = None,
+) -> Written:
+    """Write the stored notices of the alert's newest issued revision into ``out``.
+
+    ``pdf_base`` (the templates folder) also writes the main document as PDF."""
+    records = ensure_notices(engine, alert_id, env=env, city=city, approvals=approvals, zone=zone)
     out.mkdir(parents=True, exist_ok=True)
     documents: list[Path] = []
-    pages: list[str] = []
+    orders = 0
+    for r in records:
+        path = out / r.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(r.body, encoding="utf-8")
+        if r.kind == "order":
+            orders += 1
+        else:
+            documents.append(path)
+    if pdf_base is not None and documents:
+        main = documents[0]
+        target = out / f"{main.stem}.pdf"
+        html_to_pdf([main.read_text(encoding="utf-8")], target, pdf_base)
+        documents.append(target)
+    return Written(folder=out, documents=documents, orders=orders)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    kind: str  # bulletin, adjust, lift, order, public, sms, cap
+    uscc: str  # "" for city-wide documents
+    filename: str
+    body: str
+
+
+_ORDER = {"bulletin": 0, "adjust": 0, "lift": 0, "public": 1, "sms": 2, "cap": 3, "order": 4}
+
+
+def _stored(engine: Engine, revision_id: int) -> list[NoticeRecord]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(notices.c.kind, notices.c.uscc, notices.c.filename, notices.c.body).where(
+                notices.c.revision_id == revision_id
+            )
+        ).all()
+    recs = [NoticeRecord(kind=k, uscc=u, filename=f, body=b) for k, u, f, b in rows]
+    return sorted(recs, key=lambda r: (_ORDER[r.kind], r.uscc))
+
+
+def _store(
+    engine: Engine, revision_id: int, records: list[NoticeRecord], *, now: dt.datetime
+) -> None:
+    """Bulk insert; if another process stored them first, theirs stand (unique per kind)."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(notices),
+                [
+                    {
+                        "revision_id": revision_id,
+                        "uscc": r.uscc,
+                        "kind": r.kind,
+                        "filename": r.filename,
+                        "body": r.body,
+                        "created_at": now,
+                    }
+                    for r in records
+                ],
+            )
+    except IntegrityError:
+        pass
+
+
+def _compose(
+    engine: Engine,
+    alert_id: int,
+    rev: RevisionView,
+    previous: RevisionView | None,
+    header: Header,
+    *,
+    env: Environment,
+    city: CityProfile,
+    approvals: Approvals,
+    zone: ZoneInfo,
+) -> list[NoticeRecord]:
+    """Render every notice of ``rev``."""
+    st = rev.state
+    assert rev.document_number is not None
+    assert st.issued_at is not None
+    start, end = cn_time(st.start, zone), (cn_time(st.end, zone) if st.end else "另行通知")
+    records: list[NoticeRecord] = []
 
     def put(name: str, text: str) -> None:
-        path = out / name
-        path.write_text(text, encoding="utf-8")
-        documents.append(path)
-        if name.endswith(".html"):
-            pages.append(text)
+        records.append(NoticeRecord(kind=name.split(".")[0], uscc="", filename=name, body=text))
 
     entries = (
         office.frozen_plan(engine, rev.revision_id) if st.kind is not RevisionKind.LIFT else []
@@ -180,9 +287,6 @@ def write_notices(
             ),
         )
     # one dispatch order per enterprise
-    orders = out / "orders"
-    if entries:
-        orders.mkdir(exist_ok=True)
     deadline = cn_time(st.issued_at + dt.timedelta(hours=approvals.notices["receipt_hours"]), zone)
     for e in entries:
         page = render(
@@ -217,7 +321,11 @@ def write_notices(
                 office_phone=approvals.notices["office_phone"],
             ),
         )
-        (orders / f"{e['uscc']}.html").write_text(page, encoding="utf-8")
+        records.append(
+            NoticeRecord(
+                kind="order", uscc=e["uscc"], filename=f"orders/{e['uscc']}.html", body=page
+            )
+        )
     action = action_label(st.kind)
     put(
         "public.txt",
@@ -250,11 +358,7 @@ def write_notices(
     )
     put("sms.txt", sms_text(sms, render(env, "notices/sms.txt", sms)) + "\n")
     put("cap.xml", render(env, "notices/cap.xml", _cap(rev, previous, city, approvals, zone)))
-    if pdf_base is not None and pages:
-        target = out / f"{documents[0].stem}.pdf"
-        html_to_pdf(pages[:1], target, pdf_base)
-        documents.append(target)
-    return Written(folder=out, documents=documents, orders=len(entries))
+    return records
 
 
 def _cap(

@@ -256,3 +256,21 @@ audit_log = Table(
     Column("reason", Text, nullable=False),
     Column("detail", JSON, nullable=False),
 )
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "revision_id",
+        ForeignKey("alert_revisions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("uscc", String(18), nullable=False),  # "" for city-wide documents
+    Column("kind", String(16), nullable=False),  # bulletin, adjust, lift, order, public, sms, cap
+    Column("filename", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("revision_id", "uscc", "kind", name="uq_notices_revision_uscc_kind"),
+)

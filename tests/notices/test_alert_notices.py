@@ -292,3 +292,28 @@ def test_no_notices_before_issue(engine, tmp_path):
         write_notices(
             engine, alert_id, tmp_path, env=ENV, city=CITY, approvals=APPROVALS, zone=ZONE
         )
+
+
+def test_notices_are_stored_once_and_never_rewritten(engine, tmp_path):
+    from sqlalchemy import func, select
+
+    from orchestrator.db.tables import notices
+    from orchestrator.notice_writer import ensure_notices
+
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)
+    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    first = ensure_notices(engine, alert_id, **kw)
+    assert sum(r.kind == "order" for r in first) == 300
+    assert {r.kind for r in first} == {"bulletin", "public", "sms", "cap", "order"}
+    # a city changes a template afterwards: what was issued stays as it was
+    override = tmp_path / "city"
+    (override / "notices").mkdir(parents=True)
+    (override / "notices" / "sms.txt").write_text("改过的模板", encoding="utf-8")
+    again = ensure_notices(
+        engine, alert_id, **{**kw, "env": make_environment(ROOT / "templates", override)}
+    )
+    assert again == first
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304
