@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -248,58 +249,65 @@ def draft(
         return RevisionView(alert_id, rid, state, reason, None, None)
 
 
-def submit(engine: Engine, alert_id: int, *, by: Person, now: dt.datetime) -> RevisionView:
+def _step(
+    engine: Engine,
+    alert_id: int,
+    *,
+    by: Person,
+    now: dt.datetime,
+    action: str,
+    move: Callable[[RevisionState], RevisionState],
+    reason: str = "",
+) -> RevisionView:
+    """One plain state change of the open revision, audited."""
     with engine.begin() as conn:
         view = current(_revisions(conn, alert_id))
-        new = lc.submit(view.state, by)
+        new = move(view.state)
         _move(conn, view, new)
         _audit(
             conn,
             at=now,
             actor=by.name,
-            action="submit",
+            action=action,
             alert_id=alert_id,
             revision_id=view.revision_id,
+            reason=reason,
         )
         return dataclasses.replace(view, state=new)
+
+
+def submit(engine: Engine, alert_id: int, *, by: Person, now: dt.datetime) -> RevisionView:
+    return _step(
+        engine, alert_id, by=by, now=now, action="submit", move=lambda st: lc.submit(st, by)
+    )
 
 
 def reject(
     engine: Engine, alert_id: int, *, by: Person, now: dt.datetime, reason: str
 ) -> RevisionView:
-    with engine.begin() as conn:
-        view = current(_revisions(conn, alert_id))
-        new = lc.reject(view.state, by)
-        _move(conn, view, new)
-        _audit(
-            conn,
-            at=now,
-            actor=by.name,
-            action="reject",
-            alert_id=alert_id,
-            revision_id=view.revision_id,
-            reason=reason,
-        )
-        return dataclasses.replace(view, state=new)
+    return _step(
+        engine,
+        alert_id,
+        by=by,
+        now=now,
+        action="reject",
+        move=lambda st: lc.reject(st, by),
+        reason=reason,
+    )
 
 
 def withdraw(
     engine: Engine, alert_id: int, *, by: Person, now: dt.datetime, reason: str
 ) -> RevisionView:
-    with engine.begin() as conn:
-        view = current(_revisions(conn, alert_id))
-        new = lc.withdraw(view.state, by)
-        _move(conn, view, new)
-        _audit(
-            conn,
-            at=now,
-            actor=by.name,
-            action="withdraw",
-            alert_id=alert_id,
-            revision_id=view.revision_id,
-            reason=reason,
-        )
-        return dataclasses.replace(view, state=new)
+    return _step(
+        engine,
+        alert_id,
+        by=by,
+        now=now,
+        action="withdraw",
+        move=lambda st: lc.withdraw(st, by),
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True, slots=True)
