@@ -29,6 +29,7 @@ from orchestrator.errors import InputInvalid, OrchestratorError
 from orchestrator.notice_writer import ensure_notices, write_notices
 from orchestrator.notices.contexts import NoticeBoardContext
 from orchestrator.notices.render import html_to_pdf, render
+from orchestrator.plans.dispatch import Change
 from orchestrator.plans.lifecycle import Person, RevisionKind
 from orchestrator.readings import (
     gaps,
@@ -1050,6 +1051,11 @@ def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
             )
         if not a.check.met:
             click.echo("减排量未达到目标：发布须由审批人以 --override 书面说明理由", err=True)
+    if a.changes:
+        click.echo(
+            f"与现行方案相比：须加严{a.count(Change.MORE)}家，可放宽{a.count(Change.LESS)}家，"
+            f"可恢复生产{a.count(Change.RESUME)}家，新增{a.count(Change.NEW)}家，不变{a.count(Change.SAME)}家"
+        )
 
 
 def _issue_with(context: Context, alert_id: int, by: Person, override: str | None) -> None:

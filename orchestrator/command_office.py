@@ -33,7 +33,14 @@ from orchestrator.emissions.model import CityProfile, EmissionList
 from orchestrator.emissions.targets import LevelCheck, check_targets
 from orchestrator.errors import OrchestratorError
 from orchestrator.plans import lifecycle as lc
-from orchestrator.plans.dispatch import DispatchPlan, PlanEntry, plan_for
+from orchestrator.plans.dispatch import (
+    Change,
+    DispatchPlan,
+    EntryChange,
+    PlanEntry,
+    diff_plans,
+    plan_for,
+)
 from orchestrator.plans.lifecycle import (
     IllegalTransition,
     Person,
@@ -315,6 +322,10 @@ class Approval:
     view: RevisionView
     plan: DispatchPlan | None  # None for a lift
     check: LevelCheck | None
+    changes: list[EntryChange] = dataclasses.field(default_factory=list)  # vs the plan in force
+
+    def count(self, change: Change) -> int:
+        return sum(c.change is change for c in self.changes)
 
     @property
     def shortfall(self) -> bool:
@@ -349,6 +360,15 @@ def approve(
             lst: EmissionList = list_repo.load(conn, city.region_code, list_number)
             plan = plan_for(lst, view.state.level)
             (check,) = check_targets(lst, city, (view.state.level,))
+        # who must do more, who may relax or resume, against the plan in force
+        views = _revisions(conn, alert_id)
+        prev = _last_issued(views)
+        changes: list[EntryChange] = []
+        if prev is not None and prev.list_revision is not None:
+            before = plan_for(
+                list_repo.load(conn, city.region_code, prev.list_revision), prev.state.level
+            )
+            changes = diff_plans(before, plan)
         _move(conn, view, new, list_revision=list_number)
         if plan is not None:
             conn.execute(
@@ -374,10 +394,13 @@ def approve(
                 "list_revision": list_number,
                 "enterprises": len(plan.entries) if plan else 0,
                 "targets_met": check.met if check else None,
+                "changes": {
+                    c.value: sum(x.change is c for x in changes) for c in Change if changes
+                },
             },
         )
         return Approval(
-            dataclasses.replace(view, state=new, list_revision=list_number), plan, check
+            dataclasses.replace(view, state=new, list_revision=list_number), plan, check, changes
         )
 
 

@@ -15,6 +15,7 @@ from orchestrator import command_office as office
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.config_files import load_approvals
 from orchestrator.emissions.model import Amounts, Species
+from orchestrator.plans.dispatch import Change
 from orchestrator.plans.lifecycle import IllegalTransition, RevisionKind, RevisionStatus
 from tests.conftest import CONFIG, at
 from tests.emissions.test_import import CITY, SAMPLE, do_import
@@ -87,7 +88,14 @@ def test_upgrade_then_lift_supersedes_and_lifts_with_new_numbers(engine):
     office.submit(engine, alert_id, by=DUTY2, now=at(6, 10))
     with pytest.raises(IllegalTransition, match="市长"):
         office.approve(engine, alert_id, by=VICE, now=at(6, 10), approvals=APPROVALS, city=CITY)
-    office.approve(engine, alert_id, by=MAYOR, now=at(6, 11), approvals=APPROVALS, city=CITY)
+    upgrade = office.approve(
+        engine, alert_id, by=MAYOR, now=at(6, 11), approvals=APPROVALS, city=CITY
+    )
+    # orange -> red: list enterprises must do more, autonomous ones stay as they are
+    assert upgrade.count(Change.MORE) > 0
+    assert upgrade.count(Change.SAME) > 0
+    assert upgrade.count(Change.LESS) == 0
+    assert len(upgrade.changes) == 300
     red, _ = office.issue(engine, alert_id, by=DUTY2, now=at(6, 12), approvals=APPROVALS, city=CITY)
     assert (red.state.number, red.document_number) == (2, "示重污应急〔2026〕2号")
     assert up.state.number == 2
@@ -108,6 +116,7 @@ def test_upgrade_then_lift_supersedes_and_lifts_with_new_numbers(engine):
         engine, alert_id, by=MAYOR, now=at(8, 17), approvals=APPROVALS, city=CITY
     )
     assert approval.plan is None  # a lift orders nothing new
+    assert approval.count(Change.RESUME) == 300  # everyone may resume
     done, _ = office.issue(engine, alert_id, by=DUTY, now=at(8, 18), approvals=APPROVALS, city=CITY)
     assert done.document_number == "示重污应急〔2026〕3号"
     statuses = [v.state.status for v in office.revisions(engine, alert_id)]
