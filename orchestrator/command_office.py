@@ -62,6 +62,11 @@ class RevisionView:
     reason: str
     document_number: str | None
     list_revision: int | None
+    targets: dict[str, Any] | None = None  # the plan's reduction check, frozen at approval
+
+    @property
+    def shortfall(self) -> bool:
+        return self.targets is not None and not self.targets["met"]
 
 
 def _aware(t: dt.datetime | None) -> dt.datetime | None:
@@ -91,6 +96,7 @@ def _view(row: Any) -> RevisionView:
         reason=row.reason,
         document_number=row.document_number,
         list_revision=row.list_revision,
+        targets=row.targets,
     )
 
 
@@ -369,7 +375,8 @@ def approve(
                 list_repo.load(conn, city.region_code, prev.list_revision), prev.state.level
             )
             changes = diff_plans(before, plan)
-        _move(conn, view, new, list_revision=list_number)
+        targets = _targets_record(check) if check is not None else None
+        _move(conn, view, new, list_revision=list_number, targets=targets)
         if plan is not None:
             conn.execute(
                 insert(plan_entries),
@@ -400,8 +407,27 @@ def approve(
             },
         )
         return Approval(
-            dataclasses.replace(view, state=new, list_revision=list_number), plan, check, changes
+            dataclasses.replace(view, state=new, list_revision=list_number, targets=targets),
+            plan,
+            check,
+            changes,
         )
+
+
+def _targets_record(check: LevelCheck) -> dict[str, Any]:
+    return {
+        "met": check.met,
+        "species": {
+            s.label: {
+                "reduction_kg_d": v.reduction_kg_d,
+                "citywide_kg_d": v.citywide_kg_d,
+                "ratio": v.ratio,
+                "target": v.target,
+                "met": v.met,
+            }
+            for s, v in check.species.items()
+        },
+    }
 
 
 def _next_number(conn: Connection, issuer_code: str, year: int, revision_id: int) -> str:
@@ -444,11 +470,8 @@ def issue(
     with engine.begin() as conn:
         views = _revisions(conn, alert_id)
         view = current(views)
-        shortfall = False
-        if view.state.kind is not RevisionKind.LIFT and view.list_revision is not None:
-            lst = list_repo.load(conn, city.region_code, view.list_revision)
-            (check,) = check_targets(lst, city, (view.state.level,))
-            shortfall = not check.met
+        shortfall = view.shortfall  # the check frozen at approval, not the list reloaded
+        if view.state.kind is not RevisionKind.LIFT:
             _check_hint_floor(
                 conn, city.region_code, view.state.level, view.state.start, view.state.end
             )

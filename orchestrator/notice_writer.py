@@ -15,10 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from orchestrator import command_office as office
 from orchestrator.command_office import RevisionView
 from orchestrator.config_files import Approvals
-from orchestrator.db import lists as list_repo
 from orchestrator.db.tables import notices
 from orchestrator.emissions.model import CityProfile
-from orchestrator.emissions.targets import check_targets
 from orchestrator.errors import OrchestratorError
 from orchestrator.notices.alert_notices import (
     CAP_SEVERITY,
@@ -215,10 +213,7 @@ def _compose(
         office.frozen_plan(engine, rev.revision_id) if st.kind is not RevisionKind.LIFT else []
     )
     if st.kind is RevisionKind.ISSUE:
-        assert rev.list_revision is not None
-        with engine.connect() as conn:
-            lst = list_repo.load(conn, city.region_code, rev.list_revision)
-        (check,) = check_targets(lst, city, (st.level,))
+        targets = rev.targets or {"species": {}}
         put(
             "bulletin.html",
             render(
@@ -238,8 +233,8 @@ def _compose(
                     enterprises=len(entries),
                     by_mode=mode_counts(entries),
                     reductions=tuple(
-                        (s.label, f"{v.reduction_kg_d:g}", f"{v.ratio:.1%}")
-                        for s, v in check.species.items()
+                        (name, f"{v['reduction_kg_d']:g}", f"{v['ratio']:.1%}")
+                        for name, v in targets["species"].items()
                     ),
                     public_advice=HEALTH_ADVICE[st.level],
                 ),

@@ -197,6 +197,7 @@ alert_revisions = Table(
     Column("reason", Text, nullable=False),
     Column("shortfall_override", Text, nullable=True),
     Column("list_revision", Integer, nullable=True),  # the list the plan was frozen from
+    Column("targets", JSON, nullable=True),  # the plan's reduction check, frozen at approval
     Column("document_number", Text, nullable=True, unique=True),
     Column("previous_id", ForeignKey("alert_revisions.id"), nullable=True),
     UniqueConstraint("alert_id", "number", name="uq_alert_revisions_number"),
