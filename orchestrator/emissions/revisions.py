@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import hashlib
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from orchestrator.db import lists as repo
+from orchestrator.db.bulk import paused_gc
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import (
     LIST_LEVELS,
@@ -61,27 +59,10 @@ def import_list(
         data = path.read_bytes()
     except OSError as exc:
         raise ListFileInvalid([f"{path}: 无法读取：{exc.strerror}"]) from exc
-    with _bulk():
+    with paused_gc():
         return _import(
             engine, city, book, path, data, effective_from=effective_from, now=now, dry_run=dry_run
         )
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a whole list is built and stored.
-
-    A 100,000-line import creates millions of small acyclic objects; without this, repeated full
-    collections re-scan every live cell and cost about a third of the import (bench/list_import).
-    Reference counting still frees everything; the collector resumes afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _import(
