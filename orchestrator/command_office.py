@@ -30,7 +30,7 @@ from orchestrator.db.tables import (
     regional_hints,
 )
 from orchestrator.emissions.model import Amounts, CityProfile, EmissionList
-from orchestrator.emissions.targets import LevelCheck, check_targets
+from orchestrator.emissions.targets import LevelCheck, check_targets, species_json
 from orchestrator.errors import OrchestratorError
 from orchestrator.plans import lifecycle as lc
 from orchestrator.plans.dispatch import (
@@ -69,15 +69,8 @@ class RevisionView:
         return self.targets is not None and not self.targets["met"]
 
 
-def _aware(t: dt.datetime | None) -> dt.datetime | None:
-    if t is None:
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
-
-
 def _view(row: Any) -> RevisionView:
-    start = _aware(row.start_at)
-    assert start is not None
+    # UtcDateTime columns come back timezone-aware on every backend.
     return RevisionView(
         alert_id=row.alert_id,
         revision_id=row.id,
@@ -85,12 +78,12 @@ def _view(row: Any) -> RevisionView:
             number=row.number,
             kind=RevisionKind(row.kind),
             level=AlertLevel(row.level),
-            start=start,
-            end=_aware(row.end_at),
+            start=row.start_at,
+            end=row.end_at,
             status=RevisionStatus(row.status),
             drafted_by=row.drafted_by,
             approved_by=row.approved_by,
-            issued_at=_aware(row.issued_at),
+            issued_at=row.issued_at,
             shortfall_override=row.shortfall_override,
         ),
         reason=row.reason,
@@ -175,9 +168,7 @@ def _check_hint_floor(
     """Nothing may be issued below an active regional hint's level inside its window."""
     rows = conn.execute(select(regional_hints).where(regional_hints.c.region_code == region)).all()
     for h in rows:
-        h_start, h_end = _aware(h.start_at), _aware(h.end_at)
-        assert h_start is not None
-        assert h_end is not None
+        h_start, h_end = h.start_at, h.end_at
         overlaps = start < h_end and (end is None or end > h_start)
         if overlaps and AlertLevel(h.level).rank > level.rank:
             raise IllegalTransition(
@@ -335,7 +326,7 @@ class Approval:
 
     @property
     def shortfall(self) -> bool:
-        return self.check is not None and not self.check.met
+        return self.view.shortfall
 
 
 def _amounts(a: Amounts) -> dict[str, float]:
@@ -389,7 +380,8 @@ def approve(
 ) -> Approval:
     """Approve, then select and freeze the dispatch plan from the list revision in force."""
     with engine.begin() as conn:
-        view = current(_revisions(conn, alert_id))
+        views = _revisions(conn, alert_id)
+        view = current(views)
         new = lc.approve(view.state, by, approvals.policy)
         plan: DispatchPlan | None = None
         check: LevelCheck | None = None
@@ -402,7 +394,6 @@ def approve(
             plan = plan_for(lst, view.state.level)
             (check,) = check_targets(lst, city, (view.state.level,))
         # who must do more, who may relax or resume, against the plan in force
-        views = _revisions(conn, alert_id)
         prev = _last_issued(views)
         changes: list[EntryChange] = []
         if prev is not None and prev.list_revision is not None:
@@ -450,19 +441,7 @@ def approve(
 
 
 def _targets_record(check: LevelCheck) -> dict[str, Any]:
-    return {
-        "met": check.met,
-        "species": {
-            s.label: {
-                "reduction_kg_d": v.reduction_kg_d,
-                "citywide_kg_d": v.citywide_kg_d,
-                "ratio": v.ratio,
-                "target": v.target,
-                "met": v.met,
-            }
-            for s, v in check.species.items()
-        },
-    }
+    return {"met": check.met, "species": species_json(check)}
 
 
 def _next_number(conn: Connection, issuer_code: str, year: int, revision_id: int) -> str:
@@ -583,7 +562,7 @@ def audit_trail(engine: Engine, alert_id: int) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [
             {
-                "at": _aware(r.at),
+                "at": r.at,
                 "actor": r.actor,
                 "action": r.action,
                 "reason": r.reason,

@@ -31,12 +31,12 @@ from orchestrator.notices.alert_notices import (
     OrderLine,
     PublicContext,
     SmsContext,
-    action_label,
     cn_time,
     mode_counts,
     sms_text,
 )
 from orchestrator.notices.render import html_to_pdf, render
+from orchestrator.plans.dispatch import PlanMode
 from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
 
 
@@ -270,7 +270,7 @@ def _compose(
                 AdjustContext(
                     header=header,
                     previous_number=previous.document_number,
-                    action=action_label(st.kind),
+                    action=st.kind.label,
                     level_label=st.level.label,
                     response=RESPONSE[st.level],
                     start=start,
@@ -295,12 +295,7 @@ def _compose(
                 response=RESPONSE[st.level],
                 start=start,
                 end=end,
-                mode={
-                    "autonomous": "自主减排",
-                    "load_cap": "限负荷运行",
-                    "list": "清单措施",
-                    "long_stopped": "保持停产",
-                }[e["mode"]],
+                mode=PlanMode(e["mode"]).label,
                 lines=tuple(
                     OrderLine(
                         name=ln["name"],
@@ -321,7 +316,7 @@ def _compose(
                 kind="order", uscc=e["uscc"], filename=f"orders/{e['uscc']}.html", body=page
             )
         )
-    action = action_label(st.kind)
+    action = st.kind.label
     put(
         "public.txt",
         render(
@@ -395,9 +390,8 @@ def _cap(
         effective=st.start.astimezone(zone).isoformat(timespec="seconds"),
         expires=st.end.astimezone(zone).isoformat(timespec="seconds") if st.end else None,
         sender_name=approvals.issuer,
-        headline=f"{city.region_name}{action_label(st.kind)}重污染天气{level.label}预警",
-        description=rev.reason
-        or f"{city.region_name}{action_label(st.kind)}重污染天气{level.label}预警",
+        headline=f"{city.region_name}{st.kind.label}重污染天气{level.label}预警",
+        description=rev.reason or f"{city.region_name}{st.kind.label}重污染天气{level.label}预警",
         instruction=HEALTH_ADVICE[level] if st.kind is not RevisionKind.LIFT else "预警已解除。",
         parameters=(
             ("预警等级", level.label),

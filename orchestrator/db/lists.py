@@ -39,15 +39,12 @@ class RevisionNotFound(OrchestratorError):
 
 
 def _revision(row: Any) -> Revision:
-    imported = row.imported_at
-    if imported.tzinfo is None:  # SQLite returns naive UTC
-        imported = imported.replace(tzinfo=dt.UTC)
     return Revision(
         number=row.number,
         effective_from=row.effective_from,
         source=row.source,
         sha256=row.sha256,
-        imported_at=imported,
+        imported_at=row.imported_at,
     )
 
 

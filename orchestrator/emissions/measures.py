@@ -11,18 +11,6 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import LIST_LEVELS, Grade, Measure, MeasureKind
 from orchestrator.errors import ConfigInvalid
 
-# How strong a kind is, for "weaker than the table" checks.
-_STRENGTH = {
-    MeasureKind.AUTONOMOUS: 0,
-    MeasureKind.TRANSPORT: 1,
-    MeasureKind.CONSTRUCTION: 2,
-    MeasureKind.COKING_TIME: 2,
-    MeasureKind.FEED_CAP: 2,
-    MeasureKind.LOAD_CAP: 2,
-    MeasureKind.LIMIT: 2,
-    MeasureKind.STOP: 3,
-}
-
 # A grade without its own row takes a stricter neighbour's: B- -> C, 非引领性 -> C, A+ and 引领性 -> A.
 _FALLBACK = {
     Grade.B_MINUS: Grade.C,
@@ -108,7 +96,7 @@ class MeasureBook:
 def weaker_than(measure: Measure, entry: TableEntry) -> bool:
     """True when ``measure`` does less than the table asks (a D line that does not stop, a 10 %
     limit where the table asks 30 %)."""
-    a, b = _STRENGTH[measure.kind], _STRENGTH[entry.kind]
+    a, b = measure.kind.strength, entry.kind.strength
     if a != b:
         return a < b
     if measure.kind is entry.kind and measure.kind is MeasureKind.LIMIT:

@@ -109,6 +109,22 @@ class MeasureKind(StrEnum):
     def label(self) -> str:
         return MEASURE_KIND_LABELS[self]
 
+    @property
+    def strength(self) -> int:
+        """How much a kind does, for "weaker than the table" and "must do more" comparisons."""
+        return _KIND_STRENGTH[self]
+
+
+_KIND_STRENGTH = {
+    MeasureKind.AUTONOMOUS: 0,
+    MeasureKind.TRANSPORT: 1,
+    MeasureKind.CONSTRUCTION: 2,
+    MeasureKind.COKING_TIME: 2,
+    MeasureKind.FEED_CAP: 2,
+    MeasureKind.LOAD_CAP: 2,
+    MeasureKind.LIMIT: 2,
+    MeasureKind.STOP: 3,
+}
 
 MEASURE_KIND_LABELS: dict[MeasureKind, str] = {
     MeasureKind.STOP: "停产",

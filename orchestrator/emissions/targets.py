@@ -58,21 +58,21 @@ def check_targets(
     return out
 
 
+def species_json(check: LevelCheck) -> dict[str, dict[str, Any]]:
+    """One level's check per pollutant: ``{"SO2": {"reduction_kg_d", "citywide_kg_d", "ratio",
+    "target", "met"}, …}`` — in ``list check --json`` and frozen on an approved alert revision."""
+    return {
+        s.label: {
+            "reduction_kg_d": v.reduction_kg_d,
+            "citywide_kg_d": v.citywide_kg_d,
+            "ratio": v.ratio,
+            "target": v.target,
+            "met": v.met,
+        }
+        for s, v in check.species.items()
+    }
+
+
 def check_json(revision: int, checks: list[LevelCheck]) -> dict[str, Any]:
     """The documented JSON shape of ``orchestrator list check --json``."""
-    return {
-        "revision": revision,
-        "levels": {
-            c.level.value: {
-                s.label: {
-                    "reduction_kg_d": v.reduction_kg_d,
-                    "citywide_kg_d": v.citywide_kg_d,
-                    "ratio": v.ratio,
-                    "target": v.target,
-                    "met": v.met,
-                }
-                for s, v in c.species.items()
-            }
-            for c in checks
-        },
-    }
+    return {"revision": revision, "levels": {c.level.value: species_json(c) for c in checks}}

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.plans.lifecycle import RevisionKind
 
 RESPONSE = {
     AlertLevel.YELLOW: "Ⅲ",
@@ -200,13 +199,3 @@ def sms_text(ctx: SmsContext, rendered: str) -> str:
             f"SMS text is {len(text)} characters, more than {SMS_MAX_SEGMENTS} segments"
         )
     return text
-
-
-def action_label(kind: RevisionKind) -> str:
-    return {
-        RevisionKind.ISSUE: "启动",
-        RevisionKind.UPGRADE: "升级",
-        RevisionKind.DOWNGRADE: "降级",
-        RevisionKind.EXTEND: "延长",
-        RevisionKind.LIFT: "解除",
-    }[kind]

@@ -22,17 +22,6 @@ from orchestrator.emissions.model import (
     MeasureKind,
 )
 
-_STRENGTH = {
-    MeasureKind.AUTONOMOUS: 0,
-    MeasureKind.TRANSPORT: 1,
-    MeasureKind.CONSTRUCTION: 2,
-    MeasureKind.COKING_TIME: 2,
-    MeasureKind.FEED_CAP: 2,
-    MeasureKind.LOAD_CAP: 2,
-    MeasureKind.LIMIT: 2,
-    MeasureKind.STOP: 3,
-}
-
 
 class PlanMode(StrEnum):
     AUTONOMOUS = "autonomous"  # 自主减排
@@ -156,7 +145,7 @@ def _strength(line: PlannedLine) -> tuple[int, float]:
     m = line.measure
     if m is None:
         return (-1, 0.0)
-    return (_STRENGTH[m.kind], m.value or 0.0 if m.kind is MeasureKind.LIMIT else 0.0)
+    return (m.kind.strength, (m.value or 0.0) if m.kind is MeasureKind.LIMIT else 0.0)
 
 
 def diff_plans(old: DispatchPlan | None, new: DispatchPlan | None) -> list[EntryChange]:
