@@ -22,7 +22,13 @@ from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
 from orchestrator.command_office import RevisionView
 from orchestrator.db import lists as lists_repo
-from orchestrator.emissions.model import LIST_LEVELS, EmissionList, ListFileInvalid, Revision
+from orchestrator.emissions.model import (
+    LIST_LEVELS,
+    EmissionList,
+    ListFileInvalid,
+    MeasureKind,
+    Revision,
+)
 from orchestrator.emissions.revisions import coverage, diff_lists, export_list, import_list
 from orchestrator.emissions.targets import check_json, check_targets
 from orchestrator.errors import InputInvalid, OrchestratorError
@@ -1043,8 +1049,8 @@ def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
         )
     )
     _show(context, a.view, "已批准")
-    if a.plan is not None and a.check is not None:
-        click.echo(f"调度方案：依据清单第{a.view.list_revision}版，涉及企业{len(a.plan.entries)}家")
+    if a.check is not None:
+        click.echo(f"调度方案：依据清单第{a.view.list_revision}版，涉及企业{a.enterprises}家")
         for s, v in a.check.species.items():
             click.echo(
                 f"  {s.label}：减排{v.reduction_kg_d:g}千克/日，占{v.ratio:.1%}，目标{v.target:.0%}，{'达标' if v.met else '未达标'}"
@@ -1083,9 +1089,8 @@ def _issue_with(context: Context, alert_id: int, by: Person, override: str | Non
             zone=context.settings.zone,
         )
     )
-    orders = sum(r.kind == "order" for r in records)
     click.echo(
-        f"已生成通知{len(records) - orders}份、应急响应指令{orders}份（orchestrator notices render 导出）"
+        f"已生成通知{len(records.documents)}份、应急响应指令{records.orders}份（orchestrator notices render 导出）"
     )
 
 
@@ -1288,13 +1293,35 @@ def notices_group() -> None:
     help="Folder to write to.",
 )
 @click.option("--pdf", is_flag=True, help="Also write the main document as PDF.")
+@click.option(
+    "--orders-pdf",
+    is_flag=True,
+    help="Also write the dispatch orders written as one PDF for printing (orders.pdf).",
+)
+@click.option(
+    "--uscc",
+    "usccs",
+    multiple=True,
+    help="Only this enterprise's dispatch order (repeatable); default: every order.",
+)
 @click.pass_context
-def notices_render_command(ctx: click.Context, alert_id: int, out_dir: Path, pdf: bool) -> None:
+def notices_render_command(
+    ctx: click.Context,
+    alert_id: int,
+    out_dir: Path,
+    pdf: bool,
+    orders_pdf: bool,
+    usccs: tuple[str, ...],
+) -> None:
     """Write every notice of the alert's newest issued revision to a folder.
+
+    Notices are rendered once, when first asked for after issue, and stored; this writes what
+    was stored, never a re-rendering.
 
     \b
     Example:
       orchestrator notices render --alert 1 --out out/notices --pdf
+      orchestrator notices render --alert 1 --out out/one --uscc 91999900MA0000001X --orders-pdf
     """
     context = _context(ctx)
     written = _office(
@@ -1306,7 +1333,10 @@ def notices_render_command(ctx: click.Context, alert_id: int, out_dir: Path, pdf
             city=context.city,
             approvals=context.approvals,
             zone=context.settings.zone,
-            pdf_base=context.settings.templates_dir if pdf else None,
+            pdf_base=context.settings.templates_dir if (pdf or orders_pdf) else None,
+            pdf=pdf,
+            orders_pdf=orders_pdf,
+            uscc=usccs,
         )
     )
     names = "、".join(p.name for p in written.documents)
@@ -1444,11 +1474,11 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         f"4. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
     )
 
-    assert approval.plan is not None
     assert approval.check is not None
-    grades = Counter(e.grade for e in approval.plan.entries)
+    plan = office.frozen_plan(engine, approval.view.revision_id)
+    grades = Counter(e["grade"] for e in plan)
     kinds = Counter(
-        ln.measure.kind.label for e in approval.plan.entries for ln in e.lines if ln.measure
+        MeasureKind(ln["measure"]["kind"]).label for e in plan for ln in e["lines"] if ln["measure"]
     )
     click.echo("5. 汇总")
     click.echo(

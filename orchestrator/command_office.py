@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import AlertLevel
@@ -26,20 +26,20 @@ from orchestrator.db.tables import (
     alerts,
     audit_log,
     document_numbers,
+    list_plan_entries,
     plan_entries,
     regional_hints,
 )
-from orchestrator.emissions.model import Amounts, CityProfile, EmissionList
-from orchestrator.emissions.targets import LevelCheck, check_targets, species_json
+from orchestrator.emissions.model import CityProfile
+from orchestrator.emissions.targets import LevelCheck, check_reduction, species_json
 from orchestrator.errors import OrchestratorError
 from orchestrator.plans import lifecycle as lc
 from orchestrator.plans.dispatch import (
     Change,
-    DispatchPlan,
     EntryChange,
     PlanEntry,
     diff_plans,
-    plan_for,
+    entry_from_record,
 )
 from orchestrator.plans.lifecycle import (
     IllegalTransition,
@@ -317,8 +317,8 @@ def withdraw(
 @dataclass(frozen=True, slots=True)
 class Approval:
     view: RevisionView
-    plan: DispatchPlan | None  # None for a lift
-    check: LevelCheck | None
+    enterprises: int  # entries of the frozen plan (0 for a lift)
+    check: LevelCheck | None  # None for a lift
     changes: list[EntryChange] = dataclasses.field(default_factory=list)  # vs the plan in force
 
     def count(self, change: Change) -> int:
@@ -327,46 +327,6 @@ class Approval:
     @property
     def shortfall(self) -> bool:
         return self.view.shortfall
-
-
-def _amounts(a: Amounts) -> dict[str, float]:
-    return {"so2": a.so2, "nox": a.nox, "pm": a.pm, "vocs": a.vocs}
-
-
-def _entry_record(e: PlanEntry) -> dict[str, Any]:
-    """A plan entry as JSON, field for field (``dataclasses.asdict`` is 5× slower on 100,000)."""
-    return {
-        "uscc": e.uscc,
-        "name": e.name,
-        "county": e.county,
-        "grade": e.grade,
-        "category": e.category,
-        "mode": e.mode.value,
-        "lines": [
-            {
-                "name": ln.name,
-                "industry": ln.industry,
-                "measure": None
-                if ln.measure is None
-                else {
-                    "level": ln.measure.level.value,
-                    "kind": ln.measure.kind.value,
-                    "text": ln.measure.text,
-                    "value": ln.measure.value,
-                    "reduction": _amounts(ln.measure.reduction),
-                    "from_table": ln.measure.from_table,
-                },
-                "check_method": ln.check_method,
-                "meter_no": ln.meter_no,
-            }
-            for ln in e.lines
-        ],
-        "reduction": _amounts(e.reduction),
-        "contact": e.contact,
-        "phone": e.phone,
-        "email": e.email,
-        "channel": e.channel,
-    }
 
 
 def approve(
@@ -378,43 +338,44 @@ def approve(
     approvals: Approvals,
     city: CityProfile,
 ) -> Approval:
-    """Approve, then select and freeze the dispatch plan from the list revision in force."""
+    """Approve, then freeze the dispatch plan of the list revision in force as the revision's own.
+
+    The plan of a list revision for a level is selected once, when the list is imported
+    (:func:`orchestrator.db.lists.store_plans`); freezing it is a copy inside the database, and
+    the reduction check weighs what that plan achieves against the city's current targets."""
     with engine.begin() as conn:
         views = _revisions(conn, alert_id)
         view = current(views)
         new = lc.approve(view.state, by, approvals.policy)
-        plan: DispatchPlan | None = None
         check: LevelCheck | None = None
         list_number: int | None = None
+        plan_id: int | None = None
+        enterprises = 0
         if view.state.kind is not RevisionKind.LIFT:
             list_number = list_repo.in_force(
                 conn, city.region_code, view.state.start.astimezone(now.tzinfo).date()
             )
-            lst: EmissionList = list_repo.load(conn, city.region_code, list_number)
-            plan = plan_for(lst, view.state.level)
-            (check,) = check_targets(lst, city, (view.state.level,))
+            plan_id, reduction = list_repo.level_plan(
+                conn, city.region_code, list_number, view.state.level
+            )
+            check = check_reduction(reduction, city)
+            enterprises = _count(conn, PlanSource.of_list_plan(plan_id))
+        targets = _targets_record(check) if check is not None else None
+        _move(
+            conn,
+            view,
+            new,
+            list_revision=list_number,
+            targets=targets,
+            plan_id=plan_id if check is not None else None,
+        )
         # who must do more, who may relax or resume, against the plan in force
         prev = _last_issued(views)
         changes: list[EntryChange] = []
-        if prev is not None and prev.list_revision is not None:
-            before = plan_for(
-                list_repo.load(conn, city.region_code, prev.list_revision), prev.state.level
-            )
-            changes = diff_plans(before, plan)
-        targets = _targets_record(check) if check is not None else None
-        _move(conn, view, new, list_revision=list_number, targets=targets)
-        if plan is not None:
-            conn.execute(
-                insert(plan_entries),
-                [
-                    {
-                        "revision_id": view.revision_id,
-                        "uscc": e.uscc,
-                        "mode": e.mode.value,
-                        "record": _entry_record(e),
-                    }
-                    for e in plan.entries
-                ],
+        if prev is not None:
+            changes = diff_plans(
+                _plan(conn, prev.revision_id),
+                _plan(conn, view.revision_id) if check is not None else None,
             )
         _audit(
             conn,
@@ -425,7 +386,7 @@ def approve(
             revision_id=view.revision_id,
             detail={
                 "list_revision": list_number,
-                "enterprises": len(plan.entries) if plan else 0,
+                "enterprises": enterprises,
                 "targets_met": check.met if check else None,
                 "changes": {
                     c.value: sum(x.change is c for x in changes) for c in Change if changes
@@ -434,10 +395,60 @@ def approve(
         )
         return Approval(
             dataclasses.replace(view, state=new, list_revision=list_number, targets=targets),
-            plan,
+            enterprises,
             check,
             changes,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSource:
+    """Where an alert revision's frozen plan is: its list revision's plan for the level
+    (``list_plan_entries`` of ``alert_revisions.plan_id``), or, for revisions approved before
+    migration 0005, the copy made then (``plan_entries``). ``ordinal`` orders the entries."""
+
+    table: Table
+    where: ColumnElement[bool]
+    ordinal: ColumnElement[int]
+
+    @classmethod
+    def of_list_plan(cls, plan_id: int) -> PlanSource:
+        t = list_plan_entries
+        return cls(t, t.c.plan_id == plan_id, t.c.position)
+
+    @classmethod
+    def of(cls, conn: Connection, revision_id: int) -> PlanSource:
+        plan_id = conn.execute(
+            select(alert_revisions.c.plan_id).where(alert_revisions.c.id == revision_id)
+        ).scalar()
+        if plan_id is not None:
+            return cls.of_list_plan(plan_id)
+        return cls(plan_entries, plan_entries.c.revision_id == revision_id, plan_entries.c.id)
+
+
+def _count(conn: Connection, source: PlanSource) -> int:
+    return int(
+        conn.execute(select(func.count()).select_from(source.table).where(source.where)).scalar()
+        or 0
+    )
+
+
+def plan_size(conn: Connection, revision_id: int) -> int:
+    """Entries of the plan frozen with an alert revision."""
+    return _count(conn, PlanSource.of(conn, revision_id))
+
+
+def _records(conn: Connection, revision_id: int) -> list[dict[str, Any]]:
+    source = PlanSource.of(conn, revision_id)
+    return list(
+        conn.execute(
+            select(source.table.c.record).where(source.where).order_by(source.ordinal)
+        ).scalars()
+    )
+
+
+def _plan(conn: Connection, revision_id: int) -> list[PlanEntry]:
+    return [entry_from_record(rec) for rec in _records(conn, revision_id)]
 
 
 def _targets_record(check: LevelCheck) -> dict[str, Any]:
@@ -546,16 +557,9 @@ def all_alerts(engine: Engine, region: str) -> list[RevisionView]:
 
 
 def frozen_plan(engine: Engine, revision_id: int) -> list[dict[str, Any]]:
-    """The plan snapshot frozen with an alert revision, as stored."""
+    """The plan frozen with an alert revision at approval, as stored (plan records)."""
     with engine.connect() as conn:
-        return [
-            r
-            for (r,) in conn.execute(
-                select(plan_entries.c.record)
-                .where(plan_entries.c.revision_id == revision_id)
-                .order_by(plan_entries.c.id)
-            )
-        ]
+        return _records(conn, revision_id)
 
 
 def audit_trail(engine: Engine, alert_id: int) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import threading
 
 import pytest
@@ -52,8 +51,7 @@ def test_draft_approve_issue_freezes_the_plan_and_numbers_the_document(engine):
     alert_id, approval = issued_orange(engine)
     assert approval.view.state.status is RevisionStatus.APPROVED
     assert approval.view.list_revision == 1
-    assert approval.plan is not None
-    assert len(approval.plan.entries) == 300
+    assert approval.enterprises == 300
     assert approval.check is not None
     assert approval.check.met
     view, warnings = office.issue(
@@ -116,7 +114,8 @@ def test_upgrade_then_lift_supersedes_and_lifts_with_new_numbers(engine):
     approval = office.approve(
         engine, alert_id, by=MAYOR, now=at(8, 17), approvals=APPROVALS, city=CITY
     )
-    assert approval.plan is None  # a lift orders nothing new
+    assert approval.enterprises == 0  # a lift orders nothing new
+    assert approval.check is None
     assert approval.count(Change.RESUME) == 300  # everyone may resume
     done, _ = office.issue(engine, alert_id, by=DUTY, now=at(8, 18), approvals=APPROVALS, city=CITY)
     assert done.document_number == "示重污应急〔2026〕3号"
@@ -153,6 +152,62 @@ def test_a_later_list_revision_never_rewrites_a_frozen_plan(engine, tmp_path):
     do_import(engine, out, dt.date(2025, 12, 1))
     assert office.frozen_plan(engine, approval.view.revision_id) == before
     assert len(before) == 300
+
+
+def test_a_frozen_plan_is_the_list_revisions_plan_kept_since_import(engine):
+    """Approval refers to the plan selected at import, which equals a fresh selection, and the
+    list revision cannot be deleted while an alert refers to its plan."""
+    from sqlalchemy import delete
+    from sqlalchemy.exc import IntegrityError
+
+    from orchestrator.db.tables import list_revisions
+    from orchestrator.plans.dispatch import entry_record, plan_for
+    from tests.emissions.test_revisions import load
+
+    do_import(engine, SAMPLE)
+    _alert_id, approval = issued_orange(engine)
+    fresh = [entry_record(e) for e in plan_for(load(engine, 1), AlertLevel.ORANGE).entries]
+    assert office.frozen_plan(engine, approval.view.revision_id) == fresh
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(delete(list_revisions))
+
+
+def test_a_list_revision_stored_before_plans_were_kept_gets_them_on_first_approval(engine):
+    from sqlalchemy import delete, func, select
+
+    from orchestrator.db.tables import list_plans
+
+    do_import(engine, SAMPLE)
+    with engine.begin() as conn:  # as imported before migration 0005
+        conn.execute(delete(list_plans))
+    _alert_id, approval = issued_orange(engine)
+    assert approval.enterprises == 300
+    assert approval.check is not None
+    assert approval.check.met
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(list_plans)).scalar() == 1
+
+
+def test_a_plan_copied_before_plans_were_kept_is_still_read(engine):
+    """Revisions approved before migration 0005 kept a copy of their plan (plan_entries)."""
+    from sqlalchemy import insert, update
+
+    from orchestrator.db.tables import alert_revisions, plan_entries
+
+    do_import(engine, SAMPLE)
+    _alert_id, approval = issued_orange(engine)
+    rid = approval.view.revision_id
+    plan = office.frozen_plan(engine, rid)
+    with engine.begin() as conn:
+        conn.execute(update(alert_revisions).values(plan_id=None))
+        conn.execute(
+            insert(plan_entries),
+            [
+                {"revision_id": rid, "uscc": e["uscc"], "mode": e["mode"], "record": e}
+                for e in reversed(plan[:5])
+            ],
+        )
+    assert office.frozen_plan(engine, rid) == list(reversed(plan[:5]))
 
 
 def test_a_shortfall_needs_the_approvers_written_reason(engine):
@@ -387,16 +442,3 @@ def _has_list(engine) -> bool:
 
     with engine.connect() as conn:
         return bool(conn.execute(text("SELECT count(*) FROM list_revisions")).scalar())
-
-
-def test_the_frozen_plan_record_is_the_plan_entry_field_for_field():
-    from orchestrator.command_office import _entry_record
-    from orchestrator.plans.dispatch import plan_for
-    from tests.plans.test_dispatch import SAMPLE as SAMPLE_LIST
-
-    for level in (AlertLevel.YELLOW, AlertLevel.RED):
-        for e in plan_for(SAMPLE_LIST, level).entries:
-            # as stored (JSON): enums become their values, tuples lists
-            assert json.loads(json.dumps(_entry_record(e))) == json.loads(
-                json.dumps(dataclasses.asdict(e))
-            )

@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.db.bulk import paused_gc
+from orchestrator.db.bulk import insert_dicts, paused_gc
 from orchestrator.db.tables import (
     list_dust_sites,
     list_enterprises,
     list_lines,
+    list_plan_entries,
+    list_plans,
     list_revisions,
     list_transport_users,
 )
@@ -31,7 +33,9 @@ from orchestrator.emissions.model import (
     Species,
     TransportUser,
 )
+from orchestrator.emissions.targets import LevelReduction, level_reductions
 from orchestrator.errors import OrchestratorError
+from orchestrator.plans.dispatch import entry_record, plan_for
 
 
 class RevisionNotFound(OrchestratorError):
@@ -158,8 +162,9 @@ def store(
     ).inserted_primary_key[0]  # type: ignore[index]
     ents = emission_list.enterprises
     if ents:
-        conn.execute(
-            insert(list_enterprises),
+        insert_dicts(
+            conn,
+            list_enterprises,
             [
                 {
                     "revision_id": rid,
@@ -186,8 +191,9 @@ def store(
                 )
             ).all()
         )
-        conn.execute(
-            insert(list_lines),
+        insert_dicts(
+            conn,
+            list_lines,
             [
                 {
                     "revision_id": rid,
@@ -221,6 +227,7 @@ def store(
                 for i, u in enumerate(emission_list.transport_users)
             ],
         )
+    store_plans(conn, rid, emission_list)
     return Revision(
         number=number,
         effective_from=effective_from,
@@ -399,3 +406,62 @@ def _load(conn: Connection, region: str, number: int) -> EmissionList:
         )
     )
     return EmissionList(enterprises=enterprises, dust_sites=dust, transport_users=transport)
+
+
+def store_plans(
+    conn: Connection,
+    revision_id: int,
+    emission_list: EmissionList,
+    levels: tuple[AlertLevel, ...] = LIST_LEVELS,
+) -> None:
+    """Select the dispatch plan of every level once and keep it with the list revision.
+
+    A list revision never changes, so neither does its plan for a level; approving an alert then
+    copies the plan inside the database instead of reloading and re-selecting 100,000
+    enterprises while the duty officers wait."""
+    with paused_gc():
+        _store_plans(conn, revision_id, emission_list, levels)
+
+
+def _store_plans(
+    conn: Connection, revision_id: int, emission_list: EmissionList, levels: tuple[AlertLevel, ...]
+) -> None:
+    for red in level_reductions(emission_list, levels):
+        plan_id = conn.execute(
+            insert(list_plans).values(
+                revision_id=revision_id, level=red.level.value, reduction=red.to_json()
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        entries = plan_for(emission_list, red.level).entries
+        if entries:
+            insert_dicts(
+                conn,
+                list_plan_entries,
+                [
+                    {
+                        "plan_id": plan_id,
+                        "position": i,
+                        "uscc": e.uscc,
+                        "mode": e.mode.value,
+                        "record": entry_record(e),
+                    }
+                    for i, e in enumerate(entries)
+                ],
+            )
+
+
+def level_plan(
+    conn: Connection, region: str, number: int, level: AlertLevel
+) -> tuple[int, LevelReduction]:
+    """The id of revision ``number``'s plan for ``level`` (rows of ``list_plan_entries``) and
+    what it achieves. Revisions stored before plans were kept get theirs selected now, once."""
+    rid = _revision_id(conn, region, number)
+    row = conn.execute(
+        select(list_plans.c.id, list_plans.c.reduction).where(
+            list_plans.c.revision_id == rid, list_plans.c.level == level.value
+        )
+    ).first()
+    if row is None:
+        store_plans(conn, rid, load(conn, region, number), (level,))
+        return level_plan(conn, region, number, level)
+    return int(row.id), LevelReduction.from_json(row.reduction)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -171,6 +172,32 @@ list_transport_users = Table(
 
 # --- alerts --------------------------------------------------------------------------------------
 
+list_plans = Table(
+    # A list revision's dispatch plan for one level, selected once (at import) so that approving
+    # an alert only copies it: a list revision never changes, neither does its plan for a level.
+    "list_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision_id", ForeignKey("list_revisions.id", ondelete="CASCADE"), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("reduction", JSON, nullable=False),  # LevelReduction.to_json()
+    UniqueConstraint("revision_id", "level", name="uq_list_plans_level"),
+)
+
+list_plan_entries = Table(
+    "list_plan_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", ForeignKey("list_plans.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("record", JSON, nullable=False),  # entry_record(PlanEntry)
+    UniqueConstraint("plan_id", "uscc", name="uq_list_plan_entries_uscc"),
+    UniqueConstraint("plan_id", "position", name="uq_list_plan_entries_position"),
+    Index("ix_list_plan_entries_mode", "plan_id", "mode"),  # bulletins count by mode
+)
+
 alerts = Table(
     "alerts",
     metadata,
@@ -198,6 +225,9 @@ alert_revisions = Table(
     Column("shortfall_override", Text, nullable=True),
     Column("list_revision", Integer, nullable=True),  # the list the plan was frozen from
     Column("targets", JSON, nullable=True),  # the plan's reduction check, frozen at approval
+    # the dispatch plan frozen at approval: the list revision's plan for the level, which never
+    # changes and may not be deleted while an alert refers to it
+    Column("plan_id", ForeignKey("list_plans.id", ondelete="RESTRICT"), nullable=True),
     Column("document_number", Text, nullable=True, unique=True),
     Column("previous_id", ForeignKey("alert_revisions.id"), nullable=True),
     UniqueConstraint("alert_id", "number", name="uq_alert_revisions_number"),
@@ -228,6 +258,8 @@ plan_entries = Table(
     Column("mode", String(16), nullable=False),
     Column("record", JSON, nullable=False),  # the frozen PlanEntry
     UniqueConstraint("revision_id", "uscc", name="uq_plan_entries_uscc"),
+    # Plans frozen before migration 0005 (copied per alert revision); later revisions refer to
+    # their list revision's plan instead (alert_revisions.plan_id). Read, never written.
 )
 
 regional_hints = Table(
@@ -274,4 +306,21 @@ notices = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("revision_id", "uscc", "kind", name="uq_notices_revision_uscc_kind"),
+)
+
+order_frames = Table(
+    # What every dispatch order of a revision shares (head, issuer, number, signature): kept once;
+    # each order's row in ``notices`` holds only its enterprise's part, and the order as sent is
+    # prefix + part + suffix. Empty prefix and suffix: the rows hold whole orders.
+    "order_frames",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "revision_id",
+        ForeignKey("alert_revisions.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("prefix", Text, nullable=False),
+    Column("suffix", Text, nullable=False),
 )

@@ -9,6 +9,7 @@ Everything is immutable; invariants are checked on construction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -180,6 +181,17 @@ class Amounts:
 ZERO = Amounts()
 
 
+def sum_amounts(items: Iterable[Amounts]) -> Amounts:
+    """The sum of many amounts, added as floats (one object, not one per step)."""
+    so2 = nox = pm = vocs = 0.0
+    for a in items:
+        so2 += a.so2
+        nox += a.nox
+        pm += a.pm
+        vocs += a.vocs
+    return Amounts(so2=so2, nox=nox, pm=pm, vocs=vocs)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Measure:
     """One line's measure at one level."""
@@ -211,7 +223,10 @@ class Line:
     meter_no: str = ""
 
     def measure(self, level: AlertLevel) -> Measure | None:
-        return next((m for m in self.measures if m.level is level), None)
+        for m in self.measures:  # a plain loop: called for every line of every plan
+            if m.level is level:
+                return m
+        return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,12 +263,7 @@ class Enterprise:
         return total
 
     def reduction(self, level: AlertLevel) -> Amounts:
-        total = ZERO
-        for ln in self.lines:
-            m = ln.measure(level)
-            if m is not None:
-                total = total + m.reduction
-        return total
+        return sum_amounts(m.reduction for ln in self.lines if (m := ln.measure(level)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,18 +305,13 @@ class EmissionList:
     transport_users: tuple[TransportUser, ...] = ()
 
     def reduction(self, level: AlertLevel) -> Amounts:
-        total = ZERO
-        for e in self.enterprises:
-            total = total + e.reduction(level)
-        for site in self.dust_sites:
-            for m in site.measures:
-                if m.level is level:
-                    total = total + m.reduction
-        for user in self.transport_users:
-            for m in user.measures:
-                if m.level is level:
-                    total = total + m.reduction
-        return total
+        return sum_amounts((*(e.reduction(level) for e in self.enterprises), self.others(level)))
+
+    def others(self, level: AlertLevel) -> Amounts:
+        """Dust sites' and transport users' reductions at ``level``."""
+        measures = [m for s in self.dust_sites for m in s.measures]
+        measures += (m for u in self.transport_users for m in u.measures)
+        return sum_amounts(m.reduction for m in measures if m.level is level)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

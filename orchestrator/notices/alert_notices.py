@@ -7,12 +7,13 @@ Templates format; policy (levels, measures, numbers, times) is decided here and 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.plans.dispatch import PlanMode
 
 RESPONSE = {
     AlertLevel.YELLOW: "Ⅲ",
@@ -91,6 +92,58 @@ class DispatchOrderContext:
     receipt_deadline: str
     acknowledge_url: str
     office_phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFrame:
+    """What every dispatch order of one revision shares; :meth:`context` adds one enterprise's
+    part from its frozen plan record (``orchestrator.plans.dispatch.entry_record``)."""
+
+    header: Header
+    level_label: str
+    response: str
+    start: str
+    end: str
+    receipt_deadline: str
+    acknowledge_base: str  # the enterprise's USCC is appended
+    office_phone: str
+
+    def shared(self) -> dict[str, Any]:
+        """The order's fields that are the same for every enterprise (its frame)."""
+        return {
+            "header": self.header,
+            "level_label": self.level_label,
+            "response": self.response,
+            "start": self.start,
+            "end": self.end,
+            "receipt_deadline": self.receipt_deadline,
+            "office_phone": self.office_phone,
+        }
+
+    def context(self, entry: dict[str, Any]) -> DispatchOrderContext:
+        return DispatchOrderContext(
+            header=self.header,
+            enterprise=entry["name"],
+            uscc=entry["uscc"],
+            level_label=self.level_label,
+            response=self.response,
+            start=self.start,
+            end=self.end,
+            mode=PlanMode(entry["mode"]).label,
+            lines=tuple(
+                OrderLine(
+                    name=ln["name"],
+                    measure=m["text"] if (m := ln["measure"]) else "—",
+                    kind=m["kind"] if m else "",
+                    check_method=ln["check_method"] or "现场检查",
+                    meter_no=ln["meter_no"] or "—",
+                )
+                for ln in entry["lines"]
+            ),
+            receipt_deadline=self.receipt_deadline,
+            acknowledge_url=f"{self.acknowledge_base}/{entry['uscc']}",
+            office_phone=self.office_phone,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,19 +229,17 @@ HEALTH_ADVICE = {
 }
 
 
-def mode_counts(entries: list[dict[str, Any]]) -> tuple[tuple[str, int], ...]:
-    labels = {
-        "autonomous": "自主减排",
-        "load_cap": "限负荷运行",
-        "list": "执行清单措施",
-        "long_stopped": "保持停产",
-    }
-    counts = Counter(e["mode"] for e in entries)
-    return tuple(
-        (labels[m], counts[m])
-        for m in ("list", "load_cap", "autonomous", "long_stopped")
-        if counts[m]
-    )
+_BULLETIN_MODES = {
+    "list": "执行清单措施",
+    "load_cap": "限负荷运行",
+    "autonomous": "自主减排",
+    "long_stopped": "保持停产",
+}
+
+
+def mode_counts(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """Enterprises per plan mode, as the bulletin lists them (modes with none left out)."""
+    return tuple((label, counts[m]) for m, label in _BULLETIN_MODES.items() if counts.get(m))
 
 
 def sms_text(ctx: SmsContext, rendered: str) -> str:

