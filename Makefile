@@ -49,6 +49,7 @@ check: lint types contracts test
 bench: install
 	$(BIN)/python bench/aqi/run.py
 	$(BIN)/python bench/list_import/run.py
+	$(BIN)/python bench/dispatch/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis data out
