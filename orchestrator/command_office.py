@@ -27,6 +27,7 @@ from orchestrator.db.tables import (
     audit_log,
     document_numbers,
     list_plan_entries,
+    list_plans,
     plan_entries,
     regional_hints,
 )
@@ -40,6 +41,7 @@ from orchestrator.plans.dispatch import (
     PlanEntry,
     diff_plans,
     entry_from_record,
+    level_record,
 )
 from orchestrator.plans.lifecycle import (
     IllegalTransition,
@@ -359,7 +361,7 @@ def approve(
                 conn, city.region_code, list_number, view.state.level
             )
             check = check_reduction(reduction, city)
-            enterprises = _count(conn, PlanSource.of_list_plan(plan_id))
+            enterprises = _count(conn, PlanSource.of_list_plan(conn, plan_id))
         targets = _targets_record(check) if check is not None else None
         _move(
             conn,
@@ -403,18 +405,27 @@ def approve(
 
 @dataclass(frozen=True, slots=True)
 class PlanSource:
-    """Where an alert revision's frozen plan is: its list revision's plan for the level
-    (``list_plan_entries`` of ``alert_revisions.plan_id``), or, for revisions approved before
-    migration 0005, the copy made then (``plan_entries``). ``ordinal`` orders the entries."""
+    """Where an alert revision's frozen plan is: the plan entries of its list revision
+    (``list_plan_entries``, every level in one record; :meth:`entry` takes out the revision's
+    level), or, for revisions approved before migration 0005, the copy made then
+    (``plan_entries``). ``ordinal`` orders the entries."""
 
     table: Table
     where: ColumnElement[bool]
     ordinal: ColumnElement[int]
+    level: AlertLevel | None  # None: records are already one level's entries
+
+    def entry(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A stored record as the level's plan entry (``entry_record`` shape)."""
+        return record if self.level is None else level_record(record, self.level)
 
     @classmethod
-    def of_list_plan(cls, plan_id: int) -> PlanSource:
+    def of_list_plan(cls, conn: Connection, plan_id: int) -> PlanSource:
+        revision_id, level = conn.execute(
+            select(list_plans.c.revision_id, list_plans.c.level).where(list_plans.c.id == plan_id)
+        ).one()
         t = list_plan_entries
-        return cls(t, t.c.plan_id == plan_id, t.c.position)
+        return cls(t, t.c.revision_id == revision_id, t.c.position, AlertLevel(level))
 
     @classmethod
     def of(cls, conn: Connection, revision_id: int) -> PlanSource:
@@ -422,8 +433,9 @@ class PlanSource:
             select(alert_revisions.c.plan_id).where(alert_revisions.c.id == revision_id)
         ).scalar()
         if plan_id is not None:
-            return cls.of_list_plan(plan_id)
-        return cls(plan_entries, plan_entries.c.revision_id == revision_id, plan_entries.c.id)
+            return cls.of_list_plan(conn, plan_id)
+        t = plan_entries
+        return cls(t, t.c.revision_id == revision_id, t.c.id, None)
 
 
 def _count(conn: Connection, source: PlanSource) -> int:
@@ -440,11 +452,12 @@ def plan_size(conn: Connection, revision_id: int) -> int:
 
 def _records(conn: Connection, revision_id: int) -> list[dict[str, Any]]:
     source = PlanSource.of(conn, revision_id)
-    return list(
-        conn.execute(
+    return [
+        source.entry(rec)
+        for rec in conn.execute(
             select(source.table.c.record).where(source.where).order_by(source.ordinal)
         ).scalars()
-    )
+    ]
 
 
 def _plan(conn: Connection, revision_id: int) -> list[PlanEntry]:

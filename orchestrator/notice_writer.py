@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -381,12 +382,13 @@ class PlanChunk:
     first: int
     last: int
 
-    def read(self, conn: Connection) -> list[tuple[str, str]]:
-        """(USCC, plan record as JSON text) in plan order."""
+    def read(self, conn: Connection) -> list[tuple[str, dict[str, Any]]]:
+        """(USCC, plan entry) in plan order (records decoded here, by orjson, not per row by
+        the driver: this runs in the render workers)."""
         source = PlanSource.of(conn, self.revision_id)
         t = source.table
         return [
-            (uscc, record)
+            (uscc, source.entry(orjson.loads(record)))
             for uscc, record in conn.execute(
                 select(t.c.uscc, cast(t.c.record, Text))
                 .where(source.where, source.ordinal.between(self.first, self.last))
@@ -400,7 +402,7 @@ def _order_parts(
 ) -> tuple[list[str], list[str]]:
     with paused_gc():  # thousands of acyclic objects a chunk: collections would cost 20 %
         plan = chunk.read(conn)
-        contexts = (frame.context(orjson.loads(r)) for _, r in plan)
+        contexts = (frame.context(entry) for _, entry in plan)
         return [u for u, _ in plan], render_parts(env, ORDER_TEMPLATE, contexts, varying)
 
 

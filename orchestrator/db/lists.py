@@ -35,7 +35,7 @@ from orchestrator.emissions.model import (
 )
 from orchestrator.emissions.targets import LevelReduction, level_reductions
 from orchestrator.errors import OrchestratorError
-from orchestrator.plans.dispatch import entry_record, plan_for
+from orchestrator.plans.dispatch import enterprise_record, plan_mode
 
 
 class RevisionNotFound(OrchestratorError):
@@ -414,38 +414,44 @@ def store_plans(
     emission_list: EmissionList,
     levels: tuple[AlertLevel, ...] = LIST_LEVELS,
 ) -> None:
-    """Select the dispatch plan of every level once and keep it with the list revision.
+    """Select the dispatch plans once and keep them with the list revision: one record per
+    enterprise with every level's entry (``enterprise_record``), and what each level achieves.
 
-    A list revision never changes, so neither does its plan for a level; approving an alert then
-    copies the plan inside the database instead of reloading and re-selecting 100,000
-    enterprises while the duty officers wait."""
+    A list revision never changes, so neither do its plans; approving an alert then refers to
+    one instead of reloading and re-selecting 100,000 enterprises while the duty officers wait.
+    Levels already kept are left as they are."""
     with paused_gc():
-        _store_plans(conn, revision_id, emission_list, levels)
-
-
-def _store_plans(
-    conn: Connection, revision_id: int, emission_list: EmissionList, levels: tuple[AlertLevel, ...]
-) -> None:
-    for red in level_reductions(emission_list, levels):
-        plan_id = conn.execute(
-            insert(list_plans).values(
-                revision_id=revision_id, level=red.level.value, reduction=red.to_json()
+        kept = set(
+            conn.execute(
+                select(list_plans.c.level).where(list_plans.c.revision_id == revision_id)
+            ).scalars()
+        )
+        for red in level_reductions(
+            emission_list, tuple(lv for lv in levels if lv.value not in kept)
+        ):
+            conn.execute(
+                insert(list_plans).values(
+                    revision_id=revision_id, level=red.level.value, reduction=red.to_json()
+                )
             )
-        ).inserted_primary_key[0]  # type: ignore[index]
-        entries = plan_for(emission_list, red.level).entries
-        if entries:
+        has_entries = conn.execute(
+            select(list_plan_entries.c.id)
+            .where(list_plan_entries.c.revision_id == revision_id)
+            .limit(1)
+        ).first()
+        if has_entries is None and emission_list.enterprises:
             insert_dicts(
                 conn,
                 list_plan_entries,
                 [
                     {
-                        "plan_id": plan_id,
+                        "revision_id": revision_id,
                         "position": i,
                         "uscc": e.uscc,
-                        "mode": e.mode.value,
-                        "record": entry_record(e),
+                        "mode": plan_mode(e).value,
+                        "record": enterprise_record(e, LIST_LEVELS),
                     }
-                    for i, e in enumerate(entries)
+                    for i, e in enumerate(emission_list.enterprises)
                 ],
             )
 
@@ -453,8 +459,9 @@ def _store_plans(
 def level_plan(
     conn: Connection, region: str, number: int, level: AlertLevel
 ) -> tuple[int, LevelReduction]:
-    """The id of revision ``number``'s plan for ``level`` (rows of ``list_plan_entries``) and
-    what it achieves. Revisions stored before plans were kept get theirs selected now, once."""
+    """The id of revision ``number``'s plan for ``level`` and what it achieves; its entries are
+    the revision's ``list_plan_entries`` (``level_record`` takes the level out). Revisions
+    stored before plans were kept get theirs selected now, once."""
     rid = _revision_id(conn, region, number)
     row = conn.execute(
         select(list_plans.c.id, list_plans.c.reduction).where(

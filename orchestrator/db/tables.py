@@ -174,7 +174,9 @@ list_transport_users = Table(
 
 list_plans = Table(
     # A list revision's dispatch plan for one level, selected once (at import) so that approving
-    # an alert only copies it: a list revision never changes, neither does its plan for a level.
+    # an alert only refers to it: a list revision never changes, neither does its plan for a
+    # level. What it achieves is kept here; the entries, all levels in one record per
+    # enterprise, in ``list_plan_entries``.
     "list_plans",
     metadata,
     Column("id", Integer, primary_key=True),
@@ -188,14 +190,14 @@ list_plan_entries = Table(
     "list_plan_entries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("plan_id", ForeignKey("list_plans.id", ondelete="CASCADE"), nullable=False),
+    Column("revision_id", ForeignKey("list_revisions.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("uscc", String(18), nullable=False),
-    Column("mode", String(16), nullable=False),
-    Column("record", JSON, nullable=False),  # entry_record(PlanEntry)
-    UniqueConstraint("plan_id", "uscc", name="uq_list_plan_entries_uscc"),
-    UniqueConstraint("plan_id", "position", name="uq_list_plan_entries_position"),
-    Index("ix_list_plan_entries_mode", "plan_id", "mode"),  # bulletins count by mode
+    Column("mode", String(16), nullable=False),  # the same at every level
+    Column("record", JSON, nullable=False),  # enterprise_record(Enterprise, LIST_LEVELS)
+    UniqueConstraint("revision_id", "uscc", name="uq_list_plan_entries_uscc"),
+    UniqueConstraint("revision_id", "position", name="uq_list_plan_entries_position"),
+    Index("ix_list_plan_entries_mode", "revision_id", "mode"),  # bulletins count by mode
 )
 
 alerts = Table(

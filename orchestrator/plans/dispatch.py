@@ -77,7 +77,8 @@ class DispatchPlan:
     reduction: Amounts  # industry + dust + transport
 
 
-def _mode(e: Enterprise) -> PlanMode:
+def plan_mode(e: Enterprise) -> PlanMode:
+    """How an enterprise takes part at every level: by its control category and grade."""
     if e.category is ControlCategory.LONG_STOPPED:
         return PlanMode.LONG_STOPPED
     if e.grade.autonomous:
@@ -91,7 +92,7 @@ def plan_for(lst: EmissionList, level: AlertLevel) -> DispatchPlan:
     """Every enterprise's measures for ``level`` from a list revision."""
     entries = []
     for e in lst.enterprises:
-        mode = _mode(e)
+        mode = plan_mode(e)
         lines = tuple(
             PlannedLine(
                 name=ln.name,
@@ -196,16 +197,7 @@ def entry_record(e: PlanEntry) -> dict[str, Any]:
             {
                 "name": ln.name,
                 "industry": ln.industry,
-                "measure": None
-                if ln.measure is None
-                else {
-                    "level": ln.measure.level.value,
-                    "kind": ln.measure.kind.value,
-                    "text": ln.measure.text,
-                    "value": ln.measure.value,
-                    "reduction": _amounts(ln.measure.reduction),
-                    "from_table": ln.measure.from_table,
-                },
+                "measure": _measure_record(ln.measure),
                 "check_method": ln.check_method,
                 "meter_no": ln.meter_no,
             }
@@ -216,6 +208,71 @@ def entry_record(e: PlanEntry) -> dict[str, Any]:
         "phone": e.phone,
         "email": e.email,
         "channel": e.channel,
+    }
+
+
+def _measure_record(m: Measure | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {
+        "level": m.level.value,
+        "kind": m.kind.value,
+        "text": m.text,
+        "value": m.value,
+        "reduction": _amounts(m.reduction),
+        "from_table": m.from_table,
+    }
+
+
+def enterprise_record(e: Enterprise, levels: Sequence[AlertLevel]) -> dict[str, Any]:
+    """One enterprise's plan for every level of ``levels`` in one JSON record — how a list
+    revision keeps its plans (one record, not one per level); :func:`level_record` takes out
+    one level's entry, equal to ``entry_record`` of that level's plan entry."""
+    mode = plan_mode(e)
+    return {
+        "uscc": e.uscc,
+        "name": e.name,
+        "county": e.county,
+        "grade": e.grade.value,
+        "category": e.category.value,
+        "mode": mode.value,
+        "lines": [
+            {
+                "name": ln.name,
+                "industry": ln.industry,
+                "measures": {lv.value: _measure_record(ln.measure(lv)) for lv in levels},
+                "check_method": ln.check_method,
+                "meter_no": ln.meter_no,
+            }
+            for ln in e.lines
+        ],
+        "reduction": {
+            lv.value: _amounts(ZERO if mode is PlanMode.AUTONOMOUS else e.reduction(lv))
+            for lv in levels
+        },
+        "contact": e.contact,
+        "phone": e.phone,
+        "email": e.email,
+        "channel": e.channel,
+    }
+
+
+def level_record(rec: dict[str, Any], level: AlertLevel) -> dict[str, Any]:
+    """``level``'s plan entry (the :func:`entry_record` shape) from an :func:`enterprise_record`."""
+    lv = level.value
+    return {
+        **rec,
+        "lines": [
+            {
+                "name": ln["name"],
+                "industry": ln["industry"],
+                "measure": ln["measures"][lv],
+                "check_method": ln["check_method"],
+                "meter_no": ln["meter_no"],
+            }
+            for ln in rec["lines"]
+        ],
+        "reduction": rec["reduction"][lv],
     }
 
 

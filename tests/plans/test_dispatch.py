@@ -18,8 +18,10 @@ from orchestrator.plans.dispatch import (
     Change,
     PlanMode,
     diff_plans,
+    enterprise_record,
     entry_from_record,
     entry_record,
+    level_record,
     plan_for,
 )
 from tests.conftest import CONFIG, ROOT
@@ -119,3 +121,14 @@ def test_a_plan_record_is_the_plan_entry_field_for_field_and_reads_back_equal():
             # enums become their values, tuples lists: nothing else differs
             assert stored == json.loads(json.dumps(dataclasses.asdict(e)))
             assert entry_from_record(stored) == e
+
+
+def test_one_record_per_enterprise_holds_every_levels_plan_entry():
+    levels = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
+    plans = {lv: {e.uscc: e for e in plan_for(SAMPLE, lv).entries} for lv in levels}
+    for ent in SAMPLE.enterprises:
+        stored = json.loads(json.dumps(enterprise_record(ent, levels)))
+        for lv in levels:
+            assert level_record(stored, lv) == json.loads(
+                json.dumps(entry_record(plans[lv][ent.uscc]))
+            )

@@ -1,6 +1,7 @@
-"""Each list revision keeps its dispatch plan per level, selected once; an approved alert
-revision refers to it (alert_revisions.plan_id) instead of copying it; dispatch orders keep the
-frame they share once (order_frames).
+"""Each list revision keeps its dispatch plans, selected once: all levels in one record per
+enterprise (list_plan_entries) and what each level achieves (list_plans); an approved alert
+revision refers to its level's plan (alert_revisions.plan_id) instead of copying it; dispatch
+orders keep the frame they share once (order_frames).
 
 List revisions imported before this migration get their plans on first use; alert revisions
 approved before it keep their copied plans (plan_entries).
@@ -37,24 +38,23 @@ def upgrade() -> None:
     op.create_table(
         "list_plan_entries",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("revision_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("uscc", sa.String(length=18), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),
         sa.Column("record", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["plan_id"],
-            ["list_plans.id"],
-            name=op.f("fk_list_plan_entries_plan_id_list_plans"),
+            ["revision_id"],
+            ["list_revisions.id"],
+            name=op.f("fk_list_plan_entries_revision_id_list_revisions"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_list_plan_entries")),
-        sa.UniqueConstraint("plan_id", "uscc", name="uq_list_plan_entries_uscc"),
-        sa.UniqueConstraint("plan_id", "position", name="uq_list_plan_entries_position"),
+        sa.UniqueConstraint("revision_id", "uscc", name="uq_list_plan_entries_uscc"),
+        sa.UniqueConstraint("revision_id", "position", name="uq_list_plan_entries_position"),
     )
-
     op.create_index(
-        "ix_list_plan_entries_mode", "list_plan_entries", ["plan_id", "mode"], unique=False
+        "ix_list_plan_entries_mode", "list_plan_entries", ["revision_id", "mode"], unique=False
     )
     op.create_table(
         "order_frames",
