@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError
 
 
 @contextmanager
@@ -68,9 +69,14 @@ def insert_rows(
     )
     if dialect.driver == "psycopg":  # PostgreSQL: COPY, several times faster than INSERTs
         driver = conn.connection.driver_connection
-        with driver.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[union-attr]
-            for row in batch:
-                copy.write_row(row)
+        statement = f"COPY {target} FROM STDIN"
+        dbapi_error = dialect.loaded_dbapi.Error
+        try:
+            with driver.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
+                for row in batch:
+                    copy.write_row(row)
+        except dbapi_error as exc:  # as SQLAlchemy's own errors (IntegrityError, …), like INSERTs
+            raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
         return
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(mark for _ in names)})", batch)

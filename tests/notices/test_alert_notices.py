@@ -448,3 +448,24 @@ def test_a_city_template_naming_the_enterprise_outside_its_block_is_rendered_who
         # named in the title, escaped there and in the body
         assert f"<title>应急响应指令（示例市&lt;b&gt;第{i}&lt;/b&gt;有限公司）</title>" in text
         assert "<b>" not in text
+
+
+def test_a_second_process_storing_the_same_notices_leaves_the_first_ones(engine):
+    """Two processes asked for the notices at once both render; the second store collides with
+    the first (unique per revision, enterprise and kind), is rolled back, and theirs stand."""
+    from sqlalchemy import func, select
+
+    from orchestrator.db.tables import notices
+    from orchestrator.notice_writer import _newest_issued, _render_and_store, ensure_notices
+
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)
+    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    first = ensure_notices(engine, alert_id, **kw)
+    before = list(orders(engine, first.revision_id))
+    rev, previous = _newest_issued(engine, alert_id)
+    _render_and_store(engine, alert_id, rev, previous, **kw, workers=1)  # the late one
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304
+    assert list(orders(engine, first.revision_id)) == before
