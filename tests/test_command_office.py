@@ -339,6 +339,54 @@ def test_two_approvers_racing_exactly_one_wins(engine):
     assert len(office.frozen_plan(engine, rev.revision_id)) == 300  # one plan, not two
 
 
+def test_two_approvals_selecting_a_missing_list_plan_at_once_both_succeed(engine):
+    """A list revision imported before plans were kept gets its plan on first approval; two
+    approvals of different alerts at the same moment: one selects it, the other uses theirs."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite takes one writer at a time (one worker): no such race there")
+    from sqlalchemy import delete, func, select
+
+    from orchestrator.db.tables import list_plans
+
+    do_import(engine, SAMPLE)
+    with engine.begin() as conn:  # as imported before migration 0005
+        conn.execute(delete(list_plans))
+    ids = []
+    for _ in range(2):
+        v = office.draft(
+            engine,
+            region=REGION,
+            kind=RevisionKind.ISSUE,
+            level=AlertLevel.ORANGE,
+            start=at(7),
+            end=at(9),
+            by=DUTY,
+            reason="",
+            now=NOW,
+        )
+        office.submit(engine, v.alert_id, by=DUTY, now=NOW)
+        ids.append(v.alert_id)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def approve(alert_id):
+        barrier.wait()
+        try:
+            a = office.approve(engine, alert_id, by=VICE, now=NOW, approvals=APPROVALS, city=CITY)
+            results.append(a.enterprises)
+        except Exception as exc:  # reported, not raised in the thread
+            results.append(exc)
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [300, 300]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(list_plans)).scalar() == 1
+
+
 # --- random action sequences against the database ------------------------------------------------
 
 PEOPLE = [DUTY, DUTY2, VICE, MAYOR]

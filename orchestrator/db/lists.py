@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.db.bulk import insert_dicts, paused_gc
@@ -469,6 +470,10 @@ def level_plan(
         )
     ).first()
     if row is None:
-        store_plans(conn, rid, load(conn, region, number), (level,))
+        try:
+            with conn.begin_nested():
+                store_plans(conn, rid, load(conn, region, number), (level,))
+        except IntegrityError:
+            pass  # another approval selected it a moment ago: use theirs
         return level_plan(conn, region, number, level)
     return int(row.id), LevelReduction.from_json(row.reduction)
