@@ -82,9 +82,8 @@ def _seq(document_number: str) -> int:
     return int(document_number.split("〕")[1].rstrip("号"))
 
 
-PARALLEL_FROM = (
-    2_000  # orders; fewer are rendered in-process (a worker pool takes ≈ 0.5 s to start)
-)
+# orders; fewer are rendered in-process (a worker pool takes ≈ 0.5 s to start)
+PARALLEL_FROM = 2_000
 CHUNK = 2_000  # orders a worker renders per task, and rows per insert
 
 
@@ -191,7 +190,7 @@ def write_notices(
     the main document if ``pdf``, the written orders as one batched ``orders.pdf`` for printing
     if ``orders_pdf`` (≈ 0.1 s a page)."""
     found = ensure_notices(engine, alert_id, env=env, city=city, approvals=approvals, zone=zone)
-    unknown = set(uscc) - {r.uscc for r in orders(engine, found.revision_id, uscc)}
+    unknown = set(uscc) - _order_usccs(engine, found.revision_id, uscc)
     if unknown:
         raise NotIssued(f"本次预警没有发给以下企业的应急响应指令：{'、'.join(sorted(unknown))}")
     out.mkdir(parents=True, exist_ok=True)
@@ -230,6 +229,22 @@ def _newest_issued(engine: Engine, alert_id: int) -> tuple[RevisionView, Revisio
     if not done:
         raise NotIssued(f"预警{alert_id}尚未发布，没有可生成的通知")
     return done[-1], (done[-2] if len(done) > 1 else None)
+
+
+def _order_usccs(engine: Engine, revision_id: int, uscc: Collection[str]) -> set[str]:
+    """Which of ``uscc`` have a stored order (their USCCs only, not the orders)."""
+    if not uscc:
+        return set()
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                select(notices.c.uscc).where(
+                    notices.c.revision_id == revision_id,
+                    notices.c.kind == "order",
+                    notices.c.uscc.in_(sorted(uscc)),
+                )
+            ).scalars()
+        )
 
 
 def _count(engine: Engine, revision_id: int, kind: str | None = None) -> int:
@@ -316,7 +331,7 @@ def _render_and_store(
                     )
                 )
             varying = ORDER_BLOCK if outline else None
-            for usccs, bodies in renderer.render(chunks, frame, varying):
+            for usccs, bodies in renderer.render(conn, chunks, frame, varying):
                 store(
                     conn,
                     (
@@ -437,13 +452,13 @@ class _OrderRenderer:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def render(
-        self, chunks: list[PlanChunk], frame: OrderFrame, varying: str | None
+        self, conn: Connection, chunks: list[PlanChunk], frame: OrderFrame, varying: str | None
     ) -> Iterator[tuple[list[str], list[str]]]:
-        """(USCCs, rendered parts) chunk by chunk, in plan order."""
+        """(USCCs, rendered parts) chunk by chunk, in plan order; in this process through
+        ``conn``, the storing transaction's own connection."""
         if self.pool is None:
-            with self.engine.connect() as conn:
-                for chunk in chunks:
-                    yield _order_parts(conn, chunk, self.env, frame, varying)
+            for chunk in chunks:
+                yield _order_parts(conn, chunk, self.env, frame, varying)
             return
         assert isinstance(self.env, NoticeEnvironment)
         yield from self.pool.map(

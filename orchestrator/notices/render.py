@@ -69,7 +69,7 @@ def render_many(
 ) -> list[str]:
     """Render ``template`` once per context (frozen dataclasses of one type), as whole documents;
     through :func:`frame_of` and :func:`render_parts` when ``varying`` and ``shared`` allow."""
-    frame = frame_of(env, template, varying, shared) if varying and shared is not None else None
+    frame = frame_of(env, template, varying, shared)
     if frame is None:
         return render_parts(env, template, contexts, None)
     prefix, suffix = frame
