@@ -16,14 +16,17 @@ from orchestrator.config_files import (
     Approvals,
     load_approvals,
     load_city,
+    load_delivery,
     load_measure_book,
     load_rulesets,
     load_standards,
 )
 from orchestrator.db.database import make_engine, migrate
+from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.errors import ConfigInvalid
+from orchestrator.links import LinkSigner, load_or_create_key
 from orchestrator.notices.render import make_environment
 from orchestrator.settings import Settings, load_settings
 
@@ -37,6 +40,7 @@ class Context:
     city: CityProfile
     measures: MeasureBook
     approvals: Approvals
+    delivery: DeliveryConfig
 
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
@@ -44,6 +48,11 @@ class Context:
     def templates(self) -> Environment:
         """The one Jinja2 environment: the city's overrides first, then the shipped templates."""
         return _templates(self.settings.templates_dir, self.settings.city_templates_dir)
+
+    def links(self) -> LinkSigner:
+        """The signer of the enterprises' acknowledge links."""
+        key = load_or_create_key(self.settings.link_secret, self.settings.data_dir / "link.key")
+        return LinkSigner(key, self.delivery.link_valid_days)
 
     def database(self) -> Engine:
         """The engine of the configured database, migrated to the newest schema (once)."""
@@ -78,4 +87,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         city=city,
         approvals=load_approvals(settings.config_dir),
         measures=load_measure_book(settings.config_dir),
+        delivery=load_delivery(settings.config_dir),
     )

@@ -1087,6 +1087,7 @@ def _issue_with(context: Context, alert_id: int, by: Person, override: str | Non
             city=context.city,
             approvals=context.approvals,
             zone=context.settings.zone,
+            links=context.links(),
         )
     )
     click.echo(
@@ -1333,6 +1334,7 @@ def notices_render_command(
             city=context.city,
             approvals=context.approvals,
             zone=context.settings.zone,
+            links=context.links(),
             pdf_base=context.settings.templates_dir if (pdf or orders_pdf) else None,
             pdf=pdf,
             orders_pdf=orders_pdf,
@@ -1457,6 +1459,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
             city=context.city,
             approvals=context.approvals,
             zone=zone,
+            links=context.links(),
             pdf_base=settings.templates_dir,
         )
     except PdfUnavailable as exc:
@@ -1469,6 +1472,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
             city=context.city,
             approvals=context.approvals,
             zone=zone,
+            links=context.links(),
         )
     click.echo(
         f"4. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"

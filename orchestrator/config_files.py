@@ -11,6 +11,7 @@ from typing import Any
 
 from orchestrator.alerts.model import AlertLevel, Ruleset
 from orchestrator.aqi.model import AqiStandard
+from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.measures import MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
@@ -167,4 +168,15 @@ def load_approvals(config_dir: Path) -> Approvals:
     except KeyError as exc:
         raise ConfigInvalid(f"{path}: missing key {exc.args[0]!r}") from exc
     except (TypeError, ValueError) as exc:
+        raise ConfigInvalid(f"{path}: {exc}") from exc
+
+
+def load_delivery(config_dir: Path) -> DeliveryConfig:
+    """``config/delivery.toml``: channels, retries, escalation, links and compliance checks."""
+    path = config_dir / "delivery.toml"
+    try:
+        return DeliveryConfig.from_mapping(_read(path), source=str(path))
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
+    except TypeError as exc:  # an unknown key in [retry] or [compliance]
         raise ConfigInvalid(f"{path}: {exc}") from exc

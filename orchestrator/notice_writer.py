@@ -33,6 +33,7 @@ from orchestrator.db.database import make_engine
 from orchestrator.db.tables import notices, order_frames
 from orchestrator.emissions.model import CityProfile
 from orchestrator.errors import OrchestratorError
+from orchestrator.links import LinkSigner
 from orchestrator.notices.alert_notices import (
     CAP_SEVERITY,
     HEALTH_ADVICE,
@@ -116,6 +117,7 @@ def ensure_notices(
     city: CityProfile,
     approvals: Approvals,
     zone: ZoneInfo,
+    links: LinkSigner,
     workers: int | None = None,
 ) -> NoticeSet:
     """The notices of the alert's newest issued revision: rendered and stored once (one per
@@ -134,6 +136,7 @@ def ensure_notices(
             city=city,
             approvals=approvals,
             zone=zone,
+            links=links,
             workers=workers,
         )
     with engine.connect() as conn:
@@ -178,6 +181,7 @@ def write_notices(
     city: CityProfile,
     approvals: Approvals,
     zone: ZoneInfo,
+    links: LinkSigner,
     pdf_base: Path | None = None,
     pdf: bool = True,
     orders_pdf: bool = False,
@@ -189,7 +193,9 @@ def write_notices(
     With ``pdf_base`` (the templates folder, for stylesheets and fonts) PDFs are written too:
     the main document if ``pdf``, the written orders as one batched ``orders.pdf`` for printing
     if ``orders_pdf`` (≈ 0.1 s a page)."""
-    found = ensure_notices(engine, alert_id, env=env, city=city, approvals=approvals, zone=zone)
+    found = ensure_notices(
+        engine, alert_id, env=env, city=city, approvals=approvals, zone=zone, links=links
+    )
     unknown = set(uscc) - _order_usccs(engine, found.revision_id, uscc)
     if unknown:
         raise NotIssued(f"本次预警没有发给以下企业的应急响应指令：{'、'.join(sorted(unknown))}")
@@ -265,6 +271,7 @@ def _render_and_store(
     city: CityProfile,
     approvals: Approvals,
     zone: ZoneInfo,
+    links: LinkSigner,
     workers: int | None,
 ) -> None:
     """Render every notice of ``rev`` and store them in one transaction; if another process
@@ -321,7 +328,7 @@ def _render_and_store(
                 zone=zone,
             )
             store(conn, ((r.kind, "", r.filename, r.body) for r in docs))
-            frame = _order_frame(alert_id, rev, header, approvals, zone)
+            frame = _order_frame(alert_id, rev, header, approvals, zone, links)
             outline = frame_of(env, ORDER_TEMPLATE, ORDER_BLOCK, frame.shared())
             if ids:  # stored once; each order's row then holds only its enterprise's part
                 prefix, suffix = outline or ("", "")
@@ -356,7 +363,12 @@ def _header(rev: RevisionView, approvals: Approvals, city: CityProfile, zone: Zo
 
 
 def _order_frame(
-    alert_id: int, rev: RevisionView, header: Header, approvals: Approvals, zone: ZoneInfo
+    alert_id: int,
+    rev: RevisionView,
+    header: Header,
+    approvals: Approvals,
+    zone: ZoneInfo,
+    links: LinkSigner,
 ) -> OrderFrame:
     st = rev.state
     assert st.issued_at is not None
@@ -369,7 +381,10 @@ def _order_frame(
         receipt_deadline=cn_time(
             st.issued_at + dt.timedelta(hours=approvals.notices["receipt_hours"]), zone
         ),
-        acknowledge_base=f"{approvals.notices['acknowledge_base_url']}/{alert_id}/{st.number}",
+        acknowledge_base=approvals.notices["acknowledge_base_url"],
+        alert_id=alert_id,
+        link_expires=links.expiry(st.issued_at),
+        signer=links,
         office_phone=approvals.notices["office_phone"],
     )
 

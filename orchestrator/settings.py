@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     city_templates_dir: Path | None = None  # a city's overrides, searched before templates_dir
     emission_lists_dir: Path = PROJECT_ROOT / "emission_lists"
     data_dir: Path = PROJECT_ROOT / "data"
+    # Signs the enterprises' acknowledge links; the same on every server. Empty: a random key
+    # kept in data_dir/link.key (one server).
+    link_secret: str = Field(default="", repr=False)
 
     @field_validator("time_zone")
     @classmethod

@@ -16,10 +16,14 @@ from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard, select_standard
 from orchestrator.config_files import load_rulesets, load_standards
 from orchestrator.db.database import make_engine, migrate
+from orchestrator.links import LinkSigner
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
 ZONE = ZoneInfo("Asia/Shanghai")
+
+#: Signs the acknowledge links in the tests' orders (a fixed test key).
+LINKS = LinkSigner(b"test-link-secret-0123456789", valid_days=30)
 
 _STANDARDS = load_standards(CONFIG)
 _RULESETS = load_rulesets(CONFIG)

@@ -251,6 +251,7 @@ def child(db: str, workbook: Path, pg_url: str, profile: Path | None) -> None:
             city=ctx.city,
             approvals=ctx.approvals,
             zone=zone,
+            links=ctx.links(),
         ),
     )
     total = round(sum(timings.values()), 2)

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.links import LinkSigner
 from orchestrator.plans.dispatch import PlanMode
 
 RESPONSE = {
@@ -105,7 +106,10 @@ class OrderFrame:
     start: str
     end: str
     receipt_deadline: str
-    acknowledge_base: str  # the enterprise's USCC is appended
+    acknowledge_base: str  # the enterprise's signed token is appended
+    alert_id: int
+    link_expires: int  # Unix seconds
+    signer: LinkSigner
     office_phone: str
 
     def shared(self) -> dict[str, Any]:
@@ -141,7 +145,8 @@ class OrderFrame:
                 for ln in entry["lines"]
             ),
             receipt_deadline=self.receipt_deadline,
-            acknowledge_url=f"{self.acknowledge_base}/{entry['uscc']}",
+            acknowledge_url=f"{self.acknowledge_base}/"
+            + self.signer.token(self.alert_id, entry["uscc"], self.link_expires),
             office_phone=self.office_phone,
         )
 

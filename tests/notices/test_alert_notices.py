@@ -30,7 +30,7 @@ from orchestrator.notices.alert_notices import (
 )
 from orchestrator.notices.render import make_environment, render
 from orchestrator.plans.lifecycle import RevisionKind
-from tests.conftest import ROOT, ZONE, at
+from tests.conftest import LINKS, ROOT, ZONE, at
 from tests.test_command_office import (
     APPROVALS,
     CITY,
@@ -216,7 +216,7 @@ def test_writer_issue_upgrade_lift_with_cap_alert_update_cancel(engine, tmp_path
     do_import(engine, SAMPLE)
     alert_id, _ = issued_orange(engine)
     office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
-    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE, "links": LINKS}
     first = write_notices(engine, alert_id, tmp_path / "1", **kw)
     assert first.orders == 300
     assert len(list((tmp_path / "1" / "orders").glob("*.html"))) == 300
@@ -293,7 +293,14 @@ def test_no_notices_before_issue(engine, tmp_path):
 
     with pytest.raises(NotIssued, match="尚未发布"):
         write_notices(
-            engine, alert_id, tmp_path, env=ENV, city=CITY, approvals=APPROVALS, zone=ZONE
+            engine,
+            alert_id,
+            tmp_path,
+            env=ENV,
+            city=CITY,
+            approvals=APPROVALS,
+            zone=ZONE,
+            links=LINKS,
         )
 
 
@@ -306,7 +313,7 @@ def test_notices_are_stored_once_and_never_rewritten(engine, tmp_path):
     do_import(engine, SAMPLE)
     alert_id, _ = issued_orange(engine)
     office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
-    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE, "links": LINKS}
     first = ensure_notices(engine, alert_id, **kw)
     assert first.orders == 300
     assert [r.kind for r in first.documents] == ["bulletin", "public", "sms", "cap"]
@@ -335,7 +342,10 @@ def order_frame(**changes) -> OrderFrame:
             "start": "2026年1月6日0时",
             "end": "2026年1月9日0时",
             "receipt_deadline": "2026年1月4日23时",
-            "acknowledge_base": "https://hbj.example.gov.cn/ack/1/1",
+            "acknowledge_base": "https://hbj.example.gov.cn/ack",
+            "alert_id": 1,
+            "link_expires": LINKS.expiry(at(4, 21)),
+            "signer": LINKS,
             "office_phone": APPROVALS.notices["office_phone"],
             **changes,
         }
@@ -351,12 +361,12 @@ def test_worker_processes_render_exactly_what_one_process_renders(engine):
     alert_id, approval = issued_orange(engine)
     office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
     found = ensure_notices(
-        engine, alert_id, env=ENV, city=CITY, approvals=APPROVALS, zone=ZONE, workers=2
+        engine, alert_id, env=ENV, city=CITY, approvals=APPROVALS, zone=ZONE, links=LINKS, workers=2
     )
     stored = {r.uscc: r.body for r in orders(engine, found.revision_id)}
     plan = office.frozen_plan(engine, approval.view.revision_id)
     assert len(stored) == len(plan) == 300
-    frame = order_frame(acknowledge_base=f"https://hbj.example.gov.cn/ack/{alert_id}/1")
+    frame = order_frame(alert_id=alert_id)
     expected = render_orders(ENV, frame, (json.dumps(e) for e in plan))
     assert [stored[e["uscc"]] for e in plan] == expected
     # the frame rendered once + the enterprise block per order == each order rendered whole
@@ -376,7 +386,9 @@ def test_worker_processes_render_exactly_what_one_process_renders(engine):
     one = stored[plan[0]["uscc"]]
     assert one.startswith("<!DOCTYPE html>")
     assert plan[0]["name"] in one
-    assert f"/ack/{alert_id}/1/{plan[0]['uscc']}" in one
+    token = LINKS.token(alert_id, plan[0]["uscc"], LINKS.expiry(at(4, 21)))
+    assert f"/ack/{token}" in one
+    assert LINKS.verify(token, at(5)).uscc == plan[0]["uscc"]
 
 
 def test_orders_of_chosen_enterprises_also_as_one_printable_pdf(engine, tmp_path):
@@ -387,7 +399,7 @@ def test_orders_of_chosen_enterprises_also_as_one_printable_pdf(engine, tmp_path
     office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
     plan = office.frozen_plan(engine, approval.view.revision_id)
     chosen = [plan[0]["uscc"], plan[7]["uscc"]]
-    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE, "links": LINKS}
     written = write_notices(
         engine,
         alert_id,
@@ -461,7 +473,7 @@ def test_a_second_process_storing_the_same_notices_leaves_the_first_ones(engine)
     do_import(engine, SAMPLE)
     alert_id, _ = issued_orange(engine)
     office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
-    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE}
+    kw = {"env": ENV, "city": CITY, "approvals": APPROVALS, "zone": ZONE, "links": LINKS}
     first = ensure_notices(engine, alert_id, **kw)
     before = list(orders(engine, first.revision_id))
     rev, previous = _newest_issued(engine, alert_id)
