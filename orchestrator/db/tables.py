@@ -326,3 +326,80 @@ order_frames = Table(
     Column("prefix", Text, nullable=False),
     Column("suffix", Text, nullable=False),
 )
+deliveries = Table(
+    # The outbox: one row per notice, recipient and channel. ``key`` is the idempotency key
+    # (revision:kind:recipient:channel[:round]) sent with the message, so that neither a retry
+    # nor a restart nor a second worker delivers the same notice on the same channel twice.
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # order, report (to a county contact)
+    Column("recipient", String(64), nullable=False),  # USCC, or county:<name>
+    Column("recipient_name", Text, nullable=False),
+    Column("county", Text, nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("address", Text, nullable=False),  # phone, e-mail, robot URL, … ("" for folder)
+    Column("reason", String(16), nullable=False),  # initial, fallback, escalation, resend
+    Column("payload", Text, nullable=True),  # composed text (reports); orders are read from notices
+    Column("status", String(12), nullable=False),  # pending sending sent delivered failed dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("claimed_by", Text, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_revision", "revision_id", "recipient"),
+)
+outbox_revisions = Table(
+    # Issued revisions whose notices were put in the outbox (once, by whichever worker first).
+    "outbox_revisions",
+    metadata,
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), primary_key=True),
+    Column("enqueued_at", UtcDateTime(), nullable=False),
+)
+acknowledgements = Table(
+    # 签收: an enterprise acknowledged its order of a revision (once).
+    "acknowledgements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("acknowledged_at", UtcDateTime(), nullable=False),
+    Column("signer", Text, nullable=False),  # who signed for the enterprise
+    UniqueConstraint("revision_id", "uscc", name="uq_acknowledgements_revision_uscc"),
+)
+implementation_reports = Table(
+    # 落实情况: an enterprise's report on its measures (the newest one counts).
+    "implementation_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),
+    Column("items", JSON, nullable=False),  # [{"line": …, "measure": …, "done": bool, "note": …}]
+    Column("note", Text, nullable=False),
+    Index("ix_implementation_reports_revision", "revision_id", "uscc"),
+)
+escalations = Table(
+    # An overdue order was re-sent on the next channel and reported to its county (once).
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("escalated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("revision_id", "uscc", name="uq_escalations_revision_uscc"),
+)
+electricity_readings = Table(
+    # Hourly electricity use per meter (电表), for the compliance check of stopped/limited lines.
+    "electricity_readings",
+    metadata,
+    Column("meter_no", String(64), primary_key=True),
+    Column("hour", UtcDateTime(), primary_key=True),  # the hour that starts then
+    Column("kwh", Float, nullable=False),
+)

@@ -255,3 +255,29 @@ def sms_text(ctx: SmsContext, rendered: str) -> str:
             f"SMS text is {len(text)} characters, more than {SMS_MAX_SEGMENTS} segments"
         )
     return text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderMessageContext:
+    """Short form of a dispatch order for SMS and group robots
+    (templates/notices/order_message.txt): what, where to read it, by when to sign."""
+
+    region_name: str
+    enterprise: str
+    document_number: str
+    action: str  # e.g. 自2026年1月6日0时起启动橙色预警（Ⅱ级应急响应）
+    receipt_deadline: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountyReportContext:
+    """Overdue acknowledgements reported to a county's contact
+    (templates/notices/county_report.txt); the first line stands alone as an SMS."""
+
+    region_name: str
+    county: str
+    as_of: str
+    document_number: str
+    firms: tuple[tuple[str, str], ...]  # (USCC, name)
+    office_phone: str

@@ -1,0 +1,296 @@
+"""Channels: how a message leaves the building. Each ``send`` returns True when the far end
+confirmed delivery (HTTP 2xx of a webhook or robot, a file written) and False when it only took
+the message over (SMTP server, SMS gateway); it raises :class:`SendError` otherwise, saying
+whether trying again could help."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import smtplib
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
+from pathlib import Path
+from typing import Any, Protocol
+
+import requests
+
+from orchestrator.delivery.config import ChannelConfig
+
+ROBOT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 takes more, the same cut keeps both safe
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    key: str  # idempotency key
+    kind: str  # order, report
+    revision_id: int
+    recipient: str  # USCC or county:<name>
+    recipient_name: str
+    address: str  # phone, e-mail or URL, per channel
+    subject: str
+    text: str  # short form: SMS and group robots
+    html: str  # the whole document
+    link: str  # the enterprise's acknowledge link ("" for reports)
+    mention: str  # phone to @-mention in a group robot ("" for none)
+    filename: str  # name of the document (attachments, files)
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Channel(Protocol):
+    def send(self, message: Message) -> bool: ...
+
+
+def _http_error(response: requests.Response) -> SendError:
+    body = response.text[:300].replace("\n", " ")
+    # 4xx other than timeout and rate limiting: the request itself is wrong, retrying won't mend
+    permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 425, 429)
+    return SendError(f"HTTP {response.status_code}: {body}", permanent=permanent)
+
+
+def _post(
+    session: requests.Session, url: str, payload: Any, timeout: float, **kw: Any
+) -> requests.Response:
+    try:
+        response = session.post(url, json=payload, timeout=timeout, **kw)
+    except requests.Timeout as exc:
+        raise SendError(f"超时（{timeout:g} 秒）：{url}") from exc
+    except requests.RequestException as exc:
+        raise SendError(f"连接失败：{type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise _http_error(response)
+    return response
+
+
+def _errcode(response: requests.Response) -> None:
+    """Group robots answer HTTP 200 with ``errcode`` 0, or an error code."""
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise SendError(f"机器人接口返回的不是JSON：{response.text[:200]}") from exc
+    if data.get("errcode", 0) != 0:
+        raise SendError(f"机器人接口错误 {data.get('errcode')}: {data.get('errmsg', '')}")
+
+
+def clip_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    return raw[: limit - 3].decode(errors="ignore") + "…"
+
+
+class FolderChannel:
+    """Writes each message as files (the document and its short text) under ``root``; used by
+    ``--dry-run`` and drills, and as the last fallback: the office prints what no channel took."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, message: Message) -> Path:
+        safe = message.recipient.replace(":", "-").replace("/", "-")
+        return self.root / f"revision-{message.revision_id}" / f"{safe}.{message.kind}"
+
+    def send(self, message: Message) -> bool:
+        base = self.path(message)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        for suffix, body in ((".html", message.html), (".txt", message.text + "\n")):
+            target = base.with_name(base.name + suffix)
+            # written whole or not at all: a crash leaves no half file under the final name
+            fd, tmp = tempfile.mkstemp(dir=base.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(body)
+            os.replace(tmp, target)
+        return True
+
+
+class WebhookChannel:
+    """JSON POST of the whole notice to an integration endpoint, with ``Idempotency-Key``."""
+
+    def __init__(self, config: ChannelConfig, session: requests.Session, timeout: float):
+        self.config, self.session, self.timeout = config, session, timeout
+
+    def send(self, message: Message) -> bool:
+        payload = {
+            "key": message.key,
+            "kind": message.kind,
+            "recipient": message.recipient,
+            "recipient_name": message.recipient_name,
+            "subject": message.subject,
+            "text": message.text,
+            "html": message.html,
+            "acknowledge_url": message.link,
+        }
+        _post(
+            self.session,
+            message.address,
+            payload,
+            self.timeout,
+            headers={"Idempotency-Key": message.key},
+        )
+        return True
+
+
+class WecomChannel:
+    """企业微信 group robot: text message, the enterprise's contact phone @-mentioned."""
+
+    def __init__(self, config: ChannelConfig, session: requests.Session, timeout: float):
+        self.config, self.session, self.timeout = config, session, timeout
+
+    def send(self, message: Message) -> bool:
+        text: dict[str, Any] = {"content": clip_utf8(message.text, ROBOT_MAX_BYTES)}
+        if message.mention:
+            text["mentioned_mobile_list"] = [message.mention]
+        _errcode(
+            _post(self.session, message.address, {"msgtype": "text", "text": text}, self.timeout)
+        )
+        return True
+
+
+def dingtalk_url(url: str, secret: str, now_ms: int) -> str:
+    """钉钉 加签: ``timestamp`` and ``sign`` = Base64(HmacSHA256(secret, "timestamp\\nsecret"))."""
+    mac = hmac.digest(secret.encode(), f"{now_ms}\n{secret}".encode(), hashlib.sha256)
+    sign = urllib.parse.quote_plus(base64.b64encode(mac).decode())
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}timestamp={now_ms}&sign={sign}"
+
+
+class DingtalkChannel:
+    """钉钉 custom robot: text message with @ of the contact's phone, signed if a secret is set."""
+
+    def __init__(self, config: ChannelConfig, session: requests.Session, timeout: float):
+        self.config, self.session, self.timeout = config, session, timeout
+        self.secret = (
+            os.environ.get(str(config.get("secret_env")), "") if config.get("secret_env") else ""
+        )
+
+    def send(self, message: Message) -> bool:
+        url = message.address
+        if self.secret:
+            url = dingtalk_url(url, self.secret, int(time.time() * 1000))
+        body: dict[str, Any] = {
+            "msgtype": "text",
+            "text": {"content": clip_utf8(message.text, ROBOT_MAX_BYTES)},
+        }
+        if message.mention:
+            body["at"] = {"atMobiles": [message.mention]}
+        _errcode(_post(self.session, url, body, self.timeout))
+        return True
+
+
+class SmsChannel:
+    """A generic SMS gateway HTTP API (field names and success code from config)."""
+
+    def __init__(self, config: ChannelConfig, session: requests.Session, timeout: float):
+        self.config, self.session, self.timeout = config, session, timeout
+        token_env = str(config.get("token_env"))
+        self.token = os.environ.get(token_env, "") if token_env else ""
+
+    def send(self, message: Message) -> bool:
+        c = self.config
+        payload = {
+            str(c.get("phone_field", "mobile")): message.address,
+            str(c.get("text_field", "content")): message.text,
+            str(c.get("ref_field", "ref")): message.key,
+        }
+        headers = {"Idempotency-Key": message.key}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        response = _post(self.session, str(c.get("url")), payload, self.timeout, headers=headers)
+        field = str(c.get("result_field", ""))
+        if field:
+            try:
+                result = response.json().get(field)
+            except ValueError as exc:
+                raise SendError(f"短信网关返回的不是JSON：{response.text[:200]}") from exc
+            if str(result) != str(c.get("result_ok", "0")):
+                raise SendError(f"短信网关拒绝：{field}={result}")
+        return False  # taken over; the delivery report (callback) confirms
+
+
+class EmailChannel:
+    """E-mail over SMTP: the notice as HTML body (text alternative), its PDF attached."""
+
+    def __init__(
+        self,
+        config: ChannelConfig,
+        timeout: float,
+        pdf: Callable[[str], bytes] | None,
+    ):
+        self.config, self.timeout, self.pdf = config, timeout, pdf
+        env = str(config.get("password_env"))
+        self.password = os.environ.get(env, "") if env else ""
+
+    def send(self, message: Message) -> bool:
+        c = self.config
+        msg = EmailMessage()
+        sender = str(c.get("sender"))
+        msg["Subject"] = message.subject
+        msg["From"] = formataddr(("重污染天气应急指挥部办公室", sender))
+        msg["To"] = formataddr((message.recipient_name, message.address))
+        domain = sender.partition("@")[2] or "localhost"
+        # the same notice always has the same Message-ID: a receiving system can drop a repeat
+        msg["Message-ID"] = f"<{hashlib.sha256(message.key.encode()).hexdigest()[:32]}@{domain}>"
+        msg["X-Idempotency-Key"] = message.key
+        msg.set_content(message.text + "\n")
+        msg.add_alternative(message.html, subtype="html")
+        if self.pdf is not None and c.get("attach_pdf", True):
+            msg.add_attachment(
+                self.pdf(message.html),
+                maintype="application",
+                subtype="pdf",
+                filename=f"{Path(message.filename).stem}.pdf",
+            )
+        try:
+            with smtplib.SMTP(
+                str(c.get("host")), int(c.get("port", 25)), timeout=self.timeout
+            ) as smtp:
+                if c.get("starttls"):
+                    smtp.starttls()
+                if c.get("username"):
+                    smtp.login(str(c.get("username")), self.password)
+                smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise SendError(f"收件人被拒绝：{message.address}", permanent=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise SendError(
+                f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SendError(f"SMTP失败：{type(exc).__name__}: {exc}") from exc
+        return False
+
+
+def make_channel(
+    config: ChannelConfig,
+    *,
+    root: Path,
+    session: requests.Session,
+    timeout: float,
+    pdf: Callable[[str], bytes] | None,
+) -> Channel:
+    """The channel for ``config`` (one per worker thread: sessions are not shared)."""
+    if config.kind == "folder":
+        path = Path(str(config.get("path")))
+        return FolderChannel(path if path.is_absolute() else root / path)
+    if config.kind == "email":
+        return EmailChannel(config, timeout, pdf)
+    kinds: Mapping[str, Callable[[ChannelConfig, requests.Session, float], Channel]] = {
+        "webhook": WebhookChannel,
+        "wecom": WecomChannel,
+        "dingtalk": DingtalkChannel,
+        "sms": SmsChannel,
+    }
+    return kinds[config.kind](config, session, timeout)

@@ -1,0 +1,559 @@
+"""The outbox: deliveries of notices in the database, claimed by workers, retried with back-off.
+
+Every delivery is one notice to one recipient on one channel, with an idempotency key
+(``revision:kind:recipient:channel``) that is unique in the table and travels with the message.
+A worker claims due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that workers on several
+machines share one outbox; SQLite serialises the claiming update itself) under a lease; a worker
+that dies leaves its rows to be claimed again when the lease runs out. Results are recorded
+only by the worker holding the claim.
+
+Statuses: pending (never tried), sending (claimed), sent (handed over: SMTP server, SMS gateway),
+delivered (confirmed: HTTP 2xx of a webhook or robot, a delivery report, a file written),
+failed (will be retried at ``next_attempt_at``), dead (given up; the next channel is tried).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from sqlalchemy import Connection, Engine, Text, and_, cast, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from orchestrator.command_office import PlanSource
+from orchestrator.db.tables import (
+    acknowledgements,
+    alert_revisions,
+    deliveries,
+    escalations,
+    notices,
+    outbox_revisions,
+)
+from orchestrator.delivery.config import DeliveryConfig
+
+DUE = ("pending", "failed")
+OPEN = ("pending", "sending", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed delivery."""
+
+    id: int
+    key: str
+    revision_id: int
+    kind: str
+    recipient: str
+    recipient_name: str
+    county: str
+    channel: str
+    address: str
+    reason: str
+    payload: str | None
+    attempts: int
+
+
+_JOB_COLUMNS = (
+    deliveries.c.id,
+    deliveries.c.key,
+    deliveries.c.revision_id,
+    deliveries.c.kind,
+    deliveries.c.recipient,
+    deliveries.c.recipient_name,
+    deliveries.c.county,
+    deliveries.c.channel,
+    deliveries.c.address,
+    deliveries.c.reason,
+    deliveries.c.payload,
+    deliveries.c.attempts,
+)
+
+
+def insert_ignore(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert ``rows``, skipping those whose unique key is already there; how many were new."""
+    if not rows:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    key = next(iter(table.primary_key.columns))
+    stmt = dialect.insert(table).on_conflict_do_nothing().returning(key)
+    # rows actually inserted come back (executemany rowcounts are not reliable on every driver)
+    return len(conn.execute(stmt, list(rows)).all())
+
+
+# --- who gets what, on which channel -----------------------------------------------------------
+
+
+def address_of(config: DeliveryConfig, channel: str, entry: Mapping[str, Any]) -> str | None:
+    """Where ``channel`` reaches a recipient (a plan entry or county contact: ``phone``,
+    ``email``, ``county``), or None if it cannot."""
+    ch = config.channels[channel]
+    if ch.kind == "folder":
+        return ""
+    if ch.kind == "webhook":
+        return str(ch.get("url"))
+    if ch.kind == "sms":
+        return str(entry.get("phone") or "") or None
+    if ch.kind == "email":
+        return str(entry.get("email") or "") or None
+    county_url = dict(ch.get("county_urls", {})).get(entry.get("county", ""))
+    return str(county_url or ch.get("url") or "") or None
+
+
+def _route(
+    config: DeliveryConfig, entry: Mapping[str, Any], tried: Iterable[str]
+) -> tuple[str, str] | None:
+    """The first channel (and address) not yet tried that reaches this recipient."""
+    done = set(tried)
+    for name in config.channel_names(str(entry.get("channel") or "")):
+        if name in done:
+            continue
+        address = address_of(config, name, entry)
+        if address is not None:
+            return name, address
+    return None
+
+
+def _row(
+    *,
+    revision_id: int,
+    kind: str,
+    recipient: str,
+    name: str,
+    county: str,
+    route: tuple[str, str] | None,
+    reason: str,
+    now: dt.datetime,
+    payload: str | None = None,
+    suffix: str = "",
+) -> dict[str, Any]:
+    channel, address = route if route is not None else ("", "")
+    return {
+        # ASCII (it travels in HTTP headers): county names are percent-encoded
+        "key": quote(f"{revision_id}:{kind}:{recipient}:{channel or '-'}{suffix}", safe=":.-_"),
+        "revision_id": revision_id,
+        "kind": kind,
+        "recipient": recipient,
+        "recipient_name": name,
+        "county": county,
+        "channel": channel,
+        "address": address,
+        "reason": reason,
+        "payload": payload,
+        "status": "pending" if route is not None else "dead",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None
+        if route is not None
+        else "没有可用的接收渠道（清单未填写联系方式或渠道未配置）",
+        "created_at": now,
+    }
+
+
+def _entries(
+    conn: Connection, revision_id: int, uscc: Iterable[str] = ()
+) -> Iterator[dict[str, Any]]:
+    """The frozen plan entries of a revision (only ``uscc``'s if given), in plan order."""
+    source = PlanSource.of(conn, revision_id)
+    t = source.table
+    query = select(t.c.uscc, cast(t.c.record, Text)).where(source.where).order_by(source.ordinal)
+    chosen = set(uscc)
+    if chosen and len(chosen) <= 5_000:  # more: read all (bound parameters are limited)
+        query = query.where(t.c.uscc.in_(sorted(chosen)))
+    for u, record in conn.execute(query):
+        if not chosen or u in chosen:
+            yield source.entry(orjson.loads(record))
+
+
+def enqueue_issued(engine: Engine, config: DeliveryConfig, now: dt.datetime) -> int:
+    """Put the dispatch orders of every issued revision whose notices are stored, and that is
+    not in the outbox yet, into the outbox (each on its enterprise's first usable channel).
+    Whichever worker gets there first does it, once; returns how many deliveries it added."""
+    with engine.connect() as conn:
+        waiting = list(
+            conn.execute(
+                select(alert_revisions.c.id)
+                .where(
+                    alert_revisions.c.document_number.is_not(None),
+                    exists().where(notices.c.revision_id == alert_revisions.c.id),
+                    ~exists().where(outbox_revisions.c.revision_id == alert_revisions.c.id),
+                )
+                .order_by(alert_revisions.c.id)
+            ).scalars()
+        )
+    added = 0
+    for revision_id in waiting:
+        with engine.begin() as conn:
+            if not insert_ignore(
+                conn, outbox_revisions, [{"revision_id": revision_id, "enqueued_at": now}]
+            ):
+                continue  # another worker took it
+            ordered = set(
+                conn.execute(
+                    select(notices.c.uscc).where(
+                        notices.c.revision_id == revision_id, notices.c.kind == "order"
+                    )
+                ).scalars()
+            )
+            rows = [
+                _row(
+                    revision_id=revision_id,
+                    kind="order",
+                    recipient=e["uscc"],
+                    name=e["name"],
+                    county=e["county"],
+                    route=_route(config, e, ()),
+                    reason="initial",
+                    now=now,
+                )
+                for e in _entries(conn, revision_id)
+                if e["uscc"] in ordered
+            ]
+            for i in range(0, len(rows), 5_000):
+                added += insert_ignore(conn, deliveries, rows[i : i + 5_000])
+    return added
+
+
+# --- claiming and recording ---------------------------------------------------------------------
+
+
+def claim(
+    engine: Engine, worker: str, now: dt.datetime, *, limit: int, lease_seconds: float
+) -> list[Job]:
+    """Claim up to ``limit`` due deliveries for ``worker`` (and those whose lease ran out)."""
+    d = deliveries.c
+    due = or_(
+        and_(d.status.in_(DUE), d.next_attempt_at <= now),
+        and_(d.status == "sending", d.lease_until < now),
+    )
+    pick = select(d.id).where(due).order_by(d.next_attempt_at, d.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(deliveries)
+        .where(d.id.in_(pick.scalar_subquery()))
+        .values(
+            status="sending",
+            claimed_by=worker,
+            lease_until=now + dt.timedelta(seconds=lease_seconds),
+            attempts=d.attempts + 1,
+        )
+        .returning(*_JOB_COLUMNS)
+    )
+    with engine.begin() as conn:
+        jobs = [Job(**row._mapping) for row in conn.execute(stmt)]
+    return sorted(jobs, key=lambda j: j.id)
+
+
+def _mine(job: Job, worker: str) -> Any:
+    return and_(
+        deliveries.c.id == job.id,
+        deliveries.c.claimed_by == worker,
+        deliveries.c.status == "sending",
+    )
+
+
+def record_success(
+    engine: Engine, job: Job, worker: str, now: dt.datetime, *, delivered: bool
+) -> bool:
+    """The channel took the message (``delivered``: and confirmed it). False if the claim was
+    lost meanwhile (the lease ran out and another worker has the row)."""
+    values: dict[str, Any] = {
+        "status": "delivered" if delivered else "sent",
+        "sent_at": now,
+        "lease_until": None,
+        "last_error": None,
+    }
+    if delivered:
+        values["delivered_at"] = now
+    with engine.begin() as conn:
+        return (
+            conn.execute(update(deliveries).where(_mine(job, worker)).values(values)).rowcount == 1
+        )
+
+
+def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Seconds before the next attempt after ``attempts`` failed ones: exponential, capped,
+    with "equal jitter" (half fixed, half random) so that workers do not retry in step."""
+    ceiling = min(cap, base * 2.0 ** max(attempts - 1, 0))
+    jitter: float = (rng or random).uniform(0, ceiling / 2)
+    return ceiling / 2 + jitter
+
+
+def record_failure(
+    engine: Engine,
+    job: Job,
+    worker: str,
+    now: dt.datetime,
+    *,
+    error: str,
+    permanent: bool,
+    config: DeliveryConfig,
+) -> str:
+    """A failed attempt: retried later with back-off, or (after the last attempt, or at once for
+    an error that retrying cannot mend) dead, and then the next channel is tried. Returns the
+    new status ("" if the claim was lost)."""
+    retry = config.retry
+    dead = permanent or job.attempts >= retry.max_attempts
+    values: dict[str, Any] = {"last_error": error[:2000], "lease_until": None}
+    if dead:
+        values["status"] = "dead"
+    else:
+        values["status"] = "failed"
+        values["next_attempt_at"] = now + dt.timedelta(
+            seconds=backoff(job.attempts, retry.base_seconds, retry.cap_seconds)
+        )
+    with engine.begin() as conn:
+        if conn.execute(update(deliveries).where(_mine(job, worker)).values(values)).rowcount != 1:
+            return ""
+        if dead:
+            next_channel(conn, config, job, now, reason="fallback")
+    return str(values["status"])
+
+
+def _tried(conn: Connection, revision_id: int, kind: str, recipient: str) -> list[str]:
+    return list(
+        conn.execute(
+            select(deliveries.c.channel).where(
+                deliveries.c.revision_id == revision_id,
+                deliveries.c.kind == kind,
+                deliveries.c.recipient == recipient,
+            )
+        ).scalars()
+    )
+
+
+def _recipient_entry(
+    conn: Connection, config: DeliveryConfig, job_kind: str, revision_id: int, recipient: str
+) -> dict[str, Any] | None:
+    if job_kind == "order":
+        return next(iter(_entries(conn, revision_id, [recipient])), None)
+    county = recipient.removeprefix("county:")
+    contact = config.counties.get(county)
+    if contact is None:
+        return None
+    return {"county": county, "phone": contact.phone, "email": contact.email, "channel": ""}
+
+
+def next_channel(
+    conn: Connection, config: DeliveryConfig, job: Job, now: dt.datetime, *, reason: str
+) -> str | None:
+    """Queue the notice of ``job`` on the recipient's next usable channel not yet tried;
+    returns that channel (None: every channel was tried)."""
+    entry = _recipient_entry(conn, config, job.kind, job.revision_id, job.recipient)
+    if entry is None:
+        return None
+    route = _route(config, entry, _tried(conn, job.revision_id, job.kind, job.recipient))
+    if route is None:
+        return None
+    insert_ignore(
+        conn,
+        deliveries,
+        [
+            _row(
+                revision_id=job.revision_id,
+                kind=job.kind,
+                recipient=job.recipient,
+                name=job.recipient_name,
+                county=job.county,
+                route=route,
+                reason=reason,
+                now=now,
+                payload=job.payload,
+            )
+        ],
+    )
+    return route[0]
+
+
+def record_report(engine: Engine, key: str, delivered: bool, error: str, now: dt.datetime) -> bool:
+    """A delivery report from a gateway (SMS): ``sent`` becomes delivered, or dead."""
+    values: dict[str, Any] = (
+        {"status": "delivered", "delivered_at": now}
+        if delivered
+        else {"status": "dead", "last_error": error or "网关报告投递失败"}
+    )
+    with engine.begin() as conn:
+        return (
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.key == key, deliveries.c.status == "sent")
+                .values(values)
+            ).rowcount
+            == 1
+        )
+
+
+# --- escalation and resending -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Escalated:
+    revision_id: int
+    enterprises: int
+    counties: tuple[str, ...]
+
+
+def escalate(
+    engine: Engine,
+    config: DeliveryConfig,
+    now: dt.datetime,
+    *,
+    receipt_hours: float,
+    report: Any,
+) -> list[Escalated]:
+    """Orders not acknowledged ``after_hours`` after issue: re-sent on the next channel, and
+    each county's contact sent the list of its overdue enterprises (``report(revision_id,
+    county, [(uscc, name), …])`` composes the text). Only the newest issued revision of an
+    alert not lifted is chased; each order and each county report once."""
+    hours = config.escalation_hours if config.escalation_hours is not None else receipt_hours
+    r = alert_revisions.c
+    newest = (
+        select(r.alert_id, func.max(r.number).label("number"))
+        .where(r.document_number.is_not(None))
+        .group_by(r.alert_id)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        due = list(
+            conn.execute(
+                select(r.id)
+                .join(newest, and_(newest.c.alert_id == r.alert_id, newest.c.number == r.number))
+                .join(outbox_revisions, outbox_revisions.c.revision_id == r.id)
+                .where(r.kind != "lift", r.issued_at <= now - dt.timedelta(hours=hours))
+            ).scalars()
+        )
+    done: list[Escalated] = []
+    for revision_id in due:
+        d = deliveries.c
+        with engine.begin() as conn:
+            overdue = conn.execute(
+                select(d.recipient, func.min(d.recipient_name), func.min(d.county))
+                .where(
+                    d.revision_id == revision_id,
+                    d.kind == "order",
+                    ~exists().where(
+                        acknowledgements.c.revision_id == revision_id,
+                        acknowledgements.c.uscc == d.recipient,
+                    ),
+                    ~exists().where(
+                        escalations.c.revision_id == revision_id,
+                        escalations.c.uscc == d.recipient,
+                    ),
+                )
+                .group_by(d.recipient)
+                .order_by(d.recipient)
+            ).all()
+            if not overdue:
+                continue
+            insert_ignore(
+                conn,
+                escalations,
+                [
+                    {"revision_id": revision_id, "uscc": u, "escalated_at": now}
+                    for u, _, _ in overdue
+                ],
+            )
+            for uscc, name, county in overdue:
+                job = Job(0, "", revision_id, "order", uscc, name, county, "", "", "", None, 0)
+                next_channel(conn, config, job, now, reason="escalation")
+            by_county: dict[str, list[tuple[str, str]]] = {}
+            for uscc, name, county in overdue:
+                by_county.setdefault(county, []).append((uscc, name))
+            for county, firms in sorted(by_county.items()):
+                contact = config.counties.get(county)
+                if contact is None:
+                    continue
+                entry = {
+                    "county": county,
+                    "phone": contact.phone,
+                    "email": contact.email,
+                    "channel": "",
+                }
+                insert_ignore(
+                    conn,
+                    deliveries,
+                    [
+                        _row(
+                            revision_id=revision_id,
+                            kind="report",
+                            recipient=f"county:{county}",
+                            name=contact.contact,
+                            county=county,
+                            route=_route(config, entry, ()),
+                            reason="escalation",
+                            now=now,
+                            payload=report(revision_id, county, firms),
+                        )
+                    ],
+                )
+            done.append(Escalated(revision_id, len(overdue), tuple(sorted(by_county))))
+    return done
+
+
+def newest_issued_revision(conn: Connection, alert_id: int) -> int | None:
+    r = alert_revisions.c
+    return conn.execute(
+        select(r.id)
+        .where(r.alert_id == alert_id, r.document_number.is_not(None))
+        .order_by(r.number.desc())
+        .limit(1)
+    ).scalar()
+
+
+def resend(
+    engine: Engine, config: DeliveryConfig, alert_id: int, now: dt.datetime, *, failed_only: bool
+) -> int:
+    """Send the newest issued notices of an alert again. ``failed_only``: deliveries that
+    failed or died are retried from the start on their channel (and enterprises no channel
+    reached are routed again, the configuration may have changed); otherwise every
+    enterprise gets its order again on its first channel, as a deliberate new delivery."""
+    with engine.begin() as conn:
+        revision_id = newest_issued_revision(conn, alert_id)
+        if revision_id is None:
+            return 0
+        d = deliveries.c
+        if failed_only:
+            count = conn.execute(
+                update(deliveries)
+                .where(
+                    d.revision_id == revision_id, d.status.in_(("failed", "dead")), d.channel != ""
+                )
+                .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
+            ).rowcount
+            unreached = conn.execute(
+                select(d.id, d.recipient, d.recipient_name, d.county, d.kind).where(
+                    d.revision_id == revision_id, d.channel == ""
+                )
+            ).all()
+            for did, recipient, name, county, kind in unreached:
+                job = Job(did, "", revision_id, kind, recipient, name, county, "", "", "", None, 0)
+                if next_channel(conn, config, job, now, reason="resend"):
+                    count += 1  # the dead row stays, as the record of the first attempt
+            return int(count)
+        rounds = (
+            conn.execute(
+                select(func.count()).where(d.revision_id == revision_id, d.reason == "resend")
+            ).scalar()
+            or 0
+        )
+        suffix = f":r{now:%Y%m%d%H%M%S}.{rounds}"
+        rows = [
+            _row(
+                revision_id=revision_id,
+                kind="order",
+                recipient=e["uscc"],
+                name=e["name"],
+                county=e["county"],
+                route=_route(config, e, ()),
+                reason="resend",
+                now=now,
+                suffix=suffix,
+            )
+            for e in _entries(conn, revision_id)
+        ]
+        return insert_ignore(conn, deliveries, [r for r in rows if r["status"] == "pending"])

@@ -1,0 +1,353 @@
+"""The delivery worker: puts issued notices into the outbox, chases overdue acknowledgements,
+and sends what is due, in one or more threads; any number of workers may run against one
+PostgreSQL outbox (``orchestrator deliver``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+from jinja2 import Environment
+from markupsafe import escape
+from sqlalchemy import Engine, and_, or_, select
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.clock import Clock
+from orchestrator.db.tables import alert_revisions, deliveries, notices, order_frames
+from orchestrator.delivery import outbox
+from orchestrator.delivery.channels import Channel, FolderChannel, Message, SendError, make_channel
+from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.links import LinkSigner
+from orchestrator.notices.alert_notices import (
+    RESPONSE,
+    CountyReportContext,
+    OrderMessageContext,
+    cn_time,
+)
+from orchestrator.notices.render import html_to_pdf, render
+from orchestrator.plans.lifecycle import RevisionKind
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionFacts:
+    alert_id: int
+    kind: RevisionKind
+    level: AlertLevel
+    start: dt.datetime
+    issued_at: dt.datetime
+    document_number: str
+    prefix: str
+    suffix: str
+
+
+@dataclass
+class Stats:
+    counts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, status: str) -> None:
+        with self.lock:
+            self.counts[status] += 1
+
+    def total(self) -> int:
+        return self.counts.total()
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        config: DeliveryConfig,
+        env: Environment,
+        links: LinkSigner,
+        clock: Clock,
+        zone: ZoneInfo,
+        region_name: str,
+        acknowledge_base: str,
+        office_phone: str,
+        receipt_hours: float,
+        root: Path,
+        pdf_base: Path | None,
+        name: str | None = None,
+        batch: int = 20,
+    ):
+        self.engine, self.config, self.env, self.links = engine, config, env, links
+        self.clock, self.zone, self.region_name = clock, zone, region_name
+        self.acknowledge_base, self.office_phone = acknowledge_base, office_phone
+        self.receipt_hours, self.root, self.pdf_base = receipt_hours, root, pdf_base
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.batch = batch
+        self._facts: dict[int, RevisionFacts] = {}
+
+    # --- composing --------------------------------------------------------------------------
+
+    def facts(self, revision_id: int) -> RevisionFacts:
+        found = self._facts.get(revision_id)
+        if found is None:
+            r = alert_revisions.c
+            with self.engine.connect() as conn:
+                row = conn.execute(
+                    select(
+                        r.alert_id, r.kind, r.level, r.start_at, r.issued_at, r.document_number
+                    ).where(r.id == revision_id)
+                ).one()
+                frame = conn.execute(
+                    select(order_frames.c.prefix, order_frames.c.suffix).where(
+                        order_frames.c.revision_id == revision_id
+                    )
+                ).first()
+            prefix, suffix = frame if frame is not None else ("", "")
+            found = self._facts[revision_id] = RevisionFacts(
+                row.alert_id,
+                RevisionKind(row.kind),
+                AlertLevel(row.level),
+                row.start_at,
+                row.issued_at,
+                row.document_number,
+                prefix,
+                suffix,
+            )
+        return found
+
+    def link(self, revision_id: int, uscc: str) -> str:
+        f = self.facts(revision_id)
+        token = self.links.token(f.alert_id, uscc, self.links.expiry(f.issued_at))
+        return f"{self.acknowledge_base}/{token}"
+
+    def _action(self, f: RevisionFacts) -> str:
+        start = cn_time(f.start, self.zone)
+        if f.kind is RevisionKind.LIFT:
+            return f"自{start}起解除重污染天气预警，可按应急响应指令恢复生产"
+        if f.kind is RevisionKind.ISSUE:
+            return f"自{start}起启动{f.level.label}预警（{RESPONSE[f.level]}级应急响应）"
+        return f"预警{f.kind.label}为{f.level.label}预警（{RESPONSE[f.level]}级应急响应），自{start}起执行"
+
+    def compose(self, job: outbox.Job) -> Message:
+        f = self.facts(job.revision_id)
+        if job.kind == "report":
+            html_text = job.payload or ""
+            subject = f"关于督促企业签收重污染天气应急响应指令的通知（{f.document_number}）"
+            return Message(
+                key=job.key,
+                kind=job.kind,
+                revision_id=job.revision_id,
+                recipient=job.recipient,
+                recipient_name=job.recipient_name,
+                address=job.address,
+                subject=subject,
+                text=html_text.splitlines()[0] if html_text else subject,
+                html=_text_page(subject, html_text),
+                link="",
+                mention="",
+                filename=f"report-{job.county}.html",
+            )
+        with self.engine.connect() as conn:
+            part = conn.execute(
+                select(notices.c.body).where(
+                    notices.c.revision_id == job.revision_id,
+                    notices.c.kind == "order",
+                    notices.c.uscc == job.recipient,
+                )
+            ).scalar_one()
+        link = self.link(job.revision_id, job.recipient)
+        text = render(
+            self.env,
+            "notices/order_message.txt",
+            OrderMessageContext(
+                region_name=self.region_name,
+                enterprise=job.recipient_name,
+                document_number=f.document_number,
+                action=self._action(f),
+                receipt_deadline=cn_time(
+                    f.issued_at + dt.timedelta(hours=self.receipt_hours), self.zone
+                ),
+                link=link,
+            ),
+        ).strip()
+        return Message(
+            key=job.key,
+            kind=job.kind,
+            revision_id=job.revision_id,
+            recipient=job.recipient,
+            recipient_name=job.recipient_name,
+            address=job.address,
+            subject=f"{self.region_name}重污染天气应急响应指令（{f.document_number}）",
+            text=text,
+            html=f.prefix + part + f.suffix,
+            link=link,
+            mention=self._phone(job),
+            filename=f"orders/{job.recipient}.html",
+        )
+
+    def _phone(self, job: outbox.Job) -> str:
+        if self.config.channels[job.channel].kind not in ("wecom", "dingtalk"):
+            return ""
+        with self.engine.connect() as conn:
+            entry = next(iter(outbox._entries(conn, job.revision_id, [job.recipient])), None)
+        return str(entry.get("phone") or "") if entry else ""
+
+    def county_report(self, revision_id: int, county: str, firms: list[tuple[str, str]]) -> str:
+        f = self.facts(revision_id)
+        return render(
+            self.env,
+            "notices/county_report.txt",
+            CountyReportContext(
+                region_name=self.region_name,
+                county=county,
+                as_of=cn_time(self.clock.now(), self.zone),
+                document_number=f.document_number,
+                firms=tuple(firms),
+                office_phone=self.office_phone,
+            ),
+        )
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def housekeeping(self) -> tuple[int, int]:
+        """Enqueue newly issued notices and escalate overdue ones: (deliveries added,
+        enterprises escalated)."""
+        now = self.clock.now()
+        added = outbox.enqueue_issued(self.engine, self.config, now)
+        escalated = outbox.escalate(
+            self.engine,
+            self.config,
+            now,
+            receipt_hours=self.receipt_hours,
+            report=self.county_report,
+        )
+        return added, sum(e.enterprises for e in escalated)
+
+    def channels(self) -> dict[str, Channel]:
+        session = requests.Session()
+        pdf = self._pdf if self.pdf_base is not None else None
+        return {
+            name: make_channel(
+                c,
+                root=self.root,
+                session=session,
+                timeout=self.config.retry.timeout_seconds,
+                pdf=pdf,
+            )
+            for name, c in self.config.channels.items()
+        }
+
+    def _pdf(self, html: str) -> bytes:
+        assert self.pdf_base is not None
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "notice.pdf"
+            html_to_pdf([html], target, self.pdf_base)
+            return target.read_bytes()
+
+    def send(self, job: outbox.Job, channels: dict[str, Channel]) -> str:
+        """Send one claimed delivery and record the outcome; returns the new status."""
+        try:
+            message = self.compose(job)
+            delivered = channels[job.channel].send(message)
+        except SendError as exc:
+            return outbox.record_failure(
+                self.engine,
+                job,
+                self.name,
+                self.clock.now(),
+                error=str(exc),
+                permanent=exc.permanent,
+                config=self.config,
+            )
+        except Exception as exc:  # a bug or bad data must not stop the other deliveries
+            return outbox.record_failure(
+                self.engine,
+                job,
+                self.name,
+                self.clock.now(),
+                error=f"{type(exc).__name__}: {exc}",
+                permanent=False,
+                config=self.config,
+            )
+        ok = outbox.record_success(
+            self.engine, job, self.name, self.clock.now(), delivered=delivered
+        )
+        return ("delivered" if delivered else "sent") if ok else ""
+
+    def drain(
+        self,
+        threads: int = 1,
+        stop: threading.Event | None = None,
+        on_sent: Callable[[outbox.Job, str], None] | None = None,
+    ) -> Stats:
+        """Send everything due now, in ``threads`` threads, until nothing is due (or ``stop``)."""
+        stats = Stats()
+        halt = stop or threading.Event()
+
+        def loop() -> None:
+            channels = self.channels()
+            while not halt.is_set():
+                jobs = outbox.claim(
+                    self.engine,
+                    self.name,
+                    self.clock.now(),
+                    limit=self.batch,
+                    lease_seconds=self.config.retry.lease_seconds,
+                )
+                if not jobs:
+                    return
+                for job in jobs:
+                    status = self.send(job, channels)
+                    stats.add(status or "lost")
+                    if on_sent is not None:
+                        on_sent(job, status)
+
+        if threads <= 1:
+            loop()
+            return stats
+        pool = [threading.Thread(target=loop, name=f"deliver-{i}") for i in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        return stats
+
+    def run(
+        self, threads: int, stop: threading.Event, poll_seconds: float = 5.0
+    ) -> None:  # pragma: no cover - the loop of drain + housekeeping, exercised through the CLI
+        while not stop.is_set():
+            self.housekeeping()
+            self.drain(threads, stop)
+            stop.wait(poll_seconds)
+
+    def dry_run(self, folder: Path) -> int:
+        """Write what is due to ``folder`` as the folder channel would, changing nothing."""
+        d = deliveries.c
+        now = self.clock.now()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*outbox._JOB_COLUMNS)
+                .where(
+                    or_(
+                        and_(d.status.in_(outbox.DUE), d.next_attempt_at <= now),
+                        and_(d.status == "sending", d.lease_until < now),
+                    )
+                )
+                .order_by(d.id)
+            ).all()
+        sink = FolderChannel(folder)
+        for row in rows:
+            sink.send(self.compose(outbox.Job(**row._mapping)))
+        return len(rows)
+
+
+def _text_page(title: str, text: str) -> str:
+    body = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip())
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+    )

@@ -1,0 +1,347 @@
+"""Receipts: enterprises acknowledge their orders (签收) and report implementation (落实情况);
+the command office sees who was reached, who signed, who implemented and who is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator.db.tables import (
+    acknowledgements,
+    alert_revisions,
+    deliveries,
+    implementation_reports,
+    notices,
+    order_frames,
+)
+from orchestrator.delivery.outbox import _entries, newest_issued_revision
+from orchestrator.errors import OrchestratorError
+from orchestrator.plans.lifecycle import RevisionKind
+
+
+class ReceiptRefused(OrchestratorError):
+    """An acknowledgement or report that cannot be taken (message in Chinese)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """One issued order of an alert, as its enterprise sees it."""
+
+    revision_id: int
+    number: int
+    kind: RevisionKind
+    level: str
+    document_number: str
+    issued_at: dt.datetime
+    start: dt.datetime
+    end: dt.datetime | None
+    entry: dict[str, Any]  # the frozen plan entry: name, lines and their measures
+    acknowledged_at: dt.datetime | None
+    signer: str
+    report: dict[str, Any] | None  # the newest: reported_at, items, note
+
+
+def enterprise_orders(engine: Engine, alert_id: int, uscc: str) -> list[OrderView]:
+    """The enterprise's orders of the alert, newest first (none: it has no order there)."""
+    r = alert_revisions.c
+    out: list[OrderView] = []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                r.id,
+                r.number,
+                r.kind,
+                r.level,
+                r.document_number,
+                r.issued_at,
+                r.start_at,
+                r.end_at,
+            )
+            .join(notices, notices.c.revision_id == r.id)
+            .where(
+                r.alert_id == alert_id,
+                r.document_number.is_not(None),
+                notices.c.kind == "order",
+                notices.c.uscc == uscc,
+            )
+            .order_by(r.number.desc())
+        ).all()
+        for row in rows:
+            entry = next(iter(_entries(conn, row.id, [uscc])))
+            ack = conn.execute(
+                select(acknowledgements.c.acknowledged_at, acknowledgements.c.signer).where(
+                    acknowledgements.c.revision_id == row.id, acknowledgements.c.uscc == uscc
+                )
+            ).first()
+            rep = conn.execute(
+                select(
+                    implementation_reports.c.reported_at,
+                    implementation_reports.c["items"],
+                    implementation_reports.c.note,
+                )
+                .where(
+                    implementation_reports.c.revision_id == row.id,
+                    implementation_reports.c.uscc == uscc,
+                )
+                .order_by(implementation_reports.c.id.desc())
+                .limit(1)
+            ).first()
+            out.append(
+                OrderView(
+                    revision_id=row.id,
+                    number=row.number,
+                    kind=RevisionKind(row.kind),
+                    level=row.level,
+                    document_number=row.document_number,
+                    issued_at=row.issued_at,
+                    start=row.start_at,
+                    end=row.end_at,
+                    entry=entry,
+                    acknowledged_at=ack.acknowledged_at if ack else None,
+                    signer=ack.signer if ack else "",
+                    report=dict(rep._mapping) if rep else None,
+                )
+            )
+    return out
+
+
+def order_document(engine: Engine, revision_id: int, uscc: str) -> str | None:
+    """The order as it was sent (None: no such order)."""
+    with engine.connect() as conn:
+        part = conn.execute(
+            select(notices.c.body).where(
+                notices.c.revision_id == revision_id,
+                notices.c.kind == "order",
+                notices.c.uscc == uscc,
+            )
+        ).scalar()
+        if part is None:
+            return None
+        frame = conn.execute(
+            select(order_frames.c.prefix, order_frames.c.suffix).where(
+                order_frames.c.revision_id == revision_id
+            )
+        ).first()
+    prefix, suffix = frame if frame is not None else ("", "")
+    return str(prefix + part + suffix)
+
+
+def _check_order(orders: Sequence[OrderView], revision_id: int) -> OrderView:
+    for o in orders:
+        if o.revision_id == revision_id:
+            return o
+    raise ReceiptRefused("未找到本单位的该份应急响应指令。")
+
+
+def acknowledge(
+    engine: Engine, alert_id: int, uscc: str, revision_id: int, *, signer: str, now: dt.datetime
+) -> dt.datetime:
+    """Sign for the order; signing again changes nothing. Returns when it was signed."""
+    signer = signer.strip()
+    if not signer or len(signer) > 50:
+        raise ReceiptRefused("请填写签收人姓名（不超过50个字）。")
+    order = _check_order(enterprise_orders(engine, alert_id, uscc), revision_id)
+    if order.acknowledged_at is not None:
+        return order.acknowledged_at
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                acknowledgements.insert().values(
+                    revision_id=revision_id, uscc=uscc, acknowledged_at=now, signer=signer
+                )
+            )
+    except IntegrityError:  # signed a moment ago (double click, second device)
+        pass
+    return (
+        _check_order(enterprise_orders(engine, alert_id, uscc), revision_id).acknowledged_at or now
+    )
+
+
+def report(
+    engine: Engine,
+    alert_id: int,
+    uscc: str,
+    revision_id: int,
+    *,
+    done: Sequence[bool],
+    notes: Sequence[str],
+    note: str,
+    now: dt.datetime,
+) -> None:
+    """Report implementation line by line (a newer report replaces the older in the counts)."""
+    order = _check_order(enterprise_orders(engine, alert_id, uscc), revision_id)
+    if order.acknowledged_at is None:
+        raise ReceiptRefused("请先签收应急响应指令，再报送落实情况。")
+    lines = order.entry["lines"]
+    if len(done) != len(lines) or len(notes) != len(lines):
+        raise ReceiptRefused("落实情况应逐条填写本单位每条生产线或工序。")
+    if len(note) > 2000 or any(len(n) > 500 for n in notes):
+        raise ReceiptRefused("说明过长：每条不超过500字，总体说明不超过2000字。")
+    items = [
+        {
+            "line": ln["name"],
+            "measure": ln["measure"]["text"] if ln["measure"] else "—",
+            "done": bool(d),
+            "note": n.strip(),
+        }
+        for ln, d, n in zip(lines, done, notes, strict=True)
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            implementation_reports.insert().values(
+                revision_id=revision_id, uscc=uscc, reported_at=now, items=items, note=note.strip()
+            )
+        )
+
+
+# --- the command office's view ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Firm:
+    uscc: str
+    name: str
+    county: str
+    contact: str
+    phone: str
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "uscc": self.uscc,
+            "name": self.name,
+            "county": self.county,
+            "contact": self.contact,
+            "phone": self.phone,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSummary:
+    alert_id: int
+    revision_id: int
+    document_number: str
+    deadline: dt.datetime
+    orders: int
+    sent: int  # reached a channel (sent or delivered)
+    delivered: int  # confirmed
+    acknowledged: int
+    implemented: int  # newest report: every line done
+    overdue: list[Firm] = field(default_factory=list)  # not acknowledged after the deadline
+    undelivered: list[Firm] = field(default_factory=list)  # every channel failed
+    not_implemented: list[Firm] = field(default_factory=list)  # reported lines not done
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "alert_id": self.alert_id,
+            "revision_id": self.revision_id,
+            "document_number": self.document_number,
+            "deadline": self.deadline.isoformat(),
+            "orders": self.orders,
+            "sent": self.sent,
+            "delivered": self.delivered,
+            "acknowledged": self.acknowledged,
+            "implemented": self.implemented,
+            "overdue": [f.as_dict() for f in self.overdue],
+            "undelivered": [f.as_dict() for f in self.undelivered],
+            "not_implemented": [f.as_dict() for f in self.not_implemented],
+        }
+
+
+def summary(
+    engine: Engine, alert_id: int, *, now: dt.datetime, receipt_hours: float
+) -> ReceiptSummary:
+    """Receipts of the alert's newest issued notices."""
+    with engine.connect() as conn:
+        revision_id = newest_issued_revision(conn, alert_id)
+        if revision_id is None:
+            raise ReceiptRefused(f"预警{alert_id}尚未发布，没有回执")
+        rev = conn.execute(
+            select(alert_revisions.c.document_number, alert_revisions.c.issued_at).where(
+                alert_revisions.c.id == revision_id
+            )
+        ).one()
+        ordered = set(
+            conn.execute(
+                select(notices.c.uscc).where(
+                    notices.c.revision_id == revision_id, notices.c.kind == "order"
+                )
+            ).scalars()
+        )
+        d = deliveries.c
+        states: dict[str, set[str]] = {}
+        errors: dict[str, str] = {}
+        for uscc, status, error in conn.execute(
+            select(d.recipient, d.status, d.last_error).where(
+                d.revision_id == revision_id, d.kind == "order"
+            )
+        ):
+            states.setdefault(uscc, set()).add(status)
+            if error:
+                errors[uscc] = error
+        acked = set(
+            conn.execute(
+                select(acknowledgements.c.uscc).where(acknowledgements.c.revision_id == revision_id)
+            ).scalars()
+        )
+        newest = (
+            select(func.max(implementation_reports.c.id))
+            .where(implementation_reports.c.revision_id == revision_id)
+            .group_by(implementation_reports.c.uscc)
+        )
+        reports: dict[str, list[dict[str, Any]]] = {}
+        for u, items in conn.execute(
+            select(implementation_reports.c.uscc, implementation_reports.c["items"]).where(
+                implementation_reports.c.id.in_(newest.scalar_subquery())
+            )
+        ):
+            reports[u] = items
+    deadline = rev.issued_at + dt.timedelta(hours=receipt_hours)
+    reached = {u for u, s in states.items() if s & {"sent", "delivered"}}
+    confirmed = {u for u, s in states.items() if "delivered" in s}
+    failed = sorted(
+        u for u in ordered if u not in reached and states.get(u, set()) <= {"dead"} and u in states
+    )
+    overdue = sorted(ordered - acked) if now > deadline else []
+    implemented = {u for u, items in reports.items() if all(i["done"] for i in items)}
+    lacking = sorted(u for u in reports if u not in implemented)
+    wanted = set(overdue) | set(failed) | set(lacking)
+    firms: dict[str, dict[str, Any]] = {}
+    if wanted:
+        with engine.connect() as conn:
+            firms = {e["uscc"]: e for e in _entries(conn, revision_id, wanted)}
+
+    def firm(u: str, detail: str = "") -> Firm:
+        e = firms.get(u, {})
+        return Firm(
+            u,
+            e.get("name", ""),
+            e.get("county", ""),
+            e.get("contact", ""),
+            e.get("phone", ""),
+            detail,
+        )
+
+    return ReceiptSummary(
+        alert_id=alert_id,
+        revision_id=revision_id,
+        document_number=rev.document_number,
+        deadline=deadline,
+        orders=len(ordered),
+        sent=len(reached & ordered),
+        delivered=len(confirmed & ordered),
+        acknowledged=len(acked & ordered),
+        implemented=len(implemented & ordered),
+        overdue=[firm(u) for u in overdue],
+        undelivered=[firm(u, errors.get(u, "")) for u in failed],
+        not_implemented=[
+            firm(u, "；".join(f"{i['line']}未落实" for i in reports[u] if not i["done"]))
+            for u in lacking
+        ],
+    )

@@ -1,0 +1,291 @@
+"""The outbox against real servers on loopback: exactly one delivery per notice and channel,
+retries with back-off, dead letters and fallback, robots, e-mail, escalation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import urllib.parse
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from orchestrator.db.tables import deliveries
+from orchestrator.delivery import outbox
+from orchestrator.delivery.channels import dingtalk_url
+from orchestrator.notice_writer import orders
+from orchestrator.receipts import acknowledge, summary
+from tests.conftest import LINKS
+from tests.delivery.conftest import (
+    ISSUED_AT,
+    Clock,
+    delivery_config,
+    issue_sample,
+    make_worker,
+)
+
+
+def statuses(engine) -> Counter[str]:
+    with engine.connect() as conn:
+        return Counter(
+            dict(
+                conn.execute(
+                    select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+                ).all()
+            )
+        )
+
+
+def test_every_order_reaches_the_webhook_exactly_once_with_its_content(engine, sink, tmp_path):
+    alert_id, revision_id = issue_sample(engine)
+    config = delivery_config({"webhook": {"kind": "webhook", "url": f"{sink.url}/orders"}})
+    clock = Clock(ISSUED_AT)
+    worker = make_worker(engine, config, clock, tmp_path)
+    assert worker.housekeeping() == (300, 0)
+    assert worker.housekeeping() == (0, 0)  # enqueued once
+    stats = worker.drain(threads=3)
+    assert stats.counts == {"delivered": 300}
+    assert worker.drain().total() == 0  # nothing left: a second pass sends nothing
+    keys = sink.keys()
+    assert len(keys) == 300 and set(keys.values()) == {1}
+    stored = {r.uscc: r.body for r in orders(engine, revision_id)}
+    for r in sink.received:
+        body = r.body
+        assert r.path == "/orders"
+        assert (
+            r.headers["Idempotency-Key"]
+            == body["key"]
+            == f"{revision_id}:order:{body['recipient']}:webhook"
+        )
+        assert body["html"] == stored[body["recipient"]]  # the order exactly as stored
+        assert body["recipient_name"] in body["text"]
+        token = body["acknowledge_url"].rsplit("/", 1)[1]
+        grant = LINKS.verify(token, ISSUED_AT)
+        assert (grant.alert_id, grant.uscc) == (alert_id, body["recipient"])
+        assert body["acknowledge_url"] in body["html"]  # the link the order itself carries
+    assert statuses(engine) == {"delivered": 300}
+
+
+def test_a_failing_sink_is_retried_with_backoff_until_it_recovers(engine, sink, tmp_path):
+    issue_sample(engine)
+
+    # 500 twice, then OK; one enterprise's first request times out
+    def flaky(key, seen):
+        if key.endswith("91999900MA0000002C:webhook") and seen == 0:
+            return 200, {}, 3.0  # longer than the 2 s timeout
+        return (500, {"error": "busy"}, 0.0) if seen < 2 else (200, {}, 0.0)
+
+    sink.behaviour = flaky
+    config = delivery_config({"webhook": {"kind": "webhook", "url": sink.url}})
+    clock = Clock(ISSUED_AT)
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    first = worker.drain(threads=4)
+    assert first.counts == {"failed": 300}
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                deliveries.c.last_error, deliveries.c.next_attempt_at, deliveries.c.attempts
+            ).where(deliveries.c.recipient == "91999900MA0000002C")
+        ).one()
+    assert "超时" in row.last_error and row.attempts == 1
+    # back-off: 60 s base, equal jitter -> between 30 and 60 s
+    assert 30 <= (row.next_attempt_at - ISSUED_AT).total_seconds() <= 60
+    assert worker.drain().total() == 0  # nothing due before the back-off ends
+    clock.advance(seconds=61)
+    second = worker.drain(threads=4)
+    assert second.counts["failed"] + second.counts["delivered"] == 300
+    clock.advance(seconds=121)
+    worker.drain(threads=4)
+    assert statuses(engine) == {"delivered": 300}
+    # each notice was confirmed once; the retries carry the same key
+    keys = sink.keys()
+    assert len(keys) == 300
+    assert all(n == 3 for n in keys.values())
+
+
+def test_after_the_last_attempt_the_next_channel_takes_it(engine, sink, tmp_path):
+    issue_sample(engine)
+    sink.behaviour = lambda key, seen: (503, {"error": "down"}, 0.0)
+    folder = tmp_path / "outbox"
+    config = delivery_config(
+        {
+            "webhook": {"kind": "webhook", "url": sink.url},
+            "folder": {"kind": "folder", "path": str(folder)},
+        }
+    )
+    clock = Clock(ISSUED_AT)
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    for _ in range(3):
+        worker.drain(threads=2)
+        clock.advance(seconds=700)
+    worker.drain(threads=2)
+    assert statuses(engine) == {"dead": 300, "delivered": 300}
+    assert len(list(folder.glob("revision-*/*.order.html"))) == 300
+    assert len(sink.received) == 900  # three attempts each, then given up
+    with engine.connect() as conn:
+        errors = set(
+            conn.execute(
+                select(deliveries.c.last_error).where(deliveries.c.status == "dead")
+            ).scalars()
+        )
+    assert errors == {'HTTP 503: {"error": "down"}'}
+
+
+def test_a_refused_request_is_not_retried(engine, sink, tmp_path):
+    issue_sample(engine)
+    sink.behaviour = lambda key, seen: (400, {"error": "bad request"}, 0.0)
+    config = delivery_config({"webhook": {"kind": "webhook", "url": sink.url}})
+    worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path)
+    worker.housekeeping()
+    assert worker.drain().counts == {"dead": 300}
+    assert len(sink.received) == 300
+
+
+def test_enterprises_no_channel_reaches_are_listed_as_undelivered(engine, tmp_path):
+    alert_id, _ = issue_sample(engine)
+    # only e-mail, and nobody configured a server: no enterprise can be reached
+    config = delivery_config({"email": {"kind": "email", "host": "", "sender": "a@b.cn"}})
+    worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path)
+    worker.housekeeping()
+    assert statuses(engine) == {"dead": 300}
+    s = summary(engine, alert_id, now=ISSUED_AT, receipt_hours=2)
+    assert (s.orders, s.sent, len(s.undelivered)) == (300, 0, 300)
+    assert "没有可用的接收渠道" in s.undelivered[0].detail
+    assert s.undelivered[0].name and s.undelivered[0].phone
+
+
+def test_wecom_and_dingtalk_robots_get_their_text_format(engine, sink, tmp_path, monkeypatch):
+    issue_sample(engine)
+    monkeypatch.setenv("TEST_DING_SECRET", "SEC000secret")
+    config = delivery_config(
+        {
+            "wecom": {
+                "kind": "wecom",
+                "url": f"{sink.url}/wecom",
+                "county_urls": {"高新区": f"{sink.url}/wecom-gx"},
+            },
+            "dingtalk": {
+                "kind": "dingtalk",
+                "url": f"{sink.url}/ding",
+                "secret_env": "TEST_DING_SECRET",
+            },
+        },
+        aliases={"短信": "wecom", "邮件": "dingtalk"},
+    )
+    clock = Clock(ISSUED_AT)
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    worker.drain(threads=2)
+    assert len(sink.received) == 300
+    gx = [r for r in sink.received if r.path == "/wecom-gx"]
+    assert gx and all(r.body["msgtype"] == "text" for r in gx)
+    one = gx[0].body["text"]
+    assert len(one["content"].encode()) <= 2048
+    assert one["mentioned_mobile_list"][0].startswith("139")
+    assert "签收" in one["content"] and "/ack/" in one["content"]
+    # escalation after the deadline: the next channel is 钉钉, signed
+    clock.advance(hours=2, seconds=1)
+    _, escalated = worker.housekeeping()
+    assert escalated == 300
+    worker.drain(threads=2)
+    ding = [r for r in sink.received if r.path.startswith("/ding")]
+    assert len(ding) == 300
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(ding[0].path).query)
+    ts = query["timestamp"][0]
+    expected = base64.b64encode(
+        hmac.digest(b"SEC000secret", f"{ts}\nSEC000secret".encode(), hashlib.sha256)
+    ).decode()
+    assert query["sign"][0] == expected
+    assert ding[0].body["at"]["atMobiles"][0].startswith("139")
+
+
+def test_dingtalk_signature_matches_the_documented_example():
+    url = dingtalk_url(
+        "https://oapi.dingtalk.com/robot/send?access_token=X", "SECabc", 1700000000000
+    )
+    sign = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["sign"][0]
+    mac = hmac.digest(b"SECabc", b"1700000000000\nSECabc", hashlib.sha256)
+    assert sign == base64.b64encode(mac).decode()
+    assert "&timestamp=1700000000000&sign=" in url
+
+
+def test_email_carries_the_order_as_html_and_pdf(engine, smtp, tmp_path):
+    from tests.conftest import ROOT
+
+    _, revision_id = issue_sample(engine)
+    config = delivery_config(
+        {
+            "email": {
+                "kind": "email",
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "sender": "hbj@example.gov.cn",
+            }
+        }
+    )
+    worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path, pdf_base=ROOT / "templates")
+    worker.housekeeping()
+    # PDFs are slow-ish (≈ 0.1 s each): send a handful, then the rest without attachments
+    jobs = outbox.claim(engine, worker.name, ISSUED_AT, limit=3, lease_seconds=60)
+    channels = worker.channels()
+    assert [worker.send(j, channels) for j in jobs] == ["sent"] * 3
+    assert len(smtp.messages) == 3
+    stored = {r.uscc: r.body for r in orders(engine, revision_id)}
+    for job, (mail_from, rcpt, msg) in zip(jobs, smtp.messages, strict=True):
+        assert mail_from == "hbj@example.gov.cn"
+        assert rcpt == [job.address] and job.address.endswith("@example.cn")
+        assert "应急响应指令" in msg["Subject"]
+        html = msg.get_body(("html",)).get_content()
+        assert html.replace("\r\n", "\n").strip() == stored[job.recipient].strip()
+        attachments = list(msg.iter_attachments())
+        assert len(attachments) == 1 and attachments[0].get_content_type() == "application/pdf"
+        assert attachments[0].get_content()[:5] == b"%PDF-"
+        assert msg["X-Idempotency-Key"] == job.key
+    assert statuses(engine)["sent"] == 3
+
+
+def test_overdue_orders_are_escalated_once_and_counties_told(engine, sink, tmp_path):
+    alert_id, revision_id = issue_sample(engine)
+    folder = tmp_path / "outbox"
+    config = delivery_config(
+        {
+            "webhook": {"kind": "webhook", "url": sink.url},
+            "folder": {"kind": "folder", "path": str(folder)},
+        }
+    )
+    clock = Clock(ISSUED_AT)
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    worker.drain()
+    acked = sorted(r.body["recipient"] for r in sink.received)[:100]
+    for u in acked:
+        acknowledge(engine, alert_id, u, revision_id, signer="张三", now=ISSUED_AT)
+    clock.advance(hours=1)
+    assert worker.housekeeping() == (0, 0)  # not yet due (2 h)
+    clock.advance(hours=1, minutes=1)
+    assert worker.housekeeping() == (0, 200)
+    assert worker.housekeeping() == (0, 0)  # once
+    worker.drain()
+    # the overdue orders went out again on the next channel (the folder), the reports to the
+    # counties on their first one (the webhook)
+    orders_again = list(folder.glob("revision-*/*.order.html"))
+    assert len(orders_again) == 200
+    assert {p.name.split(".")[0] for p in orders_again}.isdisjoint(acked)
+    reports = [r.body for r in sink.received if r.body["kind"] == "report"]
+    counties = {r["recipient"].removeprefix("county:") for r in reports}
+    assert len(reports) == len(counties) >= 2
+    assert counties <= set(worker.config.counties)
+    assert all("未在规定时限内签收" in r["text"] for r in reports)
+    s = summary(engine, alert_id, now=clock.now(), receipt_hours=2)
+    assert (s.acknowledged, len(s.overdue)) == (100, 200)
+    named = [u for r in reports for u in s_overdue(r["html"])]
+    assert sorted(named) == sorted(f.uscc for f in s.overdue)  # each named in its county's
+
+
+def s_overdue(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"（(9[0-9A-Z]{17})）", html)
