@@ -1478,13 +1478,15 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         f"4. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
     )
 
+    _demo_delivery(context, engine, view.alert_id, out_dir, issued.state.issued_at or now)
+
     assert approval.check is not None
     plan = office.frozen_plan(engine, approval.view.revision_id)
     grades = Counter(e["grade"] for e in plan)
     kinds = Counter(
         MeasureKind(ln["measure"]["kind"]).label for e in plan for ln in e["lines"] if ln["measure"]
     )
-    click.echo("5. 汇总")
+    click.echo("6. 汇总")
     click.echo(
         "   企业按绩效等级："
         + "，".join(f"{g} {n}家" for g, n in sorted(grades.items(), key=lambda x: -x[1]))
@@ -1495,3 +1497,76 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
             f"   {s.label}：减排{v.reduction_kg_d:g}千克/日，占全社会排放量{v.ratio:.1%}（目标{v.target:.0%}，{'达标' if v.met else '未达标'}）"
         )
     click.echo(f"   数据库：数据目录下的{db.name}（ORCHESTRATOR_DATA_DIR，默认 data/）")
+
+
+def _demo_delivery(
+    context: Context, engine: Any, alert_id: int, out_dir: Path, issued_at: dt.datetime
+) -> None:
+    """Demo step 5: every order delivered through the folder channel (nothing leaves the
+    machine), one enterprise signs through its link, and the receipts are counted."""
+    from orchestrator import receipts
+    from orchestrator.clock import FixedClock
+    from orchestrator.delivery.config import ChannelConfig
+    from orchestrator.delivery.worker import DeliveryWorker
+
+    folder = ChannelConfig("folder", "folder", {"kind": "folder", "path": str(out_dir / "outbox")})
+    config = dataclasses.replace(
+        context.delivery,
+        channels={**context.delivery.channels, "folder": folder},
+        force_channel="folder",
+    )
+    notices = context.approvals.notices
+    worker = DeliveryWorker(
+        engine,
+        config=config,
+        env=context.templates(),
+        links=context.links(),
+        clock=FixedClock(issued_at + dt.timedelta(minutes=5)),
+        zone=context.settings.zone,
+        region_name=context.city.region_name,
+        acknowledge_base=notices["acknowledge_base_url"],
+        office_phone=notices["office_phone"],
+        receipt_hours=notices["receipt_hours"],
+        root=PROJECT_ROOT,
+        pdf_base=None,
+    )
+    worker.housekeeping()
+    stats = worker.drain(threads=2)
+    first = receipts.summary(
+        engine, alert_id, now=issued_at, receipt_hours=notices["receipt_hours"]
+    )
+    with engine.connect() as conn:
+        from sqlalchemy import select
+
+        from orchestrator.db.tables import deliveries
+
+        uscc, name = conn.execute(
+            select(deliveries.c.recipient, deliveries.c.recipient_name)
+            .where(deliveries.c.revision_id == first.revision_id)
+            .order_by(deliveries.c.id)
+            .limit(1)
+        ).one()
+    receipts.acknowledge(
+        engine,
+        alert_id,
+        uscc,
+        first.revision_id,
+        signer="示例签收人",
+        now=issued_at + dt.timedelta(minutes=20),
+    )
+    s = receipts.summary(
+        engine,
+        alert_id,
+        now=issued_at + dt.timedelta(minutes=30),
+        receipt_hours=notices["receipt_hours"],
+    )
+    click.echo(
+        f"5. 投递：{stats.counts['delivered']}份应急响应指令经文件渠道写入 {out_dir / 'outbox'}"
+        f"（每份含签收链接）；{name}已签收，回执：已发出{s.sent}、已签收{s.acknowledged}"
+        "（orchestrator receipts 查看）"
+    )
+
+
+# The delivery, receipts and web-service commands live in their own module; importing it
+# registers them on ``cli``.
+from orchestrator import cli_delivery  # noqa: E402,F401

@@ -1,0 +1,329 @@
+"""Command line of delivery, receipts, compliance evidence and the web service:
+``orchestrator deliver``, ``receipts``, ``power import``, ``compliance``, ``serve``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator import electricity
+from orchestrator import receipts as receipts_mod
+from orchestrator.bootstrap import Context
+from orchestrator.cli import _context, _fail, _office, cli
+from orchestrator.delivery import outbox
+from orchestrator.delivery.worker import DeliveryWorker
+from orchestrator.errors import InputInvalid
+from orchestrator.notices.alert_notices import cn_time
+from orchestrator.settings import PROJECT_ROOT
+
+
+def _worker(context: Context) -> DeliveryWorker:
+    notices = context.approvals.notices
+    return DeliveryWorker(
+        context.database(),
+        config=context.delivery,
+        env=context.templates(),
+        links=context.links(),
+        clock=context.clock,
+        zone=context.settings.zone,
+        region_name=context.city.region_name,
+        acknowledge_base=notices["acknowledge_base_url"],
+        office_phone=notices["office_phone"],
+        receipt_hours=notices["receipt_hours"],
+        root=PROJECT_ROOT,
+        pdf_base=context.settings.templates_dir,
+    )
+
+
+_STATUS = {
+    "delivered": "已送达",
+    "sent": "已提交（待回执）",
+    "failed": "失败待重试",
+    "dead": "已放弃（转下一渠道）",
+    "lost": "租约已过期、由其他进程接管",
+}
+
+
+@cli.group("deliver", invoke_without_command=True)
+@click.option("--once", is_flag=True, help="Send what is due now, then stop (cron, tests).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Sending threads in this process. Run more processes (on PostgreSQL, on more machines) "
+    "to go further: they share the outbox safely.",
+)
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="FOLDER",
+    help="Write what is due into FOLDER as the folder channel would; send nothing, change no "
+    "delivery.",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between passes when running continuously.",
+)
+@click.pass_context
+def deliver_group(
+    ctx: click.Context, once: bool, workers: int, dry_run: Path | None, poll: float
+) -> None:
+    """Deliver issued notices: put each dispatch order in the outbox on its enterprise's
+    channel, send with retries (exponential back-off with jitter, then the next channel),
+    re-send orders not acknowledged in time and tell the county contacts. Runs until stopped
+    (SIGTERM/Ctrl-C finish the messages in hand) unless --once.
+
+    \b
+    Example:
+      orchestrator deliver --once
+      orchestrator deliver --workers 8
+      orchestrator deliver resend --alert 1 --failed-only
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    context = _context(ctx)
+    worker = _worker(context)
+    if dry_run is not None:
+        added = outbox.enqueue_issued(worker.engine, worker.config, context.clock.now())
+        written = worker.dry_run(dry_run)
+        click.echo(
+            f"演练：新增待投递{added}条；{written}条待投递消息已写入 {dry_run}，未发送、未改变投递状态"
+        )
+        return
+    if once:
+        added, escalated = worker.housekeeping()
+        stats = worker.drain(workers)
+        _report(added, escalated, stats.counts)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"投递进程 {worker.name} 已启动（{workers}个发送线程），按 Ctrl-C 停止")
+    while not stop.is_set():
+        added, escalated = worker.housekeeping()
+        stats = worker.drain(workers, stop)
+        if added or escalated or stats.total():
+            _report(added, escalated, stats.counts)
+        stop.wait(poll)
+    click.echo("投递进程已停止")
+
+
+def _report(added: int, escalated: int, counts: dict[str, int]) -> None:
+    parts = [f"{_STATUS.get(k, k)}{v}条" for k, v in sorted(counts.items())]
+    line = f"新增待投递{added}条"
+    if escalated:
+        line += f"，逾期未签收转下一渠道{escalated}家"
+    click.echo(f"{line}；本轮投递：{'，'.join(parts) if parts else '无到期消息'}")
+
+
+@deliver_group.command("resend")
+@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option(
+    "--failed-only",
+    is_flag=True,
+    help="Only deliveries that failed or were given up (retried from the first attempt).",
+)
+@click.pass_context
+def deliver_resend_command(ctx: click.Context, alert_id: int, failed_only: bool) -> None:
+    """Send the alert's newest notices again: all of them (a deliberate new delivery to every
+    enterprise), or only those that failed. The next `orchestrator deliver` sends them.
+
+    \b
+    Example:
+      orchestrator deliver resend --alert 1 --failed-only
+    """
+    context = _context(ctx)
+    engine = context.database()
+    count = outbox.resend(
+        engine, context.delivery, alert_id, context.clock.now(), failed_only=failed_only
+    )
+    what = "失败的投递" if failed_only else "应急响应指令"
+    click.echo(f"预警{alert_id}：{count}条{what}已重新排入投递队列")
+
+
+def _firm_lines(title: str, firms: list[receipts_mod.Firm]) -> None:
+    if not firms:
+        return
+    click.echo(f"{title}（{len(firms)}家）：")
+    for f in firms:
+        detail = f"　{f.detail}" if f.detail else ""
+        click.echo(f"  {f.county}　{f.name}（{f.uscc}）　{f.contact} {f.phone}{detail}")
+
+
+@cli.command("receipts")
+@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (counts and the lists).")
+@click.pass_context
+def receipts_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
+    """Receipts of the alert's newest notices: sent, delivered, acknowledged, implemented,
+    overdue, with the enterprises to chase (county, name, contact, phone).
+
+    \b
+    Example:
+      orchestrator receipts --alert 1
+      orchestrator receipts --alert 1 --json
+    """
+    context = _context(ctx)
+    s: receipts_mod.ReceiptSummary = _office(
+        lambda: receipts_mod.summary(
+            context.database(),
+            alert_id,
+            now=context.clock.now(),
+            receipt_hours=context.approvals.notices["receipt_hours"],
+        )
+    )
+    if as_json:
+        click.echo(json.dumps(s.as_dict(), ensure_ascii=False, indent=2))
+        return
+    zone = context.settings.zone
+    click.echo(
+        f"预警{alert_id}（{s.document_number}）回执情况，签收时限{cn_time(s.deadline, zone)}："
+    )
+    click.echo(
+        f"  应急响应指令{s.orders}份：已发出{s.sent}，确认送达{s.delivered}，已签收{s.acknowledged}，"
+        f"已落实{s.implemented}，逾期未签收{len(s.overdue)}，投递失败{len(s.undelivered)}"
+    )
+    _firm_lines("逾期未签收", s.overdue)
+    _firm_lines("所有渠道投递失败", s.undelivered)
+    _firm_lines("报送有措施未落实", s.not_implemented)
+
+
+@cli.group("power")
+def power_group() -> None:
+    """Hourly electricity readings (用电数据), the evidence of stopped and limited lines.
+
+    \b
+    Example:
+      orchestrator power import readings.csv
+    """
+
+
+@power_group.command("import")
+@click.argument("src", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--url", default=None, help="Fetch JSON readings from this URL instead of a file.")
+@click.pass_context
+def power_import_command(ctx: click.Context, src: Path | None, url: str | None) -> None:
+    """Import readings (meter_no, hour, kwh) from a CSV file or an HTTP JSON source, in one
+    transaction; a reading for the same meter and hour replaces the earlier one.
+
+    \b
+    Example:
+      orchestrator power import readings.csv
+      orchestrator power import --url https://power.example.gov.cn/api/hourly
+    """
+    if (src is None) == (url is None):
+        _fail("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
+    context = _context(ctx)
+    zone = context.settings.zone
+    try:
+        readings = (
+            electricity.read_csv(src, zone)
+            if src is not None
+            else electricity.fetch_json(str(url), zone)
+        )
+    except InputInvalid as exc:
+        _fail(str(exc))
+    count = electricity.store(context.database(), readings)
+    meters = len({r.meter_no for r in readings})
+    click.echo(f"已导入用电数据{count}条（电表{meters}块）")
+
+
+_VERDICT = {
+    "compliant": "符合",
+    "suspect": "疑似未落实",
+    "no_data": "无用电数据",
+    "low_baseline": "基线用电过低，不作判断",
+}
+
+
+@cli.command("compliance")
+@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option("--json", "as_json", is_flag=True, help="Print every checked line as JSON.")
+@click.pass_context
+def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
+    """Electricity check of the alert: each stopped or limited line with a meter, its mean
+    hourly use during the alert against its baseline before it (thresholds in
+    config/delivery.toml [compliance]); lists suspected non-compliance with the evidence.
+
+    \b
+    Example:
+      orchestrator compliance --alert 1
+    """
+    context = _context(ctx)
+    lines = electricity.check(
+        context.database(), alert_id, context.delivery.compliance, now=context.clock.now()
+    )
+    if as_json:
+        click.echo(json.dumps([ln.as_dict() for ln in lines], ensure_ascii=False, indent=2))
+        return
+    if not lines:
+        click.echo(f"预警{alert_id}没有需用电核查的停产、限产生产线（或尚未发布）")
+        return
+    counts: dict[str, int] = {}
+    for ln in lines:
+        counts[ln.verdict] = counts.get(ln.verdict, 0) + 1
+    summary = "，".join(f"{_VERDICT[k]}{v}条" for k, v in sorted(counts.items()))
+    click.echo(f"预警{alert_id}用电核查：{len(lines)}条生产线，{summary}")
+    suspects = [ln for ln in lines if ln.verdict == "suspect"]
+    if suspects:
+        click.echo("疑似未落实（预警期间平均小时用电 / 预警前基线）：")
+        for ln in suspects:
+            assert ln.ratio is not None
+            assert ln.baseline_kwh_h is not None
+            assert ln.window_kwh_h is not None
+            click.echo(
+                f"  {ln.county}　{ln.name}（{ln.uscc}）　{ln.line}（电表{ln.meter_no}）：{ln.measure}；"
+                f"{ln.window_kwh_h:.1f} / {ln.baseline_kwh_h:.1f} kWh = {ln.ratio:.0%}，"
+                f"允许不超过{ln.allowed:.0%}"
+            )
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int) -> None:
+    """Run the web service: the enterprises' order pages behind their signed links
+    (acknowledge, report implementation) and the SMS gateway's delivery-report callback.
+    Put it behind the city's HTTPS reverse proxy at acknowledge_base_url.
+
+    \b
+    Example:
+      orchestrator serve --host 0.0.0.0 --port 8000
+    """
+    import os
+
+    import uvicorn
+
+    from orchestrator.web.app import WebSettings, create_app
+
+    context = _context(ctx)
+    notices: dict[str, Any] = context.approvals.notices
+    sms = context.delivery.channels.get("sms")
+    token_env = str(sms.get("callback_token_env", "")) if sms is not None else ""
+    app = create_app(
+        context.database(),
+        signer=context.links(),
+        env=context.templates(),
+        clock=context.clock,
+        zone=context.settings.zone,
+        settings=WebSettings(
+            office=context.approvals.issuer,
+            office_phone=notices["office_phone"],
+            acknowledge_base_url=notices["acknowledge_base_url"],
+            receipt_hours=notices["receipt_hours"],
+            sms_callback_token=os.environ.get(token_env, "") if token_env else "",
+        ),
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,0 +1,247 @@
+"""The web service (``orchestrator serve``): the enterprises' pages behind their signed links —
+read the order, acknowledge it (签收), report implementation (落实情况) — and the SMS gateway's
+delivery-report callback. Pages are server-rendered, small and readable on a phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment
+from sqlalchemy import Engine
+
+from orchestrator import receipts
+from orchestrator.clock import Clock
+from orchestrator.delivery.outbox import record_report
+from orchestrator.links import LinkGrant, LinkInvalid, LinkSigner
+from orchestrator.notices.alert_notices import cn_time
+from orchestrator.plans.lifecycle import RevisionKind
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    office: str  # the issuer, shown on every page
+    office_phone: str
+    acknowledge_base_url: str  # its path is where the enterprise pages live
+    receipt_hours: float
+    sms_callback_token: str = ""  # required on /callbacks/sms when set
+
+
+_NOTICES = {
+    "ack": "签收成功，请按指令要求落实各项措施，并及时报送落实情况。",
+    "report": "落实情况已报送，谢谢。",
+}
+
+
+def create_app(
+    engine: Engine,
+    *,
+    signer: LinkSigner,
+    env: Environment,
+    clock: Clock,
+    zone: ZoneInfo,
+    settings: WebSettings,
+) -> FastAPI:
+    app = FastAPI(title="重污染天气应急响应 企业回执", docs_url=None, redoc_url=None)
+    prefix = urlsplit(settings.acknowledge_base_url).path.rstrip("/") or "/ack"
+
+    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = env.get_template(template).render(
+            office=settings.office, office_phone=settings.office_phone, **values
+        )
+        return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+    def refused(title: str, message: str, status: int) -> HTMLResponse:
+        return page("web/message.html", status, title=title, message=message)
+
+    def grant_of(token: str) -> LinkGrant | HTMLResponse:
+        try:
+            return signer.verify(token, clock.now())
+        except LinkInvalid as exc:
+            expired = "过期" in str(exc)
+            return refused("链接不可用", str(exc), 410 if expired else 404)
+
+    def enterprise_page(
+        token: str, grant: LinkGrant, *, notice: str = "", error: str = "", status: int = 200
+    ) -> HTMLResponse:
+        orders = receipts.enterprise_orders(engine, grant.alert_id, grant.uscc)
+        if not orders:
+            return refused("未找到指令", "未找到本单位在该次预警中的应急响应指令。", 404)
+        views = [
+            _order_view(o, zone, settings.receipt_hours, current=(i == 0))
+            for i, o in enumerate(orders)
+        ]
+        return page(
+            "web/enterprise.html",
+            status,
+            name=orders[0].entry["name"],
+            uscc=grant.uscc,
+            expires=cn_time(grant.expires, zone),
+            orders=views,
+            base=f"{prefix}/{token}",
+            notice=notice,
+            error=error,
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(prefix + "/{token}", response_class=HTMLResponse)
+    def enterprise(token: str, done: str = "") -> Response:
+        grant = grant_of(token)
+        if isinstance(grant, HTMLResponse):
+            return grant
+        return enterprise_page(token, grant, notice=_NOTICES.get(done, ""))
+
+    @app.get(prefix + "/{token}/order/{revision_id}", response_class=HTMLResponse)
+    def order(token: str, revision_id: int) -> Response:
+        grant = grant_of(token)
+        if isinstance(grant, HTMLResponse):
+            return grant
+        if not any(
+            o.revision_id == revision_id
+            for o in receipts.enterprise_orders(engine, grant.alert_id, grant.uscc)
+        ):
+            return refused("未找到指令", "未找到本单位的该份应急响应指令。", 404)
+        body = receipts.order_document(engine, revision_id, grant.uscc)
+        assert body is not None
+        return HTMLResponse(body, headers=_NO_STORE)
+
+    async def form_of(request: Request) -> dict[str, str]:
+        form = await request.form()
+        return {k: str(v) for k, v in form.items()}
+
+    def revision_of(form: dict[str, str]) -> int | None:
+        try:
+            return int(form.get("revision_id", ""))
+        except ValueError:
+            return None
+
+    @app.post(prefix + "/{token}/acknowledge")
+    async def acknowledge(token: str, request: Request) -> Response:
+        grant = grant_of(token)
+        if isinstance(grant, HTMLResponse):
+            return grant
+        form = await form_of(request)
+        revision_id = revision_of(form)
+        if revision_id is None:
+            return enterprise_page(
+                token, grant, error="请求缺少指令编号，请刷新页面后重试。", status=400
+            )
+        try:
+            receipts.acknowledge(
+                engine,
+                grant.alert_id,
+                grant.uscc,
+                revision_id,
+                signer=form.get("signer", ""),
+                now=clock.now(),
+            )
+        except receipts.ReceiptRefused as exc:
+            return enterprise_page(token, grant, error=str(exc), status=400)
+        return RedirectResponse(f"{prefix}/{token}?done=ack#r{revision_id}", status_code=303)
+
+    @app.post(prefix + "/{token}/report")
+    async def report(token: str, request: Request) -> Response:
+        grant = grant_of(token)
+        if isinstance(grant, HTMLResponse):
+            return grant
+        form = await form_of(request)
+        revision_id = revision_of(form)
+        if revision_id is None:
+            return enterprise_page(
+                token, grant, error="请求缺少指令编号，请刷新页面后重试。", status=400
+            )
+        count = sum(1 for k in form if k.startswith("done_"))
+        marks = [form.get(f"done_{i}") for i in range(count)]
+        if any(m not in ("0", "1") for m in marks):
+            return enterprise_page(token, grant, error="请逐条选择“已落实”或“未落实”。", status=400)
+        try:
+            receipts.report(
+                engine,
+                grant.alert_id,
+                grant.uscc,
+                revision_id,
+                done=[m == "1" for m in marks],
+                notes=[form.get(f"note_{i}", "") for i in range(count)],
+                note=form.get("note", ""),
+                now=clock.now(),
+            )
+        except receipts.ReceiptRefused as exc:
+            return enterprise_page(token, grant, error=str(exc), status=400)
+        return RedirectResponse(f"{prefix}/{token}?done=report#r{revision_id}", status_code=303)
+
+    @app.post("/callbacks/sms")
+    async def sms_report(request: Request) -> JSONResponse:
+        if settings.sms_callback_token:
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            if not hmac.compare_digest(given, settings.sms_callback_token):
+                return JSONResponse({"ok": False, "message": "未授权"}, status_code=401)
+        try:
+            data = await request.json()
+            ref, status = str(data["ref"]), str(data["status"]).lower()
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse(
+                {"ok": False, "message": '请求体应为JSON：{"ref": …, "status": …}'}, status_code=400
+            )
+        if status not in ("delivered", "failed"):
+            return JSONResponse(
+                {"ok": False, "message": "status 应为 delivered 或 failed"}, status_code=400
+            )
+        updated = record_report(
+            engine, ref, status == "delivered", str(data.get("error", "")), clock.now()
+        )
+        if not updated:
+            return JSONResponse(
+                {"ok": False, "message": f"没有待确认的投递：{ref}"}, status_code=404
+            )
+        return JSONResponse({"ok": True})
+
+    return app
+
+
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _order_view(
+    o: receipts.OrderView, zone: ZoneInfo, receipt_hours: float, *, current: bool
+) -> dict[str, Any]:
+    report = o.report or {}
+    items = report.get("items") or []
+    lines = []
+    for i, ln in enumerate(o.entry["lines"]):
+        item = items[i] if i < len(items) else {}
+        lines.append(
+            {
+                "name": ln["name"],
+                "measure": ln["measure"]["text"] if ln["measure"] else "—",
+                "check": ln["check_method"] or "现场检查",
+                "done": item.get("done"),
+                "note": item.get("note", ""),
+            }
+        )
+    title = {
+        RevisionKind.LIFT: "解除预警通知",
+    }.get(o.kind, "重污染天气应急响应指令")
+    return {
+        "revision_id": o.revision_id,
+        "title": title,
+        "document_number": o.document_number,
+        "issued": cn_time(o.issued_at, zone),
+        "start": cn_time(o.start, zone),
+        "end": cn_time(o.end, zone) if o.end else "",
+        "deadline": cn_time(o.issued_at + dt.timedelta(hours=receipt_hours), zone),
+        "acknowledged": cn_time(o.acknowledged_at, zone) if o.acknowledged_at else "",
+        "signer": o.signer,
+        "reported": cn_time(report["reported_at"], zone) if report else "",
+        "note": report.get("note", ""),
+        "lines": lines,
+        "current": current,
+    }
