@@ -1509,7 +1509,9 @@ def _demo_delivery(
     from orchestrator.delivery.config import ChannelConfig
     from orchestrator.delivery.worker import DeliveryWorker
 
-    folder = ChannelConfig("folder", "folder", {"kind": "folder", "path": str(out_dir / "outbox")})
+    folder = ChannelConfig(
+        "folder", "folder", {"kind": "folder", "path": str(out_dir.resolve() / "outbox")}
+    )
     config = dataclasses.replace(
         context.delivery,
         channels={**context.delivery.channels, "folder": folder},
@@ -1527,7 +1529,7 @@ def _demo_delivery(
         acknowledge_base=notices["acknowledge_base_url"],
         office_phone=notices["office_phone"],
         receipt_hours=notices["receipt_hours"],
-        root=PROJECT_ROOT,
+        root=context.settings.data_dir,
         pdf_base=None,
     )
     worker.housekeeping()

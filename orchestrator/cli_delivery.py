@@ -19,7 +19,6 @@ from orchestrator.delivery import outbox
 from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.errors import InputInvalid
 from orchestrator.notices.alert_notices import cn_time
-from orchestrator.settings import PROJECT_ROOT
 
 
 def _worker(context: Context) -> DeliveryWorker:
@@ -35,7 +34,7 @@ def _worker(context: Context) -> DeliveryWorker:
         acknowledge_base=notices["acknowledge_base_url"],
         office_phone=notices["office_phone"],
         receipt_hours=notices["receipt_hours"],
-        root=PROJECT_ROOT,
+        root=context.settings.data_dir,
         pdf_base=context.settings.templates_dir,
     )
 

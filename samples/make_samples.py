@@ -57,6 +57,30 @@ def daily() -> None:
             w.writerow([d, "示例市", a, p])
 
 
+def electricity() -> None:
+    # Hourly meter readings of three lines of the sample list, 30 December to 7 January: a day
+    # shift pattern, and from the orange alert (6 January 0:00) the cement clinker line cut by
+    # about 25 % (ordered: 20 %), the foundry's cupola by 35 % (30 %), and the glass line barely
+    # at all (ordered: 50 %) — the suspect the compliance check should find.
+    meters = {"DB0000020": (1200.0, 0.75), "DB0000030": (400.0, 0.62), "DB0000060": (900.0, 0.95)}
+    start = dt.datetime(2025, 12, 30, 0, 0)  # noqa: DTZ001 - naive on purpose: city time in the file
+    alert = dt.datetime(2026, 1, 6, 0, 0)  # noqa: DTZ001
+    rows = []
+    for h in range(9 * 24):
+        t = start + dt.timedelta(hours=h)
+        shift = 1.0 + 0.1 * math.sin(2 * math.pi * (t.hour - 6) / 24)
+        for meter, (base, cut) in meters.items():
+            kwh = base * shift * (cut if t >= alert else 1.0)
+            rows.append(
+                {"meter_no": meter, "hour": t.isoformat(timespec="minutes"), "kwh": f"{kwh:.1f}"}
+            )
+    with (HERE / "electricity_hourly.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["meter_no", "hour", "kwh"])
+        w.writeheader()
+        w.writerows(rows)
+
+
 if __name__ == "__main__":
     hourly()
     daily()
+    electricity()

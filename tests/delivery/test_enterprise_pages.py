@@ -84,21 +84,27 @@ def test_acknowledge_and_report_through_the_link(engine, site):
     url = link(alert_id, uscc, served)
     page = requests.get(url, timeout=5)
     assert page.status_code == 200
-    assert "示例市通鑫水泥有限公司" in page.text and "熟料生产线" in page.text
-    assert "限产20%" in page.text and "签收本指令" in page.text
+    assert "示例市通鑫水泥有限公司" in page.text
+    assert "熟料生产线" in page.text
+    assert "限产20%" in page.text
+    assert "签收本指令" in page.text
     assert page.headers["Cache-Control"] == "no-store"
     original = requests.get(f"{url}/order/{revision_id}", timeout=5)
-    assert original.status_code == 200 and "重污染天气应急响应指令" in original.text
+    assert original.status_code == 200
+    assert "重污染天气应急响应指令" in original.text
     # signing without a name is refused, with the reason, and nothing is stored
     empty = requests.post(
         f"{url}/acknowledge", data={"revision_id": revision_id, "signer": " "}, timeout=5
     )
-    assert empty.status_code == 400 and "请填写签收人姓名" in empty.text
+    assert empty.status_code == 400
+    assert "请填写签收人姓名" in empty.text
     assert summary(engine, alert_id, now=clock.now(), receipt_hours=2).acknowledged == 0
     done = requests.post(
         f"{url}/acknowledge", data={"revision_id": revision_id, "signer": "刘磊"}, timeout=5
     )
-    assert done.status_code == 200 and "签收成功" in done.text and "签收人：刘磊" in done.text
+    assert done.status_code == 200
+    assert "签收成功" in done.text
+    assert "签收人：刘磊" in done.text
     again = requests.post(
         f"{url}/acknowledge", data={"revision_id": revision_id, "signer": "别人"}, timeout=5
     )
@@ -110,14 +116,16 @@ def test_acknowledge_and_report_through_the_link(engine, site):
         form[f"done_{i}"] = "1"
         form[f"note_{i}"] = "已执行"
     reported = requests.post(f"{url}/report", data=form, timeout=5)
-    assert reported.status_code == 200 and "落实情况已报送" in reported.text
+    assert reported.status_code == 200
+    assert "落实情况已报送" in reported.text
     s = summary(engine, alert_id, now=clock.now(), receipt_hours=2)
     assert (s.acknowledged, s.implemented, s.not_implemented) == (1, 1, [])
     # a newer report with a line not done replaces it in the counts
     form["done_0"] = "0"
     requests.post(f"{url}/report", data=form, timeout=5)
     s = summary(engine, alert_id, now=clock.now(), receipt_hours=2)
-    assert s.implemented == 0 and [f.uscc for f in s.not_implemented] == [uscc]
+    assert s.implemented == 0
+    assert [f.uscc for f in s.not_implemented] == [uscc]
     assert "未落实" in s.not_implemented[0].detail
 
 
@@ -128,7 +136,9 @@ def test_a_link_opens_its_own_enterprise_only(engine, site):
     # another enterprise's USCC in the token: the signature no longer matches
     forged = token.replace("91999900MA0000002C", "91999905MA0000001H")
     r = requests.get(f"{served.url}/ack/{forged}", timeout=5)
-    assert r.status_code == 404 and "链接无效" in r.text and "瑞瑞焦化" not in r.text
+    assert r.status_code == 404
+    assert "链接无效" in r.text
+    assert "瑞瑞焦化" not in r.text
     r = requests.post(
         f"{served.url}/ack/{forged}/acknowledge",
         data={"revision_id": revision_id, "signer": "x"},
@@ -140,12 +150,14 @@ def test_a_link_opens_its_own_enterprise_only(engine, site):
     r = requests.post(
         f"{mine}/acknowledge", data={"revision_id": revision_id + 99, "signer": "x"}, timeout=5
     )
-    assert r.status_code == 400 and "未找到本单位" in r.text
+    assert r.status_code == 400
+    assert "未找到本单位" in r.text
     assert requests.get(f"{mine}/order/{revision_id + 99}", timeout=5).status_code == 404
     # expired
     clock.advance(days=31)
     r = requests.get(mine, timeout=5)
-    assert r.status_code == 410 and "已过期" in r.text
+    assert r.status_code == 410
+    assert "已过期" in r.text
 
 
 def test_names_are_escaped_on_the_page(engine, site):
@@ -178,7 +190,8 @@ def test_sms_delivery_reports_confirm_deliveries(engine, site, sink, tmp_path):
     worker.housekeeping()
     assert worker.drain().counts == {"sent": 300}
     first = sink.received[0].body
-    assert set(first) == {"mobile", "content", "ref"} and first["mobile"].startswith("139")
+    assert set(first) == {"mobile", "content", "ref"}
+    assert first["mobile"].startswith("139")
     assert "签收" in first["content"]
     url = f"{served.url}/callbacks/sms"
     auth = {"Authorization": "Bearer cb-token"}

@@ -48,7 +48,8 @@ def test_every_order_reaches_the_webhook_exactly_once_with_its_content(engine, s
     assert stats.counts == {"delivered": 300}
     assert worker.drain().total() == 0  # nothing left: a second pass sends nothing
     keys = sink.keys()
-    assert len(keys) == 300 and set(keys.values()) == {1}
+    assert len(keys) == 300
+    assert set(keys.values()) == {1}
     stored = {r.uscc: r.body for r in orders(engine, revision_id)}
     for r in sink.received:
         body = r.body
@@ -89,7 +90,8 @@ def test_a_failing_sink_is_retried_with_backoff_until_it_recovers(engine, sink, 
                 deliveries.c.last_error, deliveries.c.next_attempt_at, deliveries.c.attempts
             ).where(deliveries.c.recipient == "91999900MA0000002C")
         ).one()
-    assert "超时" in row.last_error and row.attempts == 1
+    assert "超时" in row.last_error
+    assert row.attempts == 1
     # back-off: 60 s base, equal jitter -> between 30 and 60 s
     assert 30 <= (row.next_attempt_at - ISSUED_AT).total_seconds() <= 60
     assert worker.drain().total() == 0  # nothing due before the back-off ends
@@ -154,7 +156,8 @@ def test_enterprises_no_channel_reaches_are_listed_as_undelivered(engine, tmp_pa
     s = summary(engine, alert_id, now=ISSUED_AT, receipt_hours=2)
     assert (s.orders, s.sent, len(s.undelivered)) == (300, 0, 300)
     assert "没有可用的接收渠道" in s.undelivered[0].detail
-    assert s.undelivered[0].name and s.undelivered[0].phone
+    assert s.undelivered[0].name
+    assert s.undelivered[0].phone
 
 
 def test_wecom_and_dingtalk_robots_get_their_text_format(engine, sink, tmp_path, monkeypatch):
@@ -181,11 +184,13 @@ def test_wecom_and_dingtalk_robots_get_their_text_format(engine, sink, tmp_path,
     worker.drain(threads=2)
     assert len(sink.received) == 300
     gx = [r for r in sink.received if r.path == "/wecom-gx"]
-    assert gx and all(r.body["msgtype"] == "text" for r in gx)
+    assert gx
+    assert all(r.body["msgtype"] == "text" for r in gx)
     one = gx[0].body["text"]
     assert len(one["content"].encode()) <= 2048
     assert one["mentioned_mobile_list"][0].startswith("139")
-    assert "签收" in one["content"] and "/ack/" in one["content"]
+    assert "签收" in one["content"]
+    assert "/ack/" in one["content"]
     # escalation after the deadline: the next channel is 钉钉, signed
     clock.advance(hours=2, seconds=1)
     _, escalated = worker.housekeeping()
@@ -236,12 +241,14 @@ def test_email_carries_the_order_as_html_and_pdf(engine, smtp, tmp_path):
     stored = {r.uscc: r.body for r in orders(engine, revision_id)}
     for job, (mail_from, rcpt, msg) in zip(jobs, smtp.messages, strict=True):
         assert mail_from == "hbj@example.gov.cn"
-        assert rcpt == [job.address] and job.address.endswith("@example.cn")
+        assert rcpt == [job.address]
+        assert job.address.endswith("@example.cn")
         assert "应急响应指令" in msg["Subject"]
         html = msg.get_body(("html",)).get_content()
         assert html.replace("\r\n", "\n").strip() == stored[job.recipient].strip()
         attachments = list(msg.iter_attachments())
-        assert len(attachments) == 1 and attachments[0].get_content_type() == "application/pdf"
+        assert len(attachments) == 1
+        assert attachments[0].get_content_type() == "application/pdf"
         assert attachments[0].get_content()[:5] == b"%PDF-"
         assert msg["X-Idempotency-Key"] == job.key
     assert statuses(engine)["sent"] == 3
