@@ -122,7 +122,7 @@ def _report(added: int, escalated: int, counts: dict[str, int]) -> None:
     parts = [f"{_STATUS.get(k, k)}{v}条" for k, v in sorted(counts.items())]
     line = f"新增待投递{added}条"
     if escalated:
-        line += f"，逾期未签收转下一渠道{escalated}家"
+        line += f"，逾期未签收{escalated}家已督办（另有渠道的已补发，并通知区县联系人）"
     click.echo(f"{line}；本轮投递：{'，'.join(parts) if parts else '无到期消息'}")
 
 

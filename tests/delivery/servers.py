@@ -36,6 +36,7 @@ def ok(_key: str, _n: int) -> tuple[int, Any, float]:
 @dataclass
 class HttpSink:
     behaviour: Behaviour = ok
+    get_body: Any = None  # what a GET answers (a JSON data source)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,6 +73,14 @@ class HttpSink:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def do_GET(self) -> None:
+                data = json.dumps(sink.get_body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def log_message(self, *args: Any) -> None:
                 pass
