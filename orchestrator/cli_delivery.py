@@ -53,10 +53,10 @@ _STATUS = {
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Sending threads in this process. Run more processes (on PostgreSQL, on more machines) "
-    "to go further: they share the outbox safely.",
+    default=None,
+    help="Sending threads in this process [default: 1 on SQLite, whose writers queue behind one "
+    "lock; 4 on PostgreSQL]. Run more processes (on PostgreSQL, on more machines) to go "
+    "further: they share the outbox safely.",
 )
 @click.option(
     "--dry-run",
@@ -76,7 +76,7 @@ _STATUS = {
 )
 @click.pass_context
 def deliver_group(
-    ctx: click.Context, once: bool, workers: int, dry_run: Path | None, poll: float
+    ctx: click.Context, once: bool, workers: int | None, dry_run: Path | None, poll: float
 ) -> None:
     """Deliver issued notices: put each dispatch order in the outbox on its enterprise's
     channel, send with retries (exponential back-off with jitter, then the next channel),
@@ -93,6 +93,8 @@ def deliver_group(
         return
     context = _context(ctx)
     worker = _worker(context)
+    if workers is None:
+        workers = 1 if worker.engine.dialect.name == "sqlite" else 4
     if dry_run is not None:
         added = outbox.enqueue_issued(worker.engine, worker.config, context.clock.now())
         written = worker.dry_run(dry_run)

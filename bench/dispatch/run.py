@@ -91,7 +91,8 @@ class TreeRss:
     and their forkserver), sampled every 20 ms from /proc. (``ru_maxrss`` will not do: Linux
     carries it over from the parent across fork and exec, and misses the workers.)"""
 
-    def __init__(self) -> None:
+    def __init__(self, roots: Any = None) -> None:
+        self.roots = roots or (lambda: {os.getpid()})  # () -> the pids whose trees count
         self.peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -101,8 +102,7 @@ class TreeRss:
         while not self._stop.wait(0.02):
             self.peak_kb = max(self.peak_kb, self.sample_kb())
 
-    @staticmethod
-    def sample_kb() -> int:
+    def sample_kb(self) -> int:
         parents: dict[int, int] = {}
         rss: dict[int, int] = {}
         for d in Path("/proc").iterdir():
@@ -115,7 +115,8 @@ class TreeRss:
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
             parents[int(d.name)] = int(fields["PPid"])
             rss[int(d.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
-        tree, frontier = {os.getpid()}, {os.getpid()}
+        roots = set(self.roots())
+        tree, frontier = set(roots), set(roots)
         while frontier:
             frontier = {p for p, pp in parents.items() if pp in frontier and p not in tree}
             tree |= frontier

@@ -22,7 +22,19 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import Connection, Engine, Text, and_, cast, exists, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orchestrator.command_office import PlanSource
@@ -257,23 +269,38 @@ def _mine(job: Job, worker: str) -> Any:
     )
 
 
+# Built once: recording a result is the hot path of sending (one per message).
+_SUCCESS = (
+    update(deliveries)
+    .where(
+        deliveries.c.id == bindparam("job_id"),
+        deliveries.c.claimed_by == bindparam("worker"),
+        deliveries.c.status == "sending",
+    )
+    .values(
+        status=bindparam("new_status"),
+        sent_at=bindparam("now"),
+        delivered_at=bindparam("delivered_at"),
+        lease_until=None,
+        last_error=None,
+    )
+)
+
+
 def record_success(
     engine: Engine, job: Job, worker: str, now: dt.datetime, *, delivered: bool
 ) -> bool:
     """The channel took the message (``delivered``: and confirmed it). False if the claim was
     lost meanwhile (the lease ran out and another worker has the row)."""
-    values: dict[str, Any] = {
-        "status": "delivered" if delivered else "sent",
-        "sent_at": now,
-        "lease_until": None,
-        "last_error": None,
+    params = {
+        "job_id": job.id,
+        "worker": worker,
+        "new_status": "delivered" if delivered else "sent",
+        "now": now,
+        "delivered_at": now if delivered else None,
     }
-    if delivered:
-        values["delivered_at"] = now
     with engine.begin() as conn:
-        return (
-            conn.execute(update(deliveries).where(_mine(job, worker)).values(values)).rowcount == 1
-        )
+        return conn.execute(_SUCCESS, params).rowcount == 1
 
 
 def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:

@@ -1,0 +1,266 @@
+"""Benchmark: deliver 100,000 dispatch orders to a webhook on loopback.
+
+Goal (issue "Delivery, receipts…"): ≥ 500 deliveries/s with bounded memory, on the 2-core
+development machine; every order exactly once (distinct idempotency keys at the sink).
+
+    .venv/bin/python bench/deliver/run.py [--enterprises 100000] [--only sqlite|postgresql]
+        [--processes N] [--threads K]
+
+Uses bench/dispatch's cached workbook and SQLite seed (made on first use, ≈ 4 min). Not timed:
+approve, issue and render the orders. Timed: putting the orders into the outbox (enqueue) and
+`orchestrator deliver --once --workers K` in N processes (SQLite: 1; PostgreSQL: 2 by default)
+sending every order as JSON (the whole order, ≈ 2.3 KB, plus the short text) to a fast asyncio
+sink in its own process. Peak RSS counts the worker processes only. Writes
+bench/deliver/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CACHE = HERE / ".cache"
+sys.path.insert(0, str(ROOT))
+
+from bench.dispatch import run as dispatch  # noqa: E402
+
+GOAL_PER_S = 500
+NOW = dt.datetime(2026, 1, 4, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+SECRET = "bench-link-secret-0123456789"
+
+DELIVERY_TOML = """
+fallback = ["webhook"]
+[aliases]
+"短信" = "webhook"
+"邮件" = "webhook"
+[retry]
+max_attempts = 5
+base_seconds = 30
+cap_seconds = 600
+lease_seconds = 300
+timeout_seconds = 10
+[channels.webhook]
+kind = "webhook"
+url = "{url}"
+"""
+
+
+def prepare(db: str, url: str, workbook: Path, config_dir: Path) -> dict[str, Any]:
+    """Issue an orange alert over the list with its orders stored; then time the enqueue."""
+    from orchestrator import command_office as office
+    from orchestrator.alerts.model import AlertLevel
+    from orchestrator.bootstrap import bootstrap
+    from orchestrator.db.database import make_engine, migrate
+    from orchestrator.delivery import outbox
+    from orchestrator.notice_writer import ensure_notices
+    from orchestrator.plans.lifecycle import RevisionKind
+    from orchestrator.settings import Settings
+
+    ctx = bootstrap(Settings(data_dir=CACHE, config_dir=config_dir, link_secret=SECRET))
+    if db == "sqlite":
+        shutil.copyfile(dispatch.seed_sqlite(workbook), CACHE / "run.db")
+        engine = make_engine(url)
+        migrate(engine)
+    else:
+        engine = make_engine(url)
+    duty, approver = ctx.approvals.person("张值班"), ctx.approvals.person("王副市长")
+    view = office.draft(
+        engine,
+        region=ctx.city.region_code,
+        kind=RevisionKind.ISSUE,
+        level=AlertLevel.ORANGE,
+        start=NOW + dt.timedelta(hours=32),
+        end=NOW + dt.timedelta(hours=104),
+        by=duty,
+        reason="基准测试",
+        now=NOW,
+    )
+    office.submit(engine, view.alert_id, by=duty, now=NOW)
+    approval = office.approve(
+        engine, view.alert_id, by=approver, now=NOW, approvals=ctx.approvals, city=ctx.city
+    )
+    office.issue(
+        engine,
+        view.alert_id,
+        by=duty,
+        now=NOW + dt.timedelta(minutes=30),
+        approvals=ctx.approvals,
+        city=ctx.city,
+        override=None if not approval.shortfall else "基准测试",
+    )
+    found = ensure_notices(
+        engine,
+        view.alert_id,
+        env=ctx.templates(),
+        city=ctx.city,
+        approvals=ctx.approvals,
+        zone=ctx.settings.zone,
+        links=ctx.links(),
+    )
+    t0 = time.perf_counter()
+    added = outbox.enqueue_issued(engine, ctx.delivery, NOW + dt.timedelta(minutes=35))
+    return {
+        "orders": found.orders,
+        "enqueued": added,
+        "enqueue_s": round(time.perf_counter() - t0, 2),
+    }
+
+
+def measure(db: str, url: str, workbook: Path, processes: int, threads: int) -> dict[str, Any]:
+    sink = subprocess.Popen(
+        [sys.executable, str(HERE / "sink.py")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert sink.stdout is not None
+        port = int(sink.stdout.readline())
+        sink_url = f"http://127.0.0.1:{port}"
+        config_dir = CACHE / "config"
+        shutil.rmtree(config_dir, ignore_errors=True)
+        shutil.copytree(ROOT / "config", config_dir)
+        (config_dir / "delivery.toml").write_text(
+            DELIVERY_TOML.format(url=sink_url), encoding="utf-8"
+        )
+        out = subprocess.run(
+            [sys.executable, __file__, "--prepare", db, str(workbook), "--url", url],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if out.returncode:
+            sys.exit(out.stderr)
+        prepared = json.loads(out.stdout.strip().splitlines()[-1])
+        env = {
+            **os.environ,
+            "ORCHESTRATOR_DATABASE_URL": url,
+            "ORCHESTRATOR_CONFIG_DIR": str(config_dir),
+            "ORCHESTRATOR_DATA_DIR": str(CACHE),
+            "ORCHESTRATOR_LINK_SECRET": SECRET,
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "--now",
+            (NOW + dt.timedelta(minutes=40)).isoformat(),
+            "deliver",
+            "--once",
+            "--workers",
+            str(threads),
+        ]
+        t0 = time.perf_counter()
+        workers = [
+            subprocess.Popen(
+                cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(processes)
+        ]
+        sampler = dispatch.TreeRss(lambda: {w.pid for w in workers})
+        outputs = [w.communicate() for w in workers]
+        seconds = time.perf_counter() - t0
+        peak = sampler.stop()
+        for w, (_, err) in zip(workers, outputs, strict=True):
+            if w.returncode:
+                sys.exit(err)
+        with urllib.request.urlopen(f"{sink_url}/stats") as r:
+            stats = json.loads(r.read())
+    finally:
+        sink.terminate()
+        sink.wait()
+    return {
+        "database": db,
+        **prepared,
+        "processes": processes,
+        "threads_per_process": threads,
+        "deliver_s": round(seconds, 2),
+        "deliveries_per_s": round(stats["requests"] / seconds),
+        "sink_requests": stats["requests"],
+        "sink_distinct_keys": stats["distinct_keys"],
+        "mean_request_kb": round(stats["bytes"] / max(stats["requests"], 1) / 1024, 2),
+        "peak_rss_mb": round(peak),
+        "worker_output": [o.strip() for o, _ in outputs],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--enterprises", type=int, default=100_000)
+    ap.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "ORCHESTRATOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    ap.add_argument(
+        "--processes", type=int, help="worker processes (default: SQLite 1, PostgreSQL 2)"
+    )
+    ap.add_argument(
+        "--threads", type=int, help="sending threads per process (default: SQLite 1, PostgreSQL 4)"
+    )
+    ap.add_argument("--prepare", nargs=2, metavar=("DB", "WORKBOOK"), help=argparse.SUPPRESS)
+    ap.add_argument("--url", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.prepare:
+        print(
+            json.dumps(prepare(args.prepare[0], args.url, Path(args.prepare[1]), CACHE / "config"))
+        )
+        return
+    CACHE.mkdir(exist_ok=True)
+    dispatch.CACHE.mkdir(exist_ok=True)
+    workbook = dispatch.CACHE / f"list_{args.enterprises}e.xlsx"
+    if not workbook.exists():
+        from bench.list_import.generate import write
+
+        print(f"generating {workbook} …", flush=True)
+        write(workbook, n_enterprises=args.enterprises)
+    runs = []
+    for db in [args.only] if args.only else ["sqlite", "postgresql"]:
+        if db == "postgresql":
+            url = args.postgres
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "bench/dispatch/run.py"),
+                    "--import-postgres",
+                    str(workbook),
+                    "--postgres",
+                    url,
+                ],
+                check=True,
+            )
+        else:
+            url = f"sqlite:///{CACHE / 'run.db'}"
+        processes = args.processes or (1 if db == "sqlite" else 2)
+        threads = args.threads or (1 if db == "sqlite" else 4)
+        run = measure(db, url, workbook, processes, threads)
+        print(json.dumps(run, ensure_ascii=False), flush=True)
+        runs.append(run)
+    result = {
+        "date": dt.date.today().isoformat(),  # noqa: DTZ011
+        "cpus": os.cpu_count(),
+        "runs": runs,
+        "goal": {"deliveries_per_s": GOAL_PER_S},
+        "met": all(
+            r["deliveries_per_s"] >= GOAL_PER_S and r["sink_distinct_keys"] == r["orders"]
+            for r in runs
+        ),
+    }
+    (HERE / "results.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    print(json.dumps({k: v for k, v in result.items() if k != "runs"}))
+
+
+if __name__ == "__main__":
+    main()
