@@ -23,6 +23,7 @@ from orchestrator.config_files import (
 )
 from orchestrator.db.database import make_engine, migrate
 from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.errors import ConfigInvalid
@@ -53,6 +54,29 @@ class Context:
         """The signer of the enterprises' acknowledge links."""
         key = load_or_create_key(self.settings.link_secret, self.settings.data_dir / "link.key")
         return LinkSigner(key, self.delivery.link_valid_days)
+
+    def delivery_worker(
+        self,
+        engine: Engine | None = None,
+        config: DeliveryConfig | None = None,
+        clock: Clock | None = None,
+    ) -> DeliveryWorker:
+        """A delivery worker on the configured database (or ``engine``), channels and clock."""
+        notices = self.approvals.notices
+        return DeliveryWorker(
+            engine or self.database(),
+            config=config or self.delivery,
+            env=self.templates(),
+            links=self.links(),
+            clock=clock or self.clock,
+            zone=self.settings.zone,
+            region_name=self.city.region_name,
+            acknowledge_base=notices["acknowledge_base_url"],
+            office_phone=notices["office_phone"],
+            receipt_hours=notices["receipt_hours"],
+            root=self.settings.data_dir,
+            pdf_base=self.settings.templates_dir,
+        )
 
     def database(self) -> Engine:
         """The engine of the configured database, migrated to the newest schema (once)."""

@@ -1507,7 +1507,6 @@ def _demo_delivery(
     from orchestrator import receipts
     from orchestrator.clock import FixedClock
     from orchestrator.delivery.config import ChannelConfig
-    from orchestrator.delivery.worker import DeliveryWorker
 
     folder = ChannelConfig(
         "folder", "folder", {"kind": "folder", "path": str(out_dir.resolve() / "outbox")}
@@ -1518,22 +1517,11 @@ def _demo_delivery(
         force_channel="folder",
     )
     notices = context.approvals.notices
-    worker = DeliveryWorker(
-        engine,
-        config=config,
-        env=context.templates(),
-        links=context.links(),
-        clock=FixedClock(issued_at + dt.timedelta(minutes=5)),
-        zone=context.settings.zone,
-        region_name=context.city.region_name,
-        acknowledge_base=notices["acknowledge_base_url"],
-        office_phone=notices["office_phone"],
-        receipt_hours=notices["receipt_hours"],
-        root=context.settings.data_dir,
-        pdf_base=None,
+    worker = context.delivery_worker(
+        engine, config, FixedClock(issued_at + dt.timedelta(minutes=5))
     )
     worker.housekeeping()
-    stats = worker.drain(threads=2)
+    stats = worker.drain()
     first = receipts.summary(
         engine, alert_id, now=issued_at, receipt_hours=notices["receipt_hours"]
     )

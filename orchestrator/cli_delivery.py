@@ -22,21 +22,7 @@ from orchestrator.notices.alert_notices import cn_time
 
 
 def _worker(context: Context) -> DeliveryWorker:
-    notices = context.approvals.notices
-    return DeliveryWorker(
-        context.database(),
-        config=context.delivery,
-        env=context.templates(),
-        links=context.links(),
-        clock=context.clock,
-        zone=context.settings.zone,
-        region_name=context.city.region_name,
-        acknowledge_base=notices["acknowledge_base_url"],
-        office_phone=notices["office_phone"],
-        receipt_hours=notices["receipt_hours"],
-        root=context.settings.data_dir,
-        pdf_base=context.settings.templates_dir,
-    )
+    return context.delivery_worker()
 
 
 _STATUS = {

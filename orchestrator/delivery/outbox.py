@@ -166,6 +166,28 @@ def _row(
     }
 
 
+def _order_row(
+    config: DeliveryConfig,
+    revision_id: int,
+    entry: Mapping[str, Any],
+    reason: str,
+    now: dt.datetime,
+    suffix: str = "",
+) -> dict[str, Any]:
+    """The delivery of an enterprise's order on its first usable channel."""
+    return _row(
+        revision_id=revision_id,
+        kind="order",
+        recipient=entry["uscc"],
+        name=entry["name"],
+        county=entry["county"],
+        route=_route(config, entry, ()),
+        reason=reason,
+        now=now,
+        suffix=suffix,
+    )
+
+
 def _entries(
     conn: Connection, revision_id: int, uscc: Iterable[str] = ()
 ) -> Iterator[dict[str, Any]]:
@@ -212,16 +234,7 @@ def enqueue_issued(engine: Engine, config: DeliveryConfig, now: dt.datetime) -> 
                 ).scalars()
             )
             rows = [
-                _row(
-                    revision_id=revision_id,
-                    kind="order",
-                    recipient=e["uscc"],
-                    name=e["name"],
-                    county=e["county"],
-                    route=_route(config, e, ()),
-                    reason="initial",
-                    now=now,
-                )
+                _order_row(config, revision_id, e, "initial", now)
                 for e in _entries(conn, revision_id)
                 if e["uscc"] in ordered
             ]
@@ -570,17 +583,7 @@ def resend(
         )
         suffix = f":r{now:%Y%m%d%H%M%S}.{rounds}"
         rows = [
-            _row(
-                revision_id=revision_id,
-                kind="order",
-                recipient=e["uscc"],
-                name=e["name"],
-                county=e["county"],
-                route=_route(config, e, ()),
-                reason="resend",
-                now=now,
-                suffix=suffix,
-            )
+            _order_row(config, revision_id, e, "resend", now, suffix)
             for e in _entries(conn, revision_id)
         ]
         return insert_ignore(conn, deliveries, [r for r in rows if r["status"] == "pending"])

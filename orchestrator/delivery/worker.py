@@ -154,13 +154,8 @@ class DeliveryWorker:
         if job.kind == "report":
             html_text = job.payload or ""
             subject = f"关于督促企业签收重污染天气应急响应指令的通知（{f.document_number}）"
-            return Message(
-                key=job.key,
-                kind=job.kind,
-                revision_id=job.revision_id,
-                recipient=job.recipient,
-                recipient_name=job.recipient_name,
-                address=job.address,
+            return _message(
+                job,
                 subject=subject,
                 text=html_text.splitlines()[0] if html_text else subject,
                 html=_text_page(subject, html_text),
@@ -185,13 +180,8 @@ class DeliveryWorker:
                 link=link,
             ),
         ).strip()
-        return Message(
-            key=job.key,
-            kind=job.kind,
-            revision_id=job.revision_id,
-            recipient=job.recipient,
-            recipient_name=job.recipient_name,
-            address=job.address,
+        return _message(
+            job,
             subject=f"{self.region_name}重污染天气应急响应指令（{f.document_number}）",
             text=text,
             html=f.prefix + part + f.suffix,
@@ -361,6 +351,18 @@ class DeliveryWorker:
         for row in rows:
             sink.send(self.compose(outbox.Job(**row._mapping)))
         return len(rows)
+
+
+def _message(job: outbox.Job, **content: str) -> Message:
+    return Message(
+        key=job.key,
+        kind=job.kind,
+        revision_id=job.revision_id,
+        recipient=job.recipient,
+        recipient_name=job.recipient_name,
+        address=job.address,
+        **content,
+    )
 
 
 _ORDER_PARTS = select(notices.c.uscc, notices.c.body).where(

@@ -114,27 +114,28 @@ def create_app(
         assert body is not None
         return HTMLResponse(body, headers=_NO_STORE)
 
-    async def form_of(request: Request) -> dict[str, str]:
-        form = await request.form()
-        return {k: str(v) for k, v in form.items()}
-
-    def revision_of(form: dict[str, str]) -> int | None:
-        try:
-            return int(form.get("revision_id", ""))
-        except ValueError:
-            return None
-
-    @app.post(prefix + "/{token}/acknowledge")
-    async def acknowledge(token: str, request: Request) -> Response:
+    async def posted_form(
+        token: str, request: Request
+    ) -> tuple[LinkGrant, dict[str, str], int] | Response:
+        """A form posted through a link: (grant, fields, revision id), or the refusal."""
         grant = grant_of(token)
         if isinstance(grant, HTMLResponse):
             return grant
-        form = await form_of(request)
-        revision_id = revision_of(form)
-        if revision_id is None:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        try:
+            revision_id = int(form.get("revision_id", ""))
+        except ValueError:
             return enterprise_page(
                 token, grant, error="请求缺少指令编号，请刷新页面后重试。", status=400
             )
+        return grant, form, revision_id
+
+    @app.post(prefix + "/{token}/acknowledge")
+    async def acknowledge(token: str, request: Request) -> Response:
+        posted = await posted_form(token, request)
+        if isinstance(posted, Response):
+            return posted
+        grant, form, revision_id = posted
         try:
             receipts.acknowledge(
                 engine,
@@ -150,15 +151,10 @@ def create_app(
 
     @app.post(prefix + "/{token}/report")
     async def report(token: str, request: Request) -> Response:
-        grant = grant_of(token)
-        if isinstance(grant, HTMLResponse):
-            return grant
-        form = await form_of(request)
-        revision_id = revision_of(form)
-        if revision_id is None:
-            return enterprise_page(
-                token, grant, error="请求缺少指令编号，请刷新页面后重试。", status=400
-            )
+        posted = await posted_form(token, request)
+        if isinstance(posted, Response):
+            return posted
+        grant, form, revision_id = posted
         count = sum(1 for k in form if k.startswith("done_"))
         marks = [form.get(f"done_{i}") for i in range(count)]
         if any(m not in ("0", "1") for m in marks):
