@@ -48,9 +48,6 @@ from orchestrator.db.tables import (
 )
 from orchestrator.delivery.config import DeliveryConfig
 
-DUE = ("pending", "failed")
-OPEN = ("pending", "sending", "failed")
-
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -246,30 +243,50 @@ def enqueue_issued(engine: Engine, config: DeliveryConfig, now: dt.datetime) -> 
 # --- claiming and recording ---------------------------------------------------------------------
 
 
+def _claimable(now: dt.datetime) -> list[tuple[Any, Any]]:
+    """Each kind of claimable row as (condition, order): one index range each (status,
+    next_attempt_at / lease_until), so that picking a batch never sorts the whole outbox."""
+    d = deliveries.c
+    return [
+        (and_(d.status == "pending", d.next_attempt_at <= now), d.next_attempt_at),
+        (and_(d.status == "failed", d.next_attempt_at <= now), d.next_attempt_at),
+        (and_(d.status == "sending", d.lease_until < now), d.lease_until),
+    ]
+
+
 def claim(
     engine: Engine, worker: str, now: dt.datetime, *, limit: int, lease_seconds: float
 ) -> list[Job]:
-    """Claim up to ``limit`` due deliveries for ``worker`` (and those whose lease ran out)."""
+    """Claim up to ``limit`` due deliveries for ``worker`` (and those whose lease ran out).
+
+    The rows are picked first (on PostgreSQL locked with ``FOR UPDATE SKIP LOCKED``: another
+    worker skips them), then taken by one UPDATE that checks again that each is still
+    claimable — on SQLite a row another worker took in between is simply not taken."""
     d = deliveries.c
-    due = or_(
-        and_(d.status.in_(DUE), d.next_attempt_at <= now),
-        and_(d.status == "sending", d.lease_until < now),
-    )
-    pick = select(d.id).where(due).order_by(d.next_attempt_at, d.id).limit(limit)
-    if engine.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (
-        update(deliveries)
-        .where(d.id.in_(pick.scalar_subquery()))
-        .values(
-            status="sending",
-            claimed_by=worker,
-            lease_until=now + dt.timedelta(seconds=lease_seconds),
-            attempts=d.attempts + 1,
-        )
-        .returning(*_JOB_COLUMNS)
-    )
+    kinds = _claimable(now)
+    postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
+        ids: list[int] = []
+        for condition, order in kinds:
+            if len(ids) >= limit:
+                break
+            pick = select(d.id).where(condition).order_by(order).limit(limit - len(ids))
+            if postgres:
+                pick = pick.with_for_update(skip_locked=True)
+            ids.extend(conn.execute(pick).scalars())
+        if not ids:
+            return []
+        stmt = (
+            update(deliveries)
+            .where(d.id.in_(ids), or_(*(c for c, _ in kinds)))
+            .values(
+                status="sending",
+                claimed_by=worker,
+                lease_until=now + dt.timedelta(seconds=lease_seconds),
+                attempts=d.attempts + 1,
+            )
+            .returning(*_JOB_COLUMNS)
+        )
         jobs = [Job(**row._mapping) for row in conn.execute(stmt)]
     return sorted(jobs, key=lambda j: j.id)
 

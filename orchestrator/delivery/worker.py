@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import requests
 from jinja2 import Environment
 from markupsafe import escape
-from sqlalchemy import Engine, and_, bindparam, or_, select
+from sqlalchemy import Engine, bindparam, or_, select
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.clock import Clock
@@ -339,12 +339,7 @@ class DeliveryWorker:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(*outbox._JOB_COLUMNS)
-                .where(
-                    or_(
-                        and_(d.status.in_(outbox.DUE), d.next_attempt_at <= now),
-                        and_(d.status == "sending", d.lease_until < now),
-                    )
-                )
+                .where(or_(*(c for c, _ in outbox._claimable(now))))
                 .order_by(d.id)
             ).all()
         sink = FolderChannel(folder)
