@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import requests
 
-from orchestrator.delivery.config import ChannelConfig
+from orchestrator.delivery.config import ChannelConfig, robot_url
 
 ROBOT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 takes more, the same cut keeps both safe
 
@@ -34,12 +34,12 @@ class Message:
     revision_id: int
     recipient: str  # USCC or county:<name>
     recipient_name: str
-    address: str  # phone, e-mail or URL, per channel
+    county: str
+    address: str  # the recipient's phone or e-mail, per channel ("" for webhook and folder)
     subject: str
     text: str  # short form: SMS and group robots
     html: str  # the whole document
     link: str  # the enterprise's acknowledge link ("" for reports)
-    mention: str  # phone to @-mention in a group robot ("" for none)
     filename: str  # name of the document (attachments, files)
 
 
@@ -135,7 +135,7 @@ class WebhookChannel:
         }
         _post(
             self.session,
-            message.address,
+            str(self.config.get("url")),
             payload,
             self.timeout,
             headers={"Idempotency-Key": message.key},
@@ -151,12 +151,18 @@ class WecomChannel:
 
     def send(self, message: Message) -> bool:
         text: dict[str, Any] = {"content": clip_utf8(message.text, ROBOT_MAX_BYTES)}
-        if message.mention:
-            text["mentioned_mobile_list"] = [message.mention]
-        _errcode(
-            _post(self.session, message.address, {"msgtype": "text", "text": text}, self.timeout)
-        )
+        if message.address:  # the contact's phone
+            text["mentioned_mobile_list"] = [message.address]
+        url = _robot(self.config, message)
+        _errcode(_post(self.session, url, {"msgtype": "text", "text": text}, self.timeout))
         return True
+
+
+def _robot(config: ChannelConfig, message: Message) -> str:
+    url = robot_url(config.options, message.county)
+    if not url:
+        raise SendError(f"未配置{message.county}的群机器人地址", permanent=True)
+    return url
 
 
 def dingtalk_url(url: str, secret: str, now_ms: int) -> str:
@@ -177,15 +183,15 @@ class DingtalkChannel:
         )
 
     def send(self, message: Message) -> bool:
-        url = message.address
+        url = _robot(self.config, message)
         if self.secret:
             url = dingtalk_url(url, self.secret, int(time.time() * 1000))
         body: dict[str, Any] = {
             "msgtype": "text",
             "text": {"content": clip_utf8(message.text, ROBOT_MAX_BYTES)},
         }
-        if message.mention:
-            body["at"] = {"atMobiles": [message.mention]}
+        if message.address:
+            body["at"] = {"atMobiles": [message.address]}
         _errcode(_post(self.session, url, body, self.timeout))
         return True
 

@@ -47,6 +47,11 @@ class ChannelConfig:
         return bool(self.get("url"))
 
 
+def robot_url(options: Mapping[str, Any], county: str) -> str:
+    """The group robot of the county's group, else the channel's default robot ("" if none)."""
+    return str(dict(options.get("county_urls", {})).get(county) or options.get("url") or "")
+
+
 @dataclass(frozen=True, slots=True)
 class CountyContact:
     county: str

@@ -28,10 +28,11 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     exists,
+    false,
     func,
-    or_,
     select,
     update,
 )
@@ -46,7 +47,7 @@ from orchestrator.db.tables import (
     notices,
     outbox_revisions,
 )
-from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.delivery.config import DeliveryConfig, robot_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +99,21 @@ def insert_ignore(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]
 
 
 def address_of(config: DeliveryConfig, channel: str, entry: Mapping[str, Any]) -> str | None:
-    """Where ``channel`` reaches a recipient (a plan entry or county contact: ``phone``,
-    ``email``, ``county``), or None if it cannot."""
+    """The recipient's own address on ``channel`` (a plan entry or county contact: ``phone``,
+    ``email``, ``county``): its phone for SMS (and to @-mention in a group robot), its e-mail;
+    "" where the channel's own configuration says where to send (webhook, folder); None if the
+    channel cannot reach it. Server URLs are not kept with the delivery: they are read from the
+    configuration when sending, so that a corrected URL applies to what is still queued."""
     ch = config.channels[channel]
-    if ch.kind == "folder":
+    if ch.kind in ("folder", "webhook"):
         return ""
-    if ch.kind == "webhook":
-        return str(ch.get("url"))
     if ch.kind == "sms":
         return str(entry.get("phone") or "") or None
     if ch.kind == "email":
         return str(entry.get("email") or "") or None
-    county_url = dict(ch.get("county_urls", {})).get(entry.get("county", ""))
-    return str(county_url or ch.get("url") or "") or None
+    if not robot_url(ch.options, str(entry.get("county", ""))):
+        return None
+    return str(entry.get("phone") or "")
 
 
 def _route(
@@ -278,7 +281,16 @@ def claim(
             return []
         stmt = (
             update(deliveries)
-            .where(d.id.in_(ids), or_(*(c for c, _ in kinds)))
+            # the check again as one CASE, which no index can serve: SQLite then takes the
+            # rows by primary key instead of scanning every pending one (32 ms → 0.3 ms a batch)
+            .where(
+                d.id.in_(ids),
+                case(
+                    (d.status.in_(("pending", "failed")), d.next_attempt_at <= now),
+                    (d.status == "sending", d.lease_until < now),
+                    else_=false(),
+                ),
+            )
             .values(
                 status="sending",
                 claimed_by=worker,

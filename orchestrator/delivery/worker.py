@@ -160,7 +160,6 @@ class DeliveryWorker:
                 text=html_text.splitlines()[0] if html_text else subject,
                 html=_text_page(subject, html_text),
                 link="",
-                mention="",
                 filename=f"report-{job.county}.html",
             )
         if part is None:
@@ -186,16 +185,8 @@ class DeliveryWorker:
             text=text,
             html=f.prefix + part + f.suffix,
             link=link,
-            mention=self._phone(job),
             filename=f"orders/{job.recipient}.html",
         )
-
-    def _phone(self, job: outbox.Job) -> str:
-        if self.config.channels[job.channel].kind not in ("wecom", "dingtalk"):
-            return ""
-        with self.engine.connect() as conn:
-            entry = next(iter(outbox._entries(conn, job.revision_id, [job.recipient])), None)
-        return str(entry.get("phone") or "") if entry else ""
 
     def county_report(self, revision_id: int, county: str, firms: list[tuple[str, str]]) -> str:
         f = self.facts(revision_id)
@@ -355,6 +346,7 @@ def _message(job: outbox.Job, **content: str) -> Message:
         revision_id=job.revision_id,
         recipient=job.recipient,
         recipient_name=job.recipient_name,
+        county=job.county,
         address=job.address,
         **content,
     )
