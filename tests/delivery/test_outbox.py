@@ -136,6 +136,17 @@ def test_after_the_last_attempt_the_next_channel_takes_it(engine, sink, tmp_path
     assert errors == {'HTTP 503: {"error": "down"}'}
 
 
+def test_a_corrected_webhook_url_applies_to_what_is_still_queued(engine, sink, tmp_path):
+    issue_sample(engine)
+    wrong = delivery_config({"webhook": {"kind": "webhook", "url": "http://127.0.0.1:9/nowhere"}})
+    make_worker(engine, wrong, Clock(ISSUED_AT), tmp_path).housekeeping()
+    fixed = delivery_config({"webhook": {"kind": "webhook", "url": f"{sink.url}/fixed"}})
+    assert make_worker(engine, fixed, Clock(ISSUED_AT), tmp_path).drain().counts == {
+        "delivered": 300
+    }
+    assert {r.path for r in sink.received} == {"/fixed"}
+
+
 def test_a_refused_request_is_not_retried(engine, sink, tmp_path):
     issue_sample(engine)
     sink.behaviour = lambda key, seen: (400, {"error": "bad request"}, 0.0)
