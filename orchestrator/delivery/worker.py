@@ -9,14 +9,12 @@ import os
 import socket
 import tempfile
 import threading
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import requests
 from jinja2 import Environment
 from markupsafe import escape
 from sqlalchemy import Engine, bindparam, or_, select
@@ -25,7 +23,14 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.clock import Clock
 from orchestrator.db.tables import alert_revisions, deliveries, notices, order_frames
 from orchestrator.delivery import outbox
-from orchestrator.delivery.channels import Channel, FolderChannel, Message, SendError, make_channel
+from orchestrator.delivery.channels import (
+    Channel,
+    FolderChannel,
+    HttpClient,
+    Message,
+    SendError,
+    make_channel,
+)
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.links import LinkSigner
 from orchestrator.notices.alert_notices import (
@@ -220,22 +225,12 @@ class DeliveryWorker:
         return added, sum(e.enterprises for e in escalated)
 
     def channels(self) -> dict[str, Channel]:
-        session = requests.Session()
-        # Proxies from the environment (HTTP_PROXY, …) read once, not per request (requests
-        # re-reads the whole environment for every request: a third of its time here).
-        session.trust_env = False
-        session.proxies.update(
-            {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https")}
-        )
+        """This thread's channels (their HTTP client keeps its connections alive)."""
+        timeout = self.config.retry.timeout_seconds
+        http = HttpClient(timeout)
         pdf = self._pdf if self.pdf_base is not None else None
         return {
-            name: make_channel(
-                c,
-                root=self.root,
-                session=session,
-                timeout=self.config.retry.timeout_seconds,
-                pdf=pdf,
-            )
+            name: make_channel(c, root=self.root, http=http, timeout=timeout, pdf=pdf)
             for name, c in self.config.channels.items()
         }
 

@@ -307,3 +307,16 @@ def s_overdue(html: str) -> list[str]:
     import re
 
     return re.findall(r"（(9[0-9A-Z]{17})）", html)
+
+
+def test_http_client_takes_proxies_from_the_environment_once(monkeypatch):
+    from orchestrator.delivery.channels import HttpClient
+
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example.gov.cn:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.gov.cn,.lan")
+    client = HttpClient(timeout=2)
+    assert client._manager("http://robot.example.com/send") is client.proxied["http"]
+    assert client._manager("http://sms.internal.gov.cn/api") is client.direct
+    assert client._manager("http://gw.lan/api") is client.direct
+    assert client._manager("http://127.0.0.1:8080/x") is client.direct
+    assert client._manager("https://secure.example.com/") is client.direct  # no HTTPS proxy set
