@@ -312,6 +312,9 @@ def s_overdue(html: str) -> list[str]:
 def test_http_client_takes_proxies_from_the_environment_once(monkeypatch):
     from orchestrator.delivery.channels import HttpClient
 
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.example.gov.cn:3128")
     monkeypatch.setenv("NO_PROXY", "internal.gov.cn,.lan")
     client = HttpClient(timeout=2)
