@@ -155,11 +155,10 @@ def acknowledge(
                     revision_id=revision_id, uscc=uscc, acknowledged_at=now, signer=signer
                 )
             )
-    except IntegrityError:  # signed a moment ago (double click, second device)
-        pass
-    return (
-        _check_order(enterprise_orders(engine, alert_id, uscc), revision_id).acknowledged_at or now
-    )
+    except IntegrityError:  # signed a moment ago (double click, second device): that stands
+        again = _check_order(enterprise_orders(engine, alert_id, uscc), revision_id)
+        return again.acknowledged_at or now
+    return now
 
 
 def report(

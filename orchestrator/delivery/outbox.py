@@ -527,9 +527,35 @@ def escalate(
                     for u, _, _ in overdue
                 ],
             )
+            # the next channel of every overdue order, read and queued in bulk (a large city
+            # may have tens of thousands overdue at once)
+            usccs = [u for u, _, _ in overdue]
+            entries = {e["uscc"]: e for e in _entries(conn, revision_id, usccs)}
+            tried: dict[str, list[str]] = {}
+            for recipient, channel in conn.execute(
+                select(d.recipient, d.channel).where(
+                    d.revision_id == revision_id, d.kind == "order"
+                )
+            ):
+                tried.setdefault(recipient, []).append(channel)
+            again = []
             for uscc, name, county in overdue:
-                job = Job(0, "", revision_id, "order", uscc, name, county, "", "", "", None, 0)
-                next_channel(conn, config, job, now, reason="escalation")
+                route = _route(config, entries.get(uscc, {}), tried.get(uscc, ()))
+                if route is not None:
+                    again.append(
+                        _row(
+                            revision_id=revision_id,
+                            kind="order",
+                            recipient=uscc,
+                            name=name,
+                            county=county,
+                            route=route,
+                            reason="escalation",
+                            now=now,
+                        )
+                    )
+            for i in range(0, len(again), 5_000):
+                insert_ignore(conn, deliveries, again[i : i + 5_000])
             by_county: dict[str, list[tuple[str, str]]] = {}
             for uscc, name, county in overdue:
                 by_county.setdefault(county, []).append((uscc, name))
