@@ -16,11 +16,14 @@ from orchestrator.config_files import (
     Approvals,
     load_approvals,
     load_city,
+    load_consultation,
     load_delivery,
     load_measure_book,
     load_rulesets,
     load_standards,
 )
+from orchestrator.consultation.config import ConsultationConfig
+from orchestrator.consultation.service import Consultant
 from orchestrator.db.database import make_engine, migrate
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.worker import DeliveryWorker
@@ -29,7 +32,7 @@ from orchestrator.emissions.model import CityProfile
 from orchestrator.errors import ConfigInvalid
 from orchestrator.links import LinkSigner, load_or_create_key
 from orchestrator.notices.render import make_environment
-from orchestrator.settings import Settings, load_settings
+from orchestrator.settings import PROJECT_ROOT, Settings, load_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class Context:
     measures: MeasureBook
     approvals: Approvals
     delivery: DeliveryConfig
+    consultation: ConsultationConfig
 
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
@@ -75,6 +79,23 @@ class Context:
             office_phone=notices["office_phone"],
             receipt_hours=notices["receipt_hours"],
             root=self.settings.data_dir,
+            pdf_base=self.settings.templates_dir,
+        )
+
+    def consultant(self, engine: Engine | None = None) -> Consultant:
+        """The daily consultation on the configured database (or ``engine``) and sources."""
+        return Consultant(
+            engine or self.database(),
+            config=self.consultation,
+            ruleset=self.ruleset(),
+            standards=self.standards,
+            region_code=self.city.region_code,
+            region_name=self.city.region_name,
+            issuer=self.approvals.issuer,
+            zone=self.settings.zone,
+            root=PROJECT_ROOT,
+            data_dir=self.settings.data_dir,
+            env=self.templates(),
             pdf_base=self.settings.templates_dir,
         )
 
@@ -112,4 +133,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         approvals=load_approvals(settings.config_dir),
         measures=load_measure_book(settings.config_dir),
         delivery=load_delivery(settings.config_dir),
+        consultation=load_consultation(settings.config_dir),
     )

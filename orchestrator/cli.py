@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from orchestrator import command_office as office
 from orchestrator.alerts import AlertLevel, Decision, RegionalHint, decide
+from orchestrator.alerts.decide import decision_json
 from orchestrator.aqi.model import AqiStandard, StandardNotFound, select_standard
 from orchestrator.aqi.scoring import FIELDS, AqiResult, Concentrations, Mode, score
 from orchestrator.bootstrap import Context, bootstrap
@@ -271,33 +272,6 @@ def read_records_or_fail(path: Path) -> tuple[list[str], list[tuple[int, dict[st
         return read_records(path)
     except InputInvalid as exc:
         _fail(str(exc))
-
-
-def decision_json(decision: Decision, *, include_lift: bool) -> dict[str, Any]:
-    """The documented JSON shape of ``orchestrator assess``."""
-    out: dict[str, Any] = {
-        "level": decision.level.value if decision.level else None,
-        "response": decision.response,
-        "ruleset": decision.ruleset_id,
-        "episode": {
-            "start": decision.episode_start.isoformat() if decision.episode_start else None,
-            "end": decision.episode_end.isoformat() if decision.episode_end else None,
-        },
-        "advisory_only": decision.advisory_only,
-        "reasons": list(decision.reasons),
-        "daily_aqi": [
-            {
-                "start": w.start.isoformat(),
-                "aqi": w.aqi,
-                "primary_pollutants": [p.value for p in w.primary_pollutants],
-            }
-            for w in decision.windows
-            if w.aqi is not None
-        ],
-    }
-    if include_lift:
-        out["lift_due"] = decision.lift_due
-    return out
 
 
 @cli.command("assess")
@@ -1559,4 +1533,7 @@ def _demo_delivery(
 
 # The delivery, receipts and web-service commands live in their own module; importing it
 # registers them on ``cli``.
-from orchestrator import cli_delivery  # noqa: E402,F401
+from orchestrator import (
+    cli_consult,  # noqa: F401
+    cli_delivery,  # noqa: F401
+)

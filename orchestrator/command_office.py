@@ -195,64 +195,94 @@ def draft(
 ) -> RevisionView:
     """A new alert (kind ISSUE) or a new revision of an issued one (upgrade/downgrade/extend/lift)."""
     with engine.begin() as conn:
-        if kind is RevisionKind.ISSUE:
-            lc.check_new_revision(None, kind, level, end)
-            _check_hint_floor(conn, region, level, start, end)
-            alert_id = conn.execute(
-                insert(alerts).values(region_code=region, created_at=now, hint_id=hint_id)
-            ).inserted_primary_key[0]  # type: ignore[index]
-            number, previous_id = 1, None
-        else:
-            if alert_id is None:
-                raise IllegalTransition("调整或解除须指定预警编号")
-            views = _revisions(conn, alert_id)
-            if any(v.state.status.open for v in views):
-                raise IllegalTransition("该预警已有未完成的调整，请先处理或撤回")
-            prev = _last_issued(views)
-            lc.check_new_revision(prev.state if prev else None, kind, level, end)
-            assert prev is not None
-            if kind is not RevisionKind.LIFT:
-                _check_hint_floor(conn, region, level, start, end)
-            number, previous_id = views[-1].state.number + 1, prev.revision_id
-        state = RevisionState(
-            number=number,
+        return draft_in(
+            conn,
+            region=region,
             kind=kind,
             level=level,
             start=start,
             end=end,
-            status=RevisionStatus.DRAFT,
-            drafted_by=by.name,
-        )
-        rid = conn.execute(
-            insert(alert_revisions).values(
-                alert_id=alert_id,
-                number=number,
-                kind=kind.value,
-                level=level.value,
-                start_at=start,
-                end_at=end,
-                status=RevisionStatus.DRAFT.value,
-                drafted_by=by.name,
-                reason=reason,
-                previous_id=previous_id,
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
-        _audit(
-            conn,
-            at=now,
-            actor=by.name,
-            action=f"draft_{kind.value}",
-            alert_id=alert_id,
-            revision_id=rid,
+            by=by,
             reason=reason,
-            detail={
-                "level": level.value,
-                "start": start.isoformat(),
-                "end": end.isoformat() if end else None,
-            },
+            now=now,
+            alert_id=alert_id,
+            hint_id=hint_id,
         )
-        assert alert_id is not None
-        return RevisionView(alert_id, rid, state, reason, None, None)
+
+
+def draft_in(
+    conn: Connection,
+    *,
+    region: str,
+    kind: RevisionKind,
+    level: AlertLevel,
+    start: dt.datetime,
+    end: dt.datetime | None,
+    by: Person,
+    reason: str,
+    now: dt.datetime,
+    alert_id: int | None = None,
+    hint_id: int | None = None,
+) -> RevisionView:
+    """:func:`draft` inside the caller's transaction (a consultation records its draft with it)."""
+    if kind is RevisionKind.ISSUE:
+        lc.check_new_revision(None, kind, level, end)
+        _check_hint_floor(conn, region, level, start, end)
+        alert_id = conn.execute(
+            insert(alerts).values(region_code=region, created_at=now, hint_id=hint_id)
+        ).inserted_primary_key[0]  # type: ignore[index]
+        number, previous_id = 1, None
+    else:
+        if alert_id is None:
+            raise IllegalTransition("调整或解除须指定预警编号")
+        views = _revisions(conn, alert_id)
+        if any(v.state.status.open for v in views):
+            raise IllegalTransition("该预警已有未完成的调整，请先处理或撤回")
+        prev = _last_issued(views)
+        lc.check_new_revision(prev.state if prev else None, kind, level, end)
+        assert prev is not None
+        if kind is not RevisionKind.LIFT:
+            _check_hint_floor(conn, region, level, start, end)
+        number, previous_id = views[-1].state.number + 1, prev.revision_id
+    state = RevisionState(
+        number=number,
+        kind=kind,
+        level=level,
+        start=start,
+        end=end,
+        status=RevisionStatus.DRAFT,
+        drafted_by=by.name,
+    )
+    rid = conn.execute(
+        insert(alert_revisions).values(
+            alert_id=alert_id,
+            number=number,
+            kind=kind.value,
+            level=level.value,
+            start_at=start,
+            end_at=end,
+            status=RevisionStatus.DRAFT.value,
+            drafted_by=by.name,
+            reason=reason,
+            previous_id=previous_id,
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    _audit(
+        conn,
+        at=now,
+        actor=by.name,
+        action=f"draft_{kind.value}",
+        alert_id=alert_id,
+        revision_id=rid,
+        reason=reason,
+        detail={
+            "level": level.value,
+            "start": start.isoformat(),
+            "end": end.isoformat() if end else None,
+        },
+    )
+    assert alert_id is not None
+    return RevisionView(alert_id, rid, state, reason, None, None)
 
 
 def _step(
@@ -637,3 +667,58 @@ def add_hint(
         hint_id=hid,
     )
     return hid, view
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What a consultation compares its decision with: the alert in force (its newest issued
+    revision and whether a change of it is open), alerts drafted but not yet issued, and the
+    strongest regional hint still running."""
+
+    active: RevisionView | None
+    active_open: bool
+    pending_issue: tuple[int, ...]  # alert ids with an open first revision
+    hint: dict[str, Any] | None
+
+
+def situation(conn: Connection, region: str, now: dt.datetime, *, recent: int = 20) -> Situation:
+    ids = [
+        r
+        for (r,) in conn.execute(
+            select(alerts.c.id)
+            .where(alerts.c.region_code == region)
+            .order_by(alerts.c.id.desc())
+            .limit(recent)
+        )
+    ]
+    active: RevisionView | None = None
+    active_open = False
+    pending: list[int] = []
+    for alert_id in ids:
+        views = _revisions(conn, alert_id)
+        issued = _last_issued(views)
+        is_open = any(v.state.status.open for v in views)
+        if issued is None:
+            if is_open:
+                pending.append(alert_id)
+        elif active is None and issued.state.kind is not RevisionKind.LIFT:
+            active, active_open = issued, is_open
+    hints = conn.execute(
+        select(regional_hints).where(
+            regional_hints.c.region_code == region, regional_hints.c.end_at > now
+        )
+    ).all()
+    strongest = max(hints, key=lambda h: (AlertLevel(h.level).rank, h.end_at), default=None)
+    hint = (
+        {
+            "level": strongest.level,
+            "start": strongest.start_at,
+            "end": strongest.end_at,
+            "issuer": strongest.issuer,
+            "document_number": strongest.document_number,
+            "area": strongest.area,
+        }
+        if strongest is not None
+        else None
+    )
+    return Situation(active, active_open, tuple(pending), hint)

@@ -11,6 +11,7 @@ from typing import Any
 
 from orchestrator.alerts.model import AlertLevel, Ruleset
 from orchestrator.aqi.model import AqiStandard
+from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.measures import MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
@@ -180,3 +181,12 @@ def load_delivery(config_dir: Path) -> DeliveryConfig:
         raise ConfigInvalid(str(exc)) from exc
     except TypeError as exc:  # an unknown key in [retry] or [compliance]
         raise ConfigInvalid(f"{path}: {exc}") from exc
+
+
+def load_consultation(config_dir: Path) -> ConsultationConfig:
+    """``config/consultation.toml``: forecast and monitoring sources, health gate, schedule."""
+    path = config_dir / "consultation.toml"
+    try:
+        return ConsultationConfig.from_mapping(_read(path), source=str(path))
+    except (ValueError, TypeError) as exc:
+        raise ConfigInvalid(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from exc

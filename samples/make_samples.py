@@ -2,6 +2,8 @@
 
 import csv
 import datetime as dt
+import itertools
+import json
 import math
 from pathlib import Path
 
@@ -39,22 +41,112 @@ def hourly() -> None:
         w.writerows(rows)
 
 
+# The consultation's 7-day forecast issued on 4 January: two days above 200 -> orange (mee-2024).
+FORECAST_0104 = [
+    ("2026-01-05", 128, "PM2.5"),
+    ("2026-01-06", 176, "PM2.5"),
+    ("2026-01-07", 226, "PM2.5"),
+    ("2026-01-08", 243, "PM2.5"),
+    ("2026-01-09", 171, "PM2.5"),
+    ("2026-01-10", 96, "PM10"),
+    ("2026-01-11", 62, "PM2.5"),
+]
+# The one issued the day before: the build-up seen, but lighter -> yellow.
+FORECAST_0103 = [
+    ("2026-01-04", 92, "PM2.5"),
+    ("2026-01-05", 118, "PM2.5"),
+    ("2026-01-06", 162, "PM2.5"),
+    ("2026-01-07", 208, "PM2.5"),
+    ("2026-01-08", 181, "PM2.5"),
+    ("2026-01-09", 140, "PM2.5"),
+    ("2026-01-10", 88, "PM10"),
+]
+# HJ 633-2012 PM2.5 24 h breakpoints (IAQI, µg/m³), to give each forecast day a consistent mean.
+_PM25 = [(0, 0), (50, 35), (100, 75), (150, 115), (200, 150), (300, 250), (400, 350), (500, 500)]
+
+
+def _pm25_of(aqi: int) -> float:
+    for (i0, c0), (i1, c1) in itertools.pairwise(_PM25):
+        if aqi <= i1:
+            return round(c0 + (aqi - i0) * (c1 - c0) / (i1 - i0))
+    return 500.0
+
+
 def daily() -> None:
-    # The consultation's 7-day forecast issued on 4 January: two days above 200 -> orange (mee-2024).
-    days = [
-        ("2026-01-05", 128, "PM2.5"),
-        ("2026-01-06", 176, "PM2.5"),
-        ("2026-01-07", 226, "PM2.5"),
-        ("2026-01-08", 243, "PM2.5"),
-        ("2026-01-09", 171, "PM2.5"),
-        ("2026-01-10", 96, "PM10"),
-        ("2026-01-11", 62, "PM2.5"),
-    ]
     with (HERE / "forecast_daily.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["time", "city", "aqi", "primary_pollutants"])
-        for d, a, p in days:
+        for d, a, p in FORECAST_0104:
             w.writerow([d, "示例市", a, p])
+
+
+def forecast_documents() -> None:
+    # The same forecasts as documents in the forecast schema, in the sample drop folder that the
+    # default consultation source reads (config/consultation.toml [sources.sample]).
+    weather = {
+        "2026-01-03T08:00:00+08:00": "受弱高压控制，近地面风速小，逆温逐步增强，扩散条件转差。",
+        "2026-01-04T08:00:00+08:00": (
+            "5日起受均压场控制，近地面以偏南风为主，风速1～2米/秒，夜间逆温强、混合层高度低于"
+            "500米，相对湿度升至70%以上，7—8日扩散条件最差；10日起冷空气南下，扩散条件明显转好。"
+        ),
+    }
+    folder = HERE / "forecasts"
+    folder.mkdir(exist_ok=True)
+    for issued, days in (
+        ("2026-01-03T08:00:00+08:00", FORECAST_0103),
+        ("2026-01-04T08:00:00+08:00", FORECAST_0104),
+    ):
+        doc = {
+            "city": "示例市",
+            "issued_at": issued,
+            "producer": "示例市环境监测中心站、示例市气象台",
+            "meteorology": weather[issued],
+            "daily": [
+                {
+                    "date": d,
+                    "aqi": a,
+                    "aqi_low": max(0, a - 20),
+                    "aqi_high": min(500, a + 20),
+                    "primary_pollutants": [p],
+                    "pm25": _pm25_of(a) if p == "PM2.5" else None,
+                    "dust": False,
+                }
+                for d, a, p in days
+            ],
+        }
+        name = f"forecast_{issued[:10]}T{issued[11:13]}.json"
+        (folder / name).write_text(
+            json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+
+def stations() -> None:
+    # Four monitoring stations of the city, hour by hour, around the city series of
+    # observed_hourly.csv; 高新区站 lost three hours on 3 January (its mean still counts: 3 of 4).
+    with (HERE / "observed_hourly.csv").open(encoding="utf-8") as fh:
+        city = list(csv.DictReader(fh))
+    factors = {"市监测站": 1.0, "城东站": 1.08, "城西站": 0.93, "高新区站": 0.99}
+    rows = []
+    for rec in city:
+        for station, f in factors.items():
+            if station == "高新区站" and rec["time"] in (
+                "2026-01-03T10:00",
+                "2026-01-03T11:00",
+                "2026-01-03T12:00",
+            ):
+                continue
+            row = {"station": station, "city": "示例市", "time": rec["time"]}
+            for col, out in (("pm25", "pm25"), ("pm10", "pm10"), ("so2", "so2"), ("no2", "no2")):
+                row[out] = f"{float(rec[col]) * f:.0f}" if rec[col] else ""
+            row["co"] = f"{float(rec['co']) * f:.1f}"
+            row["o3"] = f"{float(rec['o3_1h']) * (2 - f):.0f}"
+            rows.append(row)
+    folder = HERE / "stations"
+    folder.mkdir(exist_ok=True)
+    with (folder / "stations_hourly.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
 
 
 def electricity() -> None:
@@ -83,4 +175,6 @@ def electricity() -> None:
 if __name__ == "__main__":
     hourly()
     daily()
+    forecast_documents()
+    stations()
     electricity()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from orchestrator.alerts.model import (
     AlertLevel,
@@ -441,3 +442,30 @@ def _lift(
         message=f"空气质量已低于预警启动条件，且预计持续{ruleset.lift_hold_hours}小时以上，满足解除条件",
         data=data,
     )
+
+
+def decision_json(decision: Decision, *, include_lift: bool) -> dict[str, Any]:
+    """The documented JSON shape of a decision (``orchestrator assess --json``)."""
+    out: dict[str, Any] = {
+        "level": decision.level.value if decision.level else None,
+        "response": decision.response,
+        "ruleset": decision.ruleset_id,
+        "episode": {
+            "start": decision.episode_start.isoformat() if decision.episode_start else None,
+            "end": decision.episode_end.isoformat() if decision.episode_end else None,
+        },
+        "advisory_only": decision.advisory_only,
+        "reasons": list(decision.reasons),
+        "daily_aqi": [
+            {
+                "start": w.start.isoformat(),
+                "aqi": w.aqi,
+                "primary_pollutants": [p.value for p in w.primary_pollutants],
+            }
+            for w in decision.windows
+            if w.aqi is not None
+        ],
+    }
+    if include_lift:
+        out["lift_due"] = decision.lift_due
+    return out

@@ -403,3 +403,47 @@ electricity_readings = Table(
     Column("hour", UtcDateTime(), primary_key=True),  # the hour that starts then
     Column("kwh", Float, nullable=False),
 )
+
+consultations = Table(
+    # 每日会商: one consultation per region and slot (the time it was run for). Running a slot
+    # again returns this row; the draft it proposed is linked, and whether duty officers were told.
+    "consultations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_code", String(6), nullable=False),
+    Column("slot", UtcDateTime(), nullable=False),
+    Column("ran_at", UtcDateTime(), nullable=False),
+    Column("trigger", String(16), nullable=False),  # manual, schedule
+    Column("source", Text, nullable=False),  # forecast source name
+    Column("degraded", Boolean, nullable=False),
+    Column("action", String(12), nullable=False),  # issue upgrade downgrade extend lift none
+    Column("level", String(8), nullable=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="SET NULL"), nullable=True),
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="SET NULL"), nullable=True),
+    Column("record", JSON, nullable=False),  # the opinion (opinion.build_record)
+    Column("html", Text, nullable=False),  # the opinion as rendered when recorded
+    Column("notify_attempts", Integer, nullable=False),
+    Column("notified_at", UtcDateTime(), nullable=True),
+    Column("notify_error", Text, nullable=True),
+    UniqueConstraint("region_code", "slot", name="uq_consultations_region_slot"),
+)
+
+scheduler_runs = Table(
+    # The scheduler's run history. (job, slot) is unique: of two schedulers firing the same slot,
+    # one inserts the row and runs; the other sees it and does not. A run whose lease ran out
+    # (its process died) may be taken over.
+    "scheduler_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job", String(48), nullable=False),
+    Column("slot", UtcDateTime(), nullable=False),
+    Column("status", String(12), nullable=False),  # running done failed skipped
+    Column("runner", Text, nullable=False),  # host:pid
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("consultation_id", ForeignKey("consultations.id", ondelete="SET NULL"), nullable=True),
+    UniqueConstraint("job", "slot", name="uq_scheduler_runs_job_slot"),
+)

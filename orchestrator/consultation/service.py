@@ -1,0 +1,496 @@
+"""The daily consultation (每日会商) use case, called by the CLI and the scheduler alike.
+
+One run: fetch the forecast (and observations), check them, decide under the city's ruleset,
+compare with the alert in force, record the opinion with its provenance, draft the matching
+alert action for the duty officers and tell them. A consultation is unique per (region, slot):
+the row, the draft and the opinion are written in one transaction, and running the same slot
+again returns the row already there without drafting or notifying twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator import command_office as office
+from orchestrator.alerts import AlertLevel, Decision, RegionalHint, decide
+from orchestrator.alerts.decide import decision_json
+from orchestrator.alerts.model import Ruleset
+from orchestrator.aqi.model import AqiStandard
+from orchestrator.consultation.config import ConsultationConfig
+from orchestrator.consultation.forecast import Forecast, Issue, check_forecast, parse_document
+from orchestrator.consultation.opinion import (
+    ActiveAlert,
+    Recommendation,
+    build_record,
+    chart,
+    observed_summary,
+    recommend,
+)
+from orchestrator.consultation.sources import SourceFailed, fetch_forecast, fetch_stations
+from orchestrator.consultation.stations import aggregate
+from orchestrator.db.tables import consultations
+from orchestrator.delivery.channels import HttpClient, Message, SendError, make_channel
+from orchestrator.errors import InputInvalid, OrchestratorError
+from orchestrator.notices.render import PdfUnavailable, html_to_pdf, render
+from orchestrator.plans.lifecycle import IllegalTransition, Person, RevisionKind, Role
+from orchestrator.readings import to_series
+
+log = logging.getLogger(__name__)
+
+#: Who drafts the alert actions a consultation proposes (a duty officer submits them).
+DRAFTER = Person(name="每日会商（系统）", role=Role.DUTY_OFFICER)
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionPage:
+    """What ``templates/consultation/opinion.html`` is rendered with."""
+
+    record: dict[str, Any]
+    chart: dict[str, Any]
+    title: str
+    issuer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    id: int
+    created: bool  # False: the slot had been run before; this is that run
+    record: dict[str, Any]
+    html: str
+    alert_id: int | None
+    revision_id: int | None
+    notified: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created": self.created,
+            "alert_id": self.alert_id,
+            "revision_id": self.revision_id,
+            "notified": self.notified,
+            **self.record,
+        }
+
+
+def _hint(data: dict[str, Any] | None) -> RegionalHint | None:
+    if data is None:
+        return None
+    return RegionalHint(
+        level=AlertLevel(data["level"]),
+        start=data["start"],
+        end=data["end"],
+        issuer=data["issuer"],
+        document=data["document_number"],
+        area=data["area"],
+    )
+
+
+class Consultant:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        config: ConsultationConfig,
+        ruleset: Ruleset,
+        standards: Sequence[AqiStandard],
+        region_code: str,
+        region_name: str,
+        issuer: str,
+        zone: ZoneInfo,
+        root: Path,
+        data_dir: Path,
+        env: Environment,
+        pdf_base: Path | None,
+    ):
+        self.engine, self.config, self.ruleset = engine, config, ruleset
+        self.standards = tuple(standards)
+        self.region_code, self.region_name, self.issuer = region_code, region_name, issuer
+        self.zone, self.root, self.data_dir = zone, root, data_dir
+        self.env, self.pdf_base = env, pdf_base
+
+    # --- reading --------------------------------------------------------------------------
+
+    def find(self, slot: dt.datetime) -> Outcome | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(consultations).where(
+                    consultations.c.region_code == self.region_code,
+                    consultations.c.slot == slot,
+                )
+            ).first()
+        return _outcome(row, created=False) if row is not None else None
+
+    def get(self, consultation_id: int) -> Outcome | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(consultations).where(consultations.c.id == consultation_id)
+            ).first()
+        return _outcome(row, created=False) if row is not None else None
+
+    def history(self, limit: int = 20) -> list[Outcome]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(consultations)
+                .where(consultations.c.region_code == self.region_code)
+                .order_by(consultations.c.slot.desc())
+                .limit(limit)
+            ).all()
+        return [_outcome(r, created=False) for r in rows]
+
+    # --- inputs ---------------------------------------------------------------------------
+
+    def _forecast(
+        self, source: str | None, now: dt.datetime
+    ) -> tuple[Forecast | None, list[Issue]]:
+        cfg = self.config.source(source)
+        try:
+            fetched = fetch_forecast(cfg, root=self.root, now=now, zone=self.zone)
+            forecast = parse_document(
+                fetched.data,
+                provenance=fetched.provenance,
+                zone=self.zone,
+                limits=self.config.health.max,
+                issued_fallback=fetched.issued_fallback,
+            )
+        except (SourceFailed, InputInvalid) as exc:
+            return None, [Issue(code="source_failed", message=f"预报数据不可用：{exc}")]
+        issues = check_forecast(forecast, now=now, city=self.region_name, health=self.config.health)
+        return forecast, list(issues)
+
+    def _observed(self, now: dt.datetime) -> tuple[Any, list[Issue], dict[str, Any] | None]:
+        mon = self.config.monitoring
+        if mon is None or not mon.enabled:
+            return None, [], None
+        degrades = self.config.health.monitoring_degrades
+        try:
+            records, locations, sha = fetch_stations(mon, root=self.root, now=now)
+        except SourceFailed as exc:
+            return (
+                None,
+                [Issue(code="obs_failed", message=f"监测数据不可用：{exc}", degrades=degrades)],
+                None,
+            )
+        city = aggregate(
+            records,
+            city=self.region_name,
+            source=", ".join(locations),
+            zone=self.zone,
+            min_share=self.config.min_station_share,
+            limits=self.config.health.max,
+            now=now,
+            max_age_hours=self.config.health.max_observation_age_hours,
+            degrades=degrades,
+        )
+        latest = None
+        if city.observations is not None:
+            try:
+                series, _ = to_series(city.observations, self.standards)
+            except InputInvalid:
+                series = None
+            scored = [w for w in series.windows if w.aqi is not None] if series else []
+            if scored:
+                w = scored[-1]
+                latest = (int(w.aqi or 0), [p.value for p in w.primary_pollutants])
+        provenance = {
+            "source": "monitoring",
+            "kind": mon.kind,
+            "location": locations,
+            "sha256": sha,
+            "fetched_at": now.isoformat(),
+            "stations": list(city.stations),
+        }
+        return observed_summary(city.observations, latest), list(city.issues), provenance
+
+    # --- the use case ---------------------------------------------------------------------
+
+    def consult(
+        self,
+        *,
+        slot: dt.datetime,
+        now: dt.datetime,
+        source: str | None = None,
+        trigger: str = "manual",
+    ) -> Outcome:
+        """Run the consultation of ``slot`` (once; a second call returns the first run)."""
+        slot = slot.astimezone(self.zone).replace(second=0, microsecond=0)
+        found = self.find(slot)
+        if found is not None:
+            return found
+        source_name = source or self.config.default_source
+        self.config.source(source_name)  # an unknown name is the caller's mistake: raise now
+        forecast, issues = self._forecast(source_name, slot)
+        observed, obs_issues, obs_provenance = self._observed(slot)
+        issues += obs_issues
+        with self.engine.connect() as conn:
+            sit = office.situation(conn, self.region_code, slot)
+        active = (
+            ActiveAlert(
+                alert_id=sit.active.alert_id,
+                level=sit.active.state.level,
+                start=sit.active.state.start,
+                end=sit.active.state.end,
+                document_number=sit.active.document_number,
+                open_revision=sit.active_open,
+            )
+            if sit.active is not None
+            else None
+        )
+        decision: Decision | None = None
+        series = None
+        if forecast is not None and forecast.rows:
+            try:
+                series, so2 = to_series(forecast.observations(), self.standards)
+                decision = decide(
+                    series,
+                    self.ruleset,
+                    now=slot,
+                    hint=_hint(sit.hint),
+                    active_level=active.level if active else None,
+                    so2_readings=so2,
+                )
+            except (InputInvalid, ValueError) as exc:
+                issues.append(Issue(code="value", message=f"预报数据无法计算AQI：{exc}"))
+        degraded = any(i.degrades for i in issues)
+        rec = recommend(decision, active, now=slot, degraded=degraded)
+        provenance = {
+            "forecast": forecast.provenance.as_json() if forecast else {"source": source_name},
+            "monitoring": obs_provenance,
+            "ruleset": self.ruleset.id,
+            "standards": [s.id for s in self.standards],
+        }
+        record = build_record(
+            slot=slot,
+            region_name=self.region_name,
+            forecast=forecast,
+            series=series,
+            decision_json=(
+                decision_json(decision, include_lift=active is not None) if decision else None
+            ),
+            recommendation=rec,
+            active=active,
+            issues=issues,
+            ruleset=self.ruleset,
+            standards=self.standards,
+            detail_days=self.config.detail_days,
+            observed=observed,
+            provenance=provenance,
+        )
+        try:
+            with self.engine.begin() as conn:
+                cid = conn.execute(
+                    insert(consultations).values(
+                        region_code=self.region_code,
+                        slot=slot,
+                        ran_at=now,
+                        trigger=trigger,
+                        source=source_name,
+                        degraded=degraded,
+                        action=rec.action,
+                        level=rec.level.value if rec.level else None,
+                        record={},
+                        html="",
+                        notify_attempts=0,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                alert_id, revision_id, note = self._draft(conn, rec, sit, record, slot)
+                record["draft"] = {"alert_id": alert_id, "revision_id": revision_id, "note": note}
+                record["id"] = cid
+                html = self.render(record)
+                conn.execute(
+                    update(consultations)
+                    .where(consultations.c.id == cid)
+                    .values(record=record, html=html, alert_id=alert_id, revision_id=revision_id)
+                )
+        except IntegrityError:
+            # another process ran this slot at the same moment and committed first
+            found = self.find(slot)
+            if found is None:
+                raise
+            return found
+        outcome = Outcome(cid, True, record, html, alert_id, revision_id, False)
+        notified = self.notify(cid, now=now)
+        return dataclasses.replace(outcome, notified=notified)
+
+    def _draft(
+        self,
+        conn: Connection,
+        rec: Recommendation,
+        sit: office.Situation,
+        record: dict[str, Any],
+        slot: dt.datetime,
+    ) -> tuple[int | None, int | None, str]:
+        """The draft the recommendation asks for, unless one is already waiting."""
+        if rec.kind is None or rec.level is None or rec.start is None:
+            return None, None, ""
+        if rec.kind is RevisionKind.ISSUE and sit.pending_issue:
+            ids = "、".join(str(i) for i in sit.pending_issue)
+            return None, None, f"预警{ids}已起草待审批，未另行起草"
+        if rec.kind is not RevisionKind.ISSUE and sit.active_open:
+            assert sit.active is not None
+            return None, None, f"预警{sit.active.alert_id}已有待处理的调整，未另行起草"
+        when = f"{slot.month}月{slot.day}日{slot.hour}时{slot.minute:02d}分"
+        basis = f"据{when}会商研判：{rec.headline}"
+        reasons = (record.get("decision") or {}).get("reasons") or []
+        if reasons:
+            basis += "。" + "；".join(reasons)
+        try:
+            with conn.begin_nested():
+                view = office.draft_in(
+                    conn,
+                    region=self.region_code,
+                    kind=rec.kind,
+                    level=rec.level,
+                    start=rec.start,
+                    end=rec.end,
+                    by=DRAFTER,
+                    reason=basis,
+                    now=slot,
+                    alert_id=sit.active.alert_id
+                    if sit.active and rec.kind is not RevisionKind.ISSUE
+                    else None,
+                )
+        except IllegalTransition as exc:
+            return None, None, f"未能起草：{exc}"
+        return view.alert_id, view.revision_id, ""
+
+    # --- the opinion ----------------------------------------------------------------------
+
+    def render(self, record: dict[str, Any]) -> str:
+        slot = dt.datetime.fromisoformat(record["slot"])
+        title = f"{self.region_name}空气质量会商意见（{slot:%Y年%m月%d日%H时%M分}）"
+        return render(
+            self.env,
+            "consultation/opinion.html",
+            OpinionPage(record=record, chart=chart(record), title=title, issuer=self.issuer),
+        )
+
+    def pdf(self, html: str, out: Path) -> None:
+        if self.pdf_base is None:
+            raise PdfUnavailable("未配置PDF模板目录")
+        html_to_pdf([html], out, self.pdf_base)
+
+    def write(self, outcome: Outcome, folder: Path, *, pdf: bool) -> list[Path]:
+        """The opinion as HTML (and PDF) in ``folder``; returns the files written."""
+        folder.mkdir(parents=True, exist_ok=True)
+        slot = dt.datetime.fromisoformat(outcome.record["slot"])
+        stem = f"会商意见-{slot:%Y%m%d-%H%M}"
+        html_path = folder / f"{stem}.html"
+        html_path.write_text(outcome.html, encoding="utf-8")
+        written = [html_path]
+        if pdf:
+            pdf_path = folder / f"{stem}.pdf"
+            self.pdf(outcome.html, pdf_path)
+            written.append(pdf_path)
+        return written
+
+    # --- telling the duty officers --------------------------------------------------------
+
+    def notify(self, consultation_id: int, *, now: dt.datetime) -> bool:
+        """Send the opinion to the duty officers on every configured channel; record the
+        outcome. True when every usable channel took it (retried by :meth:`notify_pending`)."""
+        outcome = self.get(consultation_id)
+        assert outcome is not None
+        rec = outcome.record
+        slot = dt.datetime.fromisoformat(rec["slot"])
+        status = "（数据异常）" if rec["degraded"] else ""
+        subject = f"{slot.month}月{slot.day}日{slot.hour}时{slot.minute:02d}分会商意见{status}：{rec['recommendation']['headline']}"
+        lines = [subject]
+        lines += [f"· {i['message']}" for i in rec["issues"]]
+        if rec.get("draft", {}).get("alert_id"):
+            lines.append(f"已起草预警{rec['draft']['alert_id']}，请值班人员审核后提交审批。")
+        elif rec.get("draft", {}).get("note"):
+            lines.append(rec["draft"]["note"])
+        text = "\n".join(lines)
+        http = HttpClient(10.0)
+        errors: list[str] = []
+        sent = 0
+        pdf = None
+        if self.pdf_base is not None:
+            pdf = self._pdf_bytes
+        for cfg in self.config.notify_channels:
+            if not cfg.enabled:
+                continue
+            channel = make_channel(cfg, root=self.data_dir, http=http, timeout=10.0, pdf=pdf)
+            addresses = list(self.config.notify_emails) if cfg.kind == "email" else [""]
+            for address in addresses:
+                message = Message(
+                    key=f"consultation:{self.region_code}:{slot:%Y%m%dT%H%M}:{cfg.name}:{address}",
+                    kind="consultation",
+                    revision_id=0,
+                    recipient=f"duty-{slot:%Y%m%d-%H%M}",
+                    recipient_name="值班人员",
+                    county="",
+                    address=address,
+                    subject=subject,
+                    text=text,
+                    html=outcome.html,
+                    link="",
+                    filename=f"会商意见-{slot:%Y%m%d-%H%M}.html",
+                )
+                try:
+                    channel.send(message)
+                    sent += 1
+                except SendError as exc:
+                    errors.append(f"{cfg.name}: {exc}")
+                except OrchestratorError as exc:
+                    errors.append(f"{cfg.name}: {exc}")
+        done = not errors
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(consultations)
+                .where(consultations.c.id == consultation_id)
+                .values(
+                    notify_attempts=consultations.c.notify_attempts + 1,
+                    notified_at=now if done else None,
+                    notify_error="; ".join(errors) or None,
+                )
+            )
+        if errors:
+            log.warning("consultation %s: notifying failed: %s", consultation_id, errors)
+        return done and sent > 0
+
+    def notify_pending(self, *, now: dt.datetime, max_attempts: int = 5) -> int:
+        """Retry telling the duty officers of consultations not yet notified."""
+        with self.engine.connect() as conn:
+            ids = [
+                r
+                for (r,) in conn.execute(
+                    select(consultations.c.id).where(
+                        consultations.c.region_code == self.region_code,
+                        consultations.c.notified_at.is_(None),
+                        consultations.c.notify_attempts < max_attempts,
+                        consultations.c.notify_attempts > 0,
+                    )
+                )
+            ]
+        return sum(self.notify(i, now=now) for i in ids)
+
+    def _pdf_bytes(self, html: str) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "opinion.pdf"
+            self.pdf(html, target)
+            return target.read_bytes()
+
+
+def _outcome(row: Any, *, created: bool) -> Outcome:
+    return Outcome(
+        id=row.id,
+        created=created,
+        record=row.record,
+        html=row.html,
+        alert_id=row.alert_id,
+        revision_id=row.revision_id,
+        notified=row.notified_at is not None,
+    )

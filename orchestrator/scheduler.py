@@ -1,0 +1,250 @@
+"""The scheduler: every consultation slot on time and exactly once (APScheduler 3.11).
+
+Slots come from ``config/consultation.toml`` ``[schedule]`` (city time); ``active_only`` slots run
+only while an alert is in force. Jobs coalesce, run one instance at a time and tolerate a misfire
+of ``misfire_grace_seconds``. Whoever runs a slot first claims it in ``scheduler_runs``, unique per
+(job, slot): of two schedulers firing the same slot (two servers on one PostgreSQL), one runs it
+and the other records nothing and moves on. A run whose process died is taken over once its
+lease has run out. The clock is injected, so a slot's time is computed, never waited for, in
+tests and in ``orchestrator schedule --once``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator import command_office as office
+from orchestrator.clock import Clock
+from orchestrator.consultation.config import Schedule, Slot
+from orchestrator.consultation.service import Consultant
+from orchestrator.db.tables import scheduler_runs
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_MINUTES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    job: str
+    slot: dt.datetime
+    status: str  # done, failed, skipped, taken (another process has it), missed
+    detail: str = ""
+    consultation_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "slot": self.slot.isoformat(),
+            "status": self.status,
+            "detail": self.detail,
+            "consultation_id": self.consultation_id,
+        }
+
+
+def job_id(slot: Slot) -> str:
+    return f"consult:{slot.name}"
+
+
+class Heartbeat:
+    def __init__(
+        self,
+        engine: Engine,
+        consultant: Consultant,
+        *,
+        schedule: Schedule,
+        region_code: str,
+        zone: ZoneInfo,
+        clock: Clock,
+        runner: str | None = None,
+        on_run: Callable[[RunResult], None] | None = None,
+    ):
+        self.engine, self.consultant, self.schedule = engine, consultant, schedule
+        self.region_code, self.zone, self.clock = region_code, zone, clock
+        self.runner = runner or f"{socket.gethostname()}:{os.getpid()}"
+        self.on_run = on_run
+
+    # --- when -----------------------------------------------------------------------------
+
+    def last_fire(self, slot: Slot, now: dt.datetime) -> dt.datetime:
+        """The slot's most recent scheduled time at or before ``now`` (city time)."""
+        local = now.astimezone(self.zone)
+        at = dt.datetime.combine(local.date(), slot.time, tzinfo=self.zone)
+        return at if at <= local else at - dt.timedelta(days=1)
+
+    def due(self, now: dt.datetime) -> list[tuple[Slot, dt.datetime]]:
+        """The slots whose latest time is within the misfire grace before ``now``."""
+        grace = dt.timedelta(seconds=self.schedule.misfire_grace_seconds)
+        out = []
+        for slot in self.schedule.slots:
+            at = self.last_fire(slot, now)
+            if now - at <= grace:
+                out.append((slot, at))
+        return out
+
+    def triggers(self) -> dict[str, CronTrigger]:
+        return {
+            job_id(slot): CronTrigger(
+                hour=slot.time.hour, minute=slot.time.minute, timezone=self.zone
+            )
+            for slot in self.schedule.slots
+        }
+
+    def install(self, scheduler: BaseScheduler) -> None:
+        """Register one job per slot, and the retry of notifications that did not go out."""
+        for slot in self.schedule.slots:
+            scheduler.add_job(
+                self.fire,
+                trigger=self.triggers()[job_id(slot)],
+                args=(slot.name,),
+                id=job_id(slot),
+                name=f"每日会商（{slot.time:%H:%M}{'，预警期间' if slot.active_only else ''}）",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=self.schedule.misfire_grace_seconds,
+                replace_existing=True,
+            )
+        scheduler.add_job(
+            self.catch_up,
+            trigger=IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=self.zone),
+            id="catch-up",
+            name="补做失败或错过的会商时次，重发未送达的会商通知",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
+
+    # --- what -----------------------------------------------------------------------------
+
+    def fire(self, slot_name: str) -> RunResult:
+        """The job APScheduler calls: run the slot's latest time, if still within grace."""
+        slot = next(s for s in self.schedule.slots if s.name == slot_name)
+        now = self.clock.now()
+        at = self.last_fire(slot, now)
+        if (now - at).total_seconds() > self.schedule.misfire_grace_seconds:
+            return self._report(RunResult(job_id(slot), at, "missed", "已超过允许的延误时间"))
+        return self.run_slot(slot, at)
+
+    def run_due(self, *, report_taken: bool = True) -> list[RunResult]:
+        """Run every slot due now (``orchestrator schedule --once``: cron, tests, catch-up)."""
+        now = self.clock.now()
+        return [self.run_slot(slot, at, report_taken=report_taken) for slot, at in self.due(now)]
+
+    def catch_up(self) -> None:
+        """Every few minutes: a slot that failed or whose runner died, still within its grace,
+        is run again; consultations whose notification failed are notified again."""
+        self.run_due(report_taken=False)
+        self.consultant.notify_pending(now=self.clock.now())
+
+    def run_slot(self, slot: Slot, at: dt.datetime, *, report_taken: bool = True) -> RunResult:
+        job = job_id(slot)
+        now = self.clock.now()
+        if not self._claim(job, at, now):
+            taken = RunResult(job, at, "taken", "该时次已由其他进程执行或已执行")
+            return self._report(taken) if report_taken else taken
+        if slot.active_only:
+            with self.engine.connect() as conn:
+                active = office.situation(conn, self.region_code, now).active
+            if active is None:
+                return self._finish(RunResult(job, at, "skipped", "当前无生效预警，本时次不会商"))
+        try:
+            outcome = self.consultant.consult(slot=at, now=now, trigger="schedule")
+        except Exception as exc:  # recorded in the run history, then the scheduler goes on
+            log.exception("consultation %s at %s failed", job, at)
+            return self._finish(RunResult(job, at, "failed", f"{type(exc).__name__}: {exc}"))
+        rec = outcome.record
+        detail = ("（数据异常）" if rec["degraded"] else "") + rec["recommendation"]["headline"]
+        return self._finish(RunResult(job, at, "done", detail, outcome.id))
+
+    # --- the run history ------------------------------------------------------------------
+
+    def _claim(self, job: str, slot: dt.datetime, now: dt.datetime) -> bool:
+        lease = now + dt.timedelta(seconds=self.schedule.lease_seconds)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(scheduler_runs).values(
+                        job=job,
+                        slot=slot,
+                        status="running",
+                        runner=self.runner,
+                        started_at=now,
+                        lease_until=lease,
+                        attempts=1,
+                        detail="",
+                    )
+                )
+            return True
+        except IntegrityError:
+            pass
+        r = scheduler_runs.c
+        with self.engine.begin() as conn:  # take over a failed run, or one whose process died
+            taken = conn.execute(
+                update(scheduler_runs)
+                .where(
+                    r.job == job,
+                    r.slot == slot,
+                    or_(r.status == "failed", and_(r.status == "running", r.lease_until < now)),
+                )
+                .values(
+                    status="running",
+                    runner=self.runner,
+                    started_at=now,
+                    lease_until=lease,
+                    attempts=r.attempts + 1,
+                )
+            )
+            return taken.rowcount == 1
+
+    def _finish(self, result: RunResult) -> RunResult:
+        r = scheduler_runs.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(scheduler_runs)
+                .where(r.job == result.job, r.slot == result.slot, r.runner == self.runner)
+                .values(
+                    status=result.status,
+                    finished_at=self.clock.now(),
+                    detail=result.detail,
+                    consultation_id=result.consultation_id,
+                )
+            )
+        return self._report(result)
+
+    def _report(self, result: RunResult) -> RunResult:
+        if self.on_run is not None:
+            self.on_run(result)
+        return result
+
+    def history(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(scheduler_runs).order_by(scheduler_runs.c.slot.desc()).limit(limit)
+            ).all()
+        return [
+            {
+                "job": row.job,
+                "slot": row.slot,
+                "status": row.status,
+                "runner": row.runner,
+                "started_at": row.started_at,
+                "finished_at": row.finished_at,
+                "attempts": row.attempts,
+                "detail": row.detail,
+                "consultation_id": row.consultation_id,
+            }
+            for row in rows
+        ]
