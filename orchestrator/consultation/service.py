@@ -169,6 +169,19 @@ class Consultant:
         issues = check_forecast(forecast, now=now, city=self.region_name, health=self.config.health)
         return forecast, list(issues)
 
+    def _unread(self, source: str, now: dt.datetime) -> dict[str, Any]:
+        """The provenance of a forecast that could not be read: where it was looked for."""
+        cfg = self.config.source(source)
+        return {
+            "source": source,
+            "kind": cfg.kind,
+            "location": str(cfg.get("url") if cfg.kind == "http" else cfg.get("path")),
+            "sha256": "",
+            "fetched_at": now.isoformat(),
+            "issued_at": None,
+            "producer": "",
+        }
+
     def _observed(self, now: dt.datetime) -> tuple[Any, list[Issue], dict[str, Any] | None]:
         mon = self.config.monitoring
         if mon is None or not mon.enabled:
@@ -265,7 +278,9 @@ class Consultant:
         degraded = any(i.degrades for i in issues)
         rec = recommend(decision, active, now=slot, degraded=degraded)
         provenance = {
-            "forecast": forecast.provenance.as_json() if forecast else {"source": source_name},
+            "forecast": (
+                forecast.provenance.as_json() if forecast else self._unread(source_name, slot)
+            ),
             "monitoring": obs_provenance,
             "ruleset": self.ruleset.id,
             "standards": [s.id for s in self.standards],

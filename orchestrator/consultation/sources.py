@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import TimeoutError as TimeoutErrorU3
 from urllib3.util.retry import Retry
 
 from orchestrator.consultation.config import SourceConfig
@@ -64,9 +65,11 @@ def fetch_http(source: SourceConfig, *, day: dt.date, now: dt.datetime) -> Fetch
     try:
         with _session(source) as session:
             answer = session.get(url, headers=headers, timeout=timeout)
-    except requests.Timeout:
-        raise SourceFailed(f"{url}: 请求超时（{timeout:g}秒）") from None
     except requests.RequestException as exc:
+        # with retries, urllib3 wraps a timeout of the last attempt in MaxRetryError
+        cause = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | TimeoutErrorU3):
+            raise SourceFailed(f"{url}: 请求超时（{timeout:g}秒）") from None
         reason = type(exc).__name__
         raise SourceFailed(f"{url}: 无法连接预报数据源（{reason}）") from None
     if answer.status_code >= 400:

@@ -37,6 +37,9 @@ def ok(_key: str, _n: int) -> tuple[int, Any, float]:
 class HttpSink:
     behaviour: Behaviour = ok
     get_body: Any = None  # what a GET answers (a JSON data source)
+    # or, per path: (status, JSON value or raw bytes, delay seconds)
+    get_behaviour: Callable[[str], tuple[int, Any, float]] | None = None
+    gets: list[Received] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,12 +78,22 @@ class HttpSink:
                     pass
 
             def do_GET(self) -> None:
-                data = json.dumps(sink.get_body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                with sink.lock:
+                    sink.gets.append(Received(self.path, dict(self.headers), None))
+                status, body, delay = 200, sink.get_body, 0.0
+                if sink.get_behaviour is not None:
+                    status, body, delay = sink.get_behaviour(self.path)
+                if delay:
+                    time.sleep(delay)
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def log_message(self, *args: Any) -> None:
                 pass

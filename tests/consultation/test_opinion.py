@@ -1,0 +1,90 @@
+"""What the consultation recommends, given the decision and the alert in force (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.alerts import AlertLevel, AqiSeries, DailyWindow, decide
+from orchestrator.consultation.opinion import ActiveAlert, chart, recommend
+from orchestrator.plans.lifecycle import RevisionKind
+from tests.conftest import at, ruleset
+
+MEE = ruleset("mee-2024")
+NOW = at(4, 9)
+
+
+def decision(aqis, *, active=None, first=5):
+    series = AqiSeries(
+        step_hours=24,
+        windows=tuple(DailyWindow(start=at(first + i), aqi=a) for i, a in enumerate(aqis)),
+    )
+    return decide(series, MEE, now=NOW, active_level=active.level if active else None)
+
+
+def active(level, end=at(8)):
+    return ActiveAlert(
+        alert_id=7,
+        level=level,
+        start=at(5),
+        end=end,
+        document_number="示〔2026〕1号",
+        open_revision=False,
+    )
+
+
+def test_no_alert_in_force_and_heavy_days_ahead_issue():
+    r = recommend(decision([128, 176, 226, 243, 171, 96, 62]), None, now=NOW, degraded=False)
+    assert r.kind is RevisionKind.ISSUE and r.level is AlertLevel.ORANGE
+    assert (r.start, r.end) == (at(6), at(10))
+    assert r.headline.startswith("建议启动橙色预警")
+
+
+def test_clean_days_ahead_propose_nothing():
+    r = recommend(decision([60, 80, 90, 70]), None, now=NOW, degraded=False)
+    assert r.kind is None and r.headline == "无需启动预警"
+
+
+@pytest.mark.parametrize(
+    ("level", "aqis", "kind", "new_level"),
+    [
+        (AlertLevel.YELLOW, [230, 260, 240, 90, 60, 60], RevisionKind.UPGRADE, AlertLevel.ORANGE),
+        (AlertLevel.RED, [210, 160, 90, 60, 60, 60], RevisionKind.DOWNGRADE, AlertLevel.YELLOW),
+        (
+            AlertLevel.ORANGE,
+            [230, 260, 240, 230, 90, 60, 60],
+            RevisionKind.EXTEND,
+            AlertLevel.ORANGE,
+        ),
+        (AlertLevel.ORANGE, [60, 70, 60, 50], RevisionKind.LIFT, AlertLevel.ORANGE),
+    ],
+)
+def test_the_alert_in_force_is_adjusted_to_the_decision(level, aqis, kind, new_level):
+    a = active(level)
+    r = recommend(decision(aqis, active=a), a, now=NOW, degraded=False)
+    assert r.kind is kind and r.level is new_level
+    assert r.start is not None and r.start >= NOW
+
+
+def test_the_same_level_within_the_alerts_end_is_maintained():
+    a = active(AlertLevel.ORANGE, end=at(12))
+    r = recommend(decision([230, 260, 240, 90, 60], active=a), a, now=NOW, degraded=False)
+    assert r.kind is None and r.headline == "建议维持橙色预警"
+
+
+def test_a_degraded_consultation_proposes_nothing_even_when_heavy_days_are_forecast():
+    r = recommend(decision([300, 320, 310]), None, now=NOW, degraded=True)
+    assert r.kind is None and "人工会商" in r.headline
+
+
+def test_chart_bars_follow_the_values_and_thresholds_sit_in_order():
+    days = [
+        {"date": f"2026-01-0{5 + i}", "aqi": a, "low": a - 10, "high": a + 10, "color": "#ff0000"}
+        for i, a in enumerate([100, 200, 300])
+    ]
+    c = chart({"detail": days[:2], "trend": days[2:], "ruleset": {"thresholds": [150, 200, 300]}})
+    ys = [b["y"] for b in c["bars"]]
+    assert ys[0] > ys[1] > ys[2]  # higher AQI, higher bar (smaller y)
+    assert [b["detail"] for b in c["bars"]] == [True, True, False]
+    lines = {line["v"]: line["y"] for line in c["lines"]}
+    assert lines[150] > lines[200] > lines[300]
+    assert c["bars"][1]["y"] == lines[200]

@@ -1,0 +1,232 @@
+"""The consultation use case against a real database, a local HTTP forecast server (good, stale,
+broken, slow) and real notification channels."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from orchestrator import command_office as office
+from orchestrator.alerts import AlertLevel, decide
+from orchestrator.consultation.service import DRAFTER
+from orchestrator.db.tables import alert_revisions, alerts, consultations
+from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
+from orchestrator.readings import read_observations, to_series
+from tests.conftest import ROOT, ZONE, at, ruleset
+from tests.consultation.conftest import config, consultant, forecast_doc
+from tests.delivery.servers import SmtpServer
+from tests.test_command_office import APPROVALS, CITY, DUTY, SAMPLE, do_import, issued_orange
+
+SLOT = at(4, 9).replace(minute=30)
+GOOD = forecast_doc(at(4, 8), [128, 176, 226, 243, 171, 96, 62], first=dt.date(2026, 1, 5))
+
+
+def webhook(sink):
+    return {"hook": {"kind": "webhook", "url": f"{sink.url}/duty"}}
+
+
+def count(engine, table):
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_the_sample_forecast_gives_the_decision_of_assess_and_drafts_it(engine, tmp_path):
+    c = consultant(engine, config(monitoring=True), tmp_path)
+    out = c.consult(slot=SLOT, now=SLOT)
+
+    obs = read_observations(ROOT / "samples" / "forecast_daily.csv", ZONE)
+    series, _ = to_series(obs, c.standards)
+    expected = decide(series, ruleset("mee-2024"), now=SLOT)
+    rec = out.record
+    assert not rec["degraded"] and rec["issues"] == []
+    assert rec["recommendation"]["action"] == "issue"
+    assert rec["recommendation"]["level"] == expected.level.value == "orange"
+    assert rec["recommendation"]["start"] == expected.episode_start.isoformat()
+    assert rec["recommendation"]["end"] == expected.episode_end.isoformat()
+    assert rec["decision"]["reasons"] == list(expected.reasons)
+    assert [d["date"] for d in rec["detail"]] == ["2026-01-05", "2026-01-06", "2026-01-07"]
+    assert [d["aqi"] for d in rec["detail"]] == [128, 176, 226]
+    assert rec["detail"][2]["category"] == "重度污染" and rec["detail"][2]["low"] == 206
+    assert rec["pm25_peak"]["value"] == 193.0 and rec["pm25_peak"]["at"].startswith("2026-01-08")
+    assert (
+        rec["observed"]["aqi_24h"] is not None
+        and len(rec["provenance"]["monitoring"]["stations"]) == 4
+    )
+    assert rec["provenance"]["forecast"]["location"].endswith("forecast_2026-01-04T08.json")
+    assert len(rec["provenance"]["forecast"]["sha256"]) == 64
+
+    views = office.revisions(engine, out.alert_id)
+    assert len(views) == 1
+    draft = views[0].state
+    assert draft.kind is RevisionKind.ISSUE and draft.status is RevisionStatus.DRAFT
+    assert (draft.level, draft.start, draft.end) == (
+        AlertLevel.ORANGE,
+        expected.episode_start,
+        expected.episode_end,
+    )
+    assert draft.drafted_by == DRAFTER.name and "会商研判" in views[0].reason
+    assert "建议启动橙色预警" in out.html and "<svg" in out.html
+    assert "示例市空气质量会商意见" in out.html
+
+
+def test_the_day_before_the_older_forecast_is_used(engine, tmp_path):
+    c = consultant(engine, config(), tmp_path)
+    out = c.consult(slot=at(3, 15), now=at(3, 15))
+    assert out.record["provenance"]["forecast"]["location"].endswith("forecast_2026-01-03T08.json")
+    assert out.record["recommendation"]["level"] == "yellow"
+
+
+def test_running_a_slot_again_returns_the_same_record_and_drafts_and_notifies_once(
+    engine, tmp_path, sink
+):
+    sink.get_behaviour = lambda path: (200, GOOD, 0.0)
+    c = consultant(
+        engine, config(url=f"{sink.url}/forecast/{{date}}", notify=webhook(sink)), tmp_path
+    )
+    first = c.consult(slot=SLOT, now=SLOT)
+    again = c.consult(slot=SLOT, now=SLOT + dt.timedelta(minutes=5))
+    assert first.created and not again.created
+    assert again.id == first.id and again.alert_id == first.alert_id is not None
+    assert count(engine, alerts) == 1 and count(engine, consultations) == 1
+    assert [g.path for g in sink.gets] == ["/forecast/2026-01-04"]  # not fetched again
+    assert len(sink.received) == 1 and first.notified
+    body = sink.received[0].body
+    assert body["subject"].startswith("1月4日9时30分会商意见：建议启动橙色预警")
+    assert f"已起草预警{first.alert_id}" in body["text"]
+    assert body["html"] == first.html
+
+
+def _degraded(engine, tmp_path, sink, behaviour, **kw):
+    sink.get_behaviour = behaviour
+    cfg = config(url=f"{sink.url}/f", notify=webhook(sink), **kw)
+    out = consultant(engine, cfg, tmp_path).consult(slot=SLOT, now=SLOT)
+    assert out.record["degraded"] and out.alert_id is None
+    assert out.record["recommendation"]["action"] == "none"
+    assert count(engine, alerts) == 0
+    told = sink.received[0].body  # the duty officers are told, saying why
+    assert "数据异常" in told["subject"] and "人工会商" in told["subject"]
+    return out, told
+
+
+def test_a_stale_forecast_makes_a_degraded_consultation_and_no_draft(engine, tmp_path, sink):
+    stale = forecast_doc(at(2, 20), [128, 176, 226, 243, 171], first=dt.date(2026, 1, 3))
+    out, told = _degraded(engine, tmp_path, sink, lambda p: (200, stale, 0.0))
+    assert [i["code"] for i in out.record["issues"]] == ["stale"]
+    assert "超过30小时时效" in told["text"]
+    # the decision is still computed and shown for reference, but not proposed
+    assert out.record["decision"]["level"] is not None
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "message"),
+    [
+        (lambda p: (500, {"error": "down"}, 0.0), "返回HTTP 500"),
+        (lambda p: (200, b"<html>maintenance</html>", 0.0), "不是有效的JSON"),
+        (lambda p: (200, {"daily": "none"}, 0.0), "daily须为对象数组"),
+    ],
+    ids=["http-500", "not-json", "wrong-shape"],
+)
+def test_a_broken_source_makes_a_degraded_consultation(engine, tmp_path, sink, behaviour, message):
+    out, told = _degraded(engine, tmp_path, sink, behaviour)
+    assert out.record["issues"][0]["code"] == "source_failed"
+    assert message in out.record["issues"][0]["message"] and message in told["text"]
+
+
+def test_a_slow_source_times_out_and_says_so(engine, tmp_path, sink):
+    out, _ = _degraded(engine, tmp_path, sink, lambda p: (200, GOOD, 1.0), timeout=0.2)
+    assert "请求超时（0.2秒）" in out.record["issues"][0]["message"]
+
+
+def test_a_source_failing_twice_is_retried_and_sends_its_token(engine, tmp_path, sink, monkeypatch):
+    monkeypatch.setenv("TEST_FORECAST_TOKEN", "Bearer s3cret")
+    answers = iter([(503, {}, 0.0), (502, {}, 0.0), (200, GOOD, 0.0)])
+    sink.get_behaviour = lambda p: next(answers)
+    out = consultant(engine, config(url=f"{sink.url}/f", retries=2), tmp_path).consult(
+        slot=SLOT, now=SLOT
+    )
+    assert not out.record["degraded"] and out.alert_id is not None
+    assert len(sink.gets) == 3
+    assert {g.headers["Authorization"] for g in sink.gets} == {"Bearer s3cret"}
+
+
+def test_a_later_forecast_proposes_lifting_the_alert_in_force_once(engine, tmp_path, sink):
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)  # orange 6–9 January
+    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    clean = forecast_doc(at(7, 8), [90, 70, 60, 55], first=dt.date(2026, 1, 7))
+    sink.get_behaviour = lambda p: (200, clean, 0.0)
+    c = consultant(engine, config(url=f"{sink.url}/f"), tmp_path)
+    out = c.consult(slot=at(7, 9), now=at(7, 9))
+    assert out.record["active_alert"]["alert_id"] == alert_id
+    assert out.record["recommendation"]["action"] == "lift"
+    assert out.alert_id == alert_id
+    lift = office.revisions(engine, alert_id)[-1]
+    assert lift.state.kind is RevisionKind.LIFT and lift.state.status is RevisionStatus.DRAFT
+    # the next slot sees the lift waiting for approval and drafts nothing more
+    later = c.consult(slot=at(7, 15), now=at(7, 15))
+    assert later.alert_id is None and "已有待处理的调整" in later.record["draft"]["note"]
+    with engine.connect() as conn:
+        n = conn.execute(
+            select(func.count()).where(alert_revisions.c.alert_id == alert_id)
+        ).scalar_one()
+    assert n == 2
+
+
+def test_an_issue_draft_waiting_for_approval_is_not_drafted_again(engine, tmp_path):
+    c = consultant(engine, config(), tmp_path)
+    first = c.consult(slot=SLOT, now=SLOT)
+    second = c.consult(slot=SLOT + dt.timedelta(hours=6), now=SLOT + dt.timedelta(hours=6))
+    assert second.alert_id is None
+    assert second.record["draft"]["note"] == f"预警{first.alert_id}已起草待审批，未另行起草"
+    assert count(engine, alerts) == 1
+
+
+def test_duty_officers_get_the_opinion_by_email(engine, tmp_path):
+    smtp = SmtpServer().start()
+    try:
+        channels = {
+            "mail": {
+                "kind": "email",
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "sender": "hb@example.cn",
+                "attach_pdf": False,
+            }
+        }
+        cfg = config(notify=channels, emails=("duty1@example.cn", "duty2@example.cn"))
+        out = consultant(engine, cfg, tmp_path).consult(slot=SLOT, now=SLOT)
+    finally:
+        smtp.stop()
+    assert out.notified
+    assert sorted(r for _, rcpts, _ in smtp.messages for r in rcpts) == [
+        "duty1@example.cn",
+        "duty2@example.cn",
+    ]
+    msg = smtp.messages[0][2]
+    assert "会商意见" in str(msg["Subject"])
+    html = msg.get_body(("html",)).get_content()
+    assert "".join(html.split()) == "".join(out.html.split())  # the stored opinion
+
+
+def test_a_failed_notification_is_recorded_and_sent_again_later(engine, tmp_path, sink):
+    sink.behaviour = lambda key, n: (500, {"error": "busy"}, 0.0)
+    c = consultant(engine, config(notify=webhook(sink)), tmp_path)
+    out = c.consult(slot=SLOT, now=SLOT)
+    assert not out.notified
+    with engine.connect() as conn:
+        row = conn.execute(select(consultations)).one()
+    assert row.notified_at is None and "HTTP 500" in row.notify_error and row.notify_attempts == 1
+    sink.behaviour = lambda key, n: (200, {"ok": True}, 0.0)
+    assert c.notify_pending(now=SLOT + dt.timedelta(minutes=5)) == 1
+    assert c.get(out.id).notified
+    assert c.notify_pending(now=SLOT + dt.timedelta(minutes=10)) == 0
+    keys = {r.headers["Idempotency-Key"] for r in sink.received}
+    assert len(sink.received) == 2 and len(keys) == 1  # the same message, the same key
+
+
+def test_an_unknown_source_is_refused_before_anything_is_recorded(engine, tmp_path):
+    with pytest.raises(ValueError, match="未知的预报数据源“nope”"):
+        consultant(engine, config(), tmp_path).consult(slot=SLOT, now=SLOT, source="nope")
+    assert count(engine, consultations) == 0
