@@ -1531,9 +1531,6 @@ def _demo_delivery(
     )
 
 
-# The delivery, receipts and web-service commands live in their own module; importing it
-# registers them on ``cli``.
-from orchestrator import (
-    cli_consult,  # noqa: F401
-    cli_delivery,  # noqa: F401
-)
+# The delivery, receipts and web-service commands, and the consultation and scheduler ones, live
+# in their own modules; importing them registers them on ``cli``.
+from orchestrator import cli_consult, cli_delivery  # noqa: E402, F401

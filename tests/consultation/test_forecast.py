@@ -31,7 +31,8 @@ def test_a_good_document_passes_the_gate_and_keeps_ranges_and_meteorology():
     assert codes(f) == []
     assert [r.aqi for r in f.rows] == [128, 176, 226, 243]
     assert f.ranges[dt.date(2026, 1, 7)] == (211, 241)
-    assert f.meteorology == "静稳天气" and f.issued_at == at(4, 8)
+    assert f.meteorology == "静稳天气"
+    assert f.issued_at == at(4, 8)
     assert f.provenance.producer == "测试预报"
 
 
@@ -46,7 +47,8 @@ def test_a_stale_forecast_is_flagged_with_its_age():
     doc = forecast_doc(at(2, 8), [150] * 6, first=dt.date(2026, 1, 3))
     issues = check_forecast(parse(doc), now=NOW, city="示例市", health=HEALTH)
     assert [i.code for i in issues] == ["stale"]
-    assert "已49小时" in issues[0].message and all(i.degrades for i in issues)
+    assert "已49小时" in issues[0].message
+    assert all(i.degrades for i in issues)
 
 
 def test_repeated_times_drop_both_rows_and_name_them():
@@ -56,7 +58,8 @@ def test_repeated_times_drop_both_rows_and_name_them():
     assert "duplicate" in codes(f)
     assert dt.date(2026, 1, 6) not in {r.time.date() for r in f.rows}
     message = next(i.message for i in f.issues if i.code == "duplicate")
-    assert "daily[2]" in message and "daily[1]" in message
+    assert "daily[2]" in message
+    assert "daily[1]" in message
 
 
 @pytest.mark.parametrize(
@@ -74,7 +77,8 @@ def test_implausible_values_drop_the_row_and_say_where(value, field, text):
     f = parse(doc)
     assert len(f.rows) == 3
     issue = next(i for i in f.issues if i.code == "value")
-    assert f"daily[2]:{field}" in issue.message and text in issue.message
+    assert f"daily[2]:{field}" in issue.message
+    assert text in issue.message
 
 
 def test_missing_days_and_a_short_horizon_are_reported():
@@ -98,7 +102,8 @@ def test_hourly_forecasts_count_whole_days_and_give_the_pm25_peak():
         for h in range(4 * 24)
     ]
     f = parse({"city": "示例市", "issued_at": at(4, 8).isoformat(), "hourly": hours})
-    assert not f.daily and len(f.rows) == 96
+    assert not f.daily
+    assert len(f.rows) == 96
     assert max(f.hourly_pm25.values()) == 83
     assert codes(f) == []  # 5, 6 and 7 January complete
     del hours[40]
@@ -112,7 +117,9 @@ def test_records_in_the_assess_format_take_issued_at_from_a_column():
         for d, a in ((5, 128), (6, 176), (7, 226))
     ]
     f = parse(rows)
-    assert f.daily and f.issued_at == at(4, 8) and codes(f) == []
+    assert f.daily
+    assert f.issued_at == at(4, 8)
+    assert codes(f) == []
 
 
 def test_unreadable_documents_raise_with_the_place():

@@ -21,12 +21,12 @@ def decision(aqis, *, active=None, first=5):
     return decide(series, MEE, now=NOW, active_level=active.level if active else None)
 
 
-def active(level, end=at(8)):
+def active(level, end=None):
     return ActiveAlert(
         alert_id=7,
         level=level,
         start=at(5),
-        end=end,
+        end=end or at(8),
         document_number="示〔2026〕1号",
         open_revision=False,
     )
@@ -34,14 +34,16 @@ def active(level, end=at(8)):
 
 def test_no_alert_in_force_and_heavy_days_ahead_issue():
     r = recommend(decision([128, 176, 226, 243, 171, 96, 62]), None, now=NOW, degraded=False)
-    assert r.kind is RevisionKind.ISSUE and r.level is AlertLevel.ORANGE
+    assert r.kind is RevisionKind.ISSUE
+    assert r.level is AlertLevel.ORANGE
     assert (r.start, r.end) == (at(6), at(10))
     assert r.headline.startswith("建议启动橙色预警")
 
 
 def test_clean_days_ahead_propose_nothing():
     r = recommend(decision([60, 80, 90, 70]), None, now=NOW, degraded=False)
-    assert r.kind is None and r.headline == "无需启动预警"
+    assert r.kind is None
+    assert r.headline == "无需启动预警"
 
 
 @pytest.mark.parametrize(
@@ -61,19 +63,23 @@ def test_clean_days_ahead_propose_nothing():
 def test_the_alert_in_force_is_adjusted_to_the_decision(level, aqis, kind, new_level):
     a = active(level)
     r = recommend(decision(aqis, active=a), a, now=NOW, degraded=False)
-    assert r.kind is kind and r.level is new_level
-    assert r.start is not None and r.start >= NOW
+    assert r.kind is kind
+    assert r.level is new_level
+    assert r.start is not None
+    assert r.start >= NOW
 
 
 def test_the_same_level_within_the_alerts_end_is_maintained():
     a = active(AlertLevel.ORANGE, end=at(12))
     r = recommend(decision([230, 260, 240, 90, 60], active=a), a, now=NOW, degraded=False)
-    assert r.kind is None and r.headline == "建议维持橙色预警"
+    assert r.kind is None
+    assert r.headline == "建议维持橙色预警"
 
 
 def test_a_degraded_consultation_proposes_nothing_even_when_heavy_days_are_forecast():
     r = recommend(decision([300, 320, 310]), None, now=NOW, degraded=True)
-    assert r.kind is None and "人工会商" in r.headline
+    assert r.kind is None
+    assert "人工会商" in r.headline
 
 
 def test_chart_bars_follow_the_values_and_thresholds_sit_in_order():

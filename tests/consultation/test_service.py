@@ -40,7 +40,8 @@ def test_the_sample_forecast_gives_the_decision_of_assess_and_drafts_it(engine, 
     series, _ = to_series(obs, c.standards)
     expected = decide(series, ruleset("mee-2024"), now=SLOT)
     rec = out.record
-    assert not rec["degraded"] and rec["issues"] == []
+    assert not rec["degraded"]
+    assert rec["issues"] == []
     assert rec["recommendation"]["action"] == "issue"
     assert rec["recommendation"]["level"] == expected.level.value == "orange"
     assert rec["recommendation"]["start"] == expected.episode_start.isoformat()
@@ -48,26 +49,29 @@ def test_the_sample_forecast_gives_the_decision_of_assess_and_drafts_it(engine, 
     assert rec["decision"]["reasons"] == list(expected.reasons)
     assert [d["date"] for d in rec["detail"]] == ["2026-01-05", "2026-01-06", "2026-01-07"]
     assert [d["aqi"] for d in rec["detail"]] == [128, 176, 226]
-    assert rec["detail"][2]["category"] == "重度污染" and rec["detail"][2]["low"] == 206
-    assert rec["pm25_peak"]["value"] == 193.0 and rec["pm25_peak"]["at"].startswith("2026-01-08")
-    assert (
-        rec["observed"]["aqi_24h"] is not None
-        and len(rec["provenance"]["monitoring"]["stations"]) == 4
-    )
+    assert rec["detail"][2]["category"] == "重度污染"
+    assert rec["detail"][2]["low"] == 206
+    assert rec["pm25_peak"]["value"] == 193.0
+    assert rec["pm25_peak"]["at"].startswith("2026-01-08")
+    assert rec["observed"]["aqi_24h"] is not None
+    assert len(rec["provenance"]["monitoring"]["stations"]) == 4
     assert rec["provenance"]["forecast"]["location"].endswith("forecast_2026-01-04T08.json")
     assert len(rec["provenance"]["forecast"]["sha256"]) == 64
 
     views = office.revisions(engine, out.alert_id)
     assert len(views) == 1
     draft = views[0].state
-    assert draft.kind is RevisionKind.ISSUE and draft.status is RevisionStatus.DRAFT
+    assert draft.kind is RevisionKind.ISSUE
+    assert draft.status is RevisionStatus.DRAFT
     assert (draft.level, draft.start, draft.end) == (
         AlertLevel.ORANGE,
         expected.episode_start,
         expected.episode_end,
     )
-    assert draft.drafted_by == DRAFTER.name and "会商研判" in views[0].reason
-    assert "建议启动橙色预警" in out.html and "<svg" in out.html
+    assert draft.drafted_by == DRAFTER.name
+    assert "会商研判" in views[0].reason
+    assert "建议启动橙色预警" in out.html
+    assert "<svg" in out.html
     assert "示例市空气质量会商意见" in out.html
 
 
@@ -87,11 +91,15 @@ def test_running_a_slot_again_returns_the_same_record_and_drafts_and_notifies_on
     )
     first = c.consult(slot=SLOT, now=SLOT)
     again = c.consult(slot=SLOT, now=SLOT + dt.timedelta(minutes=5))
-    assert first.created and not again.created
-    assert again.id == first.id and again.alert_id == first.alert_id is not None
-    assert count(engine, alerts) == 1 and count(engine, consultations) == 1
+    assert first.created
+    assert not again.created
+    assert again.id == first.id
+    assert again.alert_id == first.alert_id is not None
+    assert count(engine, alerts) == 1
+    assert count(engine, consultations) == 1
     assert [g.path for g in sink.gets] == ["/forecast/2026-01-04"]  # not fetched again
-    assert len(sink.received) == 1 and first.notified
+    assert len(sink.received) == 1
+    assert first.notified
     body = sink.received[0].body
     assert body["subject"].startswith("1月4日9时30分会商意见：建议启动橙色预警")
     assert f"已起草预警{first.alert_id}" in body["text"]
@@ -102,11 +110,13 @@ def _degraded(engine, tmp_path, sink, behaviour, **kw):
     sink.get_behaviour = behaviour
     cfg = config(url=f"{sink.url}/f", notify=webhook(sink), **kw)
     out = consultant(engine, cfg, tmp_path).consult(slot=SLOT, now=SLOT)
-    assert out.record["degraded"] and out.alert_id is None
+    assert out.record["degraded"]
+    assert out.alert_id is None
     assert out.record["recommendation"]["action"] == "none"
     assert count(engine, alerts) == 0
     told = sink.received[0].body  # the duty officers are told, saying why
-    assert "数据异常" in told["subject"] and "人工会商" in told["subject"]
+    assert "数据异常" in told["subject"]
+    assert "人工会商" in told["subject"]
     return out, told
 
 
@@ -131,7 +141,8 @@ def test_a_stale_forecast_makes_a_degraded_consultation_and_no_draft(engine, tmp
 def test_a_broken_source_makes_a_degraded_consultation(engine, tmp_path, sink, behaviour, message):
     out, told = _degraded(engine, tmp_path, sink, behaviour)
     assert out.record["issues"][0]["code"] == "source_failed"
-    assert message in out.record["issues"][0]["message"] and message in told["text"]
+    assert message in out.record["issues"][0]["message"]
+    assert message in told["text"]
 
 
 def test_a_slow_source_times_out_and_says_so(engine, tmp_path, sink):
@@ -146,7 +157,8 @@ def test_a_source_failing_twice_is_retried_and_sends_its_token(engine, tmp_path,
     out = consultant(engine, config(url=f"{sink.url}/f", retries=2), tmp_path).consult(
         slot=SLOT, now=SLOT
     )
-    assert not out.record["degraded"] and out.alert_id is not None
+    assert not out.record["degraded"]
+    assert out.alert_id is not None
     assert len(sink.gets) == 3
     assert {g.headers["Authorization"] for g in sink.gets} == {"Bearer s3cret"}
 
@@ -163,10 +175,12 @@ def test_a_later_forecast_proposes_lifting_the_alert_in_force_once(engine, tmp_p
     assert out.record["recommendation"]["action"] == "lift"
     assert out.alert_id == alert_id
     lift = office.revisions(engine, alert_id)[-1]
-    assert lift.state.kind is RevisionKind.LIFT and lift.state.status is RevisionStatus.DRAFT
+    assert lift.state.kind is RevisionKind.LIFT
+    assert lift.state.status is RevisionStatus.DRAFT
     # the next slot sees the lift waiting for approval and drafts nothing more
     later = c.consult(slot=at(7, 15), now=at(7, 15))
-    assert later.alert_id is None and "已有待处理的调整" in later.record["draft"]["note"]
+    assert later.alert_id is None
+    assert "已有待处理的调整" in later.record["draft"]["note"]
     with engine.connect() as conn:
         n = conn.execute(
             select(func.count()).where(alert_revisions.c.alert_id == alert_id)
@@ -217,13 +231,16 @@ def test_a_failed_notification_is_recorded_and_sent_again_later(engine, tmp_path
     assert not out.notified
     with engine.connect() as conn:
         row = conn.execute(select(consultations)).one()
-    assert row.notified_at is None and "HTTP 500" in row.notify_error and row.notify_attempts == 1
+    assert row.notified_at is None
+    assert "HTTP 500" in row.notify_error
+    assert row.notify_attempts == 1
     sink.behaviour = lambda key, n: (200, {"ok": True}, 0.0)
     assert c.notify_pending(now=SLOT + dt.timedelta(minutes=5)) == 1
     assert c.get(out.id).notified
     assert c.notify_pending(now=SLOT + dt.timedelta(minutes=10)) == 0
     keys = {r.headers["Idempotency-Key"] for r in sink.received}
-    assert len(sink.received) == 2 and len(keys) == 1  # the same message, the same key
+    assert len(sink.received) == 2
+    assert len(keys) == 1
 
 
 def test_an_unknown_source_is_refused_before_anything_is_recorded(engine, tmp_path):
