@@ -46,7 +46,6 @@ from orchestrator.readings import (
     read_records,
     to_series,
 )
-from orchestrator.settings import PROJECT_ROOT
 
 STANDARD_CHOICES = ("HJ633-2012", "HJ633-2026")
 LEVELS = tuple(level.value for level in AlertLevel)
@@ -1333,11 +1332,12 @@ def notices_render_command(
 )
 @click.pass_context
 def demo_command(ctx: click.Context, out_dir: Path) -> None:
-    """Run the main job end to end on sample data: list, forecast, decision, alert, notices.
+    """Run the main job end to end on sample data: list, consultation, alert, notices, delivery.
 
-    A fresh SQLite database (data/demo.db), the sample emission list, the bundled sample forecast
-    and its decision, an alert drafted by the duty officer, approved by a second person and issued,
-    every notice written to a folder, then a summary.
+    A fresh SQLite database (data/demo.db), the sample emission list, the daily consultation of
+    the bundled sample forecast (its opinion written, the alert it proposes drafted), the draft
+    submitted by the duty officer, approved by a second person and issued, every notice written
+    to a folder and delivered through the folder channel, then a summary.
 
     \b
     Example:
@@ -1373,33 +1373,27 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         f"1. 导入应急减排清单：{sample_list.name}，第{result.revision.number}版，企业{result.enterprises}家、生产线{result.lines}条"
     )
 
-    forecast = PROJECT_ROOT / "samples" / "forecast_daily.csv"
-    obs = read_observations(forecast, zone)
-    series, so2 = to_series(obs, context.standards)
-    decision = decide(series, context.ruleset(), now=now, so2_readings=so2)
-    if decision.level is None or decision.episode_start is None:
+    consultant = context.consultant(engine)
+    consulted = consultant.consult(slot=now, now=now)
+    rec = consulted.record
+    if consulted.alert_id is None or rec["recommendation"]["level"] is None:
         _fail("示例预报未达到预警条件", 1)
+    level = AlertLevel(rec["recommendation"]["level"])
+    try:
+        opinion = consultant.write(consulted, out_dir, pdf=True)
+    except PdfUnavailable:
+        opinion = consultant.write(consulted, out_dir, pdf=False)
+    source = Path(rec["provenance"]["forecast"]["location"]).name
     click.echo(
-        f"2. {now.month}月{now.day}日{now.hour}时会商（{forecast.name}）：{decision.reasons[-1]}"
+        f"2. {now.month}月{now.day}日{now.hour}时会商（{source}）：{rec['recommendation']['headline']}；"
+        f"会商意见 {opinion[-1]}，系统已起草预警{consulted.alert_id}"
     )
 
     duty, second = (
         context.approvals.person("张值班"),
-        context.approvals.person("赵市长" if decision.level is AlertLevel.RED else "王副市长"),
+        context.approvals.person("赵市长" if level is AlertLevel.RED else "王副市长"),
     )
-    first_day = decision.episode_start.astimezone(zone)
-    basis = f"据{now.month}月{now.day}日会商研判，{first_day.month}月{first_day.day}日起将出现持续重污染天气过程"
-    view = office.draft(
-        engine,
-        region=context.city.region_code,
-        kind=RevisionKind.ISSUE,
-        level=decision.level,
-        start=decision.episode_start,
-        end=decision.episode_end,
-        by=duty,
-        reason=basis,
-        now=now,
-    )
+    view = office.revisions(engine, consulted.alert_id)[-1]
     office.submit(engine, view.alert_id, by=duty, now=now)
     approval = office.approve(
         engine,
@@ -1418,7 +1412,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         city=context.city,
     )
     click.echo(
-        f"3. {duty.name}起草、{second.name}批准、{duty.name}发布{decision.level.label}预警（{decision.response}级应急响应），"
+        f"3. {duty.name}审核提交、{second.name}批准、{duty.name}发布{level.label}预警（{context.ruleset().response_for(level)}级应急响应），"
         f"文号{issued.document_number}"
     )
     for w in warnings:

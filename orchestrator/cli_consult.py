@@ -180,7 +180,7 @@ _RUN = {
 }
 
 
-def _heartbeat(context: Context, *, echo: bool) -> Heartbeat:
+def heartbeat(context: Context, *, echo: bool) -> Heartbeat:
     def report(result: RunResult) -> None:
         if echo:
             click.echo(
@@ -223,7 +223,7 @@ def schedule_command(
       orchestrator schedule
     """
     context = _context(ctx)
-    beat = _heartbeat(context, echo=not as_json)
+    beat = heartbeat(context, echo=not as_json)
     if list_jobs:
         _list(context, beat, as_json)
         return
@@ -234,9 +234,10 @@ def schedule_command(
             return
         for r in rows:
             slot = r["slot"].astimezone(context.settings.zone)
+            tries = f"（第{r['attempts']}次执行）" if r["attempts"] > 1 else ""
             click.echo(
-                f"{slot:%Y-%m-%d %H:%M} {r['job']}：{_RUN.get(r['status'], r['status'])}"
-                f"（{r['runner']}，第{r['attempts']}次）{r['detail']}"
+                f"{slot:%Y-%m-%d %H:%M} {r['job']}：{_RUN.get(r['status'], r['status'])}{tries}"
+                f"{'，' + r['detail'] if r['detail'] else ''}"
             )
         return
     if once:

@@ -279,11 +279,18 @@ def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run the consultation scheduler here (another server or `orchestrator schedule` "
+    "runs it; running it on several servers is safe too).",
+)
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) -> None:
     """Run the web service: the enterprises' order pages behind their signed links
-    (acknowledge, report implementation) and the SMS gateway's delivery-report callback.
-    Put it behind the city's HTTPS reverse proxy at acknowledge_base_url.
+    (acknowledge, report implementation) and the SMS gateway's delivery-report callback,
+    together with the consultation scheduler (as `orchestrator schedule`). Put it behind the
+    city's HTTPS reverse proxy at acknowledge_base_url.
 
     \b
     Example:
@@ -313,4 +320,19 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
             sms_callback_token=os.environ.get(token_env, "") if token_env else "",
         ),
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    scheduler = None
+    if not no_scheduler:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from orchestrator.cli_consult import heartbeat
+
+        scheduler = BackgroundScheduler(timezone=context.settings.zone)
+        beat = heartbeat(context, echo=True)
+        beat.install(scheduler)
+        scheduler.start()
+        scheduler.add_job(beat.catch_up, id="catch-up:start")  # a slot missed while down
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)

@@ -166,7 +166,8 @@ class Heartbeat:
             log.exception("consultation %s at %s failed", job, at)
             return self._finish(RunResult(job, at, "failed", f"{type(exc).__name__}: {exc}"))
         rec = outcome.record
-        detail = ("（数据异常）" if rec["degraded"] else "") + rec["recommendation"]["headline"]
+        headline = rec["recommendation"]["headline"]
+        detail = f"数据异常：{headline}" if rec["degraded"] else headline
         return self._finish(RunResult(job, at, "done", detail, outcome.id))
 
     # --- the run history ------------------------------------------------------------------

@@ -96,7 +96,9 @@ def recommend(
                 f"自{_hm(start.astimezone(zone))}至{_hm(decision.episode_end and decision.episode_end.astimezone(zone))}"
             ),
         )
-    if decision.lift_due:
+    if decision.lift_due and level is None:
+        # lift only when nothing in the whole forecast calls for an alert: the lift rule looks
+        # at the next 36 h, and an alert not yet started may lie beyond them
         return Recommendation(
             kind=RevisionKind.LIFT,
             level=active.level,

@@ -270,7 +270,8 @@ class Consultant:
                     self.ruleset,
                     now=slot,
                     hint=_hint(sit.hint),
-                    active_level=active.level if active else None,
+                    # the lift rule applies to an alert already running, not one ahead
+                    active_level=active.level if active and active.start <= slot else None,
                     so2_readings=so2,
                 )
             except (InputInvalid, ValueError) as exc:

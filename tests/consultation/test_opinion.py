@@ -94,3 +94,19 @@ def test_chart_bars_follow_the_values_and_thresholds_sit_in_order():
     lines = {line["v"]: line["y"] for line in c["lines"]}
     assert lines[150] > lines[200] > lines[300]
     assert c["bars"][1]["y"] == lines[200]
+
+
+def test_an_alert_not_yet_started_is_not_lifted_for_its_clean_first_hours():
+    a = ActiveAlert(
+        alert_id=7,
+        level=AlertLevel.ORANGE,
+        start=at(6),
+        end=at(9),
+        document_number=None,
+        open_revision=False,
+    )
+    d = decision([128, 176, 226, 243, 171, 96, 62], active=a)
+    assert d.lift_due  # the next 36 h alone are below the start condition
+    r = recommend(d, a, now=NOW, degraded=False)
+    assert r.kind is RevisionKind.EXTEND
+    assert r.end == at(10)

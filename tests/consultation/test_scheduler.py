@@ -85,12 +85,14 @@ def test_a_slot_runs_once_however_often_it_is_fired(engine, tmp_path):
     b = beat(engine, tmp_path, clock)
     first = b.run_due()
     assert [(r.job, r.status) for r in first] == [("consult:morning", "done")]
-    assert first[0].consultation_id is not None and "建议启动橙色预警" in first[0].detail
+    assert first[0].consultation_id is not None
+    assert "建议启动橙色预警" in first[0].detail
     clock.advance(minutes=4)
     assert [r.status for r in b.run_due()] == ["taken"]
     assert b.fire("morning").status == "taken"
     b.catch_up()
-    assert count(engine, consultations) == 1 and count(engine, alerts) == 1
+    assert count(engine, consultations) == 1
+    assert count(engine, alerts) == 1
     (row,) = runs(engine)
     assert (row.status, row.attempts, row.runner) == ("done", 1, "test:1")
     assert row.consultation_id == first[0].consultation_id
@@ -100,14 +102,16 @@ def test_a_slot_runs_once_however_often_it_is_fired(engine, tmp_path):
 def test_a_slot_fired_after_its_grace_is_missed_not_run(engine, tmp_path):
     b = beat(engine, tmp_path, Clock(hm(4, 10, 5)))
     assert b.fire("morning").status == "missed"
-    assert runs(engine) == [] and count(engine, consultations) == 0
+    assert runs(engine) == []
+    assert count(engine, consultations) == 0
 
 
 def test_alert_only_slots_wait_for_an_alert_in_force(engine, tmp_path):
     clock = Clock(hm(4, 21, 31))
     b = beat(engine, tmp_path, clock)
     (skipped,) = b.run_due()
-    assert skipped.status == "skipped" and count(engine, consultations) == 0
+    assert skipped.status == "skipped"
+    assert count(engine, consultations) == 0
     do_import(engine, SAMPLE)
     alert_id, _ = issued_orange(engine)
     from orchestrator import command_office as office
@@ -127,7 +131,8 @@ def test_a_failed_run_is_recorded_and_taken_over_while_still_in_grace(engine, tm
     good_env = b.consultant.env
     b.consultant.env = Environment(loader=DictLoader({}))  # the opinion template is missing
     (failed,) = b.run_due()
-    assert failed.status == "failed" and "opinion.html" in failed.detail
+    assert failed.status == "failed"
+    assert "opinion.html" in failed.detail
     assert count(engine, consultations) == 0  # nothing half-written
     b.consultant.env = good_env
     clock.advance(minutes=5)
