@@ -458,9 +458,8 @@ class Consultant:
                 try:
                     channel.send(message)
                     sent += 1
-                except SendError as exc:
-                    errors.append(f"{cfg.name}: {exc}")
-                except OrchestratorError as exc:
+                except (SendError, OrchestratorError, OSError) as exc:
+                    # recorded; notify_pending tries again (the consultation itself stands)
                     errors.append(f"{cfg.name}: {exc}")
         done = not errors
         with self.engine.begin() as conn:
