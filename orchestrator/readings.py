@@ -24,8 +24,9 @@ from orchestrator.aqi.scoring import FIELDS, Concentrations, Mode, score
 from orchestrator.aqi.series import HOURLY_COLUMNS, rolling_daily
 from orchestrator.errors import InputInvalid
 
-_TRUE = {"true", "1", "yes", "y", "是", "有"}
-_FALSE = {"false", "0", "no", "n", "否", "无", ""}
+#: How a ``dust`` cell may say yes or no.
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是", "有"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "否", "无", ""})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,7 +161,7 @@ def read_observations(path: Path, zone: ZoneInfo) -> Observations:
                     f"（可用：{'、'.join(p.value for p in Pollutant)}）"
                 ) from None
         dust_text = rec.get("dust", "").lower()
-        if dust_text not in _TRUE | _FALSE:
+        if dust_text not in TRUE_WORDS | FALSE_WORDS:
             raise InputInvalid(f"{name}:{line}:dust: 应为true或false，实为“{rec['dust']}”")
         if rows and daily != rows[0].daily:
             raise InputInvalid(f"{name}:{line}:time: 日数据与小时数据不能混在同一文件中")
@@ -181,7 +182,7 @@ def read_observations(path: Path, zone: ZoneInfo) -> Observations:
                 aqi=aqi,
                 values=values,
                 primary=primary,
-                dust=dust_text in _TRUE,
+                dust=dust_text in TRUE_WORDS,
                 city=city,
             )
         )

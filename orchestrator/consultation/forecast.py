@@ -31,10 +31,14 @@ from orchestrator.aqi.model import Pollutant
 from orchestrator.aqi.scoring import FIELDS, Concentrations
 from orchestrator.consultation.config import Health
 from orchestrator.errors import InputInvalid
-from orchestrator.readings import Observations, Row, gaps, parse_time
-
-_TRUE = {"true", "1", "yes", "y", "是", "有"}
-_FALSE = {"false", "0", "no", "n", "否", "无", ""}
+from orchestrator.readings import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    Observations,
+    Row,
+    gaps,
+    parse_time,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,7 +199,7 @@ def parse_records(
                         f"{where}:primary_pollutants: 未知污染物代码“{values['primary_pollutants']}”"
                     ) from None
             dust = values.get("dust", "").lower()
-            if dust not in _TRUE | _FALSE:
+            if dust not in TRUE_WORDS | FALSE_WORDS:
                 raise InputInvalid(f"{where}:dust: 应为true或false，实为“{values['dust']}”")
         except InputInvalid as exc:
             out.issues.append(Issue(code="value", message=f"{exc}，该行未采用"))
@@ -208,7 +212,7 @@ def parse_records(
                 aqi=aqi,
                 values=conc,
                 primary=primary,
-                dust=dust in _TRUE,
+                dust=dust in TRUE_WORDS,
                 city=values.get("city", ""),
             )
         )
