@@ -1504,9 +1504,10 @@ def _demo_delivery(
             .order_by(deliveries.c.id)
             .limit(1)
         ).one()
+    assert first.revision_id is not None
     receipts.acknowledge(
         engine,
-        alert_id,
+        receipts.Scope(alert_id=alert_id),
         uscc,
         first.revision_id,
         signer="示例签收人",

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from orchestrator.db.tables import alert_revisions, electricity_readings
 from orchestrator.delivery.config import Compliance
-from orchestrator.delivery.outbox import _entries
+from orchestrator.delivery.outbox import Subject, _entries
 from orchestrator.errors import InputInvalid
 
 _HEADERS = {
@@ -216,7 +216,9 @@ def check(
             end = min(end, now)
             if end <= rev.start_at:
                 continue
-            plans.append((rev, rev.start_at, end, list(_entries(conn, rev.id))))
+            plans.append(
+                (rev, rev.start_at, end, list(_entries(conn, Subject(revision_id=rev.id))))
+            )
     baseline_start = first_start - dt.timedelta(days=config.baseline_days)
     lines = [
         (e, ln, start, end)

@@ -1,8 +1,9 @@
 """Signed, expiring links for enterprises: one per alert and enterprise, carried by each of its
-dispatch orders. The token names the alert, the enterprise's USCC and the expiry, and carries an
-HMAC-SHA256 of the three under the installation's secret, so a link opens that enterprise's
-orders of that alert and nothing else, until it expires. No state is kept: a token is checked
-by recomputing its signature."""
+dispatch orders, and one per recurring-control round and enterprise (``c<round>``), carried by
+its notice. The token names the alert (or round), the enterprise's USCC and the expiry, and
+carries an HMAC-SHA256 of the three under the installation's secret, so a link opens that
+enterprise's orders of that alert (notice of that round) and nothing else, until it expires. No
+state is kept: a token is checked by recomputing its signature."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _TOKEN = re.compile(
-    r"^(?P<alert>[1-9][0-9]{0,11})\.(?P<uscc>[0-9A-Z]{18})\.(?P<exp>[0-9]{1,12})\.(?P<sig>[A-Za-z0-9_-]{22})$"
+    r"^(?P<scope>c?)(?P<alert>[1-9][0-9]{0,11})\.(?P<uscc>[0-9A-Z]{18})\.(?P<exp>[0-9]{1,12})\.(?P<sig>[A-Za-z0-9_-]{22})$"
 )
 
 
@@ -29,7 +30,8 @@ class LinkInvalid(Exception):
 class LinkGrant:
     """What a valid token gives access to."""
 
-    alert_id: int
+    alert_id: int | None  # the alert whose orders it opens, or
+    round_id: int | None  # the control round whose notice it opens
     uscc: str
     expires: dt.datetime
 
@@ -47,24 +49,35 @@ class LinkSigner:
         """Expiry (Unix seconds) of the links in orders issued at ``issued_at``."""
         return int((issued_at + dt.timedelta(days=self.valid_days)).timestamp())
 
-    def _sign(self, alert_id: int, uscc: str, expires: int) -> str:
-        mac = hmac.digest(self.key, f"{alert_id}.{uscc}.{expires}".encode(), hashlib.sha256)
+    def _sign(self, scope: str, uscc: str, expires: int) -> str:
+        mac = hmac.digest(self.key, f"{scope}.{uscc}.{expires}".encode(), hashlib.sha256)
         return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
 
     def token(self, alert_id: int, uscc: str, expires: int) -> str:
-        return f"{alert_id}.{uscc}.{expires}.{self._sign(alert_id, uscc, expires)}"
+        return f"{alert_id}.{uscc}.{expires}.{self._sign(str(alert_id), uscc, expires)}"
+
+    def round_token(self, round_id: int, uscc: str, expires: int) -> str:
+        scope = f"c{round_id}"
+        return f"{scope}.{uscc}.{expires}.{self._sign(scope, uscc, expires)}"
 
     def verify(self, token: str, now: dt.datetime) -> LinkGrant:
         m = _TOKEN.match(token)
         if m is None:
             raise LinkInvalid("链接格式不正确，请使用应急响应指令中的完整链接。")
-        alert_id, uscc, expires = int(m["alert"]), m["uscc"], int(m["exp"])
-        if not hmac.compare_digest(m["sig"], self._sign(alert_id, uscc, expires)):
+        number, uscc, expires = int(m["alert"]), m["uscc"], int(m["exp"])
+        scope = f"{m['scope']}{number}"
+        if not hmac.compare_digest(m["sig"], self._sign(scope, uscc, expires)):
             raise LinkInvalid("链接无效，请使用应急响应指令中的完整链接。")
         until = dt.datetime.fromtimestamp(expires, dt.UTC)
         if now >= until:
             raise LinkInvalid("链接已过期，请联系市重污染天气应急指挥部办公室。")
-        return LinkGrant(alert_id=alert_id, uscc=uscc, expires=until)
+        control = m["scope"] == "c"
+        return LinkGrant(
+            alert_id=None if control else number,
+            round_id=number if control else None,
+            uscc=uscc,
+            expires=until,
+        )
 
 
 def load_or_create_key(secret: str, key_file: Path) -> bytes:

@@ -1,5 +1,6 @@
 """Receipts: enterprises acknowledge their orders (签收) and report implementation (落实情况);
-the command office sees who was reached, who signed, who implemented and who is overdue."""
+the command office sees who was reached, who signed, who implemented and who is overdue. The
+notices of recurring-control rounds are acknowledged and reported on in the same way."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from orchestrator.db.tables import (
     acknowledgements,
     alert_revisions,
+    control_round_entries,
+    control_rounds,
     deliveries,
     implementation_reports,
     notices,
     order_frames,
 )
-from orchestrator.delivery.outbox import _entries, newest_issued_revision
+from orchestrator.delivery.outbox import Subject, _entries, newest_issued_revision
 from orchestrator.errors import OrchestratorError
 from orchestrator.plans.lifecycle import RevisionKind
 
@@ -29,21 +32,51 @@ class ReceiptRefused(OrchestratorError):
 
 
 @dataclass(frozen=True, slots=True)
-class OrderView:
-    """One issued order of an alert, as its enterprise sees it."""
+class Scope:
+    """What an enterprise's link opens: its orders of one alert, or its notice of one round."""
 
-    revision_id: int
+    alert_id: int | None = None
+    round_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """One issued order of an alert (or notice of a control round), as its enterprise sees it."""
+
+    subject: Subject
+    ref: int  # what its forms post: the revision id, or the round id
     number: int
-    kind: RevisionKind
+    title: str
+    kind: RevisionKind | None  # None: a control notice
     level: str
     document_number: str
     issued_at: dt.datetime
+    deadline: dt.datetime | None  # a control notice's own; orders: issue + receipt hours
     start: dt.datetime
     end: dt.datetime | None
     entry: dict[str, Any]  # the frozen plan entry: name, lines and their measures
     acknowledged_at: dt.datetime | None
     signer: str
     report: dict[str, Any] | None  # the newest: reported_at, items, note
+
+
+def _receipt(conn: Any, subject: Subject, uscc: str) -> tuple[Any, Any]:
+    ack = conn.execute(
+        select(acknowledgements.c.acknowledged_at, acknowledgements.c.signer).where(
+            subject.of(acknowledgements), acknowledgements.c.uscc == uscc
+        )
+    ).first()
+    rep = conn.execute(
+        select(
+            implementation_reports.c.reported_at,
+            implementation_reports.c["items"],
+            implementation_reports.c.note,
+        )
+        .where(subject.of(implementation_reports), implementation_reports.c.uscc == uscc)
+        .order_by(implementation_reports.c.id.desc())
+        .limit(1)
+    ).first()
+    return ack, rep
 
 
 def enterprise_orders(engine: Engine, alert_id: int, uscc: str) -> list[OrderView]:
@@ -72,33 +105,21 @@ def enterprise_orders(engine: Engine, alert_id: int, uscc: str) -> list[OrderVie
             .order_by(r.number.desc())
         ).all()
         for row in rows:
-            entry = next(iter(_entries(conn, row.id, [uscc])))
-            ack = conn.execute(
-                select(acknowledgements.c.acknowledged_at, acknowledgements.c.signer).where(
-                    acknowledgements.c.revision_id == row.id, acknowledgements.c.uscc == uscc
-                )
-            ).first()
-            rep = conn.execute(
-                select(
-                    implementation_reports.c.reported_at,
-                    implementation_reports.c["items"],
-                    implementation_reports.c.note,
-                )
-                .where(
-                    implementation_reports.c.revision_id == row.id,
-                    implementation_reports.c.uscc == uscc,
-                )
-                .order_by(implementation_reports.c.id.desc())
-                .limit(1)
-            ).first()
+            subject = Subject(revision_id=row.id)
+            entry = next(iter(_entries(conn, subject, [uscc])))
+            ack, rep = _receipt(conn, subject, uscc)
+            kind = RevisionKind(row.kind)
             out.append(
                 OrderView(
-                    revision_id=row.id,
+                    subject=subject,
+                    ref=row.id,
                     number=row.number,
-                    kind=RevisionKind(row.kind),
+                    title="解除预警通知" if kind is RevisionKind.LIFT else "重污染天气应急响应指令",
+                    kind=kind,
                     level=row.level,
                     document_number=row.document_number,
                     issued_at=row.issued_at,
+                    deadline=None,
                     start=row.start_at,
                     end=row.end_at,
                     entry=entry,
@@ -110,12 +131,63 @@ def enterprise_orders(engine: Engine, alert_id: int, uscc: str) -> list[OrderVie
     return out
 
 
-def order_document(engine: Engine, revision_id: int, uscc: str) -> str | None:
-    """The order as it was sent (None: no such order)."""
+def round_orders(engine: Engine, round_id: int, uscc: str) -> list[OrderView]:
+    """The enterprise's notice of a control round (none: the round does not concern it)."""
+    c = control_rounds.c
+    subject = Subject(round_id=round_id)
     with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                c.title, c.issued_at, c.receipt_deadline, c.period_start, c.period_end, c.record
+            ).where(c.id == round_id)
+        ).first()
+        entry = next(iter(_entries(conn, subject, [uscc])), None)
+        if row is None or entry is None:
+            return []
+        ack, rep = _receipt(conn, subject, uscc)
+    return [
+        OrderView(
+            subject=subject,
+            ref=round_id,
+            number=1,
+            title=row.title,
+            kind=None,
+            level="",
+            document_number="",
+            issued_at=row.issued_at,
+            deadline=row.receipt_deadline,
+            start=row.period_start,
+            end=row.period_end,
+            entry=entry,
+            acknowledged_at=ack.acknowledged_at if ack else None,
+            signer=ack.signer if ack else "",
+            report=dict(rep._mapping) if rep else None,
+        )
+    ]
+
+
+def orders(engine: Engine, scope: Scope, uscc: str) -> list[OrderView]:
+    """What the enterprise's link opens, newest first."""
+    if scope.round_id is not None:
+        return round_orders(engine, scope.round_id, uscc)
+    assert scope.alert_id is not None
+    return enterprise_orders(engine, scope.alert_id, uscc)
+
+
+def order_document(engine: Engine, subject: Subject, uscc: str) -> str | None:
+    """The order (control notice) as it was sent (None: no such order)."""
+    with engine.connect() as conn:
+        if subject.round_id is not None:
+            body = conn.execute(
+                select(control_round_entries.c.body).where(
+                    control_round_entries.c.round_id == subject.round_id,
+                    control_round_entries.c.uscc == uscc,
+                )
+            ).scalar()
+            return None if body is None else str(body)
         part = conn.execute(
             select(notices.c.body).where(
-                notices.c.revision_id == revision_id,
+                notices.c.revision_id == subject.revision_id,
                 notices.c.kind == "order",
                 notices.c.uscc == uscc,
             )
@@ -124,48 +196,49 @@ def order_document(engine: Engine, revision_id: int, uscc: str) -> str | None:
             return None
         frame = conn.execute(
             select(order_frames.c.prefix, order_frames.c.suffix).where(
-                order_frames.c.revision_id == revision_id
+                order_frames.c.revision_id == subject.revision_id
             )
         ).first()
     prefix, suffix = frame if frame is not None else ("", "")
     return str(prefix + part + suffix)
 
 
-def _check_order(orders: Sequence[OrderView], revision_id: int) -> OrderView:
-    for o in orders:
-        if o.revision_id == revision_id:
+def _check_order(found: Sequence[OrderView], ref: int) -> OrderView:
+    for o in found:
+        if o.ref == ref:
             return o
-    raise ReceiptRefused("未找到本单位的该份应急响应指令。")
+    raise ReceiptRefused("未找到本单位的该份通知或指令。")
 
 
 def acknowledge(
-    engine: Engine, alert_id: int, uscc: str, revision_id: int, *, signer: str, now: dt.datetime
+    engine: Engine, scope: Scope, uscc: str, ref: int, *, signer: str, now: dt.datetime
 ) -> dt.datetime:
-    """Sign for the order; signing again changes nothing. Returns when it was signed."""
+    """Sign for the order (``ref``: its revision id, or the round id); signing again changes
+    nothing. Returns when it was signed."""
     signer = signer.strip()
     if not signer or len(signer) > 50:
         raise ReceiptRefused("请填写签收人姓名（不超过50个字）。")
-    order = _check_order(enterprise_orders(engine, alert_id, uscc), revision_id)
+    order = _check_order(orders(engine, scope, uscc), ref)
     if order.acknowledged_at is not None:
         return order.acknowledged_at
     try:
         with engine.begin() as conn:
             conn.execute(
                 acknowledgements.insert().values(
-                    revision_id=revision_id, uscc=uscc, acknowledged_at=now, signer=signer
+                    **order.subject.values(), uscc=uscc, acknowledged_at=now, signer=signer
                 )
             )
     except IntegrityError:  # signed a moment ago (double click, second device): that stands
-        again = _check_order(enterprise_orders(engine, alert_id, uscc), revision_id)
+        again = _check_order(orders(engine, scope, uscc), ref)
         return again.acknowledged_at or now
     return now
 
 
 def report(
     engine: Engine,
-    alert_id: int,
+    scope: Scope,
     uscc: str,
-    revision_id: int,
+    ref: int,
     *,
     done: Sequence[bool],
     notes: Sequence[str],
@@ -173,9 +246,9 @@ def report(
     now: dt.datetime,
 ) -> None:
     """Report implementation line by line (a newer report replaces the older in the counts)."""
-    order = _check_order(enterprise_orders(engine, alert_id, uscc), revision_id)
+    order = _check_order(orders(engine, scope, uscc), ref)
     if order.acknowledged_at is None:
-        raise ReceiptRefused("请先签收应急响应指令，再报送落实情况。")
+        raise ReceiptRefused("请先签收，再报送落实情况。")
     lines = order.entry["lines"]
     if len(done) != len(lines) or len(notes) != len(lines):
         raise ReceiptRefused("落实情况应逐条填写本单位每条生产线或工序。")
@@ -193,7 +266,11 @@ def report(
     with engine.begin() as conn:
         conn.execute(
             implementation_reports.insert().values(
-                revision_id=revision_id, uscc=uscc, reported_at=now, items=items, note=note.strip()
+                **order.subject.values(),
+                uscc=uscc,
+                reported_at=now,
+                items=items,
+                note=note.strip(),
             )
         )
 
@@ -223,9 +300,9 @@ class Firm:
 
 @dataclass(frozen=True, slots=True)
 class ReceiptSummary:
-    alert_id: int
-    revision_id: int
-    document_number: str
+    alert_id: int | None
+    revision_id: int | None
+    document_number: str  # a control round: its title
     deadline: dt.datetime
     orders: int
     sent: int  # reached a channel (sent or delivered)
@@ -235,11 +312,13 @@ class ReceiptSummary:
     overdue: list[Firm] = field(default_factory=list)  # not acknowledged after the deadline
     undelivered: list[Firm] = field(default_factory=list)  # every channel failed
     not_implemented: list[Firm] = field(default_factory=list)  # reported lines not done
+    round_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "alert_id": self.alert_id,
             "revision_id": self.revision_id,
+            "round_id": self.round_id,
             "document_number": self.document_number,
             "deadline": self.deadline.isoformat(),
             "orders": self.orders,
@@ -273,12 +352,62 @@ def summary(
                 )
             ).scalars()
         )
+    return _summarise(
+        engine,
+        Subject(revision_id=revision_id),
+        ordered,
+        now=now,
+        deadline=rev.issued_at + dt.timedelta(hours=receipt_hours),
+        head={"alert_id": alert_id, "revision_id": revision_id},
+        document=rev.document_number,
+    )
+
+
+def round_summary(engine: Engine, round_id: int, *, now: dt.datetime) -> ReceiptSummary:
+    """Receipts of a control round's notices."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(control_rounds.c.title, control_rounds.c.receipt_deadline).where(
+                control_rounds.c.id == round_id
+            )
+        ).first()
+        if row is None:
+            raise ReceiptRefused(f"管控通知批次{round_id}不存在")
+        ordered = set(
+            conn.execute(
+                select(control_round_entries.c.uscc).where(
+                    control_round_entries.c.round_id == round_id
+                )
+            ).scalars()
+        )
+    return _summarise(
+        engine,
+        Subject(round_id=round_id),
+        ordered,
+        now=now,
+        deadline=row.receipt_deadline,
+        head={"alert_id": None, "revision_id": None, "round_id": round_id},
+        document=row.title,
+    )
+
+
+def _summarise(
+    engine: Engine,
+    subject: Subject,
+    ordered: set[str],
+    *,
+    now: dt.datetime,
+    deadline: dt.datetime,
+    head: dict[str, Any],
+    document: str,
+) -> ReceiptSummary:
+    with engine.connect() as conn:
         d = deliveries.c
         states: dict[str, set[str]] = {}
         errors: dict[str, str] = {}
         for uscc, status, error in conn.execute(
             select(d.recipient, d.status, d.last_error).where(
-                d.revision_id == revision_id, d.kind == "order"
+                subject.of(deliveries), d.kind == "order"
             )
         ):
             states.setdefault(uscc, set()).add(status)
@@ -286,12 +415,12 @@ def summary(
                 errors[uscc] = error
         acked = set(
             conn.execute(
-                select(acknowledgements.c.uscc).where(acknowledgements.c.revision_id == revision_id)
+                select(acknowledgements.c.uscc).where(subject.of(acknowledgements))
             ).scalars()
         )
         newest = (
             select(func.max(implementation_reports.c.id))
-            .where(implementation_reports.c.revision_id == revision_id)
+            .where(subject.of(implementation_reports))
             .group_by(implementation_reports.c.uscc)
         )
         reports: dict[str, list[dict[str, Any]]] = {}
@@ -301,7 +430,6 @@ def summary(
             )
         ):
             reports[u] = items
-    deadline = rev.issued_at + dt.timedelta(hours=receipt_hours)
     reached = {u for u, s in states.items() if s & {"sent", "delivered"}}
     confirmed = {u for u, s in states.items() if "delivered" in s}
     failed = sorted(
@@ -314,7 +442,7 @@ def summary(
     firms: dict[str, dict[str, Any]] = {}
     if wanted:
         with engine.connect() as conn:
-            firms = {e["uscc"]: e for e in _entries(conn, revision_id, wanted)}
+            firms = {e["uscc"]: e for e in _entries(conn, subject, wanted)}
 
     def firm(u: str, detail: str = "") -> Firm:
         e = firms.get(u, {})
@@ -328,9 +456,8 @@ def summary(
         )
 
     return ReceiptSummary(
-        alert_id=alert_id,
-        revision_id=revision_id,
-        document_number=rev.document_number,
+        **head,
+        document_number=document,
         deadline=deadline,
         orders=len(ordered),
         sent=len(reached & ordered),

@@ -444,7 +444,7 @@ class Consultant:
                 message = Message(
                     key=f"consultation:{self.region_code}:{slot:%Y%m%dT%H%M}:{cfg.name}:{address}",
                     kind="consultation",
-                    revision_id=0,
+                    folder="consultations",
                     recipient=f"duty-{slot:%Y%m%d-%H%M}",
                     recipient_name="值班人员",
                     county="",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -326,6 +327,50 @@ order_frames = Table(
     Column("prefix", Text, nullable=False),
     Column("suffix", Text, nullable=False),
 )
+control_rounds = Table(
+    # One round of a recurring control (常态化管控): a season of a standing control, or a day of a
+    # forecast-triggered one; unique per control and period, so that running it again changes
+    # nothing. Its notices go through the same outbox and receipts as dispatch orders.
+    "control_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_code", String(6), nullable=False),
+    Column("control", String(48), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("period_start", UtcDateTime(), nullable=False),
+    Column("period_end", UtcDateTime(), nullable=False),
+    Column("list_revision", Integer, nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("receipt_deadline", UtcDateTime(), nullable=False),
+    Column("record", JSON, nullable=False),  # the control as applied, trigger evidence, counts
+    Column("enqueued_at", UtcDateTime(), nullable=True),  # its notices put in the outbox
+    UniqueConstraint("region_code", "control", "period_start", name="uq_control_rounds_period"),
+)
+
+control_round_entries = Table(
+    # One enterprise of a round: what it must do (plan-entry shaped) and its notice as sent.
+    "control_round_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("round_id", ForeignKey("control_rounds.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("body", Text, nullable=False),  # the notice (HTML)
+    UniqueConstraint("round_id", "uscc", name="uq_control_round_entries_uscc"),
+)
+
+
+def _subject_columns(table: str) -> list[Any]:
+    """What a delivery, acknowledgement, report or escalation belongs to: an issued alert
+    revision's notices, or a control round's — exactly one of the two."""
+    return [
+        Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=True),
+        Column("round_id", ForeignKey("control_rounds.id", ondelete="CASCADE"), nullable=True),
+        CheckConstraint("(revision_id IS NULL) <> (round_id IS NULL)", name=f"ck_{table}_subject"),
+    ]
+
+
 deliveries = Table(
     # The outbox: one row per notice, recipient and channel. ``key`` is the idempotency key
     # (revision:kind:recipient:channel[:round]) sent with the message, so that neither a retry
@@ -334,7 +379,7 @@ deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("key", Text, nullable=False, unique=True),
-    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    *_subject_columns("deliveries"),
     Column("kind", String(16), nullable=False),  # order, report (to a county contact)
     Column("recipient", String(64), nullable=False),  # USCC, or county:<name>
     Column("recipient_name", Text, nullable=False),
@@ -354,6 +399,7 @@ deliveries = Table(
     Column("delivered_at", UtcDateTime(), nullable=True),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_revision", "revision_id", "recipient"),
+    Index("ix_deliveries_round", "round_id", "recipient"),
 )
 outbox_revisions = Table(
     # Issued revisions whose notices were put in the outbox (once, by whichever worker first).
@@ -367,33 +413,36 @@ acknowledgements = Table(
     "acknowledgements",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    *_subject_columns("acknowledgements"),
     Column("uscc", String(18), nullable=False),
     Column("acknowledged_at", UtcDateTime(), nullable=False),
     Column("signer", Text, nullable=False),  # who signed for the enterprise
     UniqueConstraint("revision_id", "uscc", name="uq_acknowledgements_revision_uscc"),
+    UniqueConstraint("round_id", "uscc", name="uq_acknowledgements_round_uscc"),
 )
 implementation_reports = Table(
     # 落实情况: an enterprise's report on its measures (the newest one counts).
     "implementation_reports",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    *_subject_columns("implementation_reports"),
     Column("uscc", String(18), nullable=False),
     Column("reported_at", UtcDateTime(), nullable=False),
     Column("items", JSON, nullable=False),  # [{"line": …, "measure": …, "done": bool, "note": …}]
     Column("note", Text, nullable=False),
     Index("ix_implementation_reports_revision", "revision_id", "uscc"),
+    Index("ix_implementation_reports_round", "round_id", "uscc"),
 )
 escalations = Table(
     # An overdue order was re-sent on the next channel and reported to its county (once).
     "escalations",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    *_subject_columns("escalations"),
     Column("uscc", String(18), nullable=False),
     Column("escalated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("revision_id", "uscc", name="uq_escalations_revision_uscc"),
+    UniqueConstraint("round_id", "uscc", name="uq_escalations_round_uscc"),
 )
 electricity_readings = Table(
     # Hourly electricity use per meter (电表), for the compliance check of stopped/limited lines.

@@ -32,8 +32,8 @@ ROBOT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 takes more, th
 @dataclass(frozen=True, slots=True)
 class Message:
     key: str  # idempotency key
-    kind: str  # order, report
-    revision_id: int
+    kind: str  # order, report, consultation
+    folder: str  # where the folder channel files it: revision-<id>, round-<id>, …
     recipient: str  # USCC or county:<name>
     recipient_name: str
     county: str
@@ -147,7 +147,7 @@ class FolderChannel:
 
     def path(self, message: Message) -> Path:
         safe = message.recipient.replace(":", "-").replace("/", "-")
-        return self.root / f"revision-{message.revision_id}" / f"{safe}.{message.kind}"
+        return self.root / message.folder / f"{safe}.{message.kind}"
 
     def send(self, message: Message) -> bool:
         base = self.path(message)

@@ -2,6 +2,8 @@
 
 Every delivery is one notice to one recipient on one channel, with an idempotency key
 (``revision:kind:recipient:channel``) that is unique in the table and travels with the message.
+A notice belongs to a :class:`Subject`: the issued revision of an alert (dispatch orders) or a
+round of a recurring control (its notices, keys ``c<round>:…``); both go the same way.
 A worker claims due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that workers on several
 machines share one outbox; SQLite serialises the claiming update itself) under a lease; a worker
 that dies leaves its rows to be claimed again when the lease runs out. Results are recorded
@@ -42,6 +44,8 @@ from orchestrator.command_office import PlanSource
 from orchestrator.db.tables import (
     acknowledgements,
     alert_revisions,
+    control_round_entries,
+    control_rounds,
     deliveries,
     escalations,
     notices,
@@ -51,12 +55,40 @@ from orchestrator.delivery.config import DeliveryConfig, robot_url
 
 
 @dataclass(frozen=True, slots=True)
+class Subject:
+    """What notices, deliveries and receipts belong to: an issued alert revision's dispatch
+    orders, or a recurring-control round's notices — exactly one of the two."""
+
+    revision_id: int | None = None
+    round_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.revision_id is None) == (self.round_id is None):
+            raise ValueError("a subject is a revision or a round")
+
+    @property
+    def key(self) -> str:
+        """Its part of idempotency keys and of link tokens."""
+        return str(self.revision_id) if self.round_id is None else f"c{self.round_id}"
+
+    def of(self, table: Any) -> Any:
+        """The condition selecting this subject's rows of ``table``."""
+        if self.round_id is not None:
+            return table.c.round_id == self.round_id
+        return table.c.revision_id == self.revision_id
+
+    def values(self) -> dict[str, int | None]:
+        return {"revision_id": self.revision_id, "round_id": self.round_id}
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """A claimed delivery."""
 
     id: int
     key: str
-    revision_id: int
+    revision_id: int | None
+    round_id: int | None
     kind: str
     recipient: str
     recipient_name: str
@@ -67,11 +99,16 @@ class Job:
     payload: str | None
     attempts: int
 
+    @property
+    def subject(self) -> Subject:
+        return Subject(self.revision_id, self.round_id)
+
 
 _JOB_COLUMNS = (
     deliveries.c.id,
     deliveries.c.key,
     deliveries.c.revision_id,
+    deliveries.c.round_id,
     deliveries.c.kind,
     deliveries.c.recipient,
     deliveries.c.recipient_name,
@@ -132,7 +169,7 @@ def _route(
 
 def _row(
     *,
-    revision_id: int,
+    subject: Subject,
     kind: str,
     recipient: str,
     name: str,
@@ -146,8 +183,8 @@ def _row(
     channel, address = route if route is not None else ("", "")
     return {
         # ASCII (it travels in HTTP headers): county names are percent-encoded
-        "key": quote(f"{revision_id}:{kind}:{recipient}:{channel or '-'}{suffix}", safe=":.-_"),
-        "revision_id": revision_id,
+        "key": quote(f"{subject.key}:{kind}:{recipient}:{channel or '-'}{suffix}", safe=":.-_"),
+        **subject.values(),
         "kind": kind,
         "recipient": recipient,
         "recipient_name": name,
@@ -168,15 +205,15 @@ def _row(
 
 def _order_row(
     config: DeliveryConfig,
-    revision_id: int,
+    subject: Subject,
     entry: Mapping[str, Any],
     reason: str,
     now: dt.datetime,
     suffix: str = "",
 ) -> dict[str, Any]:
-    """The delivery of an enterprise's order on its first usable channel."""
+    """The delivery of an enterprise's order (or control notice) on its first usable channel."""
     return _row(
-        revision_id=revision_id,
+        subject=subject,
         kind="order",
         recipient=entry["uscc"],
         name=entry["name"],
@@ -189,18 +226,28 @@ def _order_row(
 
 
 def _entries(
-    conn: Connection, revision_id: int, uscc: Iterable[str] = ()
+    conn: Connection, subject: Subject, uscc: Iterable[str] = ()
 ) -> Iterator[dict[str, Any]]:
-    """The frozen plan entries of a revision (only ``uscc``'s if given), in plan order."""
-    source = PlanSource.of(conn, revision_id)
-    t = source.table
-    query = select(t.c.uscc, cast(t.c.record, Text)).where(source.where).order_by(source.ordinal)
+    """The recipients of a subject with what each must do (only ``uscc``'s if given), in
+    order: a revision's frozen plan entries, a control round's entries."""
+    if subject.revision_id is not None:
+        source = PlanSource.of(conn, subject.revision_id)
+        t, where, ordinal, entry = source.table, source.where, source.ordinal, source.entry
+    else:
+        t = control_round_entries
+        where, ordinal = t.c.round_id == subject.round_id, t.c.position
+        entry = _same
+    query = select(t.c.uscc, cast(t.c.record, Text)).where(where).order_by(ordinal)
     chosen = set(uscc)
     if chosen and len(chosen) <= 5_000:  # more: read all (bound parameters are limited)
         query = query.where(t.c.uscc.in_(sorted(chosen)))
     for u, record in conn.execute(query):
         if not chosen or u in chosen:
-            yield source.entry(orjson.loads(record))
+            yield entry(orjson.loads(record))
+
+
+def _same(record: dict[str, Any]) -> dict[str, Any]:
+    return record
 
 
 def enqueue_issued(engine: Engine, config: DeliveryConfig, now: dt.datetime) -> int:
@@ -233,13 +280,46 @@ def enqueue_issued(engine: Engine, config: DeliveryConfig, now: dt.datetime) -> 
                     )
                 ).scalars()
             )
+            subject = Subject(revision_id=revision_id)
             rows = [
-                _order_row(config, revision_id, e, "initial", now)
-                for e in _entries(conn, revision_id)
+                _order_row(config, subject, e, "initial", now)
+                for e in _entries(conn, subject)
                 if e["uscc"] in ordered
             ]
-            for i in range(0, len(rows), 5_000):
-                added += insert_ignore(conn, deliveries, rows[i : i + 5_000])
+            added += _insert_all(conn, rows)
+    return added + enqueue_rounds(engine, config, now)
+
+
+def _insert_all(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    added = 0
+    for i in range(0, len(rows), 5_000):
+        added += insert_ignore(conn, deliveries, rows[i : i + 5_000])
+    return added
+
+
+def enqueue_rounds(engine: Engine, config: DeliveryConfig, now: dt.datetime) -> int:
+    """Put the notices of every control round not in the outbox yet into it, as
+    :func:`enqueue_issued` does for alerts: once, by whichever worker marks the round first."""
+    r = control_rounds.c
+    with engine.connect() as conn:
+        waiting = list(
+            conn.execute(
+                select(r.id).where(r.enqueued_at.is_(None), r.issued_at <= now).order_by(r.id)
+            ).scalars()
+        )
+    added = 0
+    for round_id in waiting:
+        with engine.begin() as conn:
+            marked = conn.execute(
+                update(control_rounds)
+                .where(r.id == round_id, r.enqueued_at.is_(None))
+                .values(enqueued_at=now)
+            )
+            if marked.rowcount != 1:
+                continue  # another worker took it
+            subject = Subject(round_id=round_id)
+            rows = [_order_row(config, subject, e, "initial", now) for e in _entries(conn, subject)]
+            added += _insert_all(conn, rows)
     return added
 
 
@@ -384,11 +464,11 @@ def record_failure(
     return str(values["status"])
 
 
-def _tried(conn: Connection, revision_id: int, kind: str, recipient: str) -> list[str]:
+def _tried(conn: Connection, subject: Subject, kind: str, recipient: str) -> list[str]:
     return list(
         conn.execute(
             select(deliveries.c.channel).where(
-                deliveries.c.revision_id == revision_id,
+                subject.of(deliveries),
                 deliveries.c.kind == kind,
                 deliveries.c.recipient == recipient,
             )
@@ -397,10 +477,10 @@ def _tried(conn: Connection, revision_id: int, kind: str, recipient: str) -> lis
 
 
 def _recipient_entry(
-    conn: Connection, config: DeliveryConfig, job_kind: str, revision_id: int, recipient: str
+    conn: Connection, config: DeliveryConfig, job_kind: str, subject: Subject, recipient: str
 ) -> dict[str, Any] | None:
     if job_kind == "order":
-        return next(iter(_entries(conn, revision_id, [recipient])), None)
+        return next(iter(_entries(conn, subject, [recipient])), None)
     county = recipient.removeprefix("county:")
     contact = config.counties.get(county)
     if contact is None:
@@ -413,10 +493,10 @@ def next_channel(
 ) -> str | None:
     """Queue the notice of ``job`` on the recipient's next usable channel not yet tried;
     returns that channel (None: every channel was tried)."""
-    entry = _recipient_entry(conn, config, job.kind, job.revision_id, job.recipient)
+    entry = _recipient_entry(conn, config, job.kind, job.subject, job.recipient)
     if entry is None:
         return None
-    route = _route(config, entry, _tried(conn, job.revision_id, job.kind, job.recipient))
+    route = _route(config, entry, _tried(conn, job.subject, job.kind, job.recipient))
     if route is None:
         return None
     insert_ignore(
@@ -424,7 +504,7 @@ def next_channel(
         deliveries,
         [
             _row(
-                revision_id=job.revision_id,
+                subject=job.subject,
                 kind=job.kind,
                 recipient=job.recipient,
                 name=job.recipient_name,
@@ -462,7 +542,7 @@ def record_report(engine: Engine, key: str, delivered: bool, error: str, now: dt
 
 @dataclass(frozen=True, slots=True)
 class Escalated:
-    revision_id: int
+    subject: Subject
     enterprises: int
     counties: tuple[str, ...]
 
@@ -475,10 +555,11 @@ def escalate(
     receipt_hours: float,
     report: Any,
 ) -> list[Escalated]:
-    """Orders not acknowledged ``after_hours`` after issue: re-sent on the next channel, and
-    each county's contact sent the list of its overdue enterprises (``report(revision_id,
-    county, [(uscc, name), …])`` composes the text). Only the newest issued revision of an
-    alert not lifted is chased; each order and each county report once."""
+    """Orders not acknowledged ``after_hours`` after issue (control notices: after their
+    round's receipt deadline): re-sent on the next channel, and each county's contact sent the
+    list of its overdue enterprises (``report(subject, county, [(uscc, name), …])`` composes
+    the text). Only the newest issued revision of an alert not lifted is chased, and only
+    rounds whose period has not ended; each order and each county report once."""
     hours = config.escalation_hours if config.escalation_hours is not None else receipt_hours
     r = alert_revisions.c
     newest = (
@@ -487,107 +568,108 @@ def escalate(
         .group_by(r.alert_id)
         .subquery()
     )
+    c = control_rounds.c
     with engine.connect() as conn:
-        due = list(
-            conn.execute(
+        due = [
+            Subject(revision_id=rid)
+            for rid in conn.execute(
                 select(r.id)
                 .join(newest, and_(newest.c.alert_id == r.alert_id, newest.c.number == r.number))
                 .join(outbox_revisions, outbox_revisions.c.revision_id == r.id)
                 .where(r.kind != "lift", r.issued_at <= now - dt.timedelta(hours=hours))
             ).scalars()
-        )
+        ]
+        due += [
+            Subject(round_id=rid)
+            for rid in conn.execute(
+                select(c.id).where(
+                    c.enqueued_at.is_not(None), c.receipt_deadline <= now, c.period_end > now
+                )
+            ).scalars()
+        ]
     done: list[Escalated] = []
-    for revision_id in due:
-        d = deliveries.c
+    for subject in due:
         with engine.begin() as conn:
-            overdue = conn.execute(
-                select(d.recipient, func.min(d.recipient_name), func.min(d.county))
-                .where(
-                    d.revision_id == revision_id,
-                    d.kind == "order",
-                    ~exists().where(
-                        acknowledgements.c.revision_id == revision_id,
-                        acknowledgements.c.uscc == d.recipient,
-                    ),
-                    ~exists().where(
-                        escalations.c.revision_id == revision_id,
-                        escalations.c.uscc == d.recipient,
-                    ),
-                )
-                .group_by(d.recipient)
-                .order_by(d.recipient)
-            ).all()
-            if not overdue:
-                continue
-            insert_ignore(
-                conn,
-                escalations,
-                [
-                    {"revision_id": revision_id, "uscc": u, "escalated_at": now}
-                    for u, _, _ in overdue
-                ],
-            )
-            # the next channel of every overdue order, read and queued in bulk (a large city
-            # may have tens of thousands overdue at once)
-            usccs = [u for u, _, _ in overdue]
-            entries = {e["uscc"]: e for e in _entries(conn, revision_id, usccs)}
-            tried: dict[str, list[str]] = {}
-            for recipient, channel in conn.execute(
-                select(d.recipient, d.channel).where(
-                    d.revision_id == revision_id, d.kind == "order"
-                )
-            ):
-                tried.setdefault(recipient, []).append(channel)
-            again = []
-            for uscc, name, county in overdue:
-                route = _route(config, entries.get(uscc, {}), tried.get(uscc, ()))
-                if route is not None:
-                    again.append(
-                        _row(
-                            revision_id=revision_id,
-                            kind="order",
-                            recipient=uscc,
-                            name=name,
-                            county=county,
-                            route=route,
-                            reason="escalation",
-                            now=now,
-                        )
-                    )
-            for i in range(0, len(again), 5_000):
-                insert_ignore(conn, deliveries, again[i : i + 5_000])
-            by_county: dict[str, list[tuple[str, str]]] = {}
-            for uscc, name, county in overdue:
-                by_county.setdefault(county, []).append((uscc, name))
-            for county, firms in sorted(by_county.items()):
-                contact = config.counties.get(county)
-                if contact is None:
-                    continue
-                entry = {
-                    "county": county,
-                    "phone": contact.phone,
-                    "email": contact.email,
-                    "channel": "",
-                }
-                insert_ignore(
-                    conn,
-                    deliveries,
-                    [
-                        _row(
-                            revision_id=revision_id,
-                            kind="report",
-                            recipient=f"county:{county}",
-                            name=contact.contact,
-                            county=county,
-                            route=_route(config, entry, ()),
-                            reason="escalation",
-                            now=now,
-                            payload=report(revision_id, county, firms),
-                        )
-                    ],
-                )
-            done.append(Escalated(revision_id, len(overdue), tuple(sorted(by_county))))
+            found = _escalate_one(conn, config, subject, now, report)
+        if found is not None:
+            done.append(found)
     return done
+
+
+def _escalate_one(
+    conn: Connection, config: DeliveryConfig, subject: Subject, now: dt.datetime, report: Any
+) -> Escalated | None:
+    d = deliveries.c
+    overdue = conn.execute(
+        select(d.recipient, func.min(d.recipient_name), func.min(d.county))
+        .where(
+            subject.of(deliveries),
+            d.kind == "order",
+            ~exists().where(subject.of(acknowledgements), acknowledgements.c.uscc == d.recipient),
+            ~exists().where(subject.of(escalations), escalations.c.uscc == d.recipient),
+        )
+        .group_by(d.recipient)
+        .order_by(d.recipient)
+    ).all()
+    if not overdue:
+        return None
+    insert_ignore(
+        conn,
+        escalations,
+        [{**subject.values(), "uscc": u, "escalated_at": now} for u, _, _ in overdue],
+    )
+    # the next channel of every overdue order, read and queued in bulk (a large city may have
+    # tens of thousands overdue at once)
+    usccs = [u for u, _, _ in overdue]
+    entries = {e["uscc"]: e for e in _entries(conn, subject, usccs)}
+    tried: dict[str, list[str]] = {}
+    for recipient, channel in conn.execute(
+        select(d.recipient, d.channel).where(subject.of(deliveries), d.kind == "order")
+    ):
+        tried.setdefault(recipient, []).append(channel)
+    again = []
+    for uscc, name, county in overdue:
+        route = _route(config, entries.get(uscc, {}), tried.get(uscc, ()))
+        if route is not None:
+            again.append(
+                _row(
+                    subject=subject,
+                    kind="order",
+                    recipient=uscc,
+                    name=name,
+                    county=county,
+                    route=route,
+                    reason="escalation",
+                    now=now,
+                )
+            )
+    _insert_all(conn, again)
+    by_county: dict[str, list[tuple[str, str]]] = {}
+    for uscc, name, county in overdue:
+        by_county.setdefault(county, []).append((uscc, name))
+    for county, firms in sorted(by_county.items()):
+        contact = config.counties.get(county)
+        if contact is None:
+            continue
+        entry = {"county": county, "phone": contact.phone, "email": contact.email, "channel": ""}
+        insert_ignore(
+            conn,
+            deliveries,
+            [
+                _row(
+                    subject=subject,
+                    kind="report",
+                    recipient=f"county:{county}",
+                    name=contact.contact,
+                    county=county,
+                    route=_route(config, entry, ()),
+                    reason="escalation",
+                    now=now,
+                    payload=report(subject, county, firms),
+                )
+            ],
+        )
+    return Escalated(subject, len(overdue), tuple(sorted(by_county)))
 
 
 def newest_issued_revision(conn: Connection, alert_id: int) -> int | None:
@@ -603,42 +685,63 @@ def newest_issued_revision(conn: Connection, alert_id: int) -> int | None:
 def resend(
     engine: Engine, config: DeliveryConfig, alert_id: int, now: dt.datetime, *, failed_only: bool
 ) -> int:
-    """Send the newest issued notices of an alert again. ``failed_only``: deliveries that
-    failed or died are retried from the start on their channel (and enterprises no channel
-    reached are routed again, the configuration may have changed); otherwise every
-    enterprise gets its order again on its first channel, as a deliberate new delivery."""
-    with engine.begin() as conn:
+    """Send the newest issued notices of an alert again (see :func:`resend_subject`)."""
+    with engine.connect() as conn:
         revision_id = newest_issued_revision(conn, alert_id)
-        if revision_id is None:
-            return 0
+    if revision_id is None:
+        return 0
+    return resend_subject(
+        engine, config, Subject(revision_id=revision_id), now, failed_only=failed_only
+    )
+
+
+def resend_subject(
+    engine: Engine, config: DeliveryConfig, subject: Subject, now: dt.datetime, *, failed_only: bool
+) -> int:
+    """Send a subject's notices again. ``failed_only``: deliveries that failed or died are
+    retried from the start on their channel (and enterprises no channel reached are routed
+    again, the configuration may have changed); otherwise every enterprise gets its notice
+    again on its first channel, as a deliberate new delivery."""
+    with engine.begin() as conn:
         d = deliveries.c
         if failed_only:
             count = conn.execute(
                 update(deliveries)
-                .where(
-                    d.revision_id == revision_id, d.status.in_(("failed", "dead")), d.channel != ""
-                )
+                .where(subject.of(deliveries), d.status.in_(("failed", "dead")), d.channel != "")
                 .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
             ).rowcount
             unreached = conn.execute(
                 select(d.id, d.recipient, d.recipient_name, d.county, d.kind).where(
-                    d.revision_id == revision_id, d.channel == ""
+                    subject.of(deliveries), d.channel == ""
                 )
             ).all()
             for did, recipient, name, county, kind in unreached:
-                job = Job(did, "", revision_id, kind, recipient, name, county, "", "", "", None, 0)
+                job = Job(
+                    did,
+                    "",
+                    subject.revision_id,
+                    subject.round_id,
+                    kind,
+                    recipient,
+                    name,
+                    county,
+                    "",
+                    "",
+                    "",
+                    None,
+                    0,
+                )
                 if next_channel(conn, config, job, now, reason="resend"):
                     count += 1  # the dead row stays, as the record of the first attempt
             return int(count)
         rounds = (
             conn.execute(
-                select(func.count()).where(d.revision_id == revision_id, d.reason == "resend")
+                select(func.count()).where(subject.of(deliveries), d.reason == "resend")
             ).scalar()
             or 0
         )
         suffix = f":r{now:%Y%m%d%H%M%S}.{rounds}"
         rows = [
-            _order_row(config, revision_id, e, "resend", now, suffix)
-            for e in _entries(conn, revision_id)
+            _order_row(config, subject, e, "resend", now, suffix) for e in _entries(conn, subject)
         ]
         return insert_ignore(conn, deliveries, [r for r in rows if r["status"] == "pending"])

@@ -21,7 +21,14 @@ from sqlalchemy import Engine, bindparam, or_, select
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.clock import Clock
-from orchestrator.db.tables import alert_revisions, deliveries, notices, order_frames
+from orchestrator.db.tables import (
+    alert_revisions,
+    control_round_entries,
+    control_rounds,
+    deliveries,
+    notices,
+    order_frames,
+)
 from orchestrator.delivery import outbox
 from orchestrator.delivery.channels import (
     Channel,
@@ -35,6 +42,7 @@ from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.links import LinkSigner
 from orchestrator.notices.alert_notices import (
     RESPONSE,
+    ControlMessageContext,
     CountyReportContext,
     OrderMessageContext,
     cn_time,
@@ -53,6 +61,15 @@ class RevisionFacts:
     document_number: str
     prefix: str
     suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFacts:
+    name: str  # the control's name
+    title: str
+    period: str
+    issued_at: dt.datetime
+    deadline: dt.datetime
 
 
 @dataclass
@@ -94,6 +111,7 @@ class DeliveryWorker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
         self._facts: dict[int, RevisionFacts] = {}
+        self._rounds: dict[int, RoundFacts] = {}
 
     # --- composing --------------------------------------------------------------------------
 
@@ -125,9 +143,33 @@ class DeliveryWorker:
             )
         return found
 
-    def link(self, revision_id: int, uscc: str) -> str:
-        f = self.facts(revision_id)
-        token = self.links.token(f.alert_id, uscc, self.links.expiry(f.issued_at))
+    def round_facts(self, round_id: int) -> RoundFacts:
+        found = self._rounds.get(round_id)
+        if found is None:
+            c = control_rounds.c
+            with self.engine.connect() as conn:
+                row = conn.execute(
+                    select(c.title, c.issued_at, c.receipt_deadline, c.record).where(
+                        c.id == round_id
+                    )
+                ).one()
+            found = self._rounds[round_id] = RoundFacts(
+                name=row.record["control"]["name"],
+                title=row.title,
+                period=row.record["period"]["label"],
+                issued_at=row.issued_at,
+                deadline=row.receipt_deadline,
+            )
+        return found
+
+    def link(self, subject: outbox.Subject, uscc: str) -> str:
+        if subject.round_id is not None:
+            issued = self.round_facts(subject.round_id).issued_at
+            token = self.links.round_token(subject.round_id, uscc, self.links.expiry(issued))
+        else:
+            assert subject.revision_id is not None
+            f = self.facts(subject.revision_id)
+            token = self.links.token(f.alert_id, uscc, self.links.expiry(f.issued_at))
         return f"{self.acknowledge_base}/{token}"
 
     def _action(self, f: RevisionFacts) -> str:
@@ -138,38 +180,69 @@ class DeliveryWorker:
             return f"自{start}起启动{f.level.label}预警（{RESPONSE[f.level]}级应急响应）"
         return f"预警{f.kind.label}为{f.level.label}预警（{RESPONSE[f.level]}级应急响应），自{start}起执行"
 
-    def parts(self, jobs: list[outbox.Job]) -> dict[tuple[int, str], str]:
-        """The stored order parts of the claimed orders, in one query per revision."""
-        wanted: dict[int, list[str]] = {}
+    def parts(self, jobs: list[outbox.Job]) -> dict[tuple[str, str], str]:
+        """The stored order parts (control notices: the whole notice) of the claimed orders,
+        in one query per subject, keyed by (subject key, USCC)."""
+        wanted: dict[outbox.Subject, list[str]] = {}
         for j in jobs:
             if j.kind == "order":
-                wanted.setdefault(j.revision_id, []).append(j.recipient)
-        out: dict[tuple[int, str], str] = {}
+                wanted.setdefault(j.subject, []).append(j.recipient)
+        out: dict[tuple[str, str], str] = {}
         with self.engine.connect() as conn:
-            for revision_id, usccs in wanted.items():
-                for uscc, body in conn.execute(
-                    _ORDER_PARTS, {"revision_id": revision_id, "usccs": usccs}
-                ):
-                    out[(revision_id, uscc)] = body
+            for subject, usccs in wanted.items():
+                if subject.round_id is not None:
+                    query, params = _ROUND_PARTS, {"round_id": subject.round_id, "usccs": usccs}
+                else:
+                    query, params = (
+                        _ORDER_PARTS,
+                        {"revision_id": subject.revision_id, "usccs": usccs},
+                    )
+                for uscc, body in conn.execute(query, params):
+                    out[(subject.key, uscc)] = body
         return out
 
     def compose(self, job: outbox.Job, part: str | None = None) -> Message:
         """The message of a delivery (``part``: its order's stored part, if already read)."""
-        f = self.facts(job.revision_id)
+        subject = job.subject
         if job.kind == "report":
             html_text = job.payload or ""
-            subject = f"关于督促企业签收重污染天气应急响应指令的通知（{f.document_number}）"
+            title = self._document(subject)
+            subject_line = f"关于督促企业签收{title}的通知"
             return _message(
                 job,
-                subject=subject,
-                text=html_text.splitlines()[0] if html_text else subject,
-                html=_text_page(subject, html_text),
+                subject=subject_line,
+                text=html_text.splitlines()[0] if html_text else subject_line,
+                html=_text_page(subject_line, html_text),
                 link="",
                 filename=f"report-{job.county}.html",
             )
         if part is None:
-            part = self.parts([job])[(job.revision_id, job.recipient)]
-        link = self.link(job.revision_id, job.recipient)
+            part = self.parts([job])[(subject.key, job.recipient)]
+        link = self.link(subject, job.recipient)
+        if subject.round_id is not None:
+            r = self.round_facts(subject.round_id)
+            text = render(
+                self.env,
+                "controls/message.txt",
+                ControlMessageContext(
+                    region_name=self.region_name,
+                    enterprise=job.recipient_name,
+                    name=r.name,
+                    title=r.title,
+                    period=r.period,
+                    receipt_deadline=cn_time(r.deadline, self.zone),
+                    link=link,
+                ),
+            ).strip()
+            return _message(
+                job,
+                subject=f"{self.region_name}{r.title}",
+                text=text,
+                html=part,
+                link=link,
+                filename=f"notices/{job.recipient}.html",
+            )
+        f = self.facts(_revision(subject))
         text = render(
             self.env,
             "notices/order_message.txt",
@@ -193,16 +266,29 @@ class DeliveryWorker:
             filename=f"orders/{job.recipient}.html",
         )
 
-    def county_report(self, revision_id: int, county: str, firms: list[tuple[str, str]]) -> str:
-        f = self.facts(revision_id)
+    def _document(self, subject: outbox.Subject) -> str:
+        """The notice a county is told its enterprises have not signed."""
+        if subject.round_id is not None:
+            return f"《{self.round_facts(subject.round_id).title}》"
+        return f"重污染天气应急响应指令（{self.facts(_revision(subject)).document_number}）"
+
+    def county_report(
+        self, subject: outbox.Subject, county: str, firms: list[tuple[str, str]]
+    ) -> str:
+        topic = (
+            self.round_facts(subject.round_id).name
+            if subject.round_id is not None
+            else "重污染天气应急"
+        )
         return render(
             self.env,
             "notices/county_report.txt",
             CountyReportContext(
                 region_name=self.region_name,
+                topic=topic,
                 county=county,
                 as_of=cn_time(self.clock.now(), self.zone),
-                document_number=f.document_number,
+                document=self._document(subject),
                 firms=tuple(firms),
                 office_phone=self.office_phone,
             ),
@@ -295,7 +381,7 @@ class DeliveryWorker:
                     return
                 parts = self.parts(jobs)
                 for job in jobs:
-                    status = self.send(job, channels, parts.get((job.revision_id, job.recipient)))
+                    status = self.send(job, channels, parts.get((job.subject.key, job.recipient)))
                     stats.add(status or "lost")
                     if on_sent is not None:
                         on_sent(job, status)
@@ -334,11 +420,17 @@ class DeliveryWorker:
         return len(rows)
 
 
+def _revision(subject: outbox.Subject) -> int:
+    assert subject.revision_id is not None
+    return subject.revision_id
+
+
 def _message(job: outbox.Job, **content: str) -> Message:
+    s = job.subject
     return Message(
         key=job.key,
         kind=job.kind,
-        revision_id=job.revision_id,
+        folder=f"round-{s.round_id}" if s.round_id is not None else f"revision-{s.revision_id}",
         recipient=job.recipient,
         recipient_name=job.recipient_name,
         county=job.county,
@@ -351,6 +443,12 @@ _ORDER_PARTS = select(notices.c.uscc, notices.c.body).where(
     notices.c.revision_id == bindparam("revision_id"),
     notices.c.kind == "order",
     notices.c.uscc.in_(bindparam("usccs", expanding=True)),
+)
+
+
+_ROUND_PARTS = select(control_round_entries.c.uscc, control_round_entries.c.body).where(
+    control_round_entries.c.round_id == bindparam("round_id"),
+    control_round_entries.c.uscc.in_(bindparam("usccs", expanding=True)),
 )
 
 

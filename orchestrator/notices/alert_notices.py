@@ -271,13 +271,28 @@ class OrderMessageContext:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ControlMessageContext:
+    """Short form of a recurring-control notice for SMS and group robots
+    (templates/controls/message.txt)."""
+
+    region_name: str
+    enterprise: str
+    name: str  # the control's name, e.g. 秋冬季错峰生产
+    title: str
+    period: str
+    receipt_deadline: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CountyReportContext:
     """Overdue acknowledgements reported to a county's contact
     (templates/notices/county_report.txt); the first line stands alone as an SMS."""
 
     region_name: str
+    topic: str  # 重污染天气应急, or the control's name
     county: str
     as_of: str
-    document_number: str
+    document: str  # 应急响应指令（number） or the control notice's title
     firms: tuple[tuple[str, str], ...]  # (USCC, name)
     office_phone: str

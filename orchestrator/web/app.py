@@ -1,6 +1,7 @@
 """The web service (``orchestrator serve``): the enterprises' pages behind their signed links —
-read the order, acknowledge it (签收), report implementation (落实情况) — and the SMS gateway's
-delivery-report callback. Pages are server-rendered, small and readable on a phone."""
+read the order (or a recurring-control notice), acknowledge it (签收), report implementation
+(落实情况) — and the SMS gateway's delivery-report callback. Pages are server-rendered, small
+and readable on a phone."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from orchestrator.clock import Clock
 from orchestrator.delivery.outbox import record_report
 from orchestrator.links import LinkGrant, LinkInvalid, LinkSigner
 from orchestrator.notices.alert_notices import cn_time
-from orchestrator.plans.lifecycle import RevisionKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class WebSettings:
 
 
 _NOTICES = {
-    "ack": "签收成功，请按指令要求落实各项措施，并及时报送落实情况。",
+    "ack": "签收成功，请按要求落实各项措施，并及时报送落实情况。",
     "report": "落实情况已报送，谢谢。",
 }
 
@@ -70,9 +70,9 @@ def create_app(
     def enterprise_page(
         token: str, grant: LinkGrant, *, notice: str = "", error: str = "", status: int = 200
     ) -> HTMLResponse:
-        orders = receipts.enterprise_orders(engine, grant.alert_id, grant.uscc)
+        orders = receipts.orders(engine, _scope(grant), grant.uscc)
         if not orders:
-            return refused("未找到指令", "未找到本单位在该次预警中的应急响应指令。", 404)
+            return refused("未找到通知", "未找到本单位的相关通知或应急响应指令。", 404)
         views = [
             _order_view(o, zone, settings.receipt_hours, current=(i == 0))
             for i, o in enumerate(orders)
@@ -100,61 +100,59 @@ def create_app(
             return grant
         return enterprise_page(token, grant, notice=_NOTICES.get(done, ""))
 
-    @app.get(prefix + "/{token}/order/{revision_id}", response_class=HTMLResponse)
-    def order(token: str, revision_id: int) -> Response:
+    @app.get(prefix + "/{token}/order/{ref}", response_class=HTMLResponse)
+    def order(token: str, ref: int) -> Response:
         grant = grant_of(token)
         if isinstance(grant, HTMLResponse):
             return grant
-        if not any(
-            o.revision_id == revision_id
-            for o in receipts.enterprise_orders(engine, grant.alert_id, grant.uscc)
-        ):
-            return refused("未找到指令", "未找到本单位的该份应急响应指令。", 404)
-        body = receipts.order_document(engine, revision_id, grant.uscc)
+        found = [o for o in receipts.orders(engine, _scope(grant), grant.uscc) if o.ref == ref]
+        if not found:
+            return refused("未找到通知", "未找到本单位的该份通知或指令。", 404)
+        body = receipts.order_document(engine, found[0].subject, grant.uscc)
         assert body is not None
         return HTMLResponse(body, headers=_NO_STORE)
 
     async def posted_form(
         token: str, request: Request
     ) -> tuple[LinkGrant, dict[str, str], int] | Response:
-        """A form posted through a link: (grant, fields, revision id), or the refusal."""
+        """A form posted through a link: (grant, fields, the order's ref), or the refusal."""
         grant = grant_of(token)
         if isinstance(grant, HTMLResponse):
             return grant
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
-            revision_id = int(form.get("revision_id", ""))
+            ref = int(form.get("ref", ""))
         except ValueError:
             return enterprise_page(
-                token, grant, error="请求缺少指令编号，请刷新页面后重试。", status=400
+                token, grant, error="请求缺少通知编号，请刷新页面后重试。", status=400
             )
-        return grant, form, revision_id
+        return grant, form, ref
 
     @app.post(prefix + "/{token}/acknowledge")
     async def acknowledge(token: str, request: Request) -> Response:
         posted = await posted_form(token, request)
         if isinstance(posted, Response):
             return posted
-        grant, form, revision_id = posted
+        grant, form, ref = posted
         try:
             receipts.acknowledge(
                 engine,
-                grant.alert_id,
+                _scope(grant),
                 grant.uscc,
-                revision_id,
+                ref,
                 signer=form.get("signer", ""),
                 now=clock.now(),
             )
         except receipts.ReceiptRefused as exc:
             return enterprise_page(token, grant, error=str(exc), status=400)
-        return RedirectResponse(f"{prefix}/{token}?done=ack#r{revision_id}", status_code=303)
+        return RedirectResponse(f"{prefix}/{token}?done=ack#r{ref}", status_code=303)
 
     @app.post(prefix + "/{token}/report")
     async def report(token: str, request: Request) -> Response:
         posted = await posted_form(token, request)
         if isinstance(posted, Response):
             return posted
-        grant, form, revision_id = posted
+        grant, form, ref = posted
         count = sum(1 for k in form if k.startswith("done_"))
         marks = [form.get(f"done_{i}") for i in range(count)]
         if any(m not in ("0", "1") for m in marks):
@@ -162,9 +160,9 @@ def create_app(
         try:
             receipts.report(
                 engine,
-                grant.alert_id,
+                _scope(grant),
                 grant.uscc,
-                revision_id,
+                ref,
                 done=[m == "1" for m in marks],
                 notes=[form.get(f"note_{i}", "") for i in range(count)],
                 note=form.get("note", ""),
@@ -172,7 +170,7 @@ def create_app(
             )
         except receipts.ReceiptRefused as exc:
             return enterprise_page(token, grant, error=str(exc), status=400)
-        return RedirectResponse(f"{prefix}/{token}?done=report#r{revision_id}", status_code=303)
+        return RedirectResponse(f"{prefix}/{token}?done=report#r{ref}", status_code=303)
 
     @app.post("/callbacks/sms")
     async def sms_report(request: Request) -> JSONResponse:
@@ -206,6 +204,10 @@ def create_app(
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
+def _scope(grant: LinkGrant) -> receipts.Scope:
+    return receipts.Scope(alert_id=grant.alert_id, round_id=grant.round_id)
+
+
 def _order_view(
     o: receipts.OrderView, zone: ZoneInfo, receipt_hours: float, *, current: bool
 ) -> dict[str, Any]:
@@ -223,17 +225,16 @@ def _order_view(
                 "note": item.get("note", ""),
             }
         )
-    title = {
-        RevisionKind.LIFT: "解除预警通知",
-    }.get(o.kind, "重污染天气应急响应指令")
+    deadline = o.deadline or o.issued_at + dt.timedelta(hours=receipt_hours)
     return {
-        "revision_id": o.revision_id,
-        "title": title,
+        "ref": o.ref,
+        "title": o.title,
+        "control": o.kind is None,
         "document_number": o.document_number,
         "issued": cn_time(o.issued_at, zone),
         "start": cn_time(o.start, zone),
         "end": cn_time(o.end, zone) if o.end else "",
-        "deadline": cn_time(o.issued_at + dt.timedelta(hours=receipt_hours), zone),
+        "deadline": cn_time(deadline, zone),
         "acknowledged": cn_time(o.acknowledged_at, zone) if o.acknowledged_at else "",
         "signer": o.signer,
         "reported": cn_time(report["reported_at"], zone) if report else "",

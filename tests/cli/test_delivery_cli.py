@@ -58,6 +58,7 @@ def test_receipts_json_lists_the_overdue_after_the_deadline_and_resend_queues_ag
     assert set(data) == {
         "alert_id",
         "revision_id",
+        "round_id",
         "document_number",
         "deadline",
         "orders",

@@ -93,25 +93,23 @@ def test_acknowledge_and_report_through_the_link(engine, site):
     assert original.status_code == 200
     assert "重污染天气应急响应指令" in original.text
     # signing without a name is refused, with the reason, and nothing is stored
-    empty = requests.post(
-        f"{url}/acknowledge", data={"revision_id": revision_id, "signer": " "}, timeout=5
-    )
+    empty = requests.post(f"{url}/acknowledge", data={"ref": revision_id, "signer": " "}, timeout=5)
     assert empty.status_code == 400
     assert "请填写签收人姓名" in empty.text
     assert summary(engine, alert_id, now=clock.now(), receipt_hours=2).acknowledged == 0
     done = requests.post(
-        f"{url}/acknowledge", data={"revision_id": revision_id, "signer": "刘磊"}, timeout=5
+        f"{url}/acknowledge", data={"ref": revision_id, "signer": "刘磊"}, timeout=5
     )
     assert done.status_code == 200
     assert "签收成功" in done.text
     assert "签收人：刘磊" in done.text
     again = requests.post(
-        f"{url}/acknowledge", data={"revision_id": revision_id, "signer": "别人"}, timeout=5
+        f"{url}/acknowledge", data={"ref": revision_id, "signer": "别人"}, timeout=5
     )
     assert "签收人：刘磊" in again.text  # signing twice changes nothing
     lines = done.text.count('name="done_')
     assert lines >= 2  # two radio buttons per line
-    form = {"revision_id": revision_id, "note": "已按要求限产"}
+    form = {"ref": revision_id, "note": "已按要求限产"}
     for i in range(lines // 2):
         form[f"done_{i}"] = "1"
         form[f"note_{i}"] = "已执行"
@@ -141,14 +139,14 @@ def test_a_link_opens_its_own_enterprise_only(engine, site):
     assert "瑞瑞焦化" not in r.text
     r = requests.post(
         f"{served.url}/ack/{forged}/acknowledge",
-        data={"revision_id": revision_id, "signer": "x"},
+        data={"ref": revision_id, "signer": "x"},
         timeout=5,
     )
     assert r.status_code == 404
     assert requests.get(f"{served.url}/ack/not-a-token", timeout=5).status_code == 404
     # a revision that is not this enterprise's is refused too
     r = requests.post(
-        f"{mine}/acknowledge", data={"revision_id": revision_id + 99, "signer": "x"}, timeout=5
+        f"{mine}/acknowledge", data={"ref": revision_id + 99, "signer": "x"}, timeout=5
     )
     assert r.status_code == 400
     assert "未找到本单位" in r.text

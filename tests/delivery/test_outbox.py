@@ -15,7 +15,7 @@ from orchestrator.db.tables import deliveries
 from orchestrator.delivery import outbox
 from orchestrator.delivery.channels import dingtalk_url
 from orchestrator.notice_writer import orders
-from orchestrator.receipts import acknowledge, summary
+from orchestrator.receipts import Scope, acknowledge, summary
 from tests.conftest import LINKS
 from tests.delivery.conftest import (
     ISSUED_AT,
@@ -280,7 +280,7 @@ def test_overdue_orders_are_escalated_once_and_counties_told(engine, sink, tmp_p
     worker.drain()
     acked = sorted(r.body["recipient"] for r in sink.received)[:100]
     for u in acked:
-        acknowledge(engine, alert_id, u, revision_id, signer="张三", now=ISSUED_AT)
+        acknowledge(engine, Scope(alert_id=alert_id), u, revision_id, signer="张三", now=ISSUED_AT)
     clock.advance(hours=1)
     assert worker.housekeeping() == (0, 0)  # not yet due (2 h)
     clock.advance(hours=1, minutes=1)
