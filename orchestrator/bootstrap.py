@@ -17,6 +17,7 @@ from orchestrator.config_files import (
     load_approvals,
     load_city,
     load_consultation,
+    load_controls,
     load_delivery,
     load_measure_book,
     load_rulesets,
@@ -24,6 +25,8 @@ from orchestrator.config_files import (
 )
 from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.consultation.service import Consultant
+from orchestrator.controls.model import Control
+from orchestrator.controls.service import ControlOffice
 from orchestrator.db.database import make_engine, migrate
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.worker import DeliveryWorker
@@ -46,6 +49,7 @@ class Context:
     approvals: Approvals
     delivery: DeliveryConfig
     consultation: ConsultationConfig
+    controls: tuple[Control, ...] = ()
 
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
@@ -99,6 +103,26 @@ class Context:
             pdf_base=self.settings.templates_dir,
         )
 
+    def control_office(self, engine: Engine | None = None) -> ControlOffice:
+        """Recurring controls on the configured database (or ``engine``); forecast-triggered
+        ones read the consultation's default forecast source."""
+        engine = engine or self.database()
+        notices = self.approvals.notices
+        consultant = self.consultant(engine)
+        return ControlOffice(
+            engine,
+            controls=self.controls,
+            region_code=self.city.region_code,
+            region_name=self.city.region_name,
+            issuer=self.approvals.issuer,
+            office_phone=notices["office_phone"],
+            acknowledge_base=notices["acknowledge_base_url"],
+            links=self.links(),
+            zone=self.settings.zone,
+            env=self.templates(),
+            outlook=lambda day, now: consultant.outlook(day, now),
+        )
+
     def database(self) -> Engine:
         """The engine of the configured database, migrated to the newest schema (once)."""
         return _database(self.settings.effective_database_url)
@@ -134,4 +158,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         measures=load_measure_book(settings.config_dir),
         delivery=load_delivery(settings.config_dir),
         consultation=load_consultation(settings.config_dir),
+        controls=load_controls(settings.config_dir),
     )

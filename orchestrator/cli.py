@@ -1528,4 +1528,4 @@ def _demo_delivery(
 
 # The delivery, receipts and web-service commands, and the consultation and scheduler ones, live
 # in their own modules; importing them registers them on ``cli``.
-from orchestrator import cli_consult, cli_delivery  # noqa: E402, F401
+from orchestrator import cli_consult, cli_controls, cli_delivery  # noqa: E402, F401

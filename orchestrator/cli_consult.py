@@ -196,6 +196,7 @@ def heartbeat(context: Context, *, echo: bool) -> Heartbeat:
         zone=context.settings.zone,
         clock=context.clock,
         on_run=report,
+        controls=context.control_office(),
     )
 
 
@@ -213,8 +214,9 @@ def schedule_command(
     ctx: click.Context, once: bool, list_jobs: bool, history: bool, as_json: bool
 ) -> None:
     """Run the scheduler in the foreground: each consultation slot of
-    config/consultation.toml at its time (city time), exactly once even with several
-    schedulers on one PostgreSQL database; SIGTERM/Ctrl-C stop it.
+    config/consultation.toml and each recurring control of config/controls.toml at its time
+    (city time), exactly once even with several schedulers on one PostgreSQL database;
+    SIGTERM/Ctrl-C stop it.
 
     \b
     Example:
@@ -245,22 +247,32 @@ def schedule_command(
         if as_json:
             click.echo(json.dumps([r.as_json() for r in results], ensure_ascii=False))
         elif not results:
-            click.echo("当前没有到点的会商时次")
+            click.echo("当前没有到点的会商时次或常态化管控")
         return
     _run_forever(context, beat)
 
 
 def _list(context: Context, beat: Heartbeat, as_json: bool) -> None:
     now = context.clock.now()
+    triggers = beat.triggers()
     rows: list[dict[str, Any]] = []
     for slot in context.consultation.schedule.slots:
-        trigger = beat.triggers()[f"consult:{slot.name}"]
-        nxt = trigger.get_next_fire_time(None, now)
+        nxt = triggers[f"consult:{slot.name}"].get_next_fire_time(None, now)
         rows.append(
             {
                 "job": f"consult:{slot.name}",
                 "time": f"{slot.time:%H:%M}",
                 "active_only": slot.active_only,
+                "next": nxt.isoformat() if nxt else None,
+            }
+        )
+    for control_id, time in beat.control_times(now).items():
+        nxt = triggers[f"control:{control_id}"].get_next_fire_time(None, now)
+        rows.append(
+            {
+                "job": f"control:{control_id}",
+                "time": f"{time:%H:%M}",
+                "active_only": False,
                 "next": nxt.isoformat() if nxt else None,
             }
         )
@@ -283,7 +295,7 @@ def _run_forever(context: Context, beat: Heartbeat) -> None:
     click.echo(
         "调度已启动："
         + "、".join(f"{s.time:%H:%M}" for s in context.consultation.schedule.slots)
-        + "（Ctrl-C 停止）"
+        + f"会商，常态化管控{len(beat.control_times(context.clock.now()))}项（Ctrl-C 停止）"
     )
     beat.catch_up()  # a slot missed while no scheduler ran, still within its grace
     try:

@@ -114,27 +114,50 @@ def _report(added: int, escalated: int, counts: dict[str, int]) -> None:
     click.echo(f"{line}；本轮投递：{'，'.join(parts) if parts else '无到期消息'}")
 
 
+def _one_of(alert_id: int | None, round_id: int | None) -> None:
+    if (alert_id is None) == (round_id is None):
+        _fail("请指定 --alert 或 --round 之一")
+
+
 @deliver_group.command("resend")
-@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option("--alert", "alert_id", type=int, default=None, help="Alert id.")
+@click.option("--round", "round_id", type=int, default=None, help="Recurring-control round id.")
 @click.option(
     "--failed-only",
     is_flag=True,
     help="Only deliveries that failed or were given up (retried from the first attempt).",
 )
 @click.pass_context
-def deliver_resend_command(ctx: click.Context, alert_id: int, failed_only: bool) -> None:
-    """Send the alert's newest notices again: all of them (a deliberate new delivery to every
-    enterprise), or only those that failed. The next `orchestrator deliver` sends them.
+def deliver_resend_command(
+    ctx: click.Context, alert_id: int | None, round_id: int | None, failed_only: bool
+) -> None:
+    """Send the alert's newest notices (or a control round's notices) again: all of them (a
+    deliberate new delivery to every enterprise), or only those that failed. The next
+    `orchestrator deliver` sends them.
 
     \b
     Example:
       orchestrator deliver resend --alert 1 --failed-only
+      orchestrator deliver resend --round 1 --failed-only
     """
+    _one_of(alert_id, round_id)
     context = _context(ctx)
     engine = context.database()
-    count = outbox.resend(
-        engine, context.delivery, alert_id, context.clock.now(), failed_only=failed_only
-    )
+    now = context.clock.now()
+    if round_id is not None:
+        _office(lambda: context.control_office(engine).get(round_id))
+        count = outbox.resend_subject(
+            engine,
+            context.delivery,
+            outbox.Subject(round_id=round_id),
+            now,
+            failed_only=failed_only,
+        )
+        what = "失败的投递" if failed_only else "管控通知"
+        click.echo(f"通知批次{round_id}：{count}条{what}已重新排入投递队列")
+        return
+    assert alert_id is not None
+    count = outbox.resend(engine, context.delivery, alert_id, now, failed_only=failed_only)
     what = "失败的投递" if failed_only else "应急响应指令"
     click.echo(f"预警{alert_id}：{count}条{what}已重新排入投递队列")
 
@@ -149,36 +172,47 @@ def _firm_lines(title: str, firms: list[receipts_mod.Firm]) -> None:
 
 
 @cli.command("receipts")
-@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option("--alert", "alert_id", type=int, default=None, help="Alert id.")
+@click.option("--round", "round_id", type=int, default=None, help="Recurring-control round id.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (counts and the lists).")
 @click.pass_context
-def receipts_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
-    """Receipts of the alert's newest notices: sent, delivered, acknowledged, implemented,
-    overdue, with the enterprises to chase (county, name, contact, phone).
+def receipts_command(
+    ctx: click.Context, alert_id: int | None, round_id: int | None, as_json: bool
+) -> None:
+    """Receipts of the alert's newest notices (or of a recurring-control round's notices):
+    sent, delivered, acknowledged, implemented, overdue, with the enterprises to chase
+    (county, name, contact, phone).
 
     \b
     Example:
       orchestrator receipts --alert 1
       orchestrator receipts --alert 1 --json
+      orchestrator receipts --round 1
     """
+    _one_of(alert_id, round_id)
     context = _context(ctx)
+    now = context.clock.now()
+    engine = context.database()
+    hours = context.approvals.notices["receipt_hours"]
     s: receipts_mod.ReceiptSummary = _office(
-        lambda: receipts_mod.summary(
-            context.database(),
-            alert_id,
-            now=context.clock.now(),
-            receipt_hours=context.approvals.notices["receipt_hours"],
+        lambda: (
+            receipts_mod.round_summary(engine, round_id, now=now)
+            if round_id is not None
+            else receipts_mod.summary(engine, alert_id or 0, now=now, receipt_hours=hours)
         )
     )
     if as_json:
         click.echo(json.dumps(s.as_dict(), ensure_ascii=False, indent=2))
         return
     zone = context.settings.zone
-    click.echo(
-        f"预警{alert_id}（{s.document_number}）回执情况，签收时限{cn_time(s.deadline, zone)}："
+    what = (
+        f"通知批次{round_id}《{s.document_number}》"
+        if round_id
+        else f"预警{alert_id}（{s.document_number}）"
     )
+    click.echo(f"{what}回执情况，签收时限{cn_time(s.deadline, zone)}：")
     click.echo(
-        f"  应急响应指令{s.orders}份：已发出{s.sent}，确认送达{s.delivered}，已签收{s.acknowledged}，"
+        f"  {'管控通知' if round_id else '应急响应指令'}{s.orders}份：已发出{s.sent}，确认送达{s.delivered}，已签收{s.acknowledged}，"
         f"已落实{s.implemented}，逾期未签收{len(s.overdue)}，投递失败{len(s.undelivered)}"
     )
     _firm_lines("逾期未签收", s.overdue)

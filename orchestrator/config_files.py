@@ -12,6 +12,7 @@ from typing import Any
 from orchestrator.alerts.model import AlertLevel, Ruleset
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.consultation.config import ConsultationConfig
+from orchestrator.controls.model import Control, controls_from_mapping
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.measures import MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
@@ -181,6 +182,17 @@ def load_delivery(config_dir: Path) -> DeliveryConfig:
         raise ConfigInvalid(str(exc)) from exc
     except TypeError as exc:  # an unknown key in [retry] or [compliance]
         raise ConfigInvalid(f"{path}: {exc}") from exc
+
+
+def load_controls(config_dir: Path) -> tuple[Control, ...]:
+    """``config/controls.toml``: recurring controls (none if the file is absent)."""
+    path = config_dir / "controls.toml"
+    if not path.exists():
+        return ()
+    try:
+        return controls_from_mapping(_read(path), source=str(path))
+    except (ValueError, TypeError) as exc:
+        raise ConfigInvalid(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from exc
 
 
 def load_consultation(config_dir: Path) -> ConsultationConfig:

@@ -1,7 +1,8 @@
 """The scheduler: every consultation slot on time and exactly once (APScheduler 3.11).
 
 Slots come from ``config/consultation.toml`` ``[schedule]`` (city time); ``active_only`` slots run
-only while an alert is in force. Jobs coalesce, run one instance at a time and tolerate a misfire
+only while an alert is in force. Each recurring control of ``config/controls.toml`` has a daily
+job too (``control:<id>``, at its notify or forecast-check time) that issues its round when due. Jobs coalesce, run one instance at a time and tolerate a misfire
 of ``misfire_grace_seconds``. Whoever runs a slot first claims it in ``scheduler_runs``, unique per
 (job, slot): of two schedulers firing the same slot (two servers on one PostgreSQL), one runs it
 and the other records nothing and moves on. A run whose process died is taken over once its
@@ -30,6 +31,7 @@ from orchestrator import command_office as office
 from orchestrator.clock import Clock
 from orchestrator.consultation.config import Schedule, Slot
 from orchestrator.consultation.service import Consultant
+from orchestrator.controls.service import ControlFailed, ControlOffice
 from orchestrator.db.tables import scheduler_runs
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,13 @@ def job_id(slot: Slot) -> str:
     return f"consult:{slot.name}"
 
 
+def control_job(control_id: str) -> str:
+    return f"control:{control_id}"
+
+
+_ROUND_STATUS = {"issued": "done", "exists": "done", "none": "skipped", "not_triggered": "skipped"}
+
+
 class Heartbeat:
     def __init__(
         self,
@@ -71,37 +80,63 @@ class Heartbeat:
         clock: Clock,
         runner: str | None = None,
         on_run: Callable[[RunResult], None] | None = None,
+        controls: ControlOffice | None = None,
     ):
         self.engine, self.consultant, self.schedule = engine, consultant, schedule
+        self.controls = controls
         self.region_code, self.zone, self.clock = region_code, zone, clock
         self.runner = runner or f"{socket.gethostname()}:{os.getpid()}"
         self.on_run = on_run
 
     # --- when -----------------------------------------------------------------------------
 
-    def last_fire(self, slot: Slot, now: dt.datetime) -> dt.datetime:
-        """The slot's most recent scheduled time at or before ``now`` (city time)."""
+    def last_fire(self, slot: Slot | dt.time, now: dt.datetime) -> dt.datetime:
+        """The slot's (or daily time's) most recent scheduled time at or before ``now``."""
+        time = slot.time if isinstance(slot, Slot) else slot
         local = now.astimezone(self.zone)
-        at = dt.datetime.combine(local.date(), slot.time, tzinfo=self.zone)
+        at = dt.datetime.combine(local.date(), time, tzinfo=self.zone)
         return at if at <= local else at - dt.timedelta(days=1)
+
+    def _within_grace(self, at: dt.datetime, now: dt.datetime) -> bool:
+        return (now - at).total_seconds() <= self.schedule.misfire_grace_seconds
 
     def due(self, now: dt.datetime) -> list[tuple[Slot, dt.datetime]]:
         """The slots whose latest time is within the misfire grace before ``now``."""
-        grace = dt.timedelta(seconds=self.schedule.misfire_grace_seconds)
         out = []
         for slot in self.schedule.slots:
             at = self.last_fire(slot, now)
-            if now - at <= grace:
+            if self._within_grace(at, now):
                 out.append((slot, at))
         return out
 
+    def control_times(self, now: dt.datetime) -> dict[str, dt.time]:
+        """Each recurring control's daily run time (its definition in force ``now``)."""
+        if self.controls is None:
+            return {}
+        day = now.astimezone(self.zone).date()
+        return {c: self.controls.current(c, day).run_time for c in self.controls.ids()}
+
+    def due_controls(self, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        """The controls whose daily time is within the misfire grace before ``now``."""
+        out = []
+        for control_id, time in self.control_times(now).items():
+            at = self.last_fire(time, now)
+            if self._within_grace(at, now):
+                out.append((control_id, at))
+        return out
+
     def triggers(self) -> dict[str, CronTrigger]:
-        return {
+        out = {
             job_id(slot): CronTrigger(
                 hour=slot.time.hour, minute=slot.time.minute, timezone=self.zone
             )
             for slot in self.schedule.slots
         }
+        for control_id, time in self.control_times(self.clock.now()).items():
+            out[control_job(control_id)] = CronTrigger(
+                hour=time.hour, minute=time.minute, timezone=self.zone
+            )
+        return out
 
     def install(self, scheduler: BaseScheduler) -> None:
         """Register one job per slot, and the retry of notifications that did not go out."""
@@ -112,6 +147,21 @@ class Heartbeat:
                 args=(slot.name,),
                 id=job_id(slot),
                 name=f"每日会商（{slot.time:%H:%M}{'，预警期间' if slot.active_only else ''}）",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=self.schedule.misfire_grace_seconds,
+                replace_existing=True,
+            )
+        triggers = self.triggers()
+        today = self.clock.now().astimezone(self.zone).date()
+        for control_id in self.control_times(self.clock.now()):
+            assert self.controls is not None
+            scheduler.add_job(
+                self.fire_control,
+                trigger=triggers[control_job(control_id)],
+                args=(control_id,),
+                id=control_job(control_id),
+                name=f"常态化管控：{self.controls.current(control_id, today).name}",
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=self.schedule.misfire_grace_seconds,
@@ -138,10 +188,25 @@ class Heartbeat:
             return self._report(RunResult(job_id(slot), at, "missed", "已超过允许的延误时间"))
         return self.run_slot(slot, at)
 
-    def run_due(self, *, report_taken: bool = True) -> list[RunResult]:
-        """Run every slot due now (``orchestrator schedule --once``: cron, tests, catch-up)."""
+    def fire_control(self, control_id: str) -> RunResult:
+        """The job APScheduler calls for a recurring control."""
         now = self.clock.now()
-        return [self.run_slot(slot, at, report_taken=report_taken) for slot, at in self.due(now)]
+        at = self.last_fire(self.control_times(now)[control_id], now)
+        if not self._within_grace(at, now):
+            return self._report(
+                RunResult(control_job(control_id), at, "missed", "已超过允许的延误时间")
+            )
+        return self.run_control(control_id, at)
+
+    def run_due(self, *, report_taken: bool = True) -> list[RunResult]:
+        """Run every slot and control due now (``orchestrator schedule --once``: cron, tests,
+        catch-up)."""
+        now = self.clock.now()
+        out = [self.run_slot(slot, at, report_taken=report_taken) for slot, at in self.due(now)]
+        out += [
+            self.run_control(c, at, report_taken=report_taken) for c, at in self.due_controls(now)
+        ]
+        return out
 
     def catch_up(self) -> None:
         """Every few minutes: a slot that failed or whose runner died, still within its grace,
@@ -169,6 +234,27 @@ class Heartbeat:
         headline = rec["recommendation"]["headline"]
         detail = f"数据异常：{headline}" if rec["degraded"] else headline
         return self._finish(RunResult(job, at, "done", detail, outcome.id))
+
+    def run_control(
+        self, control_id: str, at: dt.datetime, *, report_taken: bool = True
+    ) -> RunResult:
+        assert self.controls is not None
+        job = control_job(control_id)
+        now = self.clock.now()
+        if not self._claim(job, at, now):
+            taken = RunResult(job, at, "taken", "该时次已由其他进程执行或已执行")
+            return self._report(taken) if report_taken else taken
+        try:
+            outcome = self.controls.run(control_id, at=at, now=now)
+        except ControlFailed as exc:
+            return self._finish(RunResult(job, at, "failed", str(exc)))
+        except Exception as exc:  # recorded in the run history, then the scheduler goes on
+            log.exception("control %s at %s failed", job, at)
+            return self._finish(RunResult(job, at, "failed", f"{type(exc).__name__}: {exc}"))
+        detail = outcome.detail
+        if outcome.round_id is not None:
+            detail += f"（通知批次{outcome.round_id}）"
+        return self._finish(RunResult(job, at, _ROUND_STATUS[outcome.status], detail))
 
     # --- the run history ------------------------------------------------------------------
 

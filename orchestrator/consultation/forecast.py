@@ -5,10 +5,12 @@ A forecast document (JSON, the schema in the README's 预报数据格式)::
     {"city": "示例市", "issued_at": "2026-01-04T08:00+08:00", "producer": "…",
      "meteorology": "…",
      "daily":  [{"date": "2026-01-05", "aqi": 128, "aqi_low": 110, "aqi_high": 145,
-                 "primary_pollutants": ["PM2.5"], "pm25": 96, "dust": false}, …],
+                 "primary_pollutants": ["PM2.5"], "pm25": 96, "dust": false,
+                 "t_max": 8.5}, …],
      "hourly": [{"time": "2026-01-04T09:00", "pm25": 80, "pm10": 120, …}, …]}
 
-``daily`` or ``hourly`` (or both: the daily records decide, the hourly give the PM2.5 peak). A
+``daily`` or ``hourly`` (or both: the daily records decide, the hourly give the PM2.5 peak).
+``t_max`` (°C, optional) is the day's maximum temperature, for forecast-triggered ozone controls. A
 daily record's AQI is ``aqi``, else the top of its range ``aqi_high`` (precautionary). The
 ``orchestrator assess`` format (a list of records, or ``{"rows": […]}``, or a CSV) is accepted
 too, its issue time from an ``issued_at`` column.
@@ -85,6 +87,7 @@ class Forecast:
     has_aqi: bool
     ranges: Mapping[dt.date, tuple[int, int]] = field(default_factory=dict)
     hourly_pm25: Mapping[dt.datetime, float] = field(default_factory=dict)
+    t_max: Mapping[dt.date, float] = field(default_factory=dict)  # daily maximum temperature, °C
     issues: tuple[Issue, ...] = ()
 
     def observations(self) -> Observations:
@@ -95,6 +98,16 @@ class Forecast:
             has_aqi=self.has_aqi,
             city=self.city,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """One day of a forecast, for forecast-triggered controls."""
+
+    day: dt.date
+    t_max: float | None  # °C
+    o3_8h: float | None  # µg/m³
+    provenance: Provenance
 
 
 def _text(value: Any) -> str:
@@ -119,8 +132,13 @@ def _instant(text: str, where: str, zone: ZoneInfo) -> dt.datetime:
 class _Parsed:
     rows: list[Row] = field(default_factory=list)
     ranges: dict[dt.date, tuple[int, int]] = field(default_factory=dict)
+    t_max: dict[dt.date, float] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     has_aqi: bool = False
+
+
+# Plausible daily maximum temperatures, °C.
+T_MAX_RANGE = (-60.0, 60.0)
 
 
 def _number(text: str, where: str, limit: float | None) -> float | None:
@@ -133,6 +151,17 @@ def _number(text: str, where: str, limit: float | None) -> float | None:
     if not math.isfinite(value) or value < 0 or (limit is not None and value > limit):
         bound = f"0～{limit:g}" if limit is not None else "不小于0"
         raise InputInvalid(f"{where}: 数值“{text}”超出合理范围（{bound}）")
+    return value
+
+
+def _temperature(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputInvalid(f"{where}: 不是数值：“{text}”") from None
+    low, high = T_MAX_RANGE
+    if not low <= value <= high:
+        raise InputInvalid(f"{where}: 气温“{text}”超出合理范围（{low:g}～{high:g}℃）")
     return value
 
 
@@ -179,6 +208,8 @@ def parse_records(
                 aqi = int(chosen)
             if daily and low is not None and high is not None:
                 out.ranges[t.date()] = (int(low), int(high))
+            if daily and values.get("t_max", "") != "":
+                out.t_max[t.date()] = _temperature(values["t_max"], f"{where}:t_max")
             conc = Concentrations(
                 **{
                     c: _number(values.get(c, ""), f"{where}:{c}", limits.get(c))
@@ -292,6 +323,7 @@ def parse_document(
         has_aqi=deciding.has_aqi,
         ranges=daily.ranges,
         hourly_pm25={r.time: r.values.pm25 for r in hourly.rows if r.values.pm25 is not None},
+        t_max={d: v for d, v in daily.t_max.items() if any(r.time.date() == d for r in daily.rows)},
         issues=tuple(daily.issues + hourly.issues),
     )
 

@@ -29,7 +29,13 @@ from orchestrator.alerts.decide import decision_json
 from orchestrator.alerts.model import Ruleset
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.consultation.config import ConsultationConfig
-from orchestrator.consultation.forecast import Forecast, Issue, check_forecast, parse_document
+from orchestrator.consultation.forecast import (
+    Forecast,
+    Issue,
+    Outlook,
+    check_forecast,
+    parse_document,
+)
 from orchestrator.consultation.opinion import (
     ActiveAlert,
     Recommendation,
@@ -150,6 +156,24 @@ class Consultant:
         return [_outcome(r, created=False) for r in rows]
 
     # --- inputs ---------------------------------------------------------------------------
+
+    def outlook(self, day: dt.date, now: dt.datetime, source: str | None = None) -> Outlook:
+        """``day``'s forecast maximum temperature and O3-8h from the consultation's source (for
+        forecast-triggered controls). Raises :class:`SourceFailed` when the forecast cannot be
+        read, is stale, or is another city's."""
+        forecast, issues = self._forecast(source, now)
+        if forecast is None:
+            raise SourceFailed("；".join(i.message for i in issues))
+        unusable = [i.message for i in issues if i.code in ("stale", "future", "city")]
+        if unusable:
+            raise SourceFailed("；".join(unusable))
+        row = next((r for r in forecast.rows if forecast.daily and r.time.date() == day), None)
+        return Outlook(
+            day=day,
+            t_max=forecast.t_max.get(day),
+            o3_8h=row.values.o3_8h if row is not None else None,
+            provenance=forecast.provenance,
+        )
 
     def _forecast(
         self, source: str | None, now: dt.datetime

@@ -579,13 +579,15 @@ def escalate(
                 .where(r.kind != "lift", r.issued_at <= now - dt.timedelta(hours=hours))
             ).scalars()
         ]
+        # a round's notices sent late (no worker ran) get their whole receipt time from then
         due += [
-            Subject(round_id=rid)
-            for rid in conn.execute(
-                select(c.id).where(
+            Subject(round_id=row.id)
+            for row in conn.execute(
+                select(c.id, c.issued_at, c.receipt_deadline, c.enqueued_at).where(
                     c.enqueued_at.is_not(None), c.receipt_deadline <= now, c.period_end > now
                 )
-            ).scalars()
+            )
+            if row.enqueued_at + (row.receipt_deadline - row.issued_at) <= now
         ]
     done: list[Escalated] = []
     for subject in due:

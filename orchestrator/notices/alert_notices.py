@@ -271,6 +271,25 @@ class OrderMessageContext:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ControlNoticeContext:
+    """A recurring control's notice to one enterprise (templates/controls/notice.html)."""
+
+    header: Header
+    title: str
+    enterprise: str
+    uscc: str
+    grade: str
+    basis: str
+    period: str
+    window: str  # "" when the measures apply all day
+    lines: tuple[Mapping[str, str], ...]  # name, industry, measure, check_method, meter_no
+    requirements: tuple[str, ...]
+    receipt_deadline: str
+    acknowledge_url: str
+    office_phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ControlMessageContext:
     """Short form of a recurring-control notice for SMS and group robots
     (templates/controls/message.txt)."""

@@ -1,0 +1,1 @@
+"""Recurring controls: the ozone-season VOCs window and the staggered-production calendar."""
