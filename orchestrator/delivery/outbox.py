@@ -35,6 +35,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    or_,
     select,
     update,
 )
@@ -558,8 +559,8 @@ def escalate(
     """Orders not acknowledged ``after_hours`` after issue (control notices: after their
     round's receipt deadline): re-sent on the next channel, and each county's contact sent the
     list of its overdue enterprises (``report(subject, county, [(uscc, name), …])`` composes
-    the text). Only the newest issued revision of an alert not lifted is chased, and only
-    rounds whose period has not ended; each order and each county report once."""
+    the text). Only the newest issued revision of an alert neither lifted nor ended is chased,
+    and only rounds whose period has not ended; each order and each county report once."""
     hours = config.escalation_hours if config.escalation_hours is not None else receipt_hours
     r = alert_revisions.c
     newest = (
@@ -576,7 +577,11 @@ def escalate(
                 select(r.id)
                 .join(newest, and_(newest.c.alert_id == r.alert_id, newest.c.number == r.number))
                 .join(outbox_revisions, outbox_revisions.c.revision_id == r.id)
-                .where(r.kind != "lift", r.issued_at <= now - dt.timedelta(hours=hours))
+                .where(
+                    r.kind != "lift",
+                    r.issued_at <= now - dt.timedelta(hours=hours),
+                    or_(r.end_at.is_(None), r.end_at > now),  # an episode over is not chased
+                )
             ).scalars()
         ]
         # a round's notices sent late (no worker ran) get their whole receipt time from then

@@ -4,6 +4,7 @@ retries with back-off, dead letters and fallback, robots, e-mail, escalation."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import urllib.parse
@@ -16,7 +17,7 @@ from orchestrator.delivery import outbox
 from orchestrator.delivery.channels import dingtalk_url
 from orchestrator.notice_writer import orders
 from orchestrator.receipts import Scope, acknowledge, summary
-from tests.conftest import LINKS
+from tests.conftest import LINKS, at
 from tests.delivery.conftest import (
     ISSUED_AT,
     Clock,
@@ -323,3 +324,16 @@ def test_http_client_takes_proxies_from_the_environment_once(monkeypatch):
     assert client._manager("http://gw.lan/api") is client.direct
     assert client._manager("http://127.0.0.1:8080/x") is client.direct
     assert client._manager("https://secure.example.com/") is client.direct  # no HTTPS proxy set
+
+
+def test_an_alert_whose_episode_has_ended_is_no_longer_chased(engine, sink, tmp_path):
+    issue_sample(engine)  # orange until 9 Jan 00:00, no order acknowledged
+    config = delivery_config({"webhook": {"kind": "webhook", "url": sink.url}})
+    clock = Clock(ISSUED_AT)
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    worker.drain()
+    clock.instant = at(9, 0) + dt.timedelta(minutes=1)
+    assert worker.housekeeping() == (0, 0)
+    clock.instant = at(8, 23)  # still running: the 300 overdue are chased
+    assert worker.housekeeping() == (0, 300)
