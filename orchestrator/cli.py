@@ -1337,7 +1337,8 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     A fresh SQLite database (data/demo.db), the sample emission list, the daily consultation of
     the bundled sample forecast (its opinion written, the alert it proposes drafted), the draft
     submitted by the duty officer, approved by a second person and issued, every notice written
-    to a folder and delivered through the folder channel, then a summary.
+    to a folder and delivered through the folder channel, the staggered-production season under
+    way announced to the enterprises it concerns, then a summary.
 
     \b
     Example:
@@ -1446,7 +1447,8 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         f"4. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
     )
 
-    _demo_delivery(context, engine, view.alert_id, out_dir, issued.state.issued_at or now)
+    worker = _demo_delivery(context, engine, view.alert_id, out_dir, issued.state.issued_at or now)
+    _demo_controls(context, engine, worker, now + dt.timedelta(hours=2))
 
     assert approval.check is not None
     plan = office.frozen_plan(engine, approval.view.revision_id)
@@ -1454,7 +1456,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     kinds = Counter(
         MeasureKind(ln["measure"]["kind"]).label for e in plan for ln in e["lines"] if ln["measure"]
     )
-    click.echo("6. 汇总")
+    click.echo("7. 汇总")
     click.echo(
         "   企业按绩效等级："
         + "，".join(f"{g} {n}家" for g, n in sorted(grades.items(), key=lambda x: -x[1]))
@@ -1469,11 +1471,10 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
 
 def _demo_delivery(
     context: Context, engine: Any, alert_id: int, out_dir: Path, issued_at: dt.datetime
-) -> None:
+) -> Any:
     """Demo step 5: every order delivered through the folder channel (nothing leaves the
     machine), one enterprise signs through its link, and the receipts are counted."""
     from orchestrator import receipts
-    from orchestrator.clock import FixedClock
     from orchestrator.delivery.config import ChannelConfig
 
     folder = ChannelConfig(
@@ -1523,6 +1524,26 @@ def _demo_delivery(
         f"5. 投递：{stats.counts['delivered']}份应急响应指令经文件渠道写入 {out_dir / 'outbox'}"
         f"（每份含签收链接）；{name}已签收，回执：已发出{s.sent}、已签收{s.acknowledged}"
         "（orchestrator receipts 查看）"
+    )
+    return worker
+
+
+def _demo_controls(context: Context, engine: Any, worker: Any, now: dt.datetime) -> None:
+    """Demo step 6: the staggered-production season under way on the demo's day is announced
+    to the enterprises it concerns, through the same folder channel."""
+    from orchestrator import receipts
+
+    outcome = context.control_office(engine).run("staggered", at=now, now=now)
+    if outcome.round_id is None:
+        click.echo(f"6. 常态化管控：{outcome.detail}")
+        return
+    worker.clock = FixedClock(now + dt.timedelta(minutes=5))
+    worker.housekeeping()
+    stats = worker.drain()
+    s = receipts.round_summary(engine, outcome.round_id, now=now + dt.timedelta(minutes=10))
+    click.echo(
+        f"6. 常态化管控：{outcome.detail}；{stats.counts['delivered']}份经同一投递渠道送达，"
+        f"回执：已发出{s.sent}（orchestrator receipts --round {outcome.round_id} 查看）"
     )
 
 

@@ -70,8 +70,13 @@ def test_schedule_lists_runs_once_and_keeps_history(tmp_path, monkeypatch):
         ("consult:afternoon", "2026-01-04T15:30:00+08:00"),
         ("consult:night", "2026-01-04T21:30:00+08:00"),
         ("consult:early", "2026-01-05T03:30:00+08:00"),
+        ("control:ozone-vocs", "2026-01-05T09:00:00+08:00"),
+        ("control:ozone-vocs-forecast", "2026-01-04T16:00:00+08:00"),
+        ("control:staggered", "2026-01-05T09:00:00+08:00"),
     ]
-    assert "当前没有到点的会商时次" in run("--now", "2026-01-04T11:00", "schedule", "--once")
+    assert "当前没有到点的会商时次或常态化管控" in run(
+        "--now", "2026-01-04T11:00", "schedule", "--once"
+    )
     out = run("--now", "2026-01-04T09:35", "schedule", "--once")
     assert "consult:morning：已完成，建议启动橙色预警" in out
     out = run("--now", "2026-01-04T09:40", "schedule", "--once")
