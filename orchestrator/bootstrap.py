@@ -16,6 +16,7 @@ from orchestrator.config_files import (
     Approvals,
     load_approvals,
     load_city,
+    load_console,
     load_consultation,
     load_controls,
     load_delivery,
@@ -36,6 +37,7 @@ from orchestrator.errors import ConfigInvalid
 from orchestrator.links import LinkSigner, load_or_create_key
 from orchestrator.notices.render import make_environment
 from orchestrator.settings import PROJECT_ROOT, Settings, load_settings
+from orchestrator.web.accounts import ConsoleConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,8 @@ class Context:
     approvals: Approvals
     delivery: DeliveryConfig
     consultation: ConsultationConfig
-    controls: tuple[Control, ...] = ()
+    controls: tuple[Control, ...]
+    console: ConsoleConfig
 
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
@@ -159,4 +162,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         delivery=load_delivery(settings.config_dir),
         consultation=load_consultation(settings.config_dir),
         controls=load_controls(settings.config_dir),
+        console=load_console(settings.config_dir),
     )

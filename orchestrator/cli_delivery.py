@@ -321,10 +321,11 @@ def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None
 )
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) -> None:
-    """Run the web service: the enterprises' order pages behind their signed links
+    """Run the web service: the duty officers' console (sign in at /login; accounts from
+    `orchestrator user add`), the enterprises' order pages behind their signed links
     (acknowledge, report implementation) and the SMS gateway's delivery-report callback,
-    together with the consultation scheduler (as `orchestrator schedule`). Put it behind the
-    city's HTTPS reverse proxy at acknowledge_base_url.
+    together with the scheduler (as `orchestrator schedule`). Put it behind the city's HTTPS
+    reverse proxy at acknowledge_base_url.
 
     \b
     Example:
@@ -335,6 +336,7 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
     import uvicorn
 
     from orchestrator.web.app import WebSettings, create_app
+    from orchestrator.web.console import ConsoleSite
 
     context = _context(ctx)
     notices: dict[str, Any] = context.approvals.notices
@@ -352,6 +354,13 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
             acknowledge_base_url=notices["acknowledge_base_url"],
             receipt_hours=notices["receipt_hours"],
             sms_callback_token=os.environ.get(token_env, "") if token_env else "",
+        ),
+        console=ConsoleSite(
+            region_code=context.city.region_code,
+            office=context.approvals.issuer,
+            zone=context.settings.zone,
+            receipt_hours=notices["receipt_hours"],
+            config=context.console,
         ),
     )
     scheduler = None

@@ -18,6 +18,7 @@ from orchestrator.emissions.measures import MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
 from orchestrator.plans.lifecycle import ApprovalPolicy, Person, Role
+from orchestrator.web.accounts import ConsoleConfig
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -193,6 +194,16 @@ def load_controls(config_dir: Path) -> tuple[Control, ...]:
         return controls_from_mapping(_read(path), source=str(path))
     except (ValueError, TypeError) as exc:
         raise ConfigInvalid(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from exc
+
+
+def load_console(config_dir: Path) -> ConsoleConfig:
+    """``config/console.toml``: sign-in lockout and sessions (defaults if the file is absent)."""
+    path = config_dir / "console.toml"
+    data = _read(path) if path.exists() else {}
+    try:
+        return ConsoleConfig.from_mapping(data, source=str(path))
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
 
 
 def load_consultation(config_dir: Path) -> ConsultationConfig:

@@ -496,3 +496,49 @@ scheduler_runs = Table(
     Column("consultation_id", ForeignKey("consultations.id", ondelete="SET NULL"), nullable=True),
     UniqueConstraint("job", "slot", name="uq_scheduler_runs_job_slot"),
 )
+
+
+# --- the console -------------------------------------------------------------------------------
+
+users = Table(
+    # Console users. ``display_name`` is the name signed on documents (four-eyes compares it).
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(32), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column(
+        "role", String(16), nullable=False
+    ),  # admin duty_officer director vice_mayor mayor viewer
+    Column("password_hash", Text, nullable=False),  # Argon2id
+    Column("active", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_login_at", UtcDateTime(), nullable=True),
+)
+
+web_sessions = Table(
+    # A signed-in browser: the cookie holds a random token, this row only its SHA-256.
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),  # every form of the session carries it
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+api_tokens = Table(
+    # Tokens of integrations, acting as a user (``Authorization: Bearer …``); SHA-256 only.
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)

@@ -22,6 +22,7 @@ from orchestrator.clock import Clock
 from orchestrator.delivery.outbox import record_report
 from orchestrator.links import LinkGrant, LinkInvalid, LinkSigner
 from orchestrator.notices.alert_notices import cn_time
+from orchestrator.web.console import ConsoleSite, console_router
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +48,11 @@ def create_app(
     clock: Clock,
     zone: ZoneInfo,
     settings: WebSettings,
+    console: ConsoleSite | None = None,
 ) -> FastAPI:
-    app = FastAPI(title="重污染天气应急响应 企业回执", docs_url=None, redoc_url=None)
+    app = FastAPI(title="重污染天气应急指挥平台", docs_url=None, redoc_url=None)
+    if console is not None:
+        app.include_router(console_router(engine, env=env, clock=clock, site=console))
     prefix = urlsplit(settings.acknowledge_base_url).path.rstrip("/") or "/ack"
 
     def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:

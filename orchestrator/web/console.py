@@ -1,0 +1,212 @@
+"""The duty officers' console: sign-in, sessions, CSRF and roles, and its pages (server-rendered
+Jinja2, little JavaScript, all in Chinese).
+
+Security, for every console route:
+- no page without a session: a browser is sent to the sign-in page, an API client gets 401;
+- the session cookie is HttpOnly, SameSite=Strict (Secure behind HTTPS), and holds only a random
+  token (the database keeps its SHA-256);
+- every form carries the session's CSRF token and every POST checks it (the sign-in form a
+  double-submit token of its own); a POST without it is refused with 403;
+- each action names the roles allowed to take it, checked on the server;
+- responses are never cached, may not be framed, and a strict Content-Security-Policy applies.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment
+from sqlalchemy import Engine
+
+from orchestrator.clock import Clock
+from orchestrator.web import accounts
+from orchestrator.web.dashboard import dashboard
+
+SESSION_COOKIE = "orc_session"
+LOGIN_COOKIE = "orc_login"
+
+#: Who may do what. Reading is open to every signed-in role.
+ACTIONS: dict[str, frozenset[str]] = {
+    "view": frozenset(accounts.ROLES),
+    "draft": frozenset({"duty_officer", "director"}),
+    "approve": frozenset({"director", "vice_mayor", "mayor"}),
+    "issue": frozenset({"duty_officer", "director"}),
+    "resend": frozenset({"duty_officer", "director"}),
+    "list_upload": frozenset({"admin", "director"}),
+    "users": frozenset({"admin"}),
+}
+
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSite:
+    """What the console pages need besides the database."""
+
+    region_code: str
+    office: str
+    zone: ZoneInfo
+    receipt_hours: float
+    config: accounts.ConsoleConfig
+
+
+def safe_next(target: str) -> str:
+    """Where to go after sign-in: a path on this site only (never another host)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def console_router(
+    engine: Engine, *, env: Environment, clock: Clock, site: ConsoleSite
+) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    policy = site.config.policy
+
+    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        values.setdefault("session", None)
+        html = env.get_template(template).render(office=site.office, roles=accounts.ROLES, **values)
+        return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+    def signed_in(request: Request) -> accounts.Session | None:
+        return accounts.session_of(engine, request.cookies.get(SESSION_COOKIE, ""), now=clock.now())
+
+    def to_login(request: Request) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303, headers=HEADERS)
+
+    def forbidden(session: accounts.Session, action: str) -> HTMLResponse:
+        allowed = "、".join(accounts.ROLES[r] for r in sorted(ACTIONS[action]))
+        return page(
+            "console/message.html",
+            403,
+            session=session,
+            title="无权操作",
+            message=f"您的角色（{session.user.role_label}）无权进行此操作，仅限：{allowed}。",
+        )
+
+    def require(request: Request, action: str = "view") -> accounts.Session | Response:
+        session = signed_in(request)
+        if session is None:
+            return to_login(request)
+        if session.user.role not in ACTIONS[action]:
+            return forbidden(session, action)
+        return session
+
+    async def form_of(request: Request, session: accounts.Session) -> dict[str, str] | Response:
+        """The posted form, if it carries the session's CSRF token."""
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
+            return page(
+                "console/message.html",
+                403,
+                session=session,
+                title="请求无效",
+                message="表单已过期或来源不明（CSRF校验失败），请返回重新操作。",
+            )
+        return form
+
+    def login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
+        token = secrets.token_urlsafe(24)
+        response = page(
+            "console/login.html", status, csrf=token, next=safe_next(next_path), error=error
+        )
+        response.set_cookie(
+            LOGIN_COOKIE,
+            token,
+            max_age=1800,
+            httponly=True,
+            samesite="strict",
+            secure=site.config.secure_cookies,
+            path="/login",
+        )
+        return response
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/") -> Response:
+        if signed_in(request) is not None:
+            return RedirectResponse(safe_next(next), status_code=303, headers=HEADERS)
+        return login_page(next)
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        next_path = form.get("next", "/")
+        cookie = request.cookies.get(LOGIN_COOKIE, "")
+        if not cookie or not hmac.compare_digest(form.get("csrf", ""), cookie):
+            return login_page(next_path, "登录页面已过期，请重新输入。", 403)
+        try:
+            user = accounts.authenticate(
+                engine,
+                form.get("username", ""),
+                form.get("password", ""),
+                now=clock.now(),
+                policy=policy,
+            )
+        except accounts.AccountError as exc:
+            return login_page(next_path, str(exc), 401)
+        token = accounts.open_session(engine, user, now=clock.now(), policy=policy)
+        response = RedirectResponse(safe_next(next_path), status_code=303, headers=HEADERS)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(policy.session_hours * 3600),
+            httponly=True,
+            samesite="strict",
+            secure=site.config.secure_cookies,
+            path="/",
+        )
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        session = require(request)
+        if isinstance(session, Response):
+            return session
+        form = await form_of(request, session)
+        if isinstance(form, Response):
+            return form
+        accounts.close_session(engine, request.cookies.get(SESSION_COOKIE, ""))
+        response = RedirectResponse("/login", status_code=303, headers=HEADERS)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @router.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        session = require(request)
+        if isinstance(session, Response):
+            return session
+        now = clock.now()
+        data = dashboard(
+            engine,
+            region_code=site.region_code,
+            now=now,
+            zone=site.zone,
+            receipt_hours=site.receipt_hours,
+        )
+        return page("console/dashboard.html", session=session, d=data, can=_can(session))
+
+    return router
+
+
+def _can(session: accounts.Session) -> Callable[[str], bool]:
+    role = session.user.role
+    return lambda action: role in ACTIONS[action]

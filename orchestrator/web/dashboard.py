@@ -1,0 +1,100 @@
+"""What the console's dashboard (值班台) shows, read in one place: the alert in force with the
+time it has left, the newest consultation with its chart, receipt progress of the alert's
+orders and of the newest control round, and deliveries that failed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select
+
+from orchestrator import command_office as office
+from orchestrator import receipts
+from orchestrator.consultation.opinion import chart
+from orchestrator.db.tables import consultations, control_rounds, deliveries
+from orchestrator.notices.alert_notices import cn_time
+
+
+def remaining(until: dt.datetime, now: dt.datetime) -> str:
+    """剩余2天3小时 / 剩余45分钟 — the time left, in words."""
+    seconds = int((until - now).total_seconds())
+    if seconds <= 0:
+        return "已到期"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else ""]
+    if not days:
+        parts.append(f"{minutes}分钟" if minutes or not hours else "")
+    return "剩余" + "".join(parts)
+
+
+def dashboard(
+    engine: Engine, *, region_code: str, now: dt.datetime, zone: ZoneInfo, receipt_hours: float
+) -> dict[str, Any]:
+    with engine.connect() as conn:
+        situation = office.situation(conn, region_code, now)
+        newest = conn.execute(
+            select(consultations)
+            .where(consultations.c.region_code == region_code)
+            .order_by(consultations.c.slot.desc())
+            .limit(1)
+        ).first()
+        latest_round = conn.execute(
+            select(control_rounds.c.id, control_rounds.c.title)
+            .where(control_rounds.c.region_code == region_code, control_rounds.c.period_end > now)
+            .order_by(control_rounds.c.id.desc())
+            .limit(1)
+        ).first()
+        failing = conn.execute(
+            select(func.count()).where(deliveries.c.status.in_(("failed", "dead")))
+        ).scalar_one()
+    out: dict[str, Any] = {
+        "now": cn_time(now, zone),
+        "alert": None,
+        "consultation": None,
+        "round": None,
+        "pending_issue": list(situation.pending_issue),
+        "failing_deliveries": failing,
+    }
+    active = situation.active
+    if active is not None:
+        s = active.state
+        if s.start > now:
+            when = f"将于{cn_time(s.start, zone)}启动，{remaining(s.start, now).replace('剩余', '距启动')}"
+        elif s.end is not None:
+            when = f"自{cn_time(s.start, zone)}起执行，至{cn_time(s.end, zone)}，{remaining(s.end, now)}"
+        else:
+            when = f"自{cn_time(s.start, zone)}起执行，至另行通知"
+        summary = receipts.summary(engine, active.alert_id, now=now, receipt_hours=receipt_hours)
+        out["alert"] = {
+            "id": active.alert_id,
+            "level": s.level.value,
+            "level_label": s.level.label,
+            "document_number": active.document_number,
+            "start": cn_time(s.start, zone),
+            "when": when,
+            "open_change": situation.active_open,
+            "receipts": summary.as_dict(),
+            "deadline": cn_time(summary.deadline, zone),
+        }
+    if newest is not None:
+        rec = newest.record
+        out["consultation"] = {
+            "id": newest.id,
+            "slot": cn_time(newest.slot, zone),
+            "headline": rec["recommendation"]["headline"],
+            "degraded": newest.degraded,
+            "issues": [i["message"] for i in rec.get("issues", [])],
+            "chart": chart(rec) if rec.get("detail") or rec.get("trend") else None,
+            "alert_id": newest.alert_id,
+        }
+    if latest_round is not None:
+        out["round"] = {
+            "id": latest_round.id,
+            "title": latest_round.title,
+            "receipts": receipts.round_summary(engine, latest_round.id, now=now).as_dict(),
+        }
+    return out

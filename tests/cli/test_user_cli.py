@@ -1,0 +1,78 @@
+"""`orchestrator user`: accounts from the command line (password from standard input)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from orchestrator.cli import cli
+from tests.cli.test_cli import run, run_err
+
+
+def invoke(*args: str, stdin: str = ""):
+    return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+
+def test_users_are_added_listed_and_given_tokens(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    assert "尚无用户" in run("user", "list")
+    r = invoke(
+        "user",
+        "add",
+        "zhang",
+        "--name",
+        "张值班",
+        "--role",
+        "duty_officer",
+        "--password-stdin",
+        stdin="zhiban-2026\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert "已添加用户 zhang（张值班，值班人员）" in r.stdout
+    listed = json.loads(run("user", "list", "--json"))
+    assert listed == [
+        {"username": "zhang", "name": "张值班", "role": "duty_officer", "active": True}
+    ]
+    r = invoke("user", "token", "zhang", "--name", "省级平台对接")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("orc_")
+    assert "仅显示一次" in r.stderr
+    r = invoke("user", "password", "zhang", "--password-stdin", stdin="new-pass-2026\n")
+    assert "密码已重设" in r.stdout
+    # interactive: asked twice
+    r = invoke(
+        "user",
+        "add",
+        "wang",
+        "--name",
+        "王副市长",
+        "--role",
+        "vice_mayor",
+        stdin="fuShi-2026\nfuShi-2026\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert "已添加用户 wang" in r.stdout
+
+
+def test_user_errors_are_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    r = invoke(
+        "user",
+        "add",
+        "zhang",
+        "--name",
+        "张值班",
+        "--role",
+        "duty_officer",
+        "--password-stdin",
+        stdin="short\n",
+    )
+    assert r.exit_code == 1
+    assert "密码至少10位" in r.stderr
+    code, err = run_err("user", "add", "zhang", "--name", "张", "--role", "boss")
+    assert code == 2
+    assert "boss" in err
+    code, err = run_err("user", "token", "ghost", "--name", "x")
+    assert code == 1
+    assert "用户“ghost”不存在" in err
