@@ -336,7 +336,7 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
     import uvicorn
 
     from orchestrator.web.app import WebSettings, create_app
-    from orchestrator.web.console import ConsoleSite
+    from orchestrator.web.console import AlertDesk, ConsoleSite
 
     context = _context(ctx)
     notices: dict[str, Any] = context.approvals.notices
@@ -361,6 +361,7 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
             zone=context.settings.zone,
             receipt_hours=notices["receipt_hours"],
             config=context.console,
+            desk=AlertDesk(approvals=context.approvals, city=context.city, links=context.links()),
         ),
     )
     scheduler = None

@@ -27,6 +27,9 @@ from jinja2 import Environment
 from sqlalchemy import Engine
 
 from orchestrator.clock import Clock
+from orchestrator.config_files import Approvals
+from orchestrator.emissions.model import CityProfile
+from orchestrator.links import LinkSigner
 from orchestrator.web import accounts
 from orchestrator.web.dashboard import dashboard
 
@@ -57,6 +60,16 @@ HEADERS = {
 
 
 @dataclass(frozen=True, slots=True)
+class AlertDesk:
+    """What the alert pages act with: the approval rules, the city, and what issuing needs to
+    render the notices (templates, the link signer)."""
+
+    approvals: Approvals
+    city: CityProfile
+    links: LinkSigner
+
+
+@dataclass(frozen=True, slots=True)
 class ConsoleSite:
     """What the console pages need besides the database."""
 
@@ -65,6 +78,7 @@ class ConsoleSite:
     zone: ZoneInfo
     receipt_hours: float
     config: accounts.ConsoleConfig
+    desk: AlertDesk | None = None
 
 
 def safe_next(target: str) -> str:
@@ -74,58 +88,82 @@ def safe_next(target: str) -> str:
     return target
 
 
+class Console:
+    """What every console route uses: pages, the session, the role check, the CSRF check."""
+
+    def __init__(self, engine: Engine, *, env: Environment, clock: Clock, site: ConsoleSite):
+        self.engine, self.env, self.clock, self.site = engine, env, clock, site
+
+    def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        values.setdefault("session", None)
+        session = values["session"]
+        if session is not None:
+            values.setdefault("can", _can(session))
+        html = self.env.get_template(template).render(
+            office=self.site.office, roles=accounts.ROLES, **values
+        )
+        return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+    def message(
+        self, session: accounts.Session | None, title: str, message: str, status: int
+    ) -> HTMLResponse:
+        return self.page(
+            "console/message.html", status, session=session, title=title, message=message
+        )
+
+    def signed_in(self, request: Request) -> accounts.Session | None:
+        return accounts.session_of(
+            self.engine, request.cookies.get(SESSION_COOKIE, ""), now=self.clock.now()
+        )
+
+    def require(self, request: Request, action: str = "view") -> accounts.Session | Response:
+        """The session, if signed in with a role allowed ``action``; else the sign-in page
+        (303) or a refusal (403)."""
+        session = self.signed_in(request)
+        if session is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(
+                f"/login?next={quote(target)}", status_code=303, headers=HEADERS
+            )
+        if session.user.role not in ACTIONS[action]:
+            allowed = "、".join(accounts.ROLES[r] for r in sorted(ACTIONS[action]))
+            return self.message(
+                session,
+                "无权操作",
+                f"您的角色（{session.user.role_label}）无权进行此操作，仅限：{allowed}。",
+                403,
+            )
+        return session
+
+    async def form(
+        self, request: Request, action: str
+    ) -> tuple[accounts.Session, dict[str, str]] | Response:
+        """A posted form: the session (allowed ``action``) and the fields, if the form carries
+        the session's CSRF token."""
+        session = self.require(request, action)
+        if isinstance(session, Response):
+            return session
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
+            return self.message(
+                session,
+                "请求无效",
+                "表单已过期或来源不明（CSRF校验失败），请返回重新操作。",
+                403,
+            )
+        return session, form
+
+
 def console_router(
     engine: Engine, *, env: Environment, clock: Clock, site: ConsoleSite
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     policy = site.config.policy
-
-    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        values.setdefault("session", None)
-        html = env.get_template(template).render(office=site.office, roles=accounts.ROLES, **values)
-        return HTMLResponse(html, status_code=status, headers=HEADERS)
-
-    def signed_in(request: Request) -> accounts.Session | None:
-        return accounts.session_of(engine, request.cookies.get(SESSION_COOKIE, ""), now=clock.now())
-
-    def to_login(request: Request) -> RedirectResponse:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303, headers=HEADERS)
-
-    def forbidden(session: accounts.Session, action: str) -> HTMLResponse:
-        allowed = "、".join(accounts.ROLES[r] for r in sorted(ACTIONS[action]))
-        return page(
-            "console/message.html",
-            403,
-            session=session,
-            title="无权操作",
-            message=f"您的角色（{session.user.role_label}）无权进行此操作，仅限：{allowed}。",
-        )
-
-    def require(request: Request, action: str = "view") -> accounts.Session | Response:
-        session = signed_in(request)
-        if session is None:
-            return to_login(request)
-        if session.user.role not in ACTIONS[action]:
-            return forbidden(session, action)
-        return session
-
-    async def form_of(request: Request, session: accounts.Session) -> dict[str, str] | Response:
-        """The posted form, if it carries the session's CSRF token."""
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
-            return page(
-                "console/message.html",
-                403,
-                session=session,
-                title="请求无效",
-                message="表单已过期或来源不明（CSRF校验失败），请返回重新操作。",
-            )
-        return form
+    c = Console(engine, env=env, clock=clock, site=site)
 
     def login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
         token = secrets.token_urlsafe(24)
-        response = page(
+        response = c.page(
             "console/login.html", status, csrf=token, next=safe_next(next_path), error=error
         )
         response.set_cookie(
@@ -141,7 +179,7 @@ def console_router(
 
     @router.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/") -> Response:
-        if signed_in(request) is not None:
+        if c.signed_in(request) is not None:
             return RedirectResponse(safe_next(next), status_code=303, headers=HEADERS)
         return login_page(next)
 
@@ -178,12 +216,9 @@ def console_router(
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        session = require(request)
-        if isinstance(session, Response):
-            return session
-        form = await form_of(request, session)
-        if isinstance(form, Response):
-            return form
+        posted = await c.form(request, "view")
+        if isinstance(posted, Response):
+            return posted
         accounts.close_session(engine, request.cookies.get(SESSION_COOKIE, ""))
         response = RedirectResponse("/login", status_code=303, headers=HEADERS)
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -191,19 +226,22 @@ def console_router(
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:
-        session = require(request)
+        session = c.require(request)
         if isinstance(session, Response):
             return session
-        now = clock.now()
         data = dashboard(
             engine,
             region_code=site.region_code,
-            now=now,
+            now=clock.now(),
             zone=site.zone,
             receipt_hours=site.receipt_hours,
         )
-        return page("console/dashboard.html", session=session, d=data, can=_can(session))
+        return c.page("console/dashboard.html", session=session, d=data)
 
+    if site.desk is not None:
+        from orchestrator.web.console_alerts import alert_routes
+
+        alert_routes(router, c, site.desk)
     return router
 
 

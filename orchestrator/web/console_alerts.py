@@ -1,0 +1,328 @@
+"""The console's alert pages: the list, the draft form (with the reduction check of the level
+from the list in force), an alert's page with its revisions, document numbers and audit trail,
+and the lifecycle actions — submit, approve or reject (a second person with the role the level
+needs), issue (its notices rendered and stored for delivery), withdraw, lift — each checked for
+the role on the server and for the session's CSRF token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from orchestrator import command_office as office
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.db import lists as list_repo
+from orchestrator.emissions.targets import check_reduction
+from orchestrator.errors import OrchestratorError
+from orchestrator.notice_writer import ensure_notices
+from orchestrator.notices.alert_notices import cn_time
+from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
+from orchestrator.web import accounts
+from orchestrator.web.console import HEADERS, AlertDesk, Console
+
+LEVELS = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
+
+
+def _local(text: str, zone: Any, field: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise OrchestratorError(f"{field}：请填写日期和时间（如2026-01-06T00:00）") from None
+    return t.replace(tzinfo=zone) if t.tzinfo is None else t.astimezone(zone)
+
+
+def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
+    engine, site = c.engine, c.site
+    zone = site.zone
+
+    def reduction(level: AlertLevel, on: dt.date) -> dict[str, Any] | None:
+        """The reduction check of ``level`` under the list in force ``on`` (None: no list)."""
+        with engine.connect() as conn:
+            try:
+                number = list_repo.in_force(conn, site.region_code, on)
+            except list_repo.RevisionNotFound:
+                return None
+            _, achieved = list_repo.level_plan(conn, site.region_code, number, level)
+        check = check_reduction(achieved, desk.city)
+        return {
+            "list_revision": number,
+            "met": check.met,
+            "species": [
+                {
+                    "label": sp.label,
+                    "reduction": v.reduction_kg_d,
+                    "ratio": v.ratio,
+                    "target": v.target,
+                    "met": v.met,
+                }
+                for sp, v in check.species.items()
+            ],
+        }
+
+    def row(v: office.RevisionView) -> dict[str, Any]:
+        s = v.state
+        return {
+            "alert_id": v.alert_id,
+            "revision_id": v.revision_id,
+            "number": s.number,
+            "kind": s.kind.label,
+            "level": s.level.value,
+            "level_label": s.level.label,
+            "status": s.status.value,
+            "status_label": s.status.label,
+            "start": cn_time(s.start, zone),
+            "end": cn_time(s.end, zone) if s.end else "另行通知",
+            "drafted_by": s.drafted_by,
+            "approved_by": s.approved_by or "",
+            "issued_at": cn_time(s.issued_at, zone) if s.issued_at else "",
+            "document_number": v.document_number or "",
+            "reason": v.reason,
+            "targets": v.targets,
+        }
+
+    @router.get("/alerts", response_class=HTMLResponse)
+    def alert_list(request: Request) -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        rows = [row(v) for v in office.all_alerts(engine, site.region_code)]
+        return c.page("console/alerts.html", session=session, rows=rows)
+
+    def draft_form(
+        session: accounts.Session, values: dict[str, str], error: str = "", status: int = 200
+    ) -> HTMLResponse:
+        preview = None
+        level = values.get("level", "")
+        if level in {lv.value for lv in LEVELS}:
+            try:
+                on = _local(values.get("start", ""), zone, "开始时间").date()
+            except OrchestratorError:
+                on = c.clock.now().astimezone(zone).date()
+            preview = reduction(AlertLevel(level), on)
+        return c.page(
+            "console/alert_new.html",
+            status,
+            session=session,
+            levels=[(lv.value, lv.label) for lv in LEVELS],
+            values=values,
+            preview=preview,
+            error=error,
+        )
+
+    @router.get("/alerts/new", response_class=HTMLResponse)
+    def alert_new(request: Request) -> Response:
+        session = c.require(request, "draft")
+        if isinstance(session, Response):
+            return session
+        values = {k: str(v) for k, v in request.query_params.items()}
+        return draft_form(session, values)
+
+    @router.post("/alerts")
+    async def alert_create(request: Request) -> Response:
+        posted = await c.form(request, "draft")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        person = session.user.person
+        assert person is not None  # the draft roles are lifecycle roles
+        try:
+            level = AlertLevel(form.get("level", ""))
+            if level not in LEVELS:
+                raise ValueError
+        except ValueError:
+            return draft_form(session, form, "请选择预警等级（黄色、橙色或红色）", 400)
+        try:
+            start = _local(form.get("start", ""), zone, "开始时间")
+            end = _local(form["end"], zone, "结束时间") if form.get("end", "").strip() else None
+            reason = form.get("reason", "").strip()
+            if not reason:
+                raise OrchestratorError("请填写起草理由（会商研判结论）")
+            now = c.clock.now()
+            view = office.draft(
+                engine,
+                region=site.region_code,
+                kind=RevisionKind.ISSUE,
+                level=level,
+                start=start,
+                end=end,
+                by=person,
+                reason=reason,
+                now=now,
+            )
+            office.submit(engine, view.alert_id, by=person, now=now)
+        except (OrchestratorError, ValueError) as exc:
+            return draft_form(session, form, str(exc), 400)
+        return RedirectResponse(
+            f"/alerts/{view.alert_id}?done=draft", status_code=303, headers=HEADERS
+        )
+
+    def detail(
+        session: accounts.Session,
+        alert_id: int,
+        *,
+        notice: str = "",
+        error: str = "",
+        status: int = 200,
+    ) -> HTMLResponse:
+        try:
+            views = office.revisions(engine, alert_id)
+        except OrchestratorError as exc:
+            return c.message(session, "未找到预警", str(exc), 404)
+        if not views:
+            return c.message(session, "未找到预警", f"预警{alert_id}不存在", 404)
+        cur = office.current(views)
+        trail = [
+            {
+                "at": cn_time(a["at"], zone),
+                "actor": a["actor"],
+                "action": a["action"],
+                "reason": a["reason"],
+            }
+            for a in office.audit_trail(engine, alert_id)
+        ]
+        st = cur.state.status
+        issued_active = any(
+            v.state.status is RevisionStatus.ISSUED and v.state.kind is not RevisionKind.LIFT
+            for v in views
+        )
+        actions = {
+            "submit": st is RevisionStatus.DRAFT,
+            "withdraw": st in (RevisionStatus.DRAFT, RevisionStatus.PENDING_APPROVAL),
+            "approve": st is RevisionStatus.PENDING_APPROVAL,
+            "reject": st is RevisionStatus.PENDING_APPROVAL,
+            "issue": st is RevisionStatus.APPROVED,
+            "lift": issued_active and st in (RevisionStatus.ISSUED,),
+        }
+        return c.page(
+            "console/alert.html",
+            status,
+            session=session,
+            alert_id=alert_id,
+            current=row(cur),
+            revisions=[row(v) for v in reversed(views)],
+            trail=trail,
+            actions=actions,
+            notice=notice,
+            error=error,
+            now=cn_time(c.clock.now(), zone),
+        )
+
+    _DONE = {
+        "draft": "已起草并提交审批。",
+        "submit": "已提交审批。",
+        "approve": "已批准，调度方案已冻结。",
+        "reject": "已退回。",
+        "withdraw": "已撤回。",
+        "issue": "已发布，通知和应急响应指令已生成，投递进程将发送。",
+        "lift": "已起草解除，待审批。",
+    }
+
+    @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+    def alert_page(request: Request, alert_id: int, done: str = "") -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        return detail(session, alert_id, notice=_DONE.get(done, ""))
+
+    def act(
+        name: str, role: str, run: Callable[[accounts.Session, int, dict[str, str]], Any]
+    ) -> None:
+        async def handler(request: Request, alert_id: int) -> Response:
+            posted = await c.form(request, role)
+            if isinstance(posted, Response):
+                return posted
+            session, form = posted
+            try:
+                run(session, alert_id, form)
+            except OrchestratorError as exc:
+                return detail(session, alert_id, error=str(exc), status=400)
+            return RedirectResponse(
+                f"/alerts/{alert_id}?done={name}", status_code=303, headers=HEADERS
+            )
+
+        router.add_api_route(f"/alerts/{{alert_id}}/{name}", handler, methods=["POST"])
+
+    def person(session: accounts.Session) -> Any:
+        p = session.user.person
+        if p is None:
+            raise OrchestratorError(f"{session.user.role_label}不能办理预警")
+        return p
+
+    act(
+        "submit", "draft", lambda s, i, f: office.submit(engine, i, by=person(s), now=c.clock.now())
+    )
+    act(
+        "withdraw",
+        "draft",
+        lambda s, i, f: office.withdraw(
+            engine, i, by=person(s), now=c.clock.now(), reason=f.get("reason", "").strip() or "撤回"
+        ),
+    )
+    act(
+        "approve",
+        "approve",
+        lambda s, i, f: office.approve(
+            engine, i, by=person(s), now=c.clock.now(), approvals=desk.approvals, city=desk.city
+        ),
+    )
+    act(
+        "reject",
+        "approve",
+        lambda s, i, f: office.reject(
+            engine, i, by=person(s), now=c.clock.now(), reason=_required(f, "reason", "退回理由")
+        ),
+    )
+
+    def issue(s: accounts.Session, i: int, f: dict[str, str]) -> None:
+        office.issue(
+            engine,
+            i,
+            by=person(s),
+            now=c.clock.now(),
+            approvals=desk.approvals,
+            city=desk.city,
+            override=f.get("override", "").strip() or None,
+        )
+        ensure_notices(
+            engine,
+            i,
+            env=c.env,
+            city=desk.city,
+            approvals=desk.approvals,
+            zone=zone,
+            links=desk.links,
+        )
+
+    act("issue", "issue", issue)
+
+    def lift(s: accounts.Session, i: int, f: dict[str, str]) -> None:
+        views = office.revisions(engine, i)
+        cur = office.current(views)
+        now = c.clock.now()
+        by = person(s)
+        view = office.draft(
+            engine,
+            region=site.region_code,
+            kind=RevisionKind.LIFT,
+            level=cur.state.level,
+            start=_local(f["start"], zone, "解除时间") if f.get("start", "").strip() else now,
+            end=None,
+            by=by,
+            reason=_required(f, "reason", "解除理由"),
+            now=now,
+            alert_id=i,
+        )
+        office.submit(engine, view.alert_id, by=by, now=now)
+
+    act("lift", "draft", lift)
+
+
+def _required(form: dict[str, str], key: str, label: str) -> str:
+    value = form.get(key, "").strip()
+    if not value:
+        raise OrchestratorError(f"请填写{label}")
+    return value

@@ -1,0 +1,167 @@
+"""The alert pages over real HTTP: a duty officer drafts (with the reduction check previewed),
+a vice-mayor approves, the duty officer issues and the notices are stored for delivery; every
+action checks the role and the CSRF token on the server, and what users type is escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from orchestrator.db.tables import notices
+from orchestrator.web import accounts
+from orchestrator.web.app import WebSettings, create_app
+from orchestrator.web.console import AlertDesk, ConsoleSite
+from tests.conftest import LINKS, ZONE
+from tests.delivery.conftest import ENV, Clock
+from tests.delivery.test_enterprise_pages import Served
+from tests.emissions.test_import import SAMPLE, do_import
+from tests.test_command_office import APPROVALS, CITY
+from tests.web.test_console import PASSWORD, POLICY, Browser
+
+NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
+
+
+@pytest.fixture
+def desk(engine) -> Iterator[tuple[Served, Clock]]:
+    do_import(engine, SAMPLE)
+    for username, name, role in (
+        ("zhang", "张值班", "duty_officer"),
+        ("li", "李值班", "duty_officer"),
+        ("wang", "王副市长", "vice_mayor"),
+        ("guest", "访客", "viewer"),
+    ):
+        accounts.add_user(
+            engine, username=username, display_name=name, role=role, password=PASSWORD, now=NOW
+        )
+    clock = Clock(NOW)
+    app = create_app(
+        engine,
+        signer=LINKS,
+        env=ENV,
+        clock=clock,
+        zone=ZONE,
+        settings=WebSettings(
+            office=APPROVALS.issuer,
+            office_phone=APPROVALS.notices["office_phone"],
+            acknowledge_base_url=APPROVALS.notices["acknowledge_base_url"],
+            receipt_hours=2,
+        ),
+        console=ConsoleSite(
+            region_code=CITY.region_code,
+            office=APPROVALS.issuer,
+            zone=ZONE,
+            receipt_hours=2,
+            config=accounts.ConsoleConfig(POLICY),
+            desk=AlertDesk(approvals=APPROVALS, city=CITY, links=LINKS),
+        ),
+    )
+    with Served(app) as served:
+        yield served, clock
+
+
+FORM = {
+    "level": "orange",
+    "start": "2026-01-06T00:00",
+    "end": "2026-01-09T00:00",
+    "reason": "1月4日会商研判：6日起持续重度污染",
+}
+
+
+def signed_in(served: Served, username: str) -> Browser:
+    b = Browser(served.url)
+    assert b.sign_in(username).status_code == 303
+    return b
+
+
+def test_draft_approve_by_another_person_and_issue(engine, desk):
+    served, clock = desk
+    zhang = signed_in(served, "zhang")
+    preview = zhang.get("/alerts/new?level=orange&start=2026-01-06T00:00")
+    assert preview.status_code == 200
+    assert "按第1版应急减排清单" in preview.text
+    assert "各项污染物均达到减排目标" in preview.text
+    r = zhang.post("/alerts", {**FORM, "csrf": zhang.csrf()})
+    assert r.status_code == 303
+    alert_url = r.headers["Location"].split("?")[0]
+    page = zhang.get(r.headers["Location"]).text
+    assert "已起草并提交审批" in page
+    assert "待审批" in page
+    # the duty officer may not approve; the page offers no button and the server refuses
+    assert "/approve" not in page
+    assert zhang.post(alert_url + "/approve", {"csrf": zhang.csrf()}).status_code == 403
+
+    clock.advance(minutes=30)
+    wang = signed_in(served, "wang")
+    r = wang.post(alert_url + "/approve", {"csrf": wang.csrf()})
+    assert r.status_code == 303
+    page = wang.get(r.headers["Location"]).text
+    assert "已批准" in page
+    assert "各项污染物均达到减排目标" in page
+    assert wang.post(alert_url + "/issue", {"csrf": wang.csrf()}).status_code == 403
+
+    clock.advance(minutes=30)
+    li = signed_in(served, "li")
+    r = li.post(alert_url + "/issue", {"csrf": li.csrf()})
+    assert r.status_code == 303
+    page = li.get(r.headers["Location"]).text
+    assert "已发布，通知和应急响应指令已生成" in page
+    assert "示重污应急〔2026〕1号" in page
+    with engine.connect() as conn:
+        orders = conn.execute(select(func.count()).where(notices.c.kind == "order")).scalar_one()
+    assert orders == 300
+    listing = li.get("/alerts").text
+    assert "示重污应急〔2026〕1号" in listing
+    assert "已发布" in listing
+
+
+def test_the_drafter_cannot_approve_their_own_draft(engine, desk):
+    served, _ = desk
+    # a director may both draft and approve, but never the same revision (four-eyes)
+    accounts.add_user(
+        engine, username="zhou", display_name="周主任", role="director", password=PASSWORD, now=NOW
+    )
+    zhou = signed_in(served, "zhou")
+    r = zhou.post("/alerts", {**FORM, "level": "yellow", "csrf": zhou.csrf()})
+    url = r.headers["Location"].split("?")[0]
+    r = zhou.post(url + "/approve", {"csrf": zhou.csrf()})
+    assert r.status_code == 400
+    assert "待审批" in r.text
+    assert "审批人不能与起草人相同（周主任）" in r.text
+
+
+def test_every_action_checks_role_and_csrf(engine, desk):
+    served, _ = desk
+    guest = signed_in(served, "guest")
+    assert guest.get("/alerts").status_code == 200
+    assert guest.get("/alerts/new").status_code == 403
+    r = guest.post("/alerts", {**FORM, "csrf": guest.csrf()})
+    assert r.status_code == 403
+    assert "无权操作" in r.text
+    zhang = signed_in(served, "zhang")
+    r = zhang.post("/alerts", {**FORM, "csrf": "forged"})
+    assert r.status_code == 403
+    assert "CSRF校验失败" in r.text
+    assert "预警1" not in zhang.get("/alerts").text  # nothing was drafted
+    anonymous = Browser(served.url)
+    assert anonymous.post("/alerts", FORM).status_code == 303  # to sign-in, nothing done
+    assert anonymous.get("/alerts/1").status_code == 303
+
+
+def test_bad_input_is_named_and_what_users_type_is_escaped(engine, desk):
+    served, _ = desk
+    zhang = signed_in(served, "zhang")
+    r = zhang.post("/alerts", {**FORM, "start": "tomorrow", "csrf": zhang.csrf()})
+    assert r.status_code == 400
+    assert "开始时间：请填写日期和时间" in r.text
+    r = zhang.post("/alerts", {**FORM, "level": "purple", "csrf": zhang.csrf()})
+    assert r.status_code == 400
+    assert "请选择预警等级" in r.text
+    evil = '<script>alert("x")</script>'
+    r = zhang.post("/alerts", {**FORM, "reason": evil, "csrf": zhang.csrf()})
+    page = zhang.get(r.headers["Location"]).text
+    assert evil not in page
+    assert "&lt;script&gt;" in page
+    assert zhang.get("/alerts/99").status_code == 404
