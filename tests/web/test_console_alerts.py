@@ -165,3 +165,25 @@ def test_bad_input_is_named_and_what_users_type_is_escaped(engine, desk):
     assert evil not in page
     assert "&lt;script&gt;" in page
     assert zhang.get("/alerts/99").status_code == 404
+
+
+def test_an_issued_alert_is_lifted_through_the_same_steps(engine, desk):
+    served, clock = desk
+    zhang, wang = signed_in(served, "zhang"), signed_in(served, "wang")
+    url = zhang.post("/alerts", {**FORM, "csrf": zhang.csrf()}).headers["Location"].split("?")[0]
+    wang.post(url + "/approve", {"csrf": wang.csrf()})
+    zhang.post(url + "/issue", {"csrf": zhang.csrf()})
+    clock.instant = dt.datetime(2026, 1, 7, 12, tzinfo=ZONE)
+    zhang, wang = signed_in(served, "zhang"), signed_in(served, "wang")  # a new shift
+    assert "剩余1天12小时" in zhang.get("/").text
+    r = zhang.post(url + "/lift", {"csrf": zhang.csrf(), "reason": ""})
+    assert r.status_code == 400
+    assert "请填写解除理由" in r.text
+    r = zhang.post(url + "/lift", {"csrf": zhang.csrf(), "reason": "空气质量好转，已达解除条件"})
+    assert "已起草解除，待审批" in zhang.get(r.headers["Location"]).text
+    wang.post(url + "/approve", {"csrf": wang.csrf()})
+    r = zhang.post(url + "/issue", {"csrf": zhang.csrf()})
+    page = zhang.get(r.headers["Location"]).text
+    assert "示重污应急〔2026〕2号" in page  # the lift notice's own number
+    assert "第2版（解除）" in page
+    assert "当前无生效预警" in zhang.get("/").text
