@@ -361,7 +361,12 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
             zone=context.settings.zone,
             receipt_hours=notices["receipt_hours"],
             config=context.console,
-            desk=AlertDesk(approvals=context.approvals, city=context.city, links=context.links()),
+            desk=AlertDesk(
+                approvals=context.approvals,
+                city=context.city,
+                links=context.links(),
+                delivery=context.delivery,
+            ),
         ),
     )
     scheduler = None

@@ -471,3 +471,100 @@ def _summarise(
             for u in lacking
         ],
     )
+
+
+# --- per enterprise --------------------------------------------------------------------------
+
+_STATUS_RANK = {"delivered": 5, "sent": 4, "sending": 3, "pending": 2, "failed": 1, "dead": 0}
+STATES = {
+    "unsigned": "未签收",
+    "signed": "已签收",
+    "implemented": "已落实",
+    "failed": "投递失败",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatus:
+    """One enterprise's order of a revision: how far its delivery got and what it answered."""
+
+    uscc: str
+    name: str
+    county: str
+    delivery: str  # the best status over its deliveries (delivered … dead, "" if none)
+    channels: tuple[str, ...]
+    error: str
+    acknowledged_at: dt.datetime | None
+    signer: str
+    implemented: bool | None  # None: no report yet
+
+    @property
+    def state(self) -> str:
+        if self.implemented:
+            return "implemented"
+        if self.acknowledged_at is not None:
+            return "signed"
+        if self.delivery in ("dead", "failed", ""):
+            return "failed"
+        return "unsigned"
+
+
+def order_statuses(engine: Engine, subject: Subject) -> list[OrderStatus]:
+    """Every order (control notice) of the subject with its delivery and receipts, by county
+    and name."""
+    d = deliveries.c
+    with engine.connect() as conn:
+        firms: dict[str, dict[str, Any]] = {}
+        for uscc, name, county, channel, status, error in conn.execute(
+            select(d.recipient, d.recipient_name, d.county, d.channel, d.status, d.last_error)
+            .where(subject.of(deliveries), d.kind == "order")
+            .order_by(d.id)
+        ):
+            f = firms.setdefault(
+                uscc,
+                {"name": name, "county": county, "best": "", "channels": [], "error": ""},
+            )
+            if channel and channel not in f["channels"]:
+                f["channels"].append(channel)
+            if _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(f["best"], -1):
+                f["best"] = status
+            if error:
+                f["error"] = error
+        acks = {
+            u: (at, signer)
+            for u, at, signer in conn.execute(
+                select(
+                    acknowledgements.c.uscc,
+                    acknowledgements.c.acknowledged_at,
+                    acknowledgements.c.signer,
+                ).where(subject.of(acknowledgements))
+            )
+        }
+        newest = (
+            select(func.max(implementation_reports.c.id))
+            .where(subject.of(implementation_reports))
+            .group_by(implementation_reports.c.uscc)
+        )
+        done = {
+            u: all(i["done"] for i in items)
+            for u, items in conn.execute(
+                select(implementation_reports.c.uscc, implementation_reports.c["items"]).where(
+                    implementation_reports.c.id.in_(newest.scalar_subquery())
+                )
+            )
+        }
+    out = [
+        OrderStatus(
+            uscc=u,
+            name=f["name"],
+            county=f["county"],
+            delivery=f["best"],
+            channels=tuple(f["channels"]),
+            error=f["error"] if f["best"] in ("failed", "dead") else "",
+            acknowledged_at=acks[u][0] if u in acks else None,
+            signer=acks[u][1] if u in acks else "",
+            implemented=done.get(u),
+        )
+        for u, f in firms.items()
+    ]
+    return sorted(out, key=lambda o: (o.county, o.name, o.uscc))

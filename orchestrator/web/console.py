@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 
 from orchestrator.clock import Clock
 from orchestrator.config_files import Approvals
+from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.model import CityProfile
 from orchestrator.links import LinkSigner
 from orchestrator.web import accounts
@@ -67,6 +68,7 @@ class AlertDesk:
     approvals: Approvals
     city: CityProfile
     links: LinkSigner
+    delivery: DeliveryConfig | None = None  # resending needs the channels
 
 
 @dataclass(frozen=True, slots=True)

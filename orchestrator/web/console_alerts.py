@@ -14,8 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from orchestrator import command_office as office
+from orchestrator import receipts
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.db import lists as list_repo
+from orchestrator.delivery import outbox
+from orchestrator.delivery.outbox import Subject, newest_issued_revision
 from orchestrator.emissions.targets import check_reduction
 from orchestrator.errors import OrchestratorError
 from orchestrator.notice_writer import ensure_notices
@@ -208,6 +211,7 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
             actions=actions,
             notice=notice,
             error=error,
+            issued=any(v.document_number for v in views),
             now=cn_time(c.clock.now(), zone),
         )
 
@@ -319,6 +323,95 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         office.submit(engine, view.alert_id, by=by, now=now)
 
     act("lift", "draft", lift)
+
+    _DELIVERY = {
+        "delivered": "已送达",
+        "sent": "已发出",
+        "sending": "发送中",
+        "pending": "待发送",
+        "failed": "失败待重试",
+        "dead": "投递失败",
+        "": "无可用渠道",
+    }
+    per_page = 100
+
+    @router.get("/alerts/{alert_id}/notices", response_class=HTMLResponse)
+    def alert_notices(
+        request: Request,
+        alert_id: int,
+        state: str = "",
+        county: str = "",
+        page: int = 1,
+        done: str = "",
+    ) -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        with engine.connect() as conn:
+            revision_id = newest_issued_revision(conn, alert_id)
+        if revision_id is None:
+            return c.message(session, "尚未发布", f"预警{alert_id}尚未发布，没有通知", 404)
+        summary = receipts.summary(
+            engine, alert_id, now=c.clock.now(), receipt_hours=site.receipt_hours
+        )
+        rows = receipts.order_statuses(engine, Subject(revision_id=revision_id))
+        counties = sorted({r.county for r in rows})
+        chosen = [
+            r
+            for r in rows
+            if (not state or r.state == state) and (not county or r.county == county)
+        ]
+        pages = max(1, -(-len(chosen) // per_page))
+        page = min(max(page, 1), pages)
+        shown = chosen[(page - 1) * per_page : page * per_page]
+        return c.page(
+            "console/notices.html",
+            session=session,
+            alert_id=alert_id,
+            summary=summary.as_dict(),
+            deadline=cn_time(summary.deadline, zone),
+            rows=[
+                {
+                    "uscc": r.uscc,
+                    "name": r.name,
+                    "county": r.county,
+                    "channels": "、".join(r.channels) or "—",
+                    "delivery": _DELIVERY.get(r.delivery, r.delivery),
+                    "error": r.error,
+                    "state": receipts.STATES[r.state],
+                    "signed": (
+                        f"{cn_time(r.acknowledged_at, zone)}（{r.signer}）"
+                        if r.acknowledged_at
+                        else ""
+                    ),
+                }
+                for r in shown
+            ],
+            total=len(chosen),
+            states=receipts.STATES,
+            counties=counties,
+            filters={"state": state, "county": county},
+            page=page,
+            pages=pages,
+            notice="已重新排入投递队列。" if done == "resend" else "",
+        )
+
+    @router.post("/alerts/{alert_id}/resend")
+    async def alert_resend(request: Request, alert_id: int) -> Response:
+        posted = await c.form(request, "resend")
+        if isinstance(posted, Response):
+            return posted
+        _, form = posted
+        failed_only = form.get("scope", "failed") != "all"
+        outbox.resend(engine, desk_delivery(), alert_id, c.clock.now(), failed_only=failed_only)
+        return RedirectResponse(
+            f"/alerts/{alert_id}/notices?done=resend", status_code=303, headers=HEADERS
+        )
+
+    def desk_delivery() -> Any:
+        if desk.delivery is None:
+            raise OrchestratorError("未配置投递渠道")
+        return desk.delivery
 
 
 def _required(form: dict[str, str], key: str, label: str) -> str:

@@ -8,14 +8,16 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from orchestrator.db.tables import notices
+from orchestrator import receipts
+from orchestrator.db.tables import deliveries, notices
+from orchestrator.delivery.outbox import Subject
 from orchestrator.web import accounts
 from orchestrator.web.app import WebSettings, create_app
 from orchestrator.web.console import AlertDesk, ConsoleSite
 from tests.conftest import LINKS, ZONE
-from tests.delivery.conftest import ENV, Clock
+from tests.delivery.conftest import ENV, Clock, delivery_config, make_worker
 from tests.delivery.test_enterprise_pages import Served
 from tests.emissions.test_import import SAMPLE, do_import
 from tests.test_command_office import APPROVALS, CITY
@@ -25,7 +27,7 @@ NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 
 
 @pytest.fixture
-def desk(engine) -> Iterator[tuple[Served, Clock]]:
+def desk(engine, tmp_path) -> Iterator[tuple[Served, Clock]]:
     do_import(engine, SAMPLE)
     for username, name, role in (
         ("zhang", "张值班", "duty_officer"),
@@ -55,7 +57,12 @@ def desk(engine) -> Iterator[tuple[Served, Clock]]:
             zone=ZONE,
             receipt_hours=2,
             config=accounts.ConsoleConfig(POLICY),
-            desk=AlertDesk(approvals=APPROVALS, city=CITY, links=LINKS),
+            desk=AlertDesk(
+                approvals=APPROVALS,
+                city=CITY,
+                links=LINKS,
+                delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
+            ),
         ),
     )
     with Served(app) as served:
@@ -187,3 +194,53 @@ def test_an_issued_alert_is_lifted_through_the_same_steps(engine, desk):
     assert "示重污应急〔2026〕2号" in page  # the lift notice's own number
     assert "第2版（解除）" in page
     assert "当前无生效预警" in zhang.get("/").text
+
+
+def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_path):
+    served, clock = desk
+    zhang, wang = signed_in(served, "zhang"), signed_in(served, "wang")
+    url = zhang.post("/alerts", {**FORM, "csrf": zhang.csrf()}).headers["Location"].split("?")[0]
+    wang.post(url + "/approve", {"csrf": wang.csrf()})
+    zhang.post(url + "/issue", {"csrf": zhang.csrf()})
+    config = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    worker.drain()
+    alert_id = int(url.rsplit("/", 1)[1])
+    first = sorted(receipts.order_statuses(engine, Subject(revision_id=1)), key=lambda o: o.uscc)[0]
+    receipts.acknowledge(
+        engine, receipts.Scope(alert_id=alert_id), first.uscc, 1, signer="刘磊", now=clock.now()
+    )
+    with engine.begin() as conn:  # an enterprise name with markup, as a list might carry
+        conn.execute(
+            update(deliveries)
+            .where(deliveries.c.recipient == first.uscc)
+            .values(recipient_name='<img src=x onerror="alert(1)">厂')
+        )
+    page = zhang.get(url + "/notices")
+    assert page.status_code == 200
+    assert "应发300份，已发出300，确认送达300，已签收1" in page.text
+    assert "共300家，第1/3页" in page.text
+    signed = zhang.get(url + "/notices?state=signed").text
+    assert "共1家" in signed
+    assert "刘磊" in signed
+    assert "<img src=x" not in signed
+    assert "&lt;img src=x" in signed
+    county = first.county
+    by_county = zhang.get(f"{url}/notices?county={county}").text
+    assert (
+        f"共{sum(1 for o in receipts.order_statuses(engine, Subject(revision_id=1)) if o.county == county)}家"
+        in by_county
+    )
+    # resending: the viewer may not, the duty officer may (every enterprise again)
+    guest = signed_in(served, "guest")
+    assert guest.post(url + "/resend", {"csrf": guest.csrf(), "scope": "all"}).status_code == 403
+    r = zhang.post(url + "/resend", {"csrf": zhang.csrf(), "scope": "all"})
+    assert r.status_code == 303
+    assert "已重新排入投递队列" in zhang.get(r.headers["Location"]).text
+    with engine.connect() as conn:
+        again = conn.execute(
+            select(func.count()).where(deliveries.c.reason == "resend")
+        ).scalar_one()
+    assert again == 300
+    assert zhang.get("/alerts/99/notices").status_code == 404
