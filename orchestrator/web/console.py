@@ -240,6 +240,9 @@ def console_router(
         )
         return c.page("console/dashboard.html", session=session, d=data)
 
+    from orchestrator.web.console_consultations import consultation_routes
+
+    consultation_routes(router, c)
     if site.desk is not None:
         from orchestrator.web.console_alerts import alert_routes
 
