@@ -391,6 +391,21 @@ def round_summary(engine: Engine, round_id: int, *, now: dt.datetime) -> Receipt
     )
 
 
+def _newest_reports(conn: Any, subject: Subject) -> dict[str, list[dict[str, Any]]]:
+    """Each enterprise's newest implementation report on the subject: USCC → its items."""
+    newest = (
+        select(func.max(implementation_reports.c.id))
+        .where(subject.of(implementation_reports))
+        .group_by(implementation_reports.c.uscc)
+    )
+    rows = conn.execute(
+        select(implementation_reports.c.uscc, implementation_reports.c["items"]).where(
+            implementation_reports.c.id.in_(newest.scalar_subquery())
+        )
+    )
+    return {str(u): list(items) for u, items in rows}
+
+
 def _summarise(
     engine: Engine,
     subject: Subject,
@@ -418,18 +433,7 @@ def _summarise(
                 select(acknowledgements.c.uscc).where(subject.of(acknowledgements))
             ).scalars()
         )
-        newest = (
-            select(func.max(implementation_reports.c.id))
-            .where(subject.of(implementation_reports))
-            .group_by(implementation_reports.c.uscc)
-        )
-        reports: dict[str, list[dict[str, Any]]] = {}
-        for u, items in conn.execute(
-            select(implementation_reports.c.uscc, implementation_reports.c["items"]).where(
-                implementation_reports.c.id.in_(newest.scalar_subquery())
-            )
-        ):
-            reports[u] = items
+        reports = _newest_reports(conn, subject)
     reached = {u for u, s in states.items() if s & {"sent", "delivered"}}
     confirmed = {u for u, s in states.items() if "delivered" in s}
     failed = sorted(
@@ -540,18 +544,8 @@ def order_statuses(engine: Engine, subject: Subject) -> list[OrderStatus]:
                 ).where(subject.of(acknowledgements))
             )
         }
-        newest = (
-            select(func.max(implementation_reports.c.id))
-            .where(subject.of(implementation_reports))
-            .group_by(implementation_reports.c.uscc)
-        )
         done = {
-            u: all(i["done"] for i in items)
-            for u, items in conn.execute(
-                select(implementation_reports.c.uscc, implementation_reports.c["items"]).where(
-                    implementation_reports.c.id.in_(newest.scalar_subquery())
-                )
-            )
+            u: all(i["done"] for i in items) for u, items in _newest_reports(conn, subject).items()
         }
     out = [
         OrderStatus(

@@ -30,7 +30,7 @@ from orchestrator.controls.model import (
     triggered,
 )
 from orchestrator.db import lists
-from orchestrator.db.tables import control_round_entries, control_rounds, deliveries
+from orchestrator.db.tables import control_round_entries, control_rounds
 from orchestrator.errors import OrchestratorError
 from orchestrator.links import LinkSigner
 from orchestrator.notices.alert_notices import ControlNoticeContext, Header, cn_time
@@ -175,9 +175,6 @@ class ControlOffice:
             f"{'（' + counts + '）' if counts else ''}，豁免{chosen.exempt}家"
         )
         return RoundOutcome(control_id, "issued", detail, round_id, len(chosen.entries))
-
-    def run_all(self, *, at: dt.datetime, now: dt.datetime) -> list[RoundOutcome]:
-        return [self.run(c, at=at, now=now) for c in self.ids()]
 
     def _record(
         self,
@@ -358,17 +355,6 @@ class ControlOffice:
                     .order_by(e.position)
                 )
             ]
-
-    def delivered(self, round_id: int) -> int:
-        d = deliveries.c
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count(func.distinct(d.recipient))).where(
-                        d.round_id == round_id, d.status.in_(("sent", "delivered"))
-                    )
-                ).scalar_one()
-            )
 
 
 def _title(control: Control, period: Period) -> str:

@@ -68,7 +68,7 @@ class AlertDesk:
     approvals: Approvals
     city: CityProfile
     links: LinkSigner
-    delivery: DeliveryConfig | None = None  # resending needs the channels
+    delivery: DeliveryConfig  # resending routes again over the channels
 
 
 @dataclass(frozen=True, slots=True)

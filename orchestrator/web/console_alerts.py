@@ -403,15 +403,10 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
             return posted
         _, form = posted
         failed_only = form.get("scope", "failed") != "all"
-        outbox.resend(engine, desk_delivery(), alert_id, c.clock.now(), failed_only=failed_only)
+        outbox.resend(engine, desk.delivery, alert_id, c.clock.now(), failed_only=failed_only)
         return RedirectResponse(
             f"/alerts/{alert_id}/notices?done=resend", status_code=303, headers=HEADERS
         )
-
-    def desk_delivery() -> Any:
-        if desk.delivery is None:
-            raise OrchestratorError("未配置投递渠道")
-        return desk.delivery
 
 
 def _required(form: dict[str, str], key: str, label: str) -> str:

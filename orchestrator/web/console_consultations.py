@@ -14,11 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from orchestrator import command_office as office
-from orchestrator.consultation.opinion import chart
 from orchestrator.db.tables import consultations
 from orchestrator.notices.alert_notices import cn_time
 from orchestrator.plans.lifecycle import RevisionStatus
+from orchestrator.web import accounts
 from orchestrator.web.console import HEADERS, Console
+from orchestrator.web.dashboard import consultation_chart
 
 
 def consultation_routes(router: APIRouter, c: Console) -> None:
@@ -36,6 +37,16 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
             q = q.where(where)
         with engine.connect() as conn:
             return list(conn.execute(q).all())
+
+    def one(request: Request, consultation_id: int) -> tuple[accounts.Session, Any] | Response:
+        """The signed-in session and the consultation, or the sign-in page or a 404."""
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        found = rows(consultations.c.id == consultation_id, 1)
+        if not found:
+            return c.message(session, "未找到会商", f"会商第{consultation_id}次不存在", 404)
+        return session, found[0]
 
     def _open_draft(alert_id: int | None) -> bool:
         """Whether the consultation's draft still stands (it was not withdrawn)."""
@@ -64,13 +75,10 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
 
     @router.get("/consultations/{consultation_id}", response_class=HTMLResponse)
     def consultation_page(request: Request, consultation_id: int) -> Response:
-        session = c.require(request)
-        if isinstance(session, Response):
-            return session
-        found = rows(consultations.c.id == consultation_id, 1)
-        if not found:
-            return c.message(session, "未找到会商", f"会商第{consultation_id}次不存在", 404)
-        r = found[0]
+        found = one(request, consultation_id)
+        if isinstance(found, Response):
+            return found
+        session, r = found
         rec = r.record
         rec_ = rec["recommendation"]
         prefill = ""
@@ -89,19 +97,16 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
             r=r,
             rec=rec,
             slot=cn_time(r.slot, zone),
-            chart=chart(rec) if rec.get("detail") or rec.get("trend") else None,
+            chart=consultation_chart(rec),
             prefill=prefill,
         )
 
     @router.get("/consultations/{consultation_id}/opinion", response_class=HTMLResponse)
     def consultation_opinion(request: Request, consultation_id: int) -> Response:
-        session = c.require(request)
-        if isinstance(session, Response):
-            return session
-        found = rows(consultations.c.id == consultation_id, 1)
-        if not found:
-            return c.message(session, "未找到会商", f"会商第{consultation_id}次不存在", 404)
-        return HTMLResponse(found[0].html, headers=HEADERS)
+        found = one(request, consultation_id)
+        if isinstance(found, Response):
+            return found
+        return HTMLResponse(found[1].html, headers=HEADERS)
 
 
 def _local(text: str | None, zone: Any) -> str:

@@ -17,6 +17,11 @@ from orchestrator.db.tables import consultations, control_rounds, deliveries
 from orchestrator.notices.alert_notices import cn_time
 
 
+def consultation_chart(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The chart of a consultation record (None when it had no forecast days)."""
+    return chart(record) if record.get("detail") or record.get("trend") else None
+
+
 def remaining(until: dt.datetime, now: dt.datetime) -> str:
     """剩余2天3小时 / 剩余45分钟 — the time left, in words."""
     seconds = int((until - now).total_seconds())
@@ -88,7 +93,7 @@ def dashboard(
             "headline": rec["recommendation"]["headline"],
             "degraded": newest.degraded,
             "issues": [i["message"] for i in rec.get("issues", [])],
-            "chart": chart(rec) if rec.get("detail") or rec.get("trend") else None,
+            "chart": consultation_chart(rec),
             "alert_id": newest.alert_id,
         }
     if latest_round is not None:
