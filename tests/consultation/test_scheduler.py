@@ -23,7 +23,7 @@ from tests.delivery.conftest import Clock
 from tests.test_command_office import APPROVALS, CITY, DUTY, SAMPLE, do_import, issued_orange
 
 
-def beat(engine, tmp_path, clock, **kw):
+def beat(engine, tmp_path, clock, controls=None, **kw):
     cfg = config(**kw)
     return Heartbeat(
         engine,
@@ -33,6 +33,7 @@ def beat(engine, tmp_path, clock, **kw):
         zone=ZONE,
         clock=clock,
         runner="test:1",
+        controls=controls,
     )
 
 

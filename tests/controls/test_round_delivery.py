@@ -14,13 +14,11 @@ from sqlalchemy import select
 from orchestrator.db.tables import list_enterprises
 from orchestrator.delivery import outbox
 from orchestrator.receipts import Scope, acknowledge, round_summary
-from orchestrator.web.app import WebSettings, create_app
 from tests.conftest import LINKS, ZONE
 from tests.controls.conftest import STAGGERED_NOTIFY, office
-from tests.delivery.conftest import ENV, Clock, delivery_config, make_worker
-from tests.delivery.test_enterprise_pages import Served
+from tests.delivery.conftest import Clock, delivery_config, make_worker
+from tests.delivery.test_enterprise_pages import Served, web_app
 from tests.emissions.test_import import SAMPLE, do_import
-from tests.test_command_office import APPROVALS
 
 
 def issued_round(engine, tmp_path) -> tuple[int, list[tuple[str, str, str]]]:
@@ -115,20 +113,7 @@ def test_a_finished_season_is_no_longer_chased(engine, sink, tmp_path):
 def round_site(engine, tmp_path) -> Iterator[tuple[Served, Clock, int, list[tuple[str, str, str]]]]:
     round_id, notices = issued_round(engine, tmp_path)
     clock = Clock(STAGGERED_NOTIFY + dt.timedelta(hours=1))
-    app = create_app(
-        engine,
-        signer=LINKS,
-        env=ENV,
-        clock=clock,
-        zone=ZONE,
-        settings=WebSettings(
-            office="示例市重污染天气应急指挥部办公室",
-            office_phone=APPROVALS.notices["office_phone"],
-            acknowledge_base_url=APPROVALS.notices["acknowledge_base_url"],
-            receipt_hours=2,
-        ),
-    )
-    with Served(app) as served:
+    with Served(web_app(engine, clock)) as served:
         yield served, clock, round_id, notices
 
 

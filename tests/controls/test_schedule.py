@@ -12,25 +12,15 @@ from sqlalchemy import select
 from orchestrator.db.tables import scheduler_runs
 from orchestrator.scheduler import Heartbeat
 from tests.conftest import ZONE
-from tests.consultation.conftest import config, consultant
+from tests.consultation.test_scheduler import beat as scheduler_beat
 from tests.controls.conftest import STAGGERED_NOTIFY, office, stored, variant
 from tests.delivery.conftest import Clock
 from tests.emissions.test_import import SAMPLE, do_import
-from tests.test_command_office import CITY
 
 
 def beat(engine, tmp_path, clock, **kw) -> Heartbeat:
-    cfg = config()
-    return Heartbeat(
-        engine,
-        consultant(engine, cfg, tmp_path),
-        schedule=cfg.schedule,
-        region_code=CITY.region_code,
-        zone=ZONE,
-        clock=clock,
-        runner="test:1",
-        controls=office(engine, tmp_path, **kw),
-    )
+    """The scheduler of the consultation tests, with the control office (``kw``: its controls)."""
+    return scheduler_beat(engine, tmp_path, clock, controls=office(engine, tmp_path, **kw))
 
 
 def test_each_control_is_a_daily_cron_job_at_its_time(engine, tmp_path):

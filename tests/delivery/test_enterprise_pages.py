@@ -11,9 +11,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 import uvicorn
+from fastapi import FastAPI
 
 from orchestrator.receipts import summary
 from orchestrator.web.app import WebSettings, create_app
+from orchestrator.web.console import ConsoleSite
 from tests.conftest import LINKS, ZONE
 from tests.delivery.conftest import (
     ENV,
@@ -52,25 +54,33 @@ class Served:
         return f"http://127.0.0.1:{self.port}"
 
 
-@pytest.fixture
-def site(engine) -> Iterator[tuple[Served, Clock, int, int]]:
-    alert_id, revision_id = issue_sample(engine)
-    clock = Clock(ISSUED_AT + dt.timedelta(minutes=30))
-    app = create_app(
+def web_app(
+    engine, clock, *, sms_callback_token: str = "", console: ConsoleSite | None = None
+) -> FastAPI:
+    """The web service as `orchestrator serve` builds it, on the tests' links, templates and
+    clock; receipts due 2 hours after issue."""
+    return create_app(
         engine,
         signer=LINKS,
         env=ENV,
         clock=clock,
         zone=ZONE,
         settings=WebSettings(
-            office="示例市重污染天气应急指挥部办公室",
+            office=APPROVALS.issuer,
             office_phone=APPROVALS.notices["office_phone"],
             acknowledge_base_url=APPROVALS.notices["acknowledge_base_url"],
             receipt_hours=2,
-            sms_callback_token="cb-token",
+            sms_callback_token=sms_callback_token,
         ),
+        console=console,
     )
-    with Served(app) as served:
+
+
+@pytest.fixture
+def site(engine) -> Iterator[tuple[Served, Clock, int, int]]:
+    alert_id, revision_id = issue_sample(engine)
+    clock = Clock(ISSUED_AT + dt.timedelta(minutes=30))
+    with Served(web_app(engine, clock, sms_callback_token="cb-token")) as served:
         yield served, clock, alert_id, revision_id
 
 

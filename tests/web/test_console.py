@@ -13,12 +13,11 @@ import pytest
 import requests
 
 from orchestrator.web import accounts
-from orchestrator.web.app import WebSettings, create_app
-from orchestrator.web.console import ConsoleSite
-from tests.conftest import LINKS, ZONE
+from orchestrator.web.console import AlertDesk, ConsoleSite
+from tests.conftest import ZONE
 from tests.consultation.conftest import config, consultant
-from tests.delivery.conftest import ENV, ISSUED_AT, Clock, issue_sample
-from tests.delivery.test_enterprise_pages import Served
+from tests.delivery.conftest import ISSUED_AT, Clock, issue_sample
+from tests.delivery.test_enterprise_pages import Served, web_app
 from tests.test_command_office import APPROVALS, CITY
 
 PASSWORD = "zhiban-2026"
@@ -50,6 +49,18 @@ class Browser:
         return re.search(r'name="csrf" value="([^"]+)"', self.get("/").text).group(1)
 
 
+def console_site(desk: AlertDesk | None = None) -> ConsoleSite:
+    """The console of the sample city, locking an account after 3 wrong passwords."""
+    return ConsoleSite(
+        region_code=CITY.region_code,
+        office=APPROVALS.issuer,
+        zone=ZONE,
+        receipt_hours=2,
+        config=accounts.ConsoleConfig(POLICY),
+        desk=desk,
+    )
+
+
 @pytest.fixture
 def console(engine, tmp_path) -> Iterator[tuple[Served, Clock]]:
     issue_sample(engine)  # an orange alert with 300 orders, issued 4 Jan 21:00
@@ -64,27 +75,7 @@ def console(engine, tmp_path) -> Iterator[tuple[Served, Clock]]:
             engine, username=username, display_name=name, role=role, password=PASSWORD, now=now
         )
     clock = Clock(now)
-    app = create_app(
-        engine,
-        signer=LINKS,
-        env=ENV,
-        clock=clock,
-        zone=ZONE,
-        settings=WebSettings(
-            office=APPROVALS.issuer,
-            office_phone=APPROVALS.notices["office_phone"],
-            acknowledge_base_url=APPROVALS.notices["acknowledge_base_url"],
-            receipt_hours=2,
-        ),
-        console=ConsoleSite(
-            region_code=CITY.region_code,
-            office=APPROVALS.issuer,
-            zone=ZONE,
-            receipt_hours=2,
-            config=accounts.ConsoleConfig(POLICY),
-        ),
-    )
-    with Served(app) as served:
+    with Served(web_app(engine, clock, console=console_site())) as served:
         yield served, clock
 
 

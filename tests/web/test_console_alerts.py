@@ -14,14 +14,13 @@ from orchestrator import receipts
 from orchestrator.db.tables import deliveries, notices
 from orchestrator.delivery.outbox import Subject
 from orchestrator.web import accounts
-from orchestrator.web.app import WebSettings, create_app
-from orchestrator.web.console import AlertDesk, ConsoleSite
+from orchestrator.web.console import AlertDesk
 from tests.conftest import LINKS, ZONE
-from tests.delivery.conftest import ENV, Clock, delivery_config, make_worker
-from tests.delivery.test_enterprise_pages import Served
+from tests.delivery.conftest import Clock, delivery_config, make_worker
+from tests.delivery.test_enterprise_pages import Served, web_app
 from tests.emissions.test_import import SAMPLE, do_import
 from tests.test_command_office import APPROVALS, CITY
-from tests.web.test_console import PASSWORD, POLICY, Browser
+from tests.web.test_console import PASSWORD, Browser, console_site
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 
@@ -39,33 +38,13 @@ def desk(engine, tmp_path) -> Iterator[tuple[Served, Clock]]:
             engine, username=username, display_name=name, role=role, password=PASSWORD, now=NOW
         )
     clock = Clock(NOW)
-    app = create_app(
-        engine,
-        signer=LINKS,
-        env=ENV,
-        clock=clock,
-        zone=ZONE,
-        settings=WebSettings(
-            office=APPROVALS.issuer,
-            office_phone=APPROVALS.notices["office_phone"],
-            acknowledge_base_url=APPROVALS.notices["acknowledge_base_url"],
-            receipt_hours=2,
-        ),
-        console=ConsoleSite(
-            region_code=CITY.region_code,
-            office=APPROVALS.issuer,
-            zone=ZONE,
-            receipt_hours=2,
-            config=accounts.ConsoleConfig(POLICY),
-            desk=AlertDesk(
-                approvals=APPROVALS,
-                city=CITY,
-                links=LINKS,
-                delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
-            ),
-        ),
+    desk = AlertDesk(
+        approvals=APPROVALS,
+        city=CITY,
+        links=LINKS,
+        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
     )
-    with Served(app) as served:
+    with Served(web_app(engine, clock, console=console_site(desk))) as served:
         yield served, clock
 
 
