@@ -26,12 +26,15 @@ from sqlalchemy import Connection, Engine, Text, cast, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator import command_office as office
+from orchestrator.alerts.model import AlertLevel
 from orchestrator.command_office import PlanSource, RevisionView
 from orchestrator.config_files import Approvals
+from orchestrator.db import lists as list_repo
 from orchestrator.db.bulk import insert_rows, paused_gc
 from orchestrator.db.database import make_engine
 from orchestrator.db.tables import notices, order_frames
 from orchestrator.emissions.model import CityProfile
+from orchestrator.emissions.targets import check_reduction, species_json
 from orchestrator.errors import OrchestratorError
 from orchestrator.links import LinkSigner
 from orchestrator.notices.alert_notices import (
@@ -59,7 +62,7 @@ from orchestrator.notices.render import (
     render_many,
     render_parts,
 )
-from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
+from orchestrator.plans.lifecycle import RevisionKind, RevisionState, RevisionStatus
 
 
 class NotIssued(OrchestratorError):
@@ -507,6 +510,93 @@ def _render_in_worker(
         return _order_parts(conn, chunk, env, frame, varying)
 
 
+def _bulletin(
+    header: Header,
+    rev: RevisionView,
+    by_mode: Counter[str],
+    *,
+    approvals: Approvals,
+    zone: ZoneInfo,
+) -> BulletinContext:
+    """The bulletin of an ISSUE revision (issued, or a draft being previewed)."""
+    st = rev.state
+    targets = rev.targets or {"species": {}}
+    return BulletinContext(
+        header=header,
+        title=f"关于启动重污染天气{st.level.label}预警的通知",
+        addressees=approvals.notices["addressees"],
+        basis=f"{rev.reason}。" if rev.reason and not rev.reason.endswith("。") else rev.reason,
+        level_label=st.level.label,
+        response=RESPONSE[st.level],
+        start=cn_time(st.start, zone),
+        end=cn_time(st.end, zone) if st.end else "另行通知",
+        enterprises=by_mode.total(),
+        by_mode=mode_counts(by_mode),
+        reductions=tuple(
+            (name, f"{v['reduction_kg_d']:g}", f"{v['ratio']:.1%}")
+            for name, v in targets["species"].items()
+        ),
+        public_advice=HEALTH_ADVICE[st.level],
+    )
+
+
+def preview_bulletin(
+    engine: Engine,
+    *,
+    region: str,
+    level: AlertLevel,
+    start: dt.datetime,
+    end: dt.datetime | None,
+    reason: str,
+    now: dt.datetime,
+    env: Environment,
+    city: CityProfile,
+    approvals: Approvals,
+    zone: ZoneInfo,
+) -> str:
+    """The bulletin a draft would be issued with, under the list in force on its first day: its
+    plan's enterprises and reductions, the number left for issue (``〔待编号〕``). Nothing is
+    stored. Raises :class:`~orchestrator.db.lists.RevisionNotFound` with no list in force."""
+    with engine.connect() as conn:
+        number = list_repo.in_force(conn, region, start.astimezone(zone).date())
+        plan_id, achieved = list_repo.level_plan(conn, region, number, level)
+        source = PlanSource.of_list_plan(conn, plan_id)
+        by_mode: Counter[str] = Counter(
+            dict(
+                conn.execute(
+                    select(source.table.c.mode, func.count())
+                    .where(source.where)
+                    .group_by(source.table.c.mode)
+                ).all()
+            )
+        )
+    check = check_reduction(achieved, city)
+    state = RevisionState(
+        number=1,
+        kind=RevisionKind.ISSUE,
+        level=level,
+        start=start,
+        end=end,
+        status=RevisionStatus.DRAFT,
+        drafted_by="",
+    )
+    rev = RevisionView(
+        0, 0, state, reason, None, number, {"met": check.met, "species": species_json(check)}
+    )
+    today = now.astimezone(zone)
+    header = Header(
+        issuer=approvals.issuer,
+        document_number=f"{approvals.issuer_code}〔{today.year}〕（发布时编号）",
+        region_name=city.region_name,
+        issued_on=f"{today.year}年{today.month}月{today.day}日",
+    )
+    return render(
+        env,
+        "notices/bulletin.html",
+        _bulletin(header, rev, by_mode, approvals=approvals, zone=zone),
+    )
+
+
 def _compose(
     alert_id: int,
     rev: RevisionView,
@@ -530,31 +620,12 @@ def _compose(
         records.append(NoticeRecord(kind=name.split(".")[0], uscc="", filename=name, body=text))
 
     if st.kind is RevisionKind.ISSUE:
-        targets = rev.targets or {"species": {}}
         put(
             "bulletin.html",
             render(
                 env,
                 "notices/bulletin.html",
-                BulletinContext(
-                    header=header,
-                    title=f"关于启动重污染天气{st.level.label}预警的通知",
-                    addressees=approvals.notices["addressees"],
-                    basis=f"{rev.reason}。"
-                    if rev.reason and not rev.reason.endswith("。")
-                    else rev.reason,
-                    level_label=st.level.label,
-                    response=RESPONSE[st.level],
-                    start=start,
-                    end=end,
-                    enterprises=by_mode.total(),
-                    by_mode=mode_counts(by_mode),
-                    reductions=tuple(
-                        (name, f"{v['reduction_kg_d']:g}", f"{v['ratio']:.1%}")
-                        for name, v in targets["species"].items()
-                    ),
-                    public_advice=HEALTH_ADVICE[st.level],
-                ),
+                _bulletin(header, rev, by_mode, approvals=approvals, zone=zone),
             ),
         )
     elif st.kind is RevisionKind.LIFT:

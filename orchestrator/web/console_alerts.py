@@ -21,13 +21,14 @@ from orchestrator.delivery import outbox
 from orchestrator.delivery.outbox import Subject, newest_issued_revision
 from orchestrator.emissions.targets import check_reduction
 from orchestrator.errors import OrchestratorError
-from orchestrator.notice_writer import ensure_notices
+from orchestrator.notice_writer import ensure_notices, preview_bulletin
 from orchestrator.notices.alert_notices import cn_time
 from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
 from orchestrator.web import accounts
 from orchestrator.web.console import HEADERS, AlertDesk, Console
 
 LEVELS = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
+ADJUSTMENTS = (RevisionKind.UPGRADE, RevisionKind.DOWNGRADE, RevisionKind.EXTEND, RevisionKind.LIFT)
 
 
 def _local(text: str, zone: Any, field: str) -> dt.datetime:
@@ -198,7 +199,9 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
             "approve": st is RevisionStatus.PENDING_APPROVAL,
             "reject": st is RevisionStatus.PENDING_APPROVAL,
             "issue": st is RevisionStatus.APPROVED,
-            "lift": issued_active and st in (RevisionStatus.ISSUED,),
+            "adjust": issued_active
+            and st is RevisionStatus.ISSUED
+            and cur.state.kind is not RevisionKind.LIFT,
         }
         return c.page(
             "console/alert.html",
@@ -212,6 +215,8 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
             notice=notice,
             error=error,
             issued=any(v.document_number for v in views),
+            higher=[(lv.value, lv.label) for lv in LEVELS if lv.rank > cur.state.level.rank],
+            lower=[(lv.value, lv.label) for lv in LEVELS if lv.rank < cur.state.level.rank],
             now=cn_time(c.clock.now(), zone),
         )
 
@@ -222,7 +227,10 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         "reject": "已退回。",
         "withdraw": "已撤回。",
         "issue": "已发布，通知和应急响应指令已生成，投递进程将发送。",
-        "lift": "已起草解除，待审批。",
+        "upgrade": "已起草升级并提交审批。",
+        "downgrade": "已起草降级并提交审批。",
+        "extend": "已起草延长并提交审批。",
+        "lift": "已起草解除并提交审批。",
     }
 
     @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -303,26 +311,84 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
 
     act("issue", "issue", issue)
 
-    def lift(s: accounts.Session, i: int, f: dict[str, str]) -> None:
-        views = office.revisions(engine, i)
-        cur = office.current(views)
-        now = c.clock.now()
-        by = person(s)
-        view = office.draft(
-            engine,
-            region=site.region_code,
-            kind=RevisionKind.LIFT,
-            level=cur.state.level,
-            start=_local(f["start"], zone, "解除时间") if f.get("start", "").strip() else now,
-            end=None,
-            by=by,
-            reason=_required(f, "reason", "解除理由"),
-            now=now,
-            alert_id=i,
-        )
-        office.submit(engine, view.alert_id, by=by, now=now)
+    def adjust(kind: RevisionKind) -> Callable[[accounts.Session, int, dict[str, str]], None]:
+        """Draft and submit an upgrade, downgrade, extension or lift of the issued alert."""
 
-    act("lift", "draft", lift)
+        def run(s: accounts.Session, i: int, f: dict[str, str]) -> None:
+            cur = office.current(office.revisions(engine, i)).state
+            now = c.clock.now()
+            by = person(s)
+            level = cur.level
+            if kind in (RevisionKind.UPGRADE, RevisionKind.DOWNGRADE):
+                try:
+                    level = AlertLevel(f.get("level", ""))
+                except ValueError:
+                    raise OrchestratorError("请选择调整后的预警等级") from None
+            start = _local(f["start"], zone, "生效时间") if f.get("start", "").strip() else now
+            if kind is RevisionKind.LIFT:
+                end = None
+            elif f.get("end", "").strip():
+                end = _local(f["end"], zone, "结束时间")
+            elif kind is RevisionKind.EXTEND:
+                raise OrchestratorError("延长须填写新的结束时间")
+            else:
+                end = cur.end
+            view = office.draft(
+                engine,
+                region=site.region_code,
+                kind=kind,
+                level=level,
+                start=start,
+                end=end,
+                by=by,
+                reason=_required(f, "reason", f"{kind.label}理由"),
+                now=now,
+                alert_id=i,
+            )
+            office.submit(engine, view.alert_id, by=by, now=now)
+
+        return run
+
+    for kind in ADJUSTMENTS:
+        act(kind.value, "draft", adjust(kind))
+
+    @router.get("/alerts/new/bulletin", response_class=HTMLResponse)
+    def bulletin_preview(request: Request) -> Response:
+        """The bulletin the draft form's values would be issued with, marked as a preview."""
+        session = c.require(request, "draft")
+        if isinstance(session, Response):
+            return session
+        q = request.query_params
+        try:
+            level = AlertLevel(q.get("level", ""))
+            start = _local(q.get("start", ""), zone, "开始时间")
+            end = _local(q["end"], zone, "结束时间") if q.get("end", "").strip() else None
+            html = preview_bulletin(
+                engine,
+                region=site.region_code,
+                level=level,
+                start=start,
+                end=end,
+                reason=q.get("reason", "").strip() or "（起草理由）",
+                now=c.clock.now(),
+                env=c.env,
+                city=desk.city,
+                approvals=desk.approvals,
+                zone=zone,
+            )
+        except ValueError:
+            return c.message(session, "无法预览", "请选择预警等级（黄色、橙色或红色）", 400)
+        except list_repo.RevisionNotFound:
+            return c.message(session, "无法预览", "开始日期没有生效的应急减排清单", 400)
+        except OrchestratorError as exc:
+            return c.message(session, "无法预览", str(exc), 400)
+        banner = (
+            '<p role="note" style="margin:0;padding:8px;background:#fff3cd;'
+            'border:1px solid #c90;text-align:center;font-weight:bold">'
+            "预览稿：尚未审批和发布，文号在发布时编定。</p>"
+        )
+        html = html.replace("<body>", "<body>" + banner, 1)
+        return HTMLResponse(html, headers=HEADERS)
 
     _DELIVERY = {
         "delivered": "已送达",

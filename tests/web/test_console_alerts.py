@@ -5,6 +5,7 @@ action checks the role and the CSRF token on the server, and what users type is 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -166,13 +167,121 @@ def test_an_issued_alert_is_lifted_through_the_same_steps(engine, desk):
     assert r.status_code == 400
     assert "请填写解除理由" in r.text
     r = zhang.post(url + "/lift", {"csrf": zhang.csrf(), "reason": "空气质量好转，已达解除条件"})
-    assert "已起草解除，待审批" in zhang.get(r.headers["Location"]).text
+    assert "已起草解除并提交审批" in zhang.get(r.headers["Location"]).text
     wang.post(url + "/approve", {"csrf": wang.csrf()})
     r = zhang.post(url + "/issue", {"csrf": zhang.csrf()})
     page = zhang.get(r.headers["Location"]).text
     assert "示重污应急〔2026〕2号" in page  # the lift notice's own number
     assert "第2版（解除）" in page
     assert "当前无生效预警" in zhang.get("/").text
+
+
+def issued(served: Served) -> str:
+    """An orange alert drafted, approved and issued; its page's path."""
+    zhang, wang = signed_in(served, "zhang"), signed_in(served, "wang")
+    url = zhang.post("/alerts", {**FORM, "csrf": zhang.csrf()}).headers["Location"].split("?")[0]
+    assert wang.post(url + "/approve", {"csrf": wang.csrf()}).status_code == 303
+    assert zhang.post(url + "/issue", {"csrf": zhang.csrf()}).status_code == 303
+    return url
+
+
+def test_an_issued_alert_is_upgraded_extended_and_downgraded(engine, desk):
+    served, clock = desk
+    accounts.add_user(
+        engine, username="chen", display_name="陈市长", role="mayor", password=PASSWORD, now=NOW
+    )
+    url = issued(served)
+    zhang, wang, chen = (signed_in(served, u) for u in ("zhang", "wang", "chen"))
+    page = zhang.get(url).text
+    # only the adjustments the level allows are offered
+    assert 'action="' + url + '/upgrade"' in page
+    assert '<option value="red">红色预警</option>' in page
+    assert 'action="' + url + '/downgrade"' in page
+    assert '<option value="yellow">黄色预警</option>' in page
+    assert "仅限" not in page
+    assert signed_in(served, "guest").post(url + "/upgrade", {"csrf": "x"}).status_code == 403
+
+    clock.advance(hours=2)
+    r = zhang.post(
+        url + "/upgrade",
+        {
+            "csrf": zhang.csrf(),
+            "level": "red",
+            "start": "2026-01-07T00:00",
+            "reason": "预计7日AQI超过300",
+        },
+    )
+    assert r.status_code == 303
+    page = zhang.get(r.headers["Location"]).text
+    assert "已起草升级并提交审批" in page
+    assert "第2版（升级）" in page
+    # a red alert needs the mayor: the vice-mayor is refused by the approval rules
+    r = wang.post(url + "/approve", {"csrf": wang.csrf()})
+    assert r.status_code == 400
+    assert chen.post(url + "/approve", {"csrf": chen.csrf()}).status_code == 303
+    page = zhang.get(zhang.post(url + "/issue", {"csrf": zhang.csrf()}).headers["Location"]).text
+    assert "示重污应急〔2026〕2号" in page
+    assert '<span class="level level-red">红色预警</span>' in page
+
+    clock.advance(hours=2)
+    r = zhang.post(url + "/extend", {"csrf": zhang.csrf(), "reason": "不利气象条件持续"})
+    assert r.status_code == 400
+    assert "延长须填写新的结束时间" in r.text
+    r = zhang.post(
+        url + "/extend",
+        {"csrf": zhang.csrf(), "end": "2026-01-11T00:00", "reason": "不利气象条件持续"},
+    )
+    assert "已起草延长并提交审批" in zhang.get(r.headers["Location"]).text
+    chen.post(url + "/approve", {"csrf": chen.csrf()})
+    page = zhang.get(zhang.post(url + "/issue", {"csrf": zhang.csrf()}).headers["Location"]).text
+    assert "示重污应急〔2026〕3号" in page
+    assert "2026年1月11日0时" in page
+
+    clock.advance(hours=2)
+    r = zhang.post(
+        url + "/downgrade",
+        {"csrf": zhang.csrf(), "level": "yellow", "reason": "扩散条件改善"},
+    )
+    assert "已起草降级并提交审批" in zhang.get(r.headers["Location"]).text
+    wang.post(url + "/approve", {"csrf": wang.csrf()})
+    page = zhang.get(zhang.post(url + "/issue", {"csrf": zhang.csrf()}).headers["Location"]).text
+    assert "示重污应急〔2026〕4号" in page
+    assert '<span class="level level-yellow">黄色预警</span>' in page
+    assert "第4版（降级）" in page
+    with engine.connect() as conn:
+        kinds = set(conn.execute(select(notices.c.kind).distinct()).scalars())
+    assert {"bulletin", "adjust", "order"} <= kinds
+
+
+def test_the_draft_form_previews_the_bulletin(engine, desk):
+    served, _ = desk
+    zhang = signed_in(served, "zhang")
+    form = zhang.get("/alerts/new").text
+    assert 'formaction="/alerts/new/bulletin"' in form
+    r = zhang.get(
+        "/alerts/new/bulletin?level=orange&start=2026-01-06T00:00&end=2026-01-09T00:00"
+        "&reason=%3Cb%3E6日起持续重度污染%3C/b%3E"
+    )
+    assert r.status_code == 200
+    assert "预览稿：尚未审批和发布" in r.text
+    assert "关于启动重污染天气橙色预警的通知" in r.text
+    assert "示重污应急〔2026〕（发布时编号）" in r.text
+    assert "2026年1月6日0时" in r.text
+    assert "&lt;b&gt;6日起持续重度污染" in r.text
+    # the preview counts the same plan the issued bulletin will: compare with an issue
+    issued(served)
+    with engine.connect() as conn:
+        bulletin = conn.execute(
+            select(notices.c.body).where(notices.c.kind == "bulletin")
+        ).scalar_one()
+    counts = re.findall(r"\d+家", bulletin)
+    assert counts
+    assert re.findall(r"\d+家", r.text) == counts
+    bad = zhang.get("/alerts/new/bulletin?level=purple&start=2026-01-06T00:00")
+    assert bad.status_code == 400
+    assert "请选择预警等级" in bad.text
+    assert zhang.get("/alerts/new/bulletin?level=red&start=2019-01-06T00:00").status_code == 400
+    assert signed_in(served, "guest").get("/alerts/new/bulletin?level=red").status_code == 403
 
 
 def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_path):
