@@ -336,7 +336,7 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
     import uvicorn
 
     from orchestrator.web.app import WebSettings, create_app
-    from orchestrator.web.console import AlertDesk, ConsoleSite
+    from orchestrator.web.console import AlertDesk, ConsoleSite, ListDesk
 
     context = _context(ctx)
     notices: dict[str, Any] = context.approvals.notices
@@ -366,6 +366,11 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
                 city=context.city,
                 links=context.links(),
                 delivery=context.delivery,
+            ),
+            lists=ListDesk(
+                city=context.city,
+                measures=context.measures,
+                uploads=context.settings.data_dir / "uploads",
             ),
         ),
     )

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from orchestrator import audit
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.config_files import Approvals
 from orchestrator.db import lists as list_repo
@@ -118,30 +119,6 @@ def current(views: list[RevisionView]) -> RevisionView:
 def _last_issued(views: list[RevisionView]) -> RevisionView | None:
     issued = [v for v in views if v.state.status is RevisionStatus.ISSUED]
     return issued[-1] if issued else None
-
-
-def _audit(
-    conn: Connection,
-    *,
-    at: dt.datetime,
-    actor: str,
-    action: str,
-    alert_id: int,
-    revision_id: int | None,
-    reason: str = "",
-    detail: dict[str, Any] | None = None,
-) -> None:
-    conn.execute(
-        insert(audit_log).values(
-            at=at,
-            actor=actor,
-            action=action,
-            alert_id=alert_id,
-            revision_id=revision_id,
-            reason=reason,
-            detail=detail or {},
-        )
-    )
 
 
 def _move(conn: Connection, view: RevisionView, new: RevisionState, **extra: Any) -> None:
@@ -267,7 +244,7 @@ def draft_in(
             previous_id=previous_id,
         )
     ).inserted_primary_key[0]  # type: ignore[index]
-    _audit(
+    audit.record(
         conn,
         at=now,
         actor=by.name,
@@ -300,7 +277,7 @@ def _step(
         view = current(_revisions(conn, alert_id))
         new = move(view.state)
         _move(conn, view, new)
-        _audit(
+        audit.record(
             conn,
             at=now,
             actor=by.name,
@@ -409,7 +386,7 @@ def approve(
                 _plan(conn, prev.revision_id),
                 _plan(conn, view.revision_id) if check is not None else None,
             )
-        _audit(
+        audit.record(
             conn,
             at=now,
             actor=by.name,
@@ -567,7 +544,7 @@ def issue(
                 .where(alert_revisions.c.id == prev.revision_id)
                 .values(status=final.value)
             )
-        _audit(
+        audit.record(
             conn,
             at=now,
             actor=by.name,

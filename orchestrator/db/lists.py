@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import AlertLevel
@@ -347,43 +349,155 @@ _LEVEL_POS = tuple(
 _BASE_POS = tuple(_LINE_POS[f"base_{k}"] for k in ("so2", "nox", "pm", "vocs"))
 
 
+def _line(r: Any) -> Line:
+    return Line(
+        name=r.name,
+        industry=r.industry,
+        declared_grade=Grade(r.declared_grade),
+        baseline=Amounts(
+            so2=r[_BASE_POS[0]], nox=r[_BASE_POS[1]], pm=r[_BASE_POS[2]], vocs=r[_BASE_POS[3]]
+        ),
+        measures=_line_measures(r),
+        check_method=r.check_method,
+        meter_no=r.meter_no,
+    )
+
+
+def _enterprise(r: Any, lines: Iterable[Line]) -> Enterprise:
+    return Enterprise(
+        uscc=r.uscc,
+        name=r.name,
+        county=r.county,
+        town=r.town,
+        category=ControlCategory(r.category),
+        grade=Grade(r.grade),
+        permit_no=r.permit_no,
+        lines=tuple(lines),
+        contact=r.contact,
+        phone=r.phone,
+        email=r.email,
+        channel=r.channel,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseRow:
+    """One enterprise of a revision as a list page shows it."""
+
+    uscc: str
+    name: str
+    county: str
+    grade: str
+    industries: str  # 、-joined, in line order
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    rows: list[EnterpriseRow]
+    total: int
+    counties: list[str]
+    industries: list[str]
+    grades: list[str]
+
+
+def find_enterprises(
+    conn: Connection,
+    region: str,
+    number: int,
+    *,
+    text: str = "",
+    county: str = "",
+    industry: str = "",
+    grade: str = "",
+    offset: int = 0,
+    limit: int = 100,
+) -> Found:
+    """A page of revision ``number``'s enterprises matching the filters (name or USCC containing
+    ``text``; county, industry of any line, grade), in list order, filtered and paged in SQL;
+    with the values each filter can take."""
+    rid = _revision_id(conn, region, number)
+    e, ln = list_enterprises, list_lines
+    where = [e.c.revision_id == rid]
+    if text.strip():
+        pattern = (
+            "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        where.append(or_(e.c.name.like(pattern, escape="\\"), e.c.uscc.like(pattern, escape="\\")))
+    if county:
+        where.append(e.c.county == county)
+    if grade:
+        where.append(e.c.grade == grade)
+    if industry:
+        where.append(exists().where(ln.c.enterprise_id == e.c.id, ln.c.industry == industry))
+    total = conn.execute(select(func.count()).select_from(e).where(*where)).scalar_one()
+    page = conn.execute(
+        select(e.c.id, e.c.uscc, e.c.name, e.c.county, e.c.grade)
+        .where(*where)
+        .order_by(e.c.position)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    per: dict[int, list[str]] = {r.id: [] for r in page}
+    if per:
+        for eid, ind in conn.execute(
+            select(ln.c.enterprise_id, ln.c.industry)
+            .where(ln.c.enterprise_id.in_(per))
+            .order_by(ln.c.enterprise_id, ln.c.position)
+        ):
+            per[eid].append(ind)
+
+    def distinct(col: Any) -> list[str]:
+        return sorted(
+            conn.execute(select(col).distinct().where(col.table.c.revision_id == rid)).scalars()
+        )
+
+    return Found(
+        rows=[
+            EnterpriseRow(
+                r.uscc,
+                r.name,
+                r.county,
+                r.grade,
+                "、".join(dict.fromkeys(per[r.id])),
+                len(per[r.id]),
+            )
+            for r in page
+        ],
+        total=int(total),
+        counties=distinct(e.c.county),
+        industries=distinct(ln.c.industry),
+        grades=distinct(e.c.grade),
+    )
+
+
+def enterprise(conn: Connection, region: str, number: int, uscc: str) -> Enterprise | None:
+    """One enterprise of revision ``number`` with its lines and measures, or None."""
+    rid = _revision_id(conn, region, number)
+    row = conn.execute(
+        select(list_enterprises).where(
+            list_enterprises.c.revision_id == rid, list_enterprises.c.uscc == uscc
+        )
+    ).first()
+    if row is None:
+        return None
+    lines = conn.execute(
+        select(list_lines)
+        .where(list_lines.c.enterprise_id == row.id)
+        .order_by(list_lines.c.position)
+    )
+    return _enterprise(row, (_line(r) for r in lines))
+
+
 def _load(conn: Connection, region: str, number: int) -> EmissionList:
     rid = _revision_id(conn, region, number)
     lines: dict[int, list[Line]] = {}
     for r in conn.execute(
         select(list_lines).where(list_lines.c.revision_id == rid).order_by(list_lines.c.position)
     ):
-        lines.setdefault(r.enterprise_id, []).append(
-            Line(
-                name=r.name,
-                industry=r.industry,
-                declared_grade=Grade(r.declared_grade),
-                baseline=Amounts(
-                    so2=r[_BASE_POS[0]],
-                    nox=r[_BASE_POS[1]],
-                    pm=r[_BASE_POS[2]],
-                    vocs=r[_BASE_POS[3]],
-                ),
-                measures=_line_measures(r),
-                check_method=r.check_method,
-                meter_no=r.meter_no,
-            )
-        )
+        lines.setdefault(r.enterprise_id, []).append(_line(r))
     enterprises = tuple(
-        Enterprise(
-            uscc=r.uscc,
-            name=r.name,
-            county=r.county,
-            town=r.town,
-            category=ControlCategory(r.category),
-            grade=Grade(r.grade),
-            permit_no=r.permit_no,
-            lines=tuple(lines.get(r.id, ())),
-            contact=r.contact,
-            phone=r.phone,
-            email=r.email,
-            channel=r.channel,
-        )
+        _enterprise(r, lines.get(r.id, ()))
         for r in conn.execute(
             select(list_enterprises)
             .where(list_enterprises.c.revision_id == rid)

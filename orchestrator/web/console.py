@@ -17,6 +17,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -26,15 +27,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Engine
 
+from orchestrator import audit
 from orchestrator.clock import Clock
 from orchestrator.config_files import Approvals
 from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.links import LinkSigner
 from orchestrator.web import accounts
 from orchestrator.web.dashboard import dashboard
 
 SESSION_COOKIE = "orc_session"
+AUDIT_PAGE = 100
 LOGIN_COOKIE = "orc_login"
 
 #: Who may do what. Reading is open to every signed-in role.
@@ -46,6 +50,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "resend": frozenset({"duty_officer", "director"}),
     "list_upload": frozenset({"admin", "director"}),
     "users": frozenset({"admin"}),
+    "audit": frozenset(accounts.ROLES) - {"viewer"},
 }
 
 HEADERS = {
@@ -72,6 +77,16 @@ class AlertDesk:
 
 
 @dataclass(frozen=True, slots=True)
+class ListDesk:
+    """What the emission-list pages need to validate an upload: the city (its counties and
+    citywide emissions), the measure tables, and where uploads wait for confirmation."""
+
+    city: CityProfile
+    measures: MeasureBook
+    uploads: Path
+
+
+@dataclass(frozen=True, slots=True)
 class ConsoleSite:
     """What the console pages need besides the database."""
 
@@ -81,6 +96,7 @@ class ConsoleSite:
     receipt_hours: float
     config: accounts.ConsoleConfig
     desk: AlertDesk | None = None
+    lists: ListDesk | None = None
 
 
 def safe_next(target: str) -> str:
@@ -145,7 +161,7 @@ class Console:
         session = self.require(request, action)
         if isinstance(session, Response):
             return session
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
             return self.message(
                 session,
@@ -201,8 +217,18 @@ def console_router(
                 policy=policy,
             )
         except accounts.AccountError as exc:
+            with engine.begin() as conn:
+                audit.record(
+                    conn,
+                    at=clock.now(),
+                    actor=form.get("username", "").strip()[:64] or "（未填用户名）",
+                    action="sign_in_failed",
+                    reason=str(exc),
+                )
             return login_page(next_path, str(exc), 401)
         token = accounts.open_session(engine, user, now=clock.now(), policy=policy)
+        with engine.begin() as conn:
+            audit.record(conn, at=clock.now(), actor=user.display_name, action="sign_in")
         response = RedirectResponse(safe_next(next_path), status_code=303, headers=HEADERS)
         response.set_cookie(
             SESSION_COOKIE,
@@ -222,6 +248,8 @@ def console_router(
         if isinstance(posted, Response):
             return posted
         accounts.close_session(engine, request.cookies.get(SESSION_COOKIE, ""))
+        with engine.begin() as conn:
+            audit.record(conn, at=clock.now(), actor=posted[0].user.display_name, action="sign_out")
         response = RedirectResponse("/login", status_code=303, headers=HEADERS)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -240,6 +268,45 @@ def console_router(
         )
         return c.page("console/dashboard.html", session=session, d=data)
 
+    @router.get("/audit", response_class=HTMLResponse)
+    def audit_page(
+        request: Request, actor: str = "", action: str = "", alert: str = "", page: int = 1
+    ) -> Response:
+        session = c.require(request, "audit")
+        if isinstance(session, Response):
+            return session
+        alert_id = int(alert) if alert.strip().isdigit() else None
+        page = max(page, 1)
+        rows, total = audit.entries(
+            engine,
+            actor=actor,
+            action=action,
+            alert_id=alert_id,
+            offset=(page - 1) * AUDIT_PAGE,
+            limit=AUDIT_PAGE,
+        )
+        pages = max(1, -(-total // AUDIT_PAGE))
+        return c.page(
+            "console/audit.html",
+            session=session,
+            rows=[
+                {
+                    "at": r.at.astimezone(site.zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    "actor": r.actor,
+                    "action": r.label,
+                    "alert_id": r.alert_id,
+                    "reason": r.reason,
+                }
+                for r in rows
+            ],
+            total=total,
+            actors=audit.actors(engine),
+            actions=audit.LABELS,
+            filters={"actor": actor, "action": action, "alert": alert},
+            page=min(page, pages),
+            pages=pages,
+        )
+
     from orchestrator.web.console_consultations import consultation_routes
 
     consultation_routes(router, c)
@@ -247,6 +314,10 @@ def console_router(
         from orchestrator.web.console_alerts import alert_routes
 
         alert_routes(router, c, site.desk)
+    if site.lists is not None:
+        from orchestrator.web.console_lists import list_routes
+
+        list_routes(router, c, site.lists)
     return router
 
 

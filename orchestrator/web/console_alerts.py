@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from orchestrator import audit, receipts
 from orchestrator import command_office as office
-from orchestrator import receipts
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.db import lists as list_repo
 from orchestrator.delivery import outbox
@@ -183,7 +183,7 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
             {
                 "at": cn_time(a["at"], zone),
                 "actor": a["actor"],
-                "action": a["action"],
+                "action": audit.label(a["action"]),
                 "reason": a["reason"],
             }
             for a in office.audit_trail(engine, alert_id)
@@ -467,9 +467,19 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         posted = await c.form(request, "resend")
         if isinstance(posted, Response):
             return posted
-        _, form = posted
+        session, form = posted
         failed_only = form.get("scope", "failed") != "all"
-        outbox.resend(engine, desk.delivery, alert_id, c.clock.now(), failed_only=failed_only)
+        now = c.clock.now()
+        count = outbox.resend(engine, desk.delivery, alert_id, now, failed_only=failed_only)
+        with engine.begin() as conn:
+            audit.record(
+                conn,
+                at=now,
+                actor=session.user.display_name,
+                action="resend",
+                alert_id=alert_id,
+                reason=f"{'投递失败的' if failed_only else '全部'}通知，共{count}条",
+            )
         return RedirectResponse(
             f"/alerts/{alert_id}/notices?done=resend", status_code=303, headers=HEADERS
         )

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from orchestrator.web import accounts
-from orchestrator.web.console import AlertDesk, ConsoleSite
+from orchestrator.web.console import AlertDesk, ConsoleSite, ListDesk
 from tests.conftest import ZONE
 from tests.consultation.conftest import config, consultant
 from tests.delivery.conftest import ISSUED_AT, Clock, issue_sample
@@ -49,7 +49,7 @@ class Browser:
         return re.search(r'name="csrf" value="([^"]+)"', self.get("/").text).group(1)
 
 
-def console_site(desk: AlertDesk | None = None) -> ConsoleSite:
+def console_site(desk: AlertDesk | None = None, lists: ListDesk | None = None) -> ConsoleSite:
     """The console of the sample city, locking an account after 3 wrong passwords."""
     return ConsoleSite(
         region_code=CITY.region_code,
@@ -58,6 +58,7 @@ def console_site(desk: AlertDesk | None = None) -> ConsoleSite:
         receipt_hours=2,
         config=accounts.ConsoleConfig(POLICY),
         desk=desk,
+        lists=lists,
     )
 
 

@@ -1,0 +1,313 @@
+"""The console's emission-list pages: the revisions, one revision's enterprises (searched and
+filtered by county, industry and grade in SQL, paged), one enterprise's 一厂一策 at every
+level, and uploading a new revision in two steps — the file is validated and compared with the
+newest revision (every problem named ``file:sheet:row:column``, the reduction check of each
+level, the enterprises added and removed, grades and measures changed), and only the second
+step, confirmed by a person allowed to, imports it (in one transaction, once per content)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from orchestrator import audit
+from orchestrator.db import lists as list_repo
+from orchestrator.emissions.model import LIST_LEVELS, ListFileInvalid, Species
+from orchestrator.emissions.parse import parse_list
+from orchestrator.emissions.revisions import diff_lists, import_list
+from orchestrator.emissions.targets import check_targets
+from orchestrator.emissions.workbook import read_workbook
+from orchestrator.web import accounts
+from orchestrator.web.console import HEADERS, Console, ListDesk
+
+PER_PAGE = 100
+MAX_UPLOAD = 64 * 1024 * 1024  # bytes; a 100,000-line workbook is about 15 MB
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+_STAGED = re.compile(r"[0-9a-f]{64}")
+_SHOWN_CHANGES = 200
+
+
+def _clean_name(filename: str) -> str:
+    """The uploaded file's own name, without any folder and without characters a path needs."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = re.sub(r"[\x00-\x1f<>:\"|?*]", "", name).strip(" .")
+    return name[:120] or "清单.xlsx"
+
+
+def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
+    engine, site = c.engine, c.site
+
+    @router.get("/lists", response_class=HTMLResponse)
+    def revisions(request: Request, done: str = "") -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        today = c.clock.now().astimezone(site.zone).date()
+        with engine.connect() as conn:
+            rows = list_repo.revisions(conn, site.region_code)
+            try:
+                in_force = list_repo.in_force(conn, site.region_code, today)
+            except list_repo.RevisionNotFound:
+                in_force = None
+        return c.page(
+            "console/lists.html",
+            session=session,
+            rows=[
+                {
+                    "number": r.number,
+                    "effective_from": r.effective_from.isoformat(),
+                    "source": r.source,
+                    "imported_at": r.imported_at.astimezone(site.zone).strftime("%Y-%m-%d %H:%M"),
+                    "enterprises": n_e,
+                    "lines": n_l,
+                    "warnings": len(w),
+                }
+                for r, n_e, n_l, w in reversed(rows)
+            ],
+            in_force=in_force,
+            today=today.isoformat(),
+            notice=done,
+        )
+
+    @router.get("/lists/{number}", response_class=HTMLResponse)
+    def enterprises(
+        request: Request,
+        number: int,
+        q: str = "",
+        county: str = "",
+        industry: str = "",
+        grade: str = "",
+        page: int = 1,
+        done: str = "",
+    ) -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        page = max(page, 1)
+        try:
+            with engine.connect() as conn:
+                rev = list_repo.get_revision(conn, site.region_code, number)
+                found = list_repo.find_enterprises(
+                    conn,
+                    site.region_code,
+                    number,
+                    text=q,
+                    county=county,
+                    industry=industry,
+                    grade=grade,
+                    offset=(page - 1) * PER_PAGE,
+                    limit=PER_PAGE,
+                )
+        except list_repo.RevisionNotFound as exc:
+            return c.message(session, "未找到清单", str(exc), 404)
+        pages = max(1, -(-found.total // PER_PAGE))
+        return c.page(
+            "console/list.html",
+            session=session,
+            rev={
+                "number": rev.number,
+                "effective_from": rev.effective_from.isoformat(),
+                "source": rev.source,
+            },
+            found=found,
+            filters={"q": q, "county": county, "industry": industry, "grade": grade},
+            page=min(page, pages),
+            pages=pages,
+            notice={
+                "import": "已导入为新版本。",
+                "exists": "该文件此前已导入为本版本，未重复导入。",
+            }.get(done, ""),
+        )
+
+    @router.get("/lists/{number}/enterprises/{uscc}", response_class=HTMLResponse)
+    def enterprise(request: Request, number: int, uscc: str) -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        try:
+            with engine.connect() as conn:
+                e = list_repo.enterprise(conn, site.region_code, number, uscc)
+        except list_repo.RevisionNotFound as exc:
+            return c.message(session, "未找到清单", str(exc), 404)
+        if e is None:
+            return c.message(
+                session, "未找到企业", f"第{number}版清单中没有统一社会信用代码为{uscc}的企业", 404
+            )
+        levels = [(lv.value, lv.label) for lv in LIST_LEVELS]
+        lines = [
+            {
+                "name": ln.name,
+                "industry": ln.industry,
+                "declared_grade": ln.declared_grade.value,
+                "measures": {
+                    lv.value: (
+                        {
+                            "text": m.text,
+                            "reduction": {
+                                sp.label: m.reduction.get(sp)
+                                for sp in Species
+                                if m.reduction.get(sp)
+                            },
+                            "from_table": m.from_table,
+                        }
+                        if (m := ln.measure(lv)) is not None
+                        else None
+                    )
+                    for lv in LIST_LEVELS
+                },
+                "check_method": ln.check_method,
+            }
+            for ln in e.lines
+        ]
+        return c.page(
+            "console/list_enterprise.html",
+            session=session,
+            number=number,
+            e=e,
+            levels=levels,
+            lines=lines,
+        )
+
+    def staged(sha: str, name: str) -> Path:
+        return desk.uploads / sha / name
+
+    def report_page(session: accounts.Session, status: int = 200, **values: Any) -> HTMLResponse:
+        for key in ("name", "error", "effective_from"):
+            values.setdefault(key, "")
+        values.setdefault("newest", None)
+        values.setdefault("problems", [])
+        values.setdefault("warnings", [])
+        values.setdefault("counts", None)
+        values.setdefault("checks", [])
+        values.setdefault("diff", None)
+        values.setdefault("staged", None)
+        return c.page("console/list_upload.html", status, session=session, **values)
+
+    @router.post("/lists/upload")
+    async def upload(request: Request) -> Response:
+        posted = await c.form(request, "list_upload")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        file = (await request.form()).get("file")
+        effective = form.get("effective_from", "").strip()
+        try:
+            dt.date.fromisoformat(effective)
+        except ValueError:
+            return report_page(session, 400, error="请填写生效日期（如2026-10-01）")
+        if not isinstance(file, UploadFile) or not file.filename:
+            return report_page(session, 400, error="请选择清单文件（xlsx或csv）")
+        name = _clean_name(file.filename)
+        if not name.lower().endswith(SUFFIXES):
+            return report_page(
+                session, 400, error=f"{name}：仅支持xlsx、xlsm、xls、ods或csv格式的清单文件"
+            )
+        data = await file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            return report_page(session, 413, error=f"{name}：文件超过64MB，请联系管理员")
+        sha = hashlib.sha256(data).hexdigest()
+        path = staged(sha, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        try:
+            parsed = parse_list(
+                name,
+                read_workbook(path),
+                counties=desk.city.counties,
+                book=desk.measures,
+            )
+        except ListFileInvalid as exc:
+            problems = [p.replace(str(path), name) for p in exc.problems]
+            return report_page(session, 400, name=name, problems=problems, error="")
+        lst = parsed.emission_list
+        with engine.connect() as conn:
+            try:
+                newest = list_repo.latest(conn, site.region_code)
+                old = list_repo.load(conn, site.region_code, newest)
+            except list_repo.RevisionNotFound:
+                newest, old = None, None
+        d = diff_lists(old, lst) if old is not None else None
+        checks = check_targets(lst, desk.city)
+        return report_page(
+            session,
+            name=name,
+            error="",
+            effective_from=effective,
+            warnings=list(parsed.warnings),
+            counts={
+                "enterprises": len(lst.enterprises),
+                "lines": sum(len(e.lines) for e in lst.enterprises),
+                "dust_sites": len(lst.dust_sites),
+                "transport_users": len(lst.transport_users),
+            },
+            checks=[
+                {
+                    "level": ch.level.label,
+                    "met": ch.met,
+                    "species": [
+                        (s.label, v.reduction_kg_d, v.ratio, v.target, v.met)
+                        for s, v in ch.species.items()
+                    ],
+                }
+                for ch in checks
+            ],
+            newest=newest,
+            diff=None
+            if d is None
+            else {
+                "empty": d.empty,
+                "added": [(e.uscc, e.name) for e in d.added],
+                "removed": [(e.uscc, e.name) for e in d.removed],
+                "grades": [(n.name, o.grade.value, n.grade.value) for o, n in d.grade_changes],
+                "measures": d.measure_changes[:_SHOWN_CHANGES],
+                "measures_total": len(d.measure_changes),
+            },
+            staged={"sha": sha, "name": name},
+        )
+
+    @router.post("/lists/import")
+    async def confirm(request: Request) -> Response:
+        posted = await c.form(request, "list_upload")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        sha, name = form.get("sha", ""), _clean_name(form.get("name", ""))
+        path = staged(sha, name)
+        if not _STAGED.fullmatch(sha) or not path.is_file():
+            return report_page(session, 400, error="上传的文件已失效，请重新上传")
+        try:
+            effective = dt.date.fromisoformat(form.get("effective_from", "").strip())
+        except ValueError:
+            return report_page(session, 400, error="请填写生效日期（如2026-10-01）")
+        now = c.clock.now()
+        try:
+            result = import_list(
+                engine, desk.city, desk.measures, path, effective_from=effective, now=now
+            )
+        except ListFileInvalid as exc:
+            problems = [p.replace(str(path), name) for p in exc.problems]
+            return report_page(session, 400, name=name, problems=problems, error="")
+        rev = result.revision
+        assert rev is not None
+        path.unlink(missing_ok=True)
+        if result.created:
+            with engine.begin() as conn:
+                audit.record(
+                    conn,
+                    at=now,
+                    actor=session.user.display_name,
+                    action="list_import",
+                    reason=f"第{rev.number}版，{effective.isoformat()}起生效",
+                    detail={"revision": rev.number, "source": name, "sha256": sha},
+                )
+        done = "import" if result.created else "exists"
+        return RedirectResponse(
+            f"/lists/{rev.number}?done={done}", status_code=303, headers=HEADERS
+        )
