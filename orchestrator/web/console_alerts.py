@@ -6,8 +6,6 @@ the role on the server and for the session's CSRF token."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,53 +17,22 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.db import lists as list_repo
 from orchestrator.delivery import outbox
 from orchestrator.delivery.outbox import Subject, newest_issued_revision
-from orchestrator.emissions.targets import check_reduction
 from orchestrator.errors import OrchestratorError
-from orchestrator.notice_writer import ensure_notices, preview_bulletin
+from orchestrator.notice_writer import preview_bulletin
 from orchestrator.notices.alert_notices import cn_time
 from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
 from orchestrator.web import accounts
+from orchestrator.web.alert_actions import LEVELS, ROLES, AlertActions, local_time
 from orchestrator.web.console import HEADERS, AlertDesk, Console
-
-LEVELS = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
-ADJUSTMENTS = (RevisionKind.UPGRADE, RevisionKind.DOWNGRADE, RevisionKind.EXTEND, RevisionKind.LIFT)
-
-
-def _local(text: str, zone: Any, field: str) -> dt.datetime:
-    try:
-        t = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise OrchestratorError(f"{field}：请填写日期和时间（如2026-01-06T00:00）") from None
-    return t.replace(tzinfo=zone) if t.tzinfo is None else t.astimezone(zone)
 
 
 def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
     engine, site = c.engine, c.site
     zone = site.zone
 
-    def reduction(level: AlertLevel, on: dt.date) -> dict[str, Any] | None:
-        """The reduction check of ``level`` under the list in force ``on`` (None: no list)."""
-        with engine.connect() as conn:
-            try:
-                number = list_repo.in_force(conn, site.region_code, on)
-            except list_repo.RevisionNotFound:
-                return None
-            _, achieved = list_repo.level_plan(conn, site.region_code, number, level)
-        check = check_reduction(achieved, desk.city)
-        return {
-            "list_revision": number,
-            "met": check.met,
-            "species": [
-                {
-                    "label": sp.label,
-                    "reduction": v.reduction_kg_d,
-                    "ratio": v.ratio,
-                    "target": v.target,
-                    "met": v.met,
-                }
-                for sp, v in check.species.items()
-            ],
-        }
+    actions = AlertActions(
+        engine, clock=c.clock, env=c.env, region_code=site.region_code, zone=zone, desk=desk
+    )
 
     def row(v: office.RevisionView) -> dict[str, Any]:
         s = v.state
@@ -103,10 +70,10 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         level = values.get("level", "")
         if level in {lv.value for lv in LEVELS}:
             try:
-                on = _local(values.get("start", ""), zone, "开始时间").date()
+                on = local_time(values.get("start", ""), zone, "开始时间").date()
             except OrchestratorError:
                 on = c.clock.now().astimezone(zone).date()
-            preview = reduction(AlertLevel(level), on)
+            preview = actions.reduction(AlertLevel(level), on)
         return c.page(
             "console/alert_new.html",
             status,
@@ -131,38 +98,11 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         if isinstance(posted, Response):
             return posted
         session, form = posted
-        person = session.user.person
-        assert person is not None  # the draft roles are lifecycle roles
         try:
-            level = AlertLevel(form.get("level", ""))
-            if level not in LEVELS:
-                raise ValueError
-        except ValueError:
-            return draft_form(session, form, "请选择预警等级（黄色、橙色或红色）", 400)
-        try:
-            start = _local(form.get("start", ""), zone, "开始时间")
-            end = _local(form["end"], zone, "结束时间") if form.get("end", "").strip() else None
-            reason = form.get("reason", "").strip()
-            if not reason:
-                raise OrchestratorError("请填写起草理由（会商研判结论）")
-            now = c.clock.now()
-            view = office.draft(
-                engine,
-                region=site.region_code,
-                kind=RevisionKind.ISSUE,
-                level=level,
-                start=start,
-                end=end,
-                by=person,
-                reason=reason,
-                now=now,
-            )
-            office.submit(engine, view.alert_id, by=person, now=now)
+            alert_id = actions.create(session.user, form)
         except (OrchestratorError, ValueError) as exc:
             return draft_form(session, form, str(exc), 400)
-        return RedirectResponse(
-            f"/alerts/{view.alert_id}?done=draft", status_code=303, headers=HEADERS
-        )
+        return RedirectResponse(f"/alerts/{alert_id}?done=draft", status_code=303, headers=HEADERS)
 
     def detail(
         session: accounts.Session,
@@ -240,16 +180,14 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
             return session
         return detail(session, alert_id, notice=_DONE.get(done, ""))
 
-    def act(
-        name: str, role: str, run: Callable[[accounts.Session, int, dict[str, str]], Any]
-    ) -> None:
+    def act(name: str) -> None:
         async def handler(request: Request, alert_id: int) -> Response:
-            posted = await c.form(request, role)
+            posted = await c.form(request, ROLES[name])
             if isinstance(posted, Response):
                 return posted
             session, form = posted
             try:
-                run(session, alert_id, form)
+                actions.run(name, session.user, alert_id, form)
             except OrchestratorError as exc:
                 return detail(session, alert_id, error=str(exc), status=400)
             return RedirectResponse(
@@ -258,99 +196,8 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
 
         router.add_api_route(f"/alerts/{{alert_id}}/{name}", handler, methods=["POST"])
 
-    def person(session: accounts.Session) -> Any:
-        p = session.user.person
-        if p is None:
-            raise OrchestratorError(f"{session.user.role_label}不能办理预警")
-        return p
-
-    act(
-        "submit", "draft", lambda s, i, f: office.submit(engine, i, by=person(s), now=c.clock.now())
-    )
-    act(
-        "withdraw",
-        "draft",
-        lambda s, i, f: office.withdraw(
-            engine, i, by=person(s), now=c.clock.now(), reason=f.get("reason", "").strip() or "撤回"
-        ),
-    )
-    act(
-        "approve",
-        "approve",
-        lambda s, i, f: office.approve(
-            engine, i, by=person(s), now=c.clock.now(), approvals=desk.approvals, city=desk.city
-        ),
-    )
-    act(
-        "reject",
-        "approve",
-        lambda s, i, f: office.reject(
-            engine, i, by=person(s), now=c.clock.now(), reason=_required(f, "reason", "退回理由")
-        ),
-    )
-
-    def issue(s: accounts.Session, i: int, f: dict[str, str]) -> None:
-        office.issue(
-            engine,
-            i,
-            by=person(s),
-            now=c.clock.now(),
-            approvals=desk.approvals,
-            city=desk.city,
-            override=f.get("override", "").strip() or None,
-        )
-        ensure_notices(
-            engine,
-            i,
-            env=c.env,
-            city=desk.city,
-            approvals=desk.approvals,
-            zone=zone,
-            links=desk.links,
-        )
-
-    act("issue", "issue", issue)
-
-    def adjust(kind: RevisionKind) -> Callable[[accounts.Session, int, dict[str, str]], None]:
-        """Draft and submit an upgrade, downgrade, extension or lift of the issued alert."""
-
-        def run(s: accounts.Session, i: int, f: dict[str, str]) -> None:
-            cur = office.current(office.revisions(engine, i)).state
-            now = c.clock.now()
-            by = person(s)
-            level = cur.level
-            if kind in (RevisionKind.UPGRADE, RevisionKind.DOWNGRADE):
-                try:
-                    level = AlertLevel(f.get("level", ""))
-                except ValueError:
-                    raise OrchestratorError("请选择调整后的预警等级") from None
-            start = _local(f["start"], zone, "生效时间") if f.get("start", "").strip() else now
-            if kind is RevisionKind.LIFT:
-                end = None
-            elif f.get("end", "").strip():
-                end = _local(f["end"], zone, "结束时间")
-            elif kind is RevisionKind.EXTEND:
-                raise OrchestratorError("延长须填写新的结束时间")
-            else:
-                end = cur.end
-            view = office.draft(
-                engine,
-                region=site.region_code,
-                kind=kind,
-                level=level,
-                start=start,
-                end=end,
-                by=by,
-                reason=_required(f, "reason", f"{kind.label}理由"),
-                now=now,
-                alert_id=i,
-            )
-            office.submit(engine, view.alert_id, by=by, now=now)
-
-        return run
-
-    for kind in ADJUSTMENTS:
-        act(kind.value, "draft", adjust(kind))
+    for name in ROLES:
+        act(name)
 
     @router.get("/alerts/new/bulletin", response_class=HTMLResponse)
     def bulletin_preview(request: Request) -> Response:
@@ -361,8 +208,8 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         q = request.query_params
         try:
             level = AlertLevel(q.get("level", ""))
-            start = _local(q.get("start", ""), zone, "开始时间")
-            end = _local(q["end"], zone, "结束时间") if q.get("end", "").strip() else None
+            start = local_time(q.get("start", ""), zone, "开始时间")
+            end = local_time(q["end"], zone, "结束时间") if q.get("end", "").strip() else None
             html = preview_bulletin(
                 engine,
                 region=site.region_code,
@@ -483,10 +330,3 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         return RedirectResponse(
             f"/alerts/{alert_id}/notices?done=resend", status_code=303, headers=HEADERS
         )
-
-
-def _required(form: dict[str, str], key: str, label: str) -> str:
-    value = form.get(key, "").strip()
-    if not value:
-        raise OrchestratorError(f"请填写{label}")
-    return value
