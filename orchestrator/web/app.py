@@ -17,11 +17,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment
 from sqlalchemy import Engine
 
-from orchestrator import receipts
+from orchestrator import __version__, receipts
 from orchestrator.clock import Clock
 from orchestrator.delivery.outbox import record_report
 from orchestrator.links import LinkGrant, LinkInvalid, LinkSigner
 from orchestrator.notices.alert_notices import cn_time
+from orchestrator.web.api import api_router, install_errors
 from orchestrator.web.console import ConsoleSite, console_router
 
 
@@ -50,9 +51,17 @@ def create_app(
     settings: WebSettings,
     console: ConsoleSite | None = None,
 ) -> FastAPI:
-    app = FastAPI(title="重污染天气应急指挥平台", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="重污染天气应急指挥平台",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    install_errors(app)
     if console is not None:
         app.include_router(console_router(engine, env=env, clock=clock, site=console))
+        app.include_router(api_router(engine, env=env, clock=clock, site=console))
     prefix = urlsplit(settings.acknowledge_base_url).path.rstrip("/") or "/ack"
 
     def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -97,14 +106,14 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get(prefix + "/{token}", response_class=HTMLResponse)
+    @app.get(prefix + "/{token}", response_class=HTMLResponse, include_in_schema=False)
     def enterprise(token: str, done: str = "") -> Response:
         grant = grant_of(token)
         if isinstance(grant, HTMLResponse):
             return grant
         return enterprise_page(token, grant, notice=_NOTICES.get(done, ""))
 
-    @app.get(prefix + "/{token}/order/{ref}", response_class=HTMLResponse)
+    @app.get(prefix + "/{token}/order/{ref}", response_class=HTMLResponse, include_in_schema=False)
     def order(token: str, ref: int) -> Response:
         grant = grant_of(token)
         if isinstance(grant, HTMLResponse):
@@ -132,7 +141,7 @@ def create_app(
             )
         return grant, form, ref
 
-    @app.post(prefix + "/{token}/acknowledge")
+    @app.post(prefix + "/{token}/acknowledge", include_in_schema=False)
     async def acknowledge(token: str, request: Request) -> Response:
         posted = await posted_form(token, request)
         if isinstance(posted, Response):
@@ -151,7 +160,7 @@ def create_app(
             return enterprise_page(token, grant, error=str(exc), status=400)
         return RedirectResponse(f"{prefix}/{token}?done=ack#r{ref}", status_code=303)
 
-    @app.post(prefix + "/{token}/report")
+    @app.post(prefix + "/{token}/report", include_in_schema=False)
     async def report(token: str, request: Request) -> Response:
         posted = await posted_form(token, request)
         if isinstance(posted, Response):
@@ -176,7 +185,7 @@ def create_app(
             return enterprise_page(token, grant, error=str(exc), status=400)
         return RedirectResponse(f"{prefix}/{token}?done=report#r{ref}", status_code=303)
 
-    @app.post("/callbacks/sms")
+    @app.post("/callbacks/sms", include_in_schema=False)
     async def sms_report(request: Request) -> JSONResponse:
         if settings.sms_callback_token:
             given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()

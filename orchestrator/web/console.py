@@ -18,11 +18,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Engine
@@ -36,6 +37,11 @@ from orchestrator.emissions.model import CityProfile
 from orchestrator.links import LinkSigner
 from orchestrator.web import accounts
 from orchestrator.web.dashboard import dashboard
+
+#: A database id or number in a path: a 32-bit integer from 1 (larger ones are a 422, not a 500).
+Id = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+#: A page number of a paged list.
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
 
 SESSION_COOKIE = "orc_session"
 AUDIT_PAGE = 100
@@ -270,12 +276,12 @@ def console_router(
 
     @router.get("/audit", response_class=HTMLResponse)
     def audit_page(
-        request: Request, actor: str = "", action: str = "", alert: str = "", page: int = 1
+        request: Request, actor: str = "", action: str = "", alert: str = "", page: Page = 1
     ) -> Response:
         session = c.require(request, "audit")
         if isinstance(session, Response):
             return session
-        alert_id = int(alert) if alert.strip().isdigit() else None
+        alert_id = int(alert) if alert.strip().isdigit() and len(alert.strip()) <= 9 else None
         page = max(page, 1)
         rows, total = audit.entries(
             engine,

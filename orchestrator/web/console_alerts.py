@@ -23,7 +23,7 @@ from orchestrator.notices.alert_notices import cn_time
 from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
 from orchestrator.web import accounts
 from orchestrator.web.alert_actions import LEVELS, ROLES, AlertActions, local_time
-from orchestrator.web.console import HEADERS, AlertDesk, Console
+from orchestrator.web.console import HEADERS, AlertDesk, Console, Id, Page
 
 
 def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
@@ -174,14 +174,14 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
     }
 
     @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-    def alert_page(request: Request, alert_id: int, done: str = "") -> Response:
+    def alert_page(request: Request, alert_id: Id, done: str = "") -> Response:
         session = c.require(request)
         if isinstance(session, Response):
             return session
         return detail(session, alert_id, notice=_DONE.get(done, ""))
 
     def act(name: str) -> None:
-        async def handler(request: Request, alert_id: int) -> Response:
+        async def handler(request: Request, alert_id: Id) -> Response:
             posted = await c.form(request, ROLES[name])
             if isinstance(posted, Response):
                 return posted
@@ -251,10 +251,10 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
     @router.get("/alerts/{alert_id}/notices", response_class=HTMLResponse)
     def alert_notices(
         request: Request,
-        alert_id: int,
+        alert_id: Id,
         state: str = "",
         county: str = "",
-        page: int = 1,
+        page: Page = 1,
         done: str = "",
     ) -> Response:
         session = c.require(request)
@@ -310,7 +310,7 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         )
 
     @router.post("/alerts/{alert_id}/resend")
-    async def alert_resend(request: Request, alert_id: int) -> Response:
+    async def alert_resend(request: Request, alert_id: Id) -> Response:
         posted = await c.form(request, "resend")
         if isinstance(posted, Response):
             return posted

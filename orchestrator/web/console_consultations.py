@@ -18,7 +18,7 @@ from orchestrator.db.tables import consultations
 from orchestrator.notices.alert_notices import cn_time
 from orchestrator.plans.lifecycle import RevisionStatus
 from orchestrator.web import accounts
-from orchestrator.web.console import HEADERS, Console
+from orchestrator.web.console import HEADERS, Console, Id
 from orchestrator.web.dashboard import consultation_chart
 
 
@@ -74,7 +74,7 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
         return c.page("console/consultations.html", session=session, items=items)
 
     @router.get("/consultations/{consultation_id}", response_class=HTMLResponse)
-    def consultation_page(request: Request, consultation_id: int) -> Response:
+    def consultation_page(request: Request, consultation_id: Id) -> Response:
         found = one(request, consultation_id)
         if isinstance(found, Response):
             return found
@@ -102,7 +102,7 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
         )
 
     @router.get("/consultations/{consultation_id}/opinion", response_class=HTMLResponse)
-    def consultation_opinion(request: Request, consultation_id: int) -> Response:
+    def consultation_opinion(request: Request, consultation_id: Id) -> Response:
         found = one(request, consultation_id)
         if isinstance(found, Response):
             return found

@@ -25,7 +25,7 @@ from orchestrator.emissions.revisions import diff_lists, import_list
 from orchestrator.emissions.targets import check_targets
 from orchestrator.emissions.workbook import read_workbook
 from orchestrator.web import accounts
-from orchestrator.web.console import HEADERS, Console, ListDesk
+from orchestrator.web.console import HEADERS, Console, Id, ListDesk, Page
 
 PER_PAGE = 100
 MAX_UPLOAD = 64 * 1024 * 1024  # bytes; a 100,000-line workbook is about 15 MB
@@ -79,12 +79,12 @@ def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
     @router.get("/lists/{number}", response_class=HTMLResponse)
     def enterprises(
         request: Request,
-        number: int,
+        number: Id,
         q: str = "",
         county: str = "",
         industry: str = "",
         grade: str = "",
-        page: int = 1,
+        page: Page = 1,
         done: str = "",
     ) -> Response:
         session = c.require(request)
@@ -127,7 +127,7 @@ def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
         )
 
     @router.get("/lists/{number}/enterprises/{uscc}", response_class=HTMLResponse)
-    def enterprise(request: Request, number: int, uscc: str) -> Response:
+    def enterprise(request: Request, number: Id, uscc: str) -> Response:
         session = c.require(request)
         if isinstance(session, Response):
             return session
