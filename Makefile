@@ -14,12 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-# Debian packages the PDFs need (a CJK font; pango comes with the machine). Root or sudo.
+# Debian packages: a CJK font for the PDFs (pango comes with the machine) and Chromium for the
+# console's browser tests (Playwright drives /usr/bin/chromium; no browser download). Root or sudo.
 system-deps:
-	@fc-list :lang=zh | grep -q . || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q fonts-wqy-zenhei >/dev/null; }; }
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); PKGS=""; \
+	fc-list :lang=zh | grep -q . || PKGS="$$PKGS fonts-wqy-zenhei"; \
+	[ -x /usr/bin/chromium ] || PKGS="$$PKGS chromium chromium-driver"; \
+	[ -z "$$PKGS" ] || $$SUDO apt-get install -y -q $$PKGS >/dev/null 2>&1 || \
+	{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $$PKGS >/dev/null; }
 
 # The main job on the embedded default (a fresh SQLite file in data/, sample data, notices in
 # out/demo/): the sample list imported, the sample forecast decided, an alert drafted, approved by a

@@ -1,0 +1,178 @@
+"""The console in a real browser: Playwright drives Debian's Chromium (``/usr/bin/chromium``,
+headless) through the duty officers' main path — sign in with the keyboard, draft an alert,
+approve it as another user, issue it, see the notices, open an enterprise's link from its order
+and acknowledge, and see the receipt counted on the dashboard. Screenshots of the main pages,
+at laptop and phone sizes, are saved under ``out/screenshots/`` (or ``$ORCHESTRATOR_SCREENSHOTS``).
+
+Chromium comes from Debian (``make system-deps``); where it is missing the test is skipped with
+that reason, except in CI, where it fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from orchestrator.db.tables import notices
+from orchestrator.web import accounts
+from orchestrator.web.console import AlertDesk
+from tests.conftest import LINKS, ROOT, ZONE
+from tests.delivery.conftest import Clock, delivery_config, make_worker
+from tests.delivery.test_enterprise_pages import Served, web_app
+from tests.emissions.test_import import SAMPLE, do_import
+from tests.test_command_office import APPROVALS, CITY
+from tests.web.test_console import PASSWORD, console_site
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(os.environ.get("ORCHESTRATOR_SCREENSHOTS", ROOT / "out" / "screenshots"))
+NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs Debian's chromium for the browser tests: make system-deps")
+    pytest.skip("Debian's chromium is not installed (make system-deps)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def site(engine, tmp_path) -> Iterator[tuple[Served, Clock, AlertDesk]]:
+    do_import(engine, SAMPLE)
+    for username, name, role in (
+        ("zhang", "张值班", "duty_officer"),
+        ("wang", "王副市长", "vice_mayor"),
+    ):
+        accounts.add_user(
+            engine, username=username, display_name=name, role=role, password=PASSWORD, now=NOW
+        )
+    clock = Clock(NOW)
+    desk = AlertDesk(
+        approvals=APPROVALS,
+        city=CITY,
+        links=LINKS,
+        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}}),
+    )
+    with Served(web_app(engine, clock, console=console_site(desk))) as served:
+        yield served, clock, desk
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_by_keyboard(page, url: str, username: str) -> None:
+    page.goto(url + "/")
+    assert page.url.startswith(url + "/login")
+    page.get_by_label("用户名").focus()
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(url + "/")
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_draft_approve_issue_acknowledge_and_count(engine, site, browser, tmp_path):
+    served, clock, desk = site
+    url = served.url
+    duty = browser.new_context(viewport=LAPTOP, locale="zh-CN")
+    page = duty.new_page()
+    sign_in_by_keyboard(page, url, "zhang")
+    assert "当前无生效预警" in page.content()
+    shot(page, "dashboard-empty")
+
+    page.get_by_role("link", name="预警", exact=True).click()
+    page.goto(url + "/alerts/new")
+    page.get_by_label("预警等级").select_option("orange")
+    page.get_by_label("开始时间").fill("2026-01-06T00:00")
+    page.get_by_label("结束时间（不填为另行通知）").fill("2026-01-09T00:00")
+    page.get_by_label("起草理由（会商研判结论）").fill("1月4日会商研判：6日起持续重度污染")
+    page.get_by_role("button", name="预览减排核算").click()
+    assert "各项污染物均达到减排目标" in page.content()
+    page.get_by_label("起草理由（会商研判结论）").fill("1月4日会商研判：6日起持续重度污染")
+    shot(page, "alert-new")
+    page.get_by_role("button", name="起草并提交审批").click()
+    page.wait_for_url(re.compile(r".*/alerts/\d+\?done=draft"))
+    alert_path = page.url.split("?")[0].removeprefix(url)
+    assert "已起草并提交审批" in page.content()
+    assert page.get_by_role("button", name="批准").count() == 0  # not for the drafter
+
+    clock.advance(minutes=30)
+    approver = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+    vice = approver.new_page()
+    sign_in_by_keyboard(vice, url, "wang")
+    vice.goto(url + alert_path)
+    shot(vice, "alert-pending-phone")
+    vice.get_by_role("button", name="批准").click()
+    vice.wait_for_url(re.compile(r".*\?done=approve"))
+    assert "已批准" in vice.content()
+    assert vice.get_by_role("button", name="发布").count() == 0
+    approver.close()
+
+    clock.advance(minutes=30)
+    page.goto(url + alert_path)
+    page.get_by_role("button", name="发布").click()
+    page.wait_for_url(re.compile(r".*\?done=issue"))
+    assert "示重污应急〔2026〕1号" in page.content()
+    shot(page, "alert-issued")
+
+    make_worker(engine, desk.delivery, clock, tmp_path).housekeeping()  # the outbox takes them
+    page.get_by_role("link", name="通知与回执").click()
+    assert "共300家，第1/3页" in page.content()
+    shot(page, "notices")
+
+    # an enterprise opens the link printed in its own order and acknowledges it
+    with engine.connect() as conn:
+        order = conn.execute(
+            select(notices.c.uscc, notices.c.body)
+            .where(notices.c.kind == "order")
+            .order_by(notices.c.uscc)
+            .limit(1)
+        ).one()
+    link = re.search(r"https://hbj\.example\.gov\.cn(/ack/[\w.\-]+)", order.body)
+    assert link, "the order carries its link"
+    firm = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True).new_page()
+    firm.goto(url + link.group(1))
+    shot(firm, "enterprise-order-phone")
+    firm.get_by_label(re.compile("签收人")).first.fill("刘磊")
+    firm.get_by_role("button", name=re.compile("签收本指令")).first.click()
+    firm.wait_for_url(re.compile(r".*done=ack.*"))
+    assert "签收人：刘磊" in firm.content()
+
+    page.goto(url + "/")
+    text = page.content()
+    assert re.search(r'<th scope="row">已签收</th><td>1\s', text), text
+    shot(page, "dashboard-alert")
+    page.goto(url + alert_path + "/notices?state=signed")
+    assert "共1家" in page.content()
+    assert "刘磊" in page.content()
+    duty.close()
+    assert {p.name for p in SHOTS.glob("*.png")} >= {
+        "dashboard-empty.png",
+        "alert-new.png",
+        "alert-pending-phone.png",
+        "alert-issued.png",
+        "notices.png",
+        "enterprise-order-phone.png",
+        "dashboard-alert.png",
+    }
