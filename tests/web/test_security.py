@@ -1,0 +1,124 @@
+"""Every console action, found from the application's own routes (so a new one cannot be
+forgotten): without a session it does nothing and sends to sign-in; with a role not allowed it
+is refused with 403; with a forged CSRF token it is refused with 403. Every API action refuses a
+token without the role. One enterprise's link never opens another's order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import requests
+from fastapi.routing import APIRoute
+from sqlalchemy import func, select
+
+from orchestrator.db.tables import alert_revisions, audit_log
+from orchestrator.web import accounts
+from orchestrator.web.alert_actions import ROLES
+from orchestrator.web.console import ACTIONS, AlertDesk, ListDesk
+from tests.conftest import LINKS, ZONE
+from tests.delivery.conftest import Clock, delivery_config
+from tests.delivery.test_enterprise_pages import Served, web_app
+from tests.emissions.test_import import BOOK, SAMPLE, do_import
+from tests.test_command_office import APPROVALS, CITY
+from tests.web.test_console import PASSWORD, Browser, console_site
+
+NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
+PUBLIC = {"/login", "/callbacks/sms"}  # the sign-in form and the SMS gateway's own token
+
+
+def routes(app) -> list[APIRoute]:
+    """Every route of the application, with those of included routers."""
+    out: list[APIRoute] = []
+    pending = list(app.routes)
+    while pending:
+        r = pending.pop(0)
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif hasattr(r, "original_router"):  # FastAPI ≥ 0.16x includes routers lazily
+            prefix = r.include_context.prefix if hasattr(r, "include_context") else ""
+            assert not prefix  # the routers carry their own prefixes
+            pending.extend(r.original_router.routes)
+    return out
+
+
+def posts(app) -> list[str]:
+    paths = [
+        r.path
+        for r in routes(app)
+        if isinstance(r, APIRoute)
+        and "POST" in r.methods
+        and not r.path.startswith(("/api/", "/ack/"))
+        and r.path not in PUBLIC
+    ]
+    return [re.sub(r"\{\w+\}", "1", p) for p in paths]
+
+
+@pytest.fixture
+def app_and_site(engine, tmp_path):
+    do_import(engine, SAMPLE)
+    for username, role in (("guest", "viewer"), ("zhang", "duty_officer"), ("root", "admin")):
+        accounts.add_user(
+            engine, username=username, display_name=username, role=role, password=PASSWORD, now=NOW
+        )
+    desk = AlertDesk(
+        approvals=APPROVALS,
+        city=CITY,
+        links=LINKS,
+        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
+    )
+    site = console_site(desk, ListDesk(city=CITY, measures=BOOK, uploads=tmp_path / "up"))
+    app = web_app(engine, Clock(NOW), console=site)
+    with Served(app) as served:
+        yield app, served
+
+
+def nothing_changed(engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(alert_revisions)).scalar_one(),
+            conn.execute(
+                select(func.count()).where(audit_log.c.action.not_in(("sign_in",)))
+            ).scalar_one(),
+        )
+
+
+def test_every_console_action_needs_a_session_a_role_and_the_csrf_token(engine, app_and_site):
+    app, served = app_and_site
+    actions = posts(app)
+    assert len(actions) >= 14, actions  # alerts, adjustments, resend, lists, logout
+    guest, zhang = Browser(served.url), Browser(served.url)
+    assert guest.sign_in("guest").status_code == 303
+    assert zhang.sign_in("zhang").status_code == 303
+    before = nothing_changed(engine)
+    for path in actions:
+        anonymous = requests.post(served.url + path, data={}, timeout=10, allow_redirects=False)
+        assert anonymous.status_code == 303, path
+        assert anonymous.headers["Location"].startswith("/login"), path
+        if path != "/logout":  # every role may sign out
+            r = guest.post(path, {"csrf": guest.csrf(), "reason": "x", "level": "red"})
+            assert r.status_code == 403, path
+            assert "无权操作" in r.text, path
+        r = zhang.post(path, {"csrf": "forged", "reason": "x", "level": "red"})
+        assert r.status_code == 403, path
+    assert nothing_changed(engine) == before
+
+
+def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
+    app, served = app_and_site
+    token = accounts.issue_token(engine, "guest", "test", now=NOW)
+    api = [r for r in routes(app) if r.path.startswith("/api/v1") and "POST" in r.methods]
+    assert len(api) == len(ROLES) + 2  # every action, the draft and the resend
+    for r in api:
+        path = re.sub(r"\{\w+\}", "1", r.path)
+        resp = requests.post(
+            served.url + path,
+            json={"level": "red", "start": "2026-01-06T00:00", "reason": "x"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert resp.status_code == 403, path
+        assert "无权进行此操作" in resp.json()["detail"], path
+        assert requests.post(served.url + path, json={}, timeout=10).status_code == 401, path
+    assert "viewer" not in ACTIONS["draft"]
