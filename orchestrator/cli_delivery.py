@@ -213,7 +213,7 @@ def receipts_command(
     click.echo(f"{what}回执情况，签收时限{cn_time(s.deadline, zone)}：")
     click.echo(
         f"  {'管控通知' if round_id else '应急响应指令'}{s.orders}份：已发出{s.sent}，确认送达{s.delivered}，已签收{s.acknowledged}，"
-        f"已落实{s.implemented}，逾期未签收{len(s.overdue)}，投递失败{len(s.undelivered)}"
+        f"已落实{s.implemented}，逾期未签收{s.overdue_count}，投递失败{s.undelivered_count}"
     )
     _firm_lines("逾期未签收", s.overdue)
     _firm_lines("所有渠道投递失败", s.undelivered)

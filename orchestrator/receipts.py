@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.db.tables import (
@@ -313,6 +313,10 @@ class ReceiptSummary:
     undelivered: list[Firm] = field(default_factory=list)  # every channel failed
     not_implemented: list[Firm] = field(default_factory=list)  # reported lines not done
     round_id: int | None = None
+    # how many each list has (the lists may be cut to the first ``listed``)
+    overdue_count: int = 0
+    undelivered_count: int = 0
+    not_implemented_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -329,13 +333,22 @@ class ReceiptSummary:
             "overdue": [f.as_dict() for f in self.overdue],
             "undelivered": [f.as_dict() for f in self.undelivered],
             "not_implemented": [f.as_dict() for f in self.not_implemented],
+            "overdue_count": self.overdue_count,
+            "undelivered_count": self.undelivered_count,
+            "not_implemented_count": self.not_implemented_count,
         }
 
 
 def summary(
-    engine: Engine, alert_id: int, *, now: dt.datetime, receipt_hours: float
+    engine: Engine,
+    alert_id: int,
+    *,
+    now: dt.datetime,
+    receipt_hours: float,
+    listed: int | None = None,
 ) -> ReceiptSummary:
-    """Receipts of the alert's newest issued notices."""
+    """Receipts of the alert's newest issued notices (at most ``listed`` enterprises named per
+    list — overdue, undelivered, not implemented —; the counts are always exact)."""
     with engine.connect() as conn:
         revision_id = newest_issued_revision(conn, alert_id)
         if revision_id is None:
@@ -345,13 +358,9 @@ def summary(
                 alert_revisions.c.id == revision_id
             )
         ).one()
-        ordered = set(
-            conn.execute(
-                select(notices.c.uscc).where(
-                    notices.c.revision_id == revision_id, notices.c.kind == "order"
-                )
-            ).scalars()
-        )
+    ordered = select(notices.c.uscc).where(
+        notices.c.revision_id == revision_id, notices.c.kind == "order"
+    )
     return _summarise(
         engine,
         Subject(revision_id=revision_id),
@@ -360,11 +369,14 @@ def summary(
         deadline=rev.issued_at + dt.timedelta(hours=receipt_hours),
         head={"alert_id": alert_id, "revision_id": revision_id},
         document=rev.document_number,
+        listed=listed,
     )
 
 
-def round_summary(engine: Engine, round_id: int, *, now: dt.datetime) -> ReceiptSummary:
-    """Receipts of a control round's notices."""
+def round_summary(
+    engine: Engine, round_id: int, *, now: dt.datetime, listed: int | None = None
+) -> ReceiptSummary:
+    """Receipts of a control round's notices (``listed``: as for :func:`summary`)."""
     with engine.connect() as conn:
         row = conn.execute(
             select(control_rounds.c.title, control_rounds.c.receipt_deadline).where(
@@ -373,13 +385,9 @@ def round_summary(engine: Engine, round_id: int, *, now: dt.datetime) -> Receipt
         ).first()
         if row is None:
             raise ReceiptRefused(f"管控通知批次{round_id}不存在")
-        ordered = set(
-            conn.execute(
-                select(control_round_entries.c.uscc).where(
-                    control_round_entries.c.round_id == round_id
-                )
-            ).scalars()
-        )
+    ordered = select(control_round_entries.c.uscc).where(
+        control_round_entries.c.round_id == round_id
+    )
     return _summarise(
         engine,
         Subject(round_id=round_id),
@@ -388,6 +396,7 @@ def round_summary(engine: Engine, round_id: int, *, now: dt.datetime) -> Receipt
         deadline=row.receipt_deadline,
         head={"alert_id": None, "revision_id": None, "round_id": round_id},
         document=row.title,
+        listed=listed,
     )
 
 
@@ -409,39 +418,69 @@ def _newest_reports(conn: Any, subject: Subject) -> dict[str, list[dict[str, Any
 def _summarise(
     engine: Engine,
     subject: Subject,
-    ordered: set[str],
+    ordered: Select[Any],
     *,
     now: dt.datetime,
     deadline: dt.datetime,
     head: dict[str, Any],
     document: str,
+    listed: int | None,
 ) -> ReceiptSummary:
-    with engine.connect() as conn:
-        d = deliveries.c
-        states: dict[str, set[str]] = {}
-        errors: dict[str, str] = {}
-        for uscc, status, error in conn.execute(
-            select(d.recipient, d.status, d.last_error).where(
-                subject.of(deliveries), d.kind == "order"
-            )
-        ):
-            states.setdefault(uscc, set()).add(status)
-            if error:
-                errors[uscc] = error
-        acked = set(
-            conn.execute(
-                select(acknowledgements.c.uscc).where(subject.of(acknowledgements))
-            ).scalars()
+    """Counted in SQL (one pass over the subject's order deliveries, grouped by enterprise), so
+    that a 100,000-order alert is summarised without loading its deliveries."""
+    d = deliveries.c
+    ordered_q = ordered.scalar_subquery()
+    per_firm = (
+        select(
+            d.recipient.label("uscc"),
+            func.max(case((d.status.in_(("sent", "delivered")), 1), else_=0)).label("reached"),
+            func.max(case((d.status == "delivered", 1), else_=0)).label("confirmed"),
+            func.min(case((d.status == "dead", 1), else_=0)).label("dead"),
+            func.max(d.last_error).label("error"),
         )
-        reports = _newest_reports(conn, subject)
-    reached = {u for u, s in states.items() if s & {"sent", "delivered"}}
-    confirmed = {u for u, s in states.items() if "delivered" in s}
-    failed = sorted(
-        u for u in ordered if u not in reached and states.get(u, set()) <= {"dead"} and u in states
+        .where(subject.of(deliveries), d.kind == "order")  # orders go to ordered firms only
+        .group_by(d.recipient)
+        .subquery()
     )
-    overdue = sorted(ordered - acked) if now > deadline else []
-    implemented = {u for u, items in reports.items() if all(i["done"] for i in items)}
-    lacking = sorted(u for u in reports if u not in implemented)
+    acked = select(acknowledgements.c.uscc).where(subject.of(acknowledgements))
+    with engine.connect() as conn:
+        orders = conn.execute(select(func.count()).select_from(ordered.subquery())).scalar_one()
+        sent, confirmed, undelivered = conn.execute(
+            select(
+                func.coalesce(func.sum(per_firm.c.reached), 0),
+                func.coalesce(func.sum(per_firm.c.confirmed), 0),
+                func.coalesce(func.sum(per_firm.c.dead), 0),
+            )
+        ).one()
+        acknowledged = conn.execute(
+            select(func.count()).where(
+                subject.of(acknowledgements), acknowledgements.c.uscc.in_(ordered_q)
+            )
+        ).scalar_one()
+        failed: dict[str, str | None] = {}
+        if undelivered:
+            failed = dict(
+                conn.execute(
+                    select(per_firm.c.uscc, per_firm.c.error)
+                    .where(per_firm.c.dead == 1)
+                    .order_by(per_firm.c.uscc)
+                    .limit(listed)
+                ).all()
+            )
+        overdue_n, overdue = 0, []
+        if now > deadline:
+            late = ordered.where(ordered.selected_columns[0].not_in(acked.scalar_subquery()))
+            overdue_n = conn.execute(select(func.count()).select_from(late.subquery())).scalar_one()
+            overdue = list(
+                conn.execute(late.order_by(ordered.selected_columns[0]).limit(listed)).scalars()
+            )
+        reports = _newest_reports(conn, subject)
+        reported = set(reports) & set(
+            conn.execute(ordered.where(ordered.selected_columns[0].in_(reports))).scalars()
+        )
+    implemented = {u for u in reported if all(i["done"] for i in reports[u])}
+    lacking_all = sorted(reported - implemented)
+    lacking = lacking_all[:listed] if listed is not None else lacking_all
     wanted = set(overdue) | set(failed) | set(lacking)
     firms: dict[str, dict[str, Any]] = {}
     if wanted:
@@ -463,17 +502,20 @@ def _summarise(
         **head,
         document_number=document,
         deadline=deadline,
-        orders=len(ordered),
-        sent=len(reached & ordered),
-        delivered=len(confirmed & ordered),
-        acknowledged=len(acked & ordered),
-        implemented=len(implemented & ordered),
+        orders=int(orders),
+        sent=int(sent),
+        delivered=int(confirmed),
+        acknowledged=int(acknowledged),
+        implemented=len(implemented),
         overdue=[firm(u) for u in overdue],
-        undelivered=[firm(u, errors.get(u, "")) for u in failed],
+        undelivered=[firm(u, failed[u] or "") for u in failed],
         not_implemented=[
             firm(u, "；".join(f"{i['line']}未落实" for i in reports[u] if not i["done"]))
             for u in lacking
         ],
+        overdue_count=int(overdue_n),
+        undelivered_count=int(undelivered),
+        not_implemented_count=len(lacking_all),
     )
 
 

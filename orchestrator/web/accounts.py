@@ -53,6 +53,8 @@ class Policy:
 class ConsoleConfig:
     policy: Policy
     secure_cookies: bool = False
+    # the dashboard's receipt counts are recomputed at most this often (0: on every view)
+    receipts_seconds: float = 0.0
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, source: str) -> ConsoleConfig:
@@ -68,7 +70,13 @@ class ConsoleConfig:
             raise ValueError(
                 f"{source}: lockout_attempts, lockout_minutes and session_hours must be positive"
             )
-        return cls(policy, bool(data.get("secure_cookies", False)))
+        try:
+            receipts_seconds = float(data.get("receipts_seconds", 0))
+        except (TypeError, ValueError):
+            raise ValueError(f"{source}: receipts_seconds must be a number of seconds") from None
+        if not 0 <= receipts_seconds <= 300:
+            raise ValueError(f"{source}: receipts_seconds must be between 0 and 300")
+        return cls(policy, bool(data.get("secure_cookies", False)), receipts_seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,6 +179,7 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
             now=c.clock.now(),
             zone=site.zone,
             receipt_hours=site.receipt_hours,
+            recent=site.recent,
         )
 
     @router.get("/alerts", summary="预警列表")

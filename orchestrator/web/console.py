@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -36,7 +36,7 @@ from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.links import LinkSigner
 from orchestrator.web import accounts
-from orchestrator.web.dashboard import dashboard
+from orchestrator.web.dashboard import Recent, dashboard
 
 #: A database id or number in a path: a 32-bit integer from 1 (larger ones are a 422, not a 500).
 Id = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
@@ -103,6 +103,11 @@ class ConsoleSite:
     config: accounts.ConsoleConfig
     desk: AlertDesk | None = None
     lists: ListDesk | None = None
+    # the dashboard's receipt counts, shared by the pages and the API of one process
+    recent: Recent = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "recent", Recent(self.config.receipts_seconds))
 
 
 def safe_next(target: str) -> str:
@@ -271,6 +276,7 @@ def console_router(
             now=clock.now(),
             zone=site.zone,
             receipt_hours=site.receipt_hours,
+            recent=site.recent,
         )
         return c.page("console/dashboard.html", session=session, d=data)
 

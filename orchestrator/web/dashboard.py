@@ -5,7 +5,10 @@ orders and of the newest control round, and deliveries that failed."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
@@ -15,6 +18,8 @@ from orchestrator import receipts
 from orchestrator.consultation.opinion import chart
 from orchestrator.db.tables import consultations, control_rounds, deliveries
 from orchestrator.notices.alert_notices import cn_time
+
+T = TypeVar("T")
 
 
 def consultation_chart(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -36,9 +41,50 @@ def remaining(until: dt.datetime, now: dt.datetime) -> str:
     return "剩余" + "".join(parts)
 
 
+class Recent:
+    """Values recomputed at most every ``seconds`` (monotonic time): while one request computes a
+    value, the others take the previous one (or, if there is none yet, wait for it)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._values: dict[Hashable, tuple[float, Any]] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if self.seconds <= 0:
+            return compute()
+        held = self._values.get(key)
+        if held is not None and time.monotonic() - held[0] < self.seconds:
+            return cast(T, held[1])
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        if held is not None and not lock.acquire(blocking=False):
+            return cast(T, held[1])  # being recomputed: the previous value meanwhile
+        if held is None:
+            lock.acquire()
+        try:
+            held = self._values.get(key)
+            if held is not None and time.monotonic() - held[0] < self.seconds:
+                return cast(T, held[1])
+            value = compute()
+            self._values[key] = (time.monotonic(), value)
+            return value
+        finally:
+            lock.release()
+
+
 def dashboard(
-    engine: Engine, *, region_code: str, now: dt.datetime, zone: ZoneInfo, receipt_hours: float
+    engine: Engine,
+    *,
+    region_code: str,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    receipt_hours: float,
+    recent: Recent | None = None,
 ) -> dict[str, Any]:
+    """What the dashboard shows; with ``recent``, receipt counts may be that many seconds old."""
+    recent = recent or Recent(0)
     with engine.connect() as conn:
         situation = office.situation(conn, region_code, now)
         newest = conn.execute(
@@ -73,7 +119,18 @@ def dashboard(
             when = f"自{cn_time(s.start, zone)}起执行，至{cn_time(s.end, zone)}，{remaining(s.end, now)}"
         else:
             when = f"自{cn_time(s.start, zone)}起执行，至另行通知"
-        summary = receipts.summary(engine, active.alert_id, now=now, receipt_hours=receipt_hours)
+        alert_id = active.alert_id
+        summary = recent.get(
+            (
+                "alert",
+                active.revision_id,
+                s.issued_at is not None
+                and now > s.issued_at + dt.timedelta(hours=receipt_hours),  # overdue counted
+            ),
+            lambda: receipts.summary(
+                engine, alert_id, now=now, receipt_hours=receipt_hours, listed=20
+            ),
+        )
         out["alert"] = {
             "id": active.alert_id,
             "level": s.level.value,
@@ -100,6 +157,9 @@ def dashboard(
         out["round"] = {
             "id": latest_round.id,
             "title": latest_round.title,
-            "receipts": receipts.round_summary(engine, latest_round.id, now=now).as_dict(),
+            "receipts": recent.get(
+                ("round", latest_round.id),
+                lambda: receipts.round_summary(engine, latest_round.id, now=now, listed=20),
+            ).as_dict(),
         }
     return out

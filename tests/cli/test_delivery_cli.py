@@ -69,8 +69,12 @@ def test_receipts_json_lists_the_overdue_after_the_deadline_and_resend_queues_ag
         "overdue",
         "undelivered",
         "not_implemented",
+        "overdue_count",
+        "undelivered_count",
+        "not_implemented_count",
     }
     assert (data["delivered"], data["acknowledged"], len(data["overdue"])) == (300, 0, 300)
+    assert (data["overdue_count"], data["undelivered_count"]) == (300, 0)
     assert set(data["overdue"][0]) == {"uscc", "name", "county", "contact", "phone", "detail"}
     text = run("--now", "2026-01-04T23:00", "receipts", "--alert", "1")
     assert "逾期未签收（300家）" in text

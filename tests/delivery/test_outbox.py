@@ -302,6 +302,11 @@ def test_overdue_orders_are_escalated_once_and_counties_told(engine, sink, tmp_p
     assert (s.acknowledged, len(s.overdue)) == (100, 200)
     named = [u for r in reports for u in s_overdue(r["html"])]
     assert sorted(named) == sorted(f.uscc for f in s.overdue)  # each named in its county's
+    # cut to the first 7 by USCC for a page, the count stays exact
+    short = summary(engine, alert_id, now=clock.now(), receipt_hours=2, listed=7)
+    assert short.overdue_count == 200
+    assert [f.uscc for f in short.overdue] == sorted(f.uscc for f in s.overdue)[:7]
+    assert all(f.name for f in short.overdue)
 
 
 def s_overdue(html: str) -> list[str]:
