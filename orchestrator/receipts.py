@@ -271,6 +271,7 @@ def report(
                 reported_at=now,
                 items=items,
                 note=note.strip(),
+                complete=all(i["done"] for i in items),
             )
         )
 
@@ -604,3 +605,117 @@ def order_statuses(engine: Engine, subject: Subject) -> list[OrderStatus]:
         for u, f in firms.items()
     ]
     return sorted(out, key=lambda o: (o.county, o.name, o.uscc))
+
+
+_RANKED = {rank: status for status, rank in _STATUS_RANK.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    rows: list[OrderStatus]
+    total: int  # matching the filters
+    counties: list[str]  # every county the subject's orders went to
+
+
+def order_page(
+    engine: Engine,
+    subject: Subject,
+    *,
+    state: str = "",
+    county: str = "",
+    offset: int = 0,
+    limit: int = 100,
+) -> OrderPage:
+    """A page of :func:`order_statuses` (same order: county, name, USCC), filtered by state and
+    county, computed in SQL: one grouped pass over the subject's order deliveries, joined with
+    the acknowledgements and each enterprise's newest report; only the page's rows are built."""
+    d, a, r = deliveries.c, acknowledgements.c, implementation_reports.c
+    rank = case(_STATUS_RANK, value=d.status, else_=-1)
+    firms = (
+        select(
+            d.recipient.label("uscc"),
+            func.max(d.recipient_name).label("name"),
+            func.max(d.county).label("county"),
+            func.max(rank).label("best"),
+        )
+        .where(subject.of(deliveries), d.kind == "order")
+        .group_by(d.recipient)
+        .subquery()
+    )
+    newest = (
+        select(func.max(r.id).label("id"))
+        .where(subject.of(implementation_reports))
+        .group_by(r.uscc)
+        .subquery()
+    )
+    reports = select(r.uscc, r.complete).join(newest, newest.c.id == r.id).subquery()
+    acks = (
+        select(a.uscc, a.acknowledged_at, a.signer).where(subject.of(acknowledgements)).subquery()
+    )
+    computed = case(
+        (reports.c.complete.is_(True), "implemented"),
+        (acks.c.uscc.is_not(None), "signed"),
+        (firms.c.best <= _STATUS_RANK["failed"], "failed"),
+        else_="unsigned",
+    )
+    joined = firms.outerjoin(acks, acks.c.uscc == firms.c.uscc).outerjoin(
+        reports, reports.c.uscc == firms.c.uscc
+    )
+    where = []
+    if state:
+        where.append(computed == state)
+    if county:
+        where.append(firms.c.county == county)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
+        page = conn.execute(
+            select(
+                firms.c.uscc,
+                firms.c.name,
+                firms.c.county,
+                firms.c.best,
+                acks.c.acknowledged_at,
+                acks.c.signer,
+                reports.c.complete,
+            )
+            .select_from(joined)
+            .where(*where)
+            .order_by(firms.c.county, firms.c.name, firms.c.uscc)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        counties = sorted(
+            conn.execute(
+                select(d.county).distinct().where(subject.of(deliveries), d.kind == "order")
+            ).scalars()
+        )
+        usccs = [p.uscc for p in page]
+        channels: dict[str, list[str]] = {u: [] for u in usccs}
+        errors: dict[str, str] = {}
+        if usccs:
+            for uscc, channel, error in conn.execute(
+                select(d.recipient, d.channel, d.last_error)
+                .where(subject.of(deliveries), d.kind == "order", d.recipient.in_(usccs))
+                .order_by(d.id)
+            ):
+                if channel and channel not in channels[uscc]:
+                    channels[uscc].append(channel)
+                if error:
+                    errors[uscc] = error
+    rows = []
+    for p in page:
+        delivery = _RANKED.get(p.best, "")
+        rows.append(
+            OrderStatus(
+                uscc=p.uscc,
+                name=p.name,
+                county=p.county,
+                delivery=delivery,
+                channels=tuple(channels[p.uscc]),
+                error=errors.get(p.uscc, "") if delivery in ("failed", "dead") else "",
+                acknowledged_at=p.acknowledged_at,
+                signer=p.signer or "",
+                implemented=None if p.complete is None else bool(p.complete),
+            )
+        )
+    return OrderPage(rows, int(total), counties)

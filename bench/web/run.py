@@ -161,9 +161,9 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def measure(
-    db: str, url: str, workbook: Path, clients: int, n: int, think: float
+    db: str, url: str, prepared: dict[str, Any], clients: int, n: int, think: float, first: int
 ) -> dict[str, Any]:
-    prepared = prepare(db, url, workbook)
+    """One run against a served database; acknowledgements from link ``first`` on."""
     port = free_port()
     env = {
         **os.environ,
@@ -209,7 +209,7 @@ def measure(
                 if i % 2 == 0:
                     jobs.append(("dashboard", "/", None))
                 else:
-                    token = links[(c * per + i) % len(links)]
+                    token = links[(first + c * per + i) % len(links)]
                     body = urllib.parse.urlencode({"ref": prepared["ref"], "signer": "刘磊"})
                     jobs.append(("acknowledge", f"/ack/{token}/acknowledge", body.encode()))
             threads.append(Client(port, jobs, f"orc_session={prepared['session']}", think, seed=c))
@@ -291,8 +291,11 @@ def main() -> None:
             )
         else:
             url = f"sqlite:///{deliver.CACHE / 'run.db'}"
-        for think in thinks:
-            run = measure(db, url, workbook, args.clients, args.requests, think)
+        prepared = prepare(db, url, workbook)
+        for k, think in enumerate(thinks):
+            run = measure(
+                db, url, prepared, args.clients, args.requests, think, first=k * args.requests
+            )
             print(json.dumps(run, ensure_ascii=False), flush=True)
             runs.append(run)
     result = {

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -430,6 +431,8 @@ implementation_reports = Table(
     Column("reported_at", UtcDateTime(), nullable=False),
     Column("items", JSON, nullable=False),  # [{"line": …, "measure": …, "done": bool, "note": …}]
     Column("note", Text, nullable=False),
+    # every item done (kept beside the items so that pages filter on it in SQL)
+    Column("complete", Boolean, nullable=False, server_default=false()),
     Index("ix_implementation_reports_revision", "revision_id", "uscc"),
     Index("ix_implementation_reports_round", "round_id", "uscc"),
 )

@@ -204,16 +204,14 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
         if revision_id is None:
             raise HTTPException(404, f"预警{alert_id}尚未发布，没有通知")
         summary = receipts.summary(
-            engine, alert_id, now=c.clock.now(), receipt_hours=site.receipt_hours
+            engine, alert_id, now=c.clock.now(), receipt_hours=site.receipt_hours, listed=100
         )
-        rows = [
-            r
-            for r in receipts.order_statuses(engine, Subject(revision_id=revision_id))
-            if not state or r.state == state
-        ]
+        found = receipts.order_page(
+            engine, Subject(revision_id=revision_id), state=state, offset=offset, limit=limit
+        )
         return {
             "summary": summary.as_dict(),
-            "total": len(rows),
+            "total": found.total,
             "orders": [
                 {
                     "uscc": r.uscc,
@@ -226,7 +224,7 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
                     "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
                     "signer": r.signer,
                 }
-                for r in rows[offset : offset + limit]
+                for r in found.rows
             ],
         }
 

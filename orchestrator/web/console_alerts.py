@@ -265,18 +265,30 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         if revision_id is None:
             return c.message(session, "尚未发布", f"预警{alert_id}尚未发布，没有通知", 404)
         summary = receipts.summary(
-            engine, alert_id, now=c.clock.now(), receipt_hours=site.receipt_hours
+            engine, alert_id, now=c.clock.now(), receipt_hours=site.receipt_hours, listed=0
         )
-        rows = receipts.order_statuses(engine, Subject(revision_id=revision_id))
-        counties = sorted({r.county for r in rows})
-        chosen = [
-            r
-            for r in rows
-            if (not state or r.state == state) and (not county or r.county == county)
-        ]
-        pages = max(1, -(-len(chosen) // per_page))
-        page = min(max(page, 1), pages)
-        shown = chosen[(page - 1) * per_page : page * per_page]
+        if state not in receipts.STATES:
+            state = ""
+        found = receipts.order_page(
+            engine,
+            Subject(revision_id=revision_id),
+            state=state,
+            county=county,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+        )
+        pages = max(1, -(-found.total // per_page))
+        if page > pages:  # past the end: the last page
+            page = pages
+            found = receipts.order_page(
+                engine,
+                Subject(revision_id=revision_id),
+                state=state,
+                county=county,
+                offset=(page - 1) * per_page,
+                limit=per_page,
+            )
+        shown = found.rows
         return c.page(
             "console/notices.html",
             session=session,
@@ -300,9 +312,9 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
                 }
                 for r in shown
             ],
-            total=len(chosen),
+            total=found.total,
             states=receipts.STATES,
-            counties=counties,
+            counties=found.counties,
             filters={"state": state, "county": county},
             page=page,
             pages=pages,
