@@ -553,25 +553,10 @@ def list_revisions_command(ctx: click.Context, as_json: bool) -> None:
     context = _context(ctx)
     with context.database().connect() as conn:
         rows = lists_repo.revisions(conn, context.city.region_code)
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "revision": r.number,
-                        "effective_from": r.effective_from.isoformat(),
-                        "source": r.source,
-                        "imported_at": r.imported_at.isoformat(),
-                        "enterprises": n_e,
-                        "lines": n_l,
-                        "warnings": len(w),
-                    }
-                    for r, n_e, n_l, w in rows
-                ],
-                ensure_ascii=False,
-            )
-        )
-        return
+        if as_json:
+            records = lists_repo.revision_records(conn, context.city.region_code)
+            click.echo(json.dumps(records, ensure_ascii=False))
+            return
     if not rows:
         click.echo("尚未导入应急减排清单")
     for r, n_e, n_l, w in rows:

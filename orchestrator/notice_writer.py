@@ -309,15 +309,7 @@ def _render_and_store(
                 PlanChunk(rev.revision_id, ids[i], ids[min(i + CHUNK, len(ids)) - 1])
                 for i in range(0, len(ids), CHUNK)
             ]
-            by_mode: Counter[str] = Counter(
-                dict(
-                    conn.execute(
-                        select(source.table.c.mode, func.count())
-                        .where(source.where)
-                        .group_by(source.table.c.mode)
-                    ).all()
-                )
-            )
+            by_mode = _by_mode(conn, source)
             header = _header(rev, approvals, city, zone)
             docs = _compose(
                 alert_id,
@@ -510,6 +502,19 @@ def _render_in_worker(
         return _order_parts(conn, chunk, env, frame, varying)
 
 
+def _by_mode(conn: Connection, source: PlanSource) -> Counter[str]:
+    """A plan's enterprises by mode (自主减排, …), as the bulletin counts them."""
+    return Counter(
+        dict(
+            conn.execute(
+                select(source.table.c.mode, func.count())
+                .where(source.where)
+                .group_by(source.table.c.mode)
+            ).all()
+        )
+    )
+
+
 def _bulletin(
     header: Header,
     rev: RevisionView,
@@ -561,15 +566,7 @@ def preview_bulletin(
         number = list_repo.in_force(conn, region, start.astimezone(zone).date())
         plan_id, achieved = list_repo.level_plan(conn, region, number, level)
         source = PlanSource.of_list_plan(conn, plan_id)
-        by_mode: Counter[str] = Counter(
-            dict(
-                conn.execute(
-                    select(source.table.c.mode, func.count())
-                    .where(source.where)
-                    .group_by(source.table.c.mode)
-                ).all()
-            )
-        )
+        by_mode = _by_mode(conn, source)
     check = check_reduction(achieved, city)
     state = RevisionState(
         number=1,

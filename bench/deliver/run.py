@@ -194,14 +194,7 @@ def measure(db: str, url: str, workbook: Path, processes: int, threads: int) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--enterprises", type=int, default=100_000)
-    ap.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "ORCHESTRATOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        ),
-    )
-    ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    dispatch.common_arguments(ap)
     ap.add_argument(
         "--processes", type=int, help="worker processes (default: SQLite 1, PostgreSQL 2)"
     )
@@ -217,30 +210,10 @@ def main() -> None:
         )
         return
     CACHE.mkdir(exist_ok=True)
-    dispatch.CACHE.mkdir(exist_ok=True)
-    workbook = dispatch.CACHE / f"list_{args.enterprises}e.xlsx"
-    if not workbook.exists():
-        from bench.list_import.generate import write
-
-        print(f"generating {workbook} …", flush=True)
-        write(workbook, n_enterprises=args.enterprises)
+    workbook = dispatch.cached_workbook(args.enterprises)
     runs = []
     for db in [args.only] if args.only else ["sqlite", "postgresql"]:
-        if db == "postgresql":
-            url = args.postgres
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(ROOT / "bench/dispatch/run.py"),
-                    "--import-postgres",
-                    str(workbook),
-                    "--postgres",
-                    url,
-                ],
-                check=True,
-            )
-        else:
-            url = f"sqlite:///{CACHE / 'run.db'}"
+        url = dispatch.database_url(db, workbook, args.postgres, CACHE / "run.db")
         processes = args.processes or (1 if db == "sqlite" else 2)
         threads = args.threads or (1 if db == "sqlite" else 4)
         run = measure(db, url, workbook, processes, threads)

@@ -275,8 +275,8 @@ def child(db: str, workbook: Path, pg_url: str, profile: Path | None) -> None:
     print(json.dumps(result))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def common_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options every 100,000-enterprise benchmark takes (dispatch, deliver, web)."""
     ap.add_argument("--enterprises", type=int, default=100_000)
     ap.add_argument(
         "--postgres",
@@ -285,6 +285,35 @@ def main() -> None:
         ),
     )
     ap.add_argument("--only", choices=("sqlite", "postgresql"))
+
+
+def cached_workbook(enterprises: int) -> Path:
+    """The generated list workbook of that many enterprises (made once, then reused)."""
+    CACHE.mkdir(exist_ok=True)
+    workbook = CACHE / f"list_{enterprises}e.xlsx"
+    if not workbook.exists():
+        from bench.list_import.generate import write
+
+        print(f"generating {workbook} …", flush=True)
+        write(workbook, n_enterprises=enterprises)
+    return workbook
+
+
+def database_url(db: str, workbook: Path, postgres: str, sqlite_file: Path) -> str:
+    """Where a run works: PostgreSQL with the list imported afresh, or the SQLite file (which
+    the run copies from the seed itself)."""
+    if db == "sqlite":
+        return f"sqlite:///{sqlite_file}"
+    subprocess.run(
+        [sys.executable, __file__, "--import-postgres", str(workbook), "--postgres", postgres],
+        check=True,
+    )
+    return postgres
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common_arguments(ap)
     ap.add_argument("--profile", type=Path, help="write a cProfile of the timed steps here")
     ap.add_argument("--child", nargs=2, metavar=("DB", "WORKBOOK"), help=argparse.SUPPRESS)
     ap.add_argument("--import-postgres", type=Path, help=argparse.SUPPRESS)
@@ -295,13 +324,7 @@ def main() -> None:
     if args.import_postgres:
         _import(_fresh_postgres(args.postgres), args.import_postgres)
         return
-    CACHE.mkdir(exist_ok=True)
-    workbook = CACHE / f"list_{args.enterprises}e.xlsx"
-    if not workbook.exists():
-        from bench.list_import.generate import write
-
-        print(f"generating {workbook} …", flush=True)
-        write(workbook, n_enterprises=args.enterprises)
+    workbook = cached_workbook(args.enterprises)
     seed_sqlite(workbook)
     runs = []
     for db in [args.only] if args.only else ["sqlite", "postgresql"]:

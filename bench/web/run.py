@@ -41,7 +41,6 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CACHE = HERE / ".cache"
 sys.path.insert(0, str(ROOT))
 
 from bench.deliver import run as deliver  # noqa: E402
@@ -248,14 +247,7 @@ def measure(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--enterprises", type=int, default=100_000)
-    ap.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "ORCHESTRATOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        ),
-    )
-    ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    dispatch.common_arguments(ap)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=4000)
     ap.add_argument(
@@ -267,30 +259,10 @@ def main() -> None:
     )
     args = ap.parse_args()
     thinks = args.think or [1.0, 0.0]
-    dispatch.CACHE.mkdir(exist_ok=True)
-    workbook = dispatch.CACHE / f"list_{args.enterprises}e.xlsx"
-    if not workbook.exists():
-        from bench.list_import.generate import write
-
-        print(f"generating {workbook} …", flush=True)
-        write(workbook, n_enterprises=args.enterprises)
+    workbook = dispatch.cached_workbook(args.enterprises)
     runs = []
     for db in [args.only] if args.only else ["sqlite", "postgresql"]:
-        if db == "postgresql":
-            url = args.postgres
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(ROOT / "bench/dispatch/run.py"),
-                    "--import-postgres",
-                    str(workbook),
-                    "--postgres",
-                    url,
-                ],
-                check=True,
-            )
-        else:
-            url = f"sqlite:///{deliver.CACHE / 'run.db'}"
+        url = dispatch.database_url(db, workbook, args.postgres, deliver.CACHE / "run.db")
         prepared = prepare(db, url, workbook)
         for k, think in enumerate(thinks):
             run = measure(

@@ -90,6 +90,22 @@ def revisions(conn: Connection, region: str) -> list[tuple[Revision, int, int, l
     return [(_revision(r), r.enterprises or 0, r.lines or 0, list(r.warnings)) for r in rows]
 
 
+def revision_records(conn: Connection, region: str) -> list[dict[str, Any]]:
+    """:func:`revisions` as JSON records (the CLI's ``--json`` and the API)."""
+    return [
+        {
+            "revision": r.number,
+            "effective_from": r.effective_from.isoformat(),
+            "source": r.source,
+            "imported_at": r.imported_at.isoformat(),
+            "enterprises": n_e,
+            "lines": n_l,
+            "warnings": len(w),
+        }
+        for r, n_e, n_l, w in revisions(conn, region)
+    ]
+
+
 def get_revision(conn: Connection, region: str, number: int) -> Revision:
     row = conn.execute(
         select(list_revisions).where(

@@ -314,19 +314,7 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
     @router.get("/lists", summary="应急减排清单版本")
     def list_revisions(user: Viewer) -> list[dict[str, Any]]:
         with engine.connect() as conn:
-            rows = list_repo.revisions(conn, site.region_code)
-        return [
-            {
-                "revision": r.number,
-                "effective_from": r.effective_from.isoformat(),
-                "source": r.source,
-                "imported_at": r.imported_at.isoformat(),
-                "enterprises": n_e,
-                "lines": n_l,
-                "warnings": len(w),
-            }
-            for r, n_e, n_l, w in rows
-        ]
+            return list_repo.revision_records(conn, site.region_code)
 
     @router.get("/lists/{number}/enterprises", summary="清单企业查询")
     def find(

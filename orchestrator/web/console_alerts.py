@@ -269,25 +269,22 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         )
         if state not in receipts.STATES:
             state = ""
-        found = receipts.order_page(
-            engine,
-            Subject(revision_id=revision_id),
-            state=state,
-            county=county,
-            offset=(page - 1) * per_page,
-            limit=per_page,
-        )
-        pages = max(1, -(-found.total // per_page))
-        if page > pages:  # past the end: the last page
-            page = pages
-            found = receipts.order_page(
+
+        def found_on(n: int) -> receipts.OrderPage:
+            return receipts.order_page(
                 engine,
                 Subject(revision_id=revision_id),
                 state=state,
                 county=county,
-                offset=(page - 1) * per_page,
+                offset=(n - 1) * per_page,
                 limit=per_page,
             )
+
+        found = found_on(page)
+        pages = max(1, -(-found.total // per_page))
+        if page > pages:  # past the end: the last page
+            page = pages
+            found = found_on(page)
         shown = found.rows
         return c.page(
             "console/notices.html",

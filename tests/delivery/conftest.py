@@ -33,10 +33,10 @@ class Clock:
         self.instant += dt.timedelta(**kw)
 
 
-def issue_sample(engine: Any) -> tuple[int, int]:
-    """The sample list's orange alert issued at 4 Jan 21:00 with its 300 orders stored:
-    (alert id, revision id)."""
-    do_import(engine, SAMPLE)
+def issue_sample(engine: Any, path: Path = SAMPLE) -> tuple[int, int]:
+    """The sample list's (or ``path``'s) orange alert issued at 4 Jan 21:00 with its orders
+    stored: (alert id, revision id)."""
+    do_import(engine, path)
     alert_id, _ = issued_orange(engine)
     office.issue(engine, alert_id, by=DUTY, now=ISSUED_AT, approvals=APPROVALS, city=CITY)
     found = ensure_notices(

@@ -23,7 +23,7 @@ from tests.delivery.conftest import Clock, delivery_config, make_worker
 from tests.delivery.test_enterprise_pages import Served, web_app
 from tests.emissions.test_import import SAMPLE, do_import
 from tests.test_command_office import APPROVALS, CITY
-from tests.web.test_console import PASSWORD, console_site
+from tests.web.test_console import add_users, console_site
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 API = "/api/v1"
@@ -45,17 +45,18 @@ class Api:
 @pytest.fixture
 def api(engine, tmp_path) -> Iterator[Api]:
     do_import(engine, SAMPLE)
-    tokens = {}
-    for username, name, role in (
+    add_users(
+        engine,
         ("zhang", "张值班", "duty_officer"),
         ("li", "李值班", "duty_officer"),
         ("wang", "王副市长", "vice_mayor"),
         ("guest", "访客", "viewer"),
-    ):
-        accounts.add_user(
-            engine, username=username, display_name=name, role=role, password=PASSWORD, now=NOW
-        )
-        tokens[username] = accounts.issue_token(engine, username, "test", now=NOW)
+        now=NOW,
+    )
+    tokens = {
+        u: accounts.issue_token(engine, u, "test", now=NOW)
+        for u in ("zhang", "li", "wang", "guest")
+    }
     clock = Clock(NOW)
     desk = AlertDesk(
         approvals=APPROVALS,

@@ -19,14 +19,13 @@ import pytest
 from sqlalchemy import select
 
 from orchestrator.db.tables import notices
-from orchestrator.web import accounts
 from orchestrator.web.console import AlertDesk
 from tests.conftest import LINKS, ROOT, ZONE
 from tests.delivery.conftest import Clock, delivery_config, make_worker
 from tests.delivery.test_enterprise_pages import Served, web_app
 from tests.emissions.test_import import SAMPLE, do_import
 from tests.test_command_office import APPROVALS, CITY
-from tests.web.test_console import PASSWORD, console_site
+from tests.web.test_console import PASSWORD, add_users, console_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(os.environ.get("ORCHESTRATOR_SCREENSHOTS", ROOT / "out" / "screenshots"))
@@ -57,13 +56,12 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def site(engine, tmp_path) -> Iterator[tuple[Served, Clock, AlertDesk]]:
     do_import(engine, SAMPLE)
-    for username, name, role in (
+    add_users(
+        engine,
         ("zhang", "张值班", "duty_officer"),
         ("wang", "王副市长", "vice_mayor"),
-    ):
-        accounts.add_user(
-            engine, username=username, display_name=name, role=role, password=PASSWORD, now=NOW
-        )
+        now=NOW,
+    )
     clock = Clock(NOW)
     desk = AlertDesk(
         approvals=APPROVALS,

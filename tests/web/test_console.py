@@ -49,6 +49,14 @@ class Browser:
         return re.search(r'name="csrf" value="([^"]+)"', self.get("/").text).group(1)
 
 
+def add_users(engine, *people: tuple[str, str, str], now: dt.datetime) -> None:
+    """Console accounts (username, name, role), all with the test password."""
+    for username, name, role in people:
+        accounts.add_user(
+            engine, username=username, display_name=name, role=role, password=PASSWORD, now=now
+        )
+
+
 def console_site(desk: AlertDesk | None = None, lists: ListDesk | None = None) -> ConsoleSite:
     """The console of the sample city, locking an account after 3 wrong passwords."""
     return ConsoleSite(
@@ -67,14 +75,13 @@ def console(engine, tmp_path) -> Iterator[tuple[Served, Clock]]:
     issue_sample(engine)  # an orange alert with 300 orders, issued 4 Jan 21:00
     now = ISSUED_AT + dt.timedelta(hours=3)
     consultant(engine, config(), tmp_path).consult(slot=now, now=now)
-    for username, name, role in (
+    add_users(
+        engine,
         ("zhang", "张值班", "duty_officer"),
         ("wang", "王副市长", "vice_mayor"),
         ("guest", "访客", "viewer"),
-    ):
-        accounts.add_user(
-            engine, username=username, display_name=name, role=role, password=PASSWORD, now=now
-        )
+        now=now,
+    )
     clock = Clock(now)
     with Served(web_app(engine, clock, console=console_site())) as served:
         yield served, clock

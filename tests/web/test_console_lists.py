@@ -15,14 +15,13 @@ from sqlalchemy import func, select
 from orchestrator.db import lists as repo
 from orchestrator.db.tables import audit_log, list_revisions
 from orchestrator.emissions.model import LIST_LEVELS
-from orchestrator.web import accounts
 from orchestrator.web.console import ListDesk
 from tests.conftest import ZONE
 from tests.delivery.conftest import Clock
 from tests.delivery.test_enterprise_pages import Served, web_app
 from tests.emissions.test_import import BOOK, SAMPLE, _col, _set, broken, do_import
 from tests.test_command_office import CITY
-from tests.web.test_console import PASSWORD, Browser, console_site
+from tests.web.test_console import Browser, add_users, console_site
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 
@@ -30,14 +29,13 @@ NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 @pytest.fixture
 def lists(engine, tmp_path) -> Iterator[Served]:
     do_import(engine, SAMPLE)
-    for username, name, role in (
+    add_users(
+        engine,
         ("zhou", "周主任", "director"),
         ("zhang", "张值班", "duty_officer"),
         ("guest", "访客", "viewer"),
-    ):
-        accounts.add_user(
-            engine, username=username, display_name=name, role=role, password=PASSWORD, now=NOW
-        )
+        now=NOW,
+    )
     site = console_site(lists=ListDesk(city=CITY, measures=BOOK, uploads=tmp_path / "uploads"))
     with Served(web_app(engine, Clock(NOW), console=site)) as served:
         yield served

@@ -11,16 +11,16 @@ import re
 import pytest
 import requests
 from fastapi.routing import APIRoute
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from orchestrator.db.tables import alert_revisions, audit_log
+from orchestrator.db.tables import alert_revisions, audit_log, deliveries, list_enterprises
 from orchestrator.web import accounts
 from orchestrator.web.alert_actions import ROLES
 from orchestrator.web.console import ACTIONS, AlertDesk, ListDesk
 from tests.conftest import LINKS, ZONE
-from tests.delivery.conftest import Clock, delivery_config
+from tests.delivery.conftest import ISSUED_AT, Clock, delivery_config, issue_sample, make_worker
 from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.emissions.test_import import BOOK, SAMPLE, do_import
+from tests.emissions.test_import import BOOK, SAMPLE, _col, broken, do_import
 from tests.test_command_office import APPROVALS, CITY
 from tests.web.test_console import PASSWORD, Browser, console_site
 
@@ -122,3 +122,48 @@ def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
         assert "无权进行此操作" in resp.json()["detail"], path
         assert requests.post(served.url + path, json={}, timeout=10).status_code == 401, path
     assert "viewer" not in ACTIONS["draft"]
+
+
+EVIL = '<script>alert("x")</script>钢铁有限公司'
+
+
+def _evil_name(wb) -> None:
+    ws = wb["工业源"]
+    ws.cell(2, _col(ws, "企业名称")).value = EVIL
+
+
+def test_html_in_an_enterprise_name_is_escaped_on_every_page(engine, tmp_path):
+    alert_id, _ = issue_sample(engine, broken(tmp_path, _evil_name))
+    with engine.connect() as conn:
+        uscc = conn.execute(
+            select(list_enterprises.c.uscc).where(list_enterprises.c.name == EVIL)
+        ).scalar_one()
+    config = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    clock = Clock(ISSUED_AT + dt.timedelta(minutes=5))
+    make_worker(engine, config, clock, tmp_path).housekeeping()
+    with engine.begin() as conn:  # its every channel failed: the dashboard names it
+        conn.execute(update(deliveries).where(deliveries.c.recipient == uscc).values(status="dead"))
+    accounts.add_user(
+        engine,
+        username="zhang",
+        display_name="张值班",
+        role="duty_officer",
+        password=PASSWORD,
+        now=clock.now(),
+    )
+    desk = AlertDesk(approvals=APPROVALS, city=CITY, links=LINKS, delivery=config)
+    site = console_site(desk, ListDesk(city=CITY, measures=BOOK, uploads=tmp_path / "up"))
+    with Served(web_app(engine, clock, console=site)) as served:
+        zhang = Browser(served.url)
+        assert zhang.sign_in("zhang").status_code == 303
+        link = f"/ack/{LINKS.token(alert_id, uscc, LINKS.expiry(ISSUED_AT))}"
+        pages = {
+            "dashboard": zhang.get("/").text,
+            "notices": zhang.get(f"/alerts/{alert_id}/notices?state=failed").text,
+            "list": zhang.get("/lists/1?q=script").text,
+            "enterprise": zhang.get(f"/lists/1/enterprises/{uscc}").text,
+            "order page": requests.get(served.url + link, timeout=10).text,
+        }
+    for name, html in pages.items():
+        assert "<script>alert" not in html, name
+        assert "&lt;script&gt;alert(" in html, name
