@@ -7,7 +7,6 @@ import json
 import signal
 import threading
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -15,6 +14,7 @@ from orchestrator import electricity
 from orchestrator import receipts as receipts_mod
 from orchestrator.bootstrap import Context
 from orchestrator.cli import _context, _fail, _office, cli
+from orchestrator.clock import FixedClock
 from orchestrator.delivery import outbox
 from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.errors import InputInvalid
@@ -319,8 +319,17 @@ def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None
     help="Do not run the consultation scheduler here (another server or `orchestrator schedule` "
     "runs it; running it on several servers is safe too).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Web worker processes (the scheduler runs once, in the main process).",
+)
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) -> None:
+def serve_command(
+    ctx: click.Context, host: str, port: int, no_scheduler: bool, workers: int
+) -> None:
     """Run the web service: the duty officers' console (sign in at /login; accounts from
     `orchestrator user add`), the enterprises' order pages behind their signed links
     (acknowledge, report implementation) and the SMS gateway's delivery-report callback,
@@ -330,50 +339,18 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
     \b
     Example:
       orchestrator serve --host 0.0.0.0 --port 8000
+      orchestrator serve --host 0.0.0.0 --port 8000 --workers 4
     """
     import os
 
     import uvicorn
 
-    from orchestrator.web.app import WebSettings, create_app
-    from orchestrator.web.console import AlertDesk, ConsoleSite, ListDesk
+    from orchestrator.web.service import NOW_ENV, web_service
 
     context = _context(ctx)
-    notices: dict[str, Any] = context.approvals.notices
-    sms = context.delivery.channels.get("sms")
-    token_env = str(sms.get("callback_token_env", "")) if sms is not None else ""
-    app = create_app(
-        context.database(),
-        signer=context.links(),
-        env=context.templates(),
-        clock=context.clock,
-        zone=context.settings.zone,
-        settings=WebSettings(
-            office=context.approvals.issuer,
-            office_phone=notices["office_phone"],
-            acknowledge_base_url=notices["acknowledge_base_url"],
-            receipt_hours=notices["receipt_hours"],
-            sms_callback_token=os.environ.get(token_env, "") if token_env else "",
-        ),
-        console=ConsoleSite(
-            region_code=context.city.region_code,
-            office=context.approvals.issuer,
-            zone=context.settings.zone,
-            receipt_hours=notices["receipt_hours"],
-            config=context.console,
-            desk=AlertDesk(
-                approvals=context.approvals,
-                city=context.city,
-                links=context.links(),
-                delivery=context.delivery,
-            ),
-            lists=ListDesk(
-                city=context.city,
-                measures=context.measures,
-                uploads=context.settings.data_dir / "uploads",
-            ),
-        ),
-    )
+    if workers > 1 and isinstance(context.clock, FixedClock):
+        os.environ[NOW_ENV] = context.clock.now().isoformat()  # the workers' clock too
+    app = web_service(context)  # with several workers: the configuration checked here first
     scheduler = None
     if not no_scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -386,7 +363,17 @@ def serve_command(ctx: click.Context, host: str, port: int, no_scheduler: bool) 
         scheduler.start()
         scheduler.add_job(beat.catch_up, id="catch-up:start")  # a slot missed while down
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_level="info")
+        else:
+            uvicorn.run(
+                "orchestrator.web.service:from_environment",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="info",
+            )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)

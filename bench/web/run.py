@@ -160,7 +160,14 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def measure(
-    db: str, url: str, prepared: dict[str, Any], clients: int, n: int, think: float, first: int
+    db: str,
+    url: str,
+    prepared: dict[str, Any],
+    clients: int,
+    n: int,
+    think: float,
+    first: int,
+    workers: int,
 ) -> dict[str, Any]:
     """One run against a served database; acknowledgements from link ``first`` on."""
     port = free_port()
@@ -182,6 +189,8 @@ def measure(
             "--no-scheduler",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         env=env,
         cwd=ROOT,
@@ -228,6 +237,7 @@ def measure(
         "orders": prepared["orders"],
         "clients": clients,
         "think_s": think,
+        "server_processes": workers,
         "requests": per * clients,
         "seconds": round(seconds, 2),
         "requests_per_s": round(per * clients / seconds, 1),
@@ -257,6 +267,10 @@ def main() -> None:
         help="seconds a client pauses between requests (×0.5–1.5, random); repeat for several "
         "runs; default: 1.0 (people at a console) and 0 (saturation)",
     )
+    ap.add_argument(
+        "--workers", type=int, default=1, help="server processes (orchestrator serve --workers)"
+    )
+    ap.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write")
     args = ap.parse_args()
     thinks = args.think or [1.0, 0.0]
     workbook = dispatch.cached_workbook(args.enterprises)
@@ -266,7 +280,14 @@ def main() -> None:
         prepared = prepare(db, url, workbook)
         for k, think in enumerate(thinks):
             run = measure(
-                db, url, prepared, args.clients, args.requests, think, first=k * args.requests
+                db,
+                url,
+                prepared,
+                args.clients,
+                args.requests,
+                think,
+                first=k * args.requests,
+                workers=args.workers,
             )
             print(json.dumps(run, ensure_ascii=False), flush=True)
             runs.append(run)
@@ -283,9 +304,7 @@ def main() -> None:
             if r["think_s"] == thinks[0]
         ),
     }
-    (HERE / "results.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"met": result["met"]}))
 
 

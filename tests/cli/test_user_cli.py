@@ -76,3 +76,71 @@ def test_user_errors_are_named(tmp_path, monkeypatch):
     code, err = run_err("user", "token", "ghost", "--name", "x")
     assert code == 1
     assert "用户“ghost”不存在" in err
+
+
+def test_serve_with_several_workers_serves_the_console_on_the_same_clock(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.conftest import ROOT
+    from tests.delivery.servers import free_port
+    from tests.web.test_console import Browser
+
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    r = invoke(
+        "user",
+        "add",
+        "zhang",
+        "--name",
+        "张值班",
+        "--role",
+        "duty_officer",
+        "--password-stdin",
+        stdin="zhiban-2026\n",
+    )
+    assert r.exit_code == 0, r.output
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "--now",
+            "2026-01-04T09:40",
+            "serve",
+            "--no-scheduler",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+        ],
+        env=dict(os.environ),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "serve did not come up"
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            time.sleep(0.2)
+        b = Browser(f"http://127.0.0.1:{port}")
+        assert b.sign_in("zhang", "zhiban-2026").status_code == 303
+        for _ in range(4):  # whichever worker answers, it signs in and keeps --now
+            page = b.get("/").text
+            assert "值班台" in page
+            assert "2026年1月4日9时40分" in page
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0].decode()
+    assert output.count("Started server process") >= 2, output
