@@ -1534,4 +1534,10 @@ def _demo_controls(context: Context, engine: Any, worker: Any, now: dt.datetime)
 
 # The delivery, receipts and web-service commands, and the consultation and scheduler ones, live
 # in their own modules; importing them registers them on ``cli``.
-from orchestrator import cli_consult, cli_controls, cli_delivery, cli_users  # noqa: E402, F401
+from orchestrator import (  # noqa: E402, F401
+    cli_consult,
+    cli_controls,
+    cli_delivery,
+    cli_replay,
+    cli_users,
+)

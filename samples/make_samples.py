@@ -172,9 +172,47 @@ def electricity() -> None:
         w.writerows(rows)
 
 
+# A heating season of daily AQI (1 Oct 2025 – 31 Mar 2026) with four episodes, and the alerts the
+# city actually issued: `orchestrator replay` compares the two.
+EPISODES = {  # first day: daily AQI from then on
+    dt.date(2025, 11, 10): (165, 210, 235, 180),  # orange
+    dt.date(2025, 12, 20): (190, 260, 320, 305, 240, 170),  # red
+    dt.date(2026, 1, 15): (160, 175),  # yellow
+    dt.date(2026, 2, 5): (170, 185, 160),  # orange, which the city did not issue
+}
+ISSUED = [  # level, start, end: what the city issued (one alert the data do not bear out)
+    ("orange", "2025-11-10T00:00", "2025-11-14T00:00"),
+    ("red", "2025-12-20T12:00", "2025-12-26T00:00"),
+    ("orange", "2026-01-15T00:00", "2026-01-17T00:00"),
+    ("yellow", "2026-03-02T00:00", "2026-03-04T00:00"),
+]
+
+
+def season() -> None:
+    values: dict[dt.date, int] = {}
+    for first, aqis in EPISODES.items():
+        for i, aqi in enumerate(aqis):
+            values[first + dt.timedelta(days=i)] = aqi
+    day, rows = dt.date(2025, 10, 1), []
+    while day <= dt.date(2026, 3, 31):
+        quiet = 62 + 28 * math.sin(2 * math.pi * (day.toordinal() % 9) / 9)  # 34–90
+        aqi = values.get(day, round(quiet))
+        rows.append({"time": day.isoformat(), "city": "示例市", "aqi": aqi})
+        day += dt.timedelta(days=1)
+    with (HERE / "season_daily.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    with (HERE / "season_alerts.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["level", "start", "end"])
+        w.writerows(ISSUED)
+
+
 if __name__ == "__main__":
     hourly()
     daily()
     forecast_documents()
     stations()
     electricity()
+    season()
