@@ -68,3 +68,20 @@ def test_bad_input_is_named(tmp_path):
     code, err = run_err("replay", SEASON, "--ruleset", "nope")
     assert code == 2
     assert "nope" in err
+
+
+def test_an_hourly_observed_series_is_replayed_through_its_rolling_windows():
+    out = json.loads(
+        run(
+            "replay", str(ROOT / "samples" / "observed_hourly.csv"), "--horizon-days", "3", "--json"
+        )
+    )
+    (alert,) = out["rulesets"][0]["alerts"]
+    # the sample week's episode (assess: red, 4 Jan 20:00 – 7 Jan 20:00), first foreseen lower
+    assert alert["level"] == "red"
+    assert alert["end"] == "2026-01-07T20:00:00+08:00"
+    assert alert["issued_at"] == "2026-01-02T16:00:00+08:00"
+    kinds = [c["kind"] for c in alert["changes"]]
+    assert kinds[0] == "issue"
+    assert "upgrade" in kinds
+    assert alert["changes"][0]["level"] != "red"
