@@ -9,11 +9,9 @@ import subprocess
 import sys
 import time
 
-import requests
-
 from tests.cli.test_cli import run, run_err
 from tests.conftest import ROOT
-from tests.delivery.servers import free_port
+from tests.delivery.servers import free_port, wait_until_serving
 
 
 def test_consult_works_on_the_shipped_sample_and_the_same_slot_is_the_same_record(
@@ -98,16 +96,8 @@ def test_serve_runs_the_scheduler_with_the_web_service(tmp_path, monkeypatch):
         stderr=subprocess.STDOUT,
     )
     try:
+        wait_until_serving(proc, port)
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "serve did not come up"
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            time.sleep(0.2)
         # the slot missed while the server was down (09:30, within its grace) is run at start
         while "consult:morning" not in run("schedule", "--history"):
             assert time.monotonic() < deadline, "the due slot was not run"

@@ -82,12 +82,9 @@ def test_serve_with_several_workers_serves_the_console_on_the_same_clock(tmp_pat
     import os
     import subprocess
     import sys
-    import time
-
-    import requests
 
     from tests.conftest import ROOT
-    from tests.delivery.servers import free_port
+    from tests.delivery.servers import free_port, wait_until_serving
     from tests.web.test_console import Browser
 
     monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
@@ -124,16 +121,7 @@ def test_serve_with_several_workers_serves_the_console_on_the_same_clock(tmp_pat
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "serve did not come up"
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            time.sleep(0.2)
+        wait_until_serving(proc, port)
         b = Browser(f"http://127.0.0.1:{port}")
         assert b.sign_in("zhang", "zhiban-2026").status_code == 303
         for _ in range(4):  # whichever worker answers, it signs in and keeps --now

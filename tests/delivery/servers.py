@@ -157,3 +157,19 @@ class SmtpServer:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+def wait_until_serving(proc: Any, port: int, seconds: float = 60) -> None:
+    """Until ``orchestrator serve`` (the subprocess ``proc``) answers /healthz on ``port``."""
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "serve did not come up"
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        time.sleep(0.2)
