@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from orchestrator import __version__, receipts
 from orchestrator.clock import Clock
@@ -148,7 +149,8 @@ def create_app(
             return posted
         grant, form, ref = posted
         try:
-            receipts.acknowledge(
+            await run_in_threadpool(
+                receipts.acknowledge,
                 engine,
                 _scope(grant),
                 grant.uscc,
@@ -171,7 +173,8 @@ def create_app(
         if any(m not in ("0", "1") for m in marks):
             return enterprise_page(token, grant, error="请逐条选择“已落实”或“未落实”。", status=400)
         try:
-            receipts.report(
+            await run_in_threadpool(
+                receipts.report,
                 engine,
                 _scope(grant),
                 grant.uscc,

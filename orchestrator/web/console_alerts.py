@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from orchestrator import audit, receipts
 from orchestrator import command_office as office
@@ -99,7 +100,7 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
             return posted
         session, form = posted
         try:
-            alert_id = actions.create(session.user, form)
+            alert_id = await run_in_threadpool(actions.create, session.user, form)
         except (OrchestratorError, ValueError) as exc:
             return draft_form(session, form, str(exc), 400)
         return RedirectResponse(f"/alerts/{alert_id}?done=draft", status_code=303, headers=HEADERS)
@@ -187,7 +188,7 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
                 return posted
             session, form = posted
             try:
-                actions.run(name, session.user, alert_id, form)
+                await run_in_threadpool(actions.run, name, session.user, alert_id, form)
             except OrchestratorError as exc:
                 return detail(session, alert_id, error=str(exc), status=400)
             return RedirectResponse(
@@ -326,7 +327,9 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         session, form = posted
         failed_only = form.get("scope", "failed") != "all"
         now = c.clock.now()
-        count = outbox.resend(engine, desk.delivery, alert_id, now, failed_only=failed_only)
+        count = await run_in_threadpool(
+            outbox.resend, engine, desk.delivery, alert_id, now, failed_only=failed_only
+        )
         with engine.begin() as conn:
             audit.record(
                 conn,

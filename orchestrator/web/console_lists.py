@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from orchestrator import audit
@@ -39,6 +41,18 @@ def _clean_name(filename: str) -> str:
     name = re.split(r"[\\/]", filename or "")[-1]
     name = re.sub(r"[\x00-\x1f<>:\"|?*]", "", name).strip(" .")
     return name[:120] or "清单.xlsx"
+
+
+def _sweep(uploads: Path, hours: float = 24) -> None:
+    """Forget uploads staged more than ``hours`` ago and never confirmed."""
+    if not uploads.is_dir():
+        return
+    limit = time.time() - hours * 3600
+    for folder in uploads.iterdir():
+        if folder.is_dir() and _STAGED.fullmatch(folder.name) and folder.stat().st_mtime < limit:
+            for f in folder.iterdir():
+                f.unlink(missing_ok=True)
+            folder.rmdir()
 
 
 def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
@@ -214,18 +228,26 @@ def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
             return report_page(session, 413, error=f"{name}：文件超过64MB，请联系管理员")
         sha = hashlib.sha256(data).hexdigest()
         path = staged(sha, name)
+        values = await run_in_threadpool(validate, path, name, data)
+        if values["problems"]:
+            return report_page(session, 400, **values)
+        return report_page(
+            session, effective_from=effective, staged={"sha": sha, "name": name}, **values
+        )
+
+    def validate(path: Path, name: str, data: bytes) -> dict[str, Any]:
+        """Stage the file, check it and compare it with the newest revision (off the event
+        loop: a 100,000-line workbook takes seconds). A file with problems is not kept."""
+        _sweep(desk.uploads)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         try:
             parsed = parse_list(
-                name,
-                read_workbook(path),
-                counties=desk.city.counties,
-                book=desk.measures,
+                name, read_workbook(path), counties=desk.city.counties, book=desk.measures
             )
         except ListFileInvalid as exc:
-            problems = [p.replace(str(path), name) for p in exc.problems]
-            return report_page(session, 400, name=name, problems=problems, error="")
+            path.unlink(missing_ok=True)
+            return {"name": name, "problems": [p.replace(str(path), name) for p in exc.problems]}
         lst = parsed.emission_list
         with engine.connect() as conn:
             try:
@@ -234,32 +256,29 @@ def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
             except list_repo.RevisionNotFound:
                 newest, old = None, None
         d = diff_lists(old, lst) if old is not None else None
-        checks = check_targets(lst, desk.city)
-        return report_page(
-            session,
-            name=name,
-            error="",
-            effective_from=effective,
-            warnings=list(parsed.warnings),
-            counts={
+        return {
+            "name": name,
+            "problems": [],
+            "warnings": list(parsed.warnings),
+            "counts": {
                 "enterprises": len(lst.enterprises),
                 "lines": sum(len(e.lines) for e in lst.enterprises),
                 "dust_sites": len(lst.dust_sites),
                 "transport_users": len(lst.transport_users),
             },
-            checks=[
+            "checks": [
                 {
                     "level": ch.level.label,
                     "met": ch.met,
                     "species": [
-                        (s.label, v.reduction_kg_d, v.ratio, v.target, v.met)
-                        for s, v in ch.species.items()
+                        (sp.label, v.reduction_kg_d, v.ratio, v.target, v.met)
+                        for sp, v in ch.species.items()
                     ],
                 }
-                for ch in checks
+                for ch in check_targets(lst, desk.city)
             ],
-            newest=newest,
-            diff=None
+            "newest": newest,
+            "diff": None
             if d is None
             else {
                 "empty": d.empty,
@@ -269,8 +288,7 @@ def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
                 "measures": d.measure_changes[:_SHOWN_CHANGES],
                 "measures_total": len(d.measure_changes),
             },
-            staged={"sha": sha, "name": name},
-        )
+        }
 
     @router.post("/lists/import")
     async def confirm(request: Request) -> Response:
@@ -288,8 +306,10 @@ def list_routes(router: APIRouter, c: Console, desk: ListDesk) -> None:
             return report_page(session, 400, error="请填写生效日期（如2026-10-01）")
         now = c.clock.now()
         try:
-            result = import_list(
-                engine, desk.city, desk.measures, path, effective_from=effective, now=now
+            result = await run_in_threadpool(
+                lambda: import_list(
+                    engine, desk.city, desk.measures, path, effective_from=effective, now=now
+                )
             )
         except ListFileInvalid as exc:
             problems = [p.replace(str(path), name) for p in exc.problems]

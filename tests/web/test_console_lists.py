@@ -5,7 +5,9 @@ allowed to confirms it (nothing stored before), and every action in the audit lo
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,6 +139,7 @@ def test_a_broken_upload_names_each_problem_and_stores_nothing(engine, lists, tm
     assert f"broken.xlsx:工业源:{edit.row}:区县: 未知区县“月亮县”" in r.text
     assert "确认导入" not in r.text
     assert str(tmp_path) not in r.text  # the server's folders are not shown
+    assert not list((tmp_path / "uploads").rglob("*.xlsx"))  # a file with problems is not kept
     text = tmp_path / "notes.txt"
     text.write_text("not a list", encoding="utf-8")
     r = upload(zhou, text)
@@ -187,6 +190,19 @@ def test_an_upload_is_compared_then_imported_once_by_an_allowed_person(engine, l
             select(audit_log.c.actor, audit_log.c.reason).where(audit_log.c.action == "list_import")
         ).all()
     assert imports == [("周主任", "第2版，2026-02-01起生效")]
+
+
+def test_uploads_never_confirmed_are_forgotten_after_a_day(engine, lists, tmp_path):
+    old = tmp_path / "uploads" / ("0" * 64)
+    old.mkdir(parents=True)
+    (old / "forgotten.xlsx").write_bytes(b"x")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    fresh = tmp_path / "uploads" / ("1" * 64)
+    fresh.mkdir()
+    upload(signed_in(lists, "zhou"), broken(tmp_path, _sheet_edit))
+    assert not old.exists()
+    assert fresh.exists()
 
 
 def test_the_audit_log_lists_who_did_what(engine, lists):
