@@ -401,19 +401,10 @@ def round_summary(
     )
 
 
-def _newest_reports(conn: Any, subject: Subject) -> dict[str, list[dict[str, Any]]]:
-    """Each enterprise's newest implementation report on the subject: USCC → its items."""
-    newest = (
-        select(func.max(implementation_reports.c.id))
-        .where(subject.of(implementation_reports))
-        .group_by(implementation_reports.c.uscc)
-    )
-    rows = conn.execute(
-        select(implementation_reports.c.uscc, implementation_reports.c["items"]).where(
-            implementation_reports.c.id.in_(newest.scalar_subquery())
-        )
-    )
-    return {str(u): list(items) for u, items in rows}
+def _newest_report_ids(subject: Subject) -> Any:
+    """The id of each enterprise's newest implementation report on the subject (it counts)."""
+    r = implementation_reports.c
+    return select(func.max(r.id)).where(subject.of(implementation_reports)).group_by(r.uscc)
 
 
 def _summarise(
@@ -475,13 +466,18 @@ def _summarise(
             overdue = list(
                 conn.execute(late.order_by(ordered.selected_columns[0]).limit(listed)).scalars()
             )
-        reports = _newest_reports(conn, subject)
-        reported = set(reports) & set(
-            conn.execute(ordered.where(ordered.selected_columns[0].in_(reports))).scalars()
+        r = implementation_reports.c
+        newest = r.id.in_(_newest_report_ids(subject).scalar_subquery())
+        implemented = conn.execute(
+            select(func.count()).where(newest, r.complete.is_(True), r.uscc.in_(ordered_q))
+        ).scalar_one()
+        lacking_q = select(r.uscc, r["items"]).where(
+            newest, r.complete.is_(False), r.uscc.in_(ordered_q)
         )
-    implemented = {u for u in reported if all(i["done"] for i in reports[u])}
-    lacking_all = sorted(reported - implemented)
-    lacking = lacking_all[:listed] if listed is not None else lacking_all
+        lacking_n = conn.execute(
+            select(func.count()).select_from(lacking_q.subquery())
+        ).scalar_one()
+        lacking = dict(conn.execute(lacking_q.order_by(r.uscc).limit(listed)).all())
     wanted = set(overdue) | set(failed) | set(lacking)
     firms: dict[str, dict[str, Any]] = {}
     if wanted:
@@ -507,16 +503,16 @@ def _summarise(
         sent=int(sent),
         delivered=int(confirmed),
         acknowledged=int(acknowledged),
-        implemented=len(implemented),
+        implemented=int(implemented),
         overdue=[firm(u) for u in overdue],
         undelivered=[firm(u, failed[u] or "") for u in failed],
         not_implemented=[
-            firm(u, "；".join(f"{i['line']}未落实" for i in reports[u] if not i["done"]))
-            for u in lacking
+            firm(u, "；".join(f"{i['line']}未落实" for i in items if not i["done"]))
+            for u, items in lacking.items()
         ],
         overdue_count=int(overdue_n),
         undelivered_count=int(undelivered),
-        not_implemented_count=len(lacking_all),
+        not_implemented_count=int(lacking_n),
     )
 
 
@@ -556,57 +552,6 @@ class OrderStatus:
         return "unsigned"
 
 
-def order_statuses(engine: Engine, subject: Subject) -> list[OrderStatus]:
-    """Every order (control notice) of the subject with its delivery and receipts, by county
-    and name."""
-    d = deliveries.c
-    with engine.connect() as conn:
-        firms: dict[str, dict[str, Any]] = {}
-        for uscc, name, county, channel, status, error in conn.execute(
-            select(d.recipient, d.recipient_name, d.county, d.channel, d.status, d.last_error)
-            .where(subject.of(deliveries), d.kind == "order")
-            .order_by(d.id)
-        ):
-            f = firms.setdefault(
-                uscc,
-                {"name": name, "county": county, "best": "", "channels": [], "error": ""},
-            )
-            if channel and channel not in f["channels"]:
-                f["channels"].append(channel)
-            if _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(f["best"], -1):
-                f["best"] = status
-            if error:
-                f["error"] = error
-        acks = {
-            u: (at, signer)
-            for u, at, signer in conn.execute(
-                select(
-                    acknowledgements.c.uscc,
-                    acknowledgements.c.acknowledged_at,
-                    acknowledgements.c.signer,
-                ).where(subject.of(acknowledgements))
-            )
-        }
-        done = {
-            u: all(i["done"] for i in items) for u, items in _newest_reports(conn, subject).items()
-        }
-    out = [
-        OrderStatus(
-            uscc=u,
-            name=f["name"],
-            county=f["county"],
-            delivery=f["best"],
-            channels=tuple(f["channels"]),
-            error=f["error"] if f["best"] in ("failed", "dead") else "",
-            acknowledged_at=acks[u][0] if u in acks else None,
-            signer=acks[u][1] if u in acks else "",
-            implemented=done.get(u),
-        )
-        for u, f in firms.items()
-    ]
-    return sorted(out, key=lambda o: (o.county, o.name, o.uscc))
-
-
 _RANKED = {rank: status for status, rank in _STATUS_RANK.items()}
 
 
@@ -626,8 +571,8 @@ def order_page(
     offset: int = 0,
     limit: int = 100,
 ) -> OrderPage:
-    """A page of :func:`order_statuses` (same order: county, name, USCC), filtered by state and
-    county, computed in SQL: one grouped pass over the subject's order deliveries, joined with
+    """A page of the subject's orders by county, name and USCC, filtered by state and county,
+    computed in SQL: one grouped pass over the subject's order deliveries, joined with
     the acknowledgements and each enterprise's newest report; only the page's rows are built."""
     d, a, r = deliveries.c, acknowledgements.c, implementation_reports.c
     rank = case(_STATUS_RANK, value=d.status, else_=-1)
@@ -642,13 +587,11 @@ def order_page(
         .group_by(d.recipient)
         .subquery()
     )
-    newest = (
-        select(func.max(r.id).label("id"))
-        .where(subject.of(implementation_reports))
-        .group_by(r.uscc)
+    reports = (
+        select(r.uscc, r.complete)
+        .where(r.id.in_(_newest_report_ids(subject).scalar_subquery()))
         .subquery()
     )
-    reports = select(r.uscc, r.complete).join(newest, newest.c.id == r.id).subquery()
     acks = (
         select(a.uscc, a.acknowledged_at, a.signer).where(subject.of(acknowledgements)).subquery()
     )

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
 from orchestrator.cli import cli
 from tests.cli.test_cli import run, run_err
+from tests.conftest import ROOT
+from tests.delivery.servers import free_port, wait_until_serving
+from tests.web.test_console import Browser
 
 
 def invoke(*args: str, stdin: str = ""):
     return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
 
-def test_users_are_added_listed_and_given_tokens(tmp_path, monkeypatch):
-    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
-    assert "尚无用户" in run("user", "list")
-    r = invoke(
+def add_zhang(password: str):
+    """`user add zhang` as a duty officer, the password read from standard input."""
+    return invoke(
         "user",
         "add",
         "zhang",
@@ -26,8 +31,14 @@ def test_users_are_added_listed_and_given_tokens(tmp_path, monkeypatch):
         "--role",
         "duty_officer",
         "--password-stdin",
-        stdin="zhiban-2026\n",
+        stdin=password + "\n",
     )
+
+
+def test_users_are_added_listed_and_given_tokens(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    assert "尚无用户" in run("user", "list")
+    r = add_zhang("zhiban-2026")
     assert r.exit_code == 0, r.output
     assert "已添加用户 zhang（张值班，值班人员）" in r.stdout
     listed = json.loads(run("user", "list", "--json"))
@@ -57,17 +68,7 @@ def test_users_are_added_listed_and_given_tokens(tmp_path, monkeypatch):
 
 def test_user_errors_are_named(tmp_path, monkeypatch):
     monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
-    r = invoke(
-        "user",
-        "add",
-        "zhang",
-        "--name",
-        "张值班",
-        "--role",
-        "duty_officer",
-        "--password-stdin",
-        stdin="short\n",
-    )
+    r = add_zhang("short")
     assert r.exit_code == 1
     assert "密码至少10位" in r.stderr
     code, err = run_err("user", "add", "zhang", "--name", "张", "--role", "boss")
@@ -79,26 +80,9 @@ def test_user_errors_are_named(tmp_path, monkeypatch):
 
 
 def test_serve_with_several_workers_serves_the_console_on_the_same_clock(tmp_path, monkeypatch):
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-    from tests.delivery.servers import free_port, wait_until_serving
-    from tests.web.test_console import Browser
 
     monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
-    r = invoke(
-        "user",
-        "add",
-        "zhang",
-        "--name",
-        "张值班",
-        "--role",
-        "duty_officer",
-        "--password-stdin",
-        stdin="zhiban-2026\n",
-    )
+    r = add_zhang("zhiban-2026")
     assert r.exit_code == 0, r.output
     port = free_port()
     proc = subprocess.Popen(

@@ -19,6 +19,7 @@ from orchestrator.web.console import AlertDesk
 from tests.conftest import LINKS, ZONE
 from tests.delivery.conftest import Clock, delivery_config, make_worker
 from tests.delivery.test_enterprise_pages import Served, web_app
+from tests.delivery.test_order_page import statuses_in_python
 from tests.emissions.test_import import SAMPLE, do_import
 from tests.test_command_office import APPROVALS, CITY
 from tests.web.test_console import PASSWORD, Browser, add_users, console_site
@@ -294,7 +295,7 @@ def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_pa
     worker.housekeeping()
     worker.drain()
     alert_id = int(url.rsplit("/", 1)[1])
-    first = sorted(receipts.order_statuses(engine, Subject(revision_id=1)), key=lambda o: o.uscc)[0]
+    first = sorted(statuses_in_python(engine, Subject(revision_id=1)), key=lambda o: o.uscc)[0]
     receipts.acknowledge(
         engine, receipts.Scope(alert_id=alert_id), first.uscc, 1, signer="刘磊", now=clock.now()
     )
@@ -316,7 +317,7 @@ def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_pa
     county = first.county
     by_county = zhang.get(f"{url}/notices?county={county}").text
     assert (
-        f"共{sum(1 for o in receipts.order_statuses(engine, Subject(revision_id=1)) if o.county == county)}家"
+        f"共{sum(1 for o in statuses_in_python(engine, Subject(revision_id=1)) if o.county == county)}家"
         in by_county
     )
     # resending: the viewer may not, the duty officer may (every enterprise again)

@@ -31,7 +31,7 @@ def upgrade() -> None:
     for rid, items in conn.execute(sa.select(reports.c.id, reports.c["items"])).all():
         if isinstance(items, str):
             items = json.loads(items)
-        if items and all(i.get("done") for i in items):
+        if all(i.get("done") for i in items):  # as receipts.report sets it
             conn.execute(sa.update(reports).where(reports.c.id == rid).values(complete=True))
 
 
