@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -15,27 +14,21 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.alerts.replay import Actual, Comparison, ReplayedAlert, compare, replay
 from orchestrator.cli import _context, _fail, cli
 from orchestrator.errors import InputInvalid, OrchestratorError
-from orchestrator.readings import parse_time, read_observations, to_series
+from orchestrator.readings import parse_time, read_observations, read_records, to_series
 
 _LEVELS = {lv.value: lv for lv in AlertLevel} | {lv.label: lv for lv in AlertLevel}
 
 
 def read_actual(path: Path, zone: ZoneInfo) -> list[Actual]:
-    """The alerts actually issued: CSV with ``level`` (yellow/orange/red or 黄色/橙色/红色),
+    """The alerts actually issued: CSV (or JSON) with ``level`` (yellow/orange/red or 黄色/橙色/红色),
     ``start`` and ``end`` (ISO 8601, city time when naive); errors name file:row:column."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputInvalid(f"{name}: 无法读取（须为UTF-8编码的CSV）：{exc}") from exc
-    grid = list(csv.reader(text.splitlines()))
-    header = [h.strip() for h in grid[0]] if grid else []
-    rows = [dict(zip(header, r, strict=False)) for r in grid[1:] if any(c.strip() for c in r)]
+    header, rows = read_records(path)
     for column in ("level", "start", "end"):
         if column not in header:
             raise InputInvalid(f"{name}:1:{column}: 缺少{column}列")
     out = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in rows:
         level = _LEVELS.get((row.get("level") or "").strip().removesuffix("预警"))
         if level is None or level not in (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED):
             raise InputInvalid(
