@@ -11,10 +11,13 @@ from sqlalchemy import Engine
 
 from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard
+from orchestrator.assessment.model import AssessmentConfig
+from orchestrator.assessment.service import Assessor
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.config_files import (
     Approvals,
     load_approvals,
+    load_assessment,
     load_city,
     load_console,
     load_consultation,
@@ -53,13 +56,15 @@ class Context:
     consultation: ConsultationConfig
     controls: tuple[Control, ...]
     console: ConsoleConfig
+    assessment: AssessmentConfig
+    drill: bool = False  # a drill: every notice, message and report is marked 演练
 
     def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
         return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
 
     def templates(self) -> Environment:
         """The one Jinja2 environment: the city's overrides first, then the shipped templates."""
-        return _templates(self.settings.templates_dir, self.settings.city_templates_dir)
+        return _templates(self.settings.templates_dir, self.settings.city_templates_dir, self.drill)
 
     def links(self) -> LinkSigner:
         """The signer of the enterprises' acknowledge links."""
@@ -126,14 +131,35 @@ class Context:
             outlook=lambda day, now: consultant.outlook(day, now),
         )
 
+    def assessor(self, engine: Engine | None = None) -> Assessor:
+        """The effect assessment on the configured database (or ``engine``); observations not
+        given come from the consultation's monitoring source."""
+        engine = engine or self.database()
+        consultant = self.consultant(engine)
+        return Assessor(
+            engine,
+            config=self.assessment,
+            compliance=self.delivery.compliance,
+            ruleset=self.ruleset(),
+            standards=self.standards,
+            region_code=self.city.region_code,
+            region_name=self.city.region_name,
+            issuer=self.approvals.issuer,
+            zone=self.settings.zone,
+            receipt_hours=self.approvals.notices["receipt_hours"],
+            env=self.templates(),
+            pdf_base=self.settings.templates_dir,
+            monitoring=consultant.observations_between,
+        )
+
     def database(self) -> Engine:
         """The engine of the configured database, migrated to the newest schema (once)."""
         return _database(self.settings.effective_database_url)
 
 
 @functools.cache
-def _templates(templates_dir: Path, override_dir: Path | None) -> Environment:
-    return make_environment(templates_dir, override_dir)
+def _templates(templates_dir: Path, override_dir: Path | None, drill: bool) -> Environment:
+    return make_environment(templates_dir, override_dir, drill=drill)
 
 
 @functools.cache
@@ -163,4 +189,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         consultation=load_consultation(settings.config_dir),
         controls=load_controls(settings.config_dir),
         console=load_console(settings.config_dir),
+        assessment=load_assessment(settings.config_dir),
     )

@@ -1535,6 +1535,7 @@ def _demo_controls(context: Context, engine: Any, worker: Any, now: dt.datetime)
 # The delivery, receipts and web-service commands, and the consultation and scheduler ones, live
 # in their own modules; importing them registers them on ``cli``.
 from orchestrator import (  # noqa: E402, F401
+    cli_assessment,
     cli_consult,
     cli_controls,
     cli_delivery,

@@ -11,6 +11,7 @@ from typing import Any
 
 from orchestrator.alerts.model import AlertLevel, Ruleset
 from orchestrator.aqi.model import AqiStandard
+from orchestrator.assessment.model import AssessmentConfig
 from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.controls.model import Control, controls_from_mapping
 from orchestrator.delivery.config import DeliveryConfig
@@ -202,6 +203,16 @@ def load_console(config_dir: Path) -> ConsoleConfig:
     data = _read(path) if path.exists() else {}
     try:
         return ConsoleConfig.from_mapping(data, source=str(path))
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
+
+
+def load_assessment(config_dir: Path) -> AssessmentConfig:
+    """``config/assessment.toml``: what the effect assessment proposes (defaults if absent)."""
+    path = config_dir / "assessment.toml"
+    data = _read(path) if path.exists() else {}
+    try:
+        return AssessmentConfig.from_mapping(data, source=str(path))
     except ValueError as exc:
         raise ConfigInvalid(str(exc)) from exc
 

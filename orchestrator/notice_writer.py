@@ -474,19 +474,19 @@ class _OrderRenderer:
         yield from self.pool.map(
             _render_in_worker,
             repeat(self.engine.url.render_as_string(hide_password=False)),
-            repeat(self.env.folders),
+            repeat((*self.env.folders, self.env.drill)),
             repeat(frame),
             repeat(varying),
             chunks,
         )
 
 
-_worker_state: dict[tuple[str, tuple[Path, Path | None]], tuple[Engine, Environment]] = {}
+_worker_state: dict[tuple[str, tuple[Path, Path | None, bool]], tuple[Engine, Environment]] = {}
 
 
 def _render_in_worker(
     url: str,
-    folders: tuple[Path, Path | None],
+    folders: tuple[Path, Path | None, bool],
     frame: OrderFrame,
     varying: str | None,
     chunk: PlanChunk,
@@ -495,7 +495,7 @@ def _render_in_worker(
     if state is None:
         state = _worker_state[(url, folders)] = (
             make_engine(url),
-            make_environment(*folders, auto_reload=False),
+            make_environment(folders[0], folders[1], auto_reload=False, drill=folders[2]),
         )
     engine, env = state
     with engine.connect() as conn:

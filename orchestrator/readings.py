@@ -319,3 +319,35 @@ def to_series(
         for j in range(len(rolling))
     ]
     return AqiSeries(step_hours=1, windows=tuple(windows)), so2
+
+
+def hourly_aqi(
+    obs: Observations, standards: Sequence[AqiStandard]
+) -> list[tuple[dt.datetime, int | None]]:
+    """The hourly (real-time) AQI of every hour of hourly observations (HJ 633 实时报); the
+    running 24 h SO2 mean stands in when an SO2 hour is off the 1 h table."""
+    if obs.daily:
+        return []
+    out: list[tuple[dt.datetime, int | None]] = []
+    so2: list[tuple[dt.datetime, float]] = []
+    for row in obs.rows:
+        if row.values.so2 is not None:
+            so2.append((row.time, row.values.so2))
+        if obs.has_aqi:
+            out.append((row.time, row.aqi))
+            continue
+        recent = [v for t, v in so2 if row.time - t < dt.timedelta(hours=24)]
+        values = row.values
+        if values.so2 is not None and len(recent) >= 20:
+            values = Concentrations(
+                pm25=values.pm25,
+                pm10=values.pm10,
+                so2=values.so2,
+                no2=values.no2,
+                co=values.co,
+                o3_1h=values.o3_1h,
+                so2_24h=sum(recent) / len(recent),
+            )
+        std = select_standard(standards, on=row.time.date())
+        out.append((row.time, score(std, values, Mode.HOURLY).aqi))
+    return out

@@ -352,13 +352,32 @@ def summary(
     list — overdue, undelivered, not implemented —; the counts are always exact)."""
     with engine.connect() as conn:
         revision_id = newest_issued_revision(conn, alert_id)
-        if revision_id is None:
-            raise ReceiptRefused(f"预警{alert_id}尚未发布，没有回执")
+    if revision_id is None:
+        raise ReceiptRefused(f"预警{alert_id}尚未发布，没有回执")
+    return revision_summary(
+        engine, revision_id, now=now, receipt_hours=receipt_hours, listed=listed
+    )
+
+
+def revision_summary(
+    engine: Engine,
+    revision_id: int,
+    *,
+    now: dt.datetime,
+    receipt_hours: float,
+    listed: int | None = None,
+) -> ReceiptSummary:
+    """Receipts of one issued alert revision's notices (``listed``: as for :func:`summary`)."""
+    with engine.connect() as conn:
         rev = conn.execute(
-            select(alert_revisions.c.document_number, alert_revisions.c.issued_at).where(
-                alert_revisions.c.id == revision_id
-            )
-        ).one()
+            select(
+                alert_revisions.c.alert_id,
+                alert_revisions.c.document_number,
+                alert_revisions.c.issued_at,
+            ).where(alert_revisions.c.id == revision_id)
+        ).first()
+    if rev is None or rev.issued_at is None:
+        raise ReceiptRefused(f"预警修订{revision_id}尚未发布，没有回执")
     ordered = select(notices.c.uscc).where(
         notices.c.revision_id == revision_id, notices.c.kind == "order"
     )
@@ -368,7 +387,7 @@ def summary(
         ordered,
         now=now,
         deadline=rev.issued_at + dt.timedelta(hours=receipt_hours),
-        head={"alert_id": alert_id, "revision_id": revision_id},
+        head={"alert_id": rev.alert_id, "revision_id": revision_id},
         document=rev.document_number,
         listed=listed,
     )

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.alerts.model import AlertLevel, AqiSeries, DailyWindow, Decision, Ruleset
-from orchestrator.aqi.model import AqiStandard, Pollutant, select_standard
+from orchestrator.aqi.model import AqiStandard, Pollutant, StandardNotFound, select_standard
 from orchestrator.consultation.forecast import Forecast, Issue
 from orchestrator.plans.lifecycle import RevisionKind
-from orchestrator.readings import Observations
+from orchestrator.readings import Observations, hourly_aqi
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,6 +203,14 @@ def _pm25_peak(forecast: Forecast) -> dict[str, Any] | None:
     return {"value": v, "at": t.isoformat(), "kind": "daily" if forecast.daily else "hourly"}
 
 
+def _hourly(forecast: Forecast, standards: Sequence[AqiStandard]) -> list[list[Any]]:
+    try:
+        scored = hourly_aqi(forecast.observations(), standards)
+    except StandardNotFound:  # no standard in force for a row: the decision reports it
+        return []
+    return [[t.isoformat(), aqi] for t, aqi in scored if aqi is not None]
+
+
 def observed_summary(obs: Observations | None, latest_aqi: tuple[int, list[str]] | None) -> Any:
     if obs is None or not obs.rows:
         return None
@@ -247,6 +255,8 @@ def build_record(
         "detail": upcoming[:detail_days],
         "trend": upcoming[detail_days:],
         "pm25_peak": _pm25_peak(forecast) if forecast else None,
+        # an hourly product's hourly AQI, for the effect assessment's hourly comparison
+        "hourly_aqi": _hourly(forecast, standards) if forecast and not forecast.daily else [],
         "meteorology": forecast.meteorology if forecast else "",
         "observed": observed,
         "active_alert": (

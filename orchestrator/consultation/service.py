@@ -51,7 +51,7 @@ from orchestrator.delivery.channels import HttpClient, Message, SendError, make_
 from orchestrator.errors import InputInvalid, OrchestratorError
 from orchestrator.notices.render import PdfUnavailable, html_to_pdf, render
 from orchestrator.plans.lifecycle import IllegalTransition, Person, RevisionKind, Role
-from orchestrator.readings import to_series
+from orchestrator.readings import Observations, to_series
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +249,33 @@ class Consultant:
             "stations": list(city.stations),
         }
         return observed_summary(city.observations, latest), list(city.issues), provenance
+
+    def observations_between(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> tuple[Observations | None, str, list[str]]:
+        """The city's hourly observations of [start, end) from the monitoring source (for the
+        effect assessment): (observations or None, where they came from, what was wrong)."""
+        mon = self.config.monitoring
+        if mon is None or not mon.enabled:
+            return None, "", ["未配置监测数据源（config/consultation.toml [monitoring]）"]
+        hours = int((end - start).total_seconds() // 3600)
+        try:
+            records, locations, _ = fetch_stations(mon, root=self.root, now=end, hours=hours)
+        except SourceFailed as exc:
+            return None, "", [f"监测数据不可用：{exc}"]
+        city = aggregate(
+            records,
+            city=self.region_name,
+            source=", ".join(locations),
+            zone=self.zone,
+            min_share=self.config.min_station_share,
+            limits=self.config.health.max,
+            now=end,
+            max_age_hours=float(hours),
+            degrades=False,
+        )
+        where = "、".join(Path(p).name for p in locations) or mon.name
+        return city.observations, f"监测数据源（{where}）", [i.message for i in city.issues]
 
     # --- the use case ---------------------------------------------------------------------
 

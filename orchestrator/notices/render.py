@@ -25,19 +25,26 @@ class PdfUnavailable(OrchestratorError):
 
 class NoticeEnvironment(Environment):
     """The notices' Jinja2 environment; it remembers its folders so that worker processes
-    rendering a large batch can build the same one."""
+    rendering a large batch can build the same one, and whether it renders a drill's."""
 
     folders: tuple[Path, Path | None]
+    drill: bool
 
 
 def make_environment(
-    templates_dir: Path, override_dir: Path | None = None, *, auto_reload: bool = True
+    templates_dir: Path,
+    override_dir: Path | None = None,
+    *,
+    auto_reload: bool = True,
+    drill: bool = False,
 ) -> NoticeEnvironment:
     """``StrictUndefined`` (a missing value is an error, never a blank), autoescape for HTML/XML,
     and a city's override folder searched before the shipped templates.
 
     ``auto_reload=False`` skips the per-render check of the template files' modification times
-    (two ``stat`` calls an order); batch workers, which live for one batch, use it."""
+    (two ``stat`` calls an order); batch workers, which live for one batch, use it.
+
+    ``drill``: every template sees ``drill`` true, and marks what it renders as a drill (演练)."""
     loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
     loaders.append(FileSystemLoader(str(templates_dir)))
     env = NoticeEnvironment(
@@ -50,6 +57,8 @@ def make_environment(
         auto_reload=auto_reload,
     )
     env.folders = (templates_dir, override_dir)
+    env.drill = drill
+    env.globals["drill"] = drill
     env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
     return env
 

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orchestrator import audit, receipts
 from orchestrator import command_office as office
+from orchestrator.assessment.service import NotAssessable
 from orchestrator.clock import Clock
 from orchestrator.db import lists as list_repo
 from orchestrator.db.tables import consultations
@@ -284,6 +285,16 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
                     reason=f"API：{'投递失败的' if body.scope == 'failed' else '全部'}通知，共{count}条",
                 )
             return {"queued": count}
+
+    @router.get("/alerts/{alert_id}/assessment", summary="效果评估（评估记录，实况取自监测数据源）")
+    def get_assessment(alert_id: Id, user: Viewer) -> dict[str, Any]:
+        assessor = site.desk.assessor if site.desk is not None else None
+        if assessor is None:
+            raise HTTPException(404, "本系统未配置效果评估")
+        try:
+            return assessor.assess(alert_id, now=c.clock.now())
+        except NotAssessable as exc:
+            raise HTTPException(404, str(exc)) from None
 
     @router.get("/consultations", summary="会商列表")
     def list_consultations(

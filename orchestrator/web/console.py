@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from orchestrator import audit
+from orchestrator.assessment.service import Assessor
 from orchestrator.clock import Clock
 from orchestrator.config_files import Approvals
 from orchestrator.delivery.config import DeliveryConfig
@@ -81,6 +82,7 @@ class AlertDesk:
     city: CityProfile
     links: LinkSigner
     delivery: DeliveryConfig  # resending routes again over the channels
+    assessor: Assessor | None = None  # the effect assessment (None: not offered)
 
 
 @dataclass(frozen=True, slots=True)

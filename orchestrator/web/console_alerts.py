@@ -7,6 +7,7 @@ the role on the server and for the session's CSRF token."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,12 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from orchestrator import audit, receipts
 from orchestrator import command_office as office
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.assessment.service import Assessor, NotAssessable
 from orchestrator.db import lists as list_repo
 from orchestrator.delivery import outbox
 from orchestrator.delivery.outbox import Subject, newest_issued_revision
 from orchestrator.errors import OrchestratorError
 from orchestrator.notice_writer import preview_bulletin
 from orchestrator.notices.alert_notices import cn_time
+from orchestrator.notices.render import PdfUnavailable
 from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
 from orchestrator.web import accounts
 from orchestrator.web.alert_actions import LEVELS, ROLES, AlertActions, local_time
@@ -237,6 +240,46 @@ def alert_routes(router: APIRouter, c: Console, desk: AlertDesk) -> None:
         )
         html = html.replace("<body>", "<body>" + banner, 1)
         return HTMLResponse(html, headers=HEADERS)
+
+    def assessed(
+        request: Request, alert_id: int
+    ) -> tuple[accounts.Session, Assessor, dict[str, Any]] | Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        if desk.assessor is None:
+            return c.message(session, "无法评估", "本系统未配置效果评估", 404)
+        try:
+            record = desk.assessor.assess(alert_id, now=c.clock.now())
+        except NotAssessable as exc:
+            return c.message(session, "无法评估", str(exc), 404)
+        return session, desk.assessor, record
+
+    @router.get("/alerts/{alert_id}/assessment", response_class=HTMLResponse)
+    def alert_assessment(request: Request, alert_id: Id) -> Response:
+        """The effect assessment report, as of now, with the monitoring source's observations."""
+        found = assessed(request, alert_id)
+        if isinstance(found, Response):
+            return found
+        _, assessor, record = found
+        return HTMLResponse(assessor.render(record), headers=HEADERS)
+
+    @router.get("/alerts/{alert_id}/assessment.pdf")
+    def alert_assessment_pdf(request: Request, alert_id: Id) -> Response:
+        found = assessed(request, alert_id)
+        if isinstance(found, Response):
+            return found
+        session, assessor, record = found
+        try:
+            body = assessor.pdf_bytes(assessor.render(record))
+        except PdfUnavailable as exc:
+            return c.message(session, "无法生成PDF", str(exc), 503)
+        name = quote(f"效果评估-预警{alert_id}.pdf")
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={**HEADERS, "Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
 
     _DELIVERY = {
         "delivered": "已送达",

@@ -48,6 +48,7 @@ def web_service(context: Context) -> FastAPI:
                 city=context.city,
                 links=context.links(),
                 delivery=context.delivery,
+                assessor=context.assessor(),
             ),
             lists=ListDesk(
                 city=context.city,

@@ -1,0 +1,903 @@
+"""The effect assessment (效果评估) of one alert, pure: its revisions, the consultations that led
+to them, the observations, the receipts and the electricity evidence come in; a JSON-ready record
+comes out, which the report, the console page and ``assessment --json`` all show.
+
+What it holds:
+
+- the timeline: consultations, drafts, approvals and issues, with document numbers, and the lead
+  time of every issue and upgrade (from its issue to its start, and to the observed onset);
+- forecast against observation, day by day (the forecast the alert was issued on, and the newest
+  one before each day) and hour by hour, with the days' errors and category hits, and what the
+  ruleset makes of the observations (the alert they bear out);
+- the planned reductions of every issued level against the city's targets, as frozen at approval;
+- receipts of every issued revision (orders, delivered, acknowledged in time, implemented) and
+  the electricity check;
+- what the next list revision should change: enterprises that did not acknowledge, could not be
+  reached, or showed non-compliance, with the grade the city's rules propose for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from orchestrator.alerts.model import AlertLevel, Ruleset
+from orchestrator.alerts.replay import Actual, compare, replay
+from orchestrator.aqi.model import AqiStandard, select_standard
+from orchestrator.consultation.opinion import thresholds as rule_thresholds
+from orchestrator.emissions.model import Grade
+from orchestrator.plans.lifecycle import RevisionKind
+from orchestrator.readings import Observations, hourly_aqi, to_series
+
+#: The colour each alert level is drawn in.
+LEVEL_COLORS = {"yellow": "#f5c400", "orange": "#ff7e00", "red": "#e60000"}
+#: How the electricity check's verdicts are called.
+VERDICTS = {
+    "compliant": "符合",
+    "suspect": "疑似未落实",
+    "no_data": "无用电数据",
+    "low_baseline": "基线用电过低",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One revision of the alert, as stored."""
+
+    revision_id: int
+    number: int
+    kind: RevisionKind
+    level: AlertLevel
+    start: dt.datetime
+    end: dt.datetime | None
+    status: str
+    drafted_by: str
+    approved_by: str | None
+    issued_at: dt.datetime | None
+    document_number: str | None
+    reason: str
+    list_revision: int | None
+    targets: Mapping[str, Any] | None
+    shortfall_override: str | None
+
+    @property
+    def issued(self) -> bool:
+        return self.document_number is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Consulted:
+    """A consultation of the period: what it recommended and the daily forecast it saw."""
+
+    id: int
+    slot: dt.datetime
+    action: str
+    headline: str
+    revision_id: int | None
+    days: Mapping[str, Mapping[str, Any]]  # ISO date → the opinion's day row (aqi, low, high, …)
+    hourly: Sequence[
+        tuple[dt.datetime, int]
+    ] = ()  # hourly forecast AQI, when the product is hourly
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """An audit-log entry of the alert."""
+
+    at: dt.datetime
+    actor: str
+    action: str  # the audit action
+    label: str  # how it is called
+    revision_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Receipts:
+    """Receipts of one issued revision's dispatch orders."""
+
+    revision_id: int
+    orders: int
+    delivered: int  # reached a channel
+    acknowledged: int
+    acknowledged_in_time: int
+    implemented: int
+    deadline: dt.datetime
+    not_acknowledged: Sequence[
+        Mapping[str, str]
+    ] = ()  # {uscc, name, county, grade, contact, phone}
+    undelivered: Sequence[Mapping[str, str]] = ()  # … and "detail": the last error
+    not_implemented: Sequence[Mapping[str, str]] = ()  # … and "detail": the lines not done
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inputs:
+    """Everything the assessment is made of."""
+
+    alert_id: int
+    region_name: str
+    steps: Sequence[Step]
+    consultations: Sequence[Consulted]
+    events: Sequence[Event]
+    receipts: Sequence[Receipts]
+    compliance: Sequence[Mapping[str, Any]]  # electricity.LineEvidence.as_dict()
+    grades: Mapping[str, Mapping[str, str]]  # uscc → {name, county, grade} (the plan's entries)
+    downgrade: Mapping[str, str]  # grade → the grade proposed after non-compliance
+    observed: Observations | None
+    observed_source: str
+    standards: Sequence[AqiStandard]
+    ruleset: Ruleset
+    now: dt.datetime
+    zone: ZoneInfo
+    notes: Sequence[str] = field(default_factory=tuple)
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _hours(delta: dt.timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 1)
+
+
+def _when(t: dt.datetime, zone: ZoneInfo) -> str:
+    t = t.astimezone(zone)
+    return f"{t.year}年{t.month}月{t.day}日{t.hour}时" + (f"{t.minute:02d}分" if t.minute else "")
+
+
+def _iso(t: dt.datetime | None, zone: ZoneInfo) -> str | None:
+    return t.astimezone(zone).isoformat() if t else None
+
+
+# --- the alert's course ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of time the alert was in force at one level, under one issued revision."""
+
+    step: Step
+    start: dt.datetime
+    end: dt.datetime
+
+
+def segments(steps: Sequence[Step], now: dt.datetime) -> list[Segment]:
+    """The alert's course: each issued non-lift revision from its start until the next issued
+    revision takes over, its own end, or ``now`` (an alert still in force)."""
+    issued = [s for s in steps if s.issued]
+    out = []
+    for i, s in enumerate(issued):
+        if s.kind is RevisionKind.LIFT:
+            break
+        ends = [t for t in (s.end, now) if t is not None]
+        if i + 1 < len(issued):
+            ends.append(issued[i + 1].start)
+        end = min(ends)
+        if end > s.start:
+            out.append(Segment(s, s.start, end))
+    return out
+
+
+def status(steps: Sequence[Step], now: dt.datetime) -> tuple[str, str]:
+    """(code, words): lifted, ended (its end passed without a lift notice), in_force, not_issued."""
+    issued = [s for s in steps if s.issued]
+    if not issued:
+        return "not_issued", "尚未发布"
+    last = issued[-1]
+    if last.kind is RevisionKind.LIFT:
+        return "lifted", "已解除"
+    if last.end is not None and last.end <= now:
+        return "ended", "已到期结束"
+    return "in_force", "仍在执行（本报告为阶段评估）"
+
+
+# --- observations ---------------------------------------------------------------------------------
+
+
+def daily_aqi(
+    obs: Observations, standards: Sequence[AqiStandard], zone: ZoneInfo
+) -> dict[dt.date, tuple[int, tuple[str, ...]]]:
+    """Each whole calendar day's AQI and primary pollutants: the day's row of daily data, or the
+    24 h from midnight of hourly data (a day with too few hours has none)."""
+    series, _ = to_series(obs, standards)
+    out = {}
+    for w in series.windows:
+        start = w.start.astimezone(zone)
+        if w.aqi is None or (series.step_hours == 1 and start.hour != 0):
+            continue
+        out[start.date()] = (int(w.aqi), tuple(p.value for p in w.primary_pollutants))
+    return out
+
+
+def _category(standards: Sequence[AqiStandard], day: dt.date, aqi: int) -> dict[str, Any]:
+    c = select_standard(standards, on=day).category(aqi)
+    return {"name": c.name, "color": c.color}
+
+
+# --- the record -----------------------------------------------------------------------------------
+
+
+def _issuing_consultation(inputs: Inputs, first: Step) -> Consulted | None:
+    """The consultation the alert was issued on: the one that drafted it, else the newest before
+    its issue."""
+    for c in inputs.consultations:
+        if c.revision_id == first.revision_id:
+            return c
+    before = [c for c in inputs.consultations if first.issued_at and c.slot <= first.issued_at]
+    return before[-1] if before else None
+
+
+def _day_ahead(inputs: Inputs, day: dt.date) -> Consulted | None:
+    """The newest consultation before ``day`` began that forecast it."""
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=inputs.zone)
+    found = [c for c in inputs.consultations if c.slot < midnight and day.isoformat() in c.days]
+    return found[-1] if found else None
+
+
+def _forecast_cell(c: Consulted | None, day: dt.date, zone: ZoneInfo) -> dict[str, Any] | None:
+    row = c.days.get(day.isoformat()) if c else None
+    if row is None or c is None:
+        return None
+    return {
+        "aqi": int(row["aqi"]),
+        "low": int(row.get("low", row["aqi"])),
+        "high": int(row.get("high", row["aqi"])),
+        "category": row.get("category", ""),
+        "consultation_id": c.id,
+        "slot": _iso(c.slot, zone),
+    }
+
+
+def _days(
+    inputs: Inputs, first: Step, span: tuple[dt.datetime, dt.datetime]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    zone = inputs.zone
+    observed = (
+        daily_aqi(inputs.observed, inputs.standards, zone) if inputs.observed is not None else {}
+    )
+    issuing = _issuing_consultation(inputs, first)
+    day, last = span[0].astimezone(zone).date(), span[1].astimezone(zone).date()
+    rows = []
+    while day <= last:
+        at_issue = _forecast_cell(issuing, day, zone)
+        ahead = _forecast_cell(_day_ahead(inputs, day), day, zone)
+        seen = observed.get(day)
+        obs = None
+        if seen is not None:
+            obs = {
+                "aqi": seen[0],
+                "primary_pollutants": list(seen[1]) if seen[0] > 50 else [],
+                **_category(inputs.standards, day, seen[0]),
+            }
+        forecast = ahead or at_issue
+        row: dict[str, Any] = {
+            "date": day.isoformat(),
+            "label": f"{day.month}月{day.day}日",
+            "at_issue": at_issue,
+            "day_ahead": ahead,
+            "observed": obs,
+            "error": forecast["aqi"] - obs["aqi"] if forecast and obs else None,
+            "in_range": (forecast["low"] <= obs["aqi"] <= forecast["high"])
+            if forecast and obs
+            else None,
+            "category_hit": (forecast["category"] == obs["name"])
+            if forecast and obs and forecast["category"]
+            else None,
+        }
+        rows.append(row)
+        day += dt.timedelta(days=1)
+    compared = [r for r in rows if r["error"] is not None]
+    errors = [abs(r["error"]) for r in compared]
+    stats = {
+        "days": len(compared),
+        "mae": round(sum(errors) / len(errors), 1) if errors else None,
+        "bias": round(sum(r["error"] for r in compared) / len(compared), 1) if compared else None,
+        "in_range": sum(1 for r in compared if r["in_range"]),
+        "category_hits": sum(1 for r in compared if r["category_hit"]),
+        "issuing_consultation": (
+            {"id": issuing.id, "slot": _iso(issuing.slot, zone), "headline": issuing.headline}
+            if issuing
+            else None
+        ),
+    }
+    return rows, stats
+
+
+def _hourly(
+    inputs: Inputs, span: tuple[dt.datetime, dt.datetime], thresholds: Sequence[int]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    aqi = hourly_aqi(inputs.observed, inputs.standards) if inputs.observed is not None else []
+    forecast: dict[dt.datetime, int] = {}
+    for c in inputs.consultations:  # newer consultations overwrite older ones' hours
+        for t, v in c.hourly:
+            if t > c.slot:
+                forecast[t] = v
+    hours = sorted({t for t, _ in aqi} | set(forecast))
+    seen = dict(aqi)
+    rows: list[dict[str, Any]] = [
+        {
+            "at": t.astimezone(inputs.zone).isoformat(),
+            "observed": seen.get(t),
+            "forecast": forecast.get(t),
+        }
+        for t in hours
+        if span[0] <= t < span[1]
+    ]
+    values: list[tuple[str, int]] = [
+        (r["at"], r["observed"]) for r in rows if r["observed"] is not None
+    ]
+    peak = max(values, key=lambda kv: kv[1]) if values else None  # the first hour at the peak
+    stats = {
+        "hours": len(values),
+        "missing": sum(1 for r in rows if r["observed"] is None),
+        "peak": {"aqi": peak[1], "at": peak[0]} if peak else None,
+        "over": [{"threshold": v, "hours": sum(1 for _, a in values if a > v)} for v in thresholds],
+        "has_forecast": any(r["forecast"] is not None for r in rows),
+    }
+    return rows, stats
+
+
+def _verification(
+    inputs: Inputs, episode: tuple[dt.datetime, dt.datetime], level: AlertLevel
+) -> dict[str, Any] | None:
+    """What the ruleset makes of the observations (a perfect forecast): the alert they bear
+    out near this one, and whether its level agrees."""
+    if inputs.observed is None or not inputs.observed.rows:
+        return None
+    series, so2 = to_series(inputs.observed, inputs.standards)
+    replayed = replay(series, inputs.ruleset, zone=inputs.zone, so2=so2)
+    actual = Actual(level=level, start=episode[0], end=episode[1])
+    result = compare(replayed, [actual])
+    pair = result.pairs[0][1] if result.pairs else None
+    return {
+        "ruleset": inputs.ruleset.id,
+        "borne_out": pair is not None,
+        "level": pair.level.value if pair else None,
+        "level_label": pair.level.label if pair else None,
+        "start": _iso(pair.start, inputs.zone) if pair else None,
+        "end": _iso(pair.end, inputs.zone) if pair else None,
+        "same_level": pair is not None and pair.level is level,
+        "trace": list(pair.trace) if pair else [],
+    }
+
+
+def _timeline(inputs: Inputs, by_revision: Mapping[int, Step]) -> list[dict[str, Any]]:
+    zone = inputs.zone
+    items: list[tuple[dt.datetime, int, dict[str, Any]]] = []
+    for c in inputs.consultations:
+        if c.action == "none" and c.revision_id is None:
+            continue
+        items.append(
+            (
+                c.slot,
+                0,
+                {
+                    "at": _iso(c.slot, zone),
+                    "when": _when(c.slot, zone),
+                    "event": "会商研判",
+                    "actor": "",
+                    "document_number": "",
+                    "detail": c.headline,
+                },
+            )
+        )
+    for e in inputs.events:
+        step = by_revision.get(e.revision_id) if e.revision_id is not None else None
+        detail = e.reason
+        number = ""
+        if step is not None and e.action.startswith("issue"):
+            number = step.document_number or ""
+            detail = f"{step.level.label}预警，{_when(step.start, zone)}起" + (
+                ""
+                if step.kind is RevisionKind.LIFT
+                else f"至{_when(step.end, zone) if step.end else '另行通知'}"
+            )
+        items.append(
+            (
+                e.at,
+                1,
+                {
+                    "at": _iso(e.at, zone),
+                    "when": _when(e.at, zone),
+                    "event": e.label,
+                    "actor": e.actor,
+                    "document_number": number,
+                    "detail": detail,
+                },
+            )
+        )
+    items.sort(key=lambda x: (x[0], x[1]))
+    return [i for _, _, i in items]
+
+
+def _steps(inputs: Inputs, onset: dt.datetime | None) -> list[dict[str, Any]]:
+    zone = inputs.zone
+    out = []
+    drafted = {c.revision_id: c for c in inputs.consultations if c.revision_id is not None}
+    for s in inputs.steps:
+        lead = None
+        if s.issued_at and s.kind in (RevisionKind.ISSUE, RevisionKind.UPGRADE):
+            lead = _hours(s.start - s.issued_at)
+        c = drafted.get(s.revision_id)
+        out.append(
+            {
+                "revision_id": s.revision_id,
+                "number": s.number,
+                "kind": s.kind.value,
+                "kind_label": s.kind.label,
+                "level": s.level.value,
+                "level_label": s.level.label,
+                "start": _iso(s.start, zone),
+                "end": _iso(s.end, zone),
+                "start_text": _when(s.start, zone),
+                "end_text": _when(s.end, zone) if s.end else "另行通知",
+                "status": s.status,
+                "drafted_by": s.drafted_by,
+                "approved_by": s.approved_by or "",
+                "issued_at": _iso(s.issued_at, zone),
+                "issued_text": _when(s.issued_at, zone) if s.issued_at else "",
+                "document_number": s.document_number or "",
+                "lead_hours": lead,
+                "consulted_at": _iso(c.slot, zone) if c else None,
+                "consult_lead_hours": _hours(s.start - c.slot)
+                if c and s.kind in (RevisionKind.ISSUE, RevisionKind.UPGRADE)
+                else None,
+                "reason": s.reason,
+            }
+        )
+    first = next((s for s in inputs.steps if s.issued), None)
+    if out and first is not None and first.issued_at and onset is not None:
+        out[[o["revision_id"] for o in out].index(first.revision_id)]["onset_lead_hours"] = _hours(
+            onset - first.issued_at
+        )
+    return out
+
+
+def _reductions(inputs: Inputs) -> list[dict[str, Any]]:
+    out = []
+    for s in inputs.steps:
+        if not s.issued or s.kind is RevisionKind.LIFT or s.targets is None:
+            continue
+        species = [
+            {
+                "name": name,
+                "reduction_kg_d": v["reduction_kg_d"],
+                "citywide_kg_d": v["citywide_kg_d"],
+                "ratio": v["ratio"],
+                "target": v["target"],
+                "met": v["met"],
+            }
+            for name, v in s.targets["species"].items()
+        ]
+        out.append(
+            {
+                "document_number": s.document_number,
+                "kind_label": s.kind.label,
+                "level": s.level.value,
+                "level_label": s.level.label,
+                "list_revision": s.list_revision,
+                "met": bool(s.targets["met"]),
+                "override": s.shortfall_override or "",
+                "species": species,
+            }
+        )
+    return out
+
+
+def _receipts(inputs: Inputs, by_revision: Mapping[int, Step]) -> list[dict[str, Any]]:
+    out = []
+    for r in inputs.receipts:
+        s = by_revision[r.revision_id]
+        out.append(
+            {
+                "revision_id": r.revision_id,
+                "document_number": s.document_number,
+                "kind_label": s.kind.label,
+                "level_label": s.level.label,
+                "orders": r.orders,
+                "delivered": r.delivered,
+                "acknowledged": r.acknowledged,
+                "acknowledged_in_time": r.acknowledged_in_time,
+                "implemented": r.implemented,
+                "deadline": _iso(r.deadline, inputs.zone),
+                "deadline_text": _when(r.deadline, inputs.zone),
+                "rate": round(r.acknowledged / r.orders, 4) if r.orders else None,
+                "not_acknowledged": len(r.not_acknowledged),
+                "undelivered": len(r.undelivered),
+                "not_implemented": len(r.not_implemented),
+            }
+        )
+    return out
+
+
+def _compliance(lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for ln in lines:
+        counts[ln["verdict"]] = counts.get(ln["verdict"], 0) + 1
+    return {
+        "lines": len(lines),
+        "counts": [
+            {"verdict": k, "label": VERDICTS.get(k, k), "lines": counts[k]}
+            for k in VERDICTS
+            if k in counts
+        ],
+        "suspect": [dict(ln) for ln in lines if ln["verdict"] == "suspect"],
+        "no_data": [dict(ln) for ln in lines if ln["verdict"] == "no_data"],
+    }
+
+
+def suggestions(inputs: Inputs) -> list[dict[str, Any]]:
+    """One entry per enterprise the next list revision should look at, most serious first:
+    non-compliance (its own report or the electricity check) proposes the grade
+    ``downgrade`` names; no acknowledgement or no delivery asks for its contacts to be checked."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def entry(uscc: str, who: Mapping[str, Any]) -> dict[str, Any]:
+        if uscc not in found:
+            known = inputs.grades.get(uscc, {})
+            found[uscc] = {
+                "uscc": uscc,
+                "name": known.get("name") or who.get("name", ""),
+                "county": known.get("county") or who.get("county", ""),
+                "grade": known.get("grade", ""),
+                "findings": [],
+                "noncompliant": False,
+                "unreachable": False,
+            }
+        return found[uscc]
+
+    for r in inputs.receipts:
+        number = next(s.document_number for s in inputs.steps if s.revision_id == r.revision_id)
+        for f in r.not_implemented:
+            e = entry(f["uscc"], f)
+            e["noncompliant"] = True
+            e["findings"].append(f"自报{number}措施未落实：{f.get('detail', '')}")
+        for f in r.undelivered:
+            e = entry(f["uscc"], f)
+            e["unreachable"] = True
+            e["findings"].append(f"{number}各渠道投递均失败（{f.get('detail', '')}）")
+        for f in r.not_acknowledged:
+            e = entry(f["uscc"], f)
+            e["unreachable"] = True
+            e["findings"].append(f"未在规定时限内签收{number}")
+    for ln in inputs.compliance:
+        if ln["verdict"] == "suspect":
+            e = entry(ln["uscc"], ln)
+            e["noncompliant"] = True
+            e["findings"].append(
+                f"{ln['line']}（电表{ln['meter_no']}，{ln['measure']}）预警期间平均小时用电为基线的"
+                f"{ln['ratio']:.0%}，超过允许的{ln['allowed']:.0%}"
+            )
+        elif ln["verdict"] == "no_data":
+            e = entry(ln["uscc"], ln)
+            e["findings"].append(f"{ln['line']}（电表{ln['meter_no']}）无用电监控数据")
+    out = []
+    for e in found.values():
+        grade = e["grade"]
+        proposed = inputs.downgrade.get(grade, grade) if e["noncompliant"] else grade
+        actions = []
+        if e["noncompliant"]:
+            actions.append("组织现场核查，经核实未落实应急减排措施的依法依规处理")
+            if proposed != grade:
+                actions.append(f"在下一版清单中将绩效等级由{grade}级下调为{proposed}级")
+            else:
+                actions.append(f"其绩效等级已为{grade or '未评级'}，在下一版清单中从严核定减排措施")
+        if e["unreachable"]:
+            actions.append("核实企业联系人、联系电话和接收渠道，在下一版清单中更新")
+        if not actions:
+            actions.append("核实用电监控电表编号及数据接入，在下一版清单中更正")
+        out.append(
+            {
+                **e,
+                "proposed_grade": proposed,
+                "downgrade": proposed != grade,
+                "actions": actions,
+            }
+        )
+    out.sort(key=lambda e: (not e["noncompliant"], not e["unreachable"], e["county"], e["uscc"]))
+    return out
+
+
+def build(inputs: Inputs) -> dict[str, Any]:
+    """The assessment record (JSON-ready)."""
+    zone = inputs.zone
+    code, words = status(inputs.steps, inputs.now)
+    by_revision = {s.revision_id: s for s in inputs.steps}
+    course = segments(inputs.steps, inputs.now)
+    issued = [s for s in inputs.steps if s.issued]
+    if not issued or not course:
+        raise ValueError("the alert was never in force")
+    first = issued[0]
+    episode = (course[0].start, course[-1].end)
+    top = max((seg.step.level for seg in course), key=lambda level: level.rank)
+    # the days shown: two before the alert, one after it
+    span = (
+        dt.datetime.combine(
+            episode[0].astimezone(zone).date() - dt.timedelta(days=2), dt.time(0), tzinfo=zone
+        ),
+        dt.datetime.combine(
+            episode[1].astimezone(zone).date() + dt.timedelta(days=2), dt.time(0), tzinfo=zone
+        ),
+    )
+    thresholds = rule_thresholds(inputs.ruleset)
+    daily, daily_stats = _days(inputs, first, (span[0], span[1] - dt.timedelta(days=1)))
+    hourly, hourly_stats = _hourly(inputs, span, thresholds)
+    verification = _verification(inputs, episode, top)
+    onset = (
+        dt.datetime.fromisoformat(verification["start"])
+        if verification and verification["start"]
+        else None
+    )
+    by_level: dict[str, float] = {}
+    for seg in course:
+        by_level[seg.step.level.label] = by_level.get(seg.step.level.label, 0.0) + _hours(
+            seg.end - seg.start
+        )
+    record = {
+        "alert_id": inputs.alert_id,
+        "region": inputs.region_name,
+        "status": code,
+        "status_text": words,
+        "level": top.value,
+        "level_label": top.label,
+        "response": inputs.ruleset.response_for(top),
+        "period": {
+            "start": _iso(episode[0], zone),
+            "end": _iso(episode[1], zone),
+            "start_text": _when(episode[0], zone),
+            "end_text": _when(episode[1], zone),
+            "hours": _hours(episode[1] - episode[0]),
+        },
+        "hours_by_level": [{"level_label": k, "hours": v} for k, v in by_level.items()],
+        "segments": [
+            {
+                "level": seg.step.level.value,
+                "start": _iso(seg.start, zone),
+                "end": _iso(seg.end, zone),
+            }
+            for seg in course
+        ],
+        "steps": _steps(inputs, onset),
+        "timeline": _timeline(inputs, by_revision),
+        "daily": daily,
+        "daily_stats": daily_stats,
+        "hourly": hourly,
+        "hourly_stats": hourly_stats,
+        "thresholds": thresholds,
+        "verification": verification,
+        "reductions": _reductions(inputs),
+        "receipts": _receipts(inputs, by_revision),
+        "compliance": _compliance(inputs.compliance),
+        "suggestions": suggestions(inputs),
+        "observed_source": inputs.observed_source,
+        "ruleset": {"id": inputs.ruleset.id, "name": inputs.ruleset.name},
+        "made_at": _iso(inputs.now, zone),
+        "notes": list(inputs.notes),
+    }
+    record["conclusions"] = conclusions(record)
+    return record
+
+
+def conclusions(record: Mapping[str, Any]) -> list[str]:
+    """The findings in words, for the report's summary."""
+    out = []
+    v = record["verification"]
+    if v is None:
+        out.append("未取得实况监测数据，无法核验预警级别与实况是否相符")
+    elif not v["borne_out"]:
+        out.append(f"按{v['ruleset']}规则，实况未达到预警启动条件，本次预警为空报")
+    elif v["same_level"]:
+        out.append(f"实况达到{v['level_label']}预警条件，预警级别与实况相符")
+    else:
+        out.append(
+            f"实况达到{v['level_label']}预警条件，与发布的{record['level_label']}预警级别不一致"
+        )
+    first = next((s for s in record["steps"] if s["document_number"]), None)
+    if first and first["lead_hours"] is not None:
+        text = f"预警于生效前{first['lead_hours']:g}小时发布"
+        onset = first.get("onset_lead_hours")
+        if onset is not None:
+            text += (
+                f"，早于实况达到预警条件{onset:g}小时"
+                if onset >= 0
+                else f"，晚于实况达到预警条件{-onset:g}小时"
+            )
+        out.append(text)
+    s = record["daily_stats"]
+    if s["days"]:
+        out.append(
+            f"逐日AQI预报平均绝对误差{s['mae']:g}，{s['in_range']}/{s['days']}天实况落在预报范围内，"
+            f"{s['category_hits']}/{s['days']}天级别预报准确"
+        )
+    for r in record["reductions"]:
+        if not r["met"]:
+            short = "、".join(x["name"] for x in r["species"] if not x["met"])
+            out.append(f"{r['document_number']}（{r['level_label']}）{short}减排比例未达到目标")
+    for r in record["receipts"]:
+        if r["orders"]:
+            out.append(
+                f"{r['document_number']}下达应急响应指令{r['orders']}份，签收{r['acknowledged']}份"
+                f"（{r['acknowledged'] / r['orders']:.1%}），其中按时签收{r['acknowledged_in_time']}份"
+            )
+    c = record["compliance"]
+    if c["lines"]:
+        out.append(
+            f"用电核查{c['lines']}条生产线，疑似未落实{len(c['suspect'])}条，无用电数据{len(c['no_data'])}条"
+        )
+    down = sum(1 for e in record["suggestions"] if e["downgrade"])
+    if record["suggestions"]:
+        out.append(
+            f"建议清单修订涉及{len(record['suggestions'])}家企业，其中建议下调绩效等级{down}家"
+        )
+    return out
+
+
+# --- the charts -------------------------------------------------------------------------------
+
+
+def _scale(peak: float, thresholds: Sequence[int]) -> int:
+    top = max([peak, *thresholds, 100])
+    return int(min(500, ((top + 49) // 50 + 1) * 50))
+
+
+def daily_chart(
+    record: Mapping[str, Any], *, width: int = 640, height: int = 260
+) -> dict[str, Any]:
+    """Geometry of the daily chart (SVG units): the observed AQI as bars coloured by category;
+    the forecast the alert was issued on and the newest before each day as marks with ranges."""
+    days = record["daily"]
+    left, right, top, bottom = 44, 12, 12, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [0.0]
+    for d in days:
+        for key in ("at_issue", "day_ahead"):
+            if d[key]:
+                values.append(d[key]["high"])
+        if d["observed"]:
+            values.append(d["observed"]["aqi"])
+    y_max = _scale(max(values), record["thresholds"])
+
+    def y(v: float) -> float:
+        return round(top + plot_h * (1 - min(float(v), y_max) / y_max), 1)
+
+    slot = plot_w / max(len(days), 1)
+    items = []
+    for i, d in enumerate(days):
+        x = left + i * slot
+        item: dict[str, Any] = {
+            "cx": round(x + slot / 2, 1),
+            "label": d["label"].replace("月", "/").replace("日", ""),
+            "bar": None,
+            "marks": [],
+        }
+        if d["observed"]:
+            a = d["observed"]["aqi"]
+            item["bar"] = {
+                "x": round(x + slot * 0.25, 1),
+                "w": round(slot * 0.5, 1),
+                "y": y(a),
+                "h": round(y(0) - y(a), 1),
+                "color": d["observed"]["color"],
+                "aqi": a,
+            }
+        for key, dx, shape in (("at_issue", -0.18, "issue"), ("day_ahead", 0.18, "ahead")):
+            f = d[key]
+            if f:
+                item["marks"].append(
+                    {
+                        "x": round(x + slot * (0.5 + dx), 1),
+                        "y": y(f["aqi"]),
+                        "y_low": y(f["low"]),
+                        "y_high": y(f["high"]),
+                        "shape": shape,
+                    }
+                )
+        items.append(item)
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "base": y(0),
+        "days": items,
+        "ticks": [{"v": v, "y": y(v)} for v in range(0, y_max + 1, 50 if y_max <= 300 else 100)],
+        "lines": [{"v": v, "y": y(v)} for v in record["thresholds"] if v <= y_max],
+    }
+
+
+def hourly_chart(
+    record: Mapping[str, Any], *, width: int = 640, height: int = 260
+) -> dict[str, Any]:
+    """Geometry of the hourly chart: the observed hourly AQI as a line (broken where hours are
+    missing), an hourly forecast where there is one, and the alert's levels as shaded bands."""
+    rows = record["hourly"]
+    left, right, top, bottom = 44, 12, 12, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    if not rows:
+        return {"width": width, "height": height, "empty": True}
+    t0 = dt.datetime.fromisoformat(rows[0]["at"])
+    t1 = dt.datetime.fromisoformat(rows[-1]["at"]) + dt.timedelta(hours=1)
+    total = max((t1 - t0).total_seconds(), 3600.0)
+    peak = max([r["observed"] or 0 for r in rows] + [r["forecast"] or 0 for r in rows])
+    y_max = _scale(peak, record["thresholds"])
+
+    def x(t: dt.datetime) -> float:
+        share = min(max((t - t0).total_seconds() / total, 0.0), 1.0)
+        return round(left + plot_w * share, 1)
+
+    def y(v: float) -> float:
+        return round(top + plot_h * (1 - min(float(v), y_max) / y_max), 1)
+
+    def paths(key: str) -> list[str]:
+        out: list[str] = []
+        current: list[str] = []
+        for r in rows:
+            v = r[key]
+            if v is None:
+                if len(current) > 1:
+                    out.append(" ".join(current))
+                current = []
+                continue
+            current.append(f"{x(dt.datetime.fromisoformat(r['at']))},{y(v)}")
+        if len(current) > 1:
+            out.append(" ".join(current))
+        return out
+
+    bands = []
+    for seg in record["segments"]:
+        a, b = dt.datetime.fromisoformat(seg["start"]), dt.datetime.fromisoformat(seg["end"])
+        if b <= t0 or a >= t1:
+            continue
+        bands.append({"x": x(a), "w": round(x(b) - x(a), 1), "color": LEVEL_COLORS[seg["level"]]})
+    days = []
+    day = t0.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < t1:
+        if day >= t0:
+            days.append({"x": x(day), "label": f"{day.month}/{day.day}"})
+        day += dt.timedelta(days=1)
+    return {
+        "width": width,
+        "height": height,
+        "empty": False,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "base": y(0),
+        "observed": paths("observed"),
+        "forecast": paths("forecast"),
+        "bands": bands,
+        "days": days,
+        "ticks": [{"v": v, "y": y(v)} for v in range(0, y_max + 1, 50 if y_max <= 300 else 100)],
+        "lines": [{"v": v, "y": y(v)} for v in record["thresholds"] if v <= y_max],
+    }
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentConfig:
+    """``config/assessment.toml``: the grade proposed for a non-compliant enterprise."""
+
+    downgrade: Mapping[str, str]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> AssessmentConfig:
+        grades = {g.value for g in Grade}
+        table = data.get("downgrade", {})
+        if not isinstance(table, Mapping):
+            raise ValueError(f"{source}: downgrade: 须为“等级 = 下调后等级”的表")
+        for key in data:
+            if key != "downgrade":
+                raise ValueError(f"{source}: {key}: 未知配置项")
+        for old, new in table.items():
+            for value in (old, new):
+                if value not in grades:
+                    raise ValueError(
+                        f"{source}: downgrade.{old}: “{value}”不是绩效等级（{'、'.join(sorted(grades))}）"
+                    )
+            if Grade(new).rank > Grade(old).rank:
+                raise ValueError(f"{source}: downgrade.{old}: 下调后的等级“{new}”高于原等级")
+        return cls(downgrade=dict(table))
