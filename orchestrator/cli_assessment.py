@@ -26,7 +26,7 @@ def write_report(
         return assessor.write(record, folder, pdf=False)
 
 
-#: How many suggested revisions are printed (the report lists them all).
+#: How many non-compliant enterprises are printed (the report lists them all).
 SHOWN = 10
 
 
@@ -38,14 +38,19 @@ def show(record: dict[str, Any]) -> None:
     )
     for i, c in enumerate(record["conclusions"], start=1):
         click.echo(f"  {i}. {c}")
-    found = record["suggestions"]
-    if found:
+    groups = record["suggestion_groups"]
+    if record["suggestions"]:
         click.echo("清单与绩效等级修订建议：")
-    for e in found[:SHOWN]:
+    for e in groups["noncompliant"][:SHOWN]:
         grade = f"{e['grade']}→{e['proposed_grade']}" if e["downgrade"] else e["grade"] or "—"
         click.echo(f"  · {e['county']} {e['name']}（{grade}）：{'；'.join(e['findings'])}")
-    if len(found) > SHOWN:
-        click.echo(f"  ……另有{len(found) - SHOWN}家，详见评估报告")
+    if len(groups["noncompliant"]) > SHOWN:
+        click.echo(f"  ……另有{len(groups['noncompliant']) - SHOWN}家未落实措施的企业")
+    if groups["unreachable_count"] or groups["meters_count"]:
+        click.echo(
+            f"  需核实联系方式（未签收或无法送达）{groups['unreachable_count']}家、"
+            f"需核实电表编号{groups['meters_count']}家，名单详见评估报告"
+        )
 
 
 @cli.command("assessment")

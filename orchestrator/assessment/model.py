@@ -190,7 +190,7 @@ def status(steps: Sequence[Step], now: dt.datetime) -> tuple[str, str]:
         return "lifted", "已解除"
     if last.end is not None and last.end <= now:
         return "ended", "已到期结束"
-    return "in_force", "仍在执行（本报告为阶段评估）"
+    return "in_force", "仍在执行，本报告为阶段评估"
 
 
 # --- observations ---------------------------------------------------------------------------------
@@ -600,6 +600,25 @@ def suggestions(inputs: Inputs) -> list[dict[str, Any]]:
     return out
 
 
+def suggestion_groups(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The suggestions as the report shows them: non-compliant enterprises one by one; those
+    only to be reached better, and those only missing meter data, by county."""
+
+    def by_county(chosen: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        counties: dict[str, list[str]] = {}
+        for e in chosen:
+            counties.setdefault(e["county"], []).append(e["name"])
+        return [{"county": k, "names": v} for k, v in sorted(counties.items())]
+
+    return {
+        "noncompliant": [e for e in found if e["noncompliant"]],
+        "unreachable": by_county([e for e in found if e["unreachable"] and not e["noncompliant"]]),
+        "meters": by_county([e for e in found if not e["unreachable"] and not e["noncompliant"]]),
+        "unreachable_count": sum(1 for e in found if e["unreachable"] and not e["noncompliant"]),
+        "meters_count": sum(1 for e in found if not e["unreachable"] and not e["noncompliant"]),
+    }
+
+
 def build(inputs: Inputs) -> dict[str, Any]:
     """The assessment record (JSON-ready)."""
     zone = inputs.zone
@@ -635,6 +654,7 @@ def build(inputs: Inputs) -> dict[str, Any]:
         by_level[seg.step.level.label] = by_level.get(seg.step.level.label, 0.0) + _hours(
             seg.end - seg.start
         )
+    found = suggestions(inputs)
     record = {
         "alert_id": inputs.alert_id,
         "region": inputs.region_name,
@@ -670,7 +690,8 @@ def build(inputs: Inputs) -> dict[str, Any]:
         "reductions": _reductions(inputs),
         "receipts": _receipts(inputs, by_revision),
         "compliance": _compliance(inputs.compliance),
-        "suggestions": suggestions(inputs),
+        "suggestions": found,
+        "suggestion_groups": suggestion_groups(found),
         "observed_source": inputs.observed_source,
         "ruleset": {"id": inputs.ruleset.id, "name": inputs.ruleset.name},
         "made_at": _iso(inputs.now, zone),
