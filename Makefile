@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint format types contracts check bench clean
+.PHONY: install system-deps demo drill test lint format types contracts check bench clean
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ system-deps:
 # second person and issued, every notice written, a summary printed.
 demo: install
 	$(BIN)/orchestrator demo
+
+# A drill (应急演练) of the sample scenario: five simulated days through the real pipeline in its
+# own database (data/drill.db), every message to the folder out/drill, every notice marked 演练.
+drill: install
+	$(BIN)/orchestrator drill
 
 test: install
 	$(BIN)/pytest -q

@@ -1539,6 +1539,7 @@ from orchestrator import (  # noqa: E402, F401
     cli_consult,
     cli_controls,
     cli_delivery,
+    cli_drill,
     cli_replay,
     cli_users,
 )

@@ -34,3 +34,19 @@ class FixedClock:
 
     def now(self) -> dt.datetime:
         return self.instant
+
+
+class SimulatedClock:
+    """A clock a drill moves forward by hand: the whole pipeline reads it, never the wall."""
+
+    def __init__(self, instant: dt.datetime) -> None:
+        if instant.tzinfo is None:
+            raise ValueError("a simulated clock needs a timezone-aware instant")
+        self.instant = instant
+
+    def now(self) -> dt.datetime:
+        return self.instant
+
+    def advance_to(self, instant: dt.datetime) -> None:
+        """Move to ``instant``; time never runs backwards."""
+        self.instant = max(self.instant, instant)

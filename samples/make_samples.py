@@ -209,6 +209,53 @@ def season() -> None:
         w.writerows(ISSUED)
 
 
+# The drill scenario's forecasts (samples/drill): one issued each morning, the episode growing
+# from orange to red, then waning to yellow and clearing, so that a drill walks through issue,
+# upgrade, downgrade and lift.
+DRILL = {
+    "2026-01-03": [110, 165, 185, 195, 140, 100, 80],
+    "2026-01-04": [215, 290, 320, 240, 130, 90, 80],
+    "2026-01-05": [300, 330, 260, 170, 110, 80, 70],
+    "2026-01-06": [280, 190, 120, 90, 80, 70, 70],
+    "2026-01-07": [150, 110, 85, 80, 70, 70, 65],
+}
+DRILL_WEATHER = {
+    "2026-01-03": "受弱高压控制，近地面风速小，逆温逐步增强，5日起扩散条件转差。",
+    "2026-01-04": "静稳形势加强，6—7日混合层高度低于400米，相对湿度80%以上，扩散条件极差。",
+    "2026-01-05": "静稳天气持续，7日夜间起偏北风逐渐增强。",
+    "2026-01-06": "7日夜间冷空气影响，偏北风4～5级，8日起扩散条件明显转好。",
+    "2026-01-07": "冷空气过境，偏北风3～4级，空气质量以良为主。",
+}
+
+
+def drill() -> None:
+    folder = HERE / "drill" / "forecasts"
+    folder.mkdir(parents=True, exist_ok=True)
+    for issued, aqis in DRILL.items():
+        first = dt.date.fromisoformat(issued) + dt.timedelta(days=1)
+        doc = {
+            "city": "示例市",
+            "issued_at": f"{issued}T08:00:00+08:00",
+            "producer": "示例市环境监测中心站、示例市气象台（演练）",
+            "meteorology": DRILL_WEATHER[issued],
+            "daily": [
+                {
+                    "date": (first + dt.timedelta(days=i)).isoformat(),
+                    "aqi": a,
+                    "aqi_low": max(0, a - 20),
+                    "aqi_high": min(500, a + 20),
+                    "primary_pollutants": ["PM2.5"],
+                    "pm25": _pm25_of(a),
+                    "dust": False,
+                }
+                for i, a in enumerate(aqis)
+            ],
+        }
+        (folder / f"forecast_{issued}T08.json").write_text(
+            json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+
 if __name__ == "__main__":
     hourly()
     daily()
@@ -216,3 +263,4 @@ if __name__ == "__main__":
     stations()
     electricity()
     season()
+    drill()

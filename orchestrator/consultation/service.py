@@ -473,6 +473,8 @@ class Consultant:
         slot = dt.datetime.fromisoformat(rec["slot"])
         status = "（数据异常）" if rec["degraded"] else ""
         subject = f"{slot.month}月{slot.day}日{slot.hour}时{slot.minute:02d}分会商意见{status}：{rec['recommendation']['headline']}"
+        if self.env.globals.get("drill"):
+            subject = "【演练】" + subject
         lines = [subject]
         lines += [f"· {i['message']}" for i in rec["issues"]]
         if rec.get("draft", {}).get("alert_id"):

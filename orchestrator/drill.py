@@ -1,0 +1,405 @@
+"""Drill mode (应急演练): a multi-day episode run in minutes through the real pipeline on a
+simulated clock — the daily consultation reading the scenario's forecasts, its drafts submitted,
+approved by the person the level needs and issued, every notice rendered, delivered and
+acknowledged or not by the enterprises, overdue ones escalated to their counties, implementation
+reported, and the effect assessment written at the end.
+
+What keeps a drill from being mistaken for the real thing or reaching anyone:
+
+- its own database (``data/drill.db``, made afresh) and its own output folder;
+- every delivery forced to the folder channel (``DeliveryConfig.force_channel``), and the duty
+  officers' consultation messages written to the folder too: no message leaves the machine;
+- every notice, message, opinion and report rendered with ``drill`` set: marked 演练 (a banner on
+  documents, 【演练】 before every text, CAP ``<status>Exercise</status>``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import time
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from orchestrator import command_office as office
+from orchestrator import receipts
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.bootstrap import Context
+from orchestrator.clock import SimulatedClock
+from orchestrator.consultation.config import SourceConfig
+from orchestrator.db.database import make_engine, migrate
+from orchestrator.db.tables import notices
+from orchestrator.delivery.config import ChannelConfig
+from orchestrator.emissions.revisions import import_list
+from orchestrator.errors import ConfigInvalid
+from orchestrator.notice_writer import write_notices
+from orchestrator.notices.render import PdfUnavailable
+from orchestrator.plans.lifecycle import Person, RevisionKind
+
+#: How the drill's officers take a draft: minutes after the consultation.
+SUBMIT_AFTER, APPROVE_AFTER, ISSUE_AFTER = 15, 45, 60
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A drill scenario (``samples/drill/scenario.toml``): the list, the forecasts dropped day
+    by day, the observations, the days consulted and how the enterprises behave."""
+
+    title: str
+    emission_list: Path
+    list_effective_from: dt.date
+    forecasts: Path
+    stations: Path
+    first_day: dt.date
+    days: int
+    consult_at: dt.time
+    duty_officer: str
+    acknowledge: float  # share signing within the deadline
+    late: float  # share signing after it (the rest never sign)
+    report: float  # share of the signers reporting implementation
+    not_done: float  # share of the reporters with a line not done
+
+    @classmethod
+    def load(cls, path: Path, root: Path) -> Scenario:
+        """Read and check a scenario; paths in it are relative to ``root`` (the project)."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigInvalid(f"{path}: 无法读取演练脚本：{exc}") from exc
+
+        def get(key: str, kind: type | tuple[type, ...], table: Mapping[str, Any] = data) -> Any:
+            value = table.get(key.rsplit(".", 1)[-1])
+            if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+                raise ConfigInvalid(f"{path}: {key}: 缺少或类型不对")
+            return value
+
+        def folder(key: str) -> Path:
+            p: Path = root / str(get(key, str))
+            if not p.exists():
+                raise ConfigInvalid(f"{path}: {key}: {p} 不存在")
+            return p
+
+        people = data.get("enterprises")
+        if not isinstance(people, dict):
+            raise ConfigInvalid(f"{path}: enterprises: 缺少企业应答比例表")
+        shares = {}
+        for key in ("acknowledge", "late", "report", "not_done"):
+            v = float(get(f"enterprises.{key}", (int, float), people))
+            if not 0 <= v <= 1:
+                raise ConfigInvalid(f"{path}: enterprises.{key}: 须在0到1之间")
+            shares[key] = v
+        if shares["acknowledge"] + shares["late"] > 1:
+            raise ConfigInvalid(f"{path}: enterprises: acknowledge与late之和不能超过1")
+        days = get("days", int)
+        if not 1 <= days <= 30:
+            raise ConfigInvalid(f"{path}: days: 须在1到30之间")
+        try:
+            at = dt.time.fromisoformat(get("consult_at", str))
+        except ValueError:
+            raise ConfigInvalid(f"{path}: consult_at: 应为HH:MM") from None
+        return cls(
+            title=get("title", str),
+            emission_list=folder("list"),
+            list_effective_from=get("list_effective_from", dt.date),
+            forecasts=folder("forecasts"),
+            stations=folder("stations"),
+            first_day=get("first_day", dt.date),
+            days=days,
+            consult_at=at,
+            duty_officer=get("duty_officer", str),
+            **shares,
+        )
+
+
+@dataclass
+class DrillResult:
+    alert_id: int | None = None
+    documents: list[str] = field(default_factory=list)  # document numbers, in order
+    orders_delivered: int = 0
+    acknowledged: int = 0
+    escalated: int = 0
+    reported: int = 0
+    assessment: list[Path] = field(default_factory=list)
+    database: str = ""
+
+
+def _share(*parts: object) -> float:
+    """A stable number in [0, 1) for an enterprise's behaviour (the same every run)."""
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+class Drill:
+    def __init__(
+        self,
+        context: Context,
+        scenario: Scenario,
+        out: Path,
+        *,
+        database: Path,
+        pace: float = 0.0,
+        pdf: bool = True,
+        say: Callable[[dt.datetime, str], None] = lambda at, text: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.context = dataclasses.replace(context, drill=True)
+        self.scenario = scenario
+        self.out = out
+        self.database = database
+        self.pace = pace  # real seconds per simulated hour
+        self.pdf = pdf  # also write the bulletins and the assessment as PDF
+        self.say = say
+        self.sleep = sleep
+        zone = context.settings.zone
+        self.zone = zone
+        self.now = dt.datetime.combine(scenario.first_day, scenario.consult_at, tzinfo=zone)
+        self.clock = SimulatedClock(self.now)
+        self.result = DrillResult(database=str(database))
+
+    # --- the simulated clock -----------------------------------------------------------------
+
+    def _at(self, when: dt.datetime) -> None:
+        if when > self.now and self.pace > 0:
+            self.sleep((when - self.now).total_seconds() / 3600 * self.pace)
+        self.clock.advance_to(when)
+        self.now = self.clock.now()
+
+    # --- the pieces --------------------------------------------------------------------------
+
+    def _engine(self) -> Engine:
+        self.database.parent.mkdir(parents=True, exist_ok=True)
+        self.database.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{self.database}")
+        migrate(engine)
+        return engine
+
+    def _consultant(self, engine: Engine) -> Any:
+        cfg = self.context.consultation
+        drill_source = SourceConfig(
+            "drill", "folder", {"path": str(self.scenario.forecasts), "pattern": "*.json"}
+        )
+        monitoring = SourceConfig(
+            "monitoring", "folder", {"path": str(self.scenario.stations), "pattern": "*.csv"}
+        )
+        duty = ChannelConfig(
+            "folder", "folder", {"kind": "folder", "path": str(self.out.resolve() / "duty")}
+        )
+        cfg = dataclasses.replace(
+            cfg,
+            default_source="drill",
+            sources={"drill": drill_source},
+            monitoring=monitoring,
+            notify_channels=(duty,),
+            notify_emails=(),
+        )
+        return dataclasses.replace(self.context, consultation=cfg).consultant(engine)
+
+    def _worker(self, engine: Engine) -> Any:
+        folder = ChannelConfig(
+            "folder", "folder", {"kind": "folder", "path": str(self.out.resolve() / "outbox")}
+        )
+        config = dataclasses.replace(
+            self.context.delivery,
+            channels={**self.context.delivery.channels, "folder": folder},
+            force_channel="folder",
+        )
+        return self.context.delivery_worker(engine, config, self.clock)
+
+    def _approver(self, level: AlertLevel) -> Person:
+        approvals = self.context.approvals
+        role = approvals.policy.role_for(level)
+        for p in approvals.people.values():
+            if p.role is role:
+                return p
+        raise ConfigInvalid(f"config/approval.toml 中没有可批准{level.label}预警的人员")
+
+    def _deliver(self, worker: Any) -> int:
+        worker.clock = self.clock
+        _, escalated = worker.housekeeping()
+        stats = worker.drain()
+        self.result.escalated += escalated
+        return int(stats.counts.get("delivered", 0))
+
+    # --- one step of the lifecycle --------------------------------------------------------------
+
+    def _take(self, engine: Engine, alert_id: int, slot: dt.datetime, worker: Any) -> None:
+        """The duty officer submits the draft, the approver the level needs approves it, the
+        duty officer issues it; its notices are written and delivered."""
+        ctx = self.context
+        duty = ctx.approvals.person(self.scenario.duty_officer)
+        view = office.current(office.revisions(engine, alert_id))
+        state = view.state
+        self._at(slot + dt.timedelta(minutes=SUBMIT_AFTER))
+        office.submit(engine, alert_id, by=duty, now=self.now)
+        approver = self._approver(state.level)
+        self._at(slot + dt.timedelta(minutes=APPROVE_AFTER))
+        office.approve(
+            engine, alert_id, by=approver, now=self.now, approvals=ctx.approvals, city=ctx.city
+        )
+        self._at(slot + dt.timedelta(minutes=ISSUE_AFTER))
+        issued, warnings = office.issue(
+            engine, alert_id, by=duty, now=self.now, approvals=ctx.approvals, city=ctx.city
+        )
+        number = issued.document_number or ""
+        self.result.documents.append(number)
+        self.say(
+            self.now,
+            f"{duty.name}提交、{approver.name}批准、{duty.name}发布{state.kind.label}"
+            f"{state.level.label}预警，文号{number}",
+        )
+        for w in warnings:
+            self.say(self.now, f"提示：{w}")
+        folder = self.out / "notices" / f"{issued.state.number:02d}-{state.kind.value}"
+        try:
+            written = self._write(engine, alert_id, folder, pdf=self.pdf)
+        except PdfUnavailable:
+            written = self._write(engine, alert_id, folder, pdf=False)
+        self._at(self.now + dt.timedelta(minutes=5))
+        delivered = self._deliver(worker)
+        self.result.orders_delivered += delivered
+        if not written.orders:
+            self.say(self.now, f"通知已生成（{folder}）")
+            return
+        self.say(
+            self.now,
+            f"通知已生成（{folder}），应急响应指令{written.orders}份经文件渠道投递{delivered}份",
+        )
+        self._respond(engine, alert_id, issued.revision_id, worker)
+
+    def _write(self, engine: Engine, alert_id: int, folder: Path, *, pdf: bool) -> Any:
+        ctx = self.context
+        return write_notices(
+            engine,
+            alert_id,
+            folder,
+            env=ctx.templates(),
+            city=ctx.city,
+            approvals=ctx.approvals,
+            zone=self.zone,
+            links=ctx.links(),
+            pdf_base=ctx.settings.templates_dir,
+            pdf=pdf,
+        )
+
+    def _respond(self, engine: Engine, alert_id: int, revision_id: int, worker: Any) -> None:
+        """The enterprises answer: most sign within the deadline, some late (after the orders
+        went out again and their counties were told), some never; signers report."""
+        s = self.scenario
+        scope = receipts.Scope(alert_id=alert_id)
+        issued_at = self.now
+        hours = float(self.context.approvals.notices["receipt_hours"])
+        deadline = issued_at + dt.timedelta(hours=hours)
+        with engine.connect() as conn:
+            usccs = list(
+                conn.execute(
+                    select(notices.c.uscc)
+                    .where(notices.c.revision_id == revision_id, notices.c.kind == "order")
+                    .order_by(notices.c.uscc)
+                ).scalars()
+            )
+        in_time = [u for u in usccs if _share(u, revision_id) < s.acknowledge]
+        late = [
+            u for u in usccs if s.acknowledge <= _share(u, revision_id) < s.acknowledge + s.late
+        ]
+        self._at(issued_at + dt.timedelta(hours=hours / 2))
+        for u in in_time:
+            receipts.acknowledge(engine, scope, u, revision_id, signer="企业值班员", now=self.now)
+        self._at(deadline + dt.timedelta(minutes=5))
+        before = self.result.escalated
+        self._deliver(worker)
+        escalated = self.result.escalated - before
+        self._at(deadline + dt.timedelta(hours=1))
+        for u in late:
+            receipts.acknowledge(engine, scope, u, revision_id, signer="企业值班员", now=self.now)
+        self.result.acknowledged += len(in_time) + len(late)
+        self.say(
+            self.now,
+            f"企业签收：按时{len(in_time)}家、逾期{len(late)}家、未签收"
+            f"{len(usccs) - len(in_time) - len(late)}家；签收时限到时未签收的{escalated}家"
+            "已经其他渠道补发并报所在区县",
+        )
+        reported = 0
+        for u in in_time + late:
+            if _share(u, revision_id, "report") >= s.report:
+                continue
+            (order,) = [o for o in receipts.orders(engine, scope, u) if o.ref == revision_id]
+            lines = order.entry["lines"]
+            if not lines or order.kind is RevisionKind.LIFT:
+                continue
+            lagging = _share(u, revision_id, "done") < s.not_done
+            done = [not (lagging and i == 0) for i in range(len(lines))]
+            notes = ["设备故障，未能按时停产" if not d else "" for d in done]
+            receipts.report(
+                engine, scope, u, revision_id, done=done, notes=notes, note="", now=self.now
+            )
+            reported += 1
+        self.result.reported += reported
+        if reported:
+            self.say(self.now, f"{reported}家企业报送落实情况")
+
+    # --- the drill -------------------------------------------------------------------------
+
+    def run(self) -> DrillResult:
+        s, ctx = self.scenario, self.context
+        engine = self._engine()
+        imported = import_list(
+            engine,
+            ctx.city,
+            ctx.measures,
+            s.emission_list,
+            effective_from=s.list_effective_from,
+            now=self.now,
+        )
+        self.say(
+            self.now,
+            f"演练开始：{s.title}；导入应急减排清单{s.emission_list.name}"
+            f"（企业{imported.enterprises}家），使用单独的演练数据库{self.database.name}",
+        )
+        consultant = self._consultant(engine)
+        worker = self._worker(engine)
+        lifted = False
+        for day in range(s.days):
+            slot = dt.datetime.combine(
+                s.first_day + dt.timedelta(days=day), s.consult_at, tzinfo=self.zone
+            )
+            self._at(slot)
+            outcome = consultant.consult(slot=slot, now=slot, trigger="drill")
+            rec = outcome.record
+            self.say(self.now, f"每日会商：{rec['recommendation']['headline']}")
+            note = (rec.get("draft") or {}).get("note")
+            if note:
+                self.say(self.now, note)
+            if outcome.alert_id is None or outcome.revision_id is None:
+                continue
+            self.result.alert_id = outcome.alert_id
+            self._take(engine, outcome.alert_id, slot, worker)
+            views = office.revisions(engine, outcome.alert_id)
+            if views[-1].state.kind is RevisionKind.LIFT:
+                lifted = True
+                break
+        if self.result.alert_id is None:
+            self.say(self.now, "演练期间未启动预警")
+            return self.result
+        if not lifted:
+            self.say(self.now, "演练时段结束时预警尚未解除，评估为阶段评估")
+        self._at(self.now + dt.timedelta(hours=12))
+        self._assess(engine, consultant)
+        return self.result
+
+    def _assess(self, engine: Engine, consultant: Any) -> None:
+        assert self.result.alert_id is not None
+        assessor = self.context.assessor(engine)
+        assessor.monitoring = consultant.observations_between
+        record = assessor.assess(self.result.alert_id, now=self.now)
+        try:
+            self.result.assessment = assessor.write(record, self.out, pdf=self.pdf)
+        except PdfUnavailable:
+            self.result.assessment = assessor.write(record, self.out, pdf=False)
+        for c in record["conclusions"]:
+            self.say(self.now, f"评估：{c}")
