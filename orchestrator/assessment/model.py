@@ -363,11 +363,16 @@ def _verification(
     }
 
 
-def _timeline(inputs: Inputs, by_revision: Mapping[int, Step]) -> list[dict[str, Any]]:
+def _timeline(
+    inputs: Inputs, by_revision: Mapping[int, Step], episode: tuple[dt.datetime, dt.datetime]
+) -> list[dict[str, Any]]:
+    """The consultations that proposed something or were held while the alert was in force,
+    and every audit-log entry of the alert, in time order."""
     zone = inputs.zone
     items: list[tuple[dt.datetime, int, dict[str, Any]]] = []
     for c in inputs.consultations:
-        if c.action == "none" and c.revision_id is None:
+        during = episode[0] <= c.slot <= episode[1]
+        if c.action == "none" and c.revision_id is None and not during:
             continue
         items.append(
             (
@@ -680,7 +685,7 @@ def build(inputs: Inputs) -> dict[str, Any]:
             for seg in course
         ],
         "steps": _steps(inputs, onset),
-        "timeline": _timeline(inputs, by_revision),
+        "timeline": _timeline(inputs, by_revision, episode),
         "daily": daily,
         "daily_stats": daily_stats,
         "hourly": hourly,

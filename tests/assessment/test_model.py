@@ -3,6 +3,7 @@ known answers: the course of the alert, the forecast errors, the observed AQI, t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -281,3 +282,19 @@ def test_suggestions_name_the_grade_each_finding_proposes():
 def test_the_downgrade_table_is_checked(data, message):
     with pytest.raises(ValueError, match=message):
         AssessmentConfig.from_mapping(data, source="assessment.toml")
+
+
+def test_an_hourly_forecast_is_drawn_against_the_observed_hours():
+    hourly = tuple((at(6) + dt.timedelta(hours=h), 150 + h) for h in range(48))
+    base = consulted(1, at(4, 16), {6: 170, 7: 190}, revision_id=1)
+    older = dataclasses.replace(base, hourly=tuple((t, 999) for t, _ in hourly[:24]))
+    newer = dataclasses.replace(consulted(2, at(5, 16), {6: 170}), hourly=hourly)
+    rec = build(inputs(steps=(ORANGE, LIFT), consultations=(older, newer)))
+    forecast = {r["at"]: r["forecast"] for r in rec["hourly"]}
+    assert forecast[at(6).isoformat()] == 150  # the newer consultation's hour wins
+    assert forecast[at(7, 23).isoformat()] == 197
+    assert rec["hourly_stats"]["has_forecast"] is True
+    assert rec["hourly_stats"]["hours"] == 0  # nothing observed
+    chart = hourly_chart(rec)
+    assert len(chart["forecast"]) == 1
+    assert chart["observed"] == []

@@ -170,6 +170,8 @@ def test_the_sample_episode_assessed_end_to_end(engine, tmp_path):
     assert ("发布启动", "示重污应急〔2026〕1号") in events
     assert events[-1] == ("发布解除", "示重污应急〔2026〕2号")
     assert [t["at"] for t in rec["timeline"]] == sorted(t["at"] for t in rec["timeline"])
+    consulted = [t["at"] for t in rec["timeline"] if t["event"] == "会商研判"]
+    assert consulted == [at(4, 16).isoformat(), at(6, 16).isoformat()]  # proposed; held during
 
     # forecast against observed, day by day
     days = {d["date"]: d for d in rec["daily"]}

@@ -247,3 +247,36 @@ def test_an_unknown_source_is_refused_before_anything_is_recorded(engine, tmp_pa
     with pytest.raises(ValueError, match="未知的预报数据源“nope”"):
         consultant(engine, config(), tmp_path).consult(slot=SLOT, now=SLOT, source="nope")
     assert count(engine, consultations) == 0
+
+
+def test_an_hourly_product_keeps_its_hourly_aqi_for_the_assessment(engine, tmp_path):
+    from orchestrator.aqi.model import select_standard
+    from orchestrator.aqi.scoring import Concentrations, Mode, score
+    from tests.conftest import _STANDARDS
+    from tests.consultation.conftest import write_json
+
+    first = at(4, 10)
+    pm25 = [30 + 3 * h for h in range(96)]  # a build-up over four days
+    doc = {
+        "city": "示例市",
+        "issued_at": at(4, 8).isoformat(),
+        "hourly": [
+            {"time": (first + dt.timedelta(hours=h)).isoformat(), "pm25": v, "pm10": v * 1.4}
+            for h, v in enumerate(pm25)
+        ],
+    }
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_json(drop / "hourly.json", doc)
+    out = consultant(engine, config(folder=drop), tmp_path).consult(slot=SLOT, now=SLOT)
+    kept = out.record["hourly_aqi"]
+    assert len(kept) == 96
+    std = select_standard(_STANDARDS, on=first.date())
+    for h in (0, 50, 95):
+        t, aqi = kept[h]
+        assert dt.datetime.fromisoformat(t) == first + dt.timedelta(hours=h)
+        expected = score(std, Concentrations(pm25=pm25[h], pm10=pm25[h] * 1.4), Mode.HOURLY)
+        assert aqi == expected.aqi
+    # a daily product has none: its days are the comparison
+    daily = consultant(engine, config(), tmp_path).consult(slot=at(4, 16), now=at(4, 16))
+    assert daily.record["hourly_aqi"] == []

@@ -481,3 +481,24 @@ def test_a_second_process_storing_the_same_notices_leaves_the_first_ones(engine)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304
     assert list(orders(engine, first.revision_id)) == before
+
+
+def test_worker_processes_keep_the_drill_mark(engine):
+    """A drill's orders rendered by the process pool are marked like the process's own."""
+    from orchestrator.notice_writer import ensure_notices
+    from orchestrator.notices.render import make_environment
+
+    drill = make_environment(ROOT / "templates", drill=True)
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)
+    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    found = ensure_notices(
+        engine, alert_id, env=drill, city=CITY, approvals=APPROVALS, zone=ZONE, links=LINKS,
+        workers=2,
+    )  # fmt: skip
+    bodies = [r.body for r in orders(engine, found.revision_id)]
+    assert len(bodies) == 300
+    assert all("应急演练文件 · 非真实预警" in b for b in bodies)
+    assert all("【演练】" in b.split("</title>")[0] for b in bodies)
+    cap = next(d.body for d in found.documents if d.filename == "cap.xml")
+    assert "<status>Exercise</status>" in cap
