@@ -25,6 +25,7 @@ from orchestrator.links import LinkGrant, LinkInvalid, LinkSigner
 from orchestrator.notices.alert_notices import cn_time
 from orchestrator.web.api import api_router, install_errors
 from orchestrator.web.console import ConsoleSite, console_router
+from orchestrator.web.nul import RejectNul
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     install_errors(app)
+    app.add_middleware(RejectNul)
     if console is not None:
         app.include_router(console_router(engine, env=env, clock=clock, site=console))
         app.include_router(api_router(engine, env=env, clock=clock, site=console))
