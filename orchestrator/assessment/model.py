@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from orchestrator.alerts.model import AlertLevel, Ruleset
 from orchestrator.alerts.replay import Actual, compare, replay
 from orchestrator.aqi.model import AqiStandard, select_standard
+from orchestrator.consultation.opinion import aqi_axis
 from orchestrator.consultation.opinion import thresholds as rule_thresholds
 from orchestrator.emissions.model import Grade
 from orchestrator.plans.lifecycle import RevisionKind
@@ -763,11 +764,6 @@ def conclusions(record: Mapping[str, Any]) -> list[str]:
 # --- the charts -------------------------------------------------------------------------------
 
 
-def _scale(peak: float, thresholds: Sequence[int]) -> int:
-    top = max([peak, *thresholds, 100])
-    return int(min(500, ((top + 49) // 50 + 1) * 50))
-
-
 def daily_chart(
     record: Mapping[str, Any], *, width: int = 640, height: int = 260
 ) -> dict[str, Any]:
@@ -783,11 +779,7 @@ def daily_chart(
                 values.append(d[key]["high"])
         if d["observed"]:
             values.append(d["observed"]["aqi"])
-    y_max = _scale(max(values), record["thresholds"])
-
-    def y(v: float) -> float:
-        return round(top + plot_h * (1 - min(float(v), y_max) / y_max), 1)
-
+    y, ticks, lines = aqi_axis(max(values), record["thresholds"], top, plot_h)
     slot = plot_w / max(len(days), 1)
     items = []
     for i, d in enumerate(days):
@@ -828,8 +820,8 @@ def daily_chart(
         "right": width - right,
         "base": y(0),
         "days": items,
-        "ticks": [{"v": v, "y": y(v)} for v in range(0, y_max + 1, 50 if y_max <= 300 else 100)],
-        "lines": [{"v": v, "y": y(v)} for v in record["thresholds"] if v <= y_max],
+        "ticks": ticks,
+        "lines": lines,
     }
 
 
@@ -847,14 +839,11 @@ def hourly_chart(
     t1 = dt.datetime.fromisoformat(rows[-1]["at"]) + dt.timedelta(hours=1)
     total = max((t1 - t0).total_seconds(), 3600.0)
     peak = max([r["observed"] or 0 for r in rows] + [r["forecast"] or 0 for r in rows])
-    y_max = _scale(peak, record["thresholds"])
+    y, ticks, lines = aqi_axis(peak, record["thresholds"], top, plot_h)
 
     def x(t: dt.datetime) -> float:
         share = min(max((t - t0).total_seconds() / total, 0.0), 1.0)
         return round(left + plot_w * share, 1)
-
-    def y(v: float) -> float:
-        return round(top + plot_h * (1 - min(float(v), y_max) / y_max), 1)
 
     def paths(key: str) -> list[str]:
         out: list[str] = []
@@ -895,8 +884,8 @@ def hourly_chart(
         "forecast": paths("forecast"),
         "bands": bands,
         "days": days,
-        "ticks": [{"v": v, "y": y(v)} for v in range(0, y_max + 1, 50 if y_max <= 300 else 100)],
-        "lines": [{"v": v, "y": y(v)} for v in record["thresholds"] if v <= y_max],
+        "ticks": ticks,
+        "lines": lines,
     }
 
 

@@ -6,7 +6,7 @@ a recommendation and a JSON-ready record come out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -281,6 +281,22 @@ def build_record(
     }
 
 
+def aqi_axis(
+    peak: float, thresholds: Sequence[int], top: float, height: float
+) -> tuple[Callable[[float], float], list[dict[str, float]], list[dict[str, float]]]:
+    """A chart's AQI axis, from 0 at the bottom of a plot ``height`` high to a round value
+    above the peak and every threshold: the position of a value, the ticks (every 50, or 100
+    above 300) and the threshold lines."""
+    highest = max([peak, *thresholds, 100])
+    y_max = int(min(500, ((highest + 49) // 50 + 1) * 50))
+
+    def y(v: float) -> float:
+        return round(top + height * (1 - min(float(v), y_max) / y_max), 1)
+
+    ticks = [{"v": v, "y": y(v)} for v in range(0, y_max + 1, 50 if y_max <= 300 else 100)]
+    return y, ticks, [{"v": v, "y": y(v)} for v in thresholds if v <= y_max]
+
+
 def chart(record: dict[str, Any], *, width: int = 640, height: int = 280) -> dict[str, Any]:
     """Geometry of the opinion's chart (SVG units): one bar per forecast day (its AQI, coloured
     by category, with the forecast range as a whisker) against the ruleset's thresholds."""
@@ -288,11 +304,7 @@ def chart(record: dict[str, Any], *, width: int = 640, height: int = 280) -> dic
     left, right, top, bottom = 44, 12, 12, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     limits = record["ruleset"]["thresholds"]
-    peak = max([int(d["high"]) for d in days] + [int(v) for v in limits] + [100])
-    y_max = min(500, ((peak + 49) // 50 + 1) * 50)
-
-    def y(v: float) -> float:
-        return round(top + plot_h * (1 - min(float(v), y_max) / y_max), 1)
+    y, ticks, lines = aqi_axis(max([int(d["high"]) for d in days], default=0), limits, top, plot_h)
 
     slot = plot_w / max(len(days), 1)
     bars = []
@@ -313,8 +325,6 @@ def chart(record: dict[str, Any], *, width: int = 640, height: int = 280) -> dic
                 "detail": i < len(record["detail"]),
             }
         )
-    ticks = [{"v": v, "y": y(v)} for v in range(0, y_max + 1, 50 if y_max <= 300 else 100)]
-    lines = [{"v": v, "y": y(v)} for v in limits if v <= y_max]
     return {
         "width": width,
         "height": height,

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from orchestrator.consultation.opinion import (
     recommend,
 )
 from orchestrator.consultation.sources import SourceFailed, fetch_forecast, fetch_stations
-from orchestrator.consultation.stations import aggregate
+from orchestrator.consultation.stations import CitySeries, aggregate
 from orchestrator.db.tables import consultations
 from orchestrator.delivery.channels import HttpClient, Message, SendError, make_channel
 from orchestrator.errors import InputInvalid, OrchestratorError
@@ -206,6 +206,28 @@ class Consultant:
             "producer": "",
         }
 
+    def _city(
+        self,
+        records: Sequence[tuple[str, Mapping[str, str]]],
+        locations: Sequence[str],
+        *,
+        now: dt.datetime,
+        max_age_hours: float,
+        degrades: bool,
+    ) -> CitySeries:
+        """The city's hourly means of the stations' records, as of ``now``."""
+        return aggregate(
+            records,
+            city=self.region_name,
+            source=", ".join(locations),
+            zone=self.zone,
+            min_share=self.config.min_station_share,
+            limits=self.config.health.max,
+            now=now,
+            max_age_hours=max_age_hours,
+            degrades=degrades,
+        )
+
     def _observed(self, now: dt.datetime) -> tuple[Any, list[Issue], dict[str, Any] | None]:
         mon = self.config.monitoring
         if mon is None or not mon.enabled:
@@ -219,13 +241,9 @@ class Consultant:
                 [Issue(code="obs_failed", message=f"监测数据不可用：{exc}", degrades=degrades)],
                 None,
             )
-        city = aggregate(
+        city = self._city(
             records,
-            city=self.region_name,
-            source=", ".join(locations),
-            zone=self.zone,
-            min_share=self.config.min_station_share,
-            limits=self.config.health.max,
+            locations,
             now=now,
             max_age_hours=self.config.health.max_observation_age_hours,
             degrades=degrades,
@@ -263,17 +281,7 @@ class Consultant:
             records, locations, _ = fetch_stations(mon, root=self.root, now=end, hours=hours)
         except SourceFailed as exc:
             return None, "", [f"监测数据不可用：{exc}"]
-        city = aggregate(
-            records,
-            city=self.region_name,
-            source=", ".join(locations),
-            zone=self.zone,
-            min_share=self.config.min_station_share,
-            limits=self.config.health.max,
-            now=end,
-            max_age_hours=float(hours),
-            degrades=False,
-        )
+        city = self._city(records, locations, now=end, max_age_hours=hours, degrades=False)
         where = "、".join(Path(p).name for p in locations) or mon.name
         return city.observations, f"监测数据源（{where}）", [i.message for i in city.issues]
 
