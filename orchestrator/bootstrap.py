@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.assessment.model import AssessmentConfig
-from orchestrator.assessment.service import Assessor
+from orchestrator.assessment.service import Assessor, ObservationSource
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.config_files import (
     Approvals,
@@ -131,11 +131,12 @@ class Context:
             outlook=lambda day, now: consultant.outlook(day, now),
         )
 
-    def assessor(self, engine: Engine | None = None) -> Assessor:
+    def assessor(
+        self, engine: Engine | None = None, monitoring: ObservationSource | None = None
+    ) -> Assessor:
         """The effect assessment on the configured database (or ``engine``); observations not
-        given come from the consultation's monitoring source."""
+        given come from ``monitoring``, by default the consultation's monitoring source."""
         engine = engine or self.database()
-        consultant = self.consultant(engine)
         return Assessor(
             engine,
             config=self.assessment,
@@ -149,7 +150,7 @@ class Context:
             receipt_hours=self.approvals.notices["receipt_hours"],
             env=self.templates(),
             pdf_base=self.settings.templates_dir,
-            monitoring=consultant.observations_between,
+            monitoring=monitoring or self.consultant(engine).observations_between,
         )
 
     def database(self) -> Engine:

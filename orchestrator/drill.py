@@ -219,12 +219,13 @@ class Drill:
                 return p
         raise ConfigInvalid(f"config/approval.toml 中没有可批准{level.label}预警的人员")
 
-    def _deliver(self, worker: Any) -> int:
+    def _deliver(self, worker: Any) -> tuple[int, int]:
+        """Enqueue, escalate what is overdue, send what is due: (delivered, escalated)."""
         worker.clock = self.clock
         _, escalated = worker.housekeeping()
         stats = worker.drain()
         self.result.escalated += escalated
-        return int(stats.counts.get("delivered", 0))
+        return int(stats.counts.get("delivered", 0)), int(escalated)
 
     # --- one step of the lifecycle --------------------------------------------------------------
 
@@ -261,7 +262,7 @@ class Drill:
         except PdfUnavailable:
             written = self._write(engine, alert_id, folder, pdf=False)
         self._at(self.now + dt.timedelta(minutes=5))
-        delivered = self._deliver(worker)
+        delivered, _ = self._deliver(worker)
         self.result.orders_delivered += delivered
         if not written.orders:
             self.say(self.now, f"通知已生成（{folder}）")
@@ -311,9 +312,7 @@ class Drill:
         for u in in_time:
             receipts.acknowledge(engine, scope, u, revision_id, signer="企业值班员", now=self.now)
         self._at(deadline + dt.timedelta(minutes=5))
-        before = self.result.escalated
-        self._deliver(worker)
-        escalated = self.result.escalated - before
+        _, escalated = self._deliver(worker)
         self._at(deadline + dt.timedelta(hours=1))
         for u in late:
             receipts.acknowledge(engine, scope, u, revision_id, signer="企业值班员", now=self.now)
@@ -324,16 +323,13 @@ class Drill:
             f"{len(usccs) - len(in_time) - len(late)}家；签收时限到时未签收的{escalated}家"
             "已经其他渠道补发并报所在区县",
         )
+        lines = {e["uscc"]: len(e["lines"]) for e in office.frozen_plan(engine, revision_id)}
         reported = 0
         for u in in_time + late:
-            if _share(u, revision_id, "report") >= s.report:
-                continue
-            (order,) = [o for o in receipts.orders(engine, scope, u) if o.ref == revision_id]
-            lines = order.entry["lines"]
-            if not lines or order.kind is RevisionKind.LIFT:
+            if _share(u, revision_id, "report") >= s.report or not lines.get(u):
                 continue
             lagging = _share(u, revision_id, "done") < s.not_done
-            done = [not (lagging and i == 0) for i in range(len(lines))]
+            done = [not (lagging and i == 0) for i in range(lines[u])]
             notes = ["设备故障，未能按时停产" if not d else "" for d in done]
             receipts.report(
                 engine, scope, u, revision_id, done=done, notes=notes, note="", now=self.now
@@ -394,8 +390,7 @@ class Drill:
 
     def _assess(self, engine: Engine, consultant: Any) -> None:
         assert self.result.alert_id is not None
-        assessor = self.context.assessor(engine)
-        assessor.monitoring = consultant.observations_between
+        assessor = self.context.assessor(engine, monitoring=consultant.observations_between)
         record = assessor.assess(self.result.alert_id, now=self.now)
         try:
             self.result.assessment = assessor.write(record, self.out, pdf=self.pdf)

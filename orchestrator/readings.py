@@ -10,9 +10,11 @@ An hourly ``aqi`` is the AQI of the 24 h ending with that hour. Empty cells are 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -329,25 +331,18 @@ def hourly_aqi(
     if obs.daily:
         return []
     out: list[tuple[dt.datetime, int | None]] = []
-    so2: list[tuple[dt.datetime, float]] = []
+    so2: deque[tuple[dt.datetime, float]] = deque()  # the SO2 hours of the last 24 h
     for row in obs.rows:
         if row.values.so2 is not None:
             so2.append((row.time, row.values.so2))
+        while so2 and row.time - so2[0][0] >= dt.timedelta(hours=24):
+            so2.popleft()
         if obs.has_aqi:
             out.append((row.time, row.aqi))
             continue
-        recent = [v for t, v in so2 if row.time - t < dt.timedelta(hours=24)]
         values = row.values
-        if values.so2 is not None and len(recent) >= 20:
-            values = Concentrations(
-                pm25=values.pm25,
-                pm10=values.pm10,
-                so2=values.so2,
-                no2=values.no2,
-                co=values.co,
-                o3_1h=values.o3_1h,
-                so2_24h=sum(recent) / len(recent),
-            )
+        if values.so2 is not None and len(so2) >= 20:
+            values = dataclasses.replace(values, so2_24h=sum(v for _, v in so2) / len(so2))
         std = select_standard(standards, on=row.time.date())
         out.append((row.time, score(std, values, Mode.HOURLY).aqi))
     return out

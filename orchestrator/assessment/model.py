@@ -422,42 +422,39 @@ def _steps(inputs: Inputs, onset: dt.datetime | None) -> list[dict[str, Any]]:
     zone = inputs.zone
     out = []
     drafted = {c.revision_id: c for c in inputs.consultations if c.revision_id is not None}
+    first = next((s for s in inputs.steps if s.issued), None)
     for s in inputs.steps:
         lead = None
         if s.issued_at and s.kind in (RevisionKind.ISSUE, RevisionKind.UPGRADE):
             lead = _hours(s.start - s.issued_at)
         c = drafted.get(s.revision_id)
-        out.append(
-            {
-                "revision_id": s.revision_id,
-                "number": s.number,
-                "kind": s.kind.value,
-                "kind_label": s.kind.label,
-                "level": s.level.value,
-                "level_label": s.level.label,
-                "start": _iso(s.start, zone),
-                "end": _iso(s.end, zone),
-                "start_text": _when(s.start, zone),
-                "end_text": _when(s.end, zone) if s.end else "另行通知",
-                "status": s.status,
-                "drafted_by": s.drafted_by,
-                "approved_by": s.approved_by or "",
-                "issued_at": _iso(s.issued_at, zone),
-                "issued_text": _when(s.issued_at, zone) if s.issued_at else "",
-                "document_number": s.document_number or "",
-                "lead_hours": lead,
-                "consulted_at": _iso(c.slot, zone) if c else None,
-                "consult_lead_hours": _hours(s.start - c.slot)
-                if c and s.kind in (RevisionKind.ISSUE, RevisionKind.UPGRADE)
-                else None,
-                "reason": s.reason,
-            }
-        )
-    first = next((s for s in inputs.steps if s.issued), None)
-    if out and first is not None and first.issued_at and onset is not None:
-        out[[o["revision_id"] for o in out].index(first.revision_id)]["onset_lead_hours"] = _hours(
-            onset - first.issued_at
-        )
+        row: dict[str, Any] = {
+            "revision_id": s.revision_id,
+            "number": s.number,
+            "kind": s.kind.value,
+            "kind_label": s.kind.label,
+            "level": s.level.value,
+            "level_label": s.level.label,
+            "start": _iso(s.start, zone),
+            "end": _iso(s.end, zone),
+            "start_text": _when(s.start, zone),
+            "end_text": _when(s.end, zone) if s.end else "另行通知",
+            "status": s.status,
+            "drafted_by": s.drafted_by,
+            "approved_by": s.approved_by or "",
+            "issued_at": _iso(s.issued_at, zone),
+            "issued_text": _when(s.issued_at, zone) if s.issued_at else "",
+            "document_number": s.document_number or "",
+            "lead_hours": lead,
+            "consulted_at": _iso(c.slot, zone) if c else None,
+            "consult_lead_hours": _hours(s.start - c.slot)
+            if c and s.kind in (RevisionKind.ISSUE, RevisionKind.UPGRADE)
+            else None,
+            "reason": s.reason,
+        }
+        if s is first and s.issued_at and onset is not None:
+            row["onset_lead_hours"] = _hours(onset - s.issued_at)
+        out.append(row)
     return out
 
 

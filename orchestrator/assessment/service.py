@@ -27,6 +27,7 @@ from orchestrator.assessment.model import (
     build,
     daily_chart,
     hourly_chart,
+    segments,
 )
 from orchestrator.db.tables import (
     acknowledgements,
@@ -260,12 +261,10 @@ class Assessor:
         """The assessment record of ``alert_id`` as of ``now``; ``observed`` (else the
         monitoring source) gives the observations."""
         steps = self._steps(alert_id)
-        issued = [s for s in steps if s.issued]
-        first_start = min(s.start for s in issued)
-        last = max(
-            [s.start for s in issued] + [s.end for s in issued if s.end is not None] + [first_start]
-        )
-        last = min(last, now) if issued[-1].kind is not RevisionKind.LIFT else last
+        course = segments(steps, now)
+        if not course:
+            raise NotAssessable(f"预警{alert_id}未曾生效，无法评估")
+        first_start, last = course[0].start, course[-1].end
         notes: list[str] = []
         day = dt.timedelta(days=1)
         window = (
@@ -307,10 +306,7 @@ class Assessor:
             zone=self.zone,
             notes=tuple(notes),
         )
-        try:
-            return build(inputs)
-        except ValueError as exc:
-            raise NotAssessable(f"预警{alert_id}未曾生效，无法评估（{exc}）") from exc
+        return build(inputs)
 
     # --- the report ----------------------------------------------------------------------------
 

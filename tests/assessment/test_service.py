@@ -288,5 +288,11 @@ def test_an_alert_not_issued_or_unknown_is_refused(engine, tmp_path):
     )
     with pytest.raises(NotAssessable, match=f"预警{v.alert_id}尚未发布"):
         assessor(engine).assess(v.alert_id, now=at(5))
+    # issued, but not yet in force: nothing to assess
+    office.submit(engine, v.alert_id, by=DUTY, now=at(4, 16))
+    office.approve(engine, v.alert_id, by=VICE, now=at(4, 17), approvals=APPROVALS, city=CITY)
+    office.issue(engine, v.alert_id, by=DUTY, now=at(4, 18), approvals=APPROVALS, city=CITY)
+    with pytest.raises(NotAssessable, match=f"预警{v.alert_id}未曾生效，无法评估$"):
+        assessor(engine).assess(v.alert_id, now=at(5))
     with pytest.raises(NotAssessable, match="预警99不存在"):
         assessor(engine).assess(99, now=at(5))
