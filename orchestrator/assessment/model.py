@@ -107,11 +107,11 @@ class Receipts:
     acknowledged_in_time: int
     implemented: int
     deadline: dt.datetime
-    not_acknowledged: Sequence[
-        Mapping[str, str]
-    ] = ()  # {uscc, name, county, grade, contact, phone}
-    undelivered: Sequence[Mapping[str, str]] = ()  # … and "detail": the last error
-    not_implemented: Sequence[Mapping[str, str]] = ()  # … and "detail": the lines not done
+    # each firm as receipts.Firm.as_dict(): uscc, name, county, contact, phone, detail (their
+    # grades come with Inputs.grades)
+    not_acknowledged: Sequence[Mapping[str, str]] = ()
+    undelivered: Sequence[Mapping[str, str]] = ()  # detail: the last error
+    not_implemented: Sequence[Mapping[str, str]] = ()  # detail: the lines not done
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

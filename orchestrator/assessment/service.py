@@ -100,10 +100,6 @@ def _consulted(row: Any, zone: ZoneInfo) -> Consulted:
     )
 
 
-def _firms(found: Sequence[receipts.Firm], grades: dict[str, str]) -> list[dict[str, str]]:
-    return [{**f.as_dict(), "grade": grades.get(f.uscc, "")} for f in found]
-
-
 class Assessor:
     def __init__(
         self,
@@ -208,15 +204,6 @@ class Assessor:
                         k.revision_id == s.revision_id, k.acknowledged_at <= got.deadline
                     )
                 ).scalar_one()
-                grades = {
-                    e["uscc"]: e.get("grade", "")
-                    for e in _entries(
-                        conn,
-                        Subject(revision_id=s.revision_id),
-                        {f.uscc for f in (*got.overdue, *got.undelivered, *got.not_implemented)},
-                    )
-                }
-
             out.append(
                 Receipts(
                     revision_id=s.revision_id,
@@ -226,9 +213,9 @@ class Assessor:
                     acknowledged_in_time=int(in_time),
                     implemented=got.implemented,
                     deadline=got.deadline,
-                    not_acknowledged=_firms(got.overdue, grades),
-                    undelivered=_firms(got.undelivered, grades),
-                    not_implemented=_firms(got.not_implemented, grades),
+                    not_acknowledged=[f.as_dict() for f in got.overdue],
+                    undelivered=[f.as_dict() for f in got.undelivered],
+                    not_implemented=[f.as_dict() for f in got.not_implemented],
                 )
             )
         return out
