@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestrator.cli import cli
-from tests.conftest import ROOT
+from tests.support.base import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

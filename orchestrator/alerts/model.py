@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from orchestrator.aqi.model import Pollutant, parse_date
-from orchestrator.errors import ConfigInvalid, OrchestratorError
+from orchestrator.errors import ConfigInvalid, InputInvalid
 
 
 class AlertLevel(StrEnum):
@@ -31,6 +31,10 @@ class AlertLevel(StrEnum):
         """The Chinese name as written in notices: 黄色."""
         return _LABEL[self]
 
+
+#: The levels a city issues (GB/T 27963-style yellow, orange, red: the 2024 scheme); every list,
+#: plan, form and notice uses this one tuple. Blue exists only in older rulesets (a floor, a hint).
+ALERT_LEVELS: tuple[AlertLevel, ...] = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
 
 _RANK = {AlertLevel.BLUE: 1, AlertLevel.YELLOW: 2, AlertLevel.ORANGE: 3, AlertLevel.RED: 4}
 _LABEL = {
@@ -53,7 +57,7 @@ class Counting(StrEnum):
     HOURLY_CONTINUOUS = "hourly-continuous"
 
 
-class RulesetNotFound(OrchestratorError):
+class RulesetNotFound(InputInvalid):
     """Raised by :func:`select_ruleset` when no loaded ruleset has the requested id."""
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from orchestrator.errors import ConfigInvalid, OrchestratorError
+from orchestrator.errors import ConfigInvalid, InputInvalid
 
 #: Inputs are taken to this many decimals before anything else (milli-units).
 INPUT_DECIMALS = 3
@@ -69,7 +69,7 @@ _METRIC_POLLUTANT = {
 }
 
 
-class StandardNotFound(OrchestratorError):
+class StandardNotFound(InputInvalid):
     """Raised by :func:`select_standard` when no loaded standard covers a date or an id."""
 
 

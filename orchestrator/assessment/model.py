@@ -25,13 +25,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AlertLevel, Ruleset
+from orchestrator.alerts.readings import Observations, hourly_aqi, to_series
 from orchestrator.alerts.replay import Actual, compare, replay
 from orchestrator.aqi.model import AqiStandard, select_standard
 from orchestrator.consultation.opinion import aqi_axis
 from orchestrator.consultation.opinion import thresholds as rule_thresholds
-from orchestrator.emissions.model import Grade
-from orchestrator.plans.lifecycle import RevisionKind
-from orchestrator.readings import Observations, hourly_aqi, to_series
+from orchestrator.response.model import RevisionKind
 
 #: The colour each alert level is drawn in.
 LEVEL_COLORS = {"yellow": "#f5c400", "orange": "#ff7e00", "red": "#e60000"}
@@ -887,29 +886,3 @@ def hourly_chart(
 
 
 # --- configuration ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AssessmentConfig:
-    """``config/assessment.toml``: the grade proposed for a non-compliant enterprise."""
-
-    downgrade: Mapping[str, str]
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> AssessmentConfig:
-        grades = {g.value for g in Grade}
-        table = data.get("downgrade", {})
-        if not isinstance(table, Mapping):
-            raise ValueError(f"{source}: downgrade: 须为“等级 = 下调后等级”的表")
-        for key in data:
-            if key != "downgrade":
-                raise ValueError(f"{source}: {key}: 未知配置项")
-        for old, new in table.items():
-            for value in (old, new):
-                if value not in grades:
-                    raise ValueError(
-                        f"{source}: downgrade.{old}: “{value}”不是绩效等级（{'、'.join(sorted(grades))}）"
-                    )
-            if Grade(new).rank > Grade(old).rank:
-                raise ValueError(f"{source}: downgrade.{old}: 下调后的等级“{new}”高于原等级")
-        return cls(downgrade=dict(table))

@@ -12,13 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
-from sqlalchemy import Engine, and_, func, select
 
-from orchestrator import audit, electricity, receipts
-from orchestrator.alerts.model import AlertLevel, Ruleset
+from orchestrator.alerts.model import Ruleset
+from orchestrator.alerts.readings import Observations
 from orchestrator.aqi.model import AqiStandard
+from orchestrator.assessment.config import AssessmentConfig
+from orchestrator.assessment.electricity import Meters
 from orchestrator.assessment.model import (
-    AssessmentConfig,
     Consulted,
     Event,
     Inputs,
@@ -29,25 +29,20 @@ from orchestrator.assessment.model import (
     hourly_chart,
     segments,
 )
-from orchestrator.db.tables import (
-    acknowledgements,
-    alert_revisions,
-    alerts,
-    audit_log,
-    consultations,
-)
-from orchestrator.delivery.config import Compliance
-from orchestrator.delivery.outbox import Subject, _entries
-from orchestrator.errors import OrchestratorError
+from orchestrator.assessment.ports import AssessmentUnitOfWork
+from orchestrator.consultation.model import Consultation
+from orchestrator.delivery.model import Subject
+from orchestrator.delivery.receipts import Receipts as ReceiptService
+from orchestrator.errors import NotFound
 from orchestrator.notices.render import PdfUnavailable, html_to_pdf, render
-from orchestrator.plans.lifecycle import RevisionKind
-from orchestrator.readings import Observations
+from orchestrator.response.config import Office
+from orchestrator.response.model import AlertNotFound, AlertRevision, RevisionKind
 
 #: Where observations come from when none are given: (start, end) → (observations, source, notes).
 ObservationSource = Callable[[dt.datetime, dt.datetime], tuple[Observations | None, str, list[str]]]
 
 
-class NotAssessable(OrchestratorError):
+class NotAssessable(NotFound):
     """The alert does not exist or was never in force."""
 
 
@@ -62,39 +57,40 @@ class ReportPage:
     issuer: str
 
 
-def _step(row: Any) -> Step:
+def _step(rev: AlertRevision) -> Step:
+    st = rev.state
     return Step(
-        revision_id=row.id,
-        number=row.number,
-        kind=RevisionKind(row.kind),
-        level=AlertLevel(row.level),
-        start=row.start_at,
-        end=row.end_at,
-        status=row.status,
-        drafted_by=row.drafted_by,
-        approved_by=row.approved_by,
-        issued_at=row.issued_at,
-        document_number=row.document_number,
-        reason=row.reason,
-        list_revision=row.list_revision,
-        targets=row.targets,
-        shortfall_override=row.shortfall_override,
+        revision_id=rev.revision_id,
+        number=st.number,
+        kind=st.kind,
+        level=st.level,
+        start=st.start,
+        end=st.end,
+        status=st.status.value,
+        drafted_by=st.drafted_by,
+        approved_by=st.approved_by,
+        issued_at=st.issued_at,
+        document_number=rev.document_number,
+        reason=rev.reason,
+        list_revision=rev.list_revision,
+        targets=rev.targets,
+        shortfall_override=st.shortfall_override,
     )
 
 
-def _consulted(row: Any, zone: ZoneInfo) -> Consulted:
-    record = row.record or {}
+def _consulted(c: Consultation, zone: ZoneInfo) -> Consulted:
+    record = c.record or {}
     days = {d["date"]: d for d in [*record.get("detail", []), *record.get("trend", [])]}
     hourly = tuple(
         (dt.datetime.fromisoformat(t).astimezone(zone), int(v))
         for t, v in record.get("hourly_aqi", [])
     )
     return Consulted(
-        id=row.id,
-        slot=row.slot,
-        action=row.action,
+        id=c.id,
+        slot=c.slot,
+        action=c.action,
         headline=(record.get("recommendation") or {}).get("headline", ""),
-        revision_id=row.revision_id,
+        revision_id=c.revision_id,
         days=days,
         hourly=hourly,
     )
@@ -103,31 +99,30 @@ def _consulted(row: Any, zone: ZoneInfo) -> Consulted:
 class Assessor:
     def __init__(
         self,
-        engine: Engine,
+        uow: Callable[[], AssessmentUnitOfWork],
         *,
+        receipts: ReceiptService,
+        meters: Meters,
         config: AssessmentConfig,
-        compliance: Compliance,
         ruleset: Ruleset,
         standards: Sequence[AqiStandard],
-        region_code: str,
-        region_name: str,
-        issuer: str,
+        office: Office,
         zone: ZoneInfo,
-        receipt_hours: float,
         env: Environment,
         pdf_base: Path | None,
         monitoring: ObservationSource | None = None,
     ) -> None:
-        self.engine = engine
+        self.uow = uow
+        self.receipts = receipts
+        self.meters = meters
         self.config = config
-        self.compliance = compliance
         self.ruleset = ruleset
         self.standards = tuple(standards)
-        self.region_code = region_code
-        self.region_name = region_name
-        self.issuer = issuer
+        self.office = office
+        self.region_code = office.region_code
+        self.region_name = office.region_name
+        self.issuer = office.issuer
         self.zone = zone
-        self.receipt_hours = receipt_hours
         self.env = env
         self.pdf_base = pdf_base
         self.monitoring = monitoring
@@ -135,15 +130,12 @@ class Assessor:
     # --- reading -----------------------------------------------------------------------------
 
     def _steps(self, alert_id: int) -> list[Step]:
-        with self.engine.connect() as conn:
-            if conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is None:
-                raise NotAssessable(f"预警{alert_id}不存在")
-            rows = conn.execute(
-                select(alert_revisions)
-                .where(alert_revisions.c.alert_id == alert_id)
-                .order_by(alert_revisions.c.number)
-            ).all()
-        steps = [_step(r) for r in rows]
+        with self.uow() as uow:
+            try:
+                revisions = uow.alerts.revisions(alert_id)
+            except AlertNotFound:
+                raise NotAssessable(f"预警{alert_id}不存在") from None
+        steps = [_step(r) for r in revisions]
         if not any(s.issued for s in steps):
             raise NotAssessable(f"预警{alert_id}尚未发布，无法评估")
         return steps
@@ -152,36 +144,23 @@ class Assessor:
         self, alert_id: int, start: dt.datetime, end: dt.datetime
     ) -> list[Consulted]:
         """The consultations from four days before the alert's first draft to its end."""
-        c = consultations.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(c.id, c.slot, c.action, c.revision_id, c.record)
-                .where(
-                    c.region_code == self.region_code,
-                    (c.alert_id == alert_id) | and_(c.slot >= start, c.slot < end),
-                )
-                .order_by(c.slot)
-            ).all()
-        return [_consulted(r, self.zone) for r in rows]
+        with self.uow() as uow:
+            found = uow.consultations.of_episode(self.region_code, alert_id, start, end)
+        return [_consulted(c, self.zone) for c in found]
 
     def _events(self, alert_id: int) -> list[Event]:
-        a = audit_log.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(a.at, a.actor, a.action, a.revision_id, a.reason)
-                .where(a.alert_id == alert_id)
-                .order_by(a.id)
-            ).all()
+        with self.uow() as uow:
+            entries = uow.audit.trail(alert_id)
         return [
             Event(
-                at=r.at,
-                actor=r.actor,
-                action=r.action,
-                label=audit.label(r.action),
-                revision_id=r.revision_id,
-                reason=r.reason,
+                at=e.at,
+                actor=e.actor,
+                action=e.action.value,
+                label=e.label,
+                revision_id=e.revision_id,
+                reason=e.reason,
             )
-            for r in rows
+            for e in entries
         ]
 
     def _receipts(self, steps: Sequence[Step], now: dt.datetime) -> list[Receipts]:
@@ -189,28 +168,16 @@ class Assessor:
         for s in steps:
             if not s.issued or s.issued_at is None:
                 continue
-            got = receipts.revision_summary(
-                self.engine,
-                s.revision_id,
-                now=now,
-                receipt_hours=self.receipt_hours,
-            )
+            got = self.receipts.revision_summary(s.revision_id, now=now)
             if not got.orders:
                 continue
-            k = acknowledgements.c
-            with self.engine.connect() as conn:
-                in_time = conn.execute(
-                    select(func.count()).where(
-                        k.revision_id == s.revision_id, k.acknowledged_at <= got.deadline
-                    )
-                ).scalar_one()
             out.append(
                 Receipts(
                     revision_id=s.revision_id,
                     orders=got.orders,
                     delivered=got.sent,
                     acknowledged=got.acknowledged,
-                    acknowledged_in_time=int(in_time),
+                    acknowledged_in_time=got.acknowledged_in_time,
                     implemented=got.implemented,
                     deadline=got.deadline,
                     not_acknowledged=[f.as_dict() for f in got.overdue],
@@ -224,10 +191,10 @@ class Assessor:
         out: dict[str, dict[str, str]] = {}
         if not usccs:
             return out
-        with self.engine.connect() as conn:
+        with self.uow() as uow:
             for s in steps:
                 if s.issued and s.kind is not RevisionKind.LIFT:
-                    for e in _entries(conn, Subject(revision_id=s.revision_id), usccs):
+                    for e in uow.plans.entries(Subject(revision_id=s.revision_id), usccs):
                         out[e["uscc"]] = {
                             "name": e["name"],
                             "county": e["county"],
@@ -267,10 +234,7 @@ class Assessor:
             notes += found
         if observed is None:
             notes.append("未取得实况监测数据，预报与实况对比、级别核验从略")
-        lines = [
-            ln.as_dict()
-            for ln in electricity.check(self.engine, alert_id, self.compliance, now=now)
-        ]
+        lines = [ln.as_dict() for ln in self.meters.check(alert_id, now=now)]
         got = self._receipts(steps, now)
         wanted = {ln["uscc"] for ln in lines if ln["verdict"] in ("suspect", "no_data")}
         for r in got:

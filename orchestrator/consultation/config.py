@@ -8,6 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.delivery.config import KINDS, ChannelConfig
+from orchestrator.errors import InputInvalid
+
+
+class UnknownSource(InputInvalid, ValueError):
+    """Raised when a forecast source is asked for by a name the configuration does not have
+    (a ValueError too, as every other bad value of the consultation).
+    """
+
 
 SOURCE_KINDS = ("folder", "http")
 
@@ -67,7 +75,7 @@ class ConsultationConfig:
             return self.sources[chosen]
         except KeyError:
             known = "、".join(sorted(self.sources))
-            raise ValueError(f"未知的预报数据源“{chosen}”（可用：{known}）") from None
+            raise UnknownSource(f"未知的预报数据源“{chosen}”（可用：{known}）") from None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> ConsultationConfig:

@@ -29,11 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestrator.aqi.model import Pollutant
-from orchestrator.aqi.scoring import FIELDS, Concentrations
-from orchestrator.consultation.config import Health
-from orchestrator.errors import InputInvalid
-from orchestrator.readings import (
+from orchestrator.alerts.readings import (
     FALSE_WORDS,
     TRUE_WORDS,
     Observations,
@@ -41,6 +37,10 @@ from orchestrator.readings import (
     gaps,
     parse_time,
 )
+from orchestrator.aqi.model import Pollutant
+from orchestrator.aqi.scoring import FIELDS, Concentrations
+from orchestrator.consultation.config import Health
+from orchestrator.errors import InputInvalid
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

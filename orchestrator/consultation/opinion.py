@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.alerts.model import AlertLevel, AqiSeries, DailyWindow, Decision, Ruleset
+from orchestrator.alerts.readings import Observations, hourly_aqi
 from orchestrator.aqi.model import AqiStandard, Pollutant, StandardNotFound, select_standard
 from orchestrator.consultation.forecast import Forecast, Issue
-from orchestrator.plans.lifecycle import RevisionKind
-from orchestrator.readings import Observations, hourly_aqi
+from orchestrator.response.model import RevisionKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,20 +13,17 @@ import dataclasses
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
-from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from orchestrator import command_office as office
-from orchestrator.alerts import AlertLevel, Decision, RegionalHint, decide
+from orchestrator.alerts import Decision, decide
 from orchestrator.alerts.decide import decision_json
 from orchestrator.alerts.model import Ruleset
+from orchestrator.alerts.readings import Observations, to_series
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.consultation.forecast import (
@@ -36,6 +33,7 @@ from orchestrator.consultation.forecast import (
     check_forecast,
     parse_document,
 )
+from orchestrator.consultation.model import Consultation, OpinionPage, Outcome
 from orchestrator.consultation.opinion import (
     ActiveAlert,
     Recommendation,
@@ -44,14 +42,17 @@ from orchestrator.consultation.opinion import (
     observed_summary,
     recommend,
 )
+from orchestrator.consultation.ports import ConsultationUnitOfWork
 from orchestrator.consultation.sources import SourceFailed, fetch_forecast, fetch_stations
 from orchestrator.consultation.stations import CitySeries, aggregate
-from orchestrator.db.tables import consultations
 from orchestrator.delivery.channels import HttpClient, Message, SendError, make_channel
-from orchestrator.errors import InputInvalid, OrchestratorError
+from orchestrator.delivery.model import MessageKind
+from orchestrator.errors import Conflict, InputInvalid, OrchestratorError
 from orchestrator.notices.render import PdfUnavailable, html_to_pdf, render
-from orchestrator.plans.lifecycle import IllegalTransition, Person, RevisionKind, Role
-from orchestrator.readings import Observations, to_series
+from orchestrator.response.config import Office
+from orchestrator.response.lifecycle import IllegalTransition, WindowInvalid
+from orchestrator.response.model import Draft, Person, RevisionKind, Role, Situation
+from orchestrator.response.service import CommandOffice
 
 log = logging.getLogger(__name__)
 
@@ -59,101 +60,59 @@ log = logging.getLogger(__name__)
 DRAFTER = Person(name="每日会商（系统）", role=Role.DUTY_OFFICER)
 
 
-@dataclass(frozen=True, slots=True)
-class OpinionPage:
-    """What ``templates/consultation/opinion.html`` is rendered with."""
-
-    record: dict[str, Any]
-    chart: dict[str, Any]
-    title: str
-    issuer: str
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    id: int
-    created: bool  # False: the slot had been run before; this is that run
-    record: dict[str, Any]
-    html: str
-    alert_id: int | None
-    revision_id: int | None
-    notified: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "created": self.created,
-            "alert_id": self.alert_id,
-            "revision_id": self.revision_id,
-            "notified": self.notified,
-            **self.record,
-        }
-
-
-def _hint(data: dict[str, Any] | None) -> RegionalHint | None:
-    if data is None:
-        return None
-    return RegionalHint(
-        level=AlertLevel(data["level"]),
-        start=data["start"],
-        end=data["end"],
-        issuer=data["issuer"],
-        document=data["document_number"],
-        area=data["area"],
-    )
-
-
 class Consultant:
+    """The daily consultation of the office's area."""
+
     def __init__(
         self,
-        engine: Engine,
+        uow: Callable[[], ConsultationUnitOfWork],
         *,
+        command: CommandOffice,
         config: ConsultationConfig,
         ruleset: Ruleset,
         standards: Sequence[AqiStandard],
-        region_code: str,
-        region_name: str,
-        issuer: str,
+        office: Office,
         zone: ZoneInfo,
         root: Path,
         data_dir: Path,
         env: Environment,
         pdf_base: Path | None,
     ):
-        self.engine, self.config, self.ruleset = engine, config, ruleset
+        self.uow, self.command, self.config, self.ruleset = uow, command, config, ruleset
         self.standards = tuple(standards)
-        self.region_code, self.region_name, self.issuer = region_code, region_name, issuer
+        self.office = office
+        self.region_code, self.region_name, self.issuer = (
+            office.region_code,
+            office.region_name,
+            office.issuer,
+        )
         self.zone, self.root, self.data_dir = zone, root, data_dir
         self.env, self.pdf_base = env, pdf_base
 
     # --- reading --------------------------------------------------------------------------
 
     def find(self, slot: dt.datetime) -> Outcome | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(consultations).where(
-                    consultations.c.region_code == self.region_code,
-                    consultations.c.slot == slot,
-                )
-            ).first()
-        return _outcome(row, created=False) if row is not None else None
+        with self.uow() as uow:
+            found = uow.consultations.find(self.region_code, slot)
+        return Outcome.of(found) if found is not None else None
 
     def get(self, consultation_id: int) -> Outcome | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(consultations).where(consultations.c.id == consultation_id)
-            ).first()
-        return _outcome(row, created=False) if row is not None else None
+        with self.uow() as uow:
+            found = uow.consultations.get(consultation_id)
+        return Outcome.of(found) if found is not None else None
+
+    def record(self, consultation_id: int) -> Consultation | None:
+        """One of the area's consultations, as recorded (None: not the area's, or none)."""
+        with self.uow() as uow:
+            return uow.consultations.get(consultation_id, self.region_code)
+
+    def recorded(self, limit: int = 50) -> list[Consultation]:
+        """The area's consultations, newest slot first."""
+        with self.uow() as uow:
+            return uow.consultations.history(self.region_code, limit)
 
     def history(self, limit: int = 20) -> list[Outcome]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(consultations)
-                .where(consultations.c.region_code == self.region_code)
-                .order_by(consultations.c.slot.desc())
-                .limit(limit)
-            ).all()
-        return [_outcome(r, created=False) for r in rows]
+        return [Outcome.of(c) for c in self.recorded(limit)]
 
     # --- inputs ---------------------------------------------------------------------------
 
@@ -305,8 +264,7 @@ class Consultant:
         forecast, issues = self._forecast(source_name, slot)
         observed, obs_issues, obs_provenance = self._observed(slot)
         issues += obs_issues
-        with self.engine.connect() as conn:
-            sit = office.situation(conn, self.region_code, slot)
+        sit = self.command.situation(slot)
         active = (
             ActiveAlert(
                 alert_id=sit.active.alert_id,
@@ -328,7 +286,7 @@ class Consultant:
                     series,
                     self.ruleset,
                     now=slot,
-                    hint=_hint(sit.hint),
+                    hint=sit.hint,
                     # the lift rule applies to an alert already running, not one ahead
                     active_level=active.level if active and active.start <= slot else None,
                     so2_readings=so2,
@@ -363,32 +321,26 @@ class Consultant:
             provenance=provenance,
         )
         try:
-            with self.engine.begin() as conn:
-                cid = conn.execute(
-                    insert(consultations).values(
-                        region_code=self.region_code,
-                        slot=slot,
-                        ran_at=now,
-                        trigger=trigger,
-                        source=source_name,
-                        degraded=degraded,
-                        action=rec.action,
-                        level=rec.level.value if rec.level else None,
-                        record={},
-                        html="",
-                        notify_attempts=0,
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                alert_id, revision_id, note = self._draft(conn, rec, sit, record, slot)
+            with self.uow() as uow:
+                cid = uow.consultations.add(
+                    self.region_code,
+                    slot,
+                    ran_at=now,
+                    trigger=trigger,
+                    source=source_name,
+                    degraded=degraded,
+                    action=rec.action,
+                    level=rec.level.value if rec.level else None,
+                )
+                alert_id, revision_id, note = self._draft(uow, rec, sit, record, slot)
                 record["draft"] = {"alert_id": alert_id, "revision_id": revision_id, "note": note}
                 record["id"] = cid
                 html = self.render(record)
-                conn.execute(
-                    update(consultations)
-                    .where(consultations.c.id == cid)
-                    .values(record=record, html=html, alert_id=alert_id, revision_id=revision_id)
+                uow.consultations.complete(
+                    cid, record=record, html=html, alert_id=alert_id, revision_id=revision_id
                 )
-        except IntegrityError:
+                uow.commit()
+        except Conflict:
             # another process ran this slot at the same moment and committed first
             found = self.find(slot)
             if found is None:
@@ -400,9 +352,9 @@ class Consultant:
 
     def _draft(
         self,
-        conn: Connection,
+        uow: ConsultationUnitOfWork,
         rec: Recommendation,
-        sit: office.Situation,
+        sit: Situation,
         record: dict[str, Any],
         slot: dt.datetime,
     ) -> tuple[int | None, int | None, str]:
@@ -420,23 +372,20 @@ class Consultant:
         reasons = (record.get("decision") or {}).get("reasons") or []
         if reasons:
             basis += "。" + "；".join(reasons)
+        draft = Draft(
+            kind=rec.kind,
+            level=rec.level,
+            start=rec.start,
+            end=rec.end,
+            reason=basis,
+            alert_id=sit.active.alert_id
+            if sit.active and rec.kind is not RevisionKind.ISSUE
+            else None,
+        )
         try:
-            with conn.begin_nested():
-                view = office.draft_in(
-                    conn,
-                    region=self.region_code,
-                    kind=rec.kind,
-                    level=rec.level,
-                    start=rec.start,
-                    end=rec.end,
-                    by=DRAFTER,
-                    reason=basis,
-                    now=slot,
-                    alert_id=sit.active.alert_id
-                    if sit.active and rec.kind is not RevisionKind.ISSUE
-                    else None,
-                )
-        except IllegalTransition as exc:
+            with uow.savepoint():
+                view = self.command.draft_in(uow, draft, by=DRAFTER, now=slot)
+        except (IllegalTransition, WindowInvalid) as exc:
             return None, None, f"未能起草：{exc}"
         return view.alert_id, view.revision_id, ""
 
@@ -504,7 +453,7 @@ class Consultant:
             for address in addresses:
                 message = Message(
                     key=f"consultation:{self.region_code}:{slot:%Y%m%dT%H%M}:{cfg.name}:{address}",
-                    kind="consultation",
+                    kind=MessageKind.CONSULTATION,
                     folder="consultations",
                     recipient=f"duty-{slot:%Y%m%d-%H%M}",
                     recipient_name="值班人员",
@@ -523,34 +472,19 @@ class Consultant:
                     # recorded; notify_pending tries again (the consultation itself stands)
                     errors.append(f"{cfg.name}: {exc}")
         done = not errors
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(consultations)
-                .where(consultations.c.id == consultation_id)
-                .values(
-                    notify_attempts=consultations.c.notify_attempts + 1,
-                    notified_at=now if done else None,
-                    notify_error="; ".join(errors) or None,
-                )
+        with self.uow() as uow:
+            uow.consultations.notified(
+                consultation_id, at=now if done else None, error="; ".join(errors) or None
             )
+            uow.commit()
         if errors:
             log.warning("consultation %s: notifying failed: %s", consultation_id, errors)
         return done and sent > 0
 
     def notify_pending(self, *, now: dt.datetime, max_attempts: int = 5) -> int:
         """Retry telling the duty officers of consultations not yet notified."""
-        with self.engine.connect() as conn:
-            ids = [
-                r
-                for (r,) in conn.execute(
-                    select(consultations.c.id).where(
-                        consultations.c.region_code == self.region_code,
-                        consultations.c.notified_at.is_(None),
-                        consultations.c.notify_attempts < max_attempts,
-                        consultations.c.notify_attempts > 0,
-                    )
-                )
-            ]
+        with self.uow() as uow:
+            ids = uow.consultations.unnotified(self.region_code, max_attempts=max_attempts)
         return sum(self.notify(i, now=now) for i in ids)
 
     def _pdf_bytes(self, html: str) -> bytes:
@@ -558,15 +492,3 @@ class Consultant:
             target = Path(tmp) / "opinion.pdf"
             self.pdf(html, target)
             return target.read_bytes()
-
-
-def _outcome(row: Any, *, created: bool) -> Outcome:
-    return Outcome(
-        id=row.id,
-        created=created,
-        record=row.record,
-        html=row.html,
-        alert_id=row.alert_id,
-        revision_id=row.revision_id,
-        notified=row.notified_at is not None,
-    )

@@ -19,10 +19,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import TimeoutError as TimeoutErrorU3
 from urllib3.util.retry import Retry
 
+from orchestrator.alerts.readings import read_records
 from orchestrator.consultation.config import SourceConfig
 from orchestrator.consultation.forecast import Provenance
 from orchestrator.errors import InputInvalid, OrchestratorError
-from orchestrator.readings import read_records
 
 
 class SourceFailed(OrchestratorError):

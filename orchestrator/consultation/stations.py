@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from orchestrator.alerts.readings import Observations, Row, gaps, parse_number, parse_time
 from orchestrator.aqi.scoring import Concentrations
 from orchestrator.aqi.series import HOURLY_COLUMNS
 from orchestrator.consultation.forecast import Issue
 from orchestrator.errors import InputInvalid
-from orchestrator.readings import Observations, Row, gaps, parse_number, parse_time
 
 _ALIASES = {"o3": "o3_1h", "站点": "station", "城市": "city", "时间": "time"}
 

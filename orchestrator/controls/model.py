@@ -451,3 +451,39 @@ def controls_from_mapping(data: Mapping[str, Any], *, source: str) -> tuple[Cont
 
 def control_ids(definitions: Iterable[Control]) -> list[str]:
     return list(dict.fromkeys(c.id for c in definitions))
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoundOutcome:
+    control: str
+    status: str  # issued, exists, none (nothing due), not_triggered
+    detail: str
+    round_id: int | None = None
+    notified: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "control": self.control,
+            "status": self.status,
+            "detail": self.detail,
+            "round_id": self.round_id,
+            "notified": self.notified,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    id: int
+    control: str
+    title: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    issued_at: dt.datetime
+    receipt_deadline: dt.datetime
+    list_revision: int
+    record: dict[str, Any]
+    enterprises: int
+    enqueued: bool

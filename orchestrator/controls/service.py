@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from orchestrator.consultation.forecast import Outlook
 from orchestrator.consultation.sources import SourceFailed
 from orchestrator.controls.model import (
     Control,
     Period,
+    RoundOutcome,
+    RoundRow,
     Selection,
     choose,
     cn_date,
@@ -29,72 +28,37 @@ from orchestrator.controls.model import (
     standing_period,
     triggered,
 )
-from orchestrator.db import lists
-from orchestrator.db.tables import control_round_entries, control_rounds
-from orchestrator.errors import OrchestratorError
-from orchestrator.links import LinkSigner
-from orchestrator.notices.alert_notices import ControlNoticeContext, Header, cn_time
+from orchestrator.controls.ports import ControlUnitOfWork
+from orchestrator.emissions.model import RevisionNotFound
+from orchestrator.errors import Conflict, OrchestratorError
+from orchestrator.notices.contexts import ControlNoticeContext, Header, cn_time
+from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.render import render_many
+from orchestrator.response.config import Office
 
 
 class ControlFailed(OrchestratorError):
     """A round that cannot be made now (no list in force, no forecast); message in Chinese."""
 
 
-@dataclass(frozen=True, slots=True)
-class RoundOutcome:
-    control: str
-    status: str  # issued, exists, none (nothing due), not_triggered
-    detail: str
-    round_id: int | None = None
-    notified: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "control": self.control,
-            "status": self.status,
-            "detail": self.detail,
-            "round_id": self.round_id,
-            "notified": self.notified,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RoundRow:
-    id: int
-    control: str
-    title: str
-    period_start: dt.datetime
-    period_end: dt.datetime
-    issued_at: dt.datetime
-    receipt_deadline: dt.datetime
-    list_revision: int
-    record: dict[str, Any]
-    enterprises: int
-    enqueued: bool
-
-
 class ControlOffice:
+    """The recurring controls of the office's area."""
+
     def __init__(
         self,
-        engine: Engine,
+        uow: Callable[[], ControlUnitOfWork],
         *,
         controls: Sequence[Control],
-        region_code: str,
-        region_name: str,
-        issuer: str,
-        office_phone: str,
-        acknowledge_base: str,
+        office: Office,
         links: LinkSigner,
         zone: ZoneInfo,
         env: Environment,
         outlook: Callable[[dt.date, dt.datetime], Outlook] | None = None,
     ):
-        self.engine, self.controls = engine, tuple(controls)
-        self.region_code, self.region_name = region_code, region_name
-        self.issuer, self.office_phone = issuer, office_phone
-        self.acknowledge_base, self.links = acknowledge_base, links
-        self.zone, self.env, self.outlook = zone, env, outlook
+        self.uow, self.controls = uow, tuple(controls)
+        self.office = office
+        self.region_code, self.region_name = office.region_code, office.region_name
+        self.links, self.zone, self.env, self.outlook = links, zone, env, outlook
 
     # --- what is defined ----------------------------------------------------------------------
 
@@ -154,16 +118,16 @@ class ControlOffice:
                 "o3_8h": outlook.o3_8h,
                 "forecast": outlook.provenance.as_json(),
             }
-        with self.engine.connect() as conn:
+        with self.uow() as uow:
             try:
-                number = lists.in_force(conn, self.region_code, period.first)
-            except lists.RevisionNotFound as exc:
+                number = uow.lists.in_force(self.region_code, period.first)
+            except RevisionNotFound as exc:
                 raise ControlFailed(str(exc)) from None
-            listed = lists.load(conn, self.region_code, number)
+            listed = uow.lists.load(self.region_code, number)
         chosen = choose(control, period, listed.enterprises)
         try:
             round_id = self._record(control, period, chosen, number, evidence, now)
-        except IntegrityError:  # made a moment ago by another process: that one stands
+        except Conflict:  # made a moment ago by another process: that one stands
             again = self._find(control_id, period.start)
             assert again is not None
             return RoundOutcome(control_id, "exists", f"{again.title}已发布", again.id)
@@ -212,36 +176,22 @@ class ControlOffice:
                 "by_action": dict(chosen.by_action),
             },
         }
-        with self.engine.begin() as conn:
-            round_id = conn.execute(
-                insert(control_rounds)
-                .values(
-                    region_code=self.region_code,
-                    control=control.id,
-                    title=title,
-                    period_start=period.start,
-                    period_end=period.end,
-                    list_revision=list_number,
-                    issued_at=now,
-                    receipt_deadline=deadline,
-                    record=record,
-                )
-                .returning(control_rounds.c.id)
-            ).scalar_one()
+        with self.uow() as uow:
+            round_id = uow.rounds.add(
+                self.region_code,
+                control=control.id,
+                title=title,
+                period_start=period.start,
+                period_end=period.end,
+                list_revision=list_number,
+                issued_at=now,
+                receipt_deadline=deadline,
+                record=record,
+            )
             bodies = self._render(control, period, chosen, round_id, title, now, deadline)
-            rows = [
-                {
-                    "round_id": round_id,
-                    "position": i,
-                    "uscc": e["uscc"],
-                    "record": e,
-                    "body": body,
-                }
-                for i, (e, body) in enumerate(zip(chosen.entries, bodies, strict=True))
-            ]
-            for i in range(0, len(rows), 5_000):
-                conn.execute(insert(control_round_entries), rows[i : i + 5_000])
-        return int(round_id)
+            uow.rounds.add_entries(round_id, list(zip(chosen.entries, bodies, strict=True)))
+            uow.commit()
+        return round_id
 
     def _render(
         self,
@@ -255,7 +205,7 @@ class ControlOffice:
     ) -> list[str]:
         local = now.astimezone(self.zone)
         header = Header(
-            issuer=self.issuer,
+            issuer=self.office.issuer,
             document_number="",
             region_name=self.region_name,
             issued_on=f"{local.year}年{local.month}月{local.day}日",
@@ -286,9 +236,9 @@ class ControlOffice:
                     ),
                     requirements=control.requirements,
                     receipt_deadline=cn_time(deadline, self.zone),
-                    acknowledge_url=f"{self.acknowledge_base}/"
+                    acknowledge_url=f"{self.office.acknowledge_base}/"
                     + self.links.round_token(round_id, e["uscc"], expires),
-                    office_phone=self.office_phone,
+                    office_phone=self.office.phone,
                 )
                 for e in chosen.entries
             ),
@@ -297,64 +247,29 @@ class ControlOffice:
     # --- reading ------------------------------------------------------------------------------
 
     def _find(self, control_id: str, start: dt.datetime) -> RoundRow | None:
-        rows = self._rows(
-            (control_rounds.c.control == control_id) & (control_rounds.c.period_start == start)
-        )
-        return rows[0] if rows else None
+        with self.uow() as uow:
+            return uow.rounds.find(self.region_code, control_id, start)
 
     def get(self, round_id: int) -> RoundRow:
-        rows = self._rows(control_rounds.c.id == round_id)
-        if not rows:
+        with self.uow() as uow:
+            found = uow.rounds.get(self.region_code, round_id)
+        if found is None:
             raise ControlFailed(f"管控通知批次{round_id}不存在")
-        return rows[0]
+        return found
 
     def rounds(self, limit: int = 50) -> list[RoundRow]:
-        return self._rows(None, limit)
+        with self.uow() as uow:
+            return uow.rounds.rounds(self.region_code, limit)
 
-    def _rows(self, where: Any, limit: int = 50) -> list[RoundRow]:
-        c = control_rounds.c
-        counted = (
-            select(func.count()).where(control_round_entries.c.round_id == c.id).scalar_subquery()
-        )
-        query = (
-            select(control_rounds, counted.label("enterprises"))
-            .where(c.region_code == self.region_code)
-            .order_by(c.id.desc())
-            .limit(limit)
-        )
-        if where is not None:
-            query = query.where(where)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [
-            RoundRow(
-                id=r.id,
-                control=r.control,
-                title=r.title,
-                period_start=r.period_start,
-                period_end=r.period_end,
-                issued_at=r.issued_at,
-                receipt_deadline=r.receipt_deadline,
-                list_revision=r.list_revision,
-                record=r.record,
-                enterprises=r.enterprises,
-                enqueued=r.enqueued_at is not None,
-            )
-            for r in rows
-        ]
+    def newest_running(self, now: dt.datetime) -> RoundRow | None:
+        """The newest round whose period has not ended (the dashboard's)."""
+        with self.uow() as uow:
+            return uow.rounds.newest_running(self.region_code, now)
 
     def notices(self, round_id: int) -> list[tuple[str, str, str]]:
         """(USCC, name, notice HTML) of every enterprise of the round, in order."""
-        e = control_round_entries.c
-        with self.engine.connect() as conn:
-            return [
-                (u, rec["name"], body)
-                for u, rec, body in conn.execute(
-                    select(e.uscc, e.record, e.body)
-                    .where(e.round_id == round_id)
-                    .order_by(e.position)
-                )
-            ]
+        with self.uow() as uow:
+            return uow.rounds.notices(round_id)
 
 
 def _title(control: Control, period: Period) -> str:

@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy tables, Alembic migrations, repositories."""
+"""Persistence: SQLAlchemy tables, Alembic migrations, one store per concept, the unit of work."""

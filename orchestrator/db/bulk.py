@@ -1,31 +1,15 @@
-"""Bulk work: building or storing a whole list (100,000 lines) at once."""
+"""Bulk stores: 100,000 rows in one statement."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a whole list is built, loaded or stored.
-
-    Such work creates millions of small acyclic objects; without this, repeated full collections
-    re-scan every live object and cost about a third of the time (bench/list_import). Reference
-    counting still frees everything; the collector resumes afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+from orchestrator.delivery.model import Subject
 
 
 def insert_rows(
@@ -87,3 +71,21 @@ def insert_dicts(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
     if rows:
         columns = list(rows[0])
         insert_rows(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
+
+
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert ``rows``, skipping those whose unique key is already there; how many were new."""
+    if not rows:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    key = next(iter(table.primary_key.columns))
+    stmt = dialect.insert(table).on_conflict_do_nothing().returning(key)
+    # rows actually inserted come back (executemany rowcounts are not reliable on every driver)
+    return len(conn.execute(stmt, list(rows)).all())
+
+
+def of(subject: Subject, table: Table) -> ColumnElement[bool]:
+    """The condition selecting ``subject``'s rows of ``table`` (a revision's, or a round's)."""
+    if subject.round_id is not None:
+        return table.c.round_id == subject.round_id
+    return table.c.revision_id == subject.revision_id

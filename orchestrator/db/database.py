@@ -1,7 +1,8 @@
-"""Engines and schema migration (Alembic, run programmatically)."""
+"""Engines, schema migration (Alembic, run programmatically) and the databases use cases open."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,9 @@ import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+
+from orchestrator.db.uow import Database, unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,6 +47,15 @@ def make_engine(url: str) -> Engine:
                 cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _savepoint_inside_a_transaction(conn, _name):  # type: ignore[no-untyped-def]
+            # The sqlite3 module opens a transaction only before the first INSERT, UPDATE or
+            # DELETE; a SAVEPOINT before that would open one of its own, and releasing it would
+            # commit everything at once. A unit of work that takes a savepoint writes: open its
+            # transaction now, taking the write lock (waiting for it up to the busy timeout).
+            if not conn.connection.driver_connection.in_transaction:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine
 
 
@@ -53,3 +66,33 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def database_at(url: str) -> Database:
+    """The database at ``url``, as it is (a render worker's: its schema migrated already)."""
+    return Database(make_engine(url))
+
+
+@functools.cache
+def open_database(url: str) -> Database:
+    """The database at ``url``, migrated to the newest schema when first used (once per
+    process)."""
+
+    def opened() -> Engine:
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except SQLAlchemyError as exc:
+            raise unavailable(exc) from exc
+        return engine
+
+    return Database(opener=opened)
+
+
+def fresh_sqlite(path: Path) -> Database:
+    """A new, empty SQLite database at ``path`` (a drill's, the demo's), migrated."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    return Database(engine)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from orchestrator.alerts.model import AlertLevel
-from orchestrator.db.bulk import insert_dicts, paused_gc
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.db.bulk import insert_dicts
 from orchestrator.db.tables import (
     list_dust_sites,
     list_enterprises,
@@ -21,28 +20,27 @@ from orchestrator.db.tables import (
     list_revisions,
     list_transport_users,
 )
+from orchestrator.emissions.bulk import paused_gc
 from orchestrator.emissions.model import (
-    LIST_LEVELS,
     Amounts,
     ControlCategory,
     DustSite,
     EmissionList,
     Enterprise,
+    EnterprisePage,
+    EnterpriseRow,
     Grade,
     Line,
     Measure,
     MeasureKind,
     Revision,
+    RevisionNotFound,
+    RevisionSummary,
     Species,
     TransportUser,
 )
+from orchestrator.emissions.plans import enterprise_record, plan_mode
 from orchestrator.emissions.targets import LevelReduction, level_reductions
-from orchestrator.errors import OrchestratorError
-from orchestrator.plans.dispatch import enterprise_record, plan_mode
-
-
-class RevisionNotFound(OrchestratorError):
-    """Raised by the list repository when a revision number or date has no revision."""
 
 
 def _revision(row: Any) -> Revision:
@@ -53,68 +51,6 @@ def _revision(row: Any) -> Revision:
         sha256=row.sha256,
         imported_at=row.imported_at,
     )
-
-
-def find_by_content(
-    conn: Connection, region: str, sha256: str, effective_from: dt.date
-) -> Revision | None:
-    row = conn.execute(
-        select(list_revisions).where(
-            list_revisions.c.region_code == region,
-            list_revisions.c.sha256 == sha256,
-            list_revisions.c.effective_from == effective_from,
-        )
-    ).first()
-    return _revision(row) if row else None
-
-
-def revisions(conn: Connection, region: str) -> list[tuple[Revision, int, int, list[str]]]:
-    """Every revision with its enterprise and line counts and its warnings, oldest first."""
-    ents = (
-        select(list_enterprises.c.revision_id, func.count().label("n"))
-        .group_by(list_enterprises.c.revision_id)
-        .subquery()
-    )
-    lines = (
-        select(list_lines.c.revision_id, func.count().label("n"))
-        .group_by(list_lines.c.revision_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(list_revisions, ents.c.n.label("enterprises"), lines.c.n.label("lines"))
-        .outerjoin(ents, ents.c.revision_id == list_revisions.c.id)
-        .outerjoin(lines, lines.c.revision_id == list_revisions.c.id)
-        .where(list_revisions.c.region_code == region)
-        .order_by(list_revisions.c.number)
-    ).all()
-    return [(_revision(r), r.enterprises or 0, r.lines or 0, list(r.warnings)) for r in rows]
-
-
-def revision_records(conn: Connection, region: str) -> list[dict[str, Any]]:
-    """:func:`revisions` as JSON records (the CLI's ``--json`` and the API)."""
-    return [
-        {
-            "revision": r.number,
-            "effective_from": r.effective_from.isoformat(),
-            "source": r.source,
-            "imported_at": r.imported_at.isoformat(),
-            "enterprises": n_e,
-            "lines": n_l,
-            "warnings": len(w),
-        }
-        for r, n_e, n_l, w in revisions(conn, region)
-    ]
-
-
-def get_revision(conn: Connection, region: str, number: int) -> Revision:
-    row = conn.execute(
-        select(list_revisions).where(
-            list_revisions.c.region_code == region, list_revisions.c.number == number
-        )
-    ).first()
-    if row is None:
-        raise RevisionNotFound(f"清单第{number}版不存在")
-    return _revision(row)
 
 
 def _revision_id(conn: Connection, region: str, number: int) -> int:
@@ -128,137 +64,9 @@ def _revision_id(conn: Connection, region: str, number: int) -> int:
     return int(rid)
 
 
-def in_force(conn: Connection, region: str, on: dt.date) -> int:
-    """Number of the revision in force on ``on``: latest effective date ≤ on, newest import wins."""
-    number = conn.execute(
-        select(list_revisions.c.number)
-        .where(list_revisions.c.region_code == region, list_revisions.c.effective_from <= on)
-        .order_by(list_revisions.c.effective_from.desc(), list_revisions.c.number.desc())
-        .limit(1)
-    ).scalar()
-    if number is None:
-        raise RevisionNotFound(f"{on.isoformat()}没有生效的应急减排清单，请先导入清单")
-    return int(number)
-
-
-def latest(conn: Connection, region: str) -> int:
-    number = conn.execute(
-        select(func.max(list_revisions.c.number)).where(list_revisions.c.region_code == region)
-    ).scalar()
-    if number is None:
-        raise RevisionNotFound("尚未导入应急减排清单")
-    return int(number)
-
-
-def store(
-    conn: Connection,
-    region: str,
-    emission_list: EmissionList,
-    *,
-    effective_from: dt.date,
-    source: str,
-    sha256: str,
-    imported_at: dt.datetime,
-    warnings: list[str],
-) -> Revision:
-    """Insert a new revision with bulk inserts; the caller's transaction makes it all-or-nothing."""
-    number = (
-        conn.execute(
-            select(func.max(list_revisions.c.number)).where(list_revisions.c.region_code == region)
-        ).scalar()
-        or 0
-    ) + 1
-    rid = conn.execute(
-        insert(list_revisions).values(
-            region_code=region,
-            number=number,
-            effective_from=effective_from,
-            source=source,
-            sha256=sha256,
-            imported_at=imported_at,
-            warnings=warnings,
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]
-    ents = emission_list.enterprises
-    if ents:
-        insert_dicts(
-            conn,
-            list_enterprises,
-            [
-                {
-                    "revision_id": rid,
-                    "uscc": e.uscc,
-                    "name": e.name,
-                    "county": e.county,
-                    "town": e.town,
-                    "category": e.category.value,
-                    "grade": e.grade.value,
-                    "permit_no": e.permit_no,
-                    "contact": e.contact,
-                    "phone": e.phone,
-                    "email": e.email,
-                    "channel": e.channel,
-                    "position": i,
-                }
-                for i, e in enumerate(ents)
-            ],
-        )
-        ent_ids = dict(
-            conn.execute(
-                select(list_enterprises.c.uscc, list_enterprises.c.id).where(
-                    list_enterprises.c.revision_id == rid
-                )
-            ).all()
-        )
-        insert_dicts(
-            conn,
-            list_lines,
-            [
-                {
-                    "revision_id": rid,
-                    "enterprise_id": ent_ids[e.uscc],
-                    "name": ln.name,
-                    "industry": ln.industry,
-                    "declared_grade": ln.declared_grade.value,
-                    **{f"base_{s.value}": ln.baseline.get(s) for s in Species},
-                    "check_method": ln.check_method,
-                    "meter_no": ln.meter_no,
-                    "position": j,
-                    **_measure_columns(ln),
-                }
-                for e in ents
-                for j, ln in enumerate(e.lines)
-            ],
-        )
-    if emission_list.dust_sites:
-        conn.execute(
-            insert(list_dust_sites),
-            [
-                {"revision_id": rid, "position": i, "record": _dust_record(s)}
-                for i, s in enumerate(emission_list.dust_sites)
-            ],
-        )
-    if emission_list.transport_users:
-        conn.execute(
-            insert(list_transport_users),
-            [
-                {"revision_id": rid, "position": i, "record": _transport_record(u)}
-                for i, u in enumerate(emission_list.transport_users)
-            ],
-        )
-    store_plans(conn, rid, emission_list)
-    return Revision(
-        number=number,
-        effective_from=effective_from,
-        source=source,
-        sha256=sha256,
-        imported_at=imported_at,
-    )
-
-
 _EMPTY_LEVEL: dict[str, Any] = {
     f"{lv.value}_{k}": None
-    for lv in LIST_LEVELS
+    for lv in ALERT_LEVELS
     for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table")
 }
 
@@ -345,12 +153,6 @@ def _transport_record(u: TransportUser) -> dict[str, Any]:
     }
 
 
-def load(conn: Connection, region: str, number: int) -> EmissionList:
-    """The list content of revision ``number``, exactly as stored."""
-    with paused_gc():
-        return _load(conn, region, number)
-
-
 _LINE_POS = {name: i for i, name in enumerate(list_lines.c.keys())}
 _LEVEL_POS = tuple(
     (
@@ -360,7 +162,7 @@ _LEVEL_POS = tuple(
             for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table")
         ),
     )
-    for lv in LIST_LEVELS
+    for lv in ALERT_LEVELS
 )
 _BASE_POS = tuple(_LINE_POS[f"base_{k}"] for k in ("so2", "nox", "pm", "vocs"))
 
@@ -394,115 +196,6 @@ def _enterprise(r: Any, lines: Iterable[Line]) -> Enterprise:
         email=r.email,
         channel=r.channel,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class EnterpriseRow:
-    """One enterprise of a revision as a list page shows it."""
-
-    uscc: str
-    name: str
-    county: str
-    grade: str
-    industries: str  # 、-joined, in line order
-    lines: int
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    rows: list[EnterpriseRow]
-    total: int
-    counties: list[str]
-    industries: list[str]
-    grades: list[str]
-
-
-def find_enterprises(
-    conn: Connection,
-    region: str,
-    number: int,
-    *,
-    text: str = "",
-    county: str = "",
-    industry: str = "",
-    grade: str = "",
-    offset: int = 0,
-    limit: int = 100,
-) -> Found:
-    """A page of revision ``number``'s enterprises matching the filters (name or USCC containing
-    ``text``; county, industry of any line, grade), in list order, filtered and paged in SQL;
-    with the values each filter can take."""
-    rid = _revision_id(conn, region, number)
-    e, ln = list_enterprises, list_lines
-    where = [e.c.revision_id == rid]
-    if text.strip():
-        pattern = (
-            "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        where.append(or_(e.c.name.like(pattern, escape="\\"), e.c.uscc.like(pattern, escape="\\")))
-    if county:
-        where.append(e.c.county == county)
-    if grade:
-        where.append(e.c.grade == grade)
-    if industry:
-        where.append(exists().where(ln.c.enterprise_id == e.c.id, ln.c.industry == industry))
-    total = conn.execute(select(func.count()).select_from(e).where(*where)).scalar_one()
-    page = conn.execute(
-        select(e.c.id, e.c.uscc, e.c.name, e.c.county, e.c.grade)
-        .where(*where)
-        .order_by(e.c.position)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    per: dict[int, list[str]] = {r.id: [] for r in page}
-    if per:
-        for eid, ind in conn.execute(
-            select(ln.c.enterprise_id, ln.c.industry)
-            .where(ln.c.enterprise_id.in_(per))
-            .order_by(ln.c.enterprise_id, ln.c.position)
-        ):
-            per[eid].append(ind)
-
-    def distinct(col: Any) -> list[str]:
-        return sorted(
-            conn.execute(select(col).distinct().where(col.table.c.revision_id == rid)).scalars()
-        )
-
-    return Found(
-        rows=[
-            EnterpriseRow(
-                r.uscc,
-                r.name,
-                r.county,
-                r.grade,
-                "、".join(dict.fromkeys(per[r.id])),
-                len(per[r.id]),
-            )
-            for r in page
-        ],
-        total=int(total),
-        counties=distinct(e.c.county),
-        industries=distinct(ln.c.industry),
-        grades=distinct(e.c.grade),
-    )
-
-
-def enterprise(conn: Connection, region: str, number: int, uscc: str) -> Enterprise | None:
-    """One enterprise of revision ``number`` with its lines and measures, or None."""
-    rid = _revision_id(conn, region, number)
-    row = conn.execute(
-        select(list_enterprises).where(
-            list_enterprises.c.revision_id == rid, list_enterprises.c.uscc == uscc
-        )
-    ).first()
-    if row is None:
-        return None
-    lines = conn.execute(
-        select(list_lines)
-        .where(list_lines.c.enterprise_id == row.id)
-        .order_by(list_lines.c.position)
-    )
-    return _enterprise(row, (_line(r) for r in lines))
 
 
 def _load(conn: Connection, region: str, number: int) -> EmissionList:
@@ -543,7 +236,7 @@ def store_plans(
     conn: Connection,
     revision_id: int,
     emission_list: EmissionList,
-    levels: tuple[AlertLevel, ...] = LIST_LEVELS,
+    levels: tuple[AlertLevel, ...] = ALERT_LEVELS,
 ) -> None:
     """Select the dispatch plans once and keep them with the list revision: one record per
     enterprise with every level's entry (``enterprise_record``), and what each level achieves.
@@ -580,30 +273,316 @@ def store_plans(
                         "position": i,
                         "uscc": e.uscc,
                         "mode": plan_mode(e).value,
-                        "record": enterprise_record(e, LIST_LEVELS),
+                        "record": enterprise_record(e, ALERT_LEVELS),
                     }
                     for i, e in enumerate(emission_list.enterprises)
                 ],
             )
 
 
-def level_plan(
-    conn: Connection, region: str, number: int, level: AlertLevel
-) -> tuple[int, LevelReduction]:
-    """The id of revision ``number``'s plan for ``level`` and what it achieves; its entries are
-    the revision's ``list_plan_entries`` (``level_record`` takes the level out). Revisions
-    stored before plans were kept get theirs selected now, once."""
-    rid = _revision_id(conn, region, number)
-    row = conn.execute(
-        select(list_plans.c.id, list_plans.c.reduction).where(
-            list_plans.c.revision_id == rid, list_plans.c.level == level.value
+class ListStore:
+    """Emission-list revisions (the ``ListStore`` port): stored in bulk in the unit of work's
+    transaction, loaded, searched and listed."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def find_by_content(self, region: str, sha256: str, effective_from: dt.date) -> Revision | None:
+        conn = self.conn
+        row = conn.execute(
+            select(list_revisions).where(
+                list_revisions.c.region_code == region,
+                list_revisions.c.sha256 == sha256,
+                list_revisions.c.effective_from == effective_from,
+            )
+        ).first()
+        return _revision(row) if row else None
+
+    def summaries(self, region: str) -> list[RevisionSummary]:
+        """Every revision with its enterprise and line counts and its warnings, oldest first."""
+        conn = self.conn
+        ents = (
+            select(list_enterprises.c.revision_id, func.count().label("n"))
+            .group_by(list_enterprises.c.revision_id)
+            .subquery()
         )
-    ).first()
-    if row is None:
-        try:
-            with conn.begin_nested():
-                store_plans(conn, rid, load(conn, region, number), (level,))
-        except IntegrityError:
-            pass  # another approval selected it a moment ago: use theirs
-        return level_plan(conn, region, number, level)
-    return int(row.id), LevelReduction.from_json(row.reduction)
+        lines = (
+            select(list_lines.c.revision_id, func.count().label("n"))
+            .group_by(list_lines.c.revision_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            select(list_revisions, ents.c.n.label("enterprises"), lines.c.n.label("lines"))
+            .outerjoin(ents, ents.c.revision_id == list_revisions.c.id)
+            .outerjoin(lines, lines.c.revision_id == list_revisions.c.id)
+            .where(list_revisions.c.region_code == region)
+            .order_by(list_revisions.c.number)
+        ).all()
+        return [
+            RevisionSummary(
+                revision=_revision(r),
+                enterprises=r.enterprises or 0,
+                lines=r.lines or 0,
+                warnings=tuple(r.warnings),
+            )
+            for r in rows
+        ]
+
+    def get(self, region: str, number: int) -> Revision:
+        conn = self.conn
+        row = conn.execute(
+            select(list_revisions).where(
+                list_revisions.c.region_code == region, list_revisions.c.number == number
+            )
+        ).first()
+        if row is None:
+            raise RevisionNotFound(f"清单第{number}版不存在")
+        return _revision(row)
+
+    def in_force(self, region: str, on: dt.date) -> int:
+        """Number of the revision in force on ``on``: latest effective date ≤ on, newest import wins."""
+        conn = self.conn
+        number = conn.execute(
+            select(list_revisions.c.number)
+            .where(list_revisions.c.region_code == region, list_revisions.c.effective_from <= on)
+            .order_by(list_revisions.c.effective_from.desc(), list_revisions.c.number.desc())
+            .limit(1)
+        ).scalar()
+        if number is None:
+            raise RevisionNotFound(f"{on.isoformat()}没有生效的应急减排清单，请先导入清单")
+        return int(number)
+
+    def latest(self, region: str) -> int:
+        conn = self.conn
+        number = conn.execute(
+            select(func.max(list_revisions.c.number)).where(list_revisions.c.region_code == region)
+        ).scalar()
+        if number is None:
+            raise RevisionNotFound("尚未导入应急减排清单")
+        return int(number)
+
+    def store(
+        self,
+        region: str,
+        emission_list: EmissionList,
+        *,
+        effective_from: dt.date,
+        source: str,
+        sha256: str,
+        imported_at: dt.datetime,
+        warnings: list[str],
+    ) -> Revision:
+        """Insert a new revision with bulk inserts; the caller's transaction makes it all-or-nothing."""
+        conn = self.conn
+        number = (
+            conn.execute(
+                select(func.max(list_revisions.c.number)).where(
+                    list_revisions.c.region_code == region
+                )
+            ).scalar()
+            or 0
+        ) + 1
+        rid = conn.execute(
+            insert(list_revisions).values(
+                region_code=region,
+                number=number,
+                effective_from=effective_from,
+                source=source,
+                sha256=sha256,
+                imported_at=imported_at,
+                warnings=warnings,
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        ents = emission_list.enterprises
+        if ents:
+            insert_dicts(
+                conn,
+                list_enterprises,
+                [
+                    {
+                        "revision_id": rid,
+                        "uscc": e.uscc,
+                        "name": e.name,
+                        "county": e.county,
+                        "town": e.town,
+                        "category": e.category.value,
+                        "grade": e.grade.value,
+                        "permit_no": e.permit_no,
+                        "contact": e.contact,
+                        "phone": e.phone,
+                        "email": e.email,
+                        "channel": e.channel,
+                        "position": i,
+                    }
+                    for i, e in enumerate(ents)
+                ],
+            )
+            ent_ids = dict(
+                conn.execute(
+                    select(list_enterprises.c.uscc, list_enterprises.c.id).where(
+                        list_enterprises.c.revision_id == rid
+                    )
+                ).all()
+            )
+            insert_dicts(
+                conn,
+                list_lines,
+                [
+                    {
+                        "revision_id": rid,
+                        "enterprise_id": ent_ids[e.uscc],
+                        "name": ln.name,
+                        "industry": ln.industry,
+                        "declared_grade": ln.declared_grade.value,
+                        **{f"base_{s.value}": ln.baseline.get(s) for s in Species},
+                        "check_method": ln.check_method,
+                        "meter_no": ln.meter_no,
+                        "position": j,
+                        **_measure_columns(ln),
+                    }
+                    for e in ents
+                    for j, ln in enumerate(e.lines)
+                ],
+            )
+        if emission_list.dust_sites:
+            conn.execute(
+                insert(list_dust_sites),
+                [
+                    {"revision_id": rid, "position": i, "record": _dust_record(s)}
+                    for i, s in enumerate(emission_list.dust_sites)
+                ],
+            )
+        if emission_list.transport_users:
+            conn.execute(
+                insert(list_transport_users),
+                [
+                    {"revision_id": rid, "position": i, "record": _transport_record(u)}
+                    for i, u in enumerate(emission_list.transport_users)
+                ],
+            )
+        store_plans(conn, rid, emission_list)
+        return Revision(
+            number=number,
+            effective_from=effective_from,
+            source=source,
+            sha256=sha256,
+            imported_at=imported_at,
+        )
+
+    def load(self, region: str, number: int) -> EmissionList:
+        """The list content of revision ``number``, exactly as stored."""
+        conn = self.conn
+        with paused_gc():
+            return _load(conn, region, number)
+
+    def find(
+        self,
+        region: str,
+        number: int,
+        *,
+        text: str = "",
+        county: str = "",
+        industry: str = "",
+        grade: str = "",
+        offset: int = 0,
+        limit: int = 100,
+    ) -> EnterprisePage:
+        """A page of revision ``number``'s enterprises matching the filters (name or USCC containing
+        ``text``; county, industry of any line, grade), in list order, filtered and paged in SQL;
+        with the values each filter can take."""
+        conn = self.conn
+        rid = _revision_id(conn, region, number)
+        e, ln = list_enterprises, list_lines
+        where = [e.c.revision_id == rid]
+        if text.strip():
+            pattern = (
+                "%"
+                + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                + "%"
+            )
+            where.append(
+                or_(e.c.name.like(pattern, escape="\\"), e.c.uscc.like(pattern, escape="\\"))
+            )
+        if county:
+            where.append(e.c.county == county)
+        if grade:
+            where.append(e.c.grade == grade)
+        if industry:
+            where.append(exists().where(ln.c.enterprise_id == e.c.id, ln.c.industry == industry))
+        total = conn.execute(select(func.count()).select_from(e).where(*where)).scalar_one()
+        page = conn.execute(
+            select(e.c.id, e.c.uscc, e.c.name, e.c.county, e.c.grade)
+            .where(*where)
+            .order_by(e.c.position)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        per: dict[int, list[str]] = {r.id: [] for r in page}
+        if per:
+            for eid, ind in conn.execute(
+                select(ln.c.enterprise_id, ln.c.industry)
+                .where(ln.c.enterprise_id.in_(per))
+                .order_by(ln.c.enterprise_id, ln.c.position)
+            ):
+                per[eid].append(ind)
+
+        def distinct(col: Any) -> list[str]:
+            return sorted(
+                conn.execute(select(col).distinct().where(col.table.c.revision_id == rid)).scalars()
+            )
+
+        return EnterprisePage(
+            rows=[
+                EnterpriseRow(
+                    r.uscc,
+                    r.name,
+                    r.county,
+                    r.grade,
+                    "、".join(dict.fromkeys(per[r.id])),
+                    len(per[r.id]),
+                )
+                for r in page
+            ],
+            total=int(total),
+            counties=distinct(e.c.county),
+            industries=distinct(ln.c.industry),
+            grades=distinct(e.c.grade),
+        )
+
+    def enterprise(self, region: str, number: int, uscc: str) -> Enterprise | None:
+        """One enterprise of revision ``number`` with its lines and measures, or None."""
+        conn = self.conn
+        rid = _revision_id(conn, region, number)
+        row = conn.execute(
+            select(list_enterprises).where(
+                list_enterprises.c.revision_id == rid, list_enterprises.c.uscc == uscc
+            )
+        ).first()
+        if row is None:
+            return None
+        lines = conn.execute(
+            select(list_lines)
+            .where(list_lines.c.enterprise_id == row.id)
+            .order_by(list_lines.c.position)
+        )
+        return _enterprise(row, (_line(r) for r in lines))
+
+    def level_plan(self, region: str, number: int, level: AlertLevel) -> tuple[int, LevelReduction]:
+        """The id of revision ``number``'s plan for ``level`` and what it achieves; its entries are
+        the revision's ``list_plan_entries`` (``level_record`` takes the level out). Revisions
+        stored before plans were kept get theirs selected now, once."""
+        conn = self.conn
+        rid = _revision_id(conn, region, number)
+        row = conn.execute(
+            select(list_plans.c.id, list_plans.c.reduction).where(
+                list_plans.c.revision_id == rid, list_plans.c.level == level.value
+            )
+        ).first()
+        if row is None:
+            try:
+                with conn.begin_nested():
+                    store_plans(conn, rid, self.load(region, number), (level,))
+            except IntegrityError:
+                pass  # another approval selected it a moment ago: use theirs
+            return self.level_plan(region, number, level)
+        return int(row.id), LevelReduction.from_json(row.reduction)

@@ -196,7 +196,7 @@ list_plan_entries = Table(
     Column("position", Integer, nullable=False),
     Column("uscc", String(18), nullable=False),
     Column("mode", String(16), nullable=False),  # the same at every level
-    Column("record", JSON, nullable=False),  # enterprise_record(Enterprise, LIST_LEVELS)
+    Column("record", JSON, nullable=False),  # enterprise_record(Enterprise, ALERT_LEVELS)
     UniqueConstraint("revision_id", "uscc", name="uq_list_plan_entries_uscc"),
     UniqueConstraint("revision_id", "position", name="uq_list_plan_entries_position"),
     Index("ix_list_plan_entries_mode", "revision_id", "mode"),  # bulletins count by mode

@@ -17,19 +17,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from markupsafe import escape
-from sqlalchemy import Engine, bindparam, or_, select
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.clock import Clock
-from orchestrator.db.tables import (
-    alert_revisions,
-    control_round_entries,
-    control_rounds,
-    deliveries,
-    notices,
-    order_frames,
-)
-from orchestrator.delivery import outbox
 from orchestrator.delivery.channels import (
     Channel,
     FolderChannel,
@@ -39,16 +29,20 @@ from orchestrator.delivery.channels import (
     make_channel,
 )
 from orchestrator.delivery.config import DeliveryConfig
-from orchestrator.links import LinkSigner
-from orchestrator.notices.alert_notices import (
+from orchestrator.delivery.model import DeliveryStatus, Job, MessageKind, RoundFacts, Subject
+from orchestrator.delivery.outbox import Outbox
+from orchestrator.delivery.ports import DeliveryUnitOfWork
+from orchestrator.notices.contexts import (
     RESPONSE,
     ControlMessageContext,
     CountyReportContext,
     OrderMessageContext,
     cn_time,
 )
+from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.render import html_to_pdf, render
-from orchestrator.plans.lifecycle import RevisionKind
+from orchestrator.response.config import Office
+from orchestrator.response.model import RevisionKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +55,6 @@ class RevisionFacts:
     document_number: str
     prefix: str
     suffix: str
-
-
-@dataclass(frozen=True, slots=True)
-class RoundFacts:
-    name: str  # the control's name
-    title: str
-    period: str
-    issued_at: dt.datetime
-    deadline: dt.datetime
 
 
 @dataclass
@@ -86,30 +71,33 @@ class Stats:
 
 
 class DeliveryWorker:
+    """Puts issued notices in the outbox, chases what is overdue and sends what is due."""
+
     def __init__(
         self,
-        engine: Engine,
+        uow: Callable[[], DeliveryUnitOfWork],
         *,
+        outbox: Outbox,
         config: DeliveryConfig,
         env: Environment,
         links: LinkSigner,
         clock: Clock,
+        office: Office,
         zone: ZoneInfo,
-        region_name: str,
-        acknowledge_base: str,
-        office_phone: str,
-        receipt_hours: float,
         root: Path,
         pdf_base: Path | None,
         name: str | None = None,
         batch: int = 20,
+        sqlite: bool = False,
     ):
-        self.engine, self.config, self.env, self.links = engine, config, env, links
-        self.clock, self.zone, self.region_name = clock, zone, region_name
-        self.acknowledge_base, self.office_phone = acknowledge_base, office_phone
-        self.receipt_hours, self.root, self.pdf_base = receipt_hours, root, pdf_base
+        self.uow, self.outbox, self.config, self.env, self.links = uow, outbox, config, env, links
+        self.clock, self.office, self.zone = clock, office, zone
+        self.root, self.pdf_base = root, pdf_base
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
+        self.sqlite = (
+            sqlite  # one sending thread by default: SQLite's writers queue behind one lock
+        )
         self._facts: dict[int, RevisionFacts] = {}
         self._rounds: dict[int, RoundFacts] = {}
 
@@ -118,26 +106,18 @@ class DeliveryWorker:
     def facts(self, revision_id: int) -> RevisionFacts:
         found = self._facts.get(revision_id)
         if found is None:
-            r = alert_revisions.c
-            with self.engine.connect() as conn:
-                row = conn.execute(
-                    select(
-                        r.alert_id, r.kind, r.level, r.start_at, r.issued_at, r.document_number
-                    ).where(r.id == revision_id)
-                ).one()
-                frame = conn.execute(
-                    select(order_frames.c.prefix, order_frames.c.suffix).where(
-                        order_frames.c.revision_id == revision_id
-                    )
-                ).first()
-            prefix, suffix = frame if frame is not None else ("", "")
+            with self.uow() as uow:
+                rev = uow.alerts.revision(revision_id)
+                prefix, suffix = uow.notices.frame(revision_id)
+            st = rev.state
+            assert st.issued_at is not None
             found = self._facts[revision_id] = RevisionFacts(
-                row.alert_id,
-                RevisionKind(row.kind),
-                AlertLevel(row.level),
-                row.start_at,
-                row.issued_at,
-                row.document_number,
+                rev.alert_id,
+                st.kind,
+                st.level,
+                st.start,
+                st.issued_at,
+                rev.document_number or "",
                 prefix,
                 suffix,
             )
@@ -146,23 +126,13 @@ class DeliveryWorker:
     def round_facts(self, round_id: int) -> RoundFacts:
         found = self._rounds.get(round_id)
         if found is None:
-            c = control_rounds.c
-            with self.engine.connect() as conn:
-                row = conn.execute(
-                    select(c.title, c.issued_at, c.receipt_deadline, c.record).where(
-                        c.id == round_id
-                    )
-                ).one()
-            found = self._rounds[round_id] = RoundFacts(
-                name=row.record["control"]["name"],
-                title=row.title,
-                period=row.record["period"]["label"],
-                issued_at=row.issued_at,
-                deadline=row.receipt_deadline,
-            )
+            with self.uow() as uow:
+                facts = uow.outbox.round_facts(round_id)
+            assert facts is not None
+            found = self._rounds[round_id] = facts
         return found
 
-    def link(self, subject: outbox.Subject, uscc: str) -> str:
+    def link(self, subject: Subject, uscc: str) -> str:
         if subject.round_id is not None:
             issued = self.round_facts(subject.round_id).issued_at
             token = self.links.round_token(subject.round_id, uscc, self.links.expiry(issued))
@@ -170,7 +140,7 @@ class DeliveryWorker:
             assert subject.revision_id is not None
             f = self.facts(subject.revision_id)
             token = self.links.token(f.alert_id, uscc, self.links.expiry(f.issued_at))
-        return f"{self.acknowledge_base}/{token}"
+        return f"{self.office.acknowledge_base}/{token}"
 
     def _action(self, f: RevisionFacts) -> str:
         start = cn_time(f.start, self.zone)
@@ -180,31 +150,29 @@ class DeliveryWorker:
             return f"自{start}起启动{f.level.label}预警（{RESPONSE[f.level]}级应急响应）"
         return f"预警{f.kind.label}为{f.level.label}预警（{RESPONSE[f.level]}级应急响应），自{start}起执行"
 
-    def parts(self, jobs: list[outbox.Job]) -> dict[tuple[str, str], str]:
+    def parts(self, jobs: list[Job]) -> dict[tuple[str, str], str]:
         """The stored order parts (control notices: the whole notice) of the claimed orders,
         in one query per subject, keyed by (subject key, USCC)."""
-        wanted: dict[outbox.Subject, list[str]] = {}
+        wanted: dict[Subject, list[str]] = {}
         for j in jobs:
-            if j.kind == "order":
+            if j.kind == MessageKind.ORDER:
                 wanted.setdefault(j.subject, []).append(j.recipient)
         out: dict[tuple[str, str], str] = {}
-        with self.engine.connect() as conn:
+        with self.uow() as uow:
             for subject, usccs in wanted.items():
                 if subject.round_id is not None:
-                    query, params = _ROUND_PARTS, {"round_id": subject.round_id, "usccs": usccs}
+                    found = uow.plans.round_parts(subject.round_id, usccs)
                 else:
-                    query, params = (
-                        _ORDER_PARTS,
-                        {"revision_id": subject.revision_id, "usccs": usccs},
-                    )
-                for uscc, body in conn.execute(query, params):
+                    assert subject.revision_id is not None
+                    found = uow.notices.order_parts(subject.revision_id, usccs)
+                for uscc, body in found.items():
                     out[(subject.key, uscc)] = body
         return out
 
-    def compose(self, job: outbox.Job, part: str | None = None) -> Message:
+    def compose(self, job: Job, part: str | None = None) -> Message:
         """The message of a delivery (``part``: its order's stored part, if already read)."""
         subject = job.subject
-        if job.kind == "report":
+        if job.kind == MessageKind.REPORT:
             html_text = job.payload or ""
             title = self._document(subject)
             subject_line = f"关于督促企业签收{title}的通知"
@@ -225,7 +193,7 @@ class DeliveryWorker:
                 self.env,
                 "controls/message.txt",
                 ControlMessageContext(
-                    region_name=self.region_name,
+                    region_name=self.office.region_name,
                     enterprise=job.recipient_name,
                     name=r.name,
                     title=r.title,
@@ -236,7 +204,7 @@ class DeliveryWorker:
             ).strip()
             return _message(
                 job,
-                subject=f"{self.region_name}{r.title}",
+                subject=f"{self.office.region_name}{r.title}",
                 text=text,
                 html=part,
                 link=link,
@@ -247,34 +215,30 @@ class DeliveryWorker:
             self.env,
             "notices/order_message.txt",
             OrderMessageContext(
-                region_name=self.region_name,
+                region_name=self.office.region_name,
                 enterprise=job.recipient_name,
                 document_number=f.document_number,
                 action=self._action(f),
-                receipt_deadline=cn_time(
-                    f.issued_at + dt.timedelta(hours=self.receipt_hours), self.zone
-                ),
+                receipt_deadline=cn_time(self.office.receipt_deadline(f.issued_at), self.zone),
                 link=link,
             ),
         ).strip()
         return _message(
             job,
-            subject=f"{self.region_name}重污染天气应急响应指令（{f.document_number}）",
+            subject=f"{self.office.region_name}重污染天气应急响应指令（{f.document_number}）",
             text=text,
             html=f.prefix + part + f.suffix,
             link=link,
             filename=f"orders/{job.recipient}.html",
         )
 
-    def _document(self, subject: outbox.Subject) -> str:
+    def _document(self, subject: Subject) -> str:
         """The notice a county is told its enterprises have not signed."""
         if subject.round_id is not None:
             return f"《{self.round_facts(subject.round_id).title}》"
         return f"重污染天气应急响应指令（{self.facts(_revision(subject)).document_number}）"
 
-    def county_report(
-        self, subject: outbox.Subject, county: str, firms: list[tuple[str, str]]
-    ) -> str:
+    def county_report(self, subject: Subject, county: str, firms: list[tuple[str, str]]) -> str:
         topic = (
             self.round_facts(subject.round_id).name
             if subject.round_id is not None
@@ -284,13 +248,13 @@ class DeliveryWorker:
             self.env,
             "notices/county_report.txt",
             CountyReportContext(
-                region_name=self.region_name,
+                region_name=self.office.region_name,
                 topic=topic,
                 county=county,
                 as_of=cn_time(self.clock.now(), self.zone),
                 document=self._document(subject),
                 firms=tuple(firms),
-                office_phone=self.office_phone,
+                office_phone=self.office.phone,
             ),
         )
 
@@ -300,13 +264,9 @@ class DeliveryWorker:
         """Enqueue newly issued notices and escalate overdue ones: (deliveries added,
         enterprises escalated)."""
         now = self.clock.now()
-        added = outbox.enqueue_issued(self.engine, self.config, now)
-        escalated = outbox.escalate(
-            self.engine,
-            self.config,
-            now,
-            receipt_hours=self.receipt_hours,
-            report=self.county_report,
+        added = self.outbox.enqueue_issued(now)
+        escalated = self.outbox.escalate(
+            now, receipt_hours=self.office.receipt_hours, report=self.county_report
         )
         return added, sum(e.enterprises for e in escalated)
 
@@ -327,41 +287,33 @@ class DeliveryWorker:
             html_to_pdf([html], target, self.pdf_base)
             return target.read_bytes()
 
-    def send(self, job: outbox.Job, channels: dict[str, Channel], part: str | None = None) -> str:
+    def send(self, job: Job, channels: dict[str, Channel], part: str | None = None) -> str:
         """Send one claimed delivery and record the outcome; returns the new status."""
         try:
             message = self.compose(job, part)
             delivered = channels[job.channel].send(message)
         except SendError as exc:
-            return outbox.record_failure(
-                self.engine,
-                job,
-                self.name,
-                self.clock.now(),
-                error=str(exc),
-                permanent=exc.permanent,
-                config=self.config,
+            return self.outbox.record_failure(
+                job, self.name, self.clock.now(), error=str(exc), permanent=exc.permanent
             )
         except Exception as exc:  # a bug or bad data must not stop the other deliveries
-            return outbox.record_failure(
-                self.engine,
+            return self.outbox.record_failure(
                 job,
                 self.name,
                 self.clock.now(),
                 error=f"{type(exc).__name__}: {exc}",
                 permanent=False,
-                config=self.config,
             )
-        ok = outbox.record_success(
-            self.engine, job, self.name, self.clock.now(), delivered=delivered
-        )
-        return ("delivered" if delivered else "sent") if ok else ""
+        ok = self.outbox.record_success(job, self.name, self.clock.now(), delivered=delivered)
+        if not ok:
+            return ""
+        return DeliveryStatus.DELIVERED if delivered else DeliveryStatus.SENT
 
     def drain(
         self,
         threads: int = 1,
         stop: threading.Event | None = None,
-        on_sent: Callable[[outbox.Job, str], None] | None = None,
+        on_sent: Callable[[Job, str], None] | None = None,
     ) -> Stats:
         """Send everything due now, in ``threads`` threads, until nothing is due (or ``stop``)."""
         stats = Stats()
@@ -370,8 +322,7 @@ class DeliveryWorker:
         def loop() -> None:
             channels = self.channels()
             while not halt.is_set():
-                jobs = outbox.claim(
-                    self.engine,
+                jobs = self.outbox.claim(
                     self.name,
                     self.clock.now(),
                     limit=self.batch,
@@ -406,26 +357,19 @@ class DeliveryWorker:
 
     def dry_run(self, folder: Path) -> int:
         """Write what is due to ``folder`` as the folder channel would, changing nothing."""
-        d = deliveries.c
-        now = self.clock.now()
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(*outbox._JOB_COLUMNS)
-                .where(or_(*(c for c, _ in outbox._claimable(now))))
-                .order_by(d.id)
-            ).all()
+        jobs = self.outbox.due(self.clock.now())
         sink = FolderChannel(folder)
-        for row in rows:
-            sink.send(self.compose(outbox.Job(**row._mapping)))
-        return len(rows)
+        for job in jobs:
+            sink.send(self.compose(job))
+        return len(jobs)
 
 
-def _revision(subject: outbox.Subject) -> int:
+def _revision(subject: Subject) -> int:
     assert subject.revision_id is not None
     return subject.revision_id
 
 
-def _message(job: outbox.Job, **content: str) -> Message:
+def _message(job: Job, **content: str) -> Message:
     s = job.subject
     return Message(
         key=job.key,
@@ -437,19 +381,6 @@ def _message(job: outbox.Job, **content: str) -> Message:
         address=job.address,
         **content,
     )
-
-
-_ORDER_PARTS = select(notices.c.uscc, notices.c.body).where(
-    notices.c.revision_id == bindparam("revision_id"),
-    notices.c.kind == "order",
-    notices.c.uscc.in_(bindparam("usccs", expanding=True)),
-)
-
-
-_ROUND_PARTS = select(control_round_entries.c.uscc, control_round_entries.c.body).where(
-    control_round_entries.c.round_id == bindparam("round_id"),
-    control_round_entries.c.uscc.in_(bindparam("usccs", expanding=True)),
-)
 
 
 def _text_page(title: str, text: str) -> str:

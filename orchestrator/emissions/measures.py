@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.alerts.model import AlertLevel
-from orchestrator.emissions.model import LIST_LEVELS, Grade, Measure, MeasureKind
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.emissions.model import Grade, Measure, MeasureKind
 from orchestrator.errors import ConfigInvalid
 
 # A grade without its own row takes a stricter neighbour's: B- -> C, 非引领性 -> C, A+ and 引领性 -> A.
@@ -50,7 +50,7 @@ class MeasureTable:
                 grade = Grade(grade_key)
                 for level_key, spec in levels.items():
                     level = AlertLevel(level_key)
-                    if level not in LIST_LEVELS:
+                    if level not in ALERT_LEVELS:
                         raise ValueError(f"grades.{grade_key}: no measures for {level_key}")
                     value = spec.get("value")
                     entries[(grade, level)] = TableEntry(

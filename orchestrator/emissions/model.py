@@ -12,12 +12,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from orchestrator.alerts.model import AlertLevel
-from orchestrator.errors import OrchestratorError
-
-#: The alert levels an emission list carries measures for, in order.
-LIST_LEVELS: tuple[AlertLevel, ...] = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.errors import InputInvalid, NotFound
 
 
 class Species(StrEnum):
@@ -204,7 +202,7 @@ class Measure:
     from_table: bool = False  # filled from config/measures because the list had none
 
     def __post_init__(self) -> None:
-        if self.level not in LIST_LEVELS:
+        if self.level not in ALERT_LEVELS:
             raise ValueError(f"no list measures for level {self.level}")
         if self.kind is MeasureKind.LIMIT and self.value is not None and not 0 < self.value <= 100:
             raise ValueError("a limit is a percentage in (0, 100]")
@@ -325,15 +323,74 @@ class Revision:
     imported_at: dt.datetime
 
 
-class ListFileInvalid(OrchestratorError):
+class ListFileInvalid(InputInvalid):
     """Raised by the list importer when a workbook has errors; carries every one of them.
 
-    Each problem reads ``file:sheet:row:column: message``; nothing is stored.
+    Each problem reads ``file:sheet:row:column: message``; nothing is stored. The message is the
+    problems, one a line, then what it means for the import.
     """
+
+    summary = "清单有{n}处错误，未导入任何数据"
 
     def __init__(self, problems: list[str]):
         self.problems = tuple(problems)
-        super().__init__(f"清单有{len(problems)}处错误，未导入：\n" + "\n".join(problems))
+        super().__init__("\n".join((*problems, self.summary.format(n=len(problems)))))
+
+
+class PermitsInvalid(ListFileInvalid):
+    """Raised when a permit-registry export (排污许可名录) cannot be compared with the list."""
+
+    summary = "许可证名录文件有误"
+
+
+class RevisionNotFound(NotFound):
+    """Raised by the list store when a revision number or date has no revision."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevisionSummary:
+    """A stored revision with its enterprise and line counts and its import warnings."""
+
+    revision: Revision
+    enterprises: int
+    lines: int
+    warnings: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` and the API's shape."""
+        r = self.revision
+        return {
+            "revision": r.number,
+            "effective_from": r.effective_from.isoformat(),
+            "source": r.source,
+            "imported_at": r.imported_at.isoformat(),
+            "enterprises": self.enterprises,
+            "lines": self.lines,
+            "warnings": len(self.warnings),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseRow:
+    """One enterprise of a revision as a list page shows it."""
+
+    uscc: str
+    name: str
+    county: str
+    grade: str
+    industries: str  # 、-joined, in line order
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnterprisePage:
+    """A page of a revision's enterprises, and the values each filter can take."""
+
+    rows: list[EnterpriseRow]
+    total: int
+    counties: list[str]
+    industries: list[str]
+    grades: list[str]
 
 
 def uscc_valid(code: str) -> bool:

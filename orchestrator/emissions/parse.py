@@ -16,10 +16,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.alerts.model import AlertLevel
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.emissions.measures import MeasureBook, weaker_than
 from orchestrator.emissions.model import (
-    LIST_LEVELS,
     MEASURE_KIND_LABELS,
     Amounts,
     ControlCategory,
@@ -158,11 +157,11 @@ def _kind(cells: _Cells, level: AlertLevel, text: str) -> MeasureKind | None:
     return None
 
 
-_LEVELS = tuple((level, level.value) for level in LIST_LEVELS)
-_KIND_KEY = {level: f"{level.value}_kind" for level in LIST_LEVELS}
+_LEVELS = tuple((level, level.value) for level in ALERT_LEVELS)
+_KIND_KEY = {level: f"{level.value}_kind" for level in ALERT_LEVELS}
 _AMOUNT_KEYS = {
     prefix: tuple(f"{prefix}_{s.value}" for s in Species)
-    for prefix in ("base", *(lv.value for lv in LIST_LEVELS))
+    for prefix in ("base", *(lv.value for lv in ALERT_LEVELS))
 }
 
 
@@ -380,7 +379,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
     for cells, line in d.lines:
         measures = {m.level: m for m in line.measures}
         table = book.table(line.industry)
-        for level in LIST_LEVELS:
+        for level in ALERT_LEVELS:
             entry = table.entry(grade, level) if table else None
             m = measures.get(level)
             if m is None:
@@ -438,7 +437,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                 industry=line.industry,
                 declared_grade=line.declared_grade,
                 baseline=line.baseline,
-                measures=tuple(measures[lv] for lv in LIST_LEVELS if lv in measures),
+                measures=tuple(measures[lv] for lv in ALERT_LEVELS if lv in measures),
                 check_method=line.check_method,
                 meter_no=line.meter_no,
             )
@@ -472,7 +471,7 @@ def _level_measures(
     cells: _Cells, kind: MeasureKind, species: tuple[Species, ...]
 ) -> tuple[Measure, ...]:
     out = []
-    for level in LIST_LEVELS:
+    for level in ALERT_LEVELS:
         text = cell_text(cells.rec.get(f"{level.value}_text"))
         red = Amounts(**{s.value: cells.num(f"{level.value}_{s.value}") for s in species})
         if text or any(red.get(s) for s in species):

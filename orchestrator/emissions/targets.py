@@ -7,9 +7,8 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.alerts.model import AlertLevel
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.emissions.model import (
-    LIST_LEVELS,
     Amounts,
     CityProfile,
     EmissionList,
@@ -70,7 +69,7 @@ class LevelReduction:
 
 
 def level_reductions(
-    lst: EmissionList, levels: tuple[AlertLevel, ...] = LIST_LEVELS, top: int = 5
+    lst: EmissionList, levels: tuple[AlertLevel, ...] = ALERT_LEVELS, top: int = 5
 ) -> list[LevelReduction]:
     """Per level: the list's total reduction and its ``top`` contributors per pollutant."""
     out = []
@@ -106,7 +105,10 @@ def check_reduction(red: LevelReduction, city: CityProfile) -> LevelCheck:
 
 
 def check_targets(
-    lst: EmissionList, city: CityProfile, levels: tuple[AlertLevel, ...] = LIST_LEVELS, top: int = 5
+    lst: EmissionList,
+    city: CityProfile,
+    levels: tuple[AlertLevel, ...] = ALERT_LEVELS,
+    top: int = 5,
 ) -> list[LevelCheck]:
     """Per level and pollutant: the list's reductions against citywide emissions and the target."""
     return [check_reduction(r, city) for r in level_reductions(lst, levels, top)]

@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.emissions.model import LIST_LEVELS, Species
+from orchestrator.alerts.model import ALERT_LEVELS
+from orchestrator.emissions.model import Species
 
 INDUSTRY = "工业源"
 DUST = "扬尘源"
@@ -56,7 +57,7 @@ def _industry_columns() -> tuple[Column, ...]:
         Column("line", "生产线或工序", aliases=("生产线", "工序", "生产线(工序)")),
     ]
     cols += [Column(f"base_{s.value}", f"日常排放量{s.label}(kg/d)") for s in Species]
-    for level in LIST_LEVELS:
+    for level in ALERT_LEVELS:
         p = LEVEL_PREFIX[level.value]
         cols += [
             Column(
@@ -91,7 +92,7 @@ def _dust_columns() -> tuple[Column, ...]:
         Column("phone", "联系电话", required=False),
         Column("base_pm", "日常排放量PM(kg/d)"),
     ]
-    for level in LIST_LEVELS:
+    for level in ALERT_LEVELS:
         p = LEVEL_PREFIX[level.value]
         cols += [
             Column(f"{level.value}_text", f"{p}预警措施", required=False),
@@ -111,7 +112,7 @@ def _transport_columns() -> tuple[Column, ...]:
         Column("contact", "联系人", required=False),
         Column("phone", "联系电话", required=False),
     ]
-    for level in LIST_LEVELS:
+    for level in ALERT_LEVELS:
         p = LEVEL_PREFIX[level.value]
         cols += [
             Column(f"{level.value}_text", f"{p}预警措施", required=False),

@@ -1,4 +1,5 @@
-"""Reading list workbooks (xlsx with python-calamine, or CSV) into text cells by column key.
+"""List workbooks: reading them (xlsx with python-calamine, or CSV) into text cells by column key,
+and writing a revision back as the canonical workbook (openpyxl).
 
 Merged cells are filled from their top-left cell, a title row above the header is skipped, header
 variants are recognised (see :mod:`orchestrator.emissions.template`). Row numbers are the ones a
@@ -11,11 +12,13 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from orchestrator.emissions.model import ListFileInvalid
+from orchestrator.emissions.model import EmissionList, ListFileInvalid, Species
 from orchestrator.emissions.template import (
     COLUMNS,
+    DUST,
     INDUSTRY,
     SHEETS,
+    TRANSPORT,
     SheetRows,
     cell_text,
     header_index,
@@ -112,3 +115,135 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
     if problems:
         raise ListFileInvalid(problems)
     return out
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _fmt(v: float | None) -> float | str:
+    if v is None:
+        return ""
+    return int(v) if float(v).is_integer() else v
+
+
+def export_list(lst: EmissionList, out: Path) -> None:
+    """Write ``lst`` as a canonical workbook; importing it gives the same content."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = INDUSTRY
+    cols = COLUMNS[INDUSTRY]
+    ws.append([c.header for c in cols])
+    row = 2
+    for n, e in enumerate(lst.enterprises, start=1):
+        first = row
+        for ln in e.lines:
+            rec: dict[str, Any] = {
+                "seq": n,
+                "name": e.name,
+                "uscc": e.uscc,
+                "county": e.county,
+                "town": e.town,
+                "industry": ln.industry,
+                "grade": ln.declared_grade.value,
+                "category": e.category.value,
+                "permit_no": e.permit_no,
+                "line": ln.name,
+                "check_method": ln.check_method,
+                "meter_no": ln.meter_no,
+                "contact": e.contact,
+                "phone": e.phone,
+                "email": e.email,
+                "channel": e.channel,
+            }
+            rec |= {f"base_{s.value}": _fmt(ln.baseline.get(s)) for s in Species}
+            for m in ln.measures:
+                lv = m.level.value
+                rec |= {
+                    f"{lv}_text": m.text,
+                    f"{lv}_kind": m.kind.label,
+                    f"{lv}_value": _fmt(m.value),
+                }
+                rec |= {f"{lv}_{s.value}": _fmt(m.reduction.get(s)) for s in Species}
+            ws.append([rec.get(c.key, "") for c in cols])
+            row += 1
+        if row - first > 1:  # one enterprise, several lines: merge its enterprise cells vertically
+            for idx, c in enumerate(cols, start=1):
+                if c.enterprise_level:
+                    ws.merge_cells(
+                        start_row=first, start_column=idx, end_row=row - 1, end_column=idx
+                    )
+                    ws.cell(first, idx).alignment = Alignment(vertical="center")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "C2"
+    _export_simple(
+        wb,
+        DUST,
+        lst.dust_sites,
+        lambda s: (
+            {
+                "name": s.name,
+                "site_type": s.site_type,
+                "county": s.county,
+                "owner": s.owner,
+                "uscc": s.uscc,
+                "contact": s.contact,
+                "phone": s.phone,
+                "base_pm": _fmt(s.baseline_pm),
+            }
+            | {
+                k: v
+                for m in s.measures
+                for k, v in (
+                    (f"{m.level.value}_text", m.text),
+                    (f"{m.level.value}_pm", _fmt(m.reduction.pm)),
+                )
+            }
+        ),
+    )
+    _export_simple(
+        wb,
+        TRANSPORT,
+        lst.transport_users,
+        lambda u: (
+            {
+                "name": u.name,
+                "uscc": u.uscc,
+                "county": u.county,
+                "industry": u.industry,
+                "daily_trips": u.daily_trips,
+                "gate_camera": "是" if u.gate_camera else "否",
+                "contact": u.contact,
+                "phone": u.phone,
+            }
+            | {
+                k: v
+                for m in u.measures
+                for k, v in (
+                    (f"{m.level.value}_text", m.text),
+                    (f"{m.level.value}_nox", _fmt(m.reduction.nox)),
+                    (f"{m.level.value}_pm", _fmt(m.reduction.pm)),
+                )
+            }
+        ),
+    )
+    tmp = out.with_name(out.name + ".tmp.xlsx")
+    wb.save(tmp)
+    tmp.replace(out)
+
+
+def _export_simple(wb: Any, sheet: str, items: Any, record: Any) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(sheet)
+    cols = COLUMNS[sheet]
+    ws.append([c.header for c in cols])
+    for item in items:
+        rec = record(item)
+        ws.append([rec.get(c.key, "") for c in cols])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)

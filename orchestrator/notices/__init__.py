@@ -1,1 +1,1 @@
-"""Notices: frozen template contexts (the documented contracts) and rendering."""
+"""Every document an issued alert sends: its contexts, composition, rendering and storage."""

@@ -1,13 +1,323 @@
-"""Template contexts: what each template may use, nothing more. Templates format; they never
-decide policy. Golden-file tests pin the output of each."""
+"""Template contexts: the documented contract of every template in ``templates/`` — what it may
+use, nothing more. Each is a frozen dataclass; templates format, they never decide policy (levels,
+measures, numbers and times are decided here and in the core). Golden-file tests pin the output
+of each."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from orchestrator.alerts.model import AlertLevel
-from orchestrator.emissions.model import LIST_LEVELS, Enterprise, Line
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.emissions.model import Enterprise, Line
+from orchestrator.emissions.plans import PlanMode
+from orchestrator.notices.links import LinkSigner
+
+RESPONSE = {
+    AlertLevel.YELLOW: "Ⅲ",
+    AlertLevel.ORANGE: "Ⅱ",
+    AlertLevel.RED: "Ⅰ",
+    AlertLevel.BLUE: "Ⅳ",
+}
+# CAP 1.2 severity by level: yellow Moderate, orange Severe, red Extreme.
+CAP_SEVERITY = {
+    AlertLevel.BLUE: "Minor",
+    AlertLevel.YELLOW: "Moderate",
+    AlertLevel.ORANGE: "Severe",
+    AlertLevel.RED: "Extreme",
+}
+SMS_SEGMENT = 70
+SMS_MAX_SEGMENTS = 3
+
+
+def cn_time(t: dt.datetime, zone: ZoneInfo) -> str:
+    """2026年1月6日0时 — the way notices write times."""
+    t = t.astimezone(zone)
+    minute = f"{t.minute}分" if t.minute else ""
+    return f"{t.year}年{t.month}月{t.day}日{t.hour}时{minute}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Header:
+    """What every document carries: who issues it, its number and date."""
+
+    issuer: str
+    document_number: str
+    region_name: str
+    issued_on: str  # 2026年1月4日
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BulletinContext:
+    """预警发布通知 (templates/notices/bulletin.html)."""
+
+    header: Header
+    title: str
+    addressees: str
+    basis: str
+    level_label: str
+    response: str
+    start: str
+    end: str  # a time or 另行通知
+    enterprises: int
+    by_mode: tuple[tuple[str, int], ...]  # (自主减排, 23), …
+    reductions: tuple[tuple[str, str, str], ...]  # (SO2, 13532.5, 21.1%)
+    public_advice: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderLine:
+    name: str
+    measure: str
+    kind: str
+    check_method: str
+    meter_no: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchOrderContext:
+    """应急响应指令 to one enterprise (templates/notices/dispatch_order.html)."""
+
+    header: Header
+    enterprise: str
+    uscc: str
+    level_label: str
+    response: str
+    start: str
+    end: str
+    mode: str
+    lines: tuple[OrderLine, ...]
+    receipt_deadline: str
+    acknowledge_url: str
+    office_phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFrame:
+    """What every dispatch order of one revision shares; :meth:`context` adds one enterprise's
+    part from its frozen plan record (``orchestrator.emissions.plans.entry_record``)."""
+
+    header: Header
+    level_label: str
+    response: str
+    start: str
+    end: str
+    receipt_deadline: str
+    acknowledge_base: str  # the enterprise's signed token is appended
+    alert_id: int
+    link_expires: int  # Unix seconds
+    signer: LinkSigner
+    office_phone: str
+
+    def shared(self) -> dict[str, Any]:
+        """The order's fields that are the same for every enterprise (its frame)."""
+        return {
+            "header": self.header,
+            "level_label": self.level_label,
+            "response": self.response,
+            "start": self.start,
+            "end": self.end,
+            "receipt_deadline": self.receipt_deadline,
+            "office_phone": self.office_phone,
+        }
+
+    def context(self, entry: dict[str, Any]) -> DispatchOrderContext:
+        return DispatchOrderContext(
+            header=self.header,
+            enterprise=entry["name"],
+            uscc=entry["uscc"],
+            level_label=self.level_label,
+            response=self.response,
+            start=self.start,
+            end=self.end,
+            mode=PlanMode(entry["mode"]).label,
+            lines=tuple(
+                OrderLine(
+                    name=ln["name"],
+                    measure=m["text"] if (m := ln["measure"]) else "—",
+                    kind=m["kind"] if m else "",
+                    check_method=ln["check_method"] or "现场检查",
+                    meter_no=ln["meter_no"] or "—",
+                )
+                for ln in entry["lines"]
+            ),
+            receipt_deadline=self.receipt_deadline,
+            acknowledge_url=f"{self.acknowledge_base}/"
+            + self.signer.token(self.alert_id, entry["uscc"], self.link_expires),
+            office_phone=self.office_phone,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdjustContext:
+    """调整（升级/降级/延长）通知 (templates/notices/adjust.html)."""
+
+    header: Header
+    previous_number: str
+    action: str  # 升级 / 降级 / 延长
+    level_label: str
+    response: str
+    start: str
+    end: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiftContext:
+    """解除通知 (templates/notices/lift.html): references the notice it ends, states the criterion."""
+
+    header: Header
+    previous_number: str
+    level_label: str
+    lift_time: str
+    criterion: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicContext:
+    """Public message with health advice (templates/notices/public.txt)."""
+
+    region_name: str
+    issuer: str
+    action: str
+    level_label: str
+    response: str
+    start: str
+    end: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsContext:
+    """SMS (templates/notices/sms.txt): at most three 70-character segments."""
+
+    region_name: str
+    action: str
+    level_label: str
+    start: str
+    end: str
+    document_number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapContext:
+    """OASIS CAP 1.2 message (templates/notices/cap.xml); identifier per GB/T 35965.1."""
+
+    identifier: str
+    sender: str
+    sent: str
+    msg_type: str  # Alert / Update / Cancel
+    references: str | None  # "sender,identifier,sent" of the message this updates or cancels
+    event: str
+    urgency: str
+    severity: str
+    certainty: str
+    effective: str
+    expires: str | None
+    sender_name: str
+    headline: str
+    description: str
+    instruction: str
+    parameters: tuple[tuple[str, str], ...]
+    area_desc: str
+    geocode: str
+
+
+HEALTH_ADVICE = {
+    AlertLevel.YELLOW: "儿童、老年人及心脏病、呼吸系统疾病患者应减少户外活动；一般人群适量减少户外运动。",
+    AlertLevel.ORANGE: "儿童、老年人及心脏病、呼吸系统疾病患者应留在室内，避免体力消耗；一般人群减少户外活动，外出时做好防护。",
+    AlertLevel.RED: "儿童、老年人及心脏病、呼吸系统疾病患者应留在室内；一般人群避免户外活动；中小学、幼儿园停止户外活动。",
+    AlertLevel.BLUE: "易感人群适当减少户外活动。",
+}
+
+
+_BULLETIN_MODES = {
+    "list": "执行清单措施",
+    "load_cap": "限负荷运行",
+    "autonomous": "自主减排",
+    "long_stopped": "保持停产",
+}
+
+
+def mode_counts(counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """Enterprises per plan mode, as the bulletin lists them (modes with none left out)."""
+    return tuple((label, counts[m]) for m, label in _BULLETIN_MODES.items() if counts.get(m))
+
+
+def sms_text(ctx: SmsContext, rendered: str) -> str:
+    """The rendered SMS, refused if it needs more than three segments."""
+    text = rendered.strip()
+    if len(text) > SMS_SEGMENT * SMS_MAX_SEGMENTS:
+        raise ValueError(
+            f"SMS text is {len(text)} characters, more than {SMS_MAX_SEGMENTS} segments"
+        )
+    return text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderMessageContext:
+    """Short form of a dispatch order for SMS and group robots
+    (templates/notices/order_message.txt): what, where to read it, by when to sign."""
+
+    region_name: str
+    enterprise: str
+    document_number: str
+    action: str  # e.g. 自2026年1月6日0时起启动橙色预警（Ⅱ级应急响应）
+    receipt_deadline: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlNoticeContext:
+    """A recurring control's notice to one enterprise (templates/controls/notice.html)."""
+
+    header: Header
+    title: str
+    enterprise: str
+    uscc: str
+    grade: str
+    basis: str
+    period: str
+    window: str  # "" when the measures apply all day
+    lines: tuple[Mapping[str, str], ...]  # name, industry, measure, check_method, meter_no
+    requirements: tuple[str, ...]
+    receipt_deadline: str
+    acknowledge_url: str
+    office_phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlMessageContext:
+    """Short form of a recurring-control notice for SMS and group robots
+    (templates/controls/message.txt)."""
+
+    region_name: str
+    enterprise: str
+    name: str  # the control's name, e.g. 秋冬季错峰生产
+    title: str
+    period: str
+    receipt_deadline: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountyReportContext:
+    """Overdue acknowledgements reported to a county's contact
+    (templates/notices/county_report.txt); the first line stands alone as an SMS."""
+
+    region_name: str
+    topic: str  # 重污染天气应急, or the control's name
+    county: str
+    as_of: str
+    document: str  # 应急响应指令（number） or the control notice's title
+    firms: tuple[tuple[str, str], ...]  # (USCC, name)
+    office_phone: str
+
+
+# --- 一厂一策 notice boards ------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,7 +379,7 @@ class NoticeBoardContext:
                 BoardLine(
                     name=ln.name,
                     industry=ln.industry,
-                    measures=tuple(_board_measure(ln, lv) for lv in LIST_LEVELS),
+                    measures=tuple(_board_measure(ln, lv) for lv in ALERT_LEVELS),
                     check_method=ln.check_method or "现场检查",
                     meter_no=ln.meter_no or "—",
                 )

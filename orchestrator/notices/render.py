@@ -16,10 +16,10 @@ from jinja2 import (
     select_autoescape,
 )
 
-from orchestrator.errors import OrchestratorError
+from orchestrator.errors import Unavailable
 
 
-class PdfUnavailable(OrchestratorError):
+class PdfUnavailable(Unavailable):
     """Raised by :func:`html_to_pdf` when WeasyPrint or its system libraries are missing."""
 
 

@@ -11,25 +11,21 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Req
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from jinja2 import Environment
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from orchestrator import audit, receipts
-from orchestrator import command_office as office
-from orchestrator.assessment.service import NotAssessable
-from orchestrator.clock import Clock
-from orchestrator.db import lists as list_repo
-from orchestrator.db.tables import consultations
-from orchestrator.delivery import outbox
-from orchestrator.delivery.outbox import Subject, newest_issued_revision
-from orchestrator.emissions.model import LIST_LEVELS, Species
+from orchestrator.accounts.model import ACTION_PERMISSION, Permission, User, allowed, holders
+from orchestrator.alerts.model import ALERT_LEVELS
+from orchestrator.consultation.model import Consultation
+from orchestrator.delivery.model import Subject
+from orchestrator.emissions.model import Species
 from orchestrator.errors import OrchestratorError
-from orchestrator.web import accounts
-from orchestrator.web.alert_actions import ROLES, AlertActions
-from orchestrator.web.console import ACTIONS, Console, ConsoleSite, Id
+from orchestrator.response.model import Action, AlertRevision, current
+from orchestrator.web.console.base import Id
 from orchestrator.web.dashboard import dashboard
+from orchestrator.web.errors import status_of
+from orchestrator.web.forms import AlertActions
+from orchestrator.web.site import Site
 
 PREFIX = "/api/v1"
 _bearer = HTTPBearer(auto_error=False, description="API令牌：orchestrator user token 生成")
@@ -58,7 +54,7 @@ def _values(model: BaseModel) -> dict[str, str]:
     return {k: str(v) for k, v in model.model_dump().items() if v is not None}
 
 
-def _revision(v: office.RevisionView) -> dict[str, Any]:
+def _revision(v: AlertRevision) -> dict[str, Any]:
     s = v.state
     return {
         "alert_id": v.alert_id,
@@ -96,6 +92,13 @@ def install_errors(app: FastAPI) -> None:
             {"detail": f"请求参数无效：{fields}", "errors": errors}, status_code=422
         )
 
+    @app.exception_handler(OrchestratorError)
+    async def refused(request: Request, exc: OrchestratorError) -> JSONResponse:
+        """The one handler of deliberate errors: the message, under its kind's status (an
+        action's refusal is a 400)."""
+        action = request.method == "POST"
+        return JSONResponse({"detail": str(exc)}, status_code=status_of(exc, action=action))
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = _GENERIC.get(str(exc.detail), exc.detail)
@@ -109,51 +112,39 @@ _GENERIC = {
 }
 
 
-def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleSite) -> APIRouter:
-    c = Console(engine, env=env, clock=clock, site=site)
-    actions = (
-        AlertActions(
-            engine,
-            clock=clock,
-            env=env,
-            region_code=site.region_code,
-            zone=site.zone,
-            desk=site.desk,
-        )
-        if site.desk is not None
-        else None
-    )
+def api_router(site: Site) -> APIRouter:
+    clock = site.clock
+    actions = AlertActions(site.alerts, clock=clock, zone=site.zone)
     router = APIRouter(prefix=PREFIX, tags=["api"])
 
-    def user_of(action: str) -> Any:
+    def user_of(permission: Permission) -> Any:
         def dependency(
             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        ) -> accounts.User:
+        ) -> User:
             if credentials is None or credentials.scheme.lower() != "bearer":
                 raise HTTPException(
                     401,
                     "缺少API令牌（Authorization: Bearer …）",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-            user = accounts.token_user(engine, credentials.credentials, now=c.clock.now())
+            user = site.accounts.token_user(credentials.credentials, now=clock.now())
             if user is None:
                 raise HTTPException(
                     401, "API令牌无效或已吊销", headers={"WWW-Authenticate": "Bearer"}
                 )
-            if user.role not in ACTIONS[action]:
-                allowed = "、".join(accounts.ROLES[r] for r in sorted(ACTIONS[action]))
+            if not allowed(user.role, permission):
                 raise HTTPException(
-                    403, f"角色（{user.role_label}）无权进行此操作，仅限：{allowed}"
+                    403, f"角色（{user.role_label}）无权进行此操作，仅限：{holders(permission)}"
                 )
             return user
 
         return Depends(dependency)
 
-    Viewer = Annotated[accounts.User, user_of("view")]
+    Viewer = Annotated[User, user_of(Permission.VIEW)]
 
-    def views_of(alert_id: int) -> list[office.RevisionView]:
+    def views_of(alert_id: int) -> list[AlertRevision]:
         try:
-            views = office.revisions(engine, alert_id)
+            views = site.alerts.revisions(alert_id)
         except OrchestratorError:
             views = []
         if not views:
@@ -164,28 +155,37 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
         views = views_of(alert_id)
         return {
             "id": alert_id,
-            "current": _revision(office.current(views)),
+            "current": _revision(current(views)),
             "revisions": [_revision(v) for v in views],
             "trail": [
-                {**a, "at": a["at"].isoformat(), "label": audit.label(a["action"])}
-                for a in office.audit_trail(engine, alert_id)
+                {
+                    "at": a.at.isoformat(),
+                    "actor": a.actor,
+                    "action": a.action.value,
+                    "reason": a.reason,
+                    "detail": a.detail,
+                    "label": a.label,
+                }
+                for a in site.alerts.trail(alert_id)
             ],
         }
 
     @router.get("/dashboard", summary="值班台")
     def get_dashboard(user: Viewer) -> dict[str, Any]:
         return dashboard(
-            engine,
-            region_code=site.region_code,
-            now=c.clock.now(),
+            alerts=site.alerts,
+            receipts=site.receipts,
+            consultant=site.consultant,
+            controls=site.controls,
+            outbox=site.outbox,
+            now=clock.now(),
             zone=site.zone,
-            receipt_hours=site.receipt_hours,
             recent=site.recent,
         )
 
     @router.get("/alerts", summary="预警列表")
     def list_alerts(user: Viewer) -> list[dict[str, Any]]:
-        return [_revision(v) for v in office.all_alerts(engine, site.region_code)]
+        return [_revision(v) for v in site.alerts.alerts()]
 
     @router.get("/alerts/{alert_id}", summary="预警详情（版本、文号、办理记录）")
     def get_alert(alert_id: Id, user: Viewer) -> dict[str, Any]:
@@ -200,15 +200,12 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         views_of(alert_id)
-        with engine.connect() as conn:
-            revision_id = newest_issued_revision(conn, alert_id)
+        revision_id = site.receipts.newest_issued(alert_id)
         if revision_id is None:
             raise HTTPException(404, f"预警{alert_id}尚未发布，没有通知")
-        summary = receipts.summary(
-            engine, alert_id, now=c.clock.now(), receipt_hours=site.receipt_hours, listed=100
-        )
-        found = receipts.order_page(
-            engine, Subject(revision_id=revision_id), state=state, offset=offset, limit=limit
+        summary = site.receipts.summary(alert_id, now=clock.now(), listed=100)
+        found = site.receipts.order_page(
+            Subject(revision_id=revision_id), state=state, offset=offset, limit=limit
         )
         return {
             "summary": summary.as_dict(),
@@ -219,9 +216,9 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
                     "name": r.name,
                     "county": r.county,
                     "channels": list(r.channels),
-                    "delivery": r.delivery,
+                    "delivery": r.delivery.value if r.delivery else "",
                     "error": r.error,
-                    "state": r.state,
+                    "state": r.state.value,
                     "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
                     "signer": r.signer,
                 }
@@ -229,103 +226,69 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
             ],
         }
 
-    if actions is not None:
-        desk = actions.desk
+    @router.post("/alerts", status_code=201, summary="起草预警并提交审批")
+    def create_alert(
+        body: DraftIn, user: Annotated[User, user_of(Permission.DRAFT)]
+    ) -> dict[str, Any]:
+        return alert_json(actions.create(user, _values(body)))
 
-        @router.post("/alerts", status_code=201, summary="起草预警并提交审批")
-        def create_alert(
-            body: DraftIn, user: Annotated[accounts.User, user_of("draft")]
-        ) -> dict[str, Any]:
-            try:
-                alert_id = actions.create(user, _values(body))
-            except OrchestratorError as exc:
-                raise HTTPException(400, str(exc)) from None
-            return alert_json(alert_id)
-
-        def act(name: str) -> None:
-            def handler(
-                alert_id: Id,
-                body: ActionIn,
-                user: Annotated[accounts.User, user_of(ROLES[name])],
-            ) -> dict[str, Any]:
-                views_of(alert_id)
-                try:
-                    actions.run(name, user, alert_id, _values(body))
-                except OrchestratorError as exc:
-                    raise HTTPException(400, str(exc)) from None
-                return alert_json(alert_id)
-
-            router.add_api_route(
-                f"/alerts/{{alert_id}}/{name}",
-                handler,
-                methods=["POST"],
-                name=f"alert_{name}",
-                summary=_ACTION_SUMMARY[name],
-            )
-
-        for name in ROLES:
-            act(name)
-
-        @router.post("/alerts/{alert_id}/resend", summary="重新发送应急响应指令")
-        def resend(
-            alert_id: Id, body: ResendIn, user: Annotated[accounts.User, user_of("resend")]
+    def act(action: Action) -> None:
+        def handler(
+            alert_id: Id,
+            body: ActionIn,
+            user: Annotated[User, user_of(ACTION_PERMISSION[action])],
         ) -> dict[str, Any]:
             views_of(alert_id)
-            now = c.clock.now()
-            count = outbox.resend(
-                engine, desk.delivery, alert_id, now, failed_only=body.scope == "failed"
-            )
-            with engine.begin() as conn:
-                audit.record(
-                    conn,
-                    at=now,
-                    actor=user.display_name,
-                    action="resend",
-                    alert_id=alert_id,
-                    reason=f"API：{'投递失败的' if body.scope == 'failed' else '全部'}通知，共{count}条",
-                )
-            return {"queued": count}
+            actions.run(action, user, alert_id, _values(body))
+            return alert_json(alert_id)
+
+        router.add_api_route(
+            f"/alerts/{{alert_id}}/{action.value}",
+            handler,
+            methods=["POST"],
+            name=f"alert_{action.value}",
+            summary=_ACTION_SUMMARY[action],
+        )
+
+    for action in Action:
+        act(action)
+
+    @router.post("/alerts/{alert_id}/resend", summary="重新发送应急响应指令")
+    def resend(
+        alert_id: Id, body: ResendIn, user: Annotated[User, user_of(Permission.RESEND)]
+    ) -> dict[str, Any]:
+        views_of(alert_id)
+        count = site.outbox.resend(
+            alert_id,
+            clock.now(),
+            failed_only=body.scope == "failed",
+            by=user.display_name,
+            via="API：",
+        )
+        return {"queued": count}
 
     @router.get("/alerts/{alert_id}/assessment", summary="效果评估（评估记录，实况取自监测数据源）")
     def get_assessment(alert_id: Id, user: Viewer) -> dict[str, Any]:
-        assessor = site.desk.assessor if site.desk is not None else None
-        if assessor is None:
+        if site.assessor is None:
             raise HTTPException(404, "本系统未配置效果评估")
-        try:
-            return assessor.assess(alert_id, now=c.clock.now())
-        except NotAssessable as exc:
-            raise HTTPException(404, str(exc)) from None
+        return site.assessor.assess(alert_id, now=clock.now())
 
     @router.get("/consultations", summary="会商列表")
     def list_consultations(
         user: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> list[dict[str, Any]]:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(consultations)
-                .where(consultations.c.region_code == site.region_code)
-                .order_by(consultations.c.slot.desc())
-                .limit(limit)
-            ).all()
-        return [_consultation(r, record=False) for r in rows]
+        return [_consultation(r, record=False) for r in site.consultant.recorded(limit)]
 
     @router.get("/consultations/{consultation_id}", summary="会商详情（研判结论和数据）")
     def get_consultation(consultation_id: Id, user: Viewer) -> dict[str, Any]:
-        with engine.connect() as conn:
-            row = conn.execute(
-                select(consultations).where(
-                    consultations.c.id == consultation_id,
-                    consultations.c.region_code == site.region_code,
-                )
-            ).first()
+        row = site.consultant.record(consultation_id)
         if row is None:
             raise HTTPException(404, f"会商第{consultation_id}次不存在")
         return _consultation(row, record=True)
 
     @router.get("/lists", summary="应急减排清单版本")
     def list_revisions(user: Viewer) -> list[dict[str, Any]]:
-        with engine.connect() as conn:
-            return list_repo.revision_records(conn, site.region_code)
+        return [r.as_json() for r in site.lists.summaries()]
 
     @router.get("/lists/{number}/enterprises", summary="清单企业查询")
     def find(
@@ -338,21 +301,15 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
-        try:
-            with engine.connect() as conn:
-                found = list_repo.find_enterprises(
-                    conn,
-                    site.region_code,
-                    number,
-                    text=q,
-                    county=county,
-                    industry=industry,
-                    grade=grade,
-                    offset=offset,
-                    limit=limit,
-                )
-        except list_repo.RevisionNotFound as exc:
-            raise HTTPException(404, str(exc)) from None
+        found = site.lists.find(
+            number,
+            text=q,
+            county=county,
+            industry=industry,
+            grade=grade,
+            offset=offset,
+            limit=limit,
+        )
         return {
             "total": found.total,
             "enterprises": [
@@ -372,11 +329,7 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
     def get_enterprise(
         number: Id, uscc: Annotated[str, Path(max_length=64)], user: Viewer
     ) -> dict[str, Any]:
-        try:
-            with engine.connect() as conn:
-                e = list_repo.enterprise(conn, site.region_code, number, uscc)
-        except list_repo.RevisionNotFound as exc:
-            raise HTTPException(404, str(exc)) from None
+        e = site.lists.enterprise(number, uscc)
         if e is None:
             raise HTTPException(404, f"第{number}版清单中没有统一社会信用代码为{uscc}的企业")
         return {
@@ -401,7 +354,7 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
                             if (m := ln.measure(lv)) is not None
                             else None
                         )
-                        for lv in LIST_LEVELS
+                        for lv in ALERT_LEVELS
                     },
                 }
                 for ln in e.lines
@@ -410,15 +363,15 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
 
     @router.get("/audit", summary="操作日志")
     def get_audit(
-        user: Annotated[accounts.User, user_of("audit")],
+        user: Annotated[User, user_of(Permission.AUDIT)],
         actor: Annotated[str, Query(max_length=64)] = "",
         action: Annotated[str, Query(max_length=24)] = "",
         alert_id: Annotated[int | None, Query(ge=1, le=2_000_000_000)] = None,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
-        rows, total = audit.entries(
-            engine, actor=actor, action=action, alert_id=alert_id, offset=offset, limit=limit
+        rows, total = site.audit.entries(
+            actor=actor, action=action, alert_id=alert_id, offset=offset, limit=limit
         )
         return {
             "total": total,
@@ -426,7 +379,7 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
                 {
                     "at": r.at.isoformat(),
                     "actor": r.actor,
-                    "action": r.action,
+                    "action": r.action.value,
                     "label": r.label,
                     "alert_id": r.alert_id,
                     "reason": r.reason,
@@ -439,19 +392,19 @@ def api_router(engine: Engine, *, env: Environment, clock: Clock, site: ConsoleS
 
 
 _ACTION_SUMMARY = {
-    "submit": "提交审批",
-    "withdraw": "撤回",
-    "approve": "批准（须与起草人不同，且具备该等级所需的审批角色）",
-    "reject": "退回（须填写reason）",
-    "issue": "发布（生成通知和应急响应指令）",
-    "upgrade": "起草升级并提交审批（level、reason）",
-    "downgrade": "起草降级并提交审批（level、reason）",
-    "extend": "起草延长并提交审批（end、reason）",
-    "lift": "起草解除并提交审批（reason）",
+    Action.SUBMIT: "提交审批",
+    Action.WITHDRAW: "撤回",
+    Action.APPROVE: "批准（须与起草人不同，且具备该等级所需的审批角色）",
+    Action.REJECT: "退回（须填写reason）",
+    Action.ISSUE: "发布（生成通知和应急响应指令）",
+    Action.UPGRADE: "起草升级并提交审批（level、reason）",
+    Action.DOWNGRADE: "起草降级并提交审批（level、reason）",
+    Action.EXTEND: "起草延长并提交审批（end、reason）",
+    Action.LIFT: "起草解除并提交审批（reason）",
 }
 
 
-def _consultation(row: Any, *, record: bool) -> dict[str, Any]:
+def _consultation(row: Consultation, *, record: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id,
         "slot": row.slot.isoformat(),

@@ -1,58 +1,19 @@
-"""The web service (``orchestrator serve``): the enterprises' pages behind their signed links —
-read the order (or a recurring-control notice), acknowledge it (签收), report implementation
-(落实情况) — and the SMS gateway's delivery-report callback. Pages are server-rendered, small
-and readable on a phone."""
+"""The web service (``orchestrator serve``): the duty officers' console, the JSON API, the
+enterprises' pages behind their signed links and the SMS gateway's callback, in one app."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hmac
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from fastapi import FastAPI
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment
-from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
-
-from orchestrator import __version__, receipts
-from orchestrator.clock import Clock
-from orchestrator.delivery.outbox import record_report
-from orchestrator.links import LinkGrant, LinkInvalid, LinkSigner
-from orchestrator.notices.alert_notices import cn_time
+from orchestrator import __version__
 from orchestrator.web.api import api_router, install_errors
-from orchestrator.web.console import ConsoleSite, console_router
+from orchestrator.web.console.router import console_router
+from orchestrator.web.enterprise import enterprise_router
 from orchestrator.web.nul import RejectNul
+from orchestrator.web.site import Site
 
 
-@dataclass(frozen=True, slots=True)
-class WebSettings:
-    office: str  # the issuer, shown on every page
-    office_phone: str
-    acknowledge_base_url: str  # its path is where the enterprise pages live
-    receipt_hours: float
-    sms_callback_token: str = ""  # required on /callbacks/sms when set
-
-
-_NOTICES = {
-    "ack": "签收成功，请按要求落实各项措施，并及时报送落实情况。",
-    "report": "落实情况已报送，谢谢。",
-}
-
-
-def create_app(
-    engine: Engine,
-    *,
-    signer: LinkSigner,
-    env: Environment,
-    clock: Clock,
-    zone: ZoneInfo,
-    settings: WebSettings,
-    console: ConsoleSite | None = None,
-) -> FastAPI:
+def create_app(site: Site) -> FastAPI:
     app = FastAPI(
         title="重污染天气应急指挥平台",
         version=__version__,
@@ -62,201 +23,12 @@ def create_app(
     )
     install_errors(app)
     app.add_middleware(RejectNul)
-    if console is not None:
-        app.include_router(console_router(engine, env=env, clock=clock, site=console))
-        app.include_router(api_router(engine, env=env, clock=clock, site=console))
-    prefix = urlsplit(settings.acknowledge_base_url).path.rstrip("/") or "/ack"
-
-    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = env.get_template(template).render(
-            office=settings.office, office_phone=settings.office_phone, **values
-        )
-        return HTMLResponse(html, status_code=status, headers=_NO_STORE)
-
-    def refused(title: str, message: str, status: int) -> HTMLResponse:
-        return page("web/message.html", status, title=title, message=message)
-
-    def grant_of(token: str) -> LinkGrant | HTMLResponse:
-        try:
-            return signer.verify(token, clock.now())
-        except LinkInvalid as exc:
-            expired = "过期" in str(exc)
-            return refused("链接不可用", str(exc), 410 if expired else 404)
-
-    def enterprise_page(
-        token: str, grant: LinkGrant, *, notice: str = "", error: str = "", status: int = 200
-    ) -> HTMLResponse:
-        orders = receipts.orders(engine, _scope(grant), grant.uscc)
-        if not orders:
-            return refused("未找到通知", "未找到本单位的相关通知或应急响应指令。", 404)
-        views = [
-            _order_view(o, zone, settings.receipt_hours, current=(i == 0))
-            for i, o in enumerate(orders)
-        ]
-        return page(
-            "web/enterprise.html",
-            status,
-            name=orders[0].entry["name"],
-            uscc=grant.uscc,
-            expires=cn_time(grant.expires, zone),
-            orders=views,
-            base=f"{prefix}/{token}",
-            notice=notice,
-            error=error,
-        )
+    app.include_router(console_router(site))
+    app.include_router(api_router(site))
+    app.include_router(enterprise_router(site))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get(prefix + "/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def enterprise(token: str, done: str = "") -> Response:
-        grant = grant_of(token)
-        if isinstance(grant, HTMLResponse):
-            return grant
-        return enterprise_page(token, grant, notice=_NOTICES.get(done, ""))
-
-    @app.get(prefix + "/{token}/order/{ref}", response_class=HTMLResponse, include_in_schema=False)
-    def order(token: str, ref: int) -> Response:
-        grant = grant_of(token)
-        if isinstance(grant, HTMLResponse):
-            return grant
-        found = [o for o in receipts.orders(engine, _scope(grant), grant.uscc) if o.ref == ref]
-        if not found:
-            return refused("未找到通知", "未找到本单位的该份通知或指令。", 404)
-        body = receipts.order_document(engine, found[0].subject, grant.uscc)
-        assert body is not None
-        return HTMLResponse(body, headers=_NO_STORE)
-
-    async def posted_form(
-        token: str, request: Request
-    ) -> tuple[LinkGrant, dict[str, str], int] | Response:
-        """A form posted through a link: (grant, fields, the order's ref), or the refusal."""
-        grant = grant_of(token)
-        if isinstance(grant, HTMLResponse):
-            return grant
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        try:
-            ref = int(form.get("ref", ""))
-        except ValueError:
-            return enterprise_page(
-                token, grant, error="请求缺少通知编号，请刷新页面后重试。", status=400
-            )
-        return grant, form, ref
-
-    @app.post(prefix + "/{token}/acknowledge", include_in_schema=False)
-    async def acknowledge(token: str, request: Request) -> Response:
-        posted = await posted_form(token, request)
-        if isinstance(posted, Response):
-            return posted
-        grant, form, ref = posted
-        try:
-            await run_in_threadpool(
-                receipts.acknowledge,
-                engine,
-                _scope(grant),
-                grant.uscc,
-                ref,
-                signer=form.get("signer", ""),
-                now=clock.now(),
-            )
-        except receipts.ReceiptRefused as exc:
-            return enterprise_page(token, grant, error=str(exc), status=400)
-        return RedirectResponse(f"{prefix}/{token}?done=ack#r{ref}", status_code=303)
-
-    @app.post(prefix + "/{token}/report", include_in_schema=False)
-    async def report(token: str, request: Request) -> Response:
-        posted = await posted_form(token, request)
-        if isinstance(posted, Response):
-            return posted
-        grant, form, ref = posted
-        count = sum(1 for k in form if k.startswith("done_"))
-        marks = [form.get(f"done_{i}") for i in range(count)]
-        if any(m not in ("0", "1") for m in marks):
-            return enterprise_page(token, grant, error="请逐条选择“已落实”或“未落实”。", status=400)
-        try:
-            await run_in_threadpool(
-                receipts.report,
-                engine,
-                _scope(grant),
-                grant.uscc,
-                ref,
-                done=[m == "1" for m in marks],
-                notes=[form.get(f"note_{i}", "") for i in range(count)],
-                note=form.get("note", ""),
-                now=clock.now(),
-            )
-        except receipts.ReceiptRefused as exc:
-            return enterprise_page(token, grant, error=str(exc), status=400)
-        return RedirectResponse(f"{prefix}/{token}?done=report#r{ref}", status_code=303)
-
-    @app.post("/callbacks/sms", include_in_schema=False)
-    async def sms_report(request: Request) -> JSONResponse:
-        if settings.sms_callback_token:
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-            if not hmac.compare_digest(given, settings.sms_callback_token):
-                return JSONResponse({"ok": False, "message": "未授权"}, status_code=401)
-        try:
-            data = await request.json()
-            ref, status = str(data["ref"]), str(data["status"]).lower()
-        except (ValueError, KeyError, TypeError):
-            return JSONResponse(
-                {"ok": False, "message": '请求体应为JSON：{"ref": …, "status": …}'}, status_code=400
-            )
-        if status not in ("delivered", "failed"):
-            return JSONResponse(
-                {"ok": False, "message": "status 应为 delivered 或 failed"}, status_code=400
-            )
-        updated = record_report(
-            engine, ref, status == "delivered", str(data.get("error", "")), clock.now()
-        )
-        if not updated:
-            return JSONResponse(
-                {"ok": False, "message": f"没有待确认的投递：{ref}"}, status_code=404
-            )
-        return JSONResponse({"ok": True})
-
     return app
-
-
-_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _scope(grant: LinkGrant) -> receipts.Scope:
-    return receipts.Scope(alert_id=grant.alert_id, round_id=grant.round_id)
-
-
-def _order_view(
-    o: receipts.OrderView, zone: ZoneInfo, receipt_hours: float, *, current: bool
-) -> dict[str, Any]:
-    report = o.report or {}
-    items = report.get("items") or []
-    lines = []
-    for i, ln in enumerate(o.entry["lines"]):
-        item = items[i] if i < len(items) else {}
-        lines.append(
-            {
-                "name": ln["name"],
-                "measure": ln["measure"]["text"] if ln["measure"] else "—",
-                "check": ln["check_method"] or "现场检查",
-                "done": item.get("done"),
-                "note": item.get("note", ""),
-            }
-        )
-    deadline = o.deadline or o.issued_at + dt.timedelta(hours=receipt_hours)
-    return {
-        "ref": o.ref,
-        "title": o.title,
-        "control": o.kind is None,
-        "document_number": o.document_number,
-        "issued": cn_time(o.issued_at, zone),
-        "start": cn_time(o.start, zone),
-        "end": cn_time(o.end, zone) if o.end else "",
-        "deadline": cn_time(deadline, zone),
-        "acknowledged": cn_time(o.acknowledged_at, zone) if o.acknowledged_at else "",
-        "signer": o.signer,
-        "reported": cn_time(report["reported_at"], zone) if report else "",
-        "note": report.get("note", ""),
-        "lines": lines,
-        "current": current,
-    }

@@ -11,13 +11,13 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
-
-from orchestrator import command_office as office
-from orchestrator import receipts
 from orchestrator.consultation.opinion import chart
-from orchestrator.db.tables import consultations, control_rounds, deliveries
-from orchestrator.notices.alert_notices import cn_time
+from orchestrator.consultation.service import Consultant
+from orchestrator.controls.service import ControlOffice
+from orchestrator.delivery.outbox import Outbox
+from orchestrator.delivery.receipts import Receipts
+from orchestrator.notices.contexts import cn_time
+from orchestrator.response.service import CommandOffice
 
 T = TypeVar("T")
 
@@ -75,40 +75,28 @@ class Recent:
 
 
 def dashboard(
-    engine: Engine,
     *,
-    region_code: str,
+    alerts: CommandOffice,
+    receipts: Receipts,
+    consultant: Consultant,
+    controls: ControlOffice,
+    outbox: Outbox,
     now: dt.datetime,
     zone: ZoneInfo,
-    receipt_hours: float,
     recent: Recent | None = None,
 ) -> dict[str, Any]:
     """What the dashboard shows; with ``recent``, receipt counts may be that many seconds old."""
     recent = recent or Recent(0)
-    with engine.connect() as conn:
-        situation = office.situation(conn, region_code, now)
-        newest = conn.execute(
-            select(consultations)
-            .where(consultations.c.region_code == region_code)
-            .order_by(consultations.c.slot.desc())
-            .limit(1)
-        ).first()
-        latest_round = conn.execute(
-            select(control_rounds.c.id, control_rounds.c.title)
-            .where(control_rounds.c.region_code == region_code, control_rounds.c.period_end > now)
-            .order_by(control_rounds.c.id.desc())
-            .limit(1)
-        ).first()
-        failing = conn.execute(
-            select(func.count()).where(deliveries.c.status.in_(("failed", "dead")))
-        ).scalar_one()
+    situation = alerts.situation(now)
+    newest = next(iter(consultant.recorded(1)), None)
+    latest_round = controls.newest_running(now)
     out: dict[str, Any] = {
         "now": cn_time(now, zone),
         "alert": None,
         "consultation": None,
         "round": None,
         "pending_issue": list(situation.pending_issue),
-        "failing_deliveries": failing,
+        "failing_deliveries": outbox.failing(),
     }
     active = situation.active
     if active is not None:
@@ -120,16 +108,14 @@ def dashboard(
         else:
             when = f"自{cn_time(s.start, zone)}起执行，至另行通知"
         alert_id = active.alert_id
+        deadline = alerts.office.receipt_deadline(s.issued_at) if s.issued_at else None
         summary = recent.get(
             (
                 "alert",
                 active.revision_id,
-                s.issued_at is not None
-                and now > s.issued_at + dt.timedelta(hours=receipt_hours),  # overdue counted
-            ),
-            lambda: receipts.summary(
-                engine, alert_id, now=now, receipt_hours=receipt_hours, listed=20
-            ),
+                deadline is not None and now > deadline,
+            ),  # overdue counted
+            lambda: receipts.summary(alert_id, now=now, listed=20),
         )
         out["alert"] = {
             "id": active.alert_id,
@@ -154,12 +140,13 @@ def dashboard(
             "alert_id": newest.alert_id,
         }
     if latest_round is not None:
+        round_id = latest_round.id
         out["round"] = {
-            "id": latest_round.id,
+            "id": round_id,
             "title": latest_round.title,
             "receipts": recent.get(
-                ("round", latest_round.id),
-                lambda: receipts.round_summary(engine, latest_round.id, now=now, listed=20),
+                ("round", round_id),
+                lambda: receipts.round_summary(round_id, now=now, listed=20),
             ).as_dict(),
         }
     return out

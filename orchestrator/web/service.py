@@ -8,55 +8,47 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from typing import Any
 
 from fastapi import FastAPI
 
 from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
-from orchestrator.web.app import WebSettings, create_app
-from orchestrator.web.console import AlertDesk, ConsoleSite, ListDesk
+from orchestrator.web.app import create_app
+from orchestrator.web.site import Site
 
 NOW_ENV = "ORCHESTRATOR_NOW"
 
 
-def web_service(context: Context) -> FastAPI:
-    notices: dict[str, Any] = context.approvals.notices
+def site_of(context: Context) -> Site:
+    """What the web service serves with, every use case from the composition root."""
     sms = context.delivery.channels.get("sms")
     token_env = str(sms.get("callback_token_env", "")) if sms is not None else ""
-    return create_app(
-        context.database(),
-        signer=context.links(),
-        env=context.templates(),
-        clock=context.clock,
+    return Site(
+        office=context.office,
         zone=context.settings.zone,
-        settings=WebSettings(
-            office=context.approvals.issuer,
-            office_phone=notices["office_phone"],
-            acknowledge_base_url=notices["acknowledge_base_url"],
-            receipt_hours=notices["receipt_hours"],
-            sms_callback_token=os.environ.get(token_env, "") if token_env else "",
-        ),
-        console=ConsoleSite(
-            region_code=context.city.region_code,
-            office=context.approvals.issuer,
-            zone=context.settings.zone,
-            receipt_hours=notices["receipt_hours"],
-            config=context.console,
-            desk=AlertDesk(
-                approvals=context.approvals,
-                city=context.city,
-                links=context.links(),
-                delivery=context.delivery,
-                assessor=context.assessor(),
-            ),
-            lists=ListDesk(
-                city=context.city,
-                measures=context.measures,
-                uploads=context.settings.data_dir / "uploads",
-            ),
-        ),
+        clock=context.clock,
+        env=context.templates(),
+        links=context.links(),
+        console=context.console,
+        alerts=context.alerts(),
+        notices=context.notices(),
+        lists=context.lists(),
+        receipts=context.receipts(),
+        outbox=context.outbox(),
+        consultant=context.consultant(),
+        controls=context.control_office(),
+        accounts=context.accounts(),
+        audit=context.audit_log(),
+        uploads=context.settings.data_dir / "uploads",
+        assessor=context.assessor(),
+        sms_callback_token=os.environ.get(token_env, "") if token_env else "",
     )
+
+
+def web_service(context: Context) -> FastAPI:
+    """The app, its database opened (and migrated) before it serves anyone."""
+    context.database().open()
+    return create_app(site_of(context))
 
 
 def from_environment() -> FastAPI:

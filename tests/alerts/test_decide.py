@@ -20,7 +20,7 @@ from orchestrator.alerts import (
 )
 from orchestrator.alerts.model import Ruleset
 from orchestrator.aqi.model import Pollutant
-from tests.conftest import at, ruleset
+from tests.support.base import at, ruleset
 
 PM = (Pollutant.PM25,)
 NOW = at(1)

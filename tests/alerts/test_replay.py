@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AlertLevel, AqiSeries, DailyWindow
 from orchestrator.alerts.replay import Actual, ReplayedAlert, compare, floor_of, replay
-from orchestrator.config_files import load_rulesets
-from tests.conftest import CONFIG
+from orchestrator.bootstrap.config_files import load_rulesets
+from tests.support.base import CONFIG
 
 Z = ZoneInfo("Asia/Shanghai")
 RULESETS = {r.id: r for r in load_rulesets(CONFIG)}

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from orchestrator.aqi.model import AqiStandard, Pollutant, select_standard
 from orchestrator.aqi.scoring import Concentrations, Mode, score
 from orchestrator.aqi.series import HOURLY_COLUMNS, rolling_daily
-from tests.conftest import ZONE, at
+from tests.support.base import ZONE, at
 
 DEC = {"pm25": 0, "pm10": 0, "so2": 0, "no2": 0, "co": 1, "o3_1h": 0}
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.alerts.readings import Observations, Row
 from orchestrator.aqi.scoring import Concentrations
+from orchestrator.assessment.config import AssessmentConfig
 from orchestrator.assessment.model import (
-    AssessmentConfig,
     Consulted,
     Inputs,
     Receipts,
@@ -24,9 +25,8 @@ from orchestrator.assessment.model import (
     status,
     suggestions,
 )
-from orchestrator.plans.lifecycle import RevisionKind
-from orchestrator.readings import Observations, Row
-from tests.conftest import _STANDARDS, ZONE, at, ruleset
+from orchestrator.response.model import RevisionKind
+from tests.support.base import STANDARDS, ZONE, at, ruleset
 
 MEE = ruleset("mee-2024")
 TARGETS = {
@@ -92,7 +92,7 @@ def consulted(cid: int, slot: dt.datetime, days: dict[int, int], revision_id=Non
                 "aqi": a,
                 "low": a - 20,
                 "high": a + 20,
-                "category": _STANDARDS[-1].category(a).name,
+                "category": STANDARDS[-1].category(a).name,
             }
             for d, a in days.items()
         },
@@ -112,7 +112,7 @@ def inputs(**kw: Any) -> Inputs:
         "downgrade": {"A": "B", "B": "C", "C": "D"},
         "observed": None,
         "observed_source": "",
-        "standards": _STANDARDS,
+        "standards": STANDARDS,
         "ruleset": MEE,
         "now": at(9, 10),
         "zone": ZONE,

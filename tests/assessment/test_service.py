@@ -6,125 +6,22 @@ observations — and its report as HTML and PDF."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import pytest
 
-from orchestrator import command_office as office
-from orchestrator import electricity, receipts
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.alerts.readings import read_observations
 from orchestrator.aqi.model import select_standard
 from orchestrator.aqi.scoring import Concentrations, Mode, score
-from orchestrator.assessment.model import AssessmentConfig
-from orchestrator.assessment.service import Assessor, NotAssessable
-from orchestrator.config_files import load_assessment, load_delivery
-from orchestrator.notice_writer import ensure_notices
-from orchestrator.plans.lifecycle import RevisionKind
-from orchestrator.readings import read_observations
-from tests.conftest import _STANDARDS, CONFIG, LINKS, ROOT, ZONE, at, ruleset
-from tests.consultation.conftest import config, consultant, forecast_doc, write_json
-from tests.delivery.conftest import ENV, Clock, delivery_config, make_worker
-from tests.test_command_office import APPROVALS, CITY, DUTY, SAMPLE, VICE, do_import
+from orchestrator.assessment.config import AssessmentConfig
+from orchestrator.assessment.service import NotAssessable
+from orchestrator.bootstrap.config_files import load_assessment
+from orchestrator.response.model import Draft, RevisionKind
+from tests.support.app import DUTY, SAMPLE, VICE, do_import, office_of
+from tests.support.assessment import GLASS, assessor, episode
+from tests.support.base import CONFIG, ROOT, STANDARDS, ZONE, at
+from tests.support.consultation import config, consultant
 
 OBSERVED = ROOT / "samples" / "observed_hourly.csv"
-ISSUED = at(4, 18)
-GLASS = "示例市永安玻璃有限公司"  # its limited line drew 95 % of its baseline (sample readings)
-
-
-def assessor(engine: Any, **kw: Any) -> Assessor:
-    return Assessor(
-        engine,
-        config=load_assessment(CONFIG),
-        compliance=load_delivery(CONFIG).compliance,
-        ruleset=ruleset("mee-2024"),
-        standards=_STANDARDS,
-        region_code=CITY.region_code,
-        region_name=CITY.region_name,
-        issuer=APPROVALS.issuer,
-        zone=ZONE,
-        receipt_hours=APPROVALS.notices["receipt_hours"],
-        env=ENV,
-        pdf_base=ROOT / "templates",
-        **kw,
-    )
-
-
-def episode(engine: Any, tmp_path: Any) -> dict[str, Any]:
-    """The sample episode as the office would run it; what the assertions need to know."""
-    do_import(engine, SAMPLE)
-    first = consultant(engine, config(), tmp_path).consult(slot=at(4, 16), now=at(4, 16))
-    alert_id = first.alert_id
-    assert alert_id is not None
-    office.submit(engine, alert_id, by=DUTY, now=at(4, 16) + dt.timedelta(minutes=20))
-    office.approve(engine, alert_id, by=VICE, now=at(4, 17), approvals=APPROVALS, city=CITY)
-    issued, _ = office.issue(engine, alert_id, by=DUTY, now=ISSUED, approvals=APPROVALS, city=CITY)
-    revision_id = issued.revision_id
-    ensure_notices(
-        engine, alert_id, env=ENV, city=CITY, approvals=APPROVALS, zone=ZONE, links=LINKS
-    )
-    cfg = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "outbox")}})
-    worker = make_worker(engine, cfg, Clock(ISSUED + dt.timedelta(minutes=5)), tmp_path)
-    worker.housekeeping()
-    worker.drain()
-
-    entries = office.frozen_plan(engine, revision_id)
-    listed = [e for e in entries if e["mode"] == "list" and e["lines"] and e["name"] != GLASS]
-    glass, lagging, late = next(e for e in entries if e["name"] == GLASS), listed[0], listed[1]
-    scope = receipts.Scope(alert_id=alert_id)
-    for e in (glass, lagging):
-        receipts.acknowledge(engine, scope, e["uscc"], revision_id, signer="值班员", now=at(4, 19))
-    receipts.acknowledge(engine, scope, late["uscc"], revision_id, signer="值班员", now=at(4, 23))
-    receipts.report(
-        engine, scope, glass["uscc"], revision_id,
-        done=[True] * len(glass["lines"]), notes=[""] * len(glass["lines"]), note="", now=at(6, 9),
-    )  # fmt: skip
-    lines = len(lagging["lines"])
-    receipts.report(
-        engine, scope, lagging["uscc"], revision_id,
-        done=[False] + [True] * (lines - 1), notes=["设备检修，未能停产"] + [""] * (lines - 1),
-        note="", now=at(6, 9),
-    )  # fmt: skip
-
-    # the consultation of 6 Jan on a newer forecast: the orange alert holds
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    write_json(
-        drop / "f.json",
-        forecast_doc(at(6, 8), [262, 214, 170, 120, 90], first=at(6).date()),
-    )
-    consultant(engine, config(folder=drop), tmp_path).consult(slot=at(6, 16), now=at(6, 16))
-
-    lift = office.draft(
-        engine,
-        region=CITY.region_code,
-        kind=RevisionKind.LIFT,
-        level=AlertLevel.ORANGE,
-        start=at(8, 12),
-        end=None,
-        by=DUTY,
-        reason="空气质量已改善，达到解除条件",
-        now=at(8, 10),
-        alert_id=alert_id,
-    )
-    office.submit(engine, alert_id, by=DUTY, now=at(8, 10))
-    office.approve(engine, alert_id, by=VICE, now=at(8, 11), approvals=APPROVALS, city=CITY)
-    lifted, _ = office.issue(
-        engine, alert_id, by=DUTY, now=at(8, 11), approvals=APPROVALS, city=CITY
-    )
-    assert lift.alert_id == alert_id
-    electricity.store(
-        engine, electricity.read_csv(ROOT / "samples" / "electricity_hourly.csv", ZONE)
-    )
-    return {
-        "alert_id": alert_id,
-        "revision_id": revision_id,
-        "lift": lifted,
-        "glass": glass,
-        "lagging": lagging,
-        "late": late,
-        "orders": len(entries),
-    }
 
 
 def observed_daily_pm25_aqi(day: int) -> int:
@@ -136,7 +33,7 @@ def observed_daily_pm25_aqi(day: int) -> int:
         if r.time.date() == at(day).date() and r.values.pm25 is not None
     ]
     assert len(values) >= 20  # a valid daily mean (5 Jan misses two hours)
-    std = select_standard(_STANDARDS, on=at(day).date())
+    std = select_standard(STANDARDS, on=at(day).date())
     aqi = score(std, Concentrations(pm25=sum(values) / len(values)), Mode.DAILY).aqi
     assert aqi is not None
     return aqi
@@ -186,7 +83,7 @@ def test_the_sample_episode_assessed_end_to_end(engine, tmp_path):
     # hour by hour: each hour's AQI is the sample row scored as a real-time AQI
     hourly = {r["at"]: r["observed"] for r in rec["hourly"]}
     row = next(r for r in obs.rows if r.time == at(6, 14))
-    std = select_standard(_STANDARDS, on=row.time.date())
+    std = select_standard(STANDARDS, on=row.time.date())
     assert hourly[at(6, 14).isoformat()] == score(std, row.values, Mode.HOURLY).aqi
     assert rec["hourly_stats"]["hours"] == len([r for r in obs.rows if r.time >= at(4)])
     assert rec["hourly_stats"]["peak"]["aqi"] == max(v for v in hourly.values() if v is not None)
@@ -197,7 +94,7 @@ def test_the_sample_episode_assessed_end_to_end(engine, tmp_path):
 
     # planned reductions: what was frozen at approval
     (planned,) = rec["reductions"]
-    frozen = office.revisions(engine, ep["alert_id"])[0].targets
+    frozen = office_of(engine).revisions(ep["alert_id"])[0].targets
     assert frozen is not None
     assert planned["met"] is frozen["met"] is True
     assert {s["name"]: s["ratio"] for s in planned["species"]} == {
@@ -275,23 +172,23 @@ def test_observations_come_from_the_monitoring_source_when_none_are_given(engine
 
 def test_an_alert_not_issued_or_unknown_is_refused(engine, tmp_path):
     do_import(engine, SAMPLE)
-    v = office.draft(
-        engine,
-        region=CITY.region_code,
-        kind=RevisionKind.ISSUE,
-        level=AlertLevel.ORANGE,
-        start=at(6),
-        end=at(9),
+    v = office_of(engine).draft(
+        Draft(
+            kind=RevisionKind.ISSUE,
+            level=AlertLevel.ORANGE,
+            start=at(6),
+            end=at(9),
+            reason="会商研判",
+        ),
         by=DUTY,
-        reason="会商研判",
         now=at(4, 16),
     )
     with pytest.raises(NotAssessable, match=f"预警{v.alert_id}尚未发布"):
         assessor(engine).assess(v.alert_id, now=at(5))
     # issued, but not yet in force: nothing to assess
-    office.submit(engine, v.alert_id, by=DUTY, now=at(4, 16))
-    office.approve(engine, v.alert_id, by=VICE, now=at(4, 17), approvals=APPROVALS, city=CITY)
-    office.issue(engine, v.alert_id, by=DUTY, now=at(4, 18), approvals=APPROVALS, city=CITY)
+    office_of(engine).submit(v.alert_id, by=DUTY, now=at(4, 16))
+    office_of(engine).approve(v.alert_id, by=VICE, now=at(4, 17))
+    office_of(engine).issue(v.alert_id, by=DUTY, now=at(4, 18))
     with pytest.raises(NotAssessable, match=f"预警{v.alert_id}未曾生效，无法评估$"):
         assessor(engine).assess(v.alert_id, now=at(5))
     with pytest.raises(NotAssessable, match="预警99不存在"):

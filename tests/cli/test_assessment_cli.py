@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import run, run_err
-from tests.cli.test_delivery_cli import issued
-from tests.conftest import ROOT
+from tests.support.base import ROOT
+from tests.support.cli import issued, run, run_err
 
 OBSERVED = str(ROOT / "samples/observed_hourly.csv")
 

@@ -10,24 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from orchestrator.cli import cli
-from tests.conftest import ROOT
+from tests.support.base import ROOT
+from tests.support.cli import run, run_err
 
 AQI_KEYS = {"aqi", "iaqi", "primary_pollutants", "category", "level", "color", "standard"}
 ASSESS_KEYS = {"level", "response", "ruleset", "episode", "advisory_only", "reasons", "daily_aqi"}
-
-
-def run(*args: str, ok: int = 0) -> str:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    assert result.exit_code == ok, result.output
-    return result.output
-
-
-def run_err(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stderr
 
 
 # --- orchestrator aqi ----------------------------------------------------------------------------
@@ -519,3 +507,49 @@ def test_alert_commands_end_to_end(tmp_path, monkeypatch):
     code, err = run_err("alert", "show", "42")
     assert code == 1
     assert "预警42不存在" in err
+
+
+def test_alert_draft_with_the_end_before_the_start_is_a_usage_error_not_a_traceback(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    run(
+        "list",
+        "import",
+        str(ROOT / "emission_lists/sample_list.xlsx"),
+        "--effective-from",
+        "2025-10-01",
+    )
+    # catch_exceptions=False: an uncaught exception (a traceback for the user) fails the test
+    code, err = run_err(
+        "--now", "2026-01-04T20:00", "alert", "draft", "--level", "orange",
+        "--start", "2026-01-06T00:00", "--end", "2026-01-05T00:00", "--by", "张值班",
+    )  # fmt: skip
+    assert code == 2
+    assert err.strip() == "错误：结束时间须晚于开始时间"
+    assert json.loads(run("alert", "list", "--json")) == []
+
+
+def test_list_import_and_resend_from_the_command_line_are_audited(tmp_path, monkeypatch):
+    from orchestrator.audit.model import AuditAction
+    from orchestrator.bootstrap import bootstrap
+
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    run("list", "import", str(ROOT / "emission_lists/sample_list.xlsx"), "--effective-from",
+        "2025-10-01", "--by", "李清单")  # fmt: skip
+    now = ("--now", "2026-01-04T20:00")
+    run(*now, "alert", "draft", "--level", "orange", "--start", "2026-01-06T00:00", "--by",
+        "张值班", "--submit")  # fmt: skip
+    run(*now, "alert", "approve", "1", "--by", "王副市长")
+    run(*now, "alert", "issue", "1", "--by", "张值班")
+    run("--now", "2026-01-04T23:00", "deliver", "resend", "--alert", "1", "--by", "王调度")
+    # without --by the machine's account is named
+    run("--now", "2026-01-04T23:05", "deliver", "resend", "--alert", "1")
+    entries, total = bootstrap().audit_log().entries()
+    by_action = {(e.actor, e.action) for e in entries}
+    assert ("李清单", AuditAction.LIST_IMPORT) in by_action
+    assert ("王调度", AuditAction.RESEND) in by_action
+    machine = [e for e in entries if e.action == AuditAction.RESEND and e.actor != "王调度"]
+    assert len(machine) == 1
+    assert machine[0].actor.startswith("命令行（")
+    assert total == len(entries)

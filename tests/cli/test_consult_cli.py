@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 
-from tests.cli.test_cli import run, run_err
-from tests.conftest import ROOT
-from tests.delivery.servers import free_port, wait_until_serving
+from tests.support.base import ROOT
+from tests.support.cli import run, run_err
+from tests.support.servers import free_port, wait_until_serving
 
 
 def test_consult_works_on_the_shipped_sample_and_the_same_slot_is_the_same_record(

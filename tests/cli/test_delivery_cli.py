@@ -5,34 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import run, run_err
-from tests.conftest import ROOT
-
-
-def issued(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
-    run(
-        "list",
-        "import",
-        str(ROOT / "emission_lists/sample_list.xlsx"),
-        "--effective-from",
-        "2025-10-01",
-    )
-    now = ("--now", "2026-01-04T20:00")
-    run(
-        *now,
-        "alert",
-        "draft",
-        "--level",
-        "orange",
-        "--start",
-        "2026-01-06T00:00",
-        "--by",
-        "张值班",
-        "--submit",
-    )
-    run(*now, "alert", "approve", "1", "--by", "王副市长")
-    run(*now, "alert", "issue", "1", "--by", "张值班")
+from tests.support.base import ROOT
+from tests.support.cli import issued, run, run_err
 
 
 def test_dry_run_writes_what_would_be_sent_and_sends_nothing(tmp_path, monkeypatch):

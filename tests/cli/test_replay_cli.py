@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import run, run_err
-from tests.conftest import ROOT
+from tests.support.base import ROOT
+from tests.support.cli import run, run_err
 
 SEASON = str(ROOT / "samples" / "season_daily.csv")
 ISSUED = str(ROOT / "samples" / "season_alerts.csv")

@@ -10,10 +10,10 @@ import sys
 from click.testing import CliRunner
 
 from orchestrator.cli import cli
-from tests.cli.test_cli import run, run_err
-from tests.conftest import ROOT
-from tests.delivery.servers import free_port, wait_until_serving
-from tests.web.test_console import Browser
+from tests.support.base import ROOT
+from tests.support.cli import run, run_err
+from tests.support.servers import free_port, wait_until_serving
+from tests.support.web import Browser
 
 
 def invoke(*args: str, stdin: str = ""):

@@ -9,8 +9,8 @@ import pytest
 from orchestrator.consultation.config import Health
 from orchestrator.consultation.forecast import Provenance, check_forecast, parse_document
 from orchestrator.errors import InputInvalid
-from tests.conftest import ZONE, at
-from tests.consultation.conftest import DEFAULT, forecast_doc
+from tests.support.base import ZONE, at
+from tests.support.consultation import DEFAULT, forecast_doc
 
 NOW = at(4, 9)
 HEALTH = Health(max_forecast_age_hours=30, min_forecast_days=3, max=DEFAULT.health.max)

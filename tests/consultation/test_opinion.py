@@ -6,8 +6,8 @@ import pytest
 
 from orchestrator.alerts import AlertLevel, AqiSeries, DailyWindow, decide
 from orchestrator.consultation.opinion import ActiveAlert, chart, recommend
-from orchestrator.plans.lifecycle import RevisionKind
-from tests.conftest import at, ruleset
+from orchestrator.response.model import RevisionKind
+from tests.support.base import at, ruleset
 
 MEE = ruleset("mee-2024")
 NOW = at(4, 9)

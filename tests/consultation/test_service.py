@@ -8,16 +8,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from orchestrator import command_office as office
 from orchestrator.alerts import AlertLevel, decide
+from orchestrator.alerts.readings import read_observations, to_series
 from orchestrator.consultation.service import DRAFTER
 from orchestrator.db.tables import alert_revisions, alerts, consultations
-from orchestrator.plans.lifecycle import RevisionKind, RevisionStatus
-from orchestrator.readings import read_observations, to_series
-from tests.conftest import ROOT, ZONE, at, ruleset
-from tests.consultation.conftest import config, consultant, forecast_doc
-from tests.delivery.servers import SmtpServer
-from tests.test_command_office import APPROVALS, CITY, DUTY, SAMPLE, do_import, issued_orange
+from orchestrator.response.model import RevisionKind, RevisionStatus
+from tests.support.app import DUTY, SAMPLE, do_import, issued_orange, office_of
+from tests.support.base import ROOT, ZONE, at, ruleset
+from tests.support.consultation import config, consultant, forecast_doc
+from tests.support.servers import SmtpServer
 
 SLOT = at(4, 9).replace(minute=30)
 GOOD = forecast_doc(at(4, 8), [128, 176, 226, 243, 171, 96, 62], first=dt.date(2026, 1, 5))
@@ -58,7 +57,7 @@ def test_the_sample_forecast_gives_the_decision_of_assess_and_drafts_it(engine, 
     assert rec["provenance"]["forecast"]["location"].endswith("forecast_2026-01-04T08.json")
     assert len(rec["provenance"]["forecast"]["sha256"]) == 64
 
-    views = office.revisions(engine, out.alert_id)
+    views = office_of(engine).revisions(out.alert_id)
     assert len(views) == 1
     draft = views[0].state
     assert draft.kind is RevisionKind.ISSUE
@@ -166,7 +165,7 @@ def test_a_source_failing_twice_is_retried_and_sends_its_token(engine, tmp_path,
 def test_a_later_forecast_proposes_lifting_the_alert_in_force_once(engine, tmp_path, sink):
     do_import(engine, SAMPLE)
     alert_id, _ = issued_orange(engine)  # orange 6–9 January
-    office.issue(engine, alert_id, by=DUTY, now=at(4, 21), approvals=APPROVALS, city=CITY)
+    office_of(engine).issue(alert_id, by=DUTY, now=at(4, 21))
     clean = forecast_doc(at(7, 8), [90, 70, 60, 55], first=dt.date(2026, 1, 7))
     sink.get_behaviour = lambda p: (200, clean, 0.0)
     c = consultant(engine, config(url=f"{sink.url}/f"), tmp_path)
@@ -174,7 +173,7 @@ def test_a_later_forecast_proposes_lifting_the_alert_in_force_once(engine, tmp_p
     assert out.record["active_alert"]["alert_id"] == alert_id
     assert out.record["recommendation"]["action"] == "lift"
     assert out.alert_id == alert_id
-    lift = office.revisions(engine, alert_id)[-1]
+    lift = office_of(engine).revisions(alert_id)[-1]
     assert lift.state.kind is RevisionKind.LIFT
     assert lift.state.status is RevisionStatus.DRAFT
     # the next slot sees the lift waiting for approval and drafts nothing more
@@ -252,8 +251,8 @@ def test_an_unknown_source_is_refused_before_anything_is_recorded(engine, tmp_pa
 def test_an_hourly_product_keeps_its_hourly_aqi_for_the_assessment(engine, tmp_path):
     from orchestrator.aqi.model import select_standard
     from orchestrator.aqi.scoring import Concentrations, Mode, score
-    from tests.conftest import _STANDARDS
-    from tests.consultation.conftest import write_json
+    from tests.support.base import STANDARDS
+    from tests.support.consultation import write_json
 
     first = at(4, 10)
     pm25 = [30 + 3 * h for h in range(96)]  # a build-up over four days
@@ -271,7 +270,7 @@ def test_an_hourly_product_keeps_its_hourly_aqi_for_the_assessment(engine, tmp_p
     out = consultant(engine, config(folder=drop), tmp_path).consult(slot=SLOT, now=SLOT)
     kept = out.record["hourly_aqi"]
     assert len(kept) == 96
-    std = select_standard(_STANDARDS, on=first.date())
+    std = select_standard(STANDARDS, on=first.date())
     for h in (0, 50, 95):
         t, aqi = kept[h]
         assert dt.datetime.fromisoformat(t) == first + dt.timedelta(hours=h)

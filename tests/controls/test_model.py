@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.config_files import load_controls
+from orchestrator.bootstrap.config_files import load_controls
 from orchestrator.controls.model import (
     EXEMPT,
     ForecastTrigger,
@@ -26,7 +26,7 @@ from orchestrator.emissions.model import (
     Grade,
     Line,
 )
-from tests.conftest import CONFIG, ZONE
+from tests.support.base import CONFIG, ZONE
 
 
 def definition(**over: Any) -> dict[str, Any]:

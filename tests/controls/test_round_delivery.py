@@ -12,13 +12,12 @@ import requests
 from sqlalchemy import select
 
 from orchestrator.db.tables import list_enterprises
-from orchestrator.delivery import outbox
-from orchestrator.receipts import Scope, acknowledge, round_summary
-from tests.conftest import LINKS, ZONE
-from tests.controls.conftest import STAGGERED_NOTIFY, office
-from tests.delivery.conftest import Clock, delivery_config, make_worker
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.emissions.test_import import SAMPLE, do_import
+from orchestrator.delivery.model import Scope, Subject
+from tests.support.app import SAMPLE, do_import, outbox, receipts
+from tests.support.base import LINKS, ZONE
+from tests.support.controls import STAGGERED_NOTIFY, office
+from tests.support.delivery import Clock, delivery_config, make_worker
+from tests.support.web import Served, web_app
 
 
 def issued_round(engine, tmp_path) -> tuple[int, list[tuple[str, str, str]]]:
@@ -58,7 +57,9 @@ def test_round_notices_are_delivered_chased_and_counted_like_orders(engine, sink
     # half sign in time; after the 48 h the others are chased once, and their counties told
     signed = sorted(bodies)[: len(bodies) // 2]
     for u in signed:
-        acknowledge(engine, Scope(round_id=round_id), u, round_id, signer="张三", now=clock.now())
+        receipts(engine).acknowledge(
+            Scope(round_id=round_id), u, round_id, signer="张三", now=clock.now()
+        )
     clock.advance(hours=47)
     assert worker.housekeeping() == (0, 0)
     clock.advance(hours=2)
@@ -76,7 +77,7 @@ def test_round_notices_are_delivered_chased_and_counted_like_orders(engine, sink
         for r in reports
     )
     assert all(r["text"].startswith("【示例市秋冬季错峰生产】") for r in reports)
-    s = round_summary(engine, round_id, now=clock.now())
+    s = receipts(engine).round_summary(round_id, now=clock.now())
     assert (s.round_id, s.orders, s.delivered, s.acknowledged) == (
         round_id,
         len(bodies),
@@ -88,13 +89,13 @@ def test_round_notices_are_delivered_chased_and_counted_like_orders(engine, sink
 
     # resending: nothing failed; a deliberate resend reaches every enterprise again
     assert (
-        outbox.resend_subject(
-            engine, config, outbox.Subject(round_id=round_id), clock.now(), failed_only=True
+        outbox(engine, config).resend_subject(
+            Subject(round_id=round_id), clock.now(), failed_only=True, by="测试"
         )
         == 0
     )
-    assert outbox.resend_subject(
-        engine, config, outbox.Subject(round_id=round_id), clock.now(), failed_only=False
+    assert outbox(engine, config).resend_subject(
+        Subject(round_id=round_id), clock.now(), failed_only=False, by="测试"
     ) == len(bodies)
 
 
@@ -138,7 +139,7 @@ def test_an_enterprise_acknowledges_and_reports_on_its_round_notice(engine, roun
     for i in range(lines):
         form[f"done_{i}"] = "1"
     assert requests.post(f"{url}/report", data=form, timeout=5).status_code == 200
-    s = round_summary(engine, round_id, now=clock.now())
+    s = receipts(engine).round_summary(round_id, now=clock.now())
     assert (s.acknowledged, s.implemented) == (1, 1)
 
 

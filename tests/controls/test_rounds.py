@@ -10,17 +10,17 @@ import re
 import pytest
 
 from orchestrator.controls.service import ControlFailed
-from orchestrator.links import LinkSigner
-from tests.conftest import LINKS, ROOT, ZONE
-from tests.consultation.conftest import forecast_doc
-from tests.controls.conftest import (
+from orchestrator.notices.links import LinkSigner
+from tests.support.app import SAMPLE, do_import
+from tests.support.base import LINKS, ZONE
+from tests.support.consultation import forecast_doc
+from tests.support.controls import (
     STAGGERED_NOTIFY,
     concerned,
     office,
     stored,
     variant,
 )
-from tests.emissions.test_import import SAMPLE, do_import
 
 STAGGERED_INDUSTRIES = ("钢铁", "焦化", "水泥熟料", "铸造", "砖瓦窑", "陶瓷", "平板玻璃", "石灰窑")
 
@@ -176,14 +176,11 @@ def test_without_a_list_in_force_the_run_fails_and_writes_nothing(engine, tmp_pa
 
 
 def test_a_notice_that_cannot_be_rendered_leaves_no_round_behind(engine, tmp_path):
-    from orchestrator.notices.render import make_environment
-
     do_import(engine, SAMPLE)
     override = tmp_path / "city-templates" / "controls"
     override.mkdir(parents=True)
     (override / "notice.html").write_text("{{ no_such_field }}", encoding="utf-8")
-    broken = make_environment(ROOT / "templates", tmp_path / "city-templates")
-    ctl = office(engine, tmp_path, env=broken)
+    ctl = office(engine, tmp_path, city_templates=tmp_path / "city-templates")
     with pytest.raises(Exception, match="no_such_field"):
         ctl.run("staggered", at=STAGGERED_NOTIFY, now=STAGGERED_NOTIFY)
     assert stored(engine) == (0, 0)
@@ -206,7 +203,7 @@ def test_a_link_of_a_round_is_not_a_link_of_the_alert_with_the_same_number():
     alert_token = signer.token(1, "91999900MA0000002C", exp)
     assert round_token.startswith("c1.")
     forged = round_token.removeprefix("c")  # the round's signature offered for alert 1
-    from orchestrator.links import LinkInvalid
+    from orchestrator.notices.links import LinkInvalid
 
     with pytest.raises(LinkInvalid):
         signer.verify(forged, STAGGERED_NOTIFY)

@@ -8,34 +8,15 @@ import datetime as dt
 import hashlib
 import hmac
 import urllib.parse
-from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from orchestrator.db.tables import deliveries
-from orchestrator.delivery import outbox
 from orchestrator.delivery.channels import dingtalk_url
-from orchestrator.notice_writer import orders
-from orchestrator.receipts import Scope, acknowledge, summary
-from tests.conftest import LINKS, at
-from tests.delivery.conftest import (
-    ISSUED_AT,
-    Clock,
-    delivery_config,
-    issue_sample,
-    make_worker,
-)
-
-
-def statuses(engine) -> Counter[str]:
-    with engine.connect() as conn:
-        return Counter(
-            dict(
-                conn.execute(
-                    select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
-                ).all()
-            )
-        )
+from orchestrator.delivery.model import Scope
+from tests.support.app import ISSUED_AT, issue_sample, notices, outbox, receipts
+from tests.support.base import LINKS, at
+from tests.support.delivery import Clock, delivery_config, make_worker, statuses
 
 
 def test_every_order_reaches_the_webhook_exactly_once_with_its_content(engine, sink, tmp_path):
@@ -51,7 +32,7 @@ def test_every_order_reaches_the_webhook_exactly_once_with_its_content(engine, s
     keys = sink.keys()
     assert len(keys) == 300
     assert set(keys.values()) == {1}
-    stored = {r.uscc: r.body for r in orders(engine, revision_id)}
+    stored = {r.uscc: r.body for r in notices(engine).orders(revision_id)}
     for r in sink.received:
         body = r.body
         assert r.path == "/orders"
@@ -165,7 +146,7 @@ def test_enterprises_no_channel_reaches_are_listed_as_undelivered(engine, tmp_pa
     worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path)
     worker.housekeeping()
     assert statuses(engine) == {"dead": 300}
-    s = summary(engine, alert_id, now=ISSUED_AT, receipt_hours=2)
+    s = receipts(engine).summary(alert_id, now=ISSUED_AT)
     assert (s.orders, s.sent, len(s.undelivered)) == (300, 0, 300)
     assert "没有可用的接收渠道" in s.undelivered[0].detail
     assert s.undelivered[0].name
@@ -230,7 +211,7 @@ def test_dingtalk_signature_matches_the_documented_example():
 
 
 def test_email_carries_the_order_as_html_and_pdf(engine, smtp, tmp_path):
-    from tests.conftest import ROOT
+    from tests.support.base import ROOT
 
     _, revision_id = issue_sample(engine)
     config = delivery_config(
@@ -246,11 +227,11 @@ def test_email_carries_the_order_as_html_and_pdf(engine, smtp, tmp_path):
     worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path, pdf_base=ROOT / "templates")
     worker.housekeeping()
     # PDFs are slow-ish (≈ 0.1 s each): send a handful, then the rest without attachments
-    jobs = outbox.claim(engine, worker.name, ISSUED_AT, limit=3, lease_seconds=60)
+    jobs = outbox(engine).claim(worker.name, ISSUED_AT, limit=3, lease_seconds=60)
     channels = worker.channels()
     assert [worker.send(j, channels) for j in jobs] == ["sent"] * 3
     assert len(smtp.messages) == 3
-    stored = {r.uscc: r.body for r in orders(engine, revision_id)}
+    stored = {r.uscc: r.body for r in notices(engine).orders(revision_id)}
     for job, (mail_from, rcpt, msg) in zip(jobs, smtp.messages, strict=True):
         assert mail_from == "hbj@example.gov.cn"
         assert rcpt == [job.address]
@@ -281,7 +262,9 @@ def test_overdue_orders_are_escalated_once_and_counties_told(engine, sink, tmp_p
     worker.drain()
     acked = sorted(r.body["recipient"] for r in sink.received)[:100]
     for u in acked:
-        acknowledge(engine, Scope(alert_id=alert_id), u, revision_id, signer="张三", now=ISSUED_AT)
+        receipts(engine).acknowledge(
+            Scope(alert_id=alert_id), u, revision_id, signer="张三", now=ISSUED_AT
+        )
     clock.advance(hours=1)
     assert worker.housekeeping() == (0, 0)  # not yet due (2 h)
     clock.advance(hours=1, minutes=1)
@@ -298,12 +281,12 @@ def test_overdue_orders_are_escalated_once_and_counties_told(engine, sink, tmp_p
     assert len(reports) == len(counties) >= 2
     assert counties <= set(worker.config.counties)
     assert all("未在规定时限内签收" in r["text"] for r in reports)
-    s = summary(engine, alert_id, now=clock.now(), receipt_hours=2)
+    s = receipts(engine).summary(alert_id, now=clock.now())
     assert (s.acknowledged, len(s.overdue)) == (100, 200)
     named = [u for r in reports for u in s_overdue(r["html"])]
     assert sorted(named) == sorted(f.uscc for f in s.overdue)  # each named in its county's
     # cut to the first 7 by USCC for a page, the count stays exact
-    short = summary(engine, alert_id, now=clock.now(), receipt_hours=2, listed=7)
+    short = receipts(engine).summary(alert_id, now=clock.now(), listed=7)
     assert short.overdue_count == 200
     assert [f.uscc for f in short.overdue] == sorted(f.uscc for f in s.overdue)[:7]
     assert all(f.name for f in short.overdue)

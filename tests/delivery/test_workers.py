@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from orchestrator.db.tables import deliveries
-from tests.conftest import ROOT
-from tests.delivery.conftest import ISSUED_AT, issue_sample
+from tests.support.app import ISSUED_AT, issue_sample
+from tests.support.base import ROOT
 
 DELIVERY_TOML = """
 fallback = ["webhook"]

@@ -7,7 +7,6 @@ database is unchanged. Repository-backed tests run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -15,23 +14,19 @@ import pytest
 from sqlalchemy import func, select
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.config_files import load_city, load_measure_book
-from orchestrator.db import lists as repo
+from orchestrator.db.lists import ListStore
 from orchestrator.db.tables import list_enterprises, list_lines, list_revisions
-from orchestrator.emissions.model import ControlCategory, Grade, ListFileInvalid, MeasureKind
-from orchestrator.emissions.revisions import import_list
-from tests.conftest import CONFIG, ROOT, ZONE
-
-SAMPLE = ROOT / "emission_lists" / "sample_list.xlsx"
-TEMPLATE = ROOT / "emission_lists" / "template.xlsx"
-CITY = load_city(CONFIG)
-BOOK = load_measure_book(CONFIG)
-NOW = dt.datetime(2025, 9, 20, 10, tzinfo=ZONE)
-OCT = dt.date(2025, 10, 1)
-
-
-def do_import(engine, path: Path, effective: dt.date = OCT, dry_run: bool = False):
-    return import_list(engine, CITY, BOOK, path, effective_from=effective, now=NOW, dry_run=dry_run)
+from orchestrator.emissions.model import (
+    ControlCategory,
+    Grade,
+    ListFileInvalid,
+    MeasureKind,
+    RevisionNotFound,
+)
+from tests.support.app import CITY, OCT, SAMPLE, TEMPLATE, do_import
+from tests.support.base import ROOT
+from tests.support.workbooks import broken, col, first_line_row
+from tests.support.workbooks import set_cell as _set
 
 
 def counts(engine) -> tuple[int, int, int, int]:
@@ -67,7 +62,7 @@ def test_the_sample_list_imports_as_revision_1(engine):
     assert any("已按示例市本地默认措施补充" in w for w in result.warnings)
     assert any("未评级，按该行业最低等级D管控" in w for w in result.warnings)
     with engine.connect() as conn:
-        lst = repo.load(conn, CITY.region_code, 1)
+        lst = ListStore(conn).load(CITY.region_code, 1)
     grades = {e.grade for e in lst.enterprises}
     assert grades >= {
         Grade.A_PLUS,
@@ -86,7 +81,7 @@ def test_the_sample_list_imports_as_revision_1(engine):
 def test_merged_enterprise_cells_reach_every_line(engine):
     do_import(engine, SAMPLE)
     with engine.connect() as conn:
-        lst = repo.load(conn, CITY.region_code, 1)
+        lst = ListStore(conn).load(CITY.region_code, 1)
     multi = [e for e in lst.enterprises if len(e.lines) >= 3]
     assert multi, "the sample has enterprises with three or more lines"
     # the merged 区县 etc. belong to the enterprise; every line kept its own name and measures
@@ -111,10 +106,10 @@ def test_the_same_file_with_a_new_date_is_a_new_revision(engine):
     assert second.revision is not None
     assert second.revision.number == 2
     with engine.connect() as conn:
-        assert repo.in_force(conn, CITY.region_code, dt.date(2025, 12, 31)) == 1
-        assert repo.in_force(conn, CITY.region_code, dt.date(2026, 1, 1)) == 2
-        with pytest.raises(repo.RevisionNotFound, match="没有生效"):
-            repo.in_force(conn, CITY.region_code, dt.date(2025, 9, 30))
+        assert ListStore(conn).in_force(CITY.region_code, dt.date(2025, 12, 31)) == 1
+        assert ListStore(conn).in_force(CITY.region_code, dt.date(2026, 1, 1)) == 2
+        with pytest.raises(RevisionNotFound, match="没有生效"):
+            ListStore(conn).in_force(CITY.region_code, dt.date(2025, 9, 30))
 
 
 def test_a_dry_run_validates_and_stores_nothing(engine):
@@ -131,43 +126,6 @@ def test_the_empty_template_is_read_and_says_it_has_no_rows(engine):
 
 
 # --- the broken corpus ---------------------------------------------------------------------------
-
-
-def _col(ws, header: str) -> int:
-    for cell in ws[1]:
-        if cell.value == header:
-            return cell.column
-    raise AssertionError(header)
-
-
-def _first_line_row(ws, n_lines: int) -> int:
-    """The first row of an enterprise with exactly ``n_lines`` lines (merged ranges tell)."""
-    name_col = _col(ws, "企业名称")
-    merged = {r.min_row: r.max_row for r in ws.merged_cells.ranges if r.min_col == name_col}
-    for row in range(2, ws.max_row + 1):
-        span = merged.get(row, row) - row + 1
-        if ws.cell(row, name_col).value and span == n_lines:
-            return row
-    raise AssertionError("no such enterprise")
-
-
-def broken(tmp_path: Path, edit) -> Path:
-    out = tmp_path / "broken.xlsx"
-    shutil.copy(SAMPLE, out)
-    wb = openpyxl.load_workbook(out)
-    edit(wb)
-    wb.save(out)
-    return out
-
-
-def _set(sheet: str, header: str, value, row: int | None = None, lines: int = 1):
-    def edit(wb):
-        ws = wb[sheet]
-        r = row or _first_line_row(ws, lines)
-        ws.cell(r, _col(ws, header)).value = value
-        edit.row = r  # type: ignore[attr-defined]
-
-    return edit
 
 
 CORPUS = [
@@ -245,9 +203,9 @@ def test_each_defect_is_reported_at_its_place_and_nothing_is_stored(
 def test_a_limit_above_100_percent_is_refused(engine, tmp_path):
     def edit(wb):
         ws = wb["工业源"]
-        r = _first_line_row(ws, 1)
-        ws.cell(r, _col(ws, "橙色措施类型")).value = "限产"
-        ws.cell(r, _col(ws, "橙色限产比例(%)或限值")).value = 150
+        r = first_line_row(ws, 1)
+        ws.cell(r, col(ws, "橙色措施类型")).value = "限产"
+        ws.cell(r, col(ws, "橙色限产比例(%)或限值")).value = 150
         edit.row = r  # type: ignore[attr-defined]
 
     path = broken(tmp_path, edit)
@@ -261,8 +219,8 @@ def test_a_limit_above_100_percent_is_refused(engine, tmp_path):
 def test_a_duplicate_line_names_both_rows(engine, tmp_path):
     def edit(wb):
         ws = wb["工业源"]
-        r = _first_line_row(ws, 2)
-        ws.cell(r + 1, _col(ws, "生产线或工序")).value = ws.cell(r, _col(ws, "生产线或工序")).value
+        r = first_line_row(ws, 2)
+        ws.cell(r + 1, col(ws, "生产线或工序")).value = ws.cell(r, col(ws, "生产线或工序")).value
         edit.row = r  # type: ignore[attr-defined]
 
     path = broken(tmp_path, edit)
@@ -275,15 +233,15 @@ def test_a_duplicate_line_names_both_rows(engine, tmp_path):
 def test_a_missing_measure_without_a_table_is_an_error(engine, tmp_path):
     def edit(wb):
         ws = wb["工业源"]
-        r = _first_line_row(ws, 1)
+        r = first_line_row(ws, 1)
         while (
-            ws.cell(r, _col(ws, "绩效等级")).value != "D"
-            or ws.cell(r, _col(ws, "管控类别")).value != "绩效分级"
+            ws.cell(r, col(ws, "绩效等级")).value != "D"
+            or ws.cell(r, col(ws, "管控类别")).value != "绩效分级"
         ):
             r = _first_line_row_after(ws, r)
-        ws.cell(r, _col(ws, "行业类别")).value = "纺织印染"
+        ws.cell(r, col(ws, "行业类别")).value = "纺织印染"
         for h in ("黄色预警措施", "黄色措施类型", "黄色限产比例(%)或限值"):
-            ws.cell(r, _col(ws, h)).value = None
+            ws.cell(r, col(ws, h)).value = None
         edit.row = r  # type: ignore[attr-defined]
 
     path = broken(tmp_path, edit)
@@ -296,7 +254,7 @@ def test_a_missing_measure_without_a_table_is_an_error(engine, tmp_path):
 
 
 def _first_line_row_after(ws, row: int) -> int:
-    name_col = _col(ws, "企业名称")
+    name_col = col(ws, "企业名称")
     merged = {r.min_row for r in ws.merged_cells.ranges if r.min_col == name_col}
     r = row + 1
     while not ws.cell(r, name_col).value or r in merged:
@@ -307,7 +265,7 @@ def _first_line_row_after(ws, row: int) -> int:
 def test_a_missing_required_column_is_reported_once(engine, tmp_path):
     def edit(wb):
         ws = wb["工业源"]
-        ws.cell(1, _col(ws, "区县")).value = "备注"
+        ws.cell(1, col(ws, "区县")).value = "备注"
 
     path = broken(tmp_path, edit)
     with pytest.raises(ListFileInvalid) as err:
@@ -318,8 +276,8 @@ def test_a_missing_required_column_is_reported_once(engine, tmp_path):
 def test_every_error_is_reported_not_just_the_first(engine, tmp_path):
     def edit(wb):
         ws = wb["工业源"]
-        ws.cell(2, _col(ws, "区县")).value = "月亮县"
-        ws.cell(ws.max_row, _col(ws, "日常排放量SO2(kg/d)")).value = "x"
+        ws.cell(2, col(ws, "区县")).value = "月亮县"
+        ws.cell(ws.max_row, col(ws, "日常排放量SO2(kg/d)")).value = "x"
 
     path = broken(tmp_path, edit)
     with pytest.raises(ListFileInvalid) as err:
@@ -439,7 +397,7 @@ def test_header_variants_full_width_and_blank_continuation_rows(engine, tmp_path
     )
     result = do_import(engine, path)
     with engine.connect() as conn:
-        lst = repo.load(conn, CITY.region_code, result.revision.number)
+        lst = ListStore(conn).load(CITY.region_code, result.revision.number)
     (e,) = lst.enterprises
     assert (e.name, e.county, e.permit_no) == ("示例市甲铸造有限公司", "城东区", "P1")
     assert [ln.name for ln in e.lines] == ["冲天炉", "喷涂线"]
@@ -490,7 +448,7 @@ def test_ungraded_key_industry_is_treated_as_its_lowest_grade(engine, tmp_path):
     )
     result = do_import(engine, path)
     with engine.connect() as conn:
-        (e,) = repo.load(conn, CITY.region_code, result.revision.number).enterprises
+        (e,) = ListStore(conn).load(CITY.region_code, result.revision.number).enterprises
     assert e.grade is Grade.D
     line = e.lines[0]
     # filled from the cement table for D: stop at every level, reduction = the whole baseline

@@ -12,16 +12,17 @@ from click.testing import CliRunner
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.cli import cli
-from orchestrator.db import lists as repo
+from orchestrator.emissions.diff import diff_lists, same_content
 from orchestrator.emissions.model import Amounts, ListFileInvalid, Species
-from orchestrator.emissions.revisions import coverage, diff_lists, export_list, same_content
+from orchestrator.emissions.permits import coverage
 from orchestrator.emissions.targets import check_json, check_targets
-from tests.emissions.test_import import CITY, SAMPLE, _col, do_import
+from orchestrator.emissions.workbook import export_list
+from tests.support.app import CITY, SAMPLE, do_import, load_list
+from tests.support.workbooks import col
 
 
 def load(engine, number: int):
-    with engine.connect() as conn:
-        return repo.load(conn, CITY.region_code, number)
+    return load_list(engine, number)
 
 
 def test_export_round_trips_to_the_same_content(engine, tmp_path):
@@ -49,7 +50,7 @@ def test_diff_names_added_removed_grade_and_measure_changes(engine, tmp_path):
     shutil.copy(SAMPLE, changed)
     wb = openpyxl.load_workbook(changed)
     ws = wb["工业源"]
-    name_col, grade_col = _col(ws, "企业名称"), _col(ws, "绩效等级")
+    name_col, grade_col = col(ws, "企业名称"), col(ws, "绩效等级")
     # row 2 is the first enterprise; find a single-line enterprise graded B and make it C
     merged = {r.min_row for r in ws.merged_cells.ranges if r.min_col == name_col}
     row = next(
@@ -60,7 +61,7 @@ def test_diff_names_added_removed_grade_and_measure_changes(engine, tmp_path):
     grade_name = ws.cell(row, name_col).value
     ws.cell(row, grade_col).value = "C"
     # change one measure text of another enterprise
-    ws.cell(2, _col(ws, "红色预警措施")).value = "停产并停止一切物料运输"
+    ws.cell(2, col(ws, "红色预警措施")).value = "停产并停止一切物料运输"
     # remove the last enterprise (a single line at the end) and rename it into a new one
     last = ws.max_row
     removed_name = ws.cell(last, name_col).value
@@ -187,7 +188,7 @@ def test_cli_import_errors_exit_1_and_store_nothing(cli_env):
     shutil.copy(SAMPLE, bad)
     wb = openpyxl.load_workbook(bad)
     ws = wb["工业源"]
-    ws.cell(2, _col(ws, "绩效等级")).value = "E"
+    ws.cell(2, col(ws, "绩效等级")).value = "E"
     wb.save(bad)
     result = run("list", "import", str(bad), code=1)
     assert f"错误：{bad}:工业源:2:绩效等级: 未知绩效等级“E”" in result.stderr

@@ -23,7 +23,7 @@ from orchestrator.emissions.model import (
 )
 from orchestrator.notices.contexts import NoticeBoardContext
 from orchestrator.notices.render import html_to_pdf, make_environment, render
-from tests.conftest import ROOT
+from tests.support.base import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "notice_board.html"
 

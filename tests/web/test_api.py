@@ -16,14 +16,11 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy import select
 
 from orchestrator.db.tables import api_tokens, users
-from orchestrator.web import accounts
-from orchestrator.web.console import AlertDesk
-from tests.conftest import LINKS, ZONE
-from tests.delivery.conftest import Clock, delivery_config, make_worker
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.emissions.test_import import SAMPLE, do_import
-from tests.test_command_office import APPROVALS, CITY
-from tests.web.test_console import add_users, console_site
+from orchestrator.delivery.config import DeliveryConfig
+from tests.support.app import SAMPLE, accounts, do_import
+from tests.support.base import ZONE
+from tests.support.delivery import Clock, delivery_config, make_worker
+from tests.support.web import Served, add_users, web_app
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 API = "/api/v1"
@@ -34,7 +31,7 @@ class Api:
     url: str
     tokens: dict[str, str]
     clock: Clock
-    desk: AlertDesk
+    delivery: DeliveryConfig
 
     def call(self, method: str, path: str, who: str | None = None, **kw) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
@@ -54,18 +51,13 @@ def api(engine, tmp_path) -> Iterator[Api]:
         now=NOW,
     )
     tokens = {
-        u: accounts.issue_token(engine, u, "test", now=NOW)
+        u: accounts(engine).issue_token(u, "test", now=NOW)
         for u in ("zhang", "li", "wang", "guest")
     }
     clock = Clock(NOW)
-    desk = AlertDesk(
-        approvals=APPROVALS,
-        city=CITY,
-        links=LINKS,
-        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
-    )
-    with Served(web_app(engine, clock, console=console_site(desk))) as served:
-        yield Api(served.url, tokens, clock, desk)
+    delivery = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}})
+    with Served(web_app(engine, clock, data_dir=tmp_path, delivery=delivery)) as served:
+        yield Api(served.url, tokens, clock, delivery)
 
 
 DRAFT = {
@@ -93,7 +85,7 @@ def test_no_token_a_wrong_token_or_a_revoked_one_is_refused(engine, api):
             .join(users, users.c.id == api_tokens.c.user_id)
             .where(users.c.username == "guest")
         ).scalar_one()
-    assert accounts.revoke_token(engine, token_id, now=NOW)
+    assert accounts(engine).revoke_token(token_id, now=NOW)
     assert api.call("GET", "/alerts", "guest").status_code == 401
 
 
@@ -117,7 +109,7 @@ def test_draft_approve_issue_and_receipts_with_the_consoles_rules(engine, api, t
     assert r.status_code == 200, r.text
     assert r.json()["current"]["document_number"] == "示重污应急〔2026〕1号"
     assert [t["label"] for t in r.json()["trail"]] == ["起草启动", "提交审批", "批准", "发布启动"]
-    make_worker(engine, api.desk.delivery, api.clock, tmp_path).housekeeping()  # enqueues
+    make_worker(engine, api.delivery, api.clock, tmp_path).housekeeping()  # enqueues
     r = api.call("GET", f"/alerts/{alert_id}/receipts", "guest", params={"limit": 5})
     body = r.json()
     assert body["summary"]["orders"] == 300

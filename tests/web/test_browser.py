@@ -19,13 +19,11 @@ import pytest
 from sqlalchemy import select
 
 from orchestrator.db.tables import notices
-from orchestrator.web.console import AlertDesk
-from tests.conftest import LINKS, ROOT, ZONE
-from tests.delivery.conftest import Clock, delivery_config, make_worker
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.emissions.test_import import SAMPLE, do_import
-from tests.test_command_office import APPROVALS, CITY
-from tests.web.test_console import PASSWORD, add_users, console_site
+from orchestrator.delivery.config import DeliveryConfig
+from tests.support.app import SAMPLE, do_import
+from tests.support.base import ROOT, ZONE
+from tests.support.delivery import Clock, delivery_config, make_worker
+from tests.support.web import PASSWORD, Served, add_users, web_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(os.environ.get("ORCHESTRATOR_SCREENSHOTS", ROOT / "out" / "screenshots"))
@@ -54,7 +52,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def site(engine, tmp_path) -> Iterator[tuple[Served, Clock, AlertDesk]]:
+def site(engine, tmp_path) -> Iterator[tuple[Served, Clock, DeliveryConfig]]:
     do_import(engine, SAMPLE)
     add_users(
         engine,
@@ -63,14 +61,9 @@ def site(engine, tmp_path) -> Iterator[tuple[Served, Clock, AlertDesk]]:
         now=NOW,
     )
     clock = Clock(NOW)
-    desk = AlertDesk(
-        approvals=APPROVALS,
-        city=CITY,
-        links=LINKS,
-        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}}),
-    )
-    with Served(web_app(engine, clock, console=console_site(desk))) as served:
-        yield served, clock, desk
+    delivery = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    with Served(web_app(engine, clock, data_dir=tmp_path, delivery=delivery)) as served:
+        yield served, clock, delivery
 
 
 def shot(page, name: str) -> None:
@@ -91,7 +84,7 @@ def sign_in_by_keyboard(page, url: str, username: str) -> None:
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 def test_draft_approve_issue_acknowledge_and_count(engine, site, browser, tmp_path):
-    served, clock, desk = site
+    served, clock, delivery = site
     url = served.url
     duty = browser.new_context(viewport=LAPTOP, locale="zh-CN")
     page = duty.new_page()
@@ -134,7 +127,7 @@ def test_draft_approve_issue_acknowledge_and_count(engine, site, browser, tmp_pa
     assert "示重污应急〔2026〕1号" in page.content()
     shot(page, "alert-issued")
 
-    make_worker(engine, desk.delivery, clock, tmp_path).housekeeping()  # the outbox takes them
+    make_worker(engine, delivery, clock, tmp_path).housekeeping()  # the outbox takes them
     page.get_by_role("link", name="通知与回执").click()
     assert "共300家，第1/3页" in page.content()
     shot(page, "notices")

@@ -10,64 +10,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-import requests
 
-from orchestrator.web import accounts
-from orchestrator.web.console import AlertDesk, ConsoleSite, ListDesk
-from tests.conftest import ZONE
-from tests.consultation.conftest import config, consultant
-from tests.delivery.conftest import ISSUED_AT, Clock, issue_sample
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.test_command_office import APPROVALS, CITY
-
-PASSWORD = "zhiban-2026"
-POLICY = accounts.Policy(lockout_attempts=3, lockout_minutes=15, session_hours=12)
-
-
-class Browser:
-    """A requests session that signs in the way a browser does (form, cookies, CSRF)."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.http = requests.Session()
-
-    def get(self, path: str, **kw):
-        return self.http.get(self.url + path, timeout=10, allow_redirects=False, **kw)
-
-    def post(self, path: str, data: dict, **kw):
-        return self.http.post(self.url + path, data=data, timeout=10, allow_redirects=False, **kw)
-
-    def sign_in(self, username: str, password: str = PASSWORD, next_path: str = "/"):
-        form = self.get(f"/login?next={next_path}")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-        return self.post(
-            "/login",
-            {"csrf": csrf, "username": username, "password": password, "next": next_path},
-        )
-
-    def csrf(self) -> str:
-        return re.search(r'name="csrf" value="([^"]+)"', self.get("/").text).group(1)
-
-
-def add_users(engine, *people: tuple[str, str, str], now: dt.datetime) -> None:
-    """Console accounts (username, name, role), all with the test password."""
-    for username, name, role in people:
-        accounts.add_user(
-            engine, username=username, display_name=name, role=role, password=PASSWORD, now=now
-        )
-
-
-def console_site(desk: AlertDesk | None = None, lists: ListDesk | None = None) -> ConsoleSite:
-    """The console of the sample city, locking an account after 3 wrong passwords."""
-    return ConsoleSite(
-        region_code=CITY.region_code,
-        office=APPROVALS.issuer,
-        zone=ZONE,
-        receipt_hours=2,
-        config=accounts.ConsoleConfig(POLICY),
-        desk=desk,
-        lists=lists,
-    )
+from tests.support.app import ISSUED_AT, issue_sample
+from tests.support.consultation import config, consultant
+from tests.support.delivery import Clock
+from tests.support.web import PASSWORD, Browser, Served, add_users, web_app
 
 
 @pytest.fixture
@@ -83,7 +30,7 @@ def console(engine, tmp_path) -> Iterator[tuple[Served, Clock]]:
         now=now,
     )
     clock = Clock(now)
-    with Served(web_app(engine, clock, console=console_site())) as served:
+    with Served(web_app(engine, clock)) as served:
         yield served, clock
 
 

@@ -6,47 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import func, select, update
 
-from orchestrator import receipts
 from orchestrator.db.tables import deliveries, notices
-from orchestrator.delivery.outbox import Subject
-from orchestrator.web import accounts
-from orchestrator.web.console import AlertDesk
-from tests.conftest import LINKS, ZONE
-from tests.delivery.conftest import Clock, delivery_config, make_worker
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.delivery.test_order_page import statuses_in_python
-from tests.emissions.test_import import SAMPLE, do_import
-from tests.test_command_office import APPROVALS, CITY
-from tests.web.test_console import PASSWORD, Browser, add_users, console_site
+from orchestrator.delivery.model import Scope, Subject
+from tests.support.app import accounts, receipts
+from tests.support.base import ZONE
+from tests.support.delivery import delivery_config, make_worker, statuses_in_python
+from tests.support.web import PASSWORD, Browser, Served, signed_in
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
-
-
-@pytest.fixture
-def desk(engine, tmp_path) -> Iterator[tuple[Served, Clock]]:
-    do_import(engine, SAMPLE)
-    add_users(
-        engine,
-        ("zhang", "张值班", "duty_officer"),
-        ("li", "李值班", "duty_officer"),
-        ("wang", "王副市长", "vice_mayor"),
-        ("guest", "访客", "viewer"),
-        now=NOW,
-    )
-    clock = Clock(NOW)
-    desk = AlertDesk(
-        approvals=APPROVALS,
-        city=CITY,
-        links=LINKS,
-        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
-    )
-    with Served(web_app(engine, clock, console=console_site(desk))) as served:
-        yield served, clock
 
 
 FORM = {
@@ -55,12 +25,6 @@ FORM = {
     "end": "2026-01-09T00:00",
     "reason": "1月4日会商研判：6日起持续重度污染",
 }
-
-
-def signed_in(served: Served, username: str) -> Browser:
-    b = Browser(served.url)
-    assert b.sign_in(username).status_code == 303
-    return b
 
 
 def test_draft_approve_by_another_person_and_issue(engine, desk):
@@ -107,8 +71,8 @@ def test_draft_approve_by_another_person_and_issue(engine, desk):
 def test_the_drafter_cannot_approve_their_own_draft(engine, desk):
     served, _ = desk
     # a director may both draft and approve, but never the same revision (four-eyes)
-    accounts.add_user(
-        engine, username="zhou", display_name="周主任", role="director", password=PASSWORD, now=NOW
+    accounts(engine).add_user(
+        username="zhou", display_name="周主任", role="director", password=PASSWORD, now=NOW
     )
     zhou = signed_in(served, "zhou")
     r = zhou.post("/alerts", {**FORM, "level": "yellow", "csrf": zhou.csrf()})
@@ -187,8 +151,8 @@ def issued(served: Served) -> str:
 
 def test_an_issued_alert_is_upgraded_extended_and_downgraded(engine, desk):
     served, clock = desk
-    accounts.add_user(
-        engine, username="chen", display_name="陈市长", role="mayor", password=PASSWORD, now=NOW
+    accounts(engine).add_user(
+        username="chen", display_name="陈市长", role="mayor", password=PASSWORD, now=NOW
     )
     url = issued(served)
     zhang, wang, chen = (signed_in(served, u) for u in ("zhang", "wang", "chen"))
@@ -296,8 +260,8 @@ def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_pa
     worker.drain()
     alert_id = int(url.rsplit("/", 1)[1])
     first = sorted(statuses_in_python(engine, Subject(revision_id=1)), key=lambda o: o.uscc)[0]
-    receipts.acknowledge(
-        engine, receipts.Scope(alert_id=alert_id), first.uscc, 1, signer="刘磊", now=clock.now()
+    receipts(engine).acknowledge(
+        Scope(alert_id=alert_id), first.uscc, 1, signer="刘磊", now=clock.now()
     )
     with engine.begin() as conn:  # an enterprise name with markup, as a list might carry
         conn.execute(
@@ -332,3 +296,25 @@ def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_pa
         ).scalar_one()
     assert again == 300
     assert zhang.get("/alerts/99/notices").status_code == 404
+
+
+def test_an_approved_revision_can_be_withdrawn_from_the_console(engine, desk):
+    # the lifecycle allows withdrawing until issue; the page asks it (allowed_actions), so an
+    # approved revision shows 撤回 to whoever may draft, and the server carries it out
+    served, clock = desk
+    zhang = signed_in(served, "zhang")
+    url = zhang.post("/alerts", {**FORM, "csrf": zhang.csrf()}).headers["Location"].split("?")[0]
+    clock.advance(minutes=30)
+    wang = signed_in(served, "wang")
+    assert wang.post(url + "/approve", {"csrf": wang.csrf()}).status_code == 303
+    withdraw = f'action="{url}/withdraw"'
+    assert withdraw not in wang.get(url).text  # the approver may not draft, so may not withdraw
+    page = zhang.get(url).text
+    assert "已批准" in page
+    assert withdraw in page
+    r = zhang.post(url + "/withdraw", {"csrf": zhang.csrf(), "reason": "预报调整"})
+    assert r.status_code == 303
+    page = zhang.get(r.headers["Location"]).text
+    assert "已撤回" in page
+    assert withdraw not in page
+    assert "/issue" not in page

@@ -10,34 +10,30 @@ from typing import Any
 import pytest
 import requests
 
-from orchestrator import command_office as office
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.plans.lifecycle import RevisionKind
-from orchestrator.web import accounts
-from orchestrator.web.console import AlertDesk
-from tests.assessment.test_service import assessor, episode
-from tests.conftest import LINKS, at
-from tests.consultation.conftest import config, consultant
-from tests.delivery.conftest import Clock, delivery_config
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.test_command_office import APPROVALS, CITY, DUTY
-from tests.web.test_console import Browser, add_users, console_site
+from orchestrator.response.model import Draft, RevisionKind
+from tests.support.app import DUTY, accounts, office_of
+from tests.support.assessment import episode
+from tests.support.base import at
+from tests.support.consultation import config
+from tests.support.delivery import Clock, delivery_config
+from tests.support.web import Browser, Served, add_users, web_app
 
 
 @pytest.fixture
 def site(engine, tmp_path) -> Iterator[tuple[Served, dict[str, Any], str]]:
     ep = episode(engine, tmp_path)
     add_users(engine, ("guest", "访客", "viewer"), now=at(9, 10))
-    token = accounts.issue_token(engine, "guest", "test", now=at(9, 10))
-    monitoring = consultant(engine, config(monitoring=True), tmp_path).observations_between
-    desk = AlertDesk(
-        approvals=APPROVALS,
-        city=CITY,
-        links=LINKS,
-        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
-        assessor=assessor(engine, monitoring=monitoring),
-    )
-    with Served(web_app(engine, Clock(at(9, 10)), console=console_site(desk))) as served:
+    token = accounts(engine).issue_token("guest", "test", now=at(9, 10))
+    with Served(
+        web_app(
+            engine,
+            Clock(at(9, 10)),
+            data_dir=tmp_path,
+            delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
+            consultation=config(monitoring=True),  # the assessment's observations
+        )
+    ) as served:
         yield served, ep, token
 
 
@@ -84,10 +80,7 @@ def test_an_unknown_or_unissued_alert_is_a_404_and_strangers_sign_in_first(engin
     missing = guest.get("/alerts/99/assessment")
     assert missing.status_code == 404
     assert "预警99不存在" in missing.text
-    v = office.draft(
-        engine, region=CITY.region_code, kind=RevisionKind.ISSUE, level=AlertLevel.YELLOW,
-        start=at(20), end=at(22), by=DUTY, reason="会商研判", now=at(9, 10),
-    )  # fmt: skip
+    v = office_of(engine).draft(Draft(kind=RevisionKind.ISSUE, level=AlertLevel.YELLOW, start=at(20), end=at(22), reason="会商研判"), by=DUTY, now=at(9, 10))  # fmt: skip
     draft = guest.get(f"/alerts/{v.alert_id}/assessment.pdf")
     assert draft.status_code == 404
     assert "尚未发布" in draft.text

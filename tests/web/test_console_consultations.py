@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from orchestrator import command_office as office
-from tests.conftest import ZONE
-from tests.consultation.conftest import config, consultant
-from tests.test_command_office import DUTY
-from tests.web.test_console import Browser
-from tests.web.test_console_alerts import desk, signed_in  # noqa: F401  (the fixture)
+from tests.support.app import DUTY, office_of
+from tests.support.base import ZONE
+from tests.support.consultation import config, consultant
+from tests.support.web import Browser, signed_in
 
 
-def test_consultations_are_listed_shown_and_turned_into_a_draft(engine, desk, tmp_path):  # noqa: F811
+def test_consultations_are_listed_shown_and_turned_into_a_draft(engine, desk, tmp_path):
     served, clock = desk
     slot = dt.datetime(2026, 1, 4, 16, tzinfo=ZONE)
     outcome = consultant(engine, config(), tmp_path).consult(slot=slot, now=slot)
@@ -31,7 +29,7 @@ def test_consultations_are_listed_shown_and_turned_into_a_draft(engine, desk, tm
     opinion = zhang.get(f"/consultations/{outcome.id}/opinion")
     assert opinion.text == outcome.html
     # the officers withdraw the automatic draft; the recommendation can be drafted again
-    office.withdraw(engine, outcome.alert_id, by=DUTY, now=clock.now(), reason="另行研判")
+    office_of(engine).withdraw(outcome.alert_id, by=DUTY, now=clock.now(), reason="另行研判")
     page = zhang.get(f"/consultations/{outcome.id}").text
     assert "按研判结论起草预警" in page
     link = page.split('class="primary" href="')[1].split('"')[0].replace("&amp;", "&")

@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from orchestrator.db import lists as repo
+from orchestrator.alerts.model import ALERT_LEVELS
+from orchestrator.db.lists import ListStore
 from orchestrator.db.tables import audit_log, list_revisions
-from orchestrator.emissions.model import LIST_LEVELS
-from orchestrator.web.console import ListDesk
-from tests.conftest import ZONE
-from tests.delivery.conftest import Clock
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.emissions.test_import import BOOK, SAMPLE, _col, _set, broken, do_import
-from tests.test_command_office import CITY
-from tests.web.test_console import Browser, add_users, console_site
+from tests.support.app import CITY, SAMPLE, do_import
+from tests.support.base import ZONE
+from tests.support.delivery import Clock
+from tests.support.web import Browser, Served, add_users, signed_in, web_app
+from tests.support.workbooks import broken, col
+from tests.support.workbooks import set_cell as _set
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 
@@ -38,15 +37,8 @@ def lists(engine, tmp_path) -> Iterator[Served]:
         ("guest", "访客", "viewer"),
         now=NOW,
     )
-    site = console_site(lists=ListDesk(city=CITY, measures=BOOK, uploads=tmp_path / "uploads"))
-    with Served(web_app(engine, Clock(NOW), console=site)) as served:
+    with Served(web_app(engine, Clock(NOW), data_dir=tmp_path)) as served:
         yield served
-
-
-def signed_in(served: Served, username: str) -> Browser:
-    b = Browser(served.url)
-    assert b.sign_in(username).status_code == 303
-    return b
 
 
 def shown(page: str) -> int:
@@ -56,7 +48,7 @@ def shown(page: str) -> int:
 def test_search_and_filters_match_the_stored_list(engine, lists):
     guest = signed_in(lists, "guest")
     with engine.connect() as conn:
-        lst = repo.load(conn, CITY.region_code, 1)
+        lst = ListStore(conn).load(CITY.region_code, 1)
     page = guest.get("/lists").text
     assert "第1版" in page
     assert "（生效中）" in page
@@ -90,13 +82,13 @@ def test_search_and_filters_match_the_stored_list(engine, lists):
 def test_an_enterprise_shows_its_measures_at_every_level(engine, lists):
     guest = signed_in(lists, "guest")
     with engine.connect() as conn:
-        lst = repo.load(conn, CITY.region_code, 1)
+        lst = ListStore(conn).load(CITY.region_code, 1)
     e = max(lst.enterprises, key=lambda x: len(x.lines))
     page = guest.get(f"/lists/1/enterprises/{e.uscc}").text
     assert e.name in page
     for ln in e.lines:
         assert ln.name in page
-        for lv in LIST_LEVELS:
+        for lv in ALERT_LEVELS:
             m = ln.measure(lv)
             assert m is not None
             assert m.text in page
@@ -106,8 +98,8 @@ def test_an_enterprise_shows_its_measures_at_every_level(engine, lists):
 def _sheet_edit(wb) -> None:
     """A new revision: one enterprise's grade lowered, one renamed with markup, one removed."""
     ws = wb["工业源"]
-    grade = _col(ws, "绩效等级")
-    name = _col(ws, "企业名称")
+    grade = col(ws, "绩效等级")
+    name = col(ws, "企业名称")
     rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, name).value]
     ws.cell(rows[0], grade).value = "D"
     ws.cell(rows[1], name).value = '<img src=x onerror="alert(1)">钢铁有限公司'
@@ -170,8 +162,8 @@ def test_an_upload_is_compared_then_imported_once_by_an_allowed_person(engine, l
     assert r.headers["Location"] == "/lists/2?done=import"
     assert revisions(engine) == 2
     with engine.connect() as conn:
-        new = repo.load(conn, CITY.region_code, 2)
-        old = repo.load(conn, CITY.region_code, 1)
+        new = ListStore(conn).load(CITY.region_code, 2)
+        old = ListStore(conn).load(CITY.region_code, 1)
     assert len(new.enterprises) < len(old.enterprises)
     page = zhou.get("/lists/2?done=import").text
     assert "已导入为新版本" in page
@@ -189,7 +181,11 @@ def test_an_upload_is_compared_then_imported_once_by_an_allowed_person(engine, l
         imports = conn.execute(
             select(audit_log.c.actor, audit_log.c.reason).where(audit_log.c.action == "list_import")
         ).all()
-    assert imports == [("周主任", "第2版，2026-02-01起生效")]
+    # every import is audited where it happens (the setup's too), the console's under its user
+    assert imports == [
+        ("测试导入", "第1版，2025-10-01起生效"),
+        ("周主任", "第2版，2026-02-01起生效"),
+    ]
 
 
 def test_uploads_never_confirmed_are_forgotten_after_a_day(engine, lists, tmp_path):

@@ -8,18 +8,17 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from orchestrator.web import accounts
-from tests.delivery.conftest import Clock
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.web.test_console import Browser, add_users, console_site
-from tests.web.test_console_alerts import NOW
+from tests.support.app import accounts
+from tests.support.delivery import Clock
+from tests.support.web import DESK_NOW as NOW
+from tests.support.web import Browser, Served, add_users, web_app
 
 
 @pytest.fixture
 def served(engine) -> Iterator[tuple[Served, str]]:
     add_users(engine, ("zhang", "张值班", "duty_officer"), now=NOW)
-    token = accounts.issue_token(engine, "zhang", "test", now=NOW)
-    with Served(web_app(engine, Clock(NOW), console=console_site())) as s:
+    token = accounts(engine).issue_token("zhang", "test", now=NOW)
+    with Served(web_app(engine, Clock(NOW))) as s:
         yield s, token
 
 

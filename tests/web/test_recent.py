@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from orchestrator.web.accounts import ConsoleConfig
+from orchestrator.accounts.config import ConsoleConfig
 from orchestrator.web.dashboard import Recent
 
 

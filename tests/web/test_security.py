@@ -13,16 +13,14 @@ import requests
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select, update
 
+from orchestrator.accounts.model import PERMITS, Permission
 from orchestrator.db.tables import alert_revisions, audit_log, deliveries, list_enterprises
-from orchestrator.web import accounts
-from orchestrator.web.alert_actions import ROLES
-from orchestrator.web.console import ACTIONS, AlertDesk, ListDesk
-from tests.conftest import LINKS, ZONE
-from tests.delivery.conftest import ISSUED_AT, Clock, delivery_config, issue_sample, make_worker
-from tests.delivery.test_enterprise_pages import Served, web_app
-from tests.emissions.test_import import BOOK, SAMPLE, _col, broken, do_import
-from tests.test_command_office import APPROVALS, CITY
-from tests.web.test_console import PASSWORD, Browser, console_site
+from orchestrator.response.model import Action, Role
+from tests.support.app import ISSUED_AT, SAMPLE, accounts, do_import, issue_sample
+from tests.support.base import LINKS, ZONE
+from tests.support.delivery import Clock, delivery_config, make_worker
+from tests.support.web import PASSWORD, Browser, Served, web_app
+from tests.support.workbooks import broken, col
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 PUBLIC = {"/login", "/callbacks/sms"}  # the sign-in form and the SMS gateway's own token
@@ -59,17 +57,11 @@ def posts(app) -> list[str]:
 def app_and_site(engine, tmp_path):
     do_import(engine, SAMPLE)
     for username, role in (("guest", "viewer"), ("zhang", "duty_officer"), ("root", "admin")):
-        accounts.add_user(
-            engine, username=username, display_name=username, role=role, password=PASSWORD, now=NOW
+        accounts(engine).add_user(
+            username=username, display_name=username, role=role, password=PASSWORD, now=NOW
         )
-    desk = AlertDesk(
-        approvals=APPROVALS,
-        city=CITY,
-        links=LINKS,
-        delivery=delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}}),
-    )
-    site = console_site(desk, ListDesk(city=CITY, measures=BOOK, uploads=tmp_path / "up"))
-    app = web_app(engine, Clock(NOW), console=site)
+    config = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path)}})
+    app = web_app(engine, Clock(NOW), data_dir=tmp_path, delivery=config)
     with Served(app) as served:
         yield app, served
 
@@ -107,9 +99,9 @@ def test_every_console_action_needs_a_session_a_role_and_the_csrf_token(engine, 
 
 def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
     app, served = app_and_site
-    token = accounts.issue_token(engine, "guest", "test", now=NOW)
+    token = accounts(engine).issue_token("guest", "test", now=NOW)
     api = [r for r in routes(app) if r.path.startswith("/api/v1") and "POST" in r.methods]
-    assert len(api) == len(ROLES) + 2  # every action, the draft and the resend
+    assert len(api) == len(Action) + 2  # every action, the draft and the resend
     for r in api:
         path = re.sub(r"\{\w+\}", "1", r.path)
         resp = requests.post(
@@ -121,7 +113,7 @@ def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
         assert resp.status_code == 403, path
         assert "无权进行此操作" in resp.json()["detail"], path
         assert requests.post(served.url + path, json={}, timeout=10).status_code == 401, path
-    assert "viewer" not in ACTIONS["draft"]
+    assert Role.VIEWER not in PERMITS[Permission.DRAFT]
 
 
 EVIL = '<script>alert("x")</script>钢铁有限公司'
@@ -129,7 +121,7 @@ EVIL = '<script>alert("x")</script>钢铁有限公司'
 
 def _evil_name(wb) -> None:
     ws = wb["工业源"]
-    ws.cell(2, _col(ws, "企业名称")).value = EVIL
+    ws.cell(2, col(ws, "企业名称")).value = EVIL
 
 
 def test_html_in_an_enterprise_name_is_escaped_on_every_page(engine, tmp_path):
@@ -143,17 +135,14 @@ def test_html_in_an_enterprise_name_is_escaped_on_every_page(engine, tmp_path):
     make_worker(engine, config, clock, tmp_path).housekeeping()
     with engine.begin() as conn:  # its every channel failed: the dashboard names it
         conn.execute(update(deliveries).where(deliveries.c.recipient == uscc).values(status="dead"))
-    accounts.add_user(
-        engine,
+    accounts(engine).add_user(
         username="zhang",
         display_name="张值班",
         role="duty_officer",
         password=PASSWORD,
         now=clock.now(),
     )
-    desk = AlertDesk(approvals=APPROVALS, city=CITY, links=LINKS, delivery=config)
-    site = console_site(desk, ListDesk(city=CITY, measures=BOOK, uploads=tmp_path / "up"))
-    with Served(web_app(engine, clock, console=site)) as served:
+    with Served(web_app(engine, clock, data_dir=tmp_path, delivery=config)) as served:
         zhang = Browser(served.url)
         assert zhang.sign_in("zhang").status_code == 303
         link = f"/ack/{LINKS.token(alert_id, uscc, LINKS.expiry(ISSUED_AT))}"

@@ -1,0 +1,1 @@
+"""Console accounts: users with roles, passwords, sessions and API tokens."""

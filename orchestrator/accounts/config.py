@@ -1,0 +1,43 @@
+"""The console's sign-in and session rules (``config/console.toml``) as values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    session_hours: float = 12.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleConfig:
+    policy: Policy
+    secure_cookies: bool = False
+    # the dashboard's receipt counts are recomputed at most this often (0: on every view)
+    receipts_seconds: float = 0.0
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], *, source: str) -> ConsoleConfig:
+        try:
+            policy = Policy(
+                lockout_attempts=int(data.get("lockout_attempts", 5)),
+                lockout_minutes=int(data.get("lockout_minutes", 15)),
+                session_hours=float(data.get("session_hours", 12)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{source}: {exc}") from None
+        if policy.lockout_attempts < 1 or policy.lockout_minutes < 1 or policy.session_hours <= 0:
+            raise ValueError(
+                f"{source}: lockout_attempts, lockout_minutes and session_hours must be positive"
+            )
+        try:
+            receipts_seconds = float(data.get("receipts_seconds", 0))
+        except (TypeError, ValueError):
+            raise ValueError(f"{source}: receipts_seconds must be a number of seconds") from None
+        if not 0 <= receipts_seconds <= 300:
+            raise ValueError(f"{source}: receipts_seconds must be between 0 and 300")
+        return cls(policy, bool(data.get("secure_cookies", False)), receipts_seconds)

@@ -1,0 +1,275 @@
+"""The composition root: the one place that turns settings into wired collaborators.
+
+:func:`bootstrap` reads the settings and every data file under ``config/`` into a
+:class:`Context`; the context builds each use case over a unit of work on its database (the
+configured one, or the one it was bound to with :meth:`Context.on`). The web service, the
+command line, the scheduler, drills, the demo, the render workers and the tests all get their
+objects here."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from orchestrator.accounts.config import ConsoleConfig
+from orchestrator.accounts.service import Accounts
+from orchestrator.alerts.model import Ruleset, select_ruleset
+from orchestrator.aqi.model import AqiStandard
+from orchestrator.assessment.config import AssessmentConfig
+from orchestrator.assessment.electricity import Meters
+from orchestrator.assessment.service import Assessor, ObservationSource
+from orchestrator.audit.service import AuditTrail
+from orchestrator.bootstrap.config_files import (
+    load_assessment,
+    load_city,
+    load_console,
+    load_consultation,
+    load_controls,
+    load_delivery,
+    load_measure_book,
+    load_response,
+    load_rulesets,
+    load_standards,
+)
+from orchestrator.clock import Clock, SystemClock
+from orchestrator.consultation.config import ConsultationConfig
+from orchestrator.consultation.service import Consultant
+from orchestrator.controls.model import Control
+from orchestrator.controls.service import ControlOffice
+from orchestrator.db.database import database_at, fresh_sqlite, open_database
+from orchestrator.db.uow import Database
+from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.delivery.outbox import Outbox
+from orchestrator.delivery.receipts import Receipts
+from orchestrator.delivery.worker import DeliveryWorker
+from orchestrator.emissions.measures import MeasureBook
+from orchestrator.emissions.model import CityProfile
+from orchestrator.emissions.service import ListService
+from orchestrator.errors import ConfigInvalid
+from orchestrator.notices import parallel
+from orchestrator.notices.links import LinkSigner, load_or_create_key
+from orchestrator.notices.model import PlanChunk
+from orchestrator.notices.parallel import WorkerBoot
+from orchestrator.notices.render import make_environment
+from orchestrator.notices.service import NoticeService
+from orchestrator.response.config import Office, ResponseConfig
+from orchestrator.response.service import CommandOffice
+from orchestrator.settings import PROJECT_ROOT, Settings, load_settings
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    settings: Settings
+    standards: tuple[AqiStandard, ...]
+    rulesets: tuple[Ruleset, ...]
+    clock: Clock
+    city: CityProfile
+    measures: MeasureBook
+    response: ResponseConfig
+    delivery: DeliveryConfig
+    consultation: ConsultationConfig
+    controls: tuple[Control, ...]
+    console: ConsoleConfig
+    assessment: AssessmentConfig
+    drill: bool = False  # a drill: every notice, message and report is marked 演练
+    bound: Database | None = None  # the database it is bound to (None: the configured one)
+
+    # --- configuration -------------------------------------------------------------------------
+
+    @property
+    def office(self) -> Office:
+        """Who issues for which area."""
+        return self.response.office
+
+    def ruleset(self, ruleset_id: str | None = None) -> Ruleset:
+        return select_ruleset(self.rulesets, ruleset_id or self.settings.ruleset)
+
+    def templates(self) -> Environment:
+        """The one Jinja2 environment: the city's overrides first, then the shipped templates."""
+        return _templates(self.settings.templates_dir, self.settings.city_templates_dir, self.drill)
+
+    def links(self) -> LinkSigner:
+        """The signer of the enterprises' acknowledge links."""
+        key = load_or_create_key(self.settings.link_secret, self.settings.data_dir / "link.key")
+        return LinkSigner(key, self.delivery.link_valid_days)
+
+    # --- the database --------------------------------------------------------------------------
+
+    def on(self, database: Database) -> Context:
+        """This context bound to another database (a drill's, the demo's, a test's)."""
+        return dataclasses.replace(self, bound=database)
+
+    def on_fresh(self, path: Path) -> Context:
+        """This context bound to a new, empty SQLite database at ``path``."""
+        return self.on(fresh_sqlite(path))
+
+    def database(self) -> Database:
+        """The bound database, else the configured one migrated to the newest schema (once);
+        use cases open their units of work on it."""
+        return self.bound or open_database(self.settings.effective_database_url)
+
+    def uow(self) -> Database:
+        return self.database()
+
+    # --- use cases -----------------------------------------------------------------------------
+
+    def lists(self) -> ListService:
+        """The emission list: import, check, read."""
+        return ListService(self.uow(), city=self.city, book=self.measures)
+
+    def notices(self, workers: int | None = None) -> NoticeService:
+        """Every notice of an issued alert, rendered once (by worker processes when many)."""
+        db = self.uow()
+        s = self.settings
+
+        def boot() -> WorkerBoot | None:
+            if db.in_memory:  # no other process can open it
+                return None
+            return WorkerBoot(
+                render_worker, (db.url, s.templates_dir, s.city_templates_dir, self.drill)
+            )
+
+        return NoticeService(
+            db,
+            env=self.templates(),
+            office=self.office,
+            city=self.city,
+            zone=self.settings.zone,
+            links=self.links(),
+            workers=workers,
+            boot=boot,
+        )
+
+    def alerts(self, workers: int | None = None) -> CommandOffice:
+        """The command office: draft, approve, issue (then the notices), adjust, lift."""
+        return CommandOffice(
+            self.uow(), config=self.response, city=self.city, notices=self.notices(workers)
+        )
+
+    def outbox(self, config: DeliveryConfig | None = None) -> Outbox:
+        return Outbox(self.uow(), config or self.delivery)
+
+    def receipts(self) -> Receipts:
+        return Receipts(self.uow(), office=self.office)
+
+    def delivery_worker(
+        self, config: DeliveryConfig | None = None, clock: Clock | None = None
+    ) -> DeliveryWorker:
+        """A delivery worker on the database, the configured (or given) channels and clock."""
+        config = config or self.delivery
+        db = self.uow()
+        return DeliveryWorker(
+            db,
+            outbox=Outbox(db, config),
+            config=config,
+            env=self.templates(),
+            links=self.links(),
+            clock=clock or self.clock,
+            office=self.office,
+            zone=self.settings.zone,
+            root=self.settings.data_dir,
+            pdf_base=self.settings.templates_dir,
+            sqlite=db.dialect == "sqlite",
+        )
+
+    def consultant(self) -> Consultant:
+        """The daily consultation on the database and the configured sources."""
+        return Consultant(
+            self.uow(),
+            command=self.alerts(),
+            config=self.consultation,
+            ruleset=self.ruleset(),
+            standards=self.standards,
+            office=self.office,
+            zone=self.settings.zone,
+            root=PROJECT_ROOT,
+            data_dir=self.settings.data_dir,
+            env=self.templates(),
+            pdf_base=self.settings.templates_dir,
+        )
+
+    def control_office(self) -> ControlOffice:
+        """Recurring controls; forecast-triggered ones read the consultation's default source."""
+        consultant = self.consultant()
+        return ControlOffice(
+            self.uow(),
+            controls=self.controls,
+            office=self.office,
+            links=self.links(),
+            zone=self.settings.zone,
+            env=self.templates(),
+            outlook=lambda day, now: consultant.outlook(day, now),
+        )
+
+    def meters(self) -> Meters:
+        """Meter readings in, electricity evidence of compliance out."""
+        return Meters(self.uow(), config=self.delivery.compliance)
+
+    def assessor(self, monitoring: ObservationSource | None = None) -> Assessor:
+        """The effect assessment; observations not given come from ``monitoring``, by default
+        the consultation's monitoring source."""
+        return Assessor(
+            self.uow(),
+            receipts=self.receipts(),
+            meters=self.meters(),
+            config=self.assessment,
+            ruleset=self.ruleset(),
+            standards=self.standards,
+            office=self.office,
+            zone=self.settings.zone,
+            env=self.templates(),
+            pdf_base=self.settings.templates_dir,
+            monitoring=monitoring or self.consultant().observations_between,
+        )
+
+    def accounts(self) -> Accounts:
+        return Accounts(self.uow(), policy=self.console.policy)
+
+    def audit_log(self) -> AuditTrail:
+        return AuditTrail(self.uow())
+
+
+@functools.cache
+def _templates(templates_dir: Path, override_dir: Path | None, drill: bool) -> Environment:
+    return make_environment(templates_dir, override_dir, drill=drill)
+
+
+def render_worker(url: str, templates_dir: Path, override_dir: Path | None, drill: bool) -> None:
+    """Start a render worker process: its own engine on the database, its own templates."""
+    db = database_at(url)
+
+    def read(chunk: PlanChunk) -> list[tuple[str, dict[str, Any]]]:
+        with db() as uow:
+            return uow.plans.chunk(chunk)
+
+    env = make_environment(templates_dir, override_dir, auto_reload=False, drill=drill)
+    parallel.install(read, env)
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Context:
+    settings = settings or load_settings()
+    city = load_city(settings.config_dir)
+    if city.region_code != settings.region_code:
+        raise ConfigInvalid(
+            f"{settings.config_dir / 'city.toml'}: region_code {city.region_code} differs from the "
+            f"settings' region_code {settings.region_code}"
+        )
+    return Context(
+        settings=settings,
+        standards=load_standards(settings.config_dir),
+        rulesets=load_rulesets(settings.config_dir),
+        clock=clock or SystemClock(settings.zone),
+        city=city,
+        response=load_response(settings.config_dir, city),
+        measures=load_measure_book(settings.config_dir),
+        delivery=load_delivery(settings.config_dir),
+        consultation=load_consultation(settings.config_dir),
+        controls=load_controls(settings.config_dir),
+        console=load_console(settings.config_dir),
+        assessment=load_assessment(settings.config_dir),
+    )

@@ -1,0 +1,192 @@
+"""Reads the data files under ``config/`` and hands each table to its concept's values: AQI
+standards, warning rulesets, measure tables, the city, the command office, delivery, the
+consultation, recurring controls, the console and the effect assessment. Every problem is a
+:class:`~orchestrator.errors.ConfigInvalid` naming the file and the key."""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from orchestrator.accounts.config import ConsoleConfig
+from orchestrator.alerts.model import AlertLevel, Ruleset
+from orchestrator.aqi.model import AqiStandard
+from orchestrator.assessment.config import AssessmentConfig
+from orchestrator.consultation.config import ConsultationConfig
+from orchestrator.controls.model import Control, controls_from_mapping
+from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.emissions.measures import MeasureBook, MeasureTable
+from orchestrator.emissions.model import Amounts, CityProfile
+from orchestrator.errors import ConfigInvalid
+from orchestrator.response.config import ResponseConfig
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigInvalid(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigInvalid(f"{path}: {exc.strerror}") from exc
+
+
+def load_standards(config_dir: Path) -> tuple[AqiStandard, ...]:
+    """Every ``config/aqi/*.toml``, oldest first; overlapping effective dates are an error."""
+    folder = config_dir / "aqi"
+    loaded = sorted(
+        (
+            (p, AqiStandard.from_mapping(_read(p), source=str(p)))
+            for p in sorted(folder.glob("*.toml"))
+        ),
+        key=lambda item: item[1].effective_from,
+    )
+    if not loaded:
+        raise ConfigInvalid(f"{folder}: no AQI standard (*.toml) found")
+    for (path, a), (_, b) in itertools.pairwise(loaded):
+        if a.effective_to is None or a.effective_to >= b.effective_from:
+            raise ConfigInvalid(
+                f"{path}: effective dates of {a.id} overlap {b.id} (from {b.effective_from}); "
+                f"set effective_to before that"
+            )
+    return tuple(s for _, s in loaded)
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve(folder: Path, name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    path = folder / f"{name}.toml"
+    if name in seen:
+        raise ConfigInvalid(f"{path}: extends itself through {' -> '.join(seen)}")
+    if not path.exists():
+        raise ConfigInvalid(f"{folder}: no ruleset file {name}.toml")
+    data = _read(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    return _merge(_resolve(folder, str(parent), (*seen, name)), data)
+
+
+def load_rulesets(config_dir: Path) -> tuple[Ruleset, ...]:
+    """Every ``config/rulesets/*.toml``, with ``extends`` resolved; ids must match file names."""
+    folder = config_dir / "rulesets"
+    out = []
+    for path in sorted(folder.glob("*.toml")):
+        ruleset = Ruleset.from_mapping(_resolve(folder, path.stem), source=str(path))
+        if ruleset.id != path.stem:
+            raise ConfigInvalid(f"{path}: id {ruleset.id!r} differs from the file name")
+        out.append(ruleset)
+    if not out:
+        raise ConfigInvalid(f"{folder}: no ruleset (*.toml) found")
+    return tuple(out)
+
+
+def load_measure_book(config_dir: Path) -> MeasureBook:
+    """Every ``config/measures/*.toml``: measure tables by industry × grade × level."""
+    folder = config_dir / "measures"
+    tables = [
+        MeasureTable.from_mapping(_read(p), source=str(p)) for p in sorted(folder.glob("*.toml"))
+    ]
+    industries = [t.industry for t in tables]
+    for name in set(industries):
+        if industries.count(name) > 1:
+            raise ConfigInvalid(f"{folder}: industry {name!r} has more than one table")
+    return MeasureBook.of(tables)
+
+
+def load_city(config_dir: Path) -> CityProfile:
+    """``config/city.toml``: counties, citywide emissions and reduction targets."""
+    path = config_dir / "city.toml"
+    data = _read(path)
+    try:
+        return CityProfile(
+            region_code=str(data["region_code"]),
+            region_name=str(data["region_name"]),
+            counties=tuple(str(c) for c in data["counties"]),
+            citywide=Amounts(**{k: float(v) for k, v in data["citywide"].items()}),
+            targets={
+                AlertLevel(level): Amounts(**{k: float(v) for k, v in ratios.items()})
+                for level, ratios in data["targets"].items()
+            },
+        )
+    except KeyError as exc:
+        raise ConfigInvalid(f"{path}: missing key {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigInvalid(f"{path}: {exc}") from exc
+
+
+def load_response(config_dir: Path, city: CityProfile) -> ResponseConfig:
+    """``config/approval.toml``: the office issuing for ``city``, the approval policy and the
+    people who may act."""
+    path = config_dir / "approval.toml"
+    try:
+        return ResponseConfig.from_mapping(
+            _read(path),
+            region_code=city.region_code,
+            region_name=city.region_name,
+            source=str(path),
+        )
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
+
+
+def load_delivery(config_dir: Path) -> DeliveryConfig:
+    """``config/delivery.toml``: channels, retries, escalation, links and compliance checks."""
+    path = config_dir / "delivery.toml"
+    try:
+        return DeliveryConfig.from_mapping(_read(path), source=str(path))
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
+    except TypeError as exc:  # an unknown key in [retry] or [compliance]
+        raise ConfigInvalid(f"{path}: {exc}") from exc
+
+
+def load_controls(config_dir: Path) -> tuple[Control, ...]:
+    """``config/controls.toml``: recurring controls (none if the file is absent)."""
+    path = config_dir / "controls.toml"
+    if not path.exists():
+        return ()
+    try:
+        return controls_from_mapping(_read(path), source=str(path))
+    except (ValueError, TypeError) as exc:
+        raise ConfigInvalid(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from exc
+
+
+def load_console(config_dir: Path) -> ConsoleConfig:
+    """``config/console.toml``: sign-in lockout and sessions (defaults if the file is absent)."""
+    path = config_dir / "console.toml"
+    data = _read(path) if path.exists() else {}
+    try:
+        return ConsoleConfig.from_mapping(data, source=str(path))
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
+
+
+def load_assessment(config_dir: Path) -> AssessmentConfig:
+    """``config/assessment.toml``: what the effect assessment proposes (defaults if absent)."""
+    path = config_dir / "assessment.toml"
+    data = _read(path) if path.exists() else {}
+    try:
+        return AssessmentConfig.from_mapping(data, source=str(path))
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
+
+
+def load_consultation(config_dir: Path) -> ConsultationConfig:
+    """``config/consultation.toml``: forecast and monitoring sources, health gate, schedule."""
+    path = config_dir / "consultation.toml"
+    try:
+        return ConsultationConfig.from_mapping(_read(path), source=str(path))
+    except (ValueError, TypeError) as exc:
+        raise ConfigInvalid(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from exc

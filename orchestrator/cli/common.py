@@ -1,0 +1,91 @@
+"""What every command module shares: the context the root command built, reading the values of
+options (times, people), and printing JSON. Commands raise
+:class:`~orchestrator.errors.OrchestratorError`; ``orchestrator.cli`` turns it into a message and
+an exit code, in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from typing import Any
+
+import click
+
+from orchestrator.alerts.model import ALERT_LEVELS
+from orchestrator.alerts.readings import parse_time
+from orchestrator.bootstrap import Context
+from orchestrator.errors import InputInvalid
+from orchestrator.response.model import Person
+from orchestrator.scheduling.heartbeat import Heartbeat, RunResult, heartbeat_of
+
+#: An alert level option.
+LEVEL = click.Choice([lv.value for lv in ALERT_LEVELS])
+
+
+def context_of(ctx: click.Context) -> Context:
+    """The context the root command built (its clock fixed by ``--now``)."""
+    found: Context = ctx.find_root().obj
+    return found
+
+
+def instant(context: Context, text: str, option: str) -> dt.datetime:
+    """An ISO 8601 instant given to ``option`` (naive = city time)."""
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputInvalid(
+            f"{option}: 时间格式应为ISO 8601（如2026-01-04T09:30），实为“{text}”"
+        ) from None
+    zone = context.settings.zone
+    return t.replace(tzinfo=zone) if t.tzinfo is None else t.astimezone(zone)
+
+
+def moment(context: Context, text: str, option: str) -> dt.datetime:
+    """A time given to an alert option, read as the air-quality files read theirs."""
+    t, _ = parse_time(text, option, context.settings.zone)
+    return t
+
+
+def person(context: Context, name: str) -> Person:
+    """Someone of config/approval.toml, by name."""
+    return context.response.person(name)
+
+
+def date_option(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputInvalid(f"{option} 应为YYYY-MM-DD，实为“{text}”") from None
+
+
+def echo_json(value: Any, **options: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, **options))
+
+
+def operator() -> str:
+    """Who runs a command that is audited, when no name is given: this machine's account."""
+    return f"命令行（{getpass.getuser()}）"
+
+
+#: What a scheduler run's status is called.
+RUN_STATUS = {
+    "done": "已完成",
+    "failed": "失败",
+    "skipped": "跳过",
+    "taken": "已由其他进程执行",
+    "missed": "已错过",
+}
+
+
+def heartbeat(context: Context, *, echo: bool) -> Heartbeat:
+    """The scheduler's jobs, each run reported on standard output when ``echo``."""
+
+    def report(result: RunResult) -> None:
+        if echo:
+            click.echo(
+                f"{result.slot:%Y-%m-%d %H:%M} {result.job}：{RUN_STATUS[result.status]}"
+                f"{'，' + result.detail if result.detail else ''}"
+            )
+
+    return heartbeat_of(context, on_run=report)

@@ -1,0 +1,364 @@
+"""Command line of delivery, receipts, compliance evidence and the web service:
+``orchestrator deliver``, ``receipts``, ``power import``, ``compliance``, ``serve``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from orchestrator.assessment.electricity import fetch_json, read_csv
+from orchestrator.cli.common import context_of, heartbeat, operator
+from orchestrator.clock import FixedClock
+from orchestrator.delivery.model import Firm, Subject
+from orchestrator.errors import InputInvalid
+from orchestrator.notices.contexts import cn_time
+
+_STATUS = {
+    "delivered": "已送达",
+    "sent": "已提交（待回执）",
+    "failed": "失败待重试",
+    "dead": "已放弃（转下一渠道）",
+    "lost": "租约已过期、由其他进程接管",
+}
+
+
+@click.group("deliver", invoke_without_command=True)
+@click.option("--once", is_flag=True, help="Send what is due now, then stop (cron, tests).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Sending threads in this process [default: 1 on SQLite, whose writers queue behind one "
+    "lock; 4 on PostgreSQL]. Run more processes (on PostgreSQL, on more machines) to go "
+    "further: they share the outbox safely.",
+)
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="FOLDER",
+    help="Write what is due into FOLDER as the folder channel would; send nothing, change no "
+    "delivery.",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between passes when running continuously.",
+)
+@click.pass_context
+def deliver_group(
+    ctx: click.Context, once: bool, workers: int | None, dry_run: Path | None, poll: float
+) -> None:
+    """Deliver issued notices: put each dispatch order in the outbox on its enterprise's
+    channel, send with retries (exponential back-off with jitter, then the next channel),
+    re-send orders not acknowledged in time and tell the county contacts. Runs until stopped
+    (SIGTERM/Ctrl-C finish the messages in hand) unless --once.
+
+    \b
+    Example:
+      orchestrator deliver --once
+      orchestrator deliver --workers 8
+      orchestrator deliver resend --alert 1 --failed-only
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    context = context_of(ctx)
+    worker = context.delivery_worker()
+    if workers is None:
+        workers = 1 if worker.sqlite else 4
+    if dry_run is not None:
+        added = worker.outbox.enqueue_issued(context.clock.now())
+        written = worker.dry_run(dry_run)
+        click.echo(
+            f"演练：新增待投递{added}条；{written}条待投递消息已写入 {dry_run}，未发送、未改变投递状态"
+        )
+        return
+    if once:
+        added, escalated = worker.housekeeping()
+        stats = worker.drain(workers)
+        _report(added, escalated, stats.counts)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"投递进程 {worker.name} 已启动（{workers}个发送线程），按 Ctrl-C 停止")
+    while not stop.is_set():
+        added, escalated = worker.housekeeping()
+        stats = worker.drain(workers, stop)
+        if added or escalated or stats.total():
+            _report(added, escalated, stats.counts)
+        stop.wait(poll)
+    click.echo("投递进程已停止")
+
+
+def _report(added: int, escalated: int, counts: dict[str, int]) -> None:
+    parts = [f"{_STATUS.get(k, k)}{v}条" for k, v in sorted(counts.items())]
+    line = f"新增待投递{added}条"
+    if escalated:
+        line += f"，逾期未签收{escalated}家已督办（另有渠道的已补发，并通知区县联系人）"
+    click.echo(f"{line}；本轮投递：{'，'.join(parts) if parts else '无到期消息'}")
+
+
+def _one_of(alert_id: int | None, round_id: int | None) -> None:
+    if (alert_id is None) == (round_id is None):
+        raise InputInvalid("请指定 --alert 或 --round 之一")
+
+
+@deliver_group.command("resend")
+@click.option("--alert", "alert_id", type=int, default=None, help="Alert id.")
+@click.option("--round", "round_id", type=int, default=None, help="Recurring-control round id.")
+@click.option(
+    "--failed-only",
+    is_flag=True,
+    help="Only deliveries that failed or were given up (retried from the first attempt).",
+)
+@click.option(
+    "--by", default=None, help="Who asks (recorded in the audit log); default: this account."
+)
+@click.pass_context
+def deliver_resend_command(
+    ctx: click.Context,
+    alert_id: int | None,
+    round_id: int | None,
+    failed_only: bool,
+    by: str | None,
+) -> None:
+    """Send the alert's newest notices (or a control round's notices) again: all of them (a
+    deliberate new delivery to every enterprise), or only those that failed. The next
+    `orchestrator deliver` sends them.
+
+    \b
+    Example:
+      orchestrator deliver resend --alert 1 --failed-only
+      orchestrator deliver resend --round 1 --failed-only
+    """
+    _one_of(alert_id, round_id)
+    context = context_of(ctx)
+    now = context.clock.now()
+    outbox = context.outbox()
+    who = by or operator()
+    if round_id is not None:
+        context.control_office().get(round_id)
+        count = outbox.resend_subject(
+            Subject(round_id=round_id), now, failed_only=failed_only, by=who
+        )
+        what = "失败的投递" if failed_only else "管控通知"
+        click.echo(f"通知批次{round_id}：{count}条{what}已重新排入投递队列")
+        return
+    assert alert_id is not None
+    count = outbox.resend(alert_id, now, failed_only=failed_only, by=who)
+    what = "失败的投递" if failed_only else "应急响应指令"
+    click.echo(f"预警{alert_id}：{count}条{what}已重新排入投递队列")
+
+
+def _firm_lines(title: str, firms: list[Firm]) -> None:
+    if not firms:
+        return
+    click.echo(f"{title}（{len(firms)}家）：")
+    for f in firms:
+        detail = f"　{f.detail}" if f.detail else ""
+        click.echo(f"  {f.county}　{f.name}（{f.uscc}）　{f.contact} {f.phone}{detail}")
+
+
+@click.command("receipts")
+@click.option("--alert", "alert_id", type=int, default=None, help="Alert id.")
+@click.option("--round", "round_id", type=int, default=None, help="Recurring-control round id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (counts and the lists).")
+@click.pass_context
+def receipts_command(
+    ctx: click.Context, alert_id: int | None, round_id: int | None, as_json: bool
+) -> None:
+    """Receipts of the alert's newest notices (or of a recurring-control round's notices):
+    sent, delivered, acknowledged, implemented, overdue, with the enterprises to chase
+    (county, name, contact, phone).
+
+    \b
+    Example:
+      orchestrator receipts --alert 1
+      orchestrator receipts --alert 1 --json
+      orchestrator receipts --round 1
+    """
+    _one_of(alert_id, round_id)
+    context = context_of(ctx)
+    now = context.clock.now()
+    receipts = context.receipts()
+    s = (
+        receipts.round_summary(round_id, now=now)
+        if round_id is not None
+        else receipts.summary(alert_id or 0, now=now)
+    )
+    if as_json:
+        click.echo(json.dumps(s.as_dict(), ensure_ascii=False, indent=2))
+        return
+    zone = context.settings.zone
+    what = (
+        f"通知批次{round_id}《{s.document_number}》"
+        if round_id
+        else f"预警{alert_id}（{s.document_number}）"
+    )
+    click.echo(f"{what}回执情况，签收时限{cn_time(s.deadline, zone)}：")
+    click.echo(
+        f"  {'管控通知' if round_id else '应急响应指令'}{s.orders}份：已发出{s.sent}，确认送达{s.delivered}，已签收{s.acknowledged}，"
+        f"已落实{s.implemented}，逾期未签收{s.overdue_count}，投递失败{s.undelivered_count}"
+    )
+    _firm_lines("逾期未签收", s.overdue)
+    _firm_lines("所有渠道投递失败", s.undelivered)
+    _firm_lines("报送有措施未落实", s.not_implemented)
+
+
+@click.group("power")
+def power_group() -> None:
+    """Hourly electricity readings (用电数据), the evidence of stopped and limited lines.
+
+    \b
+    Example:
+      orchestrator power import readings.csv
+    """
+
+
+@power_group.command("import")
+@click.argument("src", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--url", default=None, help="Fetch JSON readings from this URL instead of a file.")
+@click.pass_context
+def power_import_command(ctx: click.Context, src: Path | None, url: str | None) -> None:
+    """Import readings (meter_no, hour, kwh) from a CSV file or an HTTP JSON source, in one
+    transaction; a reading for the same meter and hour replaces the earlier one.
+
+    \b
+    Example:
+      orchestrator power import readings.csv
+      orchestrator power import --url https://power.example.gov.cn/api/hourly
+    """
+    if (src is None) == (url is None):
+        raise InputInvalid("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
+    context = context_of(ctx)
+    zone = context.settings.zone
+    readings = read_csv(src, zone) if src is not None else fetch_json(str(url), zone)
+    count = context.meters().store(readings)
+    meters = len({r.meter_no for r in readings})
+    click.echo(f"已导入用电数据{count}条（电表{meters}块）")
+
+
+_VERDICT = {
+    "compliant": "符合",
+    "suspect": "疑似未落实",
+    "no_data": "无用电数据",
+    "low_baseline": "基线用电过低，不作判断",
+}
+
+
+@click.command("compliance")
+@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option("--json", "as_json", is_flag=True, help="Print every checked line as JSON.")
+@click.pass_context
+def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
+    """Electricity check of the alert: each stopped or limited line with a meter, its mean
+    hourly use during the alert against its baseline before it (thresholds in
+    config/delivery.toml [compliance]); lists suspected non-compliance with the evidence.
+
+    \b
+    Example:
+      orchestrator compliance --alert 1
+    """
+    context = context_of(ctx)
+    lines = context.meters().check(alert_id, now=context.clock.now())
+    if as_json:
+        click.echo(json.dumps([ln.as_dict() for ln in lines], ensure_ascii=False, indent=2))
+        return
+    if not lines:
+        click.echo(f"预警{alert_id}没有需用电核查的停产、限产生产线（或尚未发布）")
+        return
+    counts: dict[str, int] = {}
+    for ln in lines:
+        counts[ln.verdict] = counts.get(ln.verdict, 0) + 1
+    summary = "，".join(f"{_VERDICT[k]}{v}条" for k, v in sorted(counts.items()))
+    click.echo(f"预警{alert_id}用电核查：{len(lines)}条生产线，{summary}")
+    suspects = [ln for ln in lines if ln.verdict == "suspect"]
+    if suspects:
+        click.echo("疑似未落实（预警期间平均小时用电 / 预警前基线）：")
+        for ln in suspects:
+            assert ln.ratio is not None
+            assert ln.baseline_kwh_h is not None
+            assert ln.window_kwh_h is not None
+            click.echo(
+                f"  {ln.county}　{ln.name}（{ln.uscc}）　{ln.line}（电表{ln.meter_no}）：{ln.measure}；"
+                f"{ln.window_kwh_h:.1f} / {ln.baseline_kwh_h:.1f} kWh = {ln.ratio:.0%}，"
+                f"允许不超过{ln.allowed:.0%}"
+            )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run the consultation scheduler here (another server or `orchestrator schedule` "
+    "runs it; running it on several servers is safe too).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Web worker processes (the scheduler runs once, in the main process).",
+)
+@click.pass_context
+def serve_command(
+    ctx: click.Context, host: str, port: int, no_scheduler: bool, workers: int
+) -> None:
+    """Run the web service: the duty officers' console (sign in at /login; accounts from
+    `orchestrator user add`), the enterprises' order pages behind their signed links
+    (acknowledge, report implementation) and the SMS gateway's delivery-report callback,
+    together with the scheduler (as `orchestrator schedule`). Put it behind the city's HTTPS
+    reverse proxy at acknowledge_base_url.
+
+    \b
+    Example:
+      orchestrator serve --host 0.0.0.0 --port 8000
+      orchestrator serve --host 0.0.0.0 --port 8000 --workers 4
+    """
+    import os
+
+    import uvicorn
+
+    from orchestrator.web.service import NOW_ENV, web_service
+
+    context = context_of(ctx)
+    if workers > 1 and isinstance(context.clock, FixedClock):
+        os.environ[NOW_ENV] = context.clock.now().isoformat()  # the workers' clock too
+    app = web_service(context)  # with several workers: the configuration checked here first
+    scheduler = None
+    if not no_scheduler:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone=context.settings.zone)
+        beat = heartbeat(context, echo=True)
+        beat.install(scheduler)
+        scheduler.start()
+        scheduler.add_job(beat.catch_up, id="catch-up:start")  # a slot missed while down
+    try:
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_level="info")
+        else:
+            uvicorn.run(
+                "orchestrator.web.service:from_environment",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="info",
+            )
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+
+
+COMMANDS = (deliver_group, receipts_command, power_group, compliance_command, serve_command)

@@ -1,0 +1,181 @@
+"""Command line of the demo: ``orchestrator demo`` runs the main job end to end on sample data."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.bootstrap import Context
+from orchestrator.cli.common import context_of
+from orchestrator.clock import FixedClock
+from orchestrator.delivery.config import ChannelConfig
+from orchestrator.delivery.model import Scope
+from orchestrator.delivery.worker import DeliveryWorker
+from orchestrator.emissions.model import MeasureKind
+from orchestrator.errors import OrchestratorError
+from orchestrator.notices.render import PdfUnavailable
+
+
+@click.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/demo"),
+    show_default=True,
+    help="Folder for the notices.",
+)
+@click.pass_context
+def demo_command(ctx: click.Context, out_dir: Path) -> None:
+    """Run the main job end to end on sample data: list, consultation, alert, notices, delivery.
+
+    A fresh SQLite database (data/demo.db), the sample emission list, the daily consultation of
+    the bundled sample forecast (its opinion written, the alert it proposes drafted), the draft
+    submitted by the duty officer, approved by a second person and issued, every notice written
+    to a folder and delivered through the folder channel, the staggered-production season under
+    way announced to the enterprises it concerns, then a summary.
+
+    \b
+    Example:
+      orchestrator demo
+    """
+    base = context_of(ctx)
+    settings = base.settings
+    zone = settings.zone
+    db = settings.data_dir / "demo.db"
+    context = base.on_fresh(db)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    now = dt.datetime(2026, 1, 4, 16, 0, tzinfo=zone)
+    sample_list = settings.emission_lists_dir / "sample_list.xlsx"
+    result = context.lists().import_list(
+        sample_list, effective_from=dt.date(2025, 10, 1), now=now, by="示例管理员"
+    )
+    assert result.revision is not None
+    click.echo(
+        f"1. 导入应急减排清单：{sample_list.name}，第{result.revision.number}版，企业{result.enterprises}家、生产线{result.lines}条"
+    )
+
+    consultant = context.consultant()
+    consulted = consultant.consult(slot=now, now=now)
+    rec = consulted.record
+    if consulted.alert_id is None or rec["recommendation"]["level"] is None:
+        raise OrchestratorError("示例预报未达到预警条件")
+    level = AlertLevel(rec["recommendation"]["level"])
+    try:
+        opinion = consultant.write(consulted, out_dir, pdf=True)
+    except PdfUnavailable:
+        opinion = consultant.write(consulted, out_dir, pdf=False)
+    source = Path(rec["provenance"]["forecast"]["location"]).name
+    click.echo(
+        f"2. {now.month}月{now.day}日{now.hour}时会商（{source}）：{rec['recommendation']['headline']}；"
+        f"会商意见 {opinion[-1]}，系统已起草预警{consulted.alert_id}"
+    )
+
+    duty = context.response.person("张值班")
+    second = context.response.person("赵市长" if level is AlertLevel.RED else "王副市长")
+    office = context.alerts()
+    alert_id = consulted.alert_id
+    office.submit(alert_id, by=duty, now=now)
+    approval = office.approve(alert_id, by=second, now=now + dt.timedelta(minutes=30))
+    issued = office.issue(alert_id, by=duty, now=now + dt.timedelta(hours=1))
+    click.echo(
+        f"3. {duty.name}审核提交、{second.name}批准、{duty.name}发布{level.label}预警（{context.ruleset().response_for(level)}级应急响应），"
+        f"文号{issued.revision.document_number}"
+    )
+    for w in issued.warnings:
+        click.echo(f"   提示：{w}")
+
+    notices = context.notices()
+    try:
+        written = notices.write(alert_id, out_dir, pdf_base=settings.templates_dir)
+    except PdfUnavailable as exc:
+        click.echo(f"   提示：{exc}；仅生成HTML")
+        written = notices.write(alert_id, out_dir)
+    click.echo(
+        f"4. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
+    )
+
+    issued_at = issued.revision.state.issued_at or now
+    worker = _delivery(context, alert_id, out_dir, issued_at)
+    _controls(context, worker, now + dt.timedelta(hours=2))
+
+    assert approval.check is not None
+    plan = office.frozen_plan(approval.revision.revision_id)
+    grades = Counter(e["grade"] for e in plan)
+    kinds = Counter(
+        MeasureKind(ln["measure"]["kind"]).label for e in plan for ln in e["lines"] if ln["measure"]
+    )
+    click.echo("7. 汇总")
+    click.echo(
+        "   企业按绩效等级："
+        + "，".join(f"{g} {n}家" for g, n in sorted(grades.items(), key=lambda x: -x[1]))
+    )
+    click.echo("   生产线按措施类型：" + "，".join(f"{k} {n}条" for k, n in kinds.most_common()))
+    for s, v in approval.check.species.items():
+        click.echo(
+            f"   {s.label}：减排{v.reduction_kg_d:g}千克/日，占全社会排放量{v.ratio:.1%}（目标{v.target:.0%}，{'达标' if v.met else '未达标'}）"
+        )
+    click.echo(f"   数据库：数据目录下的{db.name}（ORCHESTRATOR_DATA_DIR，默认 data/）")
+
+
+def _delivery(
+    context: Context, alert_id: int, out_dir: Path, issued_at: dt.datetime
+) -> DeliveryWorker:
+    """Demo step 5: every order delivered through the folder channel (nothing leaves the
+    machine), one enterprise signs through its link, and the receipts are counted."""
+    folder = ChannelConfig(
+        "folder", "folder", {"kind": "folder", "path": str(out_dir.resolve() / "outbox")}
+    )
+    config = dataclasses.replace(
+        context.delivery,
+        channels={**context.delivery.channels, "folder": folder},
+        force_channel="folder",
+    )
+    worker = context.delivery_worker(config, FixedClock(issued_at + dt.timedelta(minutes=5)))
+    worker.housekeeping()
+    stats = worker.drain()
+    receipts = context.receipts()
+    first = receipts.summary(alert_id, now=issued_at)
+    assert first.revision_id is not None
+    signed = context.alerts().frozen_plan(first.revision_id)[0]  # the first order sent
+    receipts.acknowledge(
+        Scope(alert_id=alert_id),
+        signed["uscc"],
+        first.revision_id,
+        signer="示例签收人",
+        now=issued_at + dt.timedelta(minutes=20),
+    )
+    s = receipts.summary(alert_id, now=issued_at + dt.timedelta(minutes=30))
+    click.echo(
+        f"5. 投递：{stats.counts['delivered']}份应急响应指令经文件渠道写入 {out_dir / 'outbox'}"
+        f"（每份含签收链接）；{signed['name']}已签收，回执：已发出{s.sent}、已签收{s.acknowledged}"
+        "（orchestrator receipts 查看）"
+    )
+    return worker
+
+
+def _controls(context: Context, worker: DeliveryWorker, now: dt.datetime) -> None:
+    """Demo step 6: the staggered-production season under way on the demo's day is announced
+    to the enterprises it concerns, through the same folder channel."""
+    outcome = context.control_office().run("staggered", at=now, now=now)
+    if outcome.round_id is None:
+        click.echo(f"6. 常态化管控：{outcome.detail}")
+        return
+    worker.clock = FixedClock(now + dt.timedelta(minutes=5))
+    worker.housekeeping()
+    stats = worker.drain()
+    s = context.receipts().round_summary(outcome.round_id, now=now + dt.timedelta(minutes=10))
+    click.echo(
+        f"6. 常态化管控：{outcome.detail}；{stats.counts['delivered']}份经同一投递渠道送达，"
+        f"回执：已发出{s.sent}（orchestrator receipts --round {outcome.round_id} 查看）"
+    )
+
+
+COMMANDS = (demo_command,)

@@ -1,0 +1,333 @@
+"""Command line of the emergency emission list (应急减排清单): ``orchestrator list import``,
+``revisions``, ``diff``, ``check``, ``coverage``, ``export``, ``template`` and ``board``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.cli.common import LEVEL, context_of, date_option, echo_json, operator
+from orchestrator.emissions.model import EmissionList
+from orchestrator.emissions.permits import coverage
+from orchestrator.emissions.targets import check_json, check_targets
+from orchestrator.emissions.workbook import export_list
+from orchestrator.errors import InputInvalid
+from orchestrator.notices.contexts import NoticeBoardContext
+from orchestrator.notices.render import html_to_pdf, render
+
+
+@click.group("list")
+def list_group() -> None:
+    """The emergency emission list (应急减排清单): import, revisions, diff, check, coverage, export.
+
+    \b
+    Example:
+      orchestrator list import emission_lists/sample_list.xlsx --effective-from 2025-10-01
+      orchestrator list check --level orange
+    """
+
+
+@list_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--effective-from",
+    "effective_text",
+    metavar="YYYY-MM-DD",
+    help="Date the revision takes effect; default today.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate only; store nothing.")
+@click.option(
+    "--by", default=None, help="Who imports (recorded in the audit log); default: this account."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def list_import_command(
+    ctx: click.Context,
+    file: Path,
+    effective_text: str | None,
+    dry_run: bool,
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """Validate a list workbook (xlsx or CSV) and store it as a new revision.
+
+    Every error is reported as file:sheet:row:column: message, with exit code 1, and nothing is
+    stored. Importing the same file with the same effective date again changes nothing.
+
+    \b
+    Example:
+      orchestrator list import emission_lists/sample_list.xlsx --effective-from 2025-10-01
+      orchestrator list import new_list.xlsx --dry-run
+    """
+    context = context_of(ctx)
+    now = context.clock.now()
+    effective = date_option(effective_text, "--effective-from") if effective_text else now.date()
+    result = context.lists().import_list(
+        file, effective_from=effective, now=now, by=by or operator(), dry_run=dry_run
+    )
+    rev = result.revision
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "revision": rev.number if rev else None,
+                    "created": result.created,
+                    "effective_from": effective.isoformat(),
+                    "enterprises": result.enterprises,
+                    "lines": result.lines,
+                    "dust_sites": result.dust_sites,
+                    "transport_users": result.transport_users,
+                    "warnings": list(result.warnings),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    for w in result.warnings:
+        click.echo(f"提示：{w}", err=True)
+    counts = (
+        f"企业{result.enterprises}家、生产线{result.lines}条、扬尘源{result.dust_sites}处、"
+        f"移动源{result.transport_users}家，提示{len(result.warnings)}条"
+    )
+    if rev is None:
+        click.echo(f"校验通过（未导入）：{counts}")
+    elif result.created:
+        click.echo(f"已导入为第{rev.number}版，{effective.isoformat()}起生效：{counts}")
+    else:
+        click.echo(
+            f"该文件已于{rev.imported_at.astimezone(context.settings.zone):%Y-%m-%d %H:%M}导入为第{rev.number}版，未重复导入"
+        )
+
+
+@list_group.command("revisions")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+def list_revisions_command(ctx: click.Context, as_json: bool) -> None:
+    """List the stored revisions of the emission list.
+
+    \b
+    Example:
+      orchestrator list revisions
+    """
+    context = context_of(ctx)
+    rows = context.lists().summaries()
+    if as_json:
+        echo_json([r.as_json() for r in rows])
+        return
+    if not rows:
+        click.echo("尚未导入应急减排清单")
+    for s in rows:
+        r = s.revision
+        click.echo(
+            f"第{r.number}版  {r.effective_from.isoformat()}起生效  {r.source}  "
+            f"企业{s.enterprises}家 生产线{s.lines}条 提示{len(s.warnings)}条"
+        )
+
+
+@list_group.command("diff")
+@click.argument("rev1", type=int)
+@click.argument("rev2", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def list_diff_command(ctx: click.Context, rev1: int, rev2: int, as_json: bool) -> None:
+    """Show what changed between two revisions: enterprises, grades, measures.
+
+    \b
+    Example:
+      orchestrator list diff 1 2
+    """
+    context = context_of(ctx)
+    d = context.lists().diff(rev1, rev2)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "added": [{"uscc": e.uscc, "name": e.name} for e in d.added],
+                    "removed": [{"uscc": e.uscc, "name": e.name} for e in d.removed],
+                    "grade_changes": [
+                        {"uscc": n.uscc, "name": n.name, "from": o.grade.value, "to": n.grade.value}
+                        for o, n in d.grade_changes
+                    ],
+                    "measure_changes": d.measure_changes,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    if d.empty:
+        click.echo(f"第{rev1}版与第{rev2}版内容相同")
+        return
+    for e in d.added:
+        click.echo(f"新增企业：{e.name}（{e.uscc}）")
+    for e in d.removed:
+        click.echo(f"删除企业：{e.name}（{e.uscc}）")
+    for o, n in d.grade_changes:
+        click.echo(f"等级调整：{n.name} {o.grade.value}→{n.grade.value}")
+    for c in d.measure_changes:
+        click.echo(f"措施调整：{c}")
+
+
+@list_group.command("check")
+@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.option("--level", type=LEVEL, help="One level; default all three.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def list_check_command(
+    ctx: click.Context, revision: int | None, level: str | None, as_json: bool
+) -> None:
+    """Check the list's reductions against citywide emissions and the reduction targets.
+
+    \b
+    Example:
+      orchestrator list check --level orange --json
+    """
+    context = context_of(ctx)
+    rev, lst = context.lists().revision(revision)
+    number = rev.number
+    levels = (AlertLevel(level),) if level else ALERT_LEVELS
+    checks = check_targets(lst, context.city, levels)
+    if as_json:
+        click.echo(json.dumps(check_json(number, checks), ensure_ascii=False))
+        return
+    click.echo(f"应急减排清单第{number}版 减排量核算（全社会排放量见 config/city.toml）")
+    for c in checks:
+        click.echo(f"{c.level.label}预警：{'全部达标' if c.met else '未达标'}")
+        for s, v in c.species.items():
+            mark = "达标" if v.met else "未达标"
+            top = "、".join(f"{n}（{x:g}）" for n, x in c.contributors[s][:3]) or "无"
+            click.echo(
+                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日，占全社会排放量{v.ratio:.1%}，"
+                f"目标{v.target:.0%}，{mark}；主要贡献：{top}"
+            )
+
+
+@list_group.command("coverage")
+@click.argument("permits", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def list_coverage_command(
+    ctx: click.Context, permits: Path, revision: int | None, as_json: bool
+) -> None:
+    """Compare the list with the pollutant-discharge permit registry (排污许可).
+
+    PERMITS.csv has the columns 统一社会信用代码, 企业名称, 涉气 (是/否).
+
+    \b
+    Example:
+      orchestrator list coverage permits.csv
+    """
+    context = context_of(ctx)
+    rev, lst = context.lists().revision(revision)
+    number = rev.number
+    cov = coverage(lst, permits)
+    for p in cov.problems:
+        click.echo(f"提示：{p}", err=True)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "revision": number,
+                    "missing": [{"uscc": u, "name": n} for u, n in cov.missing],
+                    "without_permit": [
+                        {"uscc": e.uscc, "name": e.name} for e in cov.without_permit
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo(f"许可证名录中涉气但未列入清单的企业：{len(cov.missing)}家")
+    for u, n in cov.missing:
+        click.echo(f"  {n}（{u}）")
+    click.echo(f"清单中未填写排污许可证编号的企业：{len(cov.without_permit)}家")
+    for e in cov.without_permit:
+        click.echo(f"  {e.name}（{e.uscc}）")
+
+
+@list_group.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.pass_context
+def list_export_command(ctx: click.Context, out: Path, revision: int | None) -> None:
+    """Write a revision as a canonical workbook (imports back to the same content).
+
+    \b
+    Example:
+      orchestrator list export --revision 1 list_rev1.xlsx
+    """
+    context = context_of(ctx)
+    rev, lst = context.lists().revision(revision)
+    number = rev.number
+    export_list(lst, out)
+    click.echo(f"已将第{number}版导出到 {out}")
+
+
+@list_group.command("template")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def list_template_command(out: Path) -> None:
+    """Write an empty canonical workbook (the three sheets with their headers).
+
+    \b
+    Example:
+      orchestrator list template emission_lists/template.xlsx
+    """
+    export_list(EmissionList(enterprises=()), out)
+    click.echo(f"已写出清单模板 {out}")
+
+
+@list_group.command("board")
+@click.option("--uscc", help="One enterprise (统一社会信用代码); default every enterprise.")
+@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write to.",
+)
+@click.option("--pdf", is_flag=True, help="Also write one printable PDF of all the boards.")
+@click.pass_context
+def list_board_command(
+    ctx: click.Context, uscc: str | None, revision: int | None, out_dir: Path, pdf: bool
+) -> None:
+    """Print the 一厂一策 notice boards (公示牌): one HTML page per enterprise, and a PDF.
+
+    \b
+    Example:
+      orchestrator list board --out out/boards --pdf
+      orchestrator list board --uscc 91999900MA00000013 --out out/boards
+    """
+    context = context_of(ctx)
+    rev, lst = context.lists().revision(revision)
+    number, effective = rev.number, rev.effective_from
+    chosen = [e for e in lst.enterprises if uscc is None or e.uscc == uscc.strip().upper()]
+    if not chosen:
+        raise InputInvalid(f"清单第{number}版中没有统一社会信用代码为{uscc}的企业")
+    env = context.templates()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for e in chosen:
+        page = render(
+            env,
+            "boards/notice_board.html",
+            NoticeBoardContext.of(
+                e,
+                region_name=context.city.region_name,
+                revision=number,
+                effective_from=effective,
+            ),
+        )
+        (out_dir / f"{e.uscc}.html").write_text(page, encoding="utf-8")
+        pages.append(page)
+    click.echo(f"已生成公示牌{len(pages)}份（HTML）：{out_dir}")
+    if pdf:
+        target = out_dir / (f"{chosen[0].uscc}.pdf" if uscc else "公示牌.pdf")
+        html_to_pdf(pages, target, context.settings.templates_dir)
+        click.echo(f"已生成PDF：{target}")
+
+
+COMMANDS = (list_group,)

@@ -1,0 +1,146 @@
+"""Console users, sessions and API tokens (the ``AccountStore`` port)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator.accounts.model import Credentials, Session, User
+from orchestrator.db.tables import api_tokens, users, web_sessions
+from orchestrator.errors import Conflict
+from orchestrator.response.model import Role
+
+
+def _user(row: Any) -> User:
+    return User(row.id, row.username, row.display_name, Role(row.role), row.active)
+
+
+class AccountStore:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_user(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        role: Role,
+        password_hash: str,
+        created_at: dt.datetime,
+    ) -> User:
+        try:
+            with self.conn.begin_nested():
+                row = self.conn.execute(
+                    insert(users)
+                    .values(
+                        username=username,
+                        display_name=display_name,
+                        role=role.value,
+                        password_hash=password_hash,
+                        active=True,
+                        failed_logins=0,
+                        created_at=created_at,
+                    )
+                    .returning(users)
+                ).one()
+        except IntegrityError as exc:
+            raise Conflict(f"用户名“{username}”已存在") from exc
+        return _user(row)
+
+    def set_password(self, username: str, password_hash: str) -> bool:
+        done = self.conn.execute(
+            update(users)
+            .where(users.c.username == username)
+            .values(password_hash=password_hash, failed_logins=0, locked_until=None)
+        )
+        return done.rowcount == 1
+
+    def users(self) -> list[User]:
+        return [_user(r) for r in self.conn.execute(select(users).order_by(users.c.username))]
+
+    def credentials(self, username: str) -> Credentials | None:
+        row = self.conn.execute(select(users).where(users.c.username == username)).first()
+        if row is None:
+            return None
+        return Credentials(_user(row), row.password_hash, row.failed_logins, row.locked_until)
+
+    def failed(self, user_id: int, *, failed_logins: int, locked_until: dt.datetime | None) -> None:
+        values: dict[str, Any] = {"failed_logins": failed_logins}
+        if locked_until is not None:
+            values["locked_until"] = locked_until
+        self.conn.execute(update(users).where(users.c.id == user_id).values(values))
+
+    def signed_in(self, user_id: int, *, at: dt.datetime, password_hash: str | None) -> None:
+        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": at}
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        self.conn.execute(update(users).where(users.c.id == user_id).values(values))
+
+    def open_session(
+        self,
+        *,
+        token_hash: str,
+        user_id: int,
+        csrf: str,
+        created_at: dt.datetime,
+        expires_at: dt.datetime,
+    ) -> None:
+        self.conn.execute(
+            insert(web_sessions).values(
+                token_hash=token_hash,
+                user_id=user_id,
+                csrf=csrf,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+
+    def session(self, token_hash: str, now: dt.datetime) -> Session | None:
+        s, u = web_sessions.c, users.c
+        row = self.conn.execute(
+            select(users, s.csrf, s.expires_at)
+            .join(web_sessions, s.user_id == u.id)
+            .where(s.token_hash == token_hash, s.expires_at > now, u.active.is_(True))
+        ).first()
+        if row is None:
+            return None
+        return Session(_user(row), row.csrf, row.expires_at)
+
+    def close_session(self, token_hash: str) -> None:
+        self.conn.execute(web_sessions.delete().where(web_sessions.c.token_hash == token_hash))
+
+    def add_token(
+        self, username: str, *, name: str, token_hash: str, created_at: dt.datetime
+    ) -> bool:
+        user_id = self.conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+        if user_id is None:
+            return False
+        self.conn.execute(
+            insert(api_tokens).values(
+                user_id=user_id, name=name, token_hash=token_hash, created_at=created_at
+            )
+        )
+        return True
+
+    def token_user(self, token_hash: str, now: dt.datetime) -> User | None:
+        t, u = api_tokens.c, users.c
+        row = self.conn.execute(
+            select(users, t.id.label("token_id"))
+            .join(api_tokens, t.user_id == u.id)
+            .where(t.token_hash == token_hash, t.revoked_at.is_(None), u.active.is_(True))
+        ).first()
+        if row is None:
+            return None
+        self.conn.execute(update(api_tokens).where(t.id == row.token_id).values(last_used_at=now))
+        return _user(row)
+
+    def revoke_token(self, token_id: int, now: dt.datetime) -> bool:
+        done = self.conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return done.rowcount == 1

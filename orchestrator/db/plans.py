@@ -1,0 +1,177 @@
+"""Frozen plans (the ``PlanStore`` ports of response, notices and delivery): where an alert
+revision's plan is kept, read whole, by chunk, by mode or as the recipients of its orders; and a
+control round's entries, read the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Connection, Table, Text, bindparam, cast, func, select
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.db.tables import (
+    alert_revisions,
+    control_round_entries,
+    list_plan_entries,
+    list_plans,
+    plan_entries,
+)
+from orchestrator.delivery.model import Recipient, Subject
+from orchestrator.emissions.plans import level_record
+from orchestrator.notices.model import PlanChunk
+
+#: More chosen USCCs than this are read by reading everything (bound parameters are limited).
+_MAX_CHOSEN = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSource:
+    """Where an alert revision's frozen plan is: the plan entries of its list revision
+    (``list_plan_entries``, every level in one record; :meth:`entry` takes out the revision's
+    level), or, for revisions approved before migration 0005, the copy made then
+    (``plan_entries``). ``ordinal`` orders the entries."""
+
+    table: Table
+    where: ColumnElement[bool]
+    ordinal: ColumnElement[int]
+    level: AlertLevel | None  # None: records are already one level's entries
+
+    def entry(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A stored record as the level's plan entry (``entry_record`` shape)."""
+        return record if self.level is None else level_record(record, self.level)
+
+    @classmethod
+    def of_list_plan(cls, conn: Connection, plan_id: int) -> PlanSource:
+        revision_id, level = conn.execute(
+            select(list_plans.c.revision_id, list_plans.c.level).where(list_plans.c.id == plan_id)
+        ).one()
+        t = list_plan_entries
+        return cls(t, t.c.revision_id == revision_id, t.c.position, AlertLevel(level))
+
+    @classmethod
+    def of(cls, conn: Connection, revision_id: int) -> PlanSource:
+        plan_id = conn.execute(
+            select(alert_revisions.c.plan_id).where(alert_revisions.c.id == revision_id)
+        ).scalar()
+        if plan_id is not None:
+            return cls.of_list_plan(conn, plan_id)
+        t = plan_entries
+        return cls(t, t.c.revision_id == revision_id, t.c.id, None)
+
+
+def _same(record: dict[str, Any]) -> dict[str, Any]:
+    return record
+
+
+_ROUND_PARTS = select(control_round_entries.c.uscc, control_round_entries.c.body).where(
+    control_round_entries.c.round_id == bindparam("round_id"),
+    control_round_entries.c.uscc.in_(bindparam("usccs", expanding=True)),
+)
+
+
+class PlanStore:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _count(self, source: PlanSource) -> int:
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(source.table).where(source.where)
+            ).scalar()
+            or 0
+        )
+
+    def size(self, revision_id: int) -> int:
+        return self._count(PlanSource.of(self.conn, revision_id))
+
+    def list_plan_size(self, plan_id: int) -> int:
+        return self._count(PlanSource.of_list_plan(self.conn, plan_id))
+
+    def records(self, revision_id: int) -> list[dict[str, Any]]:
+        source = PlanSource.of(self.conn, revision_id)
+        return [
+            source.entry(rec)
+            for rec in self.conn.execute(
+                select(source.table.c.record).where(source.where).order_by(source.ordinal)
+            ).scalars()
+        ]
+
+    def ordinals(self, revision_id: int) -> list[int]:
+        source = PlanSource.of(self.conn, revision_id)
+        return list(
+            self.conn.execute(
+                select(source.ordinal).where(source.where).order_by(source.ordinal)
+            ).scalars()
+        )
+
+    def chunk(self, chunk: PlanChunk) -> list[tuple[str, dict[str, Any]]]:
+        """(USCC, plan entry) in plan order (records decoded here, by orjson, not per row by the
+        driver: this runs in the render workers)."""
+        source = PlanSource.of(self.conn, chunk.revision_id)
+        t = source.table
+        return [
+            (uscc, source.entry(orjson.loads(record)))
+            for uscc, record in self.conn.execute(
+                select(t.c.uscc, cast(t.c.record, Text))
+                .where(source.where, source.ordinal.between(chunk.first, chunk.last))
+                .order_by(source.ordinal)
+            )
+        ]
+
+    def _by_mode(self, source: PlanSource) -> dict[str, int]:
+        return {
+            str(mode): int(n)
+            for mode, n in self.conn.execute(
+                select(source.table.c.mode, func.count())
+                .where(source.where)
+                .group_by(source.table.c.mode)
+            )
+        }
+
+    def by_mode(self, revision_id: int) -> dict[str, int]:
+        return self._by_mode(PlanSource.of(self.conn, revision_id))
+
+    def list_by_mode(self, plan_id: int) -> dict[str, int]:
+        return self._by_mode(PlanSource.of_list_plan(self.conn, plan_id))
+
+    def _records(self, subject: Subject, uscc: Collection[str]) -> Iterator[tuple[str, Any, Any]]:
+        """(USCC, JSON text, decoder) of the subject's recipients in order."""
+        if subject.revision_id is not None:
+            source = PlanSource.of(self.conn, subject.revision_id)
+            t, where, ordinal, entry = source.table, source.where, source.ordinal, source.entry
+        else:
+            t = control_round_entries
+            where, ordinal = t.c.round_id == subject.round_id, t.c.position
+            entry = _same
+        query = select(t.c.uscc, cast(t.c.record, Text)).where(where).order_by(ordinal)
+        chosen = set(uscc)
+        if chosen and len(chosen) <= _MAX_CHOSEN:
+            query = query.where(t.c.uscc.in_(sorted(chosen)))
+        for u, record in self.conn.execute(query):
+            if not chosen or u in chosen:
+                yield u, record, entry
+
+    def entries(self, subject: Subject, uscc: Collection[str] = ()) -> Iterator[dict[str, Any]]:
+        for _, record, entry in self._records(subject, uscc):
+            yield entry(orjson.loads(record))
+
+    def recipients(self, subject: Subject, uscc: Collection[str] = ()) -> Iterator[Recipient]:
+        # only the contact fields are needed: the level's entry is not built
+        for u, record, _ in self._records(subject, uscc):
+            rec = orjson.loads(record)
+            yield Recipient(
+                uscc=u,
+                name=rec["name"],
+                county=rec["county"],
+                phone=rec.get("phone") or "",
+                email=rec.get("email") or "",
+                channel=rec.get("channel") or "",
+                contact=rec.get("contact") or "",
+            )
+
+    def round_parts(self, round_id: int, uscc: Collection[str]) -> dict[str, str]:
+        found = self.conn.execute(_ROUND_PARTS, {"round_id": round_id, "usccs": list(uscc)})
+        return {str(u): str(body) for u, body in found}

@@ -1,0 +1,78 @@
+"""What the emission list's use cases need from outside: the store of list revisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.audit.ports import UnitOfWork
+from orchestrator.emissions.model import (
+    EmissionList,
+    Enterprise,
+    EnterprisePage,
+    Revision,
+    RevisionSummary,
+)
+from orchestrator.emissions.targets import LevelReduction
+
+
+class ListStore(Protocol):
+    """List revisions of an area (``region``: its 6-digit code). Lookups of a number or date
+    without a revision raise :class:`~orchestrator.emissions.model.RevisionNotFound`."""
+
+    def find_by_content(
+        self, region: str, sha256: str, effective_from: dt.date
+    ) -> Revision | None: ...
+
+    def store(
+        self,
+        region: str,
+        emission_list: EmissionList,
+        *,
+        effective_from: dt.date,
+        source: str,
+        sha256: str,
+        imported_at: dt.datetime,
+        warnings: list[str],
+    ) -> Revision:
+        """A new revision, its dispatch plans selected and kept with it."""
+        ...
+
+    def summaries(self, region: str) -> list[RevisionSummary]:
+        """Every revision, oldest first."""
+        ...
+
+    def get(self, region: str, number: int) -> Revision: ...
+
+    def in_force(self, region: str, on: dt.date) -> int:
+        """The number of the revision in force on ``on``."""
+        ...
+
+    def latest(self, region: str) -> int: ...
+
+    def load(self, region: str, number: int) -> EmissionList: ...
+
+    def find(
+        self,
+        region: str,
+        number: int,
+        *,
+        text: str = "",
+        county: str = "",
+        industry: str = "",
+        grade: str = "",
+        offset: int = 0,
+        limit: int = 100,
+    ) -> EnterprisePage: ...
+
+    def enterprise(self, region: str, number: int, uscc: str) -> Enterprise | None: ...
+
+    def level_plan(self, region: str, number: int, level: AlertLevel) -> tuple[int, LevelReduction]:
+        """The id of revision ``number``'s dispatch plan for ``level`` and what it achieves."""
+        ...
+
+
+class ListUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lists(self) -> ListStore: ...

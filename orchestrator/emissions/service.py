@@ -1,0 +1,209 @@
+"""Use cases on list revisions: import (validated, stored once per content, audited), check an
+upload before importing it, and read revisions, their enterprises and their plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.audit.model import AuditAction, AuditEntry
+from orchestrator.emissions.bulk import paused_gc
+from orchestrator.emissions.diff import ListDiff, diff_lists
+from orchestrator.emissions.measures import MeasureBook
+from orchestrator.emissions.model import (
+    CityProfile,
+    EmissionList,
+    Enterprise,
+    EnterprisePage,
+    ListFileInvalid,
+    Revision,
+    RevisionNotFound,
+    RevisionSummary,
+)
+from orchestrator.emissions.parse import ParsedList, parse_list
+from orchestrator.emissions.ports import ListUnitOfWork
+from orchestrator.emissions.targets import LevelCheck, check_reduction, check_targets
+from orchestrator.emissions.workbook import read_workbook
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    revision: Revision | None  # None on a dry run
+    created: bool
+    enterprises: int
+    lines: int
+    dust_sites: int
+    transport_users: int
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UploadCheck:
+    """A workbook checked before it is imported: its content, the reduction check of every
+    level, and what changes against the newest revision (None: the first list)."""
+
+    parsed: ParsedList
+    checks: list[LevelCheck]
+    newest: int | None
+    diff: ListDiff | None
+
+
+def parse_file(path: Path, city: CityProfile, book: MeasureBook, name: str = "") -> ParsedList:
+    """Read and validate a list workbook; every problem names ``name`` (default: the path)."""
+    return parse_list(name or str(path), read_workbook(path), counties=city.counties, book=book)
+
+
+class ListService:
+    """The emission list of the office's area."""
+
+    def __init__(
+        self, uow: Callable[[], ListUnitOfWork], *, city: CityProfile, book: MeasureBook
+    ) -> None:
+        self.uow, self.city, self.book = uow, city, book
+        self.region = city.region_code
+
+    # --- import --------------------------------------------------------------------------------
+
+    def import_list(
+        self,
+        path: Path,
+        *,
+        effective_from: dt.date,
+        now: dt.datetime,
+        by: str,
+        dry_run: bool = False,
+        name: str = "",
+    ) -> ImportResult:
+        """Read, validate and store ``path`` as a new revision — all of it or, on any error,
+        nothing — and record who imported it in the same transaction.
+
+        Importing the same file with the same effective date again returns the existing revision.
+        ``name``: the file's name as the user knows it (an upload's), used in messages."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ListFileInvalid([f"{name or path}: 无法读取：{exc.strerror}"]) from exc
+        with paused_gc():
+            parsed = parse_file(path, self.city, self.book, name)
+            return self._store(parsed, data, name or path.name, effective_from, now, by, dry_run)
+
+    def _store(
+        self,
+        parsed: ParsedList,
+        data: bytes,
+        source: str,
+        effective_from: dt.date,
+        now: dt.datetime,
+        by: str,
+        dry_run: bool,
+    ) -> ImportResult:
+        lst = parsed.emission_list
+        counts = (
+            len(lst.enterprises),
+            sum(len(e.lines) for e in lst.enterprises),
+            len(lst.dust_sites),
+            len(lst.transport_users),
+        )
+        if dry_run:
+            return ImportResult(None, False, *counts, parsed.warnings)
+        sha = hashlib.sha256(data).hexdigest()
+        with self.uow() as uow:
+            existing = uow.lists.find_by_content(self.region, sha, effective_from)
+            if existing is not None:
+                return ImportResult(existing, False, *counts, parsed.warnings)
+            rev = uow.lists.store(
+                self.region,
+                lst,
+                effective_from=effective_from,
+                source=source,
+                sha256=sha,
+                imported_at=now.astimezone(dt.UTC),
+                warnings=list(parsed.warnings),
+            )
+            uow.audit.record(
+                AuditEntry(
+                    at=now,
+                    actor=by,
+                    action=AuditAction.LIST_IMPORT,
+                    reason=f"第{rev.number}版，{effective_from.isoformat()}起生效",
+                    detail={"revision": rev.number, "source": source, "sha256": sha},
+                )
+            )
+            uow.commit()
+        return ImportResult(rev, True, *counts, parsed.warnings)
+
+    def check_upload(self, path: Path, name: str) -> UploadCheck:
+        """Validate an uploaded workbook and compare it with the newest revision; nothing is
+        stored. Problems name ``name``, never the server's path."""
+        try:
+            parsed = parse_file(path, self.city, self.book, name)
+        except ListFileInvalid as exc:
+            raise ListFileInvalid([p.replace(str(path), name) for p in exc.problems]) from None
+        lst = parsed.emission_list
+        with self.uow() as uow:
+            try:
+                newest: int | None = uow.lists.latest(self.region)
+                old: EmissionList | None = uow.lists.load(self.region, newest or 0)
+            except RevisionNotFound:
+                newest, old = None, None
+        return UploadCheck(
+            parsed=parsed,
+            checks=check_targets(lst, self.city),
+            newest=newest,
+            diff=diff_lists(old, lst) if old is not None else None,
+        )
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def summaries(self) -> list[RevisionSummary]:
+        with self.uow() as uow:
+            return uow.lists.summaries(self.region)
+
+    def revision(self, number: int | None = None) -> tuple[Revision, EmissionList]:
+        """Revision ``number`` (default: the newest) and its content."""
+        with self.uow() as uow:
+            n = number if number is not None else uow.lists.latest(self.region)
+            return uow.lists.get(self.region, n), uow.lists.load(self.region, n)
+
+    def get(self, number: int) -> Revision:
+        with self.uow() as uow:
+            return uow.lists.get(self.region, number)
+
+    def in_force(self, on: dt.date) -> int | None:
+        """The revision in force on ``on`` (None: no list yet)."""
+        with self.uow() as uow:
+            try:
+                return uow.lists.in_force(self.region, on)
+            except RevisionNotFound:
+                return None
+
+    def find(self, number: int, **filters: str | int) -> EnterprisePage:
+        with self.uow() as uow:
+            return uow.lists.find(self.region, number, **filters)  # type: ignore[arg-type]
+
+    def enterprise(self, number: int, uscc: str) -> Enterprise | None:
+        with self.uow() as uow:
+            return uow.lists.enterprise(self.region, number, uscc)
+
+    def diff(self, a: int, b: int) -> ListDiff:
+        with self.uow() as uow:
+            return diff_lists(uow.lists.load(self.region, a), uow.lists.load(self.region, b))
+
+    def level_check(self, level: AlertLevel, on: dt.date) -> tuple[int, LevelCheck] | None:
+        """What the plan of ``level`` under the list in force ``on`` achieves against the city's
+        targets (None: no list in force then)."""
+        with self.uow() as uow:
+            try:
+                number = uow.lists.in_force(self.region, on)
+            except RevisionNotFound:
+                return None
+            _, achieved = uow.lists.level_plan(self.region, number, level)
+        return number, check_reduction(achieved, self.city)
+
+    @staticmethod
+    def levels() -> tuple[AlertLevel, ...]:
+        return ALERT_LEVELS

@@ -1,0 +1,254 @@
+"""Every notice of an alert revision composed as its template context (pure): the main document
+(bulletin, adjust or lift notice), the public message, the SMS, the CAP 1.2 message and the frame
+every dispatch order of the revision shares. Rendering them is :mod:`orchestrator.notices.service`'s."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from orchestrator.notices.contexts import (
+    CAP_SEVERITY,
+    HEALTH_ADVICE,
+    RESPONSE,
+    AdjustContext,
+    BulletinContext,
+    CapContext,
+    Header,
+    LiftContext,
+    OrderFrame,
+    PublicContext,
+    SmsContext,
+    cn_time,
+    mode_counts,
+)
+from orchestrator.notices.links import LinkSigner
+from orchestrator.notices.model import NoticeKind
+from orchestrator.response.config import Office
+from orchestrator.response.model import AlertRevision, RevisionKind
+
+ORDER_TEMPLATE = "notices/dispatch_order.html"
+ORDER_BLOCK = "enterprise"  # the part of an order that names the enterprise
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A city-wide document to render: its kind, file name, template and context."""
+
+    kind: NoticeKind
+    filename: str
+    template: str
+    context: Any
+
+
+def cap_identifier(office: Office, issued_at: dt.datetime, seq: int) -> str:
+    """GB/T 35965.1 layout: admin code, sector, unit, extension, Beijing time, sequence."""
+    beijing = issued_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    cap = office.cap
+    return (
+        f"{office.region_code}{cap.sector_code}{cap.unit_code}{cap.extension_code}"
+        f"{beijing:%Y%m%d%H%M%S}{seq:04d}"
+    )
+
+
+def _seq(document_number: str) -> int:
+    return int(document_number.split("〕")[1].rstrip("号"))
+
+
+def _sentence(reason: str) -> str:
+    return f"{reason}。" if reason and not reason.endswith("。") else reason
+
+
+def header(rev: AlertRevision, office: Office, zone: ZoneInfo) -> Header:
+    """The header of an issued revision's documents: issuer, number, date of issue."""
+    assert rev.document_number is not None
+    assert rev.state.issued_at is not None
+    issued = rev.state.issued_at.astimezone(zone)
+    return Header(
+        issuer=office.issuer,
+        document_number=rev.document_number,
+        region_name=office.region_name,
+        issued_on=f"{issued.year}年{issued.month}月{issued.day}日",
+    )
+
+
+def preview_header(office: Office, today: dt.date) -> Header:
+    """The header of a bulletin previewed before issue: its number left for issue."""
+    return Header(
+        issuer=office.issuer,
+        document_number=f"{office.code}〔{today.year}〕（发布时编号）",
+        region_name=office.region_name,
+        issued_on=f"{today.year}年{today.month}月{today.day}日",
+    )
+
+
+def bulletin(
+    head: Header, rev: AlertRevision, by_mode: Mapping[str, int], office: Office, zone: ZoneInfo
+) -> BulletinContext:
+    """The bulletin of an ISSUE revision (issued, or a draft being previewed)."""
+    st = rev.state
+    targets = rev.targets or {"species": {}}
+    return BulletinContext(
+        header=head,
+        title=f"关于启动重污染天气{st.level.label}预警的通知",
+        addressees=office.addressees,
+        basis=_sentence(rev.reason),
+        level_label=st.level.label,
+        response=RESPONSE[st.level],
+        start=cn_time(st.start, zone),
+        end=cn_time(st.end, zone) if st.end else "另行通知",
+        enterprises=sum(by_mode.values()),
+        by_mode=mode_counts(by_mode),
+        reductions=tuple(
+            (name, f"{v['reduction_kg_d']:g}", f"{v['ratio']:.1%}")
+            for name, v in targets["species"].items()
+        ),
+        public_advice=HEALTH_ADVICE[st.level],
+    )
+
+
+def documents(
+    rev: AlertRevision,
+    previous: AlertRevision | None,
+    head: Header,
+    by_mode: Mapping[str, int],
+    office: Office,
+    zone: ZoneInfo,
+) -> list[Document]:
+    """The city-wide documents of an issued revision (``by_mode``: its plan's enterprises by
+    mode), main document first."""
+    st = rev.state
+    assert rev.document_number is not None
+    start, end = cn_time(st.start, zone), (cn_time(st.end, zone) if st.end else "另行通知")
+    out: list[Document] = []
+    if st.kind is RevisionKind.ISSUE:
+        out.append(
+            Document(
+                NoticeKind.BULLETIN,
+                "bulletin.html",
+                "notices/bulletin.html",
+                bulletin(head, rev, by_mode, office, zone),
+            )
+        )
+    elif st.kind is RevisionKind.LIFT:
+        assert previous is not None
+        assert previous.document_number is not None
+        lift = LiftContext(
+            header=head,
+            previous_number=previous.document_number,
+            level_label=previous.state.level.label,
+            lift_time=start,
+            criterion=_sentence(rev.reason),
+        )
+        out.append(Document(NoticeKind.LIFT, "lift.html", "notices/lift.html", lift))
+    else:
+        assert previous is not None
+        assert previous.document_number is not None
+        adjust = AdjustContext(
+            header=head,
+            previous_number=previous.document_number,
+            action=st.kind.label,
+            level_label=st.level.label,
+            response=RESPONSE[st.level],
+            start=start,
+            end=end,
+            reason=_sentence(rev.reason),
+        )
+        out.append(Document(NoticeKind.ADJUST, "adjust.html", "notices/adjust.html", adjust))
+    lifted = st.kind is RevisionKind.LIFT
+    public = PublicContext(
+        region_name=office.region_name,
+        issuer=office.issuer,
+        action=st.kind.label,
+        level_label=(previous.state.level if lifted and previous else st.level).label,
+        response=RESPONSE[st.level],
+        start=start,
+        end=end,
+        advice=HEALTH_ADVICE[st.level]
+        if not lifted
+        else "空气质量已好转，公众可恢复正常户外活动。",
+    )
+    out.append(Document(NoticeKind.PUBLIC, "public.txt", "notices/public.txt", public))
+    sms = SmsContext(
+        region_name=office.region_name,
+        action=st.kind.label,
+        level_label=st.level.label,
+        start=start,
+        end=end,
+        document_number=rev.document_number,
+    )
+    out.append(Document(NoticeKind.SMS, "sms.txt", "notices/sms.txt", sms))
+    out.append(
+        Document(NoticeKind.CAP, "cap.xml", "notices/cap.xml", cap(rev, previous, office, zone))
+    )
+    return out
+
+
+def cap(
+    rev: AlertRevision, previous: AlertRevision | None, office: Office, zone: ZoneInfo
+) -> CapContext:
+    st = rev.state
+    assert st.issued_at is not None
+    assert rev.document_number is not None
+    identifier = cap_identifier(office, st.issued_at, _seq(rev.document_number))
+    references = None
+    if (
+        previous is not None
+        and previous.state.issued_at is not None
+        and previous.document_number is not None
+    ):
+        prev_id = cap_identifier(office, previous.state.issued_at, _seq(previous.document_number))
+        references = (
+            f"{office.cap.sender},{prev_id},{previous.state.issued_at.astimezone(zone).isoformat()}"
+        )
+    lifted = st.kind is RevisionKind.LIFT
+    level = previous.state.level if lifted and previous else st.level
+    msg_type = {RevisionKind.ISSUE: "Alert", RevisionKind.LIFT: "Cancel"}.get(st.kind, "Update")
+    return CapContext(
+        identifier=identifier,
+        sender=office.cap.sender,
+        sent=st.issued_at.astimezone(zone).isoformat(timespec="seconds"),
+        msg_type=msg_type,
+        references=references,
+        event="重污染天气",
+        urgency="Expected" if not lifted else "Past",
+        severity=CAP_SEVERITY[level] if not lifted else "Minor",
+        certainty="Likely" if not lifted else "Observed",
+        effective=st.start.astimezone(zone).isoformat(timespec="seconds"),
+        expires=st.end.astimezone(zone).isoformat(timespec="seconds") if st.end else None,
+        sender_name=office.issuer,
+        headline=f"{office.region_name}{st.kind.label}重污染天气{level.label}预警",
+        description=rev.reason or f"{office.region_name}{st.kind.label}重污染天气{level.label}预警",
+        instruction=HEALTH_ADVICE[level] if not lifted else "预警已解除。",
+        parameters=(
+            ("预警等级", level.label),
+            ("应急响应等级", f"{RESPONSE[level]}级"),
+            ("文号", rev.document_number),
+        ),
+        area_desc=office.region_name,
+        geocode=office.region_code,
+    )
+
+
+def order_frame(
+    rev: AlertRevision, head: Header, office: Office, zone: ZoneInfo, links: LinkSigner
+) -> OrderFrame:
+    """What every dispatch order of an issued revision shares."""
+    st = rev.state
+    assert st.issued_at is not None
+    return OrderFrame(
+        header=head,
+        level_label=st.level.label,
+        response=RESPONSE[st.level],
+        start=cn_time(st.start, zone),
+        end=cn_time(st.end, zone) if st.end else "另行通知",
+        receipt_deadline=cn_time(office.receipt_deadline(st.issued_at), zone),
+        acknowledge_base=office.acknowledge_base,
+        alert_id=rev.alert_id,
+        link_expires=links.expiry(st.issued_at),
+        signer=links,
+        office_phone=office.phone,
+    )

@@ -1,0 +1,110 @@
+"""The command office's configuration (``config/approval.toml`` with the city of
+``config/city.toml``) as values: who issues for which area, the approval policy, the people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.errors import InputInvalid
+from orchestrator.response.lifecycle import ApprovalPolicy
+from orchestrator.response.model import Person, Role
+
+
+class UnknownPerson(InputInvalid):
+    """Raised when a name given to act on an alert is not among the configured people."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapSender:
+    """The CAP 1.2 sender and the GB/T 35965.1 identifier parts the provincial early-warning
+    platform assigns (sector, unit, extension)."""
+
+    sender: str
+    sector_code: str
+    unit_code: str
+    extension_code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Office:
+    """Who issues for which area: the command office's identity, on every document, message and
+    page — the area it serves, its name and document code, its phone, the addressees of its
+    bulletins, where its enterprises acknowledge and how long they have to."""
+
+    region_code: str
+    region_name: str
+    issuer: str  # 示例市重污染天气应急指挥部办公室
+    code: str  # document code: numbers read {code}〔YYYY〕N号
+    phone: str
+    addressees: str
+    acknowledge_base: str  # the enterprises' pages (their signed token is appended)
+    receipt_hours: int  # enterprises acknowledge within this many hours of issue
+    cap: CapSender
+
+    def document_number(self, year: int, seq: int) -> str:
+        return f"{self.code}〔{year}〕{seq}号"
+
+    def receipt_deadline(self, issued_at: dt.datetime) -> dt.datetime:
+        return issued_at + dt.timedelta(hours=self.receipt_hours)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseConfig:
+    """The office, the approval policy and the people who may act."""
+
+    office: Office
+    policy: ApprovalPolicy
+    people: Mapping[str, Person]
+
+    def person(self, name: str) -> Person:
+        try:
+            return self.people[name.strip()]
+        except KeyError:
+            known = "、".join(self.people)
+            raise UnknownPerson(
+                f"“{name}”不在 config/approval.toml 的人员名单中（现有：{known}）"
+            ) from None
+
+    def approver_for(self, level: AlertLevel) -> Person | None:
+        """The first configured person whose role approves ``level`` exactly (drills)."""
+        role = self.policy.role_for(level)
+        return next((p for p in self.people.values() if p.role is role), None)
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, region_code: str, region_name: str, source: str
+    ) -> ResponseConfig:
+        """Checked values; a missing or bad key raises ``ValueError`` naming ``source``."""
+        try:
+            people = [Person(name=str(p["name"]), role=Role(p["role"])) for p in data["people"]]
+            notices = data["notices"]
+            cap = data["cap"]
+            office = Office(
+                region_code=region_code,
+                region_name=region_name,
+                issuer=str(data["issuer"]),
+                code=str(data["issuer_code"]),
+                phone=str(notices["office_phone"]),
+                addressees=str(notices["addressees"]),
+                acknowledge_base=str(notices["acknowledge_base_url"]).rstrip("/"),
+                receipt_hours=int(notices["receipt_hours"]),
+                cap=CapSender(
+                    sender=str(cap["sender"]),
+                    sector_code=str(cap["sector_code"]),
+                    unit_code=str(cap["unit_code"]),
+                    extension_code=str(cap["extension_code"]),
+                ),
+            )
+            policy = ApprovalPolicy(
+                required={AlertLevel(k): Role(v) for k, v in data["required_role"].items()},
+                lead_time_hours=int(data.get("lead_time_hours", 24)),
+            )
+        except KeyError as exc:
+            raise ValueError(f"{source}: missing key {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{source}: {exc}") from None
+        return cls(office=office, policy=policy, people={p.name: p for p in people})

@@ -1,0 +1,457 @@
+"""What the emergency command office does to alerts: draft, submit, approve, issue, adjust, lift.
+
+Each action is one unit of work. The pure state machine (:mod:`orchestrator.response.lifecycle`)
+says whether a move is legal; the store makes it stick exactly once: every status change is
+conditional on the status read, so of two approvers racing, exactly one wins and the other is
+told the alert has moved on. Document numbers are unique per issuer and year in the store and
+never reused. Every action is appended to the audit log (who, when, what, why) in its own
+transaction. Issuing calls the injected notice step once, after the issue is committed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.alerts.model import AlertLevel, RegionalHint
+from orchestrator.audit.model import AuditAction, AuditEntry
+from orchestrator.emissions.model import CityProfile
+from orchestrator.emissions.plans import Change, PlanEntry, diff_plans, entry_from_record
+from orchestrator.emissions.targets import LevelCheck, check_reduction, species_json
+from orchestrator.errors import InputInvalid
+from orchestrator.response import lifecycle as lc
+from orchestrator.response.config import ResponseConfig
+from orchestrator.response.lifecycle import IllegalTransition
+from orchestrator.response.model import (
+    Action,
+    AlertRevision,
+    Approval,
+    Draft,
+    Person,
+    RevisionKind,
+    RevisionState,
+    RevisionStatus,
+    Situation,
+    current,
+    last_issued,
+)
+from orchestrator.response.ports import NoticeStep, RenderedNotices, ResponseUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """An issued revision, the warnings of its issue (lead time) and its notices."""
+
+    revision: AlertRevision
+    warnings: list[str]
+    notices: RenderedNotices
+
+
+class CommandOffice:
+    """The alerts of the office's area (``config.office.region_code``)."""
+
+    def __init__(
+        self,
+        uow: Callable[[], ResponseUnitOfWork],
+        *,
+        config: ResponseConfig,
+        city: CityProfile,
+        notices: NoticeStep,
+    ) -> None:
+        self.uow, self.config, self.city, self.notices = uow, config, city, notices
+        self.office = config.office
+        self.region = config.office.region_code
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def revisions(self, alert_id: int) -> list[AlertRevision]:
+        with self.uow() as uow:
+            return uow.alerts.revisions(alert_id)
+
+    def current(self, alert_id: int) -> AlertRevision:
+        return current(self.revisions(alert_id))
+
+    def allowed(self, alert_id: int) -> frozenset[Action]:
+        """What may be done next to the alert (:func:`~orchestrator.response.lifecycle.allowed_actions`)."""
+        return lc.allowed_actions(self.current(alert_id).state)
+
+    def alerts(self) -> list[AlertRevision]:
+        """The current revision of every alert, newest alert first."""
+        with self.uow() as uow:
+            return [current(uow.alerts.revisions(i)) for i in uow.alerts.alert_ids(self.region)]
+
+    def frozen_plan(self, revision_id: int) -> list[dict[str, Any]]:
+        """The plan frozen with an alert revision at approval, as stored (plan records)."""
+        with self.uow() as uow:
+            return uow.plans.records(revision_id)
+
+    def trail(self, alert_id: int) -> list[AuditEntry]:
+        with self.uow() as uow:
+            return uow.audit.trail(alert_id)
+
+    def situation(self, now: dt.datetime, *, recent: int = 20) -> Situation:
+        with self.uow() as uow:
+            return self.situation_in(uow, now, recent=recent)
+
+    def situation_in(
+        self, uow: ResponseUnitOfWork, now: dt.datetime, *, recent: int = 20
+    ) -> Situation:
+        """:meth:`situation` inside the caller's unit of work (a consultation)."""
+        active: AlertRevision | None = None
+        active_open = False
+        pending: list[int] = []
+        for alert_id in uow.alerts.alert_ids(self.region, limit=recent):
+            views = uow.alerts.revisions(alert_id)
+            issued = last_issued(views)
+            is_open = any(v.state.status.open for v in views)
+            if issued is None:
+                if is_open:
+                    pending.append(alert_id)
+            elif active is None and issued.state.kind is not RevisionKind.LIFT:
+                active, active_open = issued, is_open
+        hints = uow.alerts.hints(self.region, ending_after=now)
+        strongest = max(hints, key=lambda h: (h.level.rank, h.end), default=None)
+        return Situation(active, active_open, tuple(pending), strongest)
+
+    # --- drafting ------------------------------------------------------------------------------
+
+    def draft(
+        self, draft: Draft, *, by: Person, now: dt.datetime, submit: bool = False
+    ) -> AlertRevision:
+        """A new alert (kind ISSUE) or a new revision of an issued one (upgrade, downgrade,
+        extend, lift); with ``submit``, submitted for approval in the same transaction."""
+        with self.uow() as uow:
+            view = self.draft_in(uow, draft, by=by, now=now)
+            if submit:
+                view = self._move(uow, view, lc.submit(view.state, by), by, now, AuditAction.SUBMIT)
+            uow.commit()
+        return view
+
+    def adjust(
+        self,
+        alert_id: int,
+        kind: RevisionKind,
+        *,
+        by: Person,
+        now: dt.datetime,
+        reason: str,
+        level: AlertLevel | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        submit: bool = False,
+    ) -> AlertRevision:
+        """Draft an adjustment of an issued alert: by default at its current level, from now,
+        to its current end (a lift ends it; an extension needs the new end)."""
+        if kind is RevisionKind.ISSUE:
+            raise IllegalTransition("该预警已发布，请使用升级、降级、延长或解除")
+        cur = self.current(alert_id).state
+        if kind is RevisionKind.EXTEND and end is None:
+            raise InputInvalid("延长须填写新的结束时间")
+        draft = Draft(
+            kind=kind,
+            level=level or cur.level,
+            start=start or now,
+            end=None if kind is RevisionKind.LIFT else (end or cur.end),
+            reason=reason,
+            alert_id=alert_id,
+        )
+        return self.draft(draft, by=by, now=now, submit=submit)
+
+    def draft_in(
+        self, uow: ResponseUnitOfWork, draft: Draft, *, by: Person, now: dt.datetime
+    ) -> AlertRevision:
+        """:meth:`draft` inside the caller's unit of work (a consultation records its draft
+        with it)."""
+        d = draft
+        lc.check_window(d.start, d.end)
+        alert_id = d.alert_id
+        if d.kind is RevisionKind.ISSUE:
+            lc.check_new_revision(None, d.kind, d.level, d.end)
+            self._check_hint_floor(uow, d.level, d.start, d.end)
+            alert_id = uow.alerts.add_alert(self.region, created_at=now, hint_id=d.hint_id)
+            number, previous_id = 1, None
+        else:
+            if alert_id is None:
+                raise IllegalTransition("调整或解除须指定预警编号")
+            views = uow.alerts.revisions(alert_id)
+            if any(v.state.status.open for v in views):
+                raise IllegalTransition("该预警已有未完成的调整，请先处理或撤回")
+            prev = last_issued(views)
+            lc.check_new_revision(prev.state if prev else None, d.kind, d.level, d.end)
+            assert prev is not None
+            if d.kind is not RevisionKind.LIFT:
+                self._check_hint_floor(uow, d.level, d.start, d.end)
+            number, previous_id = views[-1].state.number + 1, prev.revision_id
+        state = RevisionState(
+            number=number,
+            kind=d.kind,
+            level=d.level,
+            start=d.start,
+            end=d.end,
+            status=RevisionStatus.DRAFT,
+            drafted_by=by.name,
+        )
+        rid = uow.alerts.add_revision(alert_id, state, reason=d.reason, previous_id=previous_id)
+        uow.audit.record(
+            AuditEntry(
+                at=now,
+                actor=by.name,
+                action=AuditAction.drafted(d.kind.value),
+                alert_id=alert_id,
+                revision_id=rid,
+                reason=d.reason,
+                detail={
+                    "level": d.level.value,
+                    "start": d.start.isoformat(),
+                    "end": d.end.isoformat() if d.end else None,
+                },
+            )
+        )
+        return AlertRevision(alert_id, rid, state, d.reason, None, None)
+
+    def _check_hint_floor(
+        self,
+        uow: ResponseUnitOfWork,
+        level: AlertLevel,
+        start: dt.datetime,
+        end: dt.datetime | None,
+    ) -> None:
+        """Nothing may be issued below an active regional hint's level inside its window."""
+        for h in uow.alerts.hints(self.region):
+            overlaps = start < h.end and (end is None or end > h.start)
+            if overlaps and h.level.rank > level.rank:
+                zone = start.tzinfo
+                raise IllegalTransition(
+                    f"{h.issuer}{h.document}要求{h.start.astimezone(zone):%m月%d日%H时}至"
+                    f"{h.end.astimezone(zone):%m月%d日%H时}不低于{h.level.label}预警，"
+                    f"不能按{level.label}预警执行"
+                )
+
+    def add_hint(
+        self,
+        *,
+        level: AlertLevel,
+        start: dt.datetime,
+        end: dt.datetime,
+        issuer: str,
+        document_number: str,
+        area: str,
+        by: Person,
+        now: dt.datetime,
+    ) -> tuple[int, AlertRevision]:
+        """Record a regional hint and draft an alert of at least its level for its window."""
+        if end <= start:
+            raise IllegalTransition("区域预警提示的结束时间须晚于开始时间")
+        hint = RegionalHint(
+            level=level, start=start, end=end, issuer=issuer, document=document_number, area=area
+        )
+        with self.uow() as uow:
+            hid = uow.alerts.add_hint(self.region, hint, recorded_at=now)
+            if hid is None:
+                raise IllegalTransition(f"{issuer}{document_number}已登记")
+            uow.commit()
+        view = self.draft(
+            Draft(
+                kind=RevisionKind.ISSUE,
+                level=level,
+                start=start,
+                end=end,
+                reason=f"依据{issuer}区域预警提示（{document_number}）",
+                hint_id=hid,
+            ),
+            by=by,
+            now=now,
+        )
+        return hid, view
+
+    # --- moving a revision on ------------------------------------------------------------------
+
+    def _move(
+        self,
+        uow: ResponseUnitOfWork,
+        view: AlertRevision,
+        new: RevisionState,
+        by: Person,
+        now: dt.datetime,
+        action: AuditAction,
+        reason: str = "",
+        detail: dict[str, Any] | None = None,
+        document_number: str | None = None,
+    ) -> AlertRevision:
+        """Write ``new`` if nobody moved the revision since it was read, and audit it."""
+        if not uow.alerts.move(view, new, document_number=document_number):
+            raise IllegalTransition("该预警已被他人处理，请刷新后重试")
+        uow.audit.record(
+            AuditEntry(
+                at=now,
+                actor=by.name,
+                action=action,
+                alert_id=view.alert_id,
+                revision_id=view.revision_id,
+                reason=reason,
+                detail=detail or {},
+            )
+        )
+        return dataclasses.replace(view, state=new)
+
+    def _step(
+        self,
+        alert_id: int,
+        *,
+        by: Person,
+        now: dt.datetime,
+        action: AuditAction,
+        move: Callable[[RevisionState], RevisionState],
+        reason: str = "",
+    ) -> AlertRevision:
+        with self.uow() as uow:
+            view = current(uow.alerts.revisions(alert_id))
+            done = self._move(uow, view, move(view.state), by, now, action, reason)
+            uow.commit()
+        return done
+
+    def submit(self, alert_id: int, *, by: Person, now: dt.datetime) -> AlertRevision:
+        return self._step(
+            alert_id, by=by, now=now, action=AuditAction.SUBMIT, move=lambda st: lc.submit(st, by)
+        )
+
+    def reject(self, alert_id: int, *, by: Person, now: dt.datetime, reason: str) -> AlertRevision:
+        return self._step(
+            alert_id,
+            by=by,
+            now=now,
+            action=AuditAction.REJECT,
+            move=lambda st: lc.reject(st, by),
+            reason=reason,
+        )
+
+    def withdraw(
+        self, alert_id: int, *, by: Person, now: dt.datetime, reason: str
+    ) -> AlertRevision:
+        return self._step(
+            alert_id,
+            by=by,
+            now=now,
+            action=AuditAction.WITHDRAW,
+            move=lambda st: lc.withdraw(st, by),
+            reason=reason,
+        )
+
+    def approve(self, alert_id: int, *, by: Person, now: dt.datetime) -> Approval:
+        """Approve, then freeze the dispatch plan of the list revision in force as the revision's
+        own.
+
+        The plan of a list revision for a level is selected once, when the list is imported;
+        freezing it is a reference kept with the revision, and the reduction check weighs what
+        that plan achieves against the city's current targets."""
+        with self.uow() as uow:
+            views = uow.alerts.revisions(alert_id)
+            view = current(views)
+            new = lc.approve(view.state, by, self.config.policy)
+            check: LevelCheck | None = None
+            list_number: int | None = None
+            plan_id: int | None = None
+            enterprises = 0
+            if view.state.kind is not RevisionKind.LIFT:
+                day = view.state.start.astimezone(now.tzinfo).date()
+                list_number = uow.lists.in_force(self.region, day)
+                plan_id, reduction = uow.lists.level_plan(
+                    self.region, list_number, view.state.level
+                )
+                check = check_reduction(reduction, self.city)
+                enterprises = uow.plans.list_plan_size(plan_id)
+            targets = _targets_record(check) if check is not None else None
+            if not uow.alerts.move(view, new):
+                raise IllegalTransition("该预警已被他人处理，请刷新后重试")
+            uow.alerts.freeze(
+                view.revision_id, list_revision=list_number, targets=targets, plan_id=plan_id
+            )
+            # who must do more, who may relax or resume, against the plan in force
+            prev = last_issued(views)
+            changes = []
+            if prev is not None:
+                changes = diff_plans(
+                    _plan(uow.plans.records(prev.revision_id)),
+                    _plan(uow.plans.records(view.revision_id)) if check is not None else None,
+                )
+            uow.audit.record(
+                AuditEntry(
+                    at=now,
+                    actor=by.name,
+                    action=AuditAction.APPROVE,
+                    alert_id=alert_id,
+                    revision_id=view.revision_id,
+                    detail={
+                        "list_revision": list_number,
+                        "enterprises": enterprises,
+                        "targets_met": check.met if check else None,
+                        "changes": {
+                            c.value: sum(x.change is c for x in changes) for c in Change if changes
+                        },
+                    },
+                )
+            )
+            uow.commit()
+        approved = dataclasses.replace(view, state=new, list_revision=list_number, targets=targets)
+        return Approval(approved, enterprises, check, changes)
+
+    def issue(
+        self,
+        alert_id: int,
+        *,
+        by: Person,
+        now: dt.datetime,
+        override: str | None = None,
+    ) -> Issued:
+        """Issue the approved revision: document number, supersede or lift the previous one;
+        then render and store its notices (the notice step). Returns the issued revision, the
+        warnings of its issue (lead time) and its notices."""
+        warnings: list[str] = []
+        with self.uow() as uow:
+            views = uow.alerts.revisions(alert_id)
+            view = current(views)
+            st = view.state
+            if st.kind is not RevisionKind.LIFT:
+                self._check_hint_floor(uow, st.level, st.start, st.end)
+            # the check frozen at approval, not the list reloaded
+            new = lc.issue(st, by, now=now, shortfall=view.shortfall, override=override)
+            if st.kind is RevisionKind.ISSUE:
+                w = lc.lead_time_warning(st.start, now, self.config.policy)
+                if w:
+                    warnings.append(w)
+            year = now.astimezone(st.start.tzinfo).year
+            seq = uow.alerts.number(view.revision_id, issuer_code=self.office.code, year=year)
+            number = self.office.document_number(year, seq)
+            issued = self._move(
+                uow,
+                view,
+                new,
+                by,
+                now,
+                AuditAction.issued(st.kind.value),
+                reason=override or "",
+                detail={"document_number": number, "warnings": warnings},
+                document_number=number,
+            )
+            prev = last_issued(views)
+            if prev is not None:
+                uow.alerts.close(
+                    prev.revision_id,
+                    RevisionStatus.LIFTED
+                    if st.kind is RevisionKind.LIFT
+                    else RevisionStatus.SUPERSEDED,
+                )
+            uow.commit()
+        issued = dataclasses.replace(issued, document_number=number)
+        return Issued(issued, warnings, self.notices(alert_id))
+
+
+def _plan(records: list[dict[str, Any]]) -> list[PlanEntry]:
+    return [entry_from_record(rec) for rec in records]
+
+
+def _targets_record(check: LevelCheck) -> dict[str, Any]:
+    return {"met": check.met, "species": species_json(check)}

@@ -1,0 +1,362 @@
+"""The console's alert pages: the list, the draft form (with the reduction check of the level
+from the list in force), an alert's page with its revisions, document numbers and audit trail,
+and the lifecycle actions — those :func:`~orchestrator.response.lifecycle.allowed_actions`
+offers in the alert's state, each checked for the role on the server and for the session's CSRF
+token — the notices with their receipts, resending, and the effect assessment."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from orchestrator.accounts.model import ACTION_PERMISSION, Permission, Session
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.assessment.service import Assessor
+from orchestrator.delivery.model import OrderPage, OrderState, Subject
+from orchestrator.emissions.model import RevisionNotFound
+from orchestrator.errors import OrchestratorError
+from orchestrator.notices.contexts import cn_time
+from orchestrator.response.lifecycle import allowed_actions
+from orchestrator.response.model import Action, AlertRevision, current
+from orchestrator.web.console.base import HEADERS, Console, Id, Page
+from orchestrator.web.forms import AlertActions, local_time
+
+_DONE: dict[str, str] = {
+    "draft": "已起草并提交审批。",
+    Action.SUBMIT.value: "已提交审批。",
+    Action.APPROVE.value: "已批准，调度方案已冻结。",
+    Action.REJECT.value: "已退回。",
+    Action.WITHDRAW.value: "已撤回。",
+    Action.ISSUE.value: "已发布，通知和应急响应指令已生成，投递进程将发送。",
+    Action.UPGRADE.value: "已起草升级并提交审批。",
+    Action.DOWNGRADE.value: "已起草降级并提交审批。",
+    Action.EXTEND.value: "已起草延长并提交审批。",
+    Action.LIFT.value: "已起草解除并提交审批。",
+}
+
+_NO_CHANNEL = "无可用渠道"
+PER_PAGE = 100
+
+
+def revision_row(v: AlertRevision, zone: Any) -> dict[str, Any]:
+    s = v.state
+    return {
+        "alert_id": v.alert_id,
+        "revision_id": v.revision_id,
+        "number": s.number,
+        "kind": s.kind.label,
+        "level": s.level.value,
+        "level_label": s.level.label,
+        "status": s.status.value,
+        "status_label": s.status.label,
+        "start": cn_time(s.start, zone),
+        "end": cn_time(s.end, zone) if s.end else "另行通知",
+        "drafted_by": s.drafted_by,
+        "approved_by": s.approved_by or "",
+        "issued_at": cn_time(s.issued_at, zone) if s.issued_at else "",
+        "document_number": v.document_number or "",
+        "reason": v.reason,
+        "targets": v.targets,
+    }
+
+
+def alert_routes(router: APIRouter, c: Console) -> None:
+    site = c.site
+    zone = site.zone
+    actions = AlertActions(site.alerts, clock=c.clock, zone=zone)
+
+    @router.get("/alerts", response_class=HTMLResponse)
+    def alert_list(request: Request) -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        rows = [revision_row(v, zone) for v in site.alerts.alerts()]
+        return c.page("console/alerts.html", session=session, rows=rows)
+
+    def reduction(level: AlertLevel, values: dict[str, str]) -> dict[str, Any] | None:
+        """The reduction check of ``level`` under the list in force on the draft's first day."""
+        try:
+            on = local_time(values.get("start", ""), zone, "开始时间").date()
+        except OrchestratorError:
+            on = c.clock.now().astimezone(zone).date()
+        found = site.lists.level_check(level, on)
+        if found is None:
+            return None
+        number, check = found
+        return {
+            "list_revision": number,
+            "met": check.met,
+            "species": [
+                {
+                    "species": sp.value,
+                    "label": sp.label,
+                    "reduction": v.reduction_kg_d,
+                    "ratio": v.ratio,
+                    "target": v.target,
+                    "met": v.met,
+                }
+                for sp, v in check.species.items()
+            ],
+        }
+
+    def draft_form(
+        session: Session, values: dict[str, str], error: str = "", status: int = 200
+    ) -> HTMLResponse:
+        level = values.get("level", "")
+        preview = None
+        if level in {lv.value for lv in ALERT_LEVELS}:
+            preview = reduction(AlertLevel(level), values)
+        return c.page(
+            "console/alert_new.html",
+            status,
+            session=session,
+            levels=[(lv.value, lv.label) for lv in ALERT_LEVELS],
+            values=values,
+            preview=preview,
+            error=error,
+        )
+
+    @router.get("/alerts/new", response_class=HTMLResponse)
+    def alert_new(request: Request) -> Response:
+        session = c.require(request, Permission.DRAFT)
+        if isinstance(session, Response):
+            return session
+        values = {k: str(v) for k, v in request.query_params.items()}
+        return draft_form(session, values)
+
+    @router.post("/alerts")
+    async def alert_create(request: Request) -> Response:
+        posted = await c.form(request, Permission.DRAFT)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        try:
+            alert_id = await run_in_threadpool(actions.create, session.user, form)
+        except OrchestratorError as exc:
+            return draft_form(session, form, str(exc), 400)
+        return RedirectResponse(f"/alerts/{alert_id}?done=draft", status_code=303, headers=HEADERS)
+
+    def detail(
+        session: Session,
+        alert_id: int,
+        *,
+        notice: str = "",
+        error: str = "",
+        status: int = 200,
+    ) -> HTMLResponse:
+        try:
+            views = site.alerts.revisions(alert_id)
+        except OrchestratorError as exc:
+            return c.refused(session, "未找到预警", exc)
+        cur = current(views)
+        trail = [
+            {"at": cn_time(a.at, zone), "actor": a.actor, "action": a.label, "reason": a.reason}
+            for a in site.alerts.trail(alert_id)
+        ]
+        allowed = allowed_actions(cur.state)
+        return c.page(
+            "console/alert.html",
+            status,
+            session=session,
+            alert_id=alert_id,
+            current=revision_row(cur, zone),
+            revisions=[revision_row(v, zone) for v in reversed(views)],
+            trail=trail,
+            actions={a.value: a in allowed for a in Action},
+            notice=notice,
+            error=error,
+            issued=any(v.document_number for v in views),
+            higher=[(lv.value, lv.label) for lv in ALERT_LEVELS if lv.rank > cur.state.level.rank],
+            lower=[(lv.value, lv.label) for lv in ALERT_LEVELS if lv.rank < cur.state.level.rank],
+            now=cn_time(c.clock.now(), zone),
+        )
+
+    @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+    def alert_page(request: Request, alert_id: Id, done: str = "") -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        return detail(session, alert_id, notice=_DONE.get(done, ""))
+
+    def act(action: Action) -> None:
+        async def handler(request: Request, alert_id: Id) -> Response:
+            posted = await c.form(request, ACTION_PERMISSION[action])
+            if isinstance(posted, Response):
+                return posted
+            session, form = posted
+            try:
+                await run_in_threadpool(actions.run, action, session.user, alert_id, form)
+            except OrchestratorError as exc:
+                return detail(session, alert_id, error=str(exc), status=400)
+            return RedirectResponse(
+                f"/alerts/{alert_id}?done={action.value}", status_code=303, headers=HEADERS
+            )
+
+        router.add_api_route(f"/alerts/{{alert_id}}/{action.value}", handler, methods=["POST"])
+
+    for action in Action:
+        act(action)
+
+    @router.get("/alerts/new/bulletin", response_class=HTMLResponse)
+    def bulletin_preview(request: Request) -> Response:
+        """The bulletin the draft form's values would be issued with, marked as a preview."""
+        session = c.require(request, Permission.DRAFT)
+        if isinstance(session, Response):
+            return session
+        q = request.query_params
+        try:
+            level = AlertLevel(q.get("level", ""))
+        except ValueError:
+            return c.message(session, "无法预览", "请选择预警等级（黄色、橙色或红色）", 400)
+        try:
+            start = local_time(q.get("start", ""), zone, "开始时间")
+            end = local_time(q["end"], zone, "结束时间") if q.get("end", "").strip() else None
+            html = site.notices.preview_bulletin(
+                level=level,
+                start=start,
+                end=end,
+                reason=q.get("reason", "").strip() or "（起草理由）",
+                now=c.clock.now(),
+            )
+        except OrchestratorError as exc:
+            return c.message(session, "无法预览", _preview_problem(exc), 400)
+        banner = (
+            '<p role="note" style="margin:0;padding:8px;background:#fff3cd;'
+            'border:1px solid #c90;text-align:center;font-weight:bold">'
+            "预览稿：尚未审批和发布，文号在发布时编定。</p>"
+        )
+        html = html.replace("<body>", "<body>" + banner, 1)
+        return HTMLResponse(html, headers=HEADERS)
+
+    def assessed(
+        request: Request, alert_id: int
+    ) -> tuple[Session, Assessor, dict[str, Any]] | Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        if site.assessor is None:
+            return c.message(session, "无法评估", "本系统未配置效果评估", 404)
+        try:
+            record = site.assessor.assess(alert_id, now=c.clock.now())
+        except OrchestratorError as exc:
+            return c.refused(session, "无法评估", exc)
+        return session, site.assessor, record
+
+    @router.get("/alerts/{alert_id}/assessment", response_class=HTMLResponse)
+    def alert_assessment(request: Request, alert_id: Id) -> Response:
+        """The effect assessment report, as of now, with the monitoring source's observations."""
+        found = assessed(request, alert_id)
+        if isinstance(found, Response):
+            return found
+        _, assessor, record = found
+        return HTMLResponse(assessor.render(record), headers=HEADERS)
+
+    @router.get("/alerts/{alert_id}/assessment.pdf")
+    def alert_assessment_pdf(request: Request, alert_id: Id) -> Response:
+        found = assessed(request, alert_id)
+        if isinstance(found, Response):
+            return found
+        session, assessor, record = found
+        try:
+            body = assessor.pdf_bytes(assessor.render(record))
+        except OrchestratorError as exc:
+            return c.refused(session, "无法生成PDF", exc)
+        name = quote(f"效果评估-预警{alert_id}.pdf")
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={**HEADERS, "Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+
+    @router.get("/alerts/{alert_id}/notices", response_class=HTMLResponse)
+    def alert_notices(
+        request: Request,
+        alert_id: Id,
+        state: str = "",
+        county: str = "",
+        page: Page = 1,
+        done: str = "",
+    ) -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        revision_id = site.receipts.newest_issued(alert_id)
+        if revision_id is None:
+            return c.message(session, "尚未发布", f"预警{alert_id}尚未发布，没有通知", 404)
+        summary = site.receipts.summary(alert_id, now=c.clock.now(), listed=0)
+        if state not in {s.value for s in OrderState}:
+            state = ""
+
+        def found_on(n: int) -> OrderPage:
+            return site.receipts.order_page(
+                Subject(revision_id=revision_id),
+                state=state,
+                county=county,
+                offset=(n - 1) * PER_PAGE,
+                limit=PER_PAGE,
+            )
+
+        found = found_on(page)
+        pages = max(1, -(-found.total // PER_PAGE))
+        if page > pages:  # past the end: the last page
+            page = pages
+            found = found_on(page)
+        return c.page(
+            "console/notices.html",
+            session=session,
+            alert_id=alert_id,
+            summary=summary.as_dict(),
+            deadline=cn_time(summary.deadline, zone),
+            rows=[
+                {
+                    "uscc": r.uscc,
+                    "name": r.name,
+                    "county": r.county,
+                    "channels": "、".join(r.channels) or "—",
+                    "delivery": r.delivery.label if r.delivery else _NO_CHANNEL,
+                    "error": r.error,
+                    "state": r.state.label,
+                    "signed": (
+                        f"{cn_time(r.acknowledged_at, zone)}（{r.signer}）"
+                        if r.acknowledged_at
+                        else ""
+                    ),
+                }
+                for r in found.rows
+            ],
+            total=found.total,
+            states={s.value: s.label for s in OrderState},
+            counties=found.counties,
+            filters={"state": state, "county": county},
+            page=page,
+            pages=pages,
+            notice="已重新排入投递队列。" if done == "resend" else "",
+        )
+
+    @router.post("/alerts/{alert_id}/resend")
+    async def alert_resend(request: Request, alert_id: Id) -> Response:
+        posted = await c.form(request, Permission.RESEND)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        await run_in_threadpool(
+            lambda: site.outbox.resend(
+                alert_id,
+                c.clock.now(),
+                failed_only=form.get("scope", "failed") != "all",
+                by=session.user.display_name,
+            )
+        )
+        return RedirectResponse(
+            f"/alerts/{alert_id}/notices?done=resend", status_code=303, headers=HEADERS
+        )
+
+
+def _preview_problem(exc: OrchestratorError) -> str:
+    if isinstance(exc, RevisionNotFound):
+        return "开始日期没有生效的应急减排清单"
+    return str(exc)

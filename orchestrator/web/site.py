@@ -1,0 +1,53 @@
+"""What the web service serves with: the office, the clock, the templates and the use cases
+``bootstrap`` built, handed to every router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+from orchestrator.accounts.config import ConsoleConfig
+from orchestrator.accounts.service import Accounts
+from orchestrator.assessment.service import Assessor
+from orchestrator.audit.service import AuditTrail
+from orchestrator.clock import Clock
+from orchestrator.consultation.service import Consultant
+from orchestrator.controls.service import ControlOffice
+from orchestrator.delivery.outbox import Outbox
+from orchestrator.delivery.receipts import Receipts
+from orchestrator.emissions.service import ListService
+from orchestrator.notices.links import LinkSigner
+from orchestrator.notices.service import NoticeService
+from orchestrator.response.config import Office
+from orchestrator.response.service import CommandOffice
+from orchestrator.web.dashboard import Recent
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    office: Office
+    zone: ZoneInfo
+    clock: Clock
+    env: Environment
+    links: LinkSigner
+    console: ConsoleConfig
+    alerts: CommandOffice
+    notices: NoticeService
+    lists: ListService
+    receipts: Receipts
+    outbox: Outbox
+    consultant: Consultant
+    controls: ControlOffice
+    accounts: Accounts
+    audit: AuditTrail
+    uploads: Path  # where list uploads wait for their confirmation
+    assessor: Assessor | None = None  # the effect assessment (None: not offered)
+    sms_callback_token: str = ""  # required on /callbacks/sms when set
+    # the dashboard's receipt counts, shared by the pages and the API of one process
+    recent: Recent = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "recent", Recent(self.console.receipts_seconds))

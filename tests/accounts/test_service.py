@@ -1,0 +1,136 @@
+"""Console accounts on a real database: users and their validation, Argon2id hashes,
+sign-in with lockout, sessions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from orchestrator.accounts.config import Policy
+from orchestrator.accounts.model import AccountError
+from orchestrator.db.tables import users, web_sessions
+from orchestrator.response.model import Role
+from tests.support.app import accounts
+from tests.support.base import ZONE
+
+NOW = dt.datetime(2026, 11, 23, 9, tzinfo=ZONE)
+POLICY = Policy(lockout_attempts=3, lockout_minutes=15, session_hours=12)
+PASSWORD = "zhiban-2026"
+
+
+def add(engine, username="zhang", role="duty_officer", name="张值班"):
+    return accounts(engine, POLICY).add_user(
+        username=username, display_name=name, role=role, password=PASSWORD, now=NOW
+    )
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"username": "张"}, "用户名应为2至32位"),
+        ({"role": "boss"}, "未知角色“boss”"),
+        ({"password": "short1"}, "密码至少10位"),
+        ({"password": "1234567890"}, "密码应同时包含字母和数字或符号"),
+        ({"display_name": " "}, "请填写姓名"),
+    ],
+)
+def test_bad_accounts_are_refused_with_the_reason(engine, kw, message):
+    values = {
+        "username": "zhang",
+        "display_name": "张值班",
+        "role": "duty_officer",
+        "password": PASSWORD,
+        **kw,
+    }
+    with pytest.raises(AccountError, match=message):
+        accounts(engine, POLICY).add_user(now=NOW, **values)
+    assert accounts(engine).users() == []
+
+
+def test_a_user_is_kept_with_an_argon2id_hash_only(engine):
+    user = add(engine)
+    assert user.person is not None
+    assert (user.person.name, user.person.role) == ("张值班", Role.DUTY_OFFICER)
+    assert add(engine, "admin1", "admin", "管理员").person is None
+    with engine.connect() as conn:
+        stored = conn.execute(select(users.c.password_hash).where(users.c.id == user.id)).scalar()
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+    with pytest.raises(AccountError, match="用户名“zhang”已存在"):
+        add(engine, "ZHANG")
+
+
+def test_sign_in_locks_the_account_after_repeated_failures(engine):
+    add(engine)
+    assert accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=NOW).username == "zhang"
+    for _ in range(2):
+        with pytest.raises(AccountError, match="用户名或密码不正确"):
+            accounts(engine, POLICY).authenticate("zhang", "wrong-pass-1", now=NOW)
+    with pytest.raises(AccountError, match="连续3次登录失败，账户已锁定15分钟"):
+        accounts(engine, POLICY).authenticate("zhang", "wrong-pass-1", now=NOW)
+    # locked: even the right password is refused, saying for how long
+    with pytest.raises(AccountError, match="请15分钟后重试"):
+        accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=NOW)
+    later = NOW + dt.timedelta(minutes=15, seconds=1)
+    assert accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=later).username == "zhang"
+    # an unknown user gets the same answer as a wrong password
+    with pytest.raises(AccountError, match=r"^用户名或密码不正确$"):
+        accounts(engine, POLICY).authenticate("nobody", PASSWORD, now=NOW)
+
+
+def test_a_success_resets_the_failure_count(engine):
+    add(engine)
+    for _ in range(2):
+        with pytest.raises(AccountError):
+            accounts(engine, POLICY).authenticate("zhang", "wrong-pass-1", now=NOW)
+    accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=NOW)
+    for _ in range(2):
+        with pytest.raises(AccountError, match="用户名或密码不正确"):
+            accounts(engine, POLICY).authenticate("zhang", "wrong-pass-1", now=NOW)
+
+
+def test_sessions_hold_only_a_hash_and_expire(engine):
+    user = add(engine)
+    token = accounts(engine, POLICY).open_session(user, now=NOW)
+    with engine.connect() as conn:
+        kept = conn.execute(select(web_sessions.c.token_hash)).scalar()
+    assert token not in kept
+    session = accounts(engine, POLICY).session_of(token, now=NOW + dt.timedelta(hours=11))
+    assert session is not None
+    assert session.user.username == "zhang"
+    assert len(session.csrf) >= 32
+    assert accounts(engine, POLICY).session_of(token, now=NOW + dt.timedelta(hours=12)) is None
+    assert accounts(engine, POLICY).session_of(token + "x", now=NOW) is None
+    accounts(engine, POLICY).sign_out(token, user=user, now=NOW)
+    assert accounts(engine, POLICY).session_of(token, now=NOW) is None
+
+
+def test_api_tokens_act_as_their_user_until_revoked(engine):
+    add(engine)
+    token = accounts(engine, POLICY).issue_token("zhang", "省级平台对接", now=NOW)
+    assert token.startswith("orc_")
+    user = accounts(engine, POLICY).token_user(token, now=NOW)
+    assert user is not None
+    assert user.username == "zhang"
+    assert accounts(engine, POLICY).token_user(token[:-1], now=NOW) is None
+    with engine.connect() as conn:
+        from orchestrator.db.tables import api_tokens
+
+        token_id = conn.execute(select(api_tokens.c.id)).scalar_one()
+    assert accounts(engine, POLICY).revoke_token(token_id, now=NOW)
+    assert accounts(engine, POLICY).token_user(token, now=NOW) is None
+    with pytest.raises(AccountError, match="用户“nobody”不存在"):
+        accounts(engine, POLICY).issue_token("nobody", "x", now=NOW)
+
+
+def test_a_new_password_lifts_a_lockout(engine):
+    add(engine)
+    for _ in range(3):
+        with pytest.raises(AccountError):
+            accounts(engine, POLICY).authenticate("zhang", "wrong-pass-1", now=NOW)
+    accounts(engine, POLICY).set_password("zhang", "new-pass-2026")
+    assert accounts(engine, POLICY).authenticate("zhang", "new-pass-2026", now=NOW)
+    with pytest.raises(AccountError, match="用户“ghost”不存在"):
+        accounts(engine, POLICY).set_password("ghost", "new-pass-2026")
