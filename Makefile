@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo drill test lint format types contracts check bench clean
+.PHONY: install system-deps demo drill test lint format types contracts check bench bench-small clean
 
 install: $(STAMP)
 
@@ -51,7 +51,11 @@ types: install
 contracts: install
 	$(BIN)/lint-imports
 
-check: lint types contracts test
+check: lint types contracts test bench-small
+
+# Every benchmark at a small size: the scripts keep working (the recorded results are untouched).
+bench-small: install
+	$(BIN)/python bench/small.py
 
 bench: install
 	$(BIN)/python bench/aqi/run.py

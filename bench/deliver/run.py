@@ -58,60 +58,37 @@ url = "{url}"
 
 def prepare(db: str, url: str, workbook: Path, config_dir: Path) -> dict[str, Any]:
     """Issue an orange alert over the list with its orders stored; then time the enqueue."""
-    from orchestrator import command_office as office
     from orchestrator.alerts.model import AlertLevel
     from orchestrator.bootstrap import bootstrap
-    from orchestrator.db.database import make_engine, migrate
-    from orchestrator.delivery import outbox
-    from orchestrator.notice_writer import ensure_notices
-    from orchestrator.plans.lifecycle import RevisionKind
+    from orchestrator.db.database import open_database
+    from orchestrator.response.model import Draft, RevisionKind
     from orchestrator.settings import Settings
 
-    ctx = bootstrap(Settings(data_dir=CACHE, config_dir=config_dir, link_secret=SECRET))
     if db == "sqlite":
         shutil.copyfile(dispatch.seed_sqlite(workbook), CACHE / "run.db")
-        engine = make_engine(url)
-        migrate(engine)
-    else:
-        engine = make_engine(url)
-    duty, approver = ctx.approvals.person("张值班"), ctx.approvals.person("王副市长")
-    view = office.draft(
-        engine,
-        region=ctx.city.region_code,
+    settings = Settings(data_dir=CACHE, config_dir=config_dir, link_secret=SECRET)
+    ctx = bootstrap(settings).on(open_database(url))
+    duty, approver = ctx.response.person("张值班"), ctx.response.person("王副市长")
+    command = ctx.alerts()
+    draft = Draft(
         kind=RevisionKind.ISSUE,
         level=AlertLevel.ORANGE,
         start=NOW + dt.timedelta(hours=32),
         end=NOW + dt.timedelta(hours=104),
-        by=duty,
         reason="基准测试",
-        now=NOW,
     )
-    office.submit(engine, view.alert_id, by=duty, now=NOW)
-    approval = office.approve(
-        engine, view.alert_id, by=approver, now=NOW, approvals=ctx.approvals, city=ctx.city
-    )
-    office.issue(
-        engine,
-        view.alert_id,
+    alert_id = command.draft(draft, by=duty, now=NOW, submit=True).alert_id
+    approval = command.approve(alert_id, by=approver, now=NOW)
+    issued = command.issue(
+        alert_id,
         by=duty,
         now=NOW + dt.timedelta(minutes=30),
-        approvals=ctx.approvals,
-        city=ctx.city,
         override=None if not approval.shortfall else "基准测试",
     )
-    found = ensure_notices(
-        engine,
-        view.alert_id,
-        env=ctx.templates(),
-        city=ctx.city,
-        approvals=ctx.approvals,
-        zone=ctx.settings.zone,
-        links=ctx.links(),
-    )
     t0 = time.perf_counter()
-    added = outbox.enqueue_issued(engine, ctx.delivery, NOW + dt.timedelta(minutes=35))
+    added = ctx.outbox().enqueue_issued(NOW + dt.timedelta(minutes=35))
     return {
-        "orders": found.orders,
+        "orders": issued.notices.orders,
         "enqueued": added,
         "enqueue_s": round(time.perf_counter() - t0, 2),
     }
@@ -229,7 +206,7 @@ def main() -> None:
             for r in runs
         ),
     }
-    (HERE / "results.json").write_text(
+    (args.out or HERE / "results.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}))

@@ -10,7 +10,7 @@ The workbook (bench/dispatch/.cache/, ≈ 3 min) and a SQLite database with the 
 made once and reused; PostgreSQL gets the list imported before each run, by another process (not
 timed, not counted in the peak memory). Each
 database is measured in a fresh child process: draft and submit (not timed), then approve
-(select and freeze the plan), issue (document number) and `ensure_notices` (render and store every
+(select and freeze the plan), issue (document number) and its notice step (render and store every
 notice), each timed, plus the peak resident memory of the child and its render workers. Writes bench/dispatch/results.json.
 """
 
@@ -21,6 +21,7 @@ import cProfile
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,51 +38,58 @@ sys.path.insert(0, str(ROOT))
 GOALS = {"sqlite": (10.0, 1536), "postgresql": (15.0, 1536)}
 
 
-def _context() -> Any:
+def _context(url: str | None = None) -> Any:
+    """The shipped context (its data folder the cache), bound to the database at ``url``."""
     from orchestrator.bootstrap import bootstrap
+    from orchestrator.db.database import open_database
     from orchestrator.settings import Settings
 
-    return bootstrap(Settings(data_dir=CACHE))
+    ctx = bootstrap(Settings(data_dir=CACHE))
+    return ctx if url is None else ctx.on(open_database(url))
 
 
-def _import(engine: Any, workbook: Path) -> None:
-    from orchestrator.emissions.revisions import import_list
-
-    ctx = _context()
-    import_list(
-        engine,
-        ctx.city,
-        ctx.measures,
+def _import(url: str, workbook: Path) -> None:
+    ctx = _context(url)
+    ctx.lists().import_list(
         workbook,
         effective_from=dt.date(2025, 10, 1),
         now=dt.datetime(2025, 9, 30, tzinfo=dt.UTC),
+        by="基准测试",
     )
+    ctx.database().engine.dispose()  # SQLite: the WAL checkpointed into the file
 
 
-def _fresh_postgres(url: str) -> Any:
+def schema_of(url: str) -> str:
+    """The schema a PostgreSQL URL works in: the first of the search path its ``options``
+    set (``-csearch_path=NAME``), else ``public``."""
+    from sqlalchemy.engine import make_url
+
+    options = make_url(url).query.get("options", "")
+    found = re.search(r"-c\s*search_path=([\w]+)", str(options))
+    return found.group(1) if found else "public"
+
+
+def fresh_postgres(url: str) -> str:
+    """Empty the URL's schema (and only that one: a run in its own schema leaves others be)."""
     from sqlalchemy import text
 
-    from orchestrator.db.database import make_engine, migrate
+    from orchestrator.db.database import make_engine
 
+    schema = schema_of(url)
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    migrate(engine)
-    return engine
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return url
 
 
 def seed_sqlite(workbook: Path) -> Path:
-    from orchestrator.db.database import make_engine, migrate
-
     seed = workbook.with_suffix(".db")
     if not seed.exists():
         tmp = seed.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
-        engine = make_engine(f"sqlite:///{tmp}")
-        migrate(engine)
-        _import(engine, workbook)
-        engine.dispose()
+        _import(f"sqlite:///{tmp}", workbook)
         tmp.rename(seed)
     return seed
 
@@ -128,26 +136,28 @@ class TreeRss:
         return max(self.peak_kb, self.sample_kb()) / 1024
 
 
-def floor(engine: Any, ctx: Any, revision_id: int) -> dict[str, float]:
+def floor(ctx: Any, alert_id: int, revision_id: int) -> dict[str, float]:
     """Single core, no framework: the same order contexts rendered with bare Jinja2, the same
     rows bulk-inserted into a scratch copy of the notices table."""
     from sqlalchemy import MetaData, Table, insert
 
-    from orchestrator import command_office as office
     from orchestrator.db.tables import notices
-    from orchestrator.notice_writer import _header, _order_frame
+    from orchestrator.notices import compose
 
-    entries = office.frozen_plan(engine, revision_id)
-    rev = office.revisions(engine, 1)[-1]
+    command = ctx.alerts()
+    entries = command.frozen_plan(revision_id)
+    rev = command.current(alert_id)
     zone = ctx.settings.zone
-    frame = _order_frame(1, rev, _header(rev, ctx.approvals, ctx.city, zone), ctx.approvals, zone)
+    head = compose.header(rev, ctx.office, zone)
+    frame = compose.order_frame(rev, head, ctx.office, zone, ctx.links())
     contexts = [frame.context(e) for e in entries]
-    template = ctx.templates().get_template("notices/dispatch_order.html")
+    template = ctx.templates().get_template(compose.ORDER_TEMPLATE)
     t0 = time.perf_counter()
     bodies = [
         template.render(**{f: getattr(c, f) for f in c.__dataclass_fields__}) for c in contexts
     ]
     render_s = time.perf_counter() - t0
+    engine = ctx.database().engine
     scratch = Table("bench_notices", MetaData(), *(c.copy() for c in notices.columns))
     scratch.create(engine)
     now = dt.datetime.now(dt.UTC)
@@ -177,35 +187,19 @@ def floor(engine: Any, ctx: Any, revision_id: int) -> dict[str, float]:
 
 
 def child(db: str, workbook: Path, pg_url: str, profile: Path | None) -> None:
-    from orchestrator import command_office as office
     from orchestrator.alerts.model import AlertLevel
-    from orchestrator.db.database import make_engine, migrate
-    from orchestrator.notice_writer import ensure_notices
-    from orchestrator.plans.lifecycle import RevisionKind
+    from orchestrator.response.model import Draft, RevisionKind
+    from orchestrator.response.service import CommandOffice
 
-    ctx = _context()
     if db == "sqlite":
         run_db = CACHE / "run.db"
         shutil.copyfile(seed_sqlite(workbook), run_db)
-        engine = make_engine(f"sqlite:///{run_db}")
-        migrate(engine)
+        ctx = _context(f"sqlite:///{run_db}")
     else:  # the list was imported by another process (see main): its memory is not counted
-        engine = make_engine(pg_url)
+        ctx = _context(pg_url)
     zone = ctx.settings.zone
     now = dt.datetime(2026, 1, 4, 16, 0, tzinfo=zone)
-    duty, approver = ctx.approvals.person("张值班"), ctx.approvals.person("王副市长")
-    view = office.draft(
-        engine,
-        region=ctx.city.region_code,
-        kind=RevisionKind.ISSUE,
-        level=AlertLevel.ORANGE,
-        start=now + dt.timedelta(hours=32),
-        end=now + dt.timedelta(hours=104),
-        by=duty,
-        reason="基准测试",
-        now=now,
-    )
-    office.submit(engine, view.alert_id, by=duty, now=now)
+    duty, approver = ctx.response.person("张值班"), ctx.response.person("王副市长")
     sampler = TreeRss()
     prof = cProfile.Profile() if profile else None
     timings: dict[str, float] = {}
@@ -220,57 +214,52 @@ def child(db: str, workbook: Path, pg_url: str, profile: Path | None) -> None:
             prof.disable()
         return result
 
+    # the command office as bootstrap wires it, its notice step timed on its own
+    notices = ctx.notices()
+    command = CommandOffice(
+        ctx.uow(),
+        config=ctx.response,
+        city=ctx.city,
+        notices=lambda alert_id: timed("notices", lambda: notices(alert_id)),
+    )
+    draft = Draft(
+        kind=RevisionKind.ISSUE,
+        level=AlertLevel.ORANGE,
+        start=now + dt.timedelta(hours=32),
+        end=now + dt.timedelta(hours=104),
+        reason="基准测试",
+    )
+    alert_id = command.draft(draft, by=duty, now=now, submit=True).alert_id
     approval = timed(
         "approve",
-        lambda: office.approve(
-            engine,
-            view.alert_id,
-            by=approver,
-            now=now + dt.timedelta(minutes=30),
-            approvals=ctx.approvals,
-            city=ctx.city,
-        ),
+        lambda: command.approve(alert_id, by=approver, now=now + dt.timedelta(minutes=30)),
     )
-    timed(
-        "issue",
-        lambda: office.issue(
-            engine,
-            view.alert_id,
+    issued = timed(
+        "issue_and_notices",
+        lambda: command.issue(
+            alert_id,
             by=duty,
             now=now + dt.timedelta(hours=1),
-            approvals=ctx.approvals,
-            city=ctx.city,
             override=None if not approval.shortfall else "基准测试",
         ),
     )
-    records = timed(
-        "notices",
-        lambda: ensure_notices(
-            engine,
-            view.alert_id,
-            env=ctx.templates(),
-            city=ctx.city,
-            approvals=ctx.approvals,
-            zone=zone,
-            links=ctx.links(),
-        ),
-    )
+    timings["issue"] = round(timings.pop("issue_and_notices") - timings["notices"], 2)
     total = round(sum(timings.values()), 2)
     peak = sampler.stop()
     if prof and profile:
         prof.dump_stats(str(profile))
+    records = issued.notices
+    revision_id = approval.revision.revision_id
     result = {
         "database": db,
         "enterprises": approval.enterprises,
-        "lines": sum(
-            len(e["lines"]) for e in office.frozen_plan(engine, approval.view.revision_id)
-        ),
+        "lines": sum(len(e["lines"]) for e in command.frozen_plan(revision_id)),
         "notices": len(records),
         "orders": records.orders,
-        **{f"{k}_s": v for k, v in timings.items()},
+        **{f"{k}_s": timings[k] for k in ("approve", "issue", "notices")},
         "total_s": total,
         "peak_rss_mb": round(peak),
-        "floor": floor(engine, ctx, approval.view.revision_id),
+        "floor": floor(ctx, alert_id, revision_id),
     }
     print(json.dumps(result))
 
@@ -285,6 +274,7 @@ def common_arguments(ap: argparse.ArgumentParser) -> None:
         ),
     )
     ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    ap.add_argument("--out", type=Path, help="where to write the results (default: results.json)")
 
 
 def cached_workbook(enterprises: int) -> Path:
@@ -322,7 +312,7 @@ def main() -> None:
         child(args.child[0], Path(args.child[1]), args.postgres, args.profile)
         return
     if args.import_postgres:
-        _import(_fresh_postgres(args.postgres), args.import_postgres)
+        _import(fresh_postgres(args.postgres), args.import_postgres)
         return
     workbook = cached_workbook(args.enterprises)
     seed_sqlite(workbook)
@@ -353,8 +343,9 @@ def main() -> None:
         "runs": runs,
         "goal": {db: {"seconds": s, "peak_rss_mb": m} for db, (s, m) in GOALS.items()},
     }
-    if not args.only and not args.profile:
-        (HERE / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    if args.out or not (args.only or args.profile):
+        out_file = args.out or HERE / "results.json"
+        out_file.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     for r in runs:
         seconds, mb = GOALS[r["database"]]
         ok = r["total_s"] <= seconds and r["peak_rss_mb"] <= mb

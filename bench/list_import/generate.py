@@ -19,10 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from orchestrator.alerts.model import AlertLevel  # noqa: E402
-from orchestrator.config_files import load_city, load_measure_book  # noqa: E402
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel  # noqa: E402
+from orchestrator.bootstrap.config_files import load_city, load_measure_book  # noqa: E402
 from orchestrator.emissions.model import (  # noqa: E402
-    LIST_LEVELS,
     ControlCategory,
     Grade,
     MeasureKind,
@@ -185,7 +184,7 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
             rec |= {f"base_{s.value}": base[i] for i, s in enumerate(Species)}
             # Leave some C rows empty: the importer fills them from the measure table.
             skip_fill = grade is Grade.C and n % 29 == 0 and category is ControlCategory.PERFORMANCE
-            for level in LIST_LEVELS:
+            for level in ALERT_LEVELS:
                 if skip_fill or grade.autonomous:
                     if grade.autonomous:
                         rec |= {

@@ -37,7 +37,7 @@ from bench.aqi.run import synthetic_city  # noqa: E402
 from orchestrator.alerts.model import AqiSeries, DailyWindow, select_ruleset  # noqa: E402
 from orchestrator.alerts.replay import replay  # noqa: E402
 from orchestrator.aqi.series import rolling_daily  # noqa: E402
-from orchestrator.config_files import load_rulesets, load_standards  # noqa: E402
+from orchestrator.bootstrap.config_files import load_rulesets, load_standards  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2025, 10, 1, tzinfo=ZONE)
@@ -64,6 +64,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cities", type=int, default=300)
     ap.add_argument("--ruleset", default="mee-2024")
+    ap.add_argument("--out", type=Path, help="where to write the results (default: results.json)")
     args = ap.parse_args()
     standards = load_standards(ROOT / "config")
     ruleset = select_ruleset(load_rulesets(ROOT / "config"), args.ruleset)
@@ -99,7 +100,7 @@ def main() -> None:
         "met": total <= GOAL_S,
     }
     print(json.dumps(result, ensure_ascii=False))
-    (HERE / "results.json").write_text(
+    (args.out or HERE / "results.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
 

@@ -81,24 +81,23 @@ def prepare(db: str, url: str, workbook: Path) -> dict[str, Any]:
     from sqlalchemy import select
 
     from orchestrator.bootstrap import bootstrap
-    from orchestrator.db.database import make_engine
+    from orchestrator.db.database import open_database
     from orchestrator.db.tables import alert_revisions, notices
     from orchestrator.settings import Settings
-    from orchestrator.web import accounts
 
-    engine = make_engine(url)
+    settings = Settings(data_dir=deliver.CACHE, config_dir=config_dir, link_secret=deliver.SECRET)
+    ctx = bootstrap(settings).on(open_database(url))
+    accounts = ctx.accounts()
     accounts.add_user(
-        engine,
         username="bench",
         display_name="张值班",
         role="duty_officer",
         password="bench-password-1",
         now=SERVED_AT,
     )
-    user = accounts.authenticate(
-        engine, "bench", "bench-password-1", now=SERVED_AT, policy=accounts.Policy()
-    )
-    session = accounts.open_session(engine, user, now=SERVED_AT, policy=accounts.Policy())
+    user = accounts.authenticate("bench", "bench-password-1", now=SERVED_AT)
+    session = accounts.open_session(user, now=SERVED_AT)
+    engine = ctx.database().engine
     with engine.connect() as conn:
         rid, alert_id = conn.execute(
             select(alert_revisions.c.id, alert_revisions.c.alert_id)
@@ -113,9 +112,7 @@ def prepare(db: str, url: str, workbook: Path) -> dict[str, Any]:
             ).scalars()
         )
     engine.dispose()
-    signer = bootstrap(
-        Settings(data_dir=deliver.CACHE, config_dir=config_dir, link_secret=deliver.SECRET)
-    ).links()
+    signer = ctx.links()
     expires = signer.expiry(SERVED_AT)
     links = [signer.token(alert_id, u, expires) for u in usccs]
     return {**prepared, "session": session, "links": links, "ref": rid}
@@ -270,7 +267,6 @@ def main() -> None:
     ap.add_argument(
         "--workers", type=int, default=1, help="server processes (orchestrator serve --workers)"
     )
-    ap.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write")
     args = ap.parse_args()
     thinks = args.think or [1.0, 0.0]
     workbook = dispatch.cached_workbook(args.enterprises)
@@ -304,7 +300,9 @@ def main() -> None:
             if r["think_s"] == thinks[0]
         ),
     }
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (args.out or HERE / "results.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(json.dumps({"met": result["met"]}))
 
 
