@@ -109,7 +109,11 @@ class Consultant:
     def recorded(self, limit: int = 50) -> list[Consultation]:
         """The area's consultations, newest slot first."""
         with self.uow() as uow:
-            return uow.consultations.history(self.region_code, limit)
+            return self.recorded_in(uow, limit)
+
+    def recorded_in(self, uow: ConsultationUnitOfWork, limit: int = 50) -> list[Consultation]:
+        """:meth:`recorded` inside the caller's unit of work (a page's reads)."""
+        return uow.consultations.history(self.region_code, limit)
 
     def history(self, limit: int = 20) -> list[Outcome]:
         return [Outcome.of(c) for c in self.recorded(limit)]

@@ -264,7 +264,11 @@ class ControlOffice:
     def newest_running(self, now: dt.datetime) -> RoundRow | None:
         """The newest round whose period has not ended (the dashboard's)."""
         with self.uow() as uow:
-            return uow.rounds.newest_running(self.region_code, now)
+            return self.newest_running_in(uow, now)
+
+    def newest_running_in(self, uow: ControlUnitOfWork, now: dt.datetime) -> RoundRow | None:
+        """:meth:`newest_running` inside the caller's unit of work (a page's reads)."""
+        return uow.rounds.newest_running(self.region_code, now)
 
     def notices(self, round_id: int) -> list[tuple[str, str, str]]:
         """(USCC, name, notice HTML) of every enterprise of the round, in order."""

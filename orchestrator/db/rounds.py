@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.controls.model import RoundRow
@@ -65,31 +65,15 @@ class RoundStore:
             self.conn.execute(insert(control_round_entries), rows[i : i + _BATCH])
 
     def _rows(self, region: str, *where: Any, limit: int = 50) -> list[RoundRow]:
-        counted = (
-            select(func.count()).where(control_round_entries.c.round_id == c.id).scalar_subquery()
-        )
         rows = self.conn.execute(
-            select(control_rounds, counted.label("enterprises"))
-            .where(c.region_code == region, *where)
-            .order_by(c.id.desc())
-            .limit(limit)
+            _ROUNDS.where(c.region_code == region, *where).order_by(c.id.desc()).limit(limit)
         ).all()
-        return [
-            RoundRow(
-                id=r.id,
-                control=r.control,
-                title=r.title,
-                period_start=r.period_start,
-                period_end=r.period_end,
-                issued_at=r.issued_at,
-                receipt_deadline=r.receipt_deadline,
-                list_revision=r.list_revision,
-                record=r.record,
-                enterprises=r.enterprises,
-                enqueued=r.enqueued_at is not None,
-            )
-            for r in rows
-        ]
+        return _round_rows(rows)
+
+    def newest_running(self, region: str, now: dt.datetime) -> RoundRow | None:
+        # the dashboard asks on every view: the statement is built once
+        rows = _round_rows(self.conn.execute(_NEWEST_RUNNING, {"region": region, "now": now}))
+        return rows[0] if rows else None
 
     def find(self, region: str, control: str, period_start: dt.datetime) -> RoundRow | None:
         rows = self._rows(region, c.control == control, c.period_start == period_start)
@@ -102,10 +86,6 @@ class RoundStore:
     def rounds(self, region: str, limit: int = 50) -> list[RoundRow]:
         return self._rows(region, limit=limit)
 
-    def newest_running(self, region: str, now: dt.datetime) -> RoundRow | None:
-        rows = self._rows(region, c.period_end > now, limit=1)
-        return rows[0] if rows else None
-
     def notices(self, round_id: int) -> list[tuple[str, str, str]]:
         e = control_round_entries.c
         return [
@@ -114,3 +94,31 @@ class RoundStore:
                 select(e.uscc, e.record, e.body).where(e.round_id == round_id).order_by(e.position)
             )
         ]
+
+
+_COUNTED = select(func.count()).where(control_round_entries.c.round_id == c.id).scalar_subquery()
+_ROUNDS = select(control_rounds, _COUNTED.label("enterprises"))
+_NEWEST_RUNNING = (
+    _ROUNDS.where(c.region_code == bindparam("region"), c.period_end > bindparam("now"))
+    .order_by(c.id.desc())
+    .limit(1)
+)
+
+
+def _round_rows(rows: Iterable[Any]) -> list[RoundRow]:
+    return [
+        RoundRow(
+            id=r.id,
+            control=r.control,
+            title=r.title,
+            period_start=r.period_start,
+            period_end=r.period_end,
+            issued_at=r.issued_at,
+            receipt_deadline=r.receipt_deadline,
+            list_revision=r.list_revision,
+            record=r.record,
+            enterprises=r.enterprises,
+            enqueued=r.enqueued_at is not None,
+        )
+        for r in rows
+    ]

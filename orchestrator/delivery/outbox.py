@@ -106,7 +106,11 @@ class Outbox:
     def failing(self) -> int:
         """Deliveries failed or given up, across the outbox (the dashboard warns of them)."""
         with self.uow() as uow:
-            return uow.outbox.failing()
+            return self.failing_in(uow)
+
+    def failing_in(self, uow: DeliveryUnitOfWork) -> int:
+        """:meth:`failing` inside the caller's unit of work (a page's reads)."""
+        return uow.outbox.failing()
 
     def record_success(self, job: Job, worker: str, now: dt.datetime, *, delivered: bool) -> bool:
         """The channel took the message (``delivered``: and confirmed it). False if the claim

@@ -173,6 +173,7 @@ def api_router(site: Site) -> APIRouter:
     @router.get("/dashboard", summary="值班台")
     def get_dashboard(user: Viewer) -> dict[str, Any]:
         return dashboard(
+            reads=site.reads,
             alerts=site.alerts,
             receipts=site.receipts,
             consultant=site.consultant,

@@ -8,13 +8,16 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from orchestrator.consultation.opinion import chart
+from orchestrator.consultation.ports import ConsultationUnitOfWork
 from orchestrator.consultation.service import Consultant
+from orchestrator.controls.ports import ControlUnitOfWork
 from orchestrator.controls.service import ControlOffice
 from orchestrator.delivery.outbox import Outbox
+from orchestrator.delivery.ports import DeliveryUnitOfWork
 from orchestrator.delivery.receipts import Receipts
 from orchestrator.notices.contexts import cn_time
 from orchestrator.response.service import CommandOffice
@@ -74,8 +77,13 @@ class Recent:
             lock.release()
 
 
+class PageReads(DeliveryUnitOfWork, ConsultationUnitOfWork, ControlUnitOfWork, Protocol):
+    """The unit of work a page reads through: one connection for all it shows."""
+
+
 def dashboard(
     *,
+    reads: Callable[[], PageReads],
     alerts: CommandOffice,
     receipts: Receipts,
     consultant: Consultant,
@@ -85,18 +93,21 @@ def dashboard(
     zone: ZoneInfo,
     recent: Recent | None = None,
 ) -> dict[str, Any]:
-    """What the dashboard shows; with ``recent``, receipt counts may be that many seconds old."""
+    """What the dashboard shows, read in one unit of work; with ``recent``, receipt counts may
+    be that many seconds old."""
     recent = recent or Recent(0)
-    situation = alerts.situation(now)
-    newest = next(iter(consultant.recorded(1)), None)
-    latest_round = controls.newest_running(now)
+    with reads() as uow:
+        situation = alerts.situation_in(uow, now)
+        newest = next(iter(consultant.recorded_in(uow, 1)), None)
+        latest_round = controls.newest_running_in(uow, now)
+        failing = outbox.failing_in(uow)
     out: dict[str, Any] = {
         "now": cn_time(now, zone),
         "alert": None,
         "consultation": None,
         "round": None,
         "pending_issue": list(situation.pending_issue),
-        "failing_deliveries": outbox.failing(),
+        "failing_deliveries": failing,
     }
     active = situation.active
     if active is not None:

@@ -40,6 +40,7 @@ def site_of(context: Context) -> Site:
         accounts=context.accounts(),
         audit=context.audit_log(),
         uploads=context.settings.data_dir / "uploads",
+        reads=context.uow(),
         assessor=context.assessor(),
         sms_callback_token=os.environ.get(token_env, "") if token_env else "",
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.service import NoticeService
 from orchestrator.response.config import Office
 from orchestrator.response.service import CommandOffice
-from orchestrator.web.dashboard import Recent
+from orchestrator.web.dashboard import PageReads, Recent
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class Site:
     accounts: Accounts
     audit: AuditTrail
     uploads: Path  # where list uploads wait for their confirmation
+    reads: Callable[[], PageReads]  # one unit of work for a page that reads several concepts
     assessor: Assessor | None = None  # the effect assessment (None: not offered)
     sms_callback_token: str = ""  # required on /callbacks/sms when set
     # the dashboard's receipt counts, shared by the pages and the API of one process

@@ -104,6 +104,7 @@ def console_router(site: Site) -> APIRouter:
         if isinstance(session, Response):
             return session
         data = dashboard(
+            reads=site.reads,
             alerts=site.alerts,
             receipts=site.receipts,
             consultant=site.consultant,
