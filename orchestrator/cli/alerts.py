@@ -170,6 +170,11 @@ def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
         click.echo(
             f"与现行方案相比：须加严{a.count(Change.MORE)}家，可放宽{a.count(Change.LESS)}家，"
             f"可恢复生产{a.count(Change.RESUME)}家，新增{a.count(Change.NEW)}家，不变{a.count(Change.SAME)}家"
+            + (
+                f"，仍须执行常态化管控措施{a.count(Change.REMAIN)}家"
+                if a.count(Change.REMAIN)
+                else ""
+            )
         )
 
 
@@ -340,7 +345,8 @@ def hint_add_command(
     area: str,
     by_name: str,
 ) -> None:
-    """Record a regional hint; drafts an alert of at least its level for its window.
+    """Record a regional hint; drafts what it asks for: an alert of its level for its window,
+    or, with an alert in force, its upgrade or extension (nothing when it covers the hint).
 
     \b
     Example:
@@ -348,7 +354,7 @@ def hint_add_command(
     """
     context = context_of(ctx)
     by = person(context, by_name)
-    hid, view = context.alerts().add_hint(
+    recorded = context.alerts().add_hint(
         level=AlertLevel(level),
         start=moment(context, start_text, "--start"),
         end=moment(context, end_text, "--end"),
@@ -358,8 +364,11 @@ def hint_add_command(
         by=by,
         now=context.clock.now(),
     )
-    click.echo(f"已登记区域预警提示{hid}（{issuer}{document_number}）")
-    show(context, view, "已起草")
+    click.echo(
+        f"已登记区域预警提示{recorded.hint_id}（{issuer}{document_number}）；{recorded.note}"
+    )
+    if recorded.draft is not None:
+        show(context, recorded.draft, "已起草")
 
 
 COMMANDS = (alert_group, hint_group)

@@ -51,7 +51,14 @@ from orchestrator.errors import Conflict, InputInvalid, OrchestratorError
 from orchestrator.notices.render import PdfUnavailable, html_to_pdf, render
 from orchestrator.response.config import Office
 from orchestrator.response.lifecycle import IllegalTransition, WindowInvalid
-from orchestrator.response.model import Draft, Person, RevisionKind, Role, Situation
+from orchestrator.response.model import (
+    AlertsOverlap,
+    Draft,
+    Person,
+    RevisionKind,
+    Role,
+    Situation,
+)
 from orchestrator.response.service import CommandOffice
 
 log = logging.getLogger(__name__)
@@ -389,7 +396,7 @@ class Consultant:
         try:
             with uow.savepoint():
                 view = self.command.draft_in(uow, draft, by=DRAFTER, now=slot)
-        except (IllegalTransition, WindowInvalid) as exc:
+        except (IllegalTransition, WindowInvalid, AlertsOverlap) as exc:
             return None, None, f"未能起草：{exc}"
         return view.alert_id, view.revision_id, ""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import AlertLevel, RegionalHint
@@ -59,6 +59,10 @@ def _hint(row: Any) -> RegionalHint:
     )
 
 
+#: The advisory lock on an area's alerts in force (PostgreSQL: the first of the two keys).
+_AREA_LOCK = 17_001
+
+
 class AlertStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -105,6 +109,33 @@ class AlertStore:
                 .limit(limit)
             ).scalars()
         ]
+
+    def claims(self, region: str) -> list[AlertRevision]:
+        r = alert_revisions.c
+        rows = self.conn.execute(
+            select(alert_revisions)
+            .join(alerts, alerts.c.id == r.alert_id)
+            .where(
+                alerts.c.region_code == region,
+                r.status.in_([RevisionStatus.ISSUED.value, RevisionStatus.APPROVED.value]),
+                r.kind != RevisionKind.LIFT.value,
+            )
+            .order_by(r.alert_id, r.number)
+        ).all()
+        return [_revision(row) for row in rows]
+
+    def lock_area(self, region: str) -> None:
+        if self.conn.dialect.name == "postgresql":
+            # held to the end of the transaction; the first key names what is locked
+            self.conn.execute(
+                text("SELECT pg_advisory_xact_lock(:what, :region)"),
+                {"what": _AREA_LOCK, "region": int(region)},
+            )
+            return
+        driver = self.conn.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            # SQLite: one writer at a time; take the write lock before the first read
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def add_alert(self, region: str, *, created_at: dt.datetime, hint_id: int | None) -> int:
         return int(

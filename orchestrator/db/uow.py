@@ -23,6 +23,7 @@ from orchestrator.db.plans import PlanStore
 from orchestrator.db.receipts import ReceiptStore
 from orchestrator.db.rounds import RoundStore
 from orchestrator.db.runs import RunStore
+from orchestrator.db.standing import StandingStore
 from orchestrator.errors import Unavailable
 
 
@@ -129,6 +130,10 @@ class UnitOfWork:
     @property
     def meters(self) -> MeterStore:
         return MeterStore(self.conn)
+
+    @property
+    def standing(self) -> StandingStore:
+        return StandingStore(self.conn)
 
 
 class Database:

@@ -129,6 +129,7 @@ class Change(StrEnum):
     LESS = "less"  # may relax part of its measures
     SAME = "same"
     RESUME = "resume"  # may resume normal production (lift)
+    REMAIN = "remain"  # lifted, but a recurring control in force still binds it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

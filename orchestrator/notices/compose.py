@@ -5,7 +5,7 @@ every dispatch order of the revision shares. Rendering them is :mod:`orchestrato
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -117,9 +117,10 @@ def documents(
     by_mode: Mapping[str, int],
     office: Office,
     zone: ZoneInfo,
+    remaining: Sequence[str] = (),
 ) -> list[Document]:
     """The city-wide documents of an issued revision (``by_mode``: its plan's enterprises by
-    mode), main document first."""
+    mode; ``remaining``: for a lift, what still applies after it), main document first."""
     st = rev.state
     assert rev.document_number is not None
     start, end = cn_time(st.start, zone), (cn_time(st.end, zone) if st.end else "另行通知")
@@ -142,6 +143,7 @@ def documents(
             level_label=previous.state.level.label,
             lift_time=start,
             criterion=_sentence(rev.reason),
+            remaining=tuple(remaining),
         )
         out.append(Document(NoticeKind.LIFT, "lift.html", "notices/lift.html", lift))
     else:

@@ -167,13 +167,15 @@ class AdjustContext:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LiftContext:
-    """解除通知 (templates/notices/lift.html): references the notice it ends, states the criterion."""
+    """解除通知 (templates/notices/lift.html): references the notice it ends, states the criterion
+    and what still applies after it; only when nothing does may everyone resume."""
 
     header: Header
     previous_number: str
     level_label: str
     lift_time: str
     criterion: str
+    remaining: tuple[str, ...] = ()  # what still applies after the lift (hints, controls)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -39,6 +39,7 @@ from orchestrator.response.model import (
     RevisionKind,
     RevisionState,
     RevisionStatus,
+    remaining_after_lift,
 )
 
 
@@ -205,7 +206,17 @@ class NoticeService:
                 ]
                 by_mode = uow.plans.by_mode(rev.revision_id)
                 head = compose.header(rev, self.office, self.zone)
-                docs = compose.documents(rev, previous, head, by_mode, self.office, self.zone)
+                remaining: tuple[str, ...] = ()
+                if rev.state.kind is RevisionKind.LIFT:
+                    at = rev.state.start
+                    remaining = remaining_after_lift(
+                        uow.alerts.hints(self.office.region_code, ending_after=at),
+                        uow.standing.controls_running(self.office.region_code, at),
+                        self.zone,
+                    )
+                docs = compose.documents(
+                    rev, previous, head, by_mode, self.office, self.zone, remaining
+                )
                 uow.notices.add(
                     rev.revision_id,
                     ((d.kind, "", d.filename, self._render(d)) for d in docs),

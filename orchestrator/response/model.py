@@ -4,7 +4,7 @@ revision is and does, and the values the office's use cases hand back."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -12,11 +12,17 @@ from typing import Any
 from orchestrator.alerts.model import AlertLevel, RegionalHint
 from orchestrator.emissions.plans import Change, EntryChange
 from orchestrator.emissions.targets import LevelCheck
-from orchestrator.errors import NotFound
+from orchestrator.errors import Conflict, NotFound
 
 
 class AlertNotFound(NotFound):
     """Raised when an alert id does not exist."""
+
+
+class AlertsOverlap(Conflict):
+    """Raised when an alert's window would overlap that of another alert of the same area that
+    is in force (issued and not lifted) or approved for issue: an area has one alert at a time,
+    changed by upgrade, downgrade or extension (exit 1, HTTP 409)."""
 
 
 class Role(StrEnum):
@@ -273,3 +279,107 @@ class Situation:
     active_open: bool
     pending_issue: tuple[int, ...]  # alert ids with an open first revision
     hint: RegionalHint | None
+
+
+def overlaps(
+    start: dt.datetime,
+    end: dt.datetime | None,
+    other_start: dt.datetime,
+    other_end: dt.datetime | None,
+) -> bool:
+    """Whether two windows share an instant (an open end runs until lifted)."""
+    return (other_end is None or start < other_end) and (end is None or other_start < end)
+
+
+def claims(revisions: Sequence[AlertRevision]) -> list[AlertRevision]:
+    """What of an alert holds its area: the revision in force (issued, not a lift) and an
+    approved revision waiting to be issued (not a lift)."""
+    return [
+        v
+        for v in revisions
+        if v.state.status in (RevisionStatus.ISSUED, RevisionStatus.APPROVED)
+        and v.state.kind is not RevisionKind.LIFT
+    ]
+
+
+def first_overlap(
+    start: dt.datetime,
+    end: dt.datetime | None,
+    held: Sequence[AlertRevision],
+    *,
+    besides: int | None,
+    issued_only: bool = False,
+) -> AlertRevision | None:
+    """The first revision of another alert than ``besides`` in ``held`` (see :func:`claims`)
+    whose window overlaps ``start``–``end``; with ``issued_only``, only those in force."""
+    for v in held:
+        if v.alert_id == besides:
+            continue
+        if issued_only and v.state.status is not RevisionStatus.ISSUED:
+            continue
+        if overlaps(start, end, v.state.start, v.state.end):
+            return v
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class HintRecorded:
+    """A regional hint recorded, and what it drafted: a new alert (no alert in force over its
+    window), an adjustment of the alert in force (upgrade when higher, extension when later,
+    an upgrade to the later end when both), or nothing when that alert already covers it."""
+
+    hint_id: int
+    draft: AlertRevision | None
+    in_force: int | None  # the alert in force over the hint's window, if any
+    note: str  # what was done, for the officer
+
+
+@dataclass(frozen=True, slots=True)
+class StandingControl:
+    """A round of a recurring control in force (常态化管控: staggered production, an ozone-season
+    window) whose measures outlast an alert: what a lift leaves in place, enterprise by
+    enterprise."""
+
+    title: str
+    end: dt.datetime
+    measures: Mapping[str, tuple[str, ...]]  # USCC -> "line：measure", as the round ordered
+
+    def sentence(self, zone: dt.tzinfo | None) -> str:
+        """What a lift notice says of it."""
+        return (
+            f"《{self.title}》规定的{len(self.measures)}家企业管控措施继续执行至"
+            f"{_cn_day(self.end, zone)}"
+        )
+
+
+def _cn_day(t: dt.datetime, zone: dt.tzinfo | None) -> str:
+    t = t.astimezone(zone)
+    return f"{t.year}年{t.month}月{t.day}日{t.hour}时"
+
+
+def remaining_after_lift(
+    hints: Sequence[RegionalHint], controls: Sequence[StandingControl], zone: dt.tzinfo | None
+) -> tuple[str, ...]:
+    """What still applies after a lift: each regional hint still running and each recurring
+    control in force, one sentence each (empty: everything may resume)."""
+    out = [
+        f"{h.issuer}区域预警提示（{h.document}）要求{_cn_day(h.start, zone)}至"
+        f"{_cn_day(h.end, zone)}不低于{h.level.label}预警，期间按其要求执行"
+        for h in hints
+    ]
+    out.extend(c.sentence(zone) for c in controls)
+    return tuple(out)
+
+
+def lift_changes(
+    changes: Sequence[EntryChange], controls: Sequence[StandingControl]
+) -> list[EntryChange]:
+    """A lift's per-enterprise changes: an enterprise a recurring control in force still binds
+    does not resume; it keeps that control's measures (named in its details)."""
+    out = []
+    for c in changes:
+        kept = tuple(f"《{s.title}》：{m}" for s in controls for m in s.measures.get(c.uscc, ()))
+        if c.change is Change.RESUME and kept:
+            c = EntryChange(uscc=c.uscc, name=c.name, change=Change.REMAIN, details=kept)
+        out.append(c)
+    return out

@@ -10,7 +10,12 @@ from typing import Any, Protocol
 
 from orchestrator.alerts.model import RegionalHint
 from orchestrator.emissions.ports import ListUnitOfWork
-from orchestrator.response.model import AlertRevision, RevisionState, RevisionStatus
+from orchestrator.response.model import (
+    AlertRevision,
+    RevisionState,
+    RevisionStatus,
+    StandingControl,
+)
 
 
 class AlertStore(Protocol):
@@ -29,6 +34,16 @@ class AlertStore(Protocol):
 
     def alert_ids(self, region: str, limit: int | None = None) -> list[int]:
         """The area's alerts, newest first."""
+        ...
+
+    def claims(self, region: str) -> list[AlertRevision]:
+        """Every revision of the area's alerts that holds it: issued or approved, not a lift
+        (:func:`~orchestrator.response.model.claims`)."""
+        ...
+
+    def lock_area(self, region: str) -> None:
+        """Serialise what decides the area's alert in force, to the end of the unit of work: of
+        two issues at once, the second waits and then sees the first."""
         ...
 
     def add_alert(self, region: str, *, created_at: dt.datetime, hint_id: int | None) -> int: ...
@@ -96,12 +111,24 @@ class PlanStore(Protocol):
         ...
 
 
+class StandingStore(Protocol):
+    """What binds enterprises beside the alerts: recurring controls in force."""
+
+    def controls_running(self, region: str, at: dt.datetime) -> list[StandingControl]:
+        """The rounds of recurring controls whose period contains ``at``, with each
+        enterprise's measures."""
+        ...
+
+
 class ResponseUnitOfWork(ListUnitOfWork, Protocol):
     @property
     def alerts(self) -> AlertStore: ...
 
     @property
     def plans(self) -> PlanStore: ...
+
+    @property
+    def standing(self) -> StandingStore: ...
 
 
 class RenderedNotices(Protocol):

@@ -28,15 +28,19 @@ from orchestrator.response.lifecycle import IllegalTransition
 from orchestrator.response.model import (
     Action,
     AlertRevision,
+    AlertsOverlap,
     Approval,
     Draft,
+    HintRecorded,
     Person,
     RevisionKind,
     RevisionState,
     RevisionStatus,
     Situation,
     current,
+    first_overlap,
     last_issued,
+    lift_changes,
 )
 from orchestrator.response.ports import NoticeStep, RenderedNotices, ResponseUnitOfWork
 
@@ -168,6 +172,10 @@ class CommandOffice:
         d = draft
         lc.check_window(d.start, d.end)
         alert_id = d.alert_id
+        if d.kind is not RevisionKind.LIFT:
+            other = first_overlap(d.start, d.end, uow.alerts.claims(self.region), besides=alert_id)
+            if other is not None:
+                raise _overlap(other, d.start.tzinfo)
         if d.kind is RevisionKind.ISSUE:
             lc.check_new_revision(None, d.kind, d.level, d.end)
             self._check_hint_floor(uow, d.level, d.start, d.end)
@@ -225,8 +233,8 @@ class CommandOffice:
             if overlaps and h.level.rank > level.rank:
                 zone = start.tzinfo
                 raise IllegalTransition(
-                    f"{h.issuer}{h.document}要求{h.start.astimezone(zone):%m月%d日%H时}至"
-                    f"{h.end.astimezone(zone):%m月%d日%H时}不低于{h.level.label}预警，"
+                    f"{h.issuer}{h.document}要求{_when(h.start, zone)}至"
+                    f"{_when(h.end, zone)}不低于{h.level.label}预警，"
                     f"不能按{level.label}预警执行"
                 )
 
@@ -241,31 +249,81 @@ class CommandOffice:
         area: str,
         by: Person,
         now: dt.datetime,
-    ) -> tuple[int, AlertRevision]:
-        """Record a regional hint and draft an alert of at least its level for its window."""
+    ) -> HintRecorded:
+        """Record a regional hint and, in the same transaction, draft what it asks for: with no
+        alert in force over its window, an alert of its level for its window; with one, the
+        adjustment of that alert (upgrade when the hint is higher, extension when it reaches
+        later, an upgrade to the later end when both), or nothing when it already covers the
+        hint."""
         if end <= start:
             raise IllegalTransition("区域预警提示的结束时间须晚于开始时间")
         hint = RegionalHint(
             level=level, start=start, end=end, issuer=issuer, document=document_number, area=area
         )
+        basis = f"依据{issuer}区域预警提示（{document_number}）"
+        zone = start.tzinfo
         with self.uow() as uow:
+            uow.alerts.lock_area(self.region)
             hid = uow.alerts.add_hint(self.region, hint, recorded_at=now)
             if hid is None:
                 raise IllegalTransition(f"{issuer}{document_number}已登记")
+            held = first_overlap(
+                start, end, uow.alerts.claims(self.region), besides=None, issued_only=True
+            )
+            if held is None:
+                view: AlertRevision | None = self.draft_in(
+                    uow,
+                    Draft(
+                        kind=RevisionKind.ISSUE,
+                        level=level,
+                        start=start,
+                        end=end,
+                        reason=basis,
+                        hint_id=hid,
+                    ),
+                    by=by,
+                    now=now,
+                )
+                note = f"已起草{level.label}预警（{_when(start, zone)}至{_when(end, zone)}）"
+            else:
+                cur = held.state
+                higher = level.rank > cur.level.rank
+                later = cur.end is not None and end > cur.end
+                if not (higher or later):
+                    view = None
+                    cur_end = _when(cur.end, zone) if cur.end is not None else "另行通知"
+                    note = (
+                        f"预警{held.alert_id}（{held.document_number}，{cur.level.label}预警，"
+                        f"至{cur_end}）已覆盖该提示的等级和时段，无需调整"
+                    )
+                elif any(v.state.status.open for v in uow.alerts.revisions(held.alert_id)):
+                    raise IllegalTransition(
+                        f"预警{held.alert_id}已有未完成的调整，请先处理或撤回后再登记该区域预警提示"
+                    )
+                else:
+                    kind = RevisionKind.UPGRADE if higher else RevisionKind.EXTEND
+                    new_end = end if later else cur.end
+                    view = self.draft_in(
+                        uow,
+                        Draft(
+                            kind=kind,
+                            level=level if higher else cur.level,
+                            start=max(start, now) if higher else now,
+                            end=new_end,
+                            reason=basis,
+                            alert_id=held.alert_id,
+                        ),
+                        by=by,
+                        now=now,
+                    )
+                    what = []
+                    if higher:
+                        what.append(f"升级为{level.label}预警")
+                    if later:
+                        what.append(f"延长至{_when(end, zone)}")
+                    note = f"已起草预警{held.alert_id}的调整：{'并'.join(what)}"
             uow.commit()
-        view = self.draft(
-            Draft(
-                kind=RevisionKind.ISSUE,
-                level=level,
-                start=start,
-                end=end,
-                reason=f"依据{issuer}区域预警提示（{document_number}）",
-                hint_id=hid,
-            ),
-            by=by,
-            now=now,
-        )
-        return hid, view
+        return HintRecorded(hid, view, held.alert_id if held else None, note)
 
     # --- moving a revision on ------------------------------------------------------------------
 
@@ -377,6 +435,9 @@ class CommandOffice:
                     _plan(uow.plans.records(prev.revision_id)),
                     _plan(uow.plans.records(view.revision_id)) if check is not None else None,
                 )
+                if view.state.kind is RevisionKind.LIFT:  # what a recurring control still binds
+                    standing = uow.standing.controls_running(self.region, view.state.start)
+                    changes = lift_changes(changes, standing)
             uow.audit.record(
                 AuditEntry(
                     at=now,
@@ -411,11 +472,23 @@ class CommandOffice:
         warnings of its issue (lead time) and its notices."""
         warnings: list[str] = []
         with self.uow() as uow:
+            # one alert in force per area: of two officers issuing overlapping alerts at once,
+            # the second waits here, then sees the first in force and is refused
+            uow.alerts.lock_area(self.region)
             views = uow.alerts.revisions(alert_id)
             view = current(views)
             st = view.state
             if st.kind is not RevisionKind.LIFT:
                 self._check_hint_floor(uow, st.level, st.start, st.end)
+                other = first_overlap(
+                    st.start,
+                    st.end,
+                    uow.alerts.claims(self.region),
+                    besides=alert_id,
+                    issued_only=True,
+                )
+                if other is not None:
+                    raise _overlap(other, st.start.tzinfo)
             # the check frozen at approval, not the list reloaded
             new = lc.issue(st, by, now=now, shortfall=view.shortfall, override=override)
             if st.kind is RevisionKind.ISSUE:
@@ -447,6 +520,30 @@ class CommandOffice:
             uow.commit()
         issued = dataclasses.replace(issued, document_number=number)
         return Issued(issued, warnings, self.notices(alert_id))
+
+
+def _when(t: dt.datetime, zone: dt.tzinfo | None) -> str:
+    """An instant as documents write it: 1月9日0时 (minutes when there are any)."""
+    t = t.astimezone(zone)
+    minutes = f"{t.minute}分" if t.minute else ""
+    return f"{t.month}月{t.day}日{t.hour}时{minutes}"
+
+
+def _overlap(other: AlertRevision, zone: dt.tzinfo | None) -> AlertsOverlap:
+    """The refusal of a window that overlaps ``other`` (another alert's revision that holds the
+    area), naming it and what to do instead."""
+    st = other.state
+    end = _when(st.end, zone) if st.end is not None else "另行通知"
+    if st.status is RevisionStatus.ISSUED:
+        held = f"已发布（{other.document_number}）"
+        instead = f"如需调整，请对预警{other.alert_id}起草升级、降级或延长"
+    else:
+        held = "已批准、尚未发布"
+        instead = f"请待预警{other.alert_id}发布后起草升级、降级或延长，或将其撤回后重新起草"
+    return AlertsOverlap(
+        f"与预警{other.alert_id}时段重叠：该预警{held}，{st.level.label}预警，"
+        f"{_when(st.start, zone)}至{end}。同一区域同一时段只执行一个预警，{instead}"
+    )
 
 
 def _plan(records: list[dict[str, Any]]) -> list[PlanEntry]:

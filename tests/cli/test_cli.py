@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.base import ROOT
-from tests.support.cli import run, run_err
+from tests.support.cli import issued, run, run_err
 
 AQI_KEYS = {"aqi", "iaqi", "primary_pollutants", "category", "level", "color", "standard"}
 ASSESS_KEYS = {"level", "response", "ruleset", "episode", "advisory_only", "reasons", "daily_aqi"}
@@ -553,3 +553,17 @@ def test_list_import_and_resend_from_the_command_line_are_audited(tmp_path, monk
     assert len(machine) == 1
     assert machine[0].actor.startswith("命令行（")
     assert total == len(entries)
+
+
+def test_alert_draft_over_the_alert_in_force_exits_1_naming_it(tmp_path, monkeypatch):
+    issued(monkeypatch, tmp_path)  # orange from 1/6 until further notice (另行通知)
+    code, err = run_err(
+        "--now", "2026-01-05T09:00", "alert", "draft", "--level", "red",
+        "--start", "2026-01-20T00:00", "--end", "2026-01-22T00:00", "--by", "张值班",
+    )  # fmt: skip
+    assert code == 1
+    assert err.strip() == (
+        "错误：与预警1时段重叠：该预警已发布（示重污应急〔2026〕1号），橙色预警，1月6日0时至另行通知。"
+        "同一区域同一时段只执行一个预警，如需调整，请对预警1起草升级、降级或延长"
+    )
+    assert [a["id"] for a in json.loads(run("alert", "list", "--json"))] == [1]

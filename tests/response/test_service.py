@@ -208,16 +208,21 @@ def test_a_shortfall_needs_the_approvers_written_reason(engine):
 
 def test_a_regional_hint_drafts_its_level_and_is_a_floor(engine):
     do_import(engine, SAMPLE)
-    _hid, view = office_of(engine).add_hint(
-        level=AlertLevel.ORANGE,
-        start=at(6),
-        end=at(8),
-        issuer="省重污染天气应对指挥部",
-        document_number="示省气指〔2026〕3号",
-        area="全省",
-        by=DUTY,
-        now=NOW,
+    view = (
+        office_of(engine)
+        .add_hint(
+            level=AlertLevel.ORANGE,
+            start=at(6),
+            end=at(8),
+            issuer="省重污染天气应对指挥部",
+            document_number="示省气指〔2026〕3号",
+            area="全省",
+            by=DUTY,
+            now=NOW,
+        )
+        .draft
     )
+    assert view is not None
     assert view.state.level is AlertLevel.ORANGE
     assert view.state.status is RevisionStatus.DRAFT
     with pytest.raises(IllegalTransition, match="不低于橙色预警"):

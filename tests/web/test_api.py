@@ -185,3 +185,22 @@ def test_generated_requests_never_get_a_server_error(api):
             case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
         run()
+
+
+def test_a_draft_overlapping_the_alert_in_force_is_a_409_naming_it(api):
+    alert_id = api.call("POST", "/alerts", "zhang", json=DRAFT).json()["id"]
+    api.clock.advance(minutes=30)
+    assert api.call("POST", f"/alerts/{alert_id}/approve", "wang", json={}).status_code == 200
+    # approved, not yet issued: it already holds the area
+    red = {**DRAFT, "level": "red", "start": "2026-01-07T00:00", "end": "2026-01-10T00:00"}
+    r = api.call("POST", "/alerts", "li", json=red)
+    assert r.status_code == 409
+    assert r.json()["detail"].startswith(f"与预警{alert_id}时段重叠：该预警已批准、尚未发布")
+    assert api.call("POST", f"/alerts/{alert_id}/issue", "li", json={}).status_code == 200
+    r = api.call("POST", "/alerts", "li", json=red)
+    assert r.status_code == 409
+    assert "请对预警1起草升级、降级或延长" in r.json()["detail"]
+    # the way it points at works
+    up = {"level": "red", "start": "2026-01-07T00:00", "end": "2026-01-10T00:00", "reason": "加重"}
+    assert api.call("POST", f"/alerts/{alert_id}/upgrade", "li", json=up).status_code == 200
+    assert [a["alert_id"] for a in api.call("GET", "/alerts", "guest").json()] == [alert_id]

@@ -318,3 +318,20 @@ def test_an_approved_revision_can_be_withdrawn_from_the_console(engine, desk):
     assert "已撤回" in page
     assert withdraw not in page
     assert "/issue" not in page
+
+
+def test_a_draft_over_the_alert_in_force_is_refused_on_the_form_with_a_409(engine, desk):
+    served, clock = desk
+    zhang = signed_in(served, "zhang")
+    url = zhang.post("/alerts", {**FORM, "csrf": zhang.csrf()}).headers["Location"].split("?")[0]
+    clock.advance(minutes=30)
+    wang = signed_in(served, "wang")
+    wang.post(url + "/approve", {"csrf": wang.csrf()})
+    li = signed_in(served, "li")
+    assert li.post(url + "/issue", {"csrf": li.csrf()}).status_code == 303
+    red = {**FORM, "level": "red", "start": "2026-01-07T00:00", "end": "2026-01-10T00:00"}
+    r = zhang.post("/alerts", {**red, "csrf": zhang.csrf()})
+    assert r.status_code == 409
+    assert "与预警1时段重叠：该预警已发布（示重污应急〔2026〕1号）" in r.text
+    assert "请对预警1起草升级、降级或延长" in r.text
+    assert "/alerts/2" not in zhang.get("/alerts").text

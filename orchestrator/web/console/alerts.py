@@ -23,6 +23,7 @@ from orchestrator.notices.contexts import cn_time
 from orchestrator.response.lifecycle import allowed_actions
 from orchestrator.response.model import Action, AlertRevision, current
 from orchestrator.web.console.base import HEADERS, Console, Id, Page
+from orchestrator.web.errors import status_of
 from orchestrator.web.forms import AlertActions, local_time
 
 _DONE: dict[str, str] = {
@@ -137,7 +138,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         try:
             alert_id = await run_in_threadpool(actions.create, session.user, form)
         except OrchestratorError as exc:
-            return draft_form(session, form, str(exc), 400)
+            return draft_form(session, form, str(exc), status_of(exc, action=True))
         return RedirectResponse(f"/alerts/{alert_id}?done=draft", status_code=303, headers=HEADERS)
 
     def detail(
@@ -191,7 +192,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             try:
                 await run_in_threadpool(actions.run, action, session.user, alert_id, form)
             except OrchestratorError as exc:
-                return detail(session, alert_id, error=str(exc), status=400)
+                return detail(session, alert_id, error=str(exc), status=status_of(exc, action=True))
             return RedirectResponse(
                 f"/alerts/{alert_id}?done={action.value}", status_code=303, headers=HEADERS
             )
