@@ -82,13 +82,15 @@ class ReceiptStore:
         )
 
     def acknowledge(self, subject: Subject, uscc: str, *, at: dt.datetime, signer: str) -> bool:
+        # no savepoint: the unit of work holds nothing else, and is not committed when this
+        # fails (on PostgreSQL the transaction is then aborted; on SQLite a savepoint would take
+        # the write lock a statement earlier and hold it two statements longer)
         try:
-            with self.conn.begin_nested():
-                self.conn.execute(
-                    acknowledgements.insert().values(
-                        **subject.values(), uscc=uscc, acknowledged_at=at, signer=signer
-                    )
+            self.conn.execute(
+                acknowledgements.insert().values(
+                    **subject.values(), uscc=uscc, acknowledged_at=at, signer=signer
                 )
+            )
         except IntegrityError:
             return False
         return True

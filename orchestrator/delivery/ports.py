@@ -117,7 +117,8 @@ class ReceiptStore(Protocol):
     def receipt(self, subject: Subject, uscc: str) -> Receipt: ...
 
     def acknowledge(self, subject: Subject, uscc: str, *, at: dt.datetime, signer: str) -> bool:
-        """False if the enterprise had signed already."""
+        """False if the enterprise had signed already; then nothing more may be done in the
+        unit of work (on PostgreSQL its transaction is aborted): leave it uncommitted."""
         ...
 
     def add_report(

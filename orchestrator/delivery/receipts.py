@@ -128,7 +128,8 @@ class Receipts:
             return order.acknowledged_at
         with self.uow() as uow:
             taken = uow.receipts.acknowledge(order.subject, uscc, at=now, signer=signer)
-            uow.commit()
+            if taken:
+                uow.commit()
         if not taken:  # signed a moment ago (double click, second device): that stands
             again = _check_order(self.orders(scope, uscc), ref)
             return again.acknowledged_at or now

@@ -59,3 +59,25 @@ def test_the_sql_page_equals_the_python_statuses(engine, tmp_path):
                 assert page.counties == counties
     failed = receipts(engine).order_page(subject, state="failed").rows
     assert [(o.delivery, o.error) for o in failed] == [("dead", "号码不存在")] * 3
+
+
+def test_a_second_signature_arriving_at_once_loses_and_the_first_stands(engine):
+    # two devices past the "already signed?" read at once: the store refuses the second insert
+    # and its unit of work is left uncommitted (on PostgreSQL its transaction is aborted)
+    from orchestrator.db.uow import UnitOfWork
+
+    _, revision_id = issue_sample(engine)
+    subject = Subject(revision_id=revision_id)
+    with UnitOfWork(engine) as uow:
+        first = next(iter(uow.plans.recipients(subject))).uscc
+    at = ISSUED_AT + dt.timedelta(hours=1)
+    results = []
+    for signer in ("刘磊", "王芳"):
+        with UnitOfWork(engine) as uow:
+            taken = uow.receipts.acknowledge(subject, first, at=at, signer=signer)
+            results.append(taken)
+            if taken:
+                uow.commit()
+    assert results == [True, False]
+    with UnitOfWork(engine) as uow:
+        assert uow.receipts.receipt(subject, first).signer == "刘磊"
