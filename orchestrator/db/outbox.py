@@ -7,7 +7,7 @@ are recorded only by the worker holding the claim. The hot statements are built 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -102,7 +102,8 @@ _SUCCESS = (
 def _row(d: NewDelivery) -> dict[str, Any]:
     return {
         "key": d.key,
-        **d.subject.values(),
+        "revision_id": d.subject.revision_id,
+        "round_id": d.subject.round_id,
         "kind": d.kind,
         "recipient": d.recipient,
         "recipient_name": d.recipient_name,
@@ -162,12 +163,15 @@ class OutboxStore:
         )
         return marked.rowcount == 1
 
-    def add(self, deliveries_: Sequence[NewDelivery]) -> int:
-        rows = [_row(d) for d in deliveries_]
+    def add(self, deliveries_: Iterable[NewDelivery]) -> int:
         added = 0
-        for i in range(0, len(rows), _BATCH):
-            added += insert_ignore(self.conn, deliveries, rows[i : i + _BATCH])
-        return added
+        batch: list[dict[str, Any]] = []
+        for d in deliveries_:
+            batch.append(_row(d))
+            if len(batch) == _BATCH:
+                added += insert_ignore(self.conn, deliveries, batch)
+                batch = []
+        return added + insert_ignore(self.conn, deliveries, batch)
 
     # --- claiming and recording --------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from orchestrator.delivery.routing import (
     order_delivery,
     route,
 )
+from orchestrator.emissions.bulk import paused_gc
 
 #: Composes the text a county is sent: (subject, county, [(USCC, name), …]) → text.
 CountyReport = Callable[[Subject, str, list[tuple[str, str]]], str]
@@ -60,12 +61,12 @@ class Outbox:
                     continue  # another worker took it
                 subject = Subject(revision_id=revision_id)
                 ordered = set(uow.notices.ordered(revision_id))
-                rows = [
-                    order_delivery(self.config, subject, r, Reason.INITIAL, now)
-                    for r in uow.plans.recipients(subject)
-                    if r.uscc in ordered
-                ]
-                added += uow.outbox.add(rows)
+                with paused_gc():  # 100,000 small acyclic values: no full collections
+                    added += uow.outbox.add(
+                        order_delivery(self.config, subject, r, Reason.INITIAL, now)
+                        for r in uow.plans.recipients(subject)
+                        if r.uscc in ordered
+                    )
                 uow.commit()
         return added + self.enqueue_rounds(now)
 

@@ -4,7 +4,7 @@ each subject (a revision's frozen plan, a round's entries) and the stored notice
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Protocol
 
 from orchestrator.delivery.model import (
@@ -35,8 +35,9 @@ class OutboxStore(Protocol):
 
     def take_round(self, round_id: int, now: dt.datetime) -> bool: ...
 
-    def add(self, deliveries: Sequence[NewDelivery]) -> int:
-        """Queue deliveries, skipping those whose key is queued already; how many were new."""
+    def add(self, deliveries: Iterable[NewDelivery]) -> int:
+        """Queue deliveries, skipping those whose key is queued already; how many were new.
+        Taken in batches as they come: 100,000 of them are never all held at once."""
         ...
 
     def claim(
