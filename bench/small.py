@@ -57,7 +57,9 @@ def drop_schema(schema: str) -> None:
 def run(name: str, out: Path, *args: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     cmd = [sys.executable, str(HERE / name / "run.py"), *args, "--out", str(out)]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    # generated lists and databases in the run's own folder, not the recorded benches' caches
+    env = {**os.environ, "BENCH_CACHE": str(out.parent / "cache")}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
         sys.exit(f"bench/{name} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     print(f"bench/{name}: ran in {time.perf_counter() - t0:.1f} s", flush=True)

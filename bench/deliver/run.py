@@ -30,7 +30,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CACHE = HERE / ".cache"
+CACHE = (
+    Path(os.environ["BENCH_CACHE"]) / "deliver"
+    if os.environ.get("BENCH_CACHE")
+    else HERE / ".cache"
+)
 sys.path.insert(0, str(ROOT))
 
 from bench.dispatch import run as dispatch  # noqa: E402
@@ -186,7 +190,7 @@ def main() -> None:
             json.dumps(prepare(args.prepare[0], args.url, Path(args.prepare[1]), CACHE / "config"))
         )
         return
-    CACHE.mkdir(exist_ok=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
     workbook = dispatch.cached_workbook(args.enterprises)
     runs = []
     for db in [args.only] if args.only else ["sqlite", "postgresql"]:

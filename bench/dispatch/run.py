@@ -32,7 +32,13 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CACHE = HERE / ".cache"
+# BENCH_CACHE: another folder for the generated list and databases (bench/small.py's own, so
+# that `make check` never replaces the 100,000-enterprise caches of a `make bench` beside it)
+CACHE = (
+    Path(os.environ["BENCH_CACHE"]) / "dispatch"
+    if os.environ.get("BENCH_CACHE")
+    else HERE / ".cache"
+)
 sys.path.insert(0, str(ROOT))
 
 GOALS = {"sqlite": (10.0, 1536), "postgresql": (15.0, 1536)}
@@ -279,7 +285,7 @@ def common_arguments(ap: argparse.ArgumentParser) -> None:
 
 def cached_workbook(enterprises: int) -> Path:
     """The generated list workbook of that many enterprises (made once, then reused)."""
-    CACHE.mkdir(exist_ok=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
     workbook = CACHE / f"list_{enterprises}e.xlsx"
     if not workbook.exists():
         from bench.list_import.generate import write

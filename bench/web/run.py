@@ -65,7 +65,7 @@ def prepare(db: str, url: str, workbook: Path) -> dict[str, Any]:
     (config_dir / "delivery.toml").write_text(
         deliver.DELIVERY_TOML.format(url="http://127.0.0.1:9/"), encoding="utf-8"
     )
-    deliver.CACHE.mkdir(exist_ok=True)
+    deliver.CACHE.mkdir(parents=True, exist_ok=True)
     for leftover in ("run.db-wal", "run.db-shm"):  # a stopped server's, not of the new copy
         (deliver.CACHE / leftover).unlink(missing_ok=True)
     out = subprocess.run(
