@@ -291,17 +291,6 @@ def overlaps(
     return (other_end is None or start < other_end) and (end is None or other_start < end)
 
 
-def claims(revisions: Sequence[AlertRevision]) -> list[AlertRevision]:
-    """What of an alert holds its area: the revision in force (issued, not a lift) and an
-    approved revision waiting to be issued (not a lift)."""
-    return [
-        v
-        for v in revisions
-        if v.state.status in (RevisionStatus.ISSUED, RevisionStatus.APPROVED)
-        and v.state.kind is not RevisionKind.LIFT
-    ]
-
-
 def first_overlap(
     start: dt.datetime,
     end: dt.datetime | None,
@@ -310,8 +299,9 @@ def first_overlap(
     besides: int | None,
     issued_only: bool = False,
 ) -> AlertRevision | None:
-    """The first revision of another alert than ``besides`` in ``held`` (see :func:`claims`)
-    whose window overlaps ``start``–``end``; with ``issued_only``, only those in force."""
+    """The first revision of another alert than ``besides`` in ``held`` (what holds the area:
+    revisions issued or approved, not lifts) whose window overlaps ``start``–``end``; with
+    ``issued_only``, only those in force."""
     for v in held:
         if v.alert_id == besides:
             continue
@@ -348,13 +338,17 @@ class StandingControl:
         """What a lift notice says of it."""
         return (
             f"《{self.title}》规定的{len(self.measures)}家企业管控措施继续执行至"
-            f"{_cn_day(self.end, zone)}"
+            f"{cn_instant(self.end, zone)}"
         )
 
 
-def _cn_day(t: dt.datetime, zone: dt.tzinfo | None) -> str:
+def cn_instant(t: dt.datetime, zone: dt.tzinfo | None, *, year: bool = True) -> str:
+    """An instant as documents and messages write it: 2026年1月9日0时 (``year=False``:
+    1月9日0时), minutes only when there are any."""
     t = t.astimezone(zone)
-    return f"{t.year}年{t.month}月{t.day}日{t.hour}时"
+    minutes = f"{t.minute}分" if t.minute else ""
+    day = f"{t.year}年{t.month}月{t.day}日" if year else f"{t.month}月{t.day}日"
+    return f"{day}{t.hour}时{minutes}"
 
 
 def remaining_after_lift(
@@ -363,8 +357,8 @@ def remaining_after_lift(
     """What still applies after a lift: each regional hint still running and each recurring
     control in force, one sentence each (empty: everything may resume)."""
     out = [
-        f"{h.issuer}区域预警提示（{h.document}）要求{_cn_day(h.start, zone)}至"
-        f"{_cn_day(h.end, zone)}不低于{h.level.label}预警，期间按其要求执行"
+        f"{h.issuer}区域预警提示（{h.document}）要求{cn_instant(h.start, zone)}至"
+        f"{cn_instant(h.end, zone)}不低于{h.level.label}预警，期间按其要求执行"
         for h in hints
     ]
     out.extend(c.sentence(zone) for c in controls)

@@ -37,8 +37,8 @@ class AlertStore(Protocol):
         ...
 
     def claims(self, region: str) -> list[AlertRevision]:
-        """Every revision of the area's alerts that holds it: issued or approved, not a lift
-        (:func:`~orchestrator.response.model.claims`)."""
+        """Every revision of the area's alerts that holds it: issued (in force) or approved
+        (waiting to be issued), not a lift."""
         ...
 
     def lock_area(self, region: str) -> None:

@@ -37,6 +37,7 @@ from orchestrator.response.model import (
     RevisionState,
     RevisionStatus,
     Situation,
+    cn_instant,
     current,
     first_overlap,
     last_issued,
@@ -296,11 +297,7 @@ class CommandOffice:
                         f"预警{held.alert_id}（{held.document_number}，{cur.level.label}预警，"
                         f"至{cur_end}）已覆盖该提示的等级和时段，无需调整"
                     )
-                elif any(v.state.status.open for v in uow.alerts.revisions(held.alert_id)):
-                    raise IllegalTransition(
-                        f"预警{held.alert_id}已有未完成的调整，请先处理或撤回后再登记该区域预警提示"
-                    )
-                else:
+                else:  # an open change of that alert refuses it in draft_in: nothing recorded
                     kind = RevisionKind.UPGRADE if higher else RevisionKind.EXTEND
                     new_end = end if later else cur.end
                     view = self.draft_in(
@@ -523,10 +520,7 @@ class CommandOffice:
 
 
 def _when(t: dt.datetime, zone: dt.tzinfo | None) -> str:
-    """An instant as documents write it: 1月9日0时 (minutes when there are any)."""
-    t = t.astimezone(zone)
-    minutes = f"{t.minute}分" if t.minute else ""
-    return f"{t.month}月{t.day}日{t.hour}时{minutes}"
+    return cn_instant(t, zone, year=False)
 
 
 def _overlap(other: AlertRevision, zone: dt.tzinfo | None) -> AlertsOverlap:
