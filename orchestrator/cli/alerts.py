@@ -160,9 +160,19 @@ def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
     show(context, a.revision, "已批准")
     if a.check is not None:
         click.echo(f"调度方案：依据清单第{a.revision.list_revision}版，涉及企业{a.enterprises}家")
-        for s, v in a.check.species.items():
+        if a.check.controls:
             click.echo(
-                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日，占{v.ratio:.1%}，目标{v.target:.0%}，{'达标' if v.met else '未达标'}"
+                f"  已扣除常态化管控已要求的减排量：{'、'.join(f'《{t}》' for t in a.check.controls)}"
+            )
+        for s, v in a.check.species.items():
+            already = (
+                f"（另有{v.already_controlled_kg_d:g}千克/日已停产或已受常态化管控，不计入）"
+                if v.already_controlled_kg_d
+                else ""
+            )
+            click.echo(
+                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日{already}，占{v.ratio:.1%}，"
+                f"目标{v.target:.0%}，{'达标' if v.met else '未达标'}"
             )
         if not a.check.met:
             click.echo("减排量未达到目标：发布须由审批人以 --override 书面说明理由", err=True)

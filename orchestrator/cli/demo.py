@@ -20,6 +20,7 @@ from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.emissions.model import MeasureKind
 from orchestrator.errors import OrchestratorError
 from orchestrator.notices.render import PdfUnavailable
+from orchestrator.response.model import cn_instant
 
 
 @click.command("demo")
@@ -35,11 +36,12 @@ from orchestrator.notices.render import PdfUnavailable
 def demo_command(ctx: click.Context, out_dir: Path) -> None:
     """Run the main job end to end on sample data: list, consultation, alert, notices, delivery.
 
-    A fresh SQLite database (data/demo.db), the sample emission list, the daily consultation of
-    the bundled sample forecast (its opinion written, the alert it proposes drafted), the draft
-    submitted by the duty officer, approved by a second person and issued, every notice written
-    to a folder and delivered through the folder channel, the staggered-production season under
-    way announced to the enterprises it concerns, then a summary.
+    A fresh SQLite database (data/demo.db), the sample emission list, the staggered-production
+    season under way announced to the enterprises it concerns, the daily consultation of the
+    bundled sample forecast (its opinion written, the alert it proposes drafted), the draft
+    submitted by the duty officer, approved by a second person — its reduction check counting
+    only what the alert adds to the staggered production — and issued, every notice written to
+    a folder and delivered through the folder channel, then a summary.
 
     \b
     Example:
@@ -62,6 +64,9 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         f"1. 导入应急减排清单：{sample_list.name}，第{result.revision.number}版，企业{result.enterprises}家、生产线{result.lines}条"
     )
 
+    worker = _worker(context, out_dir, now)
+    _controls(context, worker, now)
+
     consultant = context.consultant()
     consulted = consultant.consult(slot=now, now=now)
     rec = consulted.record
@@ -74,7 +79,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         opinion = consultant.write(consulted, out_dir, pdf=False)
     source = Path(rec["provenance"]["forecast"]["location"]).name
     click.echo(
-        f"2. {now.month}月{now.day}日{now.hour}时会商（{source}）：{rec['recommendation']['headline']}；"
+        f"3. {now.month}月{now.day}日{now.hour}时会商（{source}）：{rec['recommendation']['headline']}；"
         f"会商意见 {opinion[-1]}，系统已起草预警{consulted.alert_id}"
     )
 
@@ -86,7 +91,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     approval = office.approve(alert_id, by=second, now=now + dt.timedelta(minutes=30))
     issued = office.issue(alert_id, by=duty, now=now + dt.timedelta(hours=1))
     click.echo(
-        f"3. {duty.name}审核提交、{second.name}批准、{duty.name}发布{level.label}预警（{context.ruleset().response_for(level)}级应急响应），"
+        f"4. {duty.name}审核提交、{second.name}批准、{duty.name}发布{level.label}预警（{context.ruleset().response_for(level)}级应急响应），"
         f"文号{issued.revision.document_number}"
     )
     for w in issued.warnings:
@@ -99,12 +104,11 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         click.echo(f"   提示：{exc}；仅生成HTML")
         written = notices.write(alert_id, out_dir)
     click.echo(
-        f"4. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
+        f"5. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
     )
 
     issued_at = issued.revision.state.issued_at or now
-    worker = _delivery(context, alert_id, out_dir, issued_at)
-    _controls(context, worker, now + dt.timedelta(hours=2))
+    _delivery(context, worker, alert_id, out_dir, issued_at)
 
     assert approval.check is not None
     plan = office.frozen_plan(approval.revision.revision_id)
@@ -118,18 +122,25 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         + "，".join(f"{g} {n}家" for g, n in sorted(grades.items(), key=lambda x: -x[1]))
     )
     click.echo("   生产线按措施类型：" + "，".join(f"{k} {n}条" for k, n in kinds.most_common()))
+    if approval.check.controls:
+        start = cn_instant(approval.revision.state.start, zone, year=False)
+        controls = "、".join(f"《{t}》" for t in approval.check.controls)
+        click.echo(f"   减排量核算：按{start}的情况，扣除{controls}已要求的减排量")
     for s, v in approval.check.species.items():
+        already = (
+            f"，另有{v.already_controlled_kg_d:g}千克/日已由常态化管控要求、不计入"
+            if v.already_controlled_kg_d
+            else ""
+        )
         click.echo(
-            f"   {s.label}：减排{v.reduction_kg_d:g}千克/日，占全社会排放量{v.ratio:.1%}（目标{v.target:.0%}，{'达标' if v.met else '未达标'}）"
+            f"   {s.label}：减排{v.reduction_kg_d:g}千克/日{already}，占全社会排放量{v.ratio:.1%}（目标{v.target:.0%}，{'达标' if v.met else '未达标'}）"
         )
     click.echo(f"   数据库：数据目录下的{db.name}（ORCHESTRATOR_DATA_DIR，默认 data/）")
 
 
-def _delivery(
-    context: Context, alert_id: int, out_dir: Path, issued_at: dt.datetime
-) -> DeliveryWorker:
-    """Demo step 5: every order delivered through the folder channel (nothing leaves the
-    machine), one enterprise signs through its link, and the receipts are counted."""
+def _worker(context: Context, out_dir: Path, now: dt.datetime) -> DeliveryWorker:
+    """The demo's delivery worker: every notice through the folder channel (nothing leaves the
+    machine)."""
     folder = ChannelConfig(
         "folder", "folder", {"kind": "folder", "path": str(out_dir.resolve() / "outbox")}
     )
@@ -138,7 +149,19 @@ def _delivery(
         channels={**context.delivery.channels, "folder": folder},
         force_channel="folder",
     )
-    worker = context.delivery_worker(config, FixedClock(issued_at + dt.timedelta(minutes=5)))
+    return context.delivery_worker(config, FixedClock(now))
+
+
+def _delivery(
+    context: Context,
+    worker: DeliveryWorker,
+    alert_id: int,
+    out_dir: Path,
+    issued_at: dt.datetime,
+) -> None:
+    """Demo step 6: every order delivered, one enterprise signs through its link, and the
+    receipts are counted."""
+    worker.clock = FixedClock(issued_at + dt.timedelta(minutes=5))
     worker.housekeeping()
     stats = worker.drain()
     receipts = context.receipts()
@@ -154,26 +177,26 @@ def _delivery(
     )
     s = receipts.summary(alert_id, now=issued_at + dt.timedelta(minutes=30))
     click.echo(
-        f"5. 投递：{stats.counts['delivered']}份应急响应指令经文件渠道写入 {out_dir / 'outbox'}"
+        f"6. 投递：{stats.counts['delivered']}份应急响应指令经文件渠道写入 {out_dir / 'outbox'}"
         f"（每份含签收链接）；{signed['name']}已签收，回执：已发出{s.sent}、已签收{s.acknowledged}"
         "（orchestrator receipts 查看）"
     )
-    return worker
 
 
 def _controls(context: Context, worker: DeliveryWorker, now: dt.datetime) -> None:
-    """Demo step 6: the staggered-production season under way on the demo's day is announced
-    to the enterprises it concerns, through the same folder channel."""
+    """Demo step 2: the staggered-production season under way on the demo's day is announced
+    to the enterprises it concerns, through the folder channel — before the alert, whose
+    reduction check then counts only what the alert adds to it."""
     outcome = context.control_office().run("staggered", at=now, now=now)
     if outcome.round_id is None:
-        click.echo(f"6. 常态化管控：{outcome.detail}")
+        click.echo(f"2. 常态化管控：{outcome.detail}")
         return
     worker.clock = FixedClock(now + dt.timedelta(minutes=5))
     worker.housekeeping()
     stats = worker.drain()
     s = context.receipts().round_summary(outcome.round_id, now=now + dt.timedelta(minutes=10))
     click.echo(
-        f"6. 常态化管控：{outcome.detail}；{stats.counts['delivered']}份经同一投递渠道送达，"
+        f"2. 常态化管控：{outcome.detail}；{stats.counts['delivered']}份经文件渠道送达，"
         f"回执：已发出{s.sent}（orchestrator receipts --round {outcome.round_id} 查看）"
     )
 

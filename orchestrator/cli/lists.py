@@ -9,14 +9,22 @@ from pathlib import Path
 import click
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
-from orchestrator.cli.common import LEVEL, context_of, date_option, echo_json, operator
+from orchestrator.cli.common import (
+    LEVEL,
+    context_of,
+    date_option,
+    echo_json,
+    instant,
+    operator,
+)
 from orchestrator.emissions.model import EmissionList
 from orchestrator.emissions.permits import coverage
-from orchestrator.emissions.targets import check_json, check_targets
+from orchestrator.emissions.targets import check_json
 from orchestrator.emissions.workbook import export_list
-from orchestrator.errors import InputInvalid
+from orchestrator.errors import InputInvalid, NotFound
 from orchestrator.notices.contexts import NoticeBoardContext
 from orchestrator.notices.render import html_to_pdf, render
+from orchestrator.response.model import cn_instant
 
 
 @click.group("list")
@@ -171,36 +179,69 @@ def list_diff_command(ctx: click.Context, rev1: int, rev2: int, as_json: bool) -
 
 
 @list_group.command("check")
-@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.option("--revision", type=int, help="Revision number; default the one in force at --at.")
 @click.option("--level", type=LEVEL, help="One level; default all three.")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="ISO",
+    help="The moment checked (naive = city time); default now.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def list_check_command(
-    ctx: click.Context, revision: int | None, level: str | None, as_json: bool
+    ctx: click.Context,
+    revision: int | None,
+    level: str | None,
+    at_text: str | None,
+    as_json: bool,
 ) -> None:
-    """Check the list's reductions against citywide emissions and the reduction targets.
+    """Check what the list's plan of each level adds at a moment against citywide emissions
+    and the reduction targets: the plan's reductions less what idle plants and the recurring
+    controls in force then (staggered production, the ozone window) already require.
 
     \b
     Example:
-      orchestrator list check --level orange --json
+      orchestrator list check --level orange --at 2026-01-06T00:00 --json
     """
     context = context_of(ctx)
-    rev, lst = context.lists().revision(revision)
-    number = rev.number
+    at = instant(context, at_text, "--at") if at_text else context.clock.now()
+    on = at.astimezone(context.settings.zone).date()
     levels = (AlertLevel(level),) if level else ALERT_LEVELS
-    checks = check_targets(lst, context.city, levels)
+    office = context.lists()
+    found = [office.level_check(lv, at, on=on, revision=revision) for lv in levels]
+    days = [d for d in found if d is not None]
+    if not days:
+        office.revision(None)  # none imported at all: 尚未导入应急减排清单
+        raise NotFound(f"{on.isoformat()}没有生效的应急减排清单，可用 --revision 指定版本")
+    number = days[0].list_revision
+    checks = [d.check for d in days]
     if as_json:
-        click.echo(json.dumps(check_json(number, checks), ensure_ascii=False))
+        body = check_json(number, checks)
+        body["at"] = at.isoformat()
+        body["controls"] = list(dict.fromkeys(t for c in checks for t in c.controls))
+        click.echo(json.dumps(body, ensure_ascii=False))
         return
-    click.echo(f"应急减排清单第{number}版 减排量核算（全社会排放量见 config/city.toml）")
+    click.echo(
+        f"应急减排清单第{number}版 减排量核算（{cn_instant(at, context.settings.zone)}，"
+        "全社会排放量见 config/city.toml）"
+    )
+    controls = list(dict.fromkeys(t for c in checks for t in c.controls))
+    if controls:
+        click.echo(f"已扣除常态化管控已要求的减排量：{'、'.join(f'《{t}》' for t in controls)}")
     for c in checks:
         click.echo(f"{c.level.label}预警：{'全部达标' if c.met else '未达标'}")
         for s, v in c.species.items():
             mark = "达标" if v.met else "未达标"
             top = "、".join(f"{n}（{x:g}）" for n, x in c.contributors[s][:3]) or "无"
+            already = (
+                f"（另有{v.already_controlled_kg_d:g}千克/日已停产或已受常态化管控，不计入）"
+                if v.already_controlled_kg_d
+                else ""
+            )
             click.echo(
-                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日，占全社会排放量{v.ratio:.1%}，"
-                f"目标{v.target:.0%}，{mark}；主要贡献：{top}"
+                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日{already}，占全社会排放量"
+                f"{v.ratio:.1%}，目标{v.target:.0%}，{mark}；主要贡献：{top}"
             )
 
 

@@ -98,6 +98,7 @@ class Control:
     grades: Mapping[str, str]  # grade (or "default") → action name
     actions: Mapping[str, str]  # action name → text ({window}, {period})
     labels: Mapping[str, str]  # action name → short Chinese label (停产, 错峰限产, …)
+    reductions: Mapping[str, float]  # action name → share of a concerned line's emissions removed
     notify_days_before: int
     notify_time: dt.time
     forecast: ForecastTrigger | None
@@ -143,6 +144,16 @@ class Control:
 
     def action_label(self, action: str) -> str:
         return self.labels.get(action, action)
+
+    def controlled(self, action: str, line: Line) -> dict[str, float]:
+        """What ``action`` already removes from ``line`` per day, kg/d per pollutant: its share
+        of the line's baseline, in the control's pollutant (``only_emitting``) or in every one.
+        An alert during the control counts only what it asks beyond this (DOMAIN.md §4)."""
+        share = self.reductions[action]
+        return {
+            s.value: round(share * line.baseline.get(s), 6) if self.emitting in (None, s) else 0.0
+            for s in Species
+        }
 
     def action_text(self, action: str, period: str) -> str:
         """The measure's text, its ``{window}`` and ``{period}`` (the round's days) filled in."""
@@ -295,6 +306,7 @@ def choose(control: Control, period: Period, enterprises: Iterable[Enterprise]) 
                         "name": ln.name,
                         "industry": ln.industry,
                         "measure": {"kind": action, "text": text},
+                        "controlled": control.controlled(action, ln),
                         "check_method": ln.check_method,
                         "meter_no": ln.meter_no,
                     }
@@ -361,15 +373,22 @@ def control_from_mapping(data: Mapping[str, Any], where: str) -> Control:
             raise ValueError(f"{where}.only_emitting: must be one of {known}") from None
     actions: dict[str, str] = {}
     labels: dict[str, str] = {}
+    reductions: dict[str, float] = {}
     for name, value in dict(data.get("actions", {})).items():
-        if isinstance(value, Mapping):
-            if not value.get("text"):
-                raise ValueError(f"{where}.actions.{name}.text: required")
-            actions[str(name)] = str(value["text"])
-            labels[str(name)] = str(value.get("label") or name)
-        else:
-            actions[str(name)] = str(value)
-            labels[str(name)] = str(name)
+        if not isinstance(value, Mapping):
+            value = {"text": value}
+        if not value.get("text"):
+            raise ValueError(f"{where}.actions.{name}.text: required")
+        actions[str(name)] = str(value["text"])
+        labels[str(name)] = str(value.get("label") or name)
+        share = value.get("reduction")
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise ValueError(
+                f"{where}.actions.{name}.reduction: required, a share from 0 to 1 of each "
+                "concerned line's daily emissions the action removes (1 for a stop, 0.3 for "
+                f"a 30 % limit), got {share!r}"
+            )
+        reductions[str(name)] = float(share)
     if EXEMPT in actions:
         raise ValueError(f"{where}.actions.{EXEMPT}: reserved (an exempt grade gets no notice)")
     grades: dict[str, str] = {}
@@ -420,6 +439,7 @@ def control_from_mapping(data: Mapping[str, Any], where: str) -> Control:
         grades=grades,
         actions=actions,
         labels=labels,
+        reductions=reductions,
         notify_days_before=days_before,
         notify_time=_time(notify.get("time", "09:00"), f"{where}.notify.time"),
         forecast=forecast,

@@ -39,7 +39,13 @@ from orchestrator.emissions.model import (
     Species,
     TransportUser,
 )
-from orchestrator.emissions.plans import enterprise_record, plan_mode
+from orchestrator.emissions.plans import (
+    PlanEntry,
+    enterprise_record,
+    entry_from_record,
+    level_record,
+    plan_mode,
+)
 from orchestrator.emissions.targets import LevelReduction, level_reductions
 
 
@@ -566,6 +572,24 @@ class ListStore:
             .order_by(list_lines.c.position)
         )
         return _enterprise(row, (_line(r) for r in lines))
+
+    def plan_entries(self, plan_id: int, usccs: Iterable[str]) -> list[PlanEntry]:
+        chosen = sorted(set(usccs))
+        if not chosen:
+            return []
+        revision_id, level = self.conn.execute(
+            select(list_plans.c.revision_id, list_plans.c.level).where(list_plans.c.id == plan_id)
+        ).one()
+        t = list_plan_entries.c
+        out = []
+        for i in range(0, len(chosen), 500):  # bounded IN lists
+            for rec in self.conn.execute(
+                select(t.record)
+                .where(t.revision_id == revision_id, t.uscc.in_(chosen[i : i + 500]))
+                .order_by(t.position)
+            ).scalars():
+                out.append(entry_from_record(level_record(rec, AlertLevel(level))))
+        return out
 
     def level_plan(self, region: str, number: int, level: AlertLevel) -> tuple[int, LevelReduction]:
         """The id of revision ``number``'s plan for ``level`` and what it achieves; its entries are

@@ -9,7 +9,12 @@ from collections import defaultdict
 from sqlalchemy import Connection, select
 
 from orchestrator.db.tables import control_round_entries, control_rounds
+from orchestrator.emissions.model import Amounts
+from orchestrator.emissions.targets import Controlled
 from orchestrator.response.model import StandingControl
+
+# the action that stops a line outright, in rounds sent before their amounts were kept
+_STOP = "stop"
 
 
 class StandingStore:
@@ -41,3 +46,39 @@ class StandingStore:
                 )
             )
         return out
+
+    def controlled(self, region: str, at: dt.datetime) -> Controlled:
+        """Per enterprise and line, what the rounds in force at ``at`` remove (kept with each
+        round entry's line as ``controlled``); where two rounds bind one line, the larger."""
+        c, e = control_rounds.c, control_round_entries.c
+        rows = self.conn.execute(
+            select(c.id, c.title, e.uscc, e.record)
+            .join(control_round_entries, e.round_id == c.id)
+            .where(c.region_code == region, c.period_start <= at, c.period_end > at)
+            .order_by(c.id, e.position)
+        ).all()
+        lines: dict[str, dict[str, Amounts | None]] = defaultdict(dict)
+        titles: dict[int, str] = {}
+        for r in rows:
+            titles[r.id] = r.title
+            mine = lines[r.uscc]
+            for ln in r.record.get("lines", ()):
+                kept = ln.get("controlled")
+                if kept is not None:
+                    amounts: Amounts | None = Amounts(**kept)
+                elif (ln.get("measure") or {}).get("kind") == _STOP:
+                    amounts = None
+                else:
+                    continue  # an older round's partial measure: its share was not kept
+                name = ln["name"]
+                if name in mine:
+                    was = mine[name]
+                    amounts = None if was is None or amounts is None else _larger(was, amounts)
+                mine[name] = amounts
+        return Controlled(lines=dict(lines), controls=tuple(titles.values()))
+
+
+def _larger(a: Amounts, b: Amounts) -> Amounts:
+    return Amounts(
+        so2=max(a.so2, b.so2), nox=max(a.nox, b.nox), pm=max(a.pm, b.pm), vocs=max(a.vocs, b.vocs)
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Protocol
 
 from orchestrator.alerts.model import AlertLevel
@@ -14,7 +15,8 @@ from orchestrator.emissions.model import (
     Revision,
     RevisionSummary,
 )
-from orchestrator.emissions.targets import LevelReduction
+from orchestrator.emissions.plans import PlanEntry
+from orchestrator.emissions.targets import Controlled, LevelReduction
 
 
 class ListStore(Protocol):
@@ -72,7 +74,23 @@ class ListStore(Protocol):
         """The id of revision ``number``'s dispatch plan for ``level`` and what it achieves."""
         ...
 
+    def plan_entries(self, plan_id: int, usccs: Iterable[str]) -> list[PlanEntry]:
+        """The entries of a list plan (``level_plan``'s id) for the given enterprises."""
+        ...
+
+
+class ControlledStore(Protocol):
+    """What recurring controls already require of the list's lines."""
+
+    def controlled(self, region: str, at: dt.datetime) -> Controlled:
+        """The lines that the rounds of recurring controls in force at ``at`` bind, with what
+        each round's measure removes from them."""
+        ...
+
 
 class ListUnitOfWork(UnitOfWork, Protocol):
     @property
     def lists(self) -> ListStore: ...
+
+    @property
+    def standing(self) -> ControlledStore: ...

@@ -3,6 +3,7 @@ upload before importing it, and read revisions, their enterprises and their plan
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -26,8 +27,46 @@ from orchestrator.emissions.model import (
 )
 from orchestrator.emissions.parse import ParsedList, parse_list
 from orchestrator.emissions.ports import ListUnitOfWork
-from orchestrator.emissions.targets import LevelCheck, check_reduction, check_targets
+from orchestrator.emissions.targets import (
+    LevelCheck,
+    check_reduction,
+    check_targets,
+    discount,
+    inventory_problems,
+)
 from orchestrator.emissions.workbook import read_workbook
+
+
+@dataclass(frozen=True, slots=True)
+class DayCheck:
+    """The reduction check of one level at one moment: the list revision in force then (or the
+    one asked for), the id of its plan for the level, and what the plan adds beyond what idle
+    plants and the recurring controls in force already remove."""
+
+    list_revision: int
+    plan_id: int
+    check: LevelCheck
+
+
+def day_check(
+    uow: ListUnitOfWork,
+    region: str,
+    city: CityProfile,
+    level: AlertLevel,
+    at: dt.datetime,
+    *,
+    on: dt.date,
+    revision: int | None = None,
+) -> DayCheck:
+    """The check of ``level`` at ``at`` (``on``: its city date, which picks the list revision
+    in force unless ``revision`` is given) — the one figure approval freezes, the console's
+    draft preview shows and ``list check --at`` prints. Raises
+    :class:`~orchestrator.emissions.model.RevisionNotFound` with no list."""
+    number = revision if revision is not None else uow.lists.in_force(region, on)
+    plan_id, achieved = uow.lists.level_plan(region, number, level)
+    controlled = uow.standing.controlled(region, at)
+    less = discount(uow.lists.plan_entries(plan_id, controlled.lines), controlled)
+    return DayCheck(number, plan_id, check_reduction(achieved, city, less))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +93,9 @@ class UploadCheck:
 
 def parse_file(path: Path, city: CityProfile, book: MeasureBook, name: str = "") -> ParsedList:
     """Read and validate a list workbook; every problem names ``name`` (default: the path)."""
-    return parse_list(name or str(path), read_workbook(path), counties=city.counties, book=book)
+    parsed = parse_list(name or str(path), read_workbook(path), counties=city.counties, book=book)
+    wrong = inventory_problems(parsed.emission_list, city)
+    return dataclasses.replace(parsed, warnings=(*parsed.warnings, *wrong)) if wrong else parsed
 
 
 class ListService:
@@ -193,16 +234,19 @@ class ListService:
         with self.uow() as uow:
             return diff_lists(uow.lists.load(self.region, a), uow.lists.load(self.region, b))
 
-    def level_check(self, level: AlertLevel, on: dt.date) -> tuple[int, LevelCheck] | None:
-        """What the plan of ``level`` under the list in force ``on`` achieves against the city's
-        targets (None: no list in force then)."""
+    def level_check(
+        self, level: AlertLevel, at: dt.datetime, *, on: dt.date, revision: int | None = None
+    ) -> DayCheck | None:
+        """What the plan of ``level`` adds at ``at`` under the list in force ``on`` (or
+        ``revision``) against the city's targets, with what is already required discounted
+        (:func:`day_check`). None: no list in force then."""
         with self.uow() as uow:
             try:
-                number = uow.lists.in_force(self.region, on)
+                return day_check(uow, self.region, self.city, level, at, on=on, revision=revision)
             except RevisionNotFound:
+                if revision is not None:
+                    raise
                 return None
-            _, achieved = uow.lists.level_plan(self.region, number, level)
-        return number, check_reduction(achieved, self.city)
 
     @staticmethod
     def levels() -> tuple[AlertLevel, ...]:

@@ -17,7 +17,8 @@ from jinja2 import Environment
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import CityProfile
-from orchestrator.emissions.targets import check_reduction, species_json
+from orchestrator.emissions.service import day_check
+from orchestrator.emissions.targets import targets_record
 from orchestrator.errors import Conflict
 from orchestrator.notices import compose
 from orchestrator.notices.contexts import SmsContext, sms_text
@@ -161,10 +162,11 @@ class NoticeService:
         no list in force."""
         region = self.office.region_code
         with self.uow() as uow:
-            number = uow.lists.in_force(region, start.astimezone(self.zone).date())
-            plan_id, achieved = uow.lists.level_plan(region, number, level)
-            by_mode = uow.plans.list_by_mode(plan_id)
-        check = check_reduction(achieved, self.city)
+            day = day_check(
+                uow, region, self.city, level, start, on=start.astimezone(self.zone).date()
+            )
+            number, check = day.list_revision, day.check
+            by_mode = uow.plans.list_by_mode(day.plan_id)
         state = RevisionState(
             number=1,
             kind=RevisionKind.ISSUE,
@@ -174,9 +176,7 @@ class NoticeService:
             status=RevisionStatus.DRAFT,
             drafted_by="",
         )
-        rev = AlertRevision(
-            0, 0, state, reason, None, number, {"met": check.met, "species": species_json(check)}
-        )
+        rev = AlertRevision(0, 0, state, reason, None, number, targets_record(check))
         head = compose.preview_header(self.office, now.astimezone(self.zone).date())
         return render(
             self.env,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from orchestrator.alerts.model import RegionalHint
-from orchestrator.emissions.ports import ListUnitOfWork
+from orchestrator.emissions.ports import ControlledStore, ListUnitOfWork
 from orchestrator.response.model import (
     AlertRevision,
     RevisionState,
@@ -111,7 +111,7 @@ class PlanStore(Protocol):
         ...
 
 
-class StandingStore(Protocol):
+class StandingStore(ControlledStore, Protocol):
     """What binds enterprises beside the alerts: recurring controls in force."""
 
     def controls_running(self, region: str, at: dt.datetime) -> list[StandingControl]:

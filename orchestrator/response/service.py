@@ -20,7 +20,8 @@ from orchestrator.alerts.model import AlertLevel, RegionalHint
 from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.plans import Change, PlanEntry, diff_plans, entry_from_record
-from orchestrator.emissions.targets import LevelCheck, check_reduction, species_json
+from orchestrator.emissions.service import day_check
+from orchestrator.emissions.targets import LevelCheck, targets_record
 from orchestrator.errors import InputInvalid
 from orchestrator.response import lifecycle as lc
 from orchestrator.response.config import ResponseConfig
@@ -411,14 +412,19 @@ class CommandOffice:
             plan_id: int | None = None
             enterprises = 0
             if view.state.kind is not RevisionKind.LIFT:
-                day = view.state.start.astimezone(now.tzinfo).date()
-                list_number = uow.lists.in_force(self.region, day)
-                plan_id, reduction = uow.lists.level_plan(
-                    self.region, list_number, view.state.level
+                # what the plan adds at the revision's start, beyond the controls then in force
+                start = view.state.start
+                day = day_check(
+                    uow,
+                    self.region,
+                    self.city,
+                    view.state.level,
+                    start,
+                    on=start.astimezone(now.tzinfo).date(),
                 )
-                check = check_reduction(reduction, self.city)
+                list_number, plan_id, check = day.list_revision, day.plan_id, day.check
                 enterprises = uow.plans.list_plan_size(plan_id)
-            targets = _targets_record(check) if check is not None else None
+            targets = targets_record(check) if check is not None else None
             if not uow.alerts.move(view, new):
                 raise IllegalTransition("该预警已被他人处理，请刷新后重试")
             uow.alerts.freeze(
@@ -542,7 +548,3 @@ def _overlap(other: AlertRevision, zone: dt.tzinfo | None) -> AlertsOverlap:
 
 def _plan(records: list[dict[str, Any]]) -> list[PlanEntry]:
     return [entry_from_record(rec) for rec in records]
-
-
-def _targets_record(check: LevelCheck) -> dict[str, Any]:
-    return {"met": check.met, "species": species_json(check)}

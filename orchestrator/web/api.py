@@ -15,16 +15,17 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orchestrator.accounts.model import ACTION_PERMISSION, Permission, User, allowed, holders
-from orchestrator.alerts.model import ALERT_LEVELS
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.consultation.model import Consultation
 from orchestrator.delivery.model import Subject
 from orchestrator.emissions.model import Species
+from orchestrator.emissions.targets import species_json
 from orchestrator.errors import OrchestratorError
 from orchestrator.response.model import Action, AlertRevision, current
 from orchestrator.web.console.base import Id
 from orchestrator.web.dashboard import dashboard
 from orchestrator.web.errors import status_of
-from orchestrator.web.forms import AlertActions
+from orchestrator.web.forms import AlertActions, local_time
 from orchestrator.web.site import Site
 
 PREFIX = "/api/v1"
@@ -290,6 +291,31 @@ def api_router(site: Site) -> APIRouter:
     @router.get("/lists", summary="应急减排清单版本")
     def list_revisions(user: Viewer) -> list[dict[str, Any]]:
         return [r.as_json() for r in site.lists.summaries()]
+
+    @router.get(
+        "/lists/check", summary="减排量核算（某一时刻，扣除已停产和常态化管控已要求的减排量）"
+    )
+    def list_check(
+        user: Viewer,
+        level: Literal["yellow", "orange", "red"],
+        at: Annotated[str, Query(max_length=40)] = "",
+        revision: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    ) -> dict[str, Any]:
+        moment = local_time(at, site.zone, "at") if at else clock.now()
+        found = site.lists.level_check(
+            AlertLevel(level), moment, on=moment.astimezone(site.zone).date(), revision=revision
+        )
+        if found is None:
+            day = moment.astimezone(site.zone).date().isoformat()
+            raise HTTPException(404, f"{day}没有生效的应急减排清单")
+        return {
+            "revision": found.list_revision,
+            "at": moment.isoformat(),
+            "level": level,
+            "met": found.check.met,
+            "controls": list(found.check.controls),
+            "species": species_json(found.check),
+        }
 
     @router.get("/lists/{number}/enterprises", summary="清单企业查询")
     def find(

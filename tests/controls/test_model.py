@@ -39,8 +39,8 @@ def definition(**over: Any) -> dict[str, Any]:
         "notify": {"days_before": 5, "time": "09:00"},
         "grades": {"D": "stop", "C": "stagger", "default": "exempt"},
         "actions": {
-            "stop": {"label": "停产", "text": "{period}错峰停产"},
-            "stagger": {"label": "错峰限产", "text": "{period}限产30%"},
+            "stop": {"label": "停产", "text": "{period}错峰停产", "reduction": 1.0},
+            "stagger": {"label": "错峰限产", "text": "{period}限产30%", "reduction": 0.3},
         },
     }
     base.update(over)
@@ -83,8 +83,25 @@ def test_the_shipped_file_reads_and_defines_both_seasonal_controls():
         ({"only_emitting": "dust"}, "controls[0].only_emitting: must be one of"),
         ({"trigger": "forecast", "forecast": {"check_time": "16:00"}}, "give t_max, o3_8h"),
         (
-            {"actions": {"stop": {"text": "{start}停产"}, "stagger": "x"}},
+            {
+                "actions": {
+                    "stop": {"text": "{start}停产", "reduction": 1},
+                    "stagger": {"text": "x", "reduction": 0.3},
+                }
+            },
             "controls[0].actions.stop: only {window} and {period}",
+        ),
+        (
+            {"actions": {"stop": {"text": "停产"}, "stagger": {"text": "x", "reduction": 0.3}}},
+            "controls[0].actions.stop.reduction: required, a share from 0 to 1",
+        ),
+        (
+            {"actions": {"stop": {"text": "停产", "reduction": 30}, "stagger": "x"}},
+            "controls[0].actions.stop.reduction: required, a share from 0 to 1",
+        ),
+        (
+            {"actions": {"stop": {"text": "停产", "reduction": True}, "stagger": "x"}},
+            "got True",
         ),
     ],
 )
@@ -243,7 +260,7 @@ def test_only_lines_emitting_the_controls_pollutant_are_concerned():
             industries=["化工"],
             only_emitting="vocs",
             grades={"A": "exempt", "default": "window"},
-            actions={"window": "每日{window}暂停涉VOCs工序"},
+            actions={"window": {"text": "每日{window}暂停涉VOCs工序", "reduction": 0.25}},
         )
     )
     found = standing_period((c,), "ozone", dt.date(2026, 7, 1), ZONE)
@@ -256,6 +273,10 @@ def test_only_lines_emitting_the_controls_pollutant_are_concerned():
     assert [e["uscc"] for e in chosen.entries] == ["B1"]
     assert [ln["name"] for ln in chosen.entries[0]["lines"]] == ["合成"]
     assert chosen.entries[0]["lines"][0]["measure"]["text"] == "每日10:00至16:00暂停涉VOCs工序"
+    # what the round already removes: its share of the line, in its own pollutant only
+    controlled = chosen.entries[0]["lines"][0]["controlled"]
+    assert controlled["vocs"] == pytest.approx(3.0)  # 25 % of 12 kg/d
+    assert {k for k, v in controlled.items() if v} == {"vocs"}
 
 
 def test_the_shipped_file_is_valid_toml_with_comments_for_every_control():

@@ -11,7 +11,7 @@ import pytest
 
 from orchestrator.controls.service import ControlFailed
 from orchestrator.notices.links import LinkSigner
-from tests.support.app import SAMPLE, do_import
+from tests.support.app import BASE, SAMPLE, do_import
 from tests.support.base import LINKS, ZONE
 from tests.support.consultation import forecast_doc
 from tests.support.controls import (
@@ -22,7 +22,8 @@ from tests.support.controls import (
     variant,
 )
 
-STAGGERED_INDUSTRIES = ("钢铁", "焦化", "水泥熟料", "铸造", "砖瓦窑", "陶瓷", "平板玻璃", "石灰窑")
+# the shipped control's industries (building materials and casting)
+STAGGERED_INDUSTRIES = next(c.industries for c in BASE.controls if c.id == "staggered")
 
 
 def test_the_staggered_production_round_reaches_d_and_c_grades_of_its_industries(engine, tmp_path):

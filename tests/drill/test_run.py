@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 from orchestrator.bootstrap import bootstrap
 from orchestrator.clock import FixedClock
 from orchestrator.db.database import make_engine
-from orchestrator.db.tables import acknowledgements, consultations, deliveries, notices
+from orchestrator.db.tables import (
+    acknowledgements,
+    consultations,
+    control_round_entries,
+    deliveries,
+    notices,
+)
 from orchestrator.drill.run import Drill
 from orchestrator.drill.scenario import Scenario
 from orchestrator.errors import ConfigInvalid
@@ -82,7 +88,16 @@ def test_nothing_leaves_the_machine_and_the_answers_are_recorded(drilled):
     with engine.connect() as conn:
         channels = set(conn.execute(select(deliveries.c.channel).distinct()).scalars())
         orders = conn.execute(select(func.count()).where(notices.c.kind == "order")).scalar_one()
-        acked = conn.execute(select(func.count()).select_from(acknowledgements)).scalar_one()
+        acked = conn.execute(
+            select(func.count()).where(acknowledgements.c.revision_id.is_not(None))
+        ).scalar_one()
+        # the staggered-production season's notice, announced at the drill's start, signed too
+        round_acked = conn.execute(
+            select(func.count()).where(acknowledgements.c.round_id.is_not(None))
+        ).scalar_one()
+        notified = conn.execute(
+            select(func.count()).select_from(control_round_entries)
+        ).scalar_one()
         escalations = conn.execute(
             select(func.count()).where(deliveries.c.reason == "escalation")
         ).scalar_one()
@@ -90,11 +105,14 @@ def test_nothing_leaves_the_machine_and_the_answers_are_recorded(drilled):
     assert orders == 900  # issue, upgrade, downgrade: 300 each; a lift has no orders
     assert result.orders_delivered == 900
     assert acked == result.acknowledged
+    assert 0 < round_acked < notified
     # the scenario: 90 % sign in time and 5 % late, so between 85 % and 100 % sign in all
     assert 0.85 * orders <= acked < orders
     assert escalations > 0  # those not signed by the deadline went out again
     assert result.escalated > 0
-    assert len(list((drilled["tmp"] / "out" / "outbox").rglob("*.order.html"))) == 900
+    outbox = drilled["tmp"] / "out" / "outbox"
+    assert len(list(outbox.glob("revision-*/*.order.html"))) == 900
+    assert len(list(outbox.glob("round-1/*.order.html"))) == notified  # the season's notices
     # the installation's own database was never made
     assert not (drilled["tmp"] / "data" / "orchestrator.db").exists()
 

@@ -15,9 +15,10 @@ from orchestrator.cli import cli
 from orchestrator.emissions.diff import diff_lists, same_content
 from orchestrator.emissions.model import Amounts, ListFileInvalid, Species
 from orchestrator.emissions.permits import coverage
+from orchestrator.emissions.service import parse_file
 from orchestrator.emissions.targets import check_json, check_targets
 from orchestrator.emissions.workbook import export_list
-from tests.support.app import CITY, SAMPLE, do_import, load_list
+from tests.support.app import BASE, CITY, SAMPLE, do_import, load_list
 from tests.support.workbooks import col
 
 
@@ -99,10 +100,11 @@ def test_check_compares_reductions_with_citywide_emissions(engine):
         "ratio",
         "target",
         "met",
+        "already_controlled_kg_d",
     }
-    # a city with twice the citywide emissions misses every target
+    # a city with four times the citywide emissions misses every target
     bigger = dataclasses.replace(
-        CITY, citywide=Amounts(**{s.value: 2 * CITY.citywide.get(s) for s in Species})
+        CITY, citywide=Amounts(**{s.value: 4 * CITY.citywide.get(s) for s in Species})
     )
     assert not any(c.met for c in check_targets(lst, bigger))
     # largest contributors first
@@ -225,3 +227,17 @@ def test_cli_board_writes_one_page_per_enterprise(cli_env):
         "list", "board", "--uscc", "91999900MA9999999X", "--out", str(cli_env / "none"), code=2
     )
     assert "没有统一社会信用代码为" in missing.stderr
+
+
+def test_an_inventory_smaller_than_the_lists_own_emissions_is_flagged_at_import(tmp_path):
+    # the shipped inventory holds the list's sources: nothing to say
+    shipped = parse_file(SAMPLE, CITY, BASE.measures)
+    assert not [w for w in shipped.warnings if "全社会排放量" in w]
+    # an inventory below what the list itself emits would overstate every ratio
+    small = dataclasses.replace(CITY, citywide=dataclasses.replace(CITY.citywide, so2=20000.0))
+    flagged = [w for w in parse_file(SAMPLE, small, BASE.measures).warnings if "全社会排放量" in w]
+    listed = sum(e.baseline.so2 for e in shipped.emission_list.enterprises)
+    assert flagged == [
+        f"config/city.toml:citywide:SO2: 全社会排放量20000千克/日小于清单所列污染源日常排放量之和"
+        f"{round(listed, 1):g}千克/日，减排比例将被高估，请核实城市排放清单"
+    ]

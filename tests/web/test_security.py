@@ -116,6 +116,20 @@ def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
     assert Role.VIEWER not in PERMITS[Permission.DRAFT]
 
 
+def test_every_api_read_needs_a_token(app_and_site):
+    app, served = app_and_site
+    reads = [r for r in routes(app) if r.path.startswith("/api/v1") and "GET" in r.methods]
+    assert len(reads) >= 10, [r.path for r in reads]
+    for r in reads:
+        path = re.sub(r"\{\w+\}", "1", r.path)
+        resp = requests.get(served.url + path, params={"level": "orange"}, timeout=10)
+        assert resp.status_code == 401, path
+        resp = requests.get(
+            served.url + path, headers={"Authorization": "Bearer forged"}, timeout=10
+        )
+        assert resp.status_code == 401, path
+
+
 EVIL = '<script>alert("x")</script>钢铁有限公司'
 
 

@@ -81,21 +81,23 @@ def alert_routes(router: APIRouter, c: Console) -> None:
     def reduction(level: AlertLevel, values: dict[str, str]) -> dict[str, Any] | None:
         """The reduction check of ``level`` under the list in force on the draft's first day."""
         try:
-            on = local_time(values.get("start", ""), zone, "开始时间").date()
+            at = local_time(values.get("start", ""), zone, "开始时间")
         except OrchestratorError:
-            on = c.clock.now().astimezone(zone).date()
-        found = site.lists.level_check(level, on)
+            at = c.clock.now()
+        found = site.lists.level_check(level, at, on=at.astimezone(zone).date())
         if found is None:
             return None
-        number, check = found
+        check = found.check
         return {
-            "list_revision": number,
+            "list_revision": found.list_revision,
             "met": check.met,
+            "controls": list(check.controls),
             "species": [
                 {
                     "species": sp.value,
                     "label": sp.label,
                     "reduction": v.reduction_kg_d,
+                    "already": v.already_controlled_kg_d,
                     "ratio": v.ratio,
                     "target": v.target,
                     "met": v.met,
