@@ -18,7 +18,7 @@ from orchestrator.assessment.config import AssessmentConfig
 from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.controls.model import Control, controls_from_mapping
 from orchestrator.delivery.config import DeliveryConfig
-from orchestrator.emissions.measures import MeasureBook, MeasureTable
+from orchestrator.emissions.measures import Contradictions, MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
 from orchestrator.response.config import ResponseConfig
@@ -93,7 +93,8 @@ def load_rulesets(config_dir: Path) -> tuple[Ruleset, ...]:
 
 
 def load_measure_book(config_dir: Path) -> MeasureBook:
-    """Every ``config/measures/*.toml``: measure tables by industry × grade × level."""
+    """Every ``config/measures/*.toml``: measure tables by industry × grade × level; and
+    ``config/list.toml`` (optional): how import treats a line that contradicts its grade."""
     folder = config_dir / "measures"
     tables = [
         MeasureTable.from_mapping(_read(p), source=str(p)) for p in sorted(folder.glob("*.toml"))
@@ -102,7 +103,13 @@ def load_measure_book(config_dir: Path) -> MeasureBook:
     for name in set(industries):
         if industries.count(name) > 1:
             raise ConfigInvalid(f"{folder}: industry {name!r} has more than one table")
-    return MeasureBook.of(tables)
+    policy = config_dir / "list.toml"
+    contradictions = (
+        Contradictions.from_mapping(_read(policy).get("contradictions", {}), source=str(policy))
+        if policy.exists()
+        else None
+    )
+    return MeasureBook.of(tables, contradictions)
 
 
 def load_city(config_dir: Path) -> CityProfile:

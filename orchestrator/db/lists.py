@@ -184,6 +184,7 @@ def _line(r: Any) -> Line:
         measures=_line_measures(r),
         check_method=r.check_method,
         meter_no=r.meter_no,
+        note=r.note,
     )
 
 
@@ -443,6 +444,7 @@ class ListStore:
                         **{f"base_{s.value}": ln.baseline.get(s) for s in Species},
                         "check_method": ln.check_method,
                         "meter_no": ln.meter_no,
+                        "note": ln.note,
                         "position": j,
                         **_measure_columns(ln),
                     }

@@ -140,6 +140,8 @@ list_lines = Table(
     Column("meter_no", Text, nullable=False),
     Column("position", Integer, nullable=False),
     *_level_columns(),
+    # 措施说明: why the line's measures differ from its grade's table (协商减排…), "" when not
+    Column("note", Text, nullable=False, server_default=""),
     UniqueConstraint("enterprise_id", "name", name="uq_list_lines_name"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
@@ -71,15 +72,53 @@ class MeasureTable:
             raise ConfigInvalid(f"{source}: {exc}") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class MeasureBook:
-    """All tables, looked up by industry name."""
+class Severity(StrEnum):
+    """What import makes of a contradiction between a line's measures and its grade."""
 
-    tables: Mapping[str, MeasureTable]
+    ERROR = "error"  # the import is refused, the place named
+    HINT = "hint"  # imported, stored with the revision as a 提示
+
+
+# 措施说明 that marks a measure as agreed with the enterprise (协商减排)
+NEGOTIATED = "协商减排"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contradictions:
+    """``config/list.toml`` [contradictions]: the severity of each kind of contradiction."""
+
+    mandatory_on_autonomous_grade: Severity = Severity.ERROR
+    weaker_than_grade: Severity = Severity.HINT
 
     @classmethod
-    def of(cls, tables: Iterable[MeasureTable]) -> MeasureBook:
-        return cls({t.industry: t for t in tables})
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Contradictions:
+        known = {f: Severity(getattr(cls(), f)) for f in cls.__dataclass_fields__}
+        values: dict[str, Severity] = {}
+        for key, value in data.items():
+            if key not in known:
+                raise ConfigInvalid(f"{source}: contradictions.{key}: unknown rule")
+            try:
+                values[key] = Severity(value)
+            except ValueError:
+                raise ConfigInvalid(
+                    f'{source}: contradictions.{key}: must be "error" or "hint", got {value!r}'
+                ) from None
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureBook:
+    """All tables, looked up by industry name, and how import treats a line that contradicts its
+    grade."""
+
+    tables: Mapping[str, MeasureTable]
+    contradictions: Contradictions = Contradictions()
+
+    @classmethod
+    def of(
+        cls, tables: Iterable[MeasureTable], contradictions: Contradictions | None = None
+    ) -> MeasureBook:
+        return cls({t.industry: t for t in tables}, contradictions or Contradictions())
 
     def table(self, industry: str) -> MeasureTable | None:
         return self.tables.get(industry)

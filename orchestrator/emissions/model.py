@@ -219,6 +219,7 @@ class Line:
     measures: tuple[Measure, ...]
     check_method: str = ""
     meter_no: str = ""
+    note: str = ""  # 措施说明: why the measures differ from the grade's table (协商减排…)
 
     def measure(self, level: AlertLevel) -> Measure | None:
         for m in self.measures:  # a plain loop: called for every line of every plan

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
-from orchestrator.emissions.measures import MeasureBook, weaker_than
+from orchestrator.emissions.measures import NEGOTIATED, MeasureBook, Severity, weaker_than
 from orchestrator.emissions.model import (
     MEASURE_KIND_LABELS,
     Amounts,
@@ -325,6 +325,7 @@ def _industry(
             measures=tuple(measures),
             check_method=cell_text(rec.get("check_method")),
             meter_no=cell_text(rec.get("meter_no")),
+            note=cell_text(rec.get("note")),
         )
         draft = drafts.get(uscc)
         if draft is None:
@@ -368,6 +369,17 @@ def _effective_grade(d: _Draft, book: MeasureBook, warnings: list[str], where: s
             f"{where}: {d.name}涉及多个行业或等级（{'、'.join(sorted({g.value for g in grades}))}），按最低等级{lowest.value}管控"
         )
     return lowest
+
+
+def _contradiction(
+    severity: Severity, cells: _Cells, key: str, message: str, warnings: list[str]
+) -> None:
+    """A line's measure that contradicts its grade: an error (the import refused) or a hint,
+    as ``config/list.toml`` says."""
+    if severity is Severity.ERROR:
+        cells.fail(key, message)
+    else:
+        warnings.append(f"{cells.where(key)}: {message}")
 
 
 def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[str]) -> Enterprise:
@@ -414,16 +426,38 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                     )
                     continue
                 measures[level] = m
-            elif (
-                entry is not None
-                and not grade.autonomous
-                and not (d.category.load_capped and m.kind is MeasureKind.LOAD_CAP)
-                and d.category is not ControlCategory.LONG_STOPPED
-                and weaker_than(m, entry)
+            elif d.category is ControlCategory.LONG_STOPPED or (
+                d.category.load_capped and m.kind is MeasureKind.LOAD_CAP
             ):
-                warnings.append(
-                    f"{cells.where(f'{level.value}_kind')}: {LEVEL_PREFIX[level.value]}预警措施“{m.text}”弱于绩效等级{grade.value}的要求（{entry.text}）"
+                pass  # the category decides: stays stopped, or runs under its load cap
+            elif grade.autonomous:
+                if m.kind is not MeasureKind.AUTONOMOUS and NEGOTIATED not in line.note:
+                    _contradiction(
+                        book.contradictions.mandatory_on_autonomous_grade,
+                        cells,
+                        f"{level.value}_text",
+                        f"绩效等级{grade.value}的企业应急期间自主减排，{LEVEL_PREFIX[level.value]}"
+                        f"预警不应有强制性措施“{m.text}”；如为协商减排，请在措施说明中注明"
+                        f"“{NEGOTIATED}”及协议编号",
+                        warnings,
+                    )
+            elif entry is not None and weaker_than(m, entry):
+                weaker = (
+                    f"{LEVEL_PREFIX[level.value]}预警措施“{m.text}”弱于绩效等级{grade.value}"
+                    f"的要求（{entry.text}）"
                 )
+                if line.note:
+                    warnings.append(
+                        f"{cells.where(f'{level.value}_kind')}: {weaker}，措施说明：{line.note}"
+                    )
+                else:
+                    _contradiction(
+                        book.contradictions.weaker_than_grade,
+                        cells,
+                        f"{level.value}_kind",
+                        f"{weaker}，且措施说明未说明理由",
+                        warnings,
+                    )
             if d.category.load_capped and m.kind not in (
                 MeasureKind.LOAD_CAP,
                 MeasureKind.AUTONOMOUS,
@@ -440,6 +474,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                 measures=tuple(measures[lv] for lv in ALERT_LEVELS if lv in measures),
                 check_method=line.check_method,
                 meter_no=line.meter_no,
+                note=line.note,
             )
         )
     return Enterprise(

@@ -78,10 +78,14 @@ class DispatchPlan:
 
 
 def plan_mode(e: Enterprise) -> PlanMode:
-    """How an enterprise takes part at every level: by its control category and grade."""
+    """How an enterprise takes part at every level: by its control category and grade, and by
+    its lines' own measures — an A-grade enterprise whose list gives a line a mandatory measure
+    (agreed, or tolerated by ``config/list.toml``) takes it as its order, and it is counted."""
     if e.category is ControlCategory.LONG_STOPPED:
         return PlanMode.LONG_STOPPED
-    if e.grade.autonomous:
+    if e.grade.autonomous and all(
+        m.kind is MeasureKind.AUTONOMOUS for ln in e.lines for m in ln.measures
+    ):
         return PlanMode.AUTONOMOUS
     if e.category.load_capped:
         return PlanMode.LOAD_CAP

@@ -73,6 +73,15 @@ def _industry_columns() -> tuple[Column, ...]:
     cols += [
         Column("check_method", "核查方式", required=False),
         Column("meter_no", "电表编号", required=False),
+        Column(
+            "note",
+            "措施说明",
+            required=False,
+            aliases=("措施调整说明", "调整理由"),
+            note="Why the line's measures differ from its grade's table: a reason for a measure "
+            "weaker than the table, or 协商减排 (with the agreement's reference) for a measure "
+            "agreed with an A+, A or 引领性 enterprise. Checked at import (`config/list.toml`).",
+        ),
         Column("contact", "联系人", required=False, enterprise_level=True),
         Column("phone", "联系电话", required=False, enterprise_level=True),
         Column("email", "电子邮箱", required=False, enterprise_level=True, aliases=("邮箱",)),

@@ -154,6 +154,7 @@ def export_list(lst: EmissionList, out: Path) -> None:
                 "line": ln.name,
                 "check_method": ln.check_method,
                 "meter_no": ln.meter_no,
+                "note": ln.note,
                 "contact": e.contact,
                 "phone": e.phone,
                 "email": e.email,
