@@ -133,6 +133,9 @@ class Inputs:
     now: dt.datetime
     zone: ZoneInfo
     notes: Sequence[str] = field(default_factory=tuple)
+    # the negotiated reductions (协商减排) of issued revisions: NegotiatedReduction.as_json() with
+    # the revision's document_number
+    negotiated: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -470,6 +473,7 @@ def _reductions(inputs: Inputs) -> list[dict[str, Any]]:
                 "ratio": v["ratio"],
                 "target": v["target"],
                 "met": v["met"],
+                "negotiated_kg_d": s.targets.get("negotiated", {}).get(name, 0.0),
             }
             for name, v in s.targets["species"].items()
         ]
@@ -690,6 +694,7 @@ def build(inputs: Inputs) -> dict[str, Any]:
         "thresholds": thresholds,
         "verification": verification,
         "reductions": _reductions(inputs),
+        "negotiated": [dict(n) for n in inputs.negotiated],
         "receipts": _receipts(inputs, by_revision),
         "compliance": _compliance(inputs.compliance),
         "suggestions": found,

@@ -256,8 +256,20 @@ class Assessor:
             now=now,
             zone=self.zone,
             notes=tuple(notes),
+            negotiated=self._negotiated(alert_id, steps),
         )
         return build(inputs)
+
+    def _negotiated(self, alert_id: int, steps: Sequence[Step]) -> tuple[dict[str, Any], ...]:
+        """The negotiated reductions of the revisions that were issued."""
+        issued = {s.revision_id: s.document_number for s in steps if s.issued}
+        with self.uow() as uow:
+            items = uow.negotiations.of_alert(alert_id)
+        return tuple(
+            {**n.as_json(self.zone), "document_number": issued[n.revision_id]}
+            for n in items
+            if n.revision_id in issued
+        )
 
     # --- the report ----------------------------------------------------------------------------
 

@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     SIGN_OUT = "sign_out"
     LIST_IMPORT = "list_import"
     RESEND = "resend"
+    NEGOTIATE = "negotiate"
+    NEGOTIATE_REMOVE = "negotiate_remove"
 
     @property
     def label(self) -> str:
@@ -60,6 +62,8 @@ _LABEL: dict[AuditAction, str] = {
     AuditAction.SIGN_OUT: "退出",
     AuditAction.LIST_IMPORT: "导入应急减排清单",
     AuditAction.RESEND: "重新投递",
+    AuditAction.NEGOTIATE: "录入协商减排",
+    AuditAction.NEGOTIATE_REMOVE: "删除协商减排",
 }
 
 

@@ -51,6 +51,7 @@ from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import ListService
 from orchestrator.errors import ConfigInvalid
+from orchestrator.negotiation.service import Negotiations
 from orchestrator.notices import parallel
 from orchestrator.notices.links import LinkSigner, load_or_create_key
 from orchestrator.notices.model import PlanChunk
@@ -121,6 +122,10 @@ class Context:
     def lists(self) -> ListService:
         """The emission list: import, check, read."""
         return ListService(self.uow(), city=self.city, book=self.measures)
+
+    def negotiations(self) -> Negotiations:
+        """Negotiated reductions (协商减排) recorded with alert revisions."""
+        return Negotiations(self.uow(), region=self.office.region_code, zone=self.settings.zone)
 
     def notices(self, workers: int | None = None) -> NoticeService:
         """Every notice of an issued alert, rendered once (by worker processes when many)."""

@@ -165,13 +165,14 @@ def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
                 f"  已扣除常态化管控已要求的减排量：{'、'.join(f'《{t}》' for t in a.check.controls)}"
             )
         for s, v in a.check.species.items():
-            already = (
-                f"（另有{v.already_controlled_kg_d:g}千克/日已停产或已受常态化管控，不计入）"
-                if v.already_controlled_kg_d
-                else ""
-            )
+            notes = [f"含协商减排{v.negotiated_kg_d:g}千克/日"] if v.negotiated_kg_d else []
+            if v.already_controlled_kg_d:
+                notes.append(
+                    f"另有{v.already_controlled_kg_d:g}千克/日已停产或已受常态化管控，不计入"
+                )
+            noted = f"（{'；'.join(notes)}）" if notes else ""
             click.echo(
-                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日{already}，占{v.ratio:.1%}，"
+                f"  {s.label}：减排{v.reduction_kg_d:g}千克/日{noted}，占{v.ratio:.1%}，"
                 f"目标{v.target:.0%}，{'达标' if v.met else '未达标'}"
             )
         if not a.check.met:

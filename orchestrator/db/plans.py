@@ -4,14 +4,16 @@ control round's entries, read the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Connection, Table, Text, bindparam, cast, func, select
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.db.negotiations import NegotiationStore
 from orchestrator.db.tables import (
     alert_revisions,
     control_round_entries,
@@ -38,10 +40,15 @@ class PlanSource:
     where: ColumnElement[bool]
     ordinal: ColumnElement[int]
     level: AlertLevel | None  # None: records are already one level's entries
+    # USCC → the revision's negotiated reductions (协商减排) of that enterprise
+    negotiated: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def entry(self, record: dict[str, Any]) -> dict[str, Any]:
-        """A stored record as the level's plan entry (``entry_record`` shape)."""
-        return record if self.level is None else level_record(record, self.level)
+        """A stored record as the level's plan entry (``entry_record`` shape), with the
+        revision's negotiated reductions of the enterprise (``negotiated``) where it has any."""
+        out = record if self.level is None else level_record(record, self.level)
+        agreed = self.negotiated.get(out["uscc"])
+        return {**out, "negotiated": agreed} if agreed else out
 
     @classmethod
     def of_list_plan(cls, conn: Connection, plan_id: int) -> PlanSource:
@@ -56,10 +63,13 @@ class PlanSource:
         plan_id = conn.execute(
             select(alert_revisions.c.plan_id).where(alert_revisions.c.id == revision_id)
         ).scalar()
+        agreed: dict[str, list[dict[str, Any]]] = {}
+        for item in NegotiationStore(conn).of_revision(revision_id):
+            agreed.setdefault(item.agreement.uscc, []).append(item.plan_item())
         if plan_id is not None:
-            return cls.of_list_plan(conn, plan_id)
+            return dataclasses.replace(cls.of_list_plan(conn, plan_id), negotiated=agreed)
         t = plan_entries
-        return cls(t, t.c.revision_id == revision_id, t.c.id, None)
+        return cls(t, t.c.revision_id == revision_id, t.c.id, None, agreed)
 
 
 def _same(record: dict[str, Any]) -> dict[str, Any]:

@@ -239,6 +239,37 @@ alert_revisions = Table(
     UniqueConstraint("alert_id", "number", name="uq_alert_revisions_number"),
 )
 
+negotiated_reductions = Table(
+    # 协商减排: an enterprise's agreed cut, attached to one alert revision before its approval;
+    # its plan entry carries it (the order), its check counts it (approval)
+    "negotiated_reductions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "revision_id",
+        ForeignKey("alert_revisions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("uscc", String(18), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("lines", JSON, nullable=False),  # the enterprise's line names
+    Column("kind", String(16), nullable=False),
+    Column("measure", Text, nullable=False),
+    Column("so2", Float, nullable=False),
+    Column("nox", Float, nullable=False),
+    Column("pm", Float, nullable=False),
+    Column("vocs", Float, nullable=False),
+    Column("start_at", UtcDateTime(), nullable=False),
+    Column("end_at", UtcDateTime(), nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("agreed_by", Text, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("revision_id", "uscc", name="uq_negotiated_reductions_uscc"),
+)
+
 document_numbers = Table(
     "document_numbers",
     metadata,

@@ -17,6 +17,7 @@ from orchestrator.db.audit import AuditStore
 from orchestrator.db.consultations import ConsultationStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
+from orchestrator.db.negotiations import NegotiationStore
 from orchestrator.db.notices import NoticeStore
 from orchestrator.db.outbox import OutboxStore
 from orchestrator.db.plans import PlanStore
@@ -134,6 +135,10 @@ class UnitOfWork:
     @property
     def standing(self) -> StandingStore:
         return StandingStore(self.conn)
+
+    @property
+    def negotiations(self) -> NegotiationStore:
+        return NegotiationStore(self.conn)
 
 
 class Database:

@@ -3,6 +3,7 @@ citywide emissions (全社会排放量) and the city's targets (DOMAIN.md §4)."
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class SpeciesCheck:
     target: float
     met: bool
     already_controlled_kg_d: float = 0.0  # the plan's reduction already required without it
+    negotiated_kg_d: float = 0.0  # of ``reduction_kg_d``: negotiated reductions (协商减排)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +246,24 @@ def inventory_problems(lst: EmissionList, city: CityProfile) -> list[str]:
     ]
 
 
+def with_negotiated(check: LevelCheck, agreed: Amounts, city: CityProfile) -> LevelCheck:
+    """The check with what negotiated reductions (协商减排) add: they are agreed beyond the list
+    measures of their lines, so they add to the reduction as they are."""
+    species = {}
+    for s, v in check.species.items():
+        extra = agreed.get(s)
+        reduction = v.reduction_kg_d + extra
+        ratio = reduction / city.citywide.get(s)
+        species[s] = dataclasses.replace(
+            v,
+            reduction_kg_d=round(reduction, 3),
+            ratio=round(ratio, 4),
+            met=ratio + 1e-12 >= v.target,
+            negotiated_kg_d=round(extra, 3),
+        )
+    return dataclasses.replace(check, species=species)
+
+
 def check_targets(
     lst: EmissionList,
     city: CityProfile,
@@ -271,8 +291,14 @@ def species_json(check: LevelCheck) -> dict[str, dict[str, Any]]:
 
 
 def targets_record(check: LevelCheck) -> dict[str, Any]:
-    """The check as frozen with an approved alert revision."""
-    return {"met": check.met, "species": species_json(check), "controls": list(check.controls)}
+    """The check as frozen with an approved alert revision (``negotiated``: per pollutant, what
+    of the reduction negotiated reductions add)."""
+    return {
+        "met": check.met,
+        "species": species_json(check),
+        "controls": list(check.controls),
+        "negotiated": {s.label: v.negotiated_kg_d for s, v in check.species.items()},
+    }
 
 
 def check_json(revision: int, checks: list[LevelCheck]) -> dict[str, Any]:

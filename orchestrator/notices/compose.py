@@ -253,4 +253,5 @@ def order_frame(
         link_expires=links.expiry(st.issued_at),
         signer=links,
         office_phone=office.phone,
+        zone=zone,
     )

@@ -78,6 +78,17 @@ class OrderLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AgreedLine:
+    """A negotiated reduction (协商减排) as its enterprise's order states it."""
+
+    lines: str  # 1#机组、2#机组
+    measure: str
+    period: str  # 2026年1月6日0时至2026年1月9日0时
+    reference: str
+    agreed_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DispatchOrderContext:
     """应急响应指令 to one enterprise (templates/notices/dispatch_order.html)."""
 
@@ -93,6 +104,7 @@ class DispatchOrderContext:
     receipt_deadline: str
     acknowledge_url: str
     office_phone: str
+    negotiated: tuple[AgreedLine, ...] = ()  # agreed beyond the lines' measures
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +123,7 @@ class OrderFrame:
     link_expires: int  # Unix seconds
     signer: LinkSigner
     office_phone: str
+    zone: ZoneInfo  # the negotiated reductions' periods are written in it
 
     def shared(self) -> dict[str, Any]:
         """The order's fields that are the same for every enterprise (its frame)."""
@@ -148,6 +161,17 @@ class OrderFrame:
             acknowledge_url=f"{self.acknowledge_base}/"
             + self.signer.token(self.alert_id, entry["uscc"], self.link_expires),
             office_phone=self.office_phone,
+            negotiated=tuple(
+                AgreedLine(
+                    lines="、".join(n["lines"]),
+                    measure=n["measure"],
+                    period=f"{cn_time(dt.datetime.fromisoformat(n['start']), self.zone)}至"
+                    f"{cn_time(dt.datetime.fromisoformat(n['end']), self.zone)}",
+                    reference=n["reference"],
+                    agreed_by=n["agreed_by"],
+                )
+                for n in entry.get("negotiated", ())
+            ),
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from orchestrator.alerts.model import RegionalHint
 from orchestrator.emissions.ports import ControlledStore, ListUnitOfWork
+from orchestrator.negotiation.model import NegotiatedReduction
 from orchestrator.response.model import (
     AlertRevision,
     RevisionState,
@@ -120,6 +121,16 @@ class StandingStore(ControlledStore, Protocol):
         ...
 
 
+class AgreementStore(Protocol):
+    """Negotiated reductions (协商减排) recorded with alert revisions."""
+
+    def of_revision(self, revision_id: int) -> list[NegotiatedReduction]: ...
+
+    def of_alert(self, alert_id: int) -> list[NegotiatedReduction]:
+        """Every agreement recorded with the alert's revisions, oldest first."""
+        ...
+
+
 class ResponseUnitOfWork(ListUnitOfWork, Protocol):
     @property
     def alerts(self) -> AlertStore: ...
@@ -129,6 +140,9 @@ class ResponseUnitOfWork(ListUnitOfWork, Protocol):
 
     @property
     def standing(self) -> StandingStore: ...
+
+    @property
+    def negotiations(self) -> AgreementStore: ...
 
 
 class RenderedNotices(Protocol):

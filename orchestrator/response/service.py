@@ -21,8 +21,9 @@ from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.plans import Change, PlanEntry, diff_plans, entry_from_record
 from orchestrator.emissions.service import day_check
-from orchestrator.emissions.targets import LevelCheck, targets_record
+from orchestrator.emissions.targets import LevelCheck, targets_record, with_negotiated
 from orchestrator.errors import InputInvalid
+from orchestrator.negotiation.model import total as negotiated_total
 from orchestrator.response import lifecycle as lc
 from orchestrator.response.config import ResponseConfig
 from orchestrator.response.lifecycle import IllegalTransition
@@ -423,6 +424,9 @@ class CommandOffice:
                     on=start.astimezone(now.tzinfo).date(),
                 )
                 list_number, plan_id, check = day.list_revision, day.plan_id, day.check
+                agreed = uow.negotiations.of_revision(view.revision_id)
+                if agreed:  # negotiated reductions in force at the start add to it
+                    check = with_negotiated(check, negotiated_total(agreed, start), self.city)
                 enterprises = uow.plans.list_plan_size(plan_id)
             targets = targets_record(check) if check is not None else None
             if not uow.alerts.move(view, new):

@@ -18,9 +18,10 @@ from orchestrator.accounts.model import ACTION_PERMISSION, Permission, User, all
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.consultation.model import Consultation
 from orchestrator.delivery.model import Subject
-from orchestrator.emissions.model import Species
+from orchestrator.emissions.model import Amounts, MeasureKind, Species
 from orchestrator.emissions.targets import species_json
 from orchestrator.errors import OrchestratorError
+from orchestrator.negotiation.model import Agreement
 from orchestrator.response.model import Action, AlertRevision, current
 from orchestrator.web.console.base import Id
 from orchestrator.web.dashboard import dashboard
@@ -45,6 +46,26 @@ class ActionIn(BaseModel):
     level: Literal["yellow", "orange", "red"] | None = None
     start: str | None = Field(default=None, max_length=40)
     end: str | None = Field(default=None, max_length=40)
+
+
+class NegotiatedIn(BaseModel):
+    uscc: str = Field(description="企业统一社会信用代码", min_length=18, max_length=18)
+    lines: list[Annotated[str, Field(max_length=200)]] = Field(
+        description="所涉生产线", min_length=1, max_length=50
+    )
+    kind: Literal[
+        "stop", "limit", "load_cap", "coking_time", "feed_cap", "transport", "construction"
+    ] = Field(default="limit", description="措施类型")
+    measure: str = Field(description="协商减排措施（按协议原文）", max_length=500)
+    reduction_kg_d: dict[Literal["SO2", "NOx", "PM", "VOCs"], float] = Field(
+        description="在清单措施之外减少的排放量，千克/日"
+    )
+    start: str | None = Field(
+        default=None, description="开始时间；不填为该修订的开始", max_length=40
+    )
+    end: str | None = Field(default=None, description="结束时间；不填为该修订的结束", max_length=40)
+    reference: str = Field(description="协议编号", max_length=200)
+    agreed_by: str = Field(description="企业确认人", max_length=100)
 
 
 class ResendIn(BaseModel):
@@ -268,6 +289,47 @@ def api_router(site: Site) -> APIRouter:
             via="API：",
         )
         return {"queued": count}
+
+    @router.get("/alerts/{alert_id}/negotiated", summary="协商减排记录")
+    def list_negotiated(alert_id: Id, user: Viewer) -> list[dict[str, Any]]:
+        return [n.as_json(site.zone) for n in site.negotiations.of_alert(alert_id)]
+
+    @router.post("/alerts/{alert_id}/negotiated", status_code=201, summary="录入协商减排")
+    def add_negotiated(
+        alert_id: Id, body: NegotiatedIn, user: Annotated[User, user_of(Permission.DRAFT)]
+    ) -> dict[str, Any]:
+        facts = site.negotiations.facts(alert_id)
+        by_label = {s.label: s for s in Species}
+        try:
+            reduction = Amounts(**{by_label[k].value: v for k, v in body.reduction_kg_d.items()})
+        except ValueError:
+            raise HTTPException(400, "reduction_kg_d：减排量不能为负数") from None
+        end = local_time(body.end, site.zone, "end") if body.end else facts.end
+        if end is None:
+            raise HTTPException(400, "end：该修订的结束时间为“另行通知”，须写明协商减排的结束时间")
+        agreement = Agreement(
+            uscc=body.uscc,
+            lines=tuple(body.lines),
+            kind=MeasureKind(body.kind),
+            measure=body.measure,
+            reduction=reduction,
+            start=local_time(body.start, site.zone, "start") if body.start else facts.start,
+            end=end,
+            reference=body.reference,
+            agreed_by=body.agreed_by,
+        )
+        stored = site.negotiations.record(
+            alert_id, agreement, by=user.display_name, now=clock.now()
+        )
+        return stored.as_json(site.zone)
+
+    @router.delete("/negotiated/{negotiated_id}", summary="删除协商减排（批准前）")
+    def remove_negotiated(
+        negotiated_id: Id, user: Annotated[User, user_of(Permission.DRAFT)]
+    ) -> dict[str, Any]:
+        return site.negotiations.remove(
+            negotiated_id, by=user.display_name, now=clock.now()
+        ).as_json(site.zone)
 
     @router.get("/alerts/{alert_id}/assessment", summary="效果评估（评估记录，实况取自监测数据源）")
     def get_assessment(alert_id: Id, user: Viewer) -> dict[str, Any]:

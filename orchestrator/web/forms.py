@@ -6,13 +6,16 @@ the caller checks."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from orchestrator.accounts.model import User
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.clock import Clock
+from orchestrator.emissions.model import Amounts, MeasureKind, Species
 from orchestrator.errors import InputInvalid, OrchestratorError
+from orchestrator.negotiation.model import Agreement, RevisionFacts
 from orchestrator.response.model import Action, Draft, Person, RevisionKind
 from orchestrator.response.service import CommandOffice
 
@@ -106,3 +109,39 @@ class AlertActions:
                 end=local_time(end_text, self.zone, "结束时间") if end_text else None,
                 submit=True,
             )
+
+
+def agreement_of(values: Values, facts: RevisionFacts, zone: ZoneInfo) -> Agreement:
+    """A negotiated reduction typed in the alert page's form (lines separated by 、 , or ;,
+    amounts in kg/d; the window defaults to the revision's)."""
+    amounts: dict[str, float] = {}
+    for s in Species:
+        text = (values.get(s.value) or "").strip()
+        try:
+            amounts[s.value] = float(text) if text else 0.0
+        except ValueError:
+            raise InputInvalid(f"{s.label}减排量：请填写数字（千克/日），实为“{text}”") from None
+        if not amounts[s.value] >= 0:
+            raise InputInvalid(f"{s.label}减排量：不能为负数")
+    try:
+        kind = MeasureKind(values.get("kind") or "limit")
+    except ValueError:
+        raise InputInvalid("请选择措施类型") from None
+    start = values.get("start", "").strip()
+    end = values.get("end", "").strip()
+    until = local_time(end, zone, "结束时间") if end else facts.end
+    if until is None:
+        raise InputInvalid("结束时间：该修订的结束时间为“另行通知”，须写明协商减排的结束时间")
+    return Agreement(
+        uscc=required(values, "uscc", "统一社会信用代码"),
+        lines=tuple(
+            n.strip() for n in re.split(r"[、,，;；\n]", values.get("lines", "")) if n.strip()
+        ),
+        kind=kind,
+        measure=required(values, "measure", "协商减排措施"),
+        reduction=Amounts(**amounts),
+        start=local_time(start, zone, "开始时间") if start else facts.start,
+        end=until,
+        reference=required(values, "reference", "协议编号"),
+        agreed_by=required(values, "agreed_by", "企业确认人"),
+    )

@@ -39,6 +39,7 @@ def site_of(context: Context) -> Site:
         controls=context.control_office(),
         accounts=context.accounts(),
         audit=context.audit_log(),
+        negotiations=context.negotiations(),
         uploads=context.settings.data_dir / "uploads",
         reads=context.uow(),
         assessor=context.assessor(),

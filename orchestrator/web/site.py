@@ -20,6 +20,7 @@ from orchestrator.controls.service import ControlOffice
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.receipts import Receipts
 from orchestrator.emissions.service import ListService
+from orchestrator.negotiation.service import Negotiations
 from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.service import NoticeService
 from orchestrator.response.config import Office
@@ -44,6 +45,7 @@ class Site:
     controls: ControlOffice
     accounts: Accounts
     audit: AuditTrail
+    negotiations: Negotiations
     uploads: Path  # where list uploads wait for their confirmation
     reads: Callable[[], PageReads]  # one unit of work for a page that reads several concepts
     assessor: Assessor | None = None  # the effect assessment (None: not offered)

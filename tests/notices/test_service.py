@@ -42,7 +42,7 @@ from tests.support.app import (
     issued_orange,
     office_of,
 )
-from tests.support.base import LINKS, ROOT, at
+from tests.support.base import LINKS, ROOT, ZONE, at
 
 
 def render_orders(env, frame: OrderFrame, records) -> list[str]:
@@ -356,6 +356,7 @@ def order_frame(**changes) -> OrderFrame:
             "link_expires": LINKS.expiry(at(4, 21)),
             "signer": LINKS,
             "office_phone": OFFICE.phone,
+            "zone": ZONE,
             **changes,
         }
     )

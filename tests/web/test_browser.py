@@ -108,6 +108,20 @@ def test_draft_approve_issue_acknowledge_and_count(engine, site, browser, tmp_pa
     assert "已起草并提交审批" in page.content()
     assert page.get_by_role("button", name="批准").count() == 0  # not for the drafter
 
+    # a negotiated reduction, agreed before approval, recorded with the alert page's form
+    page.get_by_text("录入协商减排（批准前）").click()
+    page.get_by_label("统一社会信用代码").fill("91999905MA0000087C")
+    page.get_by_label("所涉生产线（多条以顿号分隔）").fill("2#烧结机")
+    page.get_by_label("措施类型").select_option("stop")
+    page.get_by_label("协商减排措施（按协议原文）").fill("2#烧结机停产至1月9日0时")
+    page.get_by_label("SO2减排量（千克/日，清单措施之外）").fill("196.8")
+    page.get_by_label("协议编号").fill("示协〔2026〕1号")
+    page.get_by_label("企业确认人").fill("李厂长")
+    page.get_by_role("button", name="录入", exact=True).click()
+    page.wait_for_url(re.compile(r".*\?done=negotiated"))
+    assert "示协〔2026〕1号（李厂长）" in page.content()
+    shot(page, "alert-negotiated")
+
     clock.advance(minutes=30)
     approver = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
     vice = approver.new_page()
@@ -161,6 +175,7 @@ def test_draft_approve_issue_acknowledge_and_count(engine, site, browser, tmp_pa
     assert {p.name for p in SHOTS.glob("*.png")} >= {
         "dashboard-empty.png",
         "alert-new.png",
+        "alert-negotiated.png",
         "alert-pending-phone.png",
         "alert-issued.png",
         "notices.png",

@@ -100,11 +100,19 @@ def test_every_console_action_needs_a_session_a_role_and_the_csrf_token(engine, 
 def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
     app, served = app_and_site
     token = accounts(engine).issue_token("guest", "test", now=NOW)
-    api = [r for r in routes(app) if r.path.startswith("/api/v1") and "POST" in r.methods]
-    assert len(api) == len(Action) + 2  # every action, the draft and the resend
-    for r in api:
+    api = [
+        (method, r)
+        for r in routes(app)
+        if r.path.startswith("/api/v1")
+        for method in ("POST", "DELETE")
+        if method in r.methods
+    ]
+    # every action, the draft, the resend, recording and removing a negotiated reduction
+    assert len(api) == len(Action) + 4
+    for method, r in api:
         path = re.sub(r"\{\w+\}", "1", r.path)
-        resp = requests.post(
+        resp = requests.request(
+            method,
             served.url + path,
             json={"level": "red", "start": "2026-01-06T00:00", "reason": "x"},
             headers={"Authorization": f"Bearer {token}"},
@@ -112,7 +120,9 @@ def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
         )
         assert resp.status_code == 403, path
         assert "无权进行此操作" in resp.json()["detail"], path
-        assert requests.post(served.url + path, json={}, timeout=10).status_code == 401, path
+        assert (
+            requests.request(method, served.url + path, json={}, timeout=10).status_code == 401
+        ), path
     assert Role.VIEWER not in PERMITS[Permission.DRAFT]
 
 

@@ -17,14 +17,15 @@ from orchestrator.accounts.model import ACTION_PERMISSION, Permission, Session
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.assessment.service import Assessor
 from orchestrator.delivery.model import OrderPage, OrderState, Subject
-from orchestrator.emissions.model import RevisionNotFound
-from orchestrator.errors import OrchestratorError
+from orchestrator.emissions.model import MeasureKind, RevisionNotFound, Species
+from orchestrator.errors import NotFound, OrchestratorError
+from orchestrator.negotiation.model import NegotiatedReduction
 from orchestrator.notices.contexts import cn_time
 from orchestrator.response.lifecycle import allowed_actions
 from orchestrator.response.model import Action, AlertRevision, current
 from orchestrator.web.console.base import HEADERS, Console, Id, Page
 from orchestrator.web.errors import status_of
-from orchestrator.web.forms import AlertActions, local_time
+from orchestrator.web.forms import AlertActions, agreement_of, local_time
 
 _DONE: dict[str, str] = {
     "draft": "已起草并提交审批。",
@@ -37,6 +38,8 @@ _DONE: dict[str, str] = {
     Action.DOWNGRADE.value: "已起草降级并提交审批。",
     Action.EXTEND.value: "已起草延长并提交审批。",
     Action.LIFT.value: "已起草解除并提交审批。",
+    "negotiated": "已录入协商减排，批准时计入减排量核算。",
+    "negotiated_removed": "已删除协商减排。",
 }
 
 _NO_CHANNEL = "无可用渠道"
@@ -161,6 +164,8 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             for a in site.alerts.trail(alert_id)
         ]
         allowed = allowed_actions(cur.state)
+        agreed = site.negotiations.of_alert(alert_id)
+        facts = site.negotiations.facts(alert_id)
         return c.page(
             "console/alert.html",
             status,
@@ -176,6 +181,10 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             higher=[(lv.value, lv.label) for lv in ALERT_LEVELS if lv.rank > cur.state.level.rank],
             lower=[(lv.value, lv.label) for lv in ALERT_LEVELS if lv.rank < cur.state.level.rank],
             now=cn_time(c.clock.now(), zone),
+            negotiated=[_agreed_row(n, zone, facts.revision_id) for n in agreed],
+            negotiable=facts.pending and not facts.lift,
+            kinds=[(k.value, k.label) for k in MeasureKind if k is not MeasureKind.AUTONOMOUS],
+            negotiated_targets=(cur.targets or {}).get("negotiated") or {},
         )
 
     @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -340,6 +349,49 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             notice="已重新排入投递队列。" if done == "resend" else "",
         )
 
+    @router.post("/alerts/{alert_id}/negotiated")
+    async def negotiated_add(request: Request, alert_id: Id) -> Response:
+        posted = await c.form(request, Permission.DRAFT)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+
+        def record() -> None:
+            facts = site.negotiations.facts(alert_id)
+            agreement = agreement_of(form, facts, zone)
+            site.negotiations.record(
+                alert_id, agreement, by=session.user.display_name, now=c.clock.now()
+            )
+
+        try:
+            await run_in_threadpool(record)
+        except OrchestratorError as exc:
+            return detail(session, alert_id, error=str(exc), status=status_of(exc, action=True))
+        return RedirectResponse(
+            f"/alerts/{alert_id}?done=negotiated", status_code=303, headers=HEADERS
+        )
+
+    @router.post("/alerts/{alert_id}/negotiated/{negotiated_id}/remove")
+    async def negotiated_remove(request: Request, alert_id: Id, negotiated_id: Id) -> Response:
+        posted = await c.form(request, Permission.DRAFT)
+        if isinstance(posted, Response):
+            return posted
+        session, _ = posted
+
+        def remove() -> None:
+            item = site.negotiations.get(negotiated_id)
+            if item.alert_id != alert_id:
+                raise NotFound(f"预警{alert_id}没有协商减排{negotiated_id}")
+            site.negotiations.remove(negotiated_id, by=session.user.display_name, now=c.clock.now())
+
+        try:
+            await run_in_threadpool(remove)
+        except OrchestratorError as exc:
+            return detail(session, alert_id, error=str(exc), status=status_of(exc, action=True))
+        return RedirectResponse(
+            f"/alerts/{alert_id}?done=negotiated_removed", status_code=303, headers=HEADERS
+        )
+
     @router.post("/alerts/{alert_id}/resend")
     async def alert_resend(request: Request, alert_id: Id) -> Response:
         posted = await c.form(request, Permission.RESEND)
@@ -363,3 +415,22 @@ def _preview_problem(exc: OrchestratorError) -> str:
     if isinstance(exc, RevisionNotFound):
         return "开始日期没有生效的应急减排清单"
     return str(exc)
+
+
+def _agreed_row(n: NegotiatedReduction, zone: Any, pending_revision: int) -> dict[str, Any]:
+    a = n.agreement
+    return {
+        "id": n.id,
+        "name": n.name,
+        "uscc": a.uscc,
+        "lines": "、".join(a.lines),
+        "measure": f"{a.measure}（{a.kind.label}）",
+        "amounts": "，".join(
+            f"{s.label} {a.reduction.get(s):g}" for s in Species if a.reduction.get(s) > 0
+        ),
+        "period": f"{cn_time(a.start, zone)}至{cn_time(a.end, zone)}",
+        "reference": a.reference,
+        "agreed_by": a.agreed_by,
+        "recorded_by": n.recorded_by,
+        "removable": n.revision_id == pending_revision,
+    }

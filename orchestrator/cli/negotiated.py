@@ -1,0 +1,171 @@
+"""Command line of negotiated reductions (协商减排): ``orchestrator negotiated add``, ``list`` and
+``remove``, on an alert's revision awaiting approval."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import click
+
+from orchestrator.cli.common import context_of, echo_json, instant, operator
+from orchestrator.emissions.model import MEASURE_KIND_LABELS, Amounts, MeasureKind, Species
+from orchestrator.errors import InputInvalid
+from orchestrator.negotiation.model import Agreement, NegotiatedReduction
+from orchestrator.notices.contexts import cn_time
+
+_KINDS = {v: k for k, v in MEASURE_KIND_LABELS.items()} | {k.value: k for k in MeasureKind}
+
+
+@click.group("negotiated")
+def negotiated_group() -> None:
+    """Negotiated reductions (协商减排): cuts an enterprise agrees for one alert revision, on top
+    of its list measures (an A-grade enterprise: instead of none). Recorded before the revision
+    is approved; approval counts them in the reduction check, the enterprise's order states
+    them, the assessment lists them.
+
+    \b
+    Example:
+      orchestrator negotiated add --alert 1 --uscc 91999901MA0000013Y --line 1#高炉 \\
+        --measure 高炉休风至1月9日 --kind 停产 --so2 120 --nox 300 \\
+        --reference 示协〔2026〕1号 --agreed-by 李厂长
+      orchestrator negotiated list --alert 1
+    """
+
+
+def _line(n: NegotiatedReduction, zone: ZoneInfo) -> str:
+    a = n.agreement
+    amounts = "，".join(
+        f"{s.label} {a.reduction.get(s):g}" for s in Species if a.reduction.get(s) > 0
+    )
+    return (
+        f"{n.id}  {n.name}（{a.uscc}）：{'、'.join(a.lines)} {a.measure}（{a.kind.label}），"
+        f"减排{amounts}千克/日，{cn_time(a.start, zone)}至{cn_time(a.end, zone)}，"
+        f"协议编号{a.reference}，企业确认人{a.agreed_by}；{n.recorded_by}录入"
+    )
+
+
+@negotiated_group.command("add")
+@click.option("--alert", "alert_id", type=int, required=True, help="The alert.")
+@click.option("--uscc", required=True, help="The enterprise (统一社会信用代码).")
+@click.option("--line", "lines", multiple=True, required=True, help="A line it concerns (repeat).")
+@click.option("--measure", required=True, help="The agreed measure, as the agreement writes it.")
+@click.option(
+    "--kind", default="限产", show_default=True, help="Measure kind (停产, 限产, 限负荷 …)."
+)
+@click.option("--so2", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
+@click.option("--nox", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
+@click.option("--pm", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
+@click.option("--vocs", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
+@click.option("--start", "start_text", help="Start (naive = city time); default the revision's.")
+@click.option("--end", "end_text", help="End (naive = city time); default the revision's.")
+@click.option("--reference", required=True, help="The agreement's number (协议编号).")
+@click.option("--agreed-by", required=True, help="Who signed for the enterprise.")
+@click.option("--by", default="", help="Who records it (audited); default this account.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def negotiated_add_command(
+    ctx: click.Context,
+    alert_id: int,
+    uscc: str,
+    lines: tuple[str, ...],
+    measure: str,
+    kind: str,
+    so2: float,
+    nox: float,
+    pm: float,
+    vocs: float,
+    start_text: str | None,
+    end_text: str | None,
+    reference: str,
+    agreed_by: str,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Record a negotiated reduction with the alert's revision awaiting approval.
+
+    \b
+    Example:
+      orchestrator negotiated add --alert 1 --uscc 91999901MA0000013Y --line 1#高炉 \\
+        --measure 高炉休风 --kind 停产 --so2 120 --reference 示协〔2026〕1号 --agreed-by 李厂长
+    """
+    context = context_of(ctx)
+    if kind not in _KINDS:
+        raise InputInvalid(
+            f"--kind: 未知措施类型“{kind}”（可用：{'、'.join(MEASURE_KIND_LABELS.values())}）"
+        )
+    try:
+        reduction = Amounts(so2=so2, nox=nox, pm=pm, vocs=vocs)
+    except ValueError:
+        raise InputInvalid("--so2/--nox/--pm/--vocs: 减排量不能为负数") from None
+    office = context.negotiations()
+    facts = office.facts(alert_id)
+    agreement = Agreement(
+        uscc=uscc.strip(),
+        lines=lines,
+        kind=_KINDS[kind],
+        measure=measure,
+        reduction=reduction,
+        start=instant(context, start_text, "--start") if start_text else facts.start,
+        end=instant(context, end_text, "--end") if end_text else _end(facts.end),
+        reference=reference,
+        agreed_by=agreed_by,
+    )
+    now = context.clock.now()
+    stored = office.record(alert_id, agreement, by=by or operator(), now=now)
+    if as_json:
+        echo_json(stored.as_json(context.settings.zone))
+        return
+    click.echo(
+        f"已录入协商减排{stored.id}（预警{alert_id}第{facts.number}次修订，批准时计入减排量核算）"
+    )
+    click.echo(_line(stored, context.settings.zone))
+
+
+def _end(end: dt.datetime | None) -> dt.datetime:
+    if end is None:
+        raise InputInvalid("--end: 该修订的结束时间为“另行通知”，须写明协商减排的结束时间")
+    return end
+
+
+@negotiated_group.command("list")
+@click.option("--alert", "alert_id", type=int, required=True, help="The alert.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def negotiated_list_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
+    """The negotiated reductions recorded with an alert's revisions.
+
+    \b
+    Example:
+      orchestrator negotiated list --alert 1
+    """
+    context = context_of(ctx)
+    items = context.negotiations().of_alert(alert_id)
+    if as_json:
+        echo_json([n.as_json(context.settings.zone) for n in items])
+        return
+    if not items:
+        click.echo(f"预警{alert_id}没有协商减排记录")
+    for n in items:
+        click.echo(_line(n, context.settings.zone))
+
+
+@negotiated_group.command("remove")
+@click.argument("negotiated_id", type=int)
+@click.option("--by", default="", help="Who removes it (audited); default this account.")
+@click.pass_context
+def negotiated_remove_command(ctx: click.Context, negotiated_id: int, by: str) -> None:
+    """Remove a negotiated reduction while its revision awaits approval.
+
+    \b
+    Example:
+      orchestrator negotiated remove 1
+    """
+    context = context_of(ctx)
+    item = context.negotiations().remove(
+        negotiated_id, by=by or operator(), now=context.clock.now()
+    )
+    click.echo(f"已删除协商减排{negotiated_id}：{item.name}（协议编号{item.agreement.reference}）")
+
+
+COMMANDS = [negotiated_group]
