@@ -172,6 +172,38 @@ def electricity() -> None:
         w.writerows(rows)
 
 
+def loads() -> None:
+    # Hourly loads (% of the design load) of two heat-led units of the sample list, 4 to 8
+    # January: capped at 80 % during the orange alert (6 January 0:00 on), 示例市宏兴热电's unit
+    # eases to about 78 %, 示例市泰盛热电's 1# unit stays at full load — the seen case the
+    # compliance check must find.
+    units = {
+        ("91999905MA0000023R", "1#机组"): (96.0, 78.0),
+        ("91999906MA0000010X", "1#机组"): (98.0, 100.0),
+    }
+    start = dt.datetime(2026, 1, 4, 0, 0)  # noqa: DTZ001 - naive on purpose: city time in the file
+    alert = dt.datetime(2026, 1, 6, 0, 0)  # noqa: DTZ001
+    rows = []
+    for h in range(4 * 24):
+        t = start + dt.timedelta(hours=h)
+        wave = 1.5 * math.sin(2 * math.pi * (t.hour - 6) / 24)
+        for (uscc, line), (before, during) in units.items():
+            load = (during if t >= alert else before) + (0.0 if t >= alert else wave)
+            rows.append(
+                {
+                    "uscc": uscc,
+                    "line": line,
+                    "hour": t.isoformat(timespec="minutes"),
+                    "load": f"{min(load, 100.0):.1f}",
+                    "unit": "%",
+                }
+            )
+    with (HERE / "load_hourly.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["uscc", "line", "hour", "load", "unit"])
+        w.writeheader()
+        w.writerows(rows)
+
+
 # A heating season of daily AQI (1 Oct 2025 – 31 Mar 2026) with four episodes, and the alerts the
 # city actually issued: `orchestrator replay` compares the two.
 EPISODES = {  # first day: daily AQI from then on
@@ -262,5 +294,6 @@ if __name__ == "__main__":
     forecast_documents()
     stations()
     electricity()
+    loads()
     season()
     drill()

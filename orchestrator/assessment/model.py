@@ -38,7 +38,7 @@ LEVEL_COLORS = {"yellow": "#f5c400", "orange": "#ff7e00", "red": "#e60000"}
 VERDICTS = {
     "compliant": "符合",
     "suspect": "疑似未落实",
-    "no_data": "无用电数据",
+    "no_data": "无监控数据",
     "low_baseline": "基线用电过低",
 }
 
@@ -569,14 +569,24 @@ def suggestions(inputs: Inputs) -> list[dict[str, Any]]:
             e["unreachable"] = True
             e["findings"].append(f"未在规定时限内签收{number}")
     for ln in inputs.compliance:
+        load = ln.get("kind") == "load_cap"
         if ln["verdict"] == "suspect":
             e = entry(ln["uscc"], ln)
             e["noncompliant"] = True
-            e["findings"].append(
-                f"{ln['line']}（电表{ln['meter_no']}，{ln['measure']}）预警期间平均小时用电为基线的"
-                f"{ln['ratio']:.0%}，超过允许的{ln['allowed']:.0%}"
-            )
-        elif ln["verdict"] == "no_data":
+            if load:
+                e["findings"].append(
+                    f"{ln['line']}（{ln['measure']}）违反“{ln['rule']}”：{ln['hours']}小时中"
+                    f"{ln['hours_over']}小时超过上限，最高{ln['load_max']:g}"
+                )
+            else:
+                e["findings"].append(
+                    f"{ln['line']}（电表{ln['meter_no']}，{ln['measure']}）预警期间平均小时用电为"
+                    f"基线的{ln['ratio']:.0%}，超过允许的{ln['allowed']:.0%}"
+                )
+        elif ln["verdict"] == "no_data" and ln.get("kind") in ("stop", "limit"):
+            # a stopped or limited line's meter without data is a finding; a load cap or an
+            # autonomous line without readings is counted only (a city without a load feed
+            # would otherwise list every heat-led plant)
             e = entry(ln["uscc"], ln)
             e["findings"].append(f"{ln['line']}（电表{ln['meter_no']}）无用电监控数据")
     out = []
@@ -752,7 +762,8 @@ def conclusions(record: Mapping[str, Any]) -> list[str]:
     c = record["compliance"]
     if c["lines"]:
         out.append(
-            f"用电核查{c['lines']}条生产线，疑似未落实{len(c['suspect'])}条，无用电数据{len(c['no_data'])}条"
+            f"用电和负荷核查{c['lines']}条生产线，疑似未落实{len(c['suspect'])}条，"
+            f"无监控数据{len(c['no_data'])}条"
         )
     down = sum(1 for e in record["suggestions"] if e["downgrade"])
     if record["suggestions"]:

@@ -23,10 +23,36 @@ class Reading(Protocol):
     def kwh(self) -> float: ...
 
 
+class LoadReading(Protocol):
+    @property
+    def uscc(self) -> str: ...
+
+    @property
+    def line(self) -> str: ...
+
+    @property
+    def hour(self) -> dt.datetime: ...
+
+    @property
+    def value(self) -> float: ...
+
+    @property
+    def unit(self) -> str: ...
+
+
 class MeterStore(Protocol):
-    """Hourly meter readings, one per meter and hour (a later reading replaces it)."""
+    """Hourly meter readings, one per meter and hour (a later reading replaces it); hourly loads,
+    one per line and hour."""
 
     def store(self, readings: Sequence[Reading]) -> None: ...
+
+    def store_loads(self, readings: Sequence[LoadReading]) -> None: ...
+
+    def loads(
+        self, lines: Collection[tuple[str, str]], start: dt.datetime, end: dt.datetime
+    ) -> dict[tuple[str, str], list[tuple[float, str]]]:
+        """Each (USCC, line)'s hourly loads over [start, end) as (value, unit), by hour."""
+        ...
 
     def means(
         self, meters: Collection[str], start: dt.datetime, end: dt.datetime

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from orchestrator.assessment.electricity import fetch_json, read_csv
+from orchestrator.assessment.electricity import (
+    LineEvidence,
+    fetch_json,
+    fetch_load_json,
+    read_csv,
+    read_load_csv,
+)
 from orchestrator.cli.common import context_of, heartbeat, operator
 from orchestrator.clock import FixedClock
 from orchestrator.delivery.model import Firm, Subject
@@ -246,10 +252,45 @@ def power_import_command(ctx: click.Context, src: Path | None, url: str | None) 
     click.echo(f"已导入用电数据{count}条（电表{meters}块）")
 
 
+@click.group("load")
+def load_group() -> None:
+    """Hourly loads (运行负荷) of production lines, the evidence of load caps (以热定产, 民生保障,
+    以量定产 and 限负荷 measures).
+
+    \b
+    Example:
+      orchestrator load import samples/load_hourly.csv
+    """
+
+
+@load_group.command("import")
+@click.argument("src", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--url", default=None, help="Fetch JSON readings from this URL instead of a file.")
+@click.pass_context
+def load_import_command(ctx: click.Context, src: Path | None, url: str | None) -> None:
+    """Import hourly loads (uscc, line, hour, load, unit: %, MW or t/h) from a CSV file or an
+    HTTP JSON source, in one transaction; a reading for the same line and hour replaces the
+    earlier one.
+
+    \b
+    Example:
+      orchestrator load import samples/load_hourly.csv
+      orchestrator load import --url https://dcs.example.gov.cn/api/hourly-load
+    """
+    if (src is None) == (url is None):
+        raise InputInvalid("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
+    context = context_of(ctx)
+    zone = context.settings.zone
+    readings = read_load_csv(src, zone) if src is not None else fetch_load_json(str(url), zone)
+    count = context.meters().store_loads(readings)
+    lines = len({(r.uscc, r.line) for r in readings})
+    click.echo(f"已导入负荷数据{count}条（生产线{lines}条）")
+
+
 _VERDICT = {
     "compliant": "符合",
     "suspect": "疑似未落实",
-    "no_data": "无用电数据",
+    "no_data": "无监控数据",
     "low_baseline": "基线用电过低，不作判断",
 }
 
@@ -259,9 +300,11 @@ _VERDICT = {
 @click.option("--json", "as_json", is_flag=True, help="Print every checked line as JSON.")
 @click.pass_context
 def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
-    """Electricity check of the alert: each stopped or limited line with a meter, its mean
-    hourly use during the alert against its baseline before it (thresholds in
-    config/delivery.toml [compliance]); lists suspected non-compliance with the evidence.
+    """Compliance check of the alert, each line by its own rule: a stopped or limited line
+    with a meter, its mean hourly use during the alert against its baseline before it; an
+    autonomous (A-grade, exempt) line with a meter, not above that baseline; a load-capped line,
+    its hourly loads at or under the cap (thresholds in config/delivery.toml [compliance]).
+    Lists suspected non-compliance with the rule broken and the evidence.
 
     \b
     Example:
@@ -273,25 +316,38 @@ def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None
         click.echo(json.dumps([ln.as_dict() for ln in lines], ensure_ascii=False, indent=2))
         return
     if not lines:
-        click.echo(f"预警{alert_id}没有需用电核查的停产、限产生产线（或尚未发布）")
+        click.echo(f"预警{alert_id}没有需核查的生产线（或尚未发布）")
         return
     counts: dict[str, int] = {}
     for ln in lines:
         counts[ln.verdict] = counts.get(ln.verdict, 0) + 1
     summary = "，".join(f"{_VERDICT[k]}{v}条" for k, v in sorted(counts.items()))
-    click.echo(f"预警{alert_id}用电核查：{len(lines)}条生产线，{summary}")
+    click.echo(f"预警{alert_id}落实核查（用电、负荷）：{len(lines)}条生产线，{summary}")
     suspects = [ln for ln in lines if ln.verdict == "suspect"]
     if suspects:
-        click.echo("疑似未落实（预警期间平均小时用电 / 预警前基线）：")
+        click.echo("疑似未落实（违反的规则；证据）：")
         for ln in suspects:
-            assert ln.ratio is not None
-            assert ln.baseline_kwh_h is not None
-            assert ln.window_kwh_h is not None
             click.echo(
-                f"  {ln.county}　{ln.name}（{ln.uscc}）　{ln.line}（电表{ln.meter_no}）：{ln.measure}；"
-                f"{ln.window_kwh_h:.1f} / {ln.baseline_kwh_h:.1f} kWh = {ln.ratio:.0%}，"
-                f"允许不超过{ln.allowed:.0%}"
+                f"  {ln.county}　{ln.name}（{ln.uscc}）　{_where(ln)}：{ln.measure}；"
+                f"违反“{ln.rule}”；{_evidence(ln)}"
             )
+
+
+def _where(ln: LineEvidence) -> str:
+    return f"{ln.line}（电表{ln.meter_no}）" if ln.meter_no and ln.kind != "load_cap" else ln.line
+
+
+def _evidence(ln: LineEvidence) -> str:
+    """What a suspect line's verdict rests on."""
+    if ln.kind == "load_cap":
+        return f"{ln.hours}小时中{ln.hours_over}小时超过上限，最高{ln.load_max:g}"
+    assert ln.ratio is not None
+    assert ln.baseline_kwh_h is not None
+    assert ln.window_kwh_h is not None
+    return (
+        f"预警期间平均小时用电 / 预警前基线 = {ln.window_kwh_h:.1f} / {ln.baseline_kwh_h:.1f} kWh"
+        f" = {ln.ratio:.0%}"
+    )
 
 
 @click.command("serve")
@@ -361,4 +417,11 @@ def serve_command(
             scheduler.shutdown(wait=True)
 
 
-COMMANDS = (deliver_group, receipts_command, power_group, compliance_command, serve_command)
+COMMANDS = (
+    deliver_group,
+    receipts_command,
+    power_group,
+    load_group,
+    compliance_command,
+    serve_command,
+)

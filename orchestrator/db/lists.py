@@ -31,6 +31,8 @@ from orchestrator.emissions.model import (
     EnterpriseRow,
     Grade,
     Line,
+    Load,
+    LoadUnit,
     Measure,
     MeasureKind,
     Revision,
@@ -73,7 +75,7 @@ def _revision_id(conn: Connection, region: str, number: int) -> int:
 _EMPTY_LEVEL: dict[str, Any] = {
     f"{lv.value}_{k}": None
     for lv in ALERT_LEVELS
-    for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table")
+    for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table", "unit")
 }
 
 
@@ -89,12 +91,13 @@ def _measure_columns(line: Line) -> dict[str, Any]:
         out[f"{p}_pm"] = m.reduction.pm
         out[f"{p}_vocs"] = m.reduction.vocs
         out[f"{p}_from_table"] = m.from_table
+        out[f"{p}_unit"] = m.unit.value if m.unit is not None else None
     return out
 
 
 def _line_measures(row: Any) -> tuple[Measure, ...]:
     out = []
-    for lv, (k, t, v, so2, nox, pm, vocs, ft) in _LEVEL_POS:
+    for lv, (k, t, v, so2, nox, pm, vocs, ft, u) in _LEVEL_POS:
         kind = row[k]
         if kind is None:
             continue
@@ -106,6 +109,7 @@ def _line_measures(row: Any) -> tuple[Measure, ...]:
                 value=row[v],
                 reduction=Amounts(so2=row[so2], nox=row[nox], pm=row[pm], vocs=row[vocs]),
                 from_table=bool(row[ft]),
+                unit=LoadUnit(row[u]) if row[u] else None,
             )
         )
     return tuple(out)
@@ -165,7 +169,7 @@ _LEVEL_POS = tuple(
         lv,
         tuple(
             _LINE_POS[f"{lv.value}_{k}"]
-            for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table")
+            for k in ("kind", "text", "value", "so2", "nox", "pm", "vocs", "from_table", "unit")
         ),
     )
     for lv in ALERT_LEVELS
@@ -185,6 +189,7 @@ def _line(r: Any) -> Line:
         check_method=r.check_method,
         meter_no=r.meter_no,
         note=r.note,
+        rated=Load(r.rated_value, LoadUnit(r.rated_unit)) if r.rated_unit else None,
     )
 
 
@@ -445,6 +450,8 @@ class ListStore:
                         "check_method": ln.check_method,
                         "meter_no": ln.meter_no,
                         "note": ln.note,
+                        "rated_value": ln.rated.value if ln.rated else None,
+                        "rated_unit": ln.rated.unit.value if ln.rated else None,
                         "position": j,
                         **_measure_columns(ln),
                     }

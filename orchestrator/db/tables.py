@@ -118,6 +118,13 @@ def _level_columns() -> list[Column[Any]]:
     return cols
 
 
+def _load_unit_columns() -> list[Column[Any]]:
+    """A load cap's unit per level (%, MW, t/h), added after the level columns (migration 0013)."""
+    return [
+        Column(f"{level}_unit", String(8), nullable=True) for level in ("yellow", "orange", "red")
+    ]
+
+
 list_lines = Table(
     "list_lines",
     metadata,
@@ -142,6 +149,10 @@ list_lines = Table(
     *_level_columns(),
     # 措施说明: why the line's measures differ from its grade's table (协商减排…), "" when not
     Column("note", Text, nullable=False, server_default=""),
+    # 额定负荷: the rated load a load cap in % of it refers to (350 MW, 130 t/h); none if not given
+    Column("rated_value", Float, nullable=True),
+    Column("rated_unit", String(8), nullable=True),
+    *_load_unit_columns(),
     UniqueConstraint("enterprise_id", "name", name="uq_list_lines_name"),
 )
 
@@ -487,6 +498,17 @@ electricity_readings = Table(
     Column("meter_no", String(64), primary_key=True),
     Column("hour", UtcDateTime(), primary_key=True),  # the hour that starts then
     Column("kwh", Float, nullable=False),
+)
+load_readings = Table(
+    # Hourly load per production line (运行负荷: MW, t/h steam or % of the rated load), the
+    # evidence of load caps.
+    "load_readings",
+    metadata,
+    Column("uscc", String(18), primary_key=True),
+    Column("line", String(200), primary_key=True),
+    Column("hour", UtcDateTime(), primary_key=True),  # the hour that starts then
+    Column("value", Float, nullable=False),
+    Column("unit", String(8), nullable=False),
 )
 
 consultations = Table(

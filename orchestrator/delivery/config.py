@@ -24,6 +24,10 @@ class Compliance:
     stop_max_ratio: float = 0.25
     limit_tolerance: float = 0.10
     min_baseline_kwh: float = 1.0
+    exempt_tolerance: float = (
+        0.05  # an autonomous (A-grade, exempt) line: at most baseline × (1 + this)
+    )
+    load_tolerance: float = 0.02  # a load-capped line: no hour above cap × (1 + this)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ Everything is immutable; invariants are checked on construction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -190,6 +191,63 @@ def sum_amounts(items: Iterable[Amounts]) -> Amounts:
     return Amounts(so2=so2, nox=nox, pm=pm, vocs=vocs)
 
 
+class LoadUnit(StrEnum):
+    """The unit of a load cap and of a line's rated load (运行负荷精准调控)."""
+
+    PERCENT = "%"  # of the line's rated (design) load
+    MW = "MW"  # electric output
+    STEAM = "t/h"  # steam
+
+    @property
+    def label(self) -> str:
+        return _LOAD_UNIT_LABEL[self]
+
+
+_LOAD_UNIT_LABEL = {
+    LoadUnit.PERCENT: "%（额定负荷）",
+    LoadUnit.MW: "MW",
+    LoadUnit.STEAM: "t/h（蒸汽）",
+}
+# how units are written in lists and readings
+LOAD_UNIT_TEXT: dict[str, LoadUnit] = {
+    "%": LoadUnit.PERCENT,
+    "％": LoadUnit.PERCENT,
+    "mw": LoadUnit.MW,
+    "兆瓦": LoadUnit.MW,
+    "t/h": LoadUnit.STEAM,
+    "吨/小时": LoadUnit.STEAM,
+    "吨/时": LoadUnit.STEAM,
+}
+_LOAD = re.compile(r"(\d+(?:\.\d+)?)\s*(%|％|mw|兆瓦|t/h|吨/小时|吨/时)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """A load: a value in a unit (a line's rated load 350 MW, a cap of 80 %)."""
+
+    value: float
+    unit: LoadUnit
+
+    def __post_init__(self) -> None:
+        if not self.value > 0:
+            raise ValueError("负荷应大于0")
+        if self.unit is LoadUnit.PERCENT and self.value > 100:
+            raise ValueError("以额定负荷百分比表示的负荷不能超过100%")
+
+    @property
+    def text(self) -> str:
+        return f"{self.value:g}{self.unit.value}"
+
+    @classmethod
+    def find(cls, text: str) -> Load | None:
+        """The first load written in ``text`` (``80%``, ``300MW``, ``130 t/h``, ``负荷不超过设计负荷
+        的80%``); None when there is none."""
+        m = _LOAD.search(text)
+        if m is None:
+            return None
+        return cls(float(m.group(1)), LOAD_UNIT_TEXT[m.group(2).lower()])
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Measure:
     """One line's measure at one level."""
@@ -200,12 +258,22 @@ class Measure:
     value: float | None = None  # % for LIMIT, cap for LOAD_CAP/FEED_CAP, hours for COKING_TIME
     reduction: Amounts = ZERO
     from_table: bool = False  # filled from config/measures because the list had none
+    unit: LoadUnit | None = None  # LOAD_CAP: the cap's unit
 
     def __post_init__(self) -> None:
         if self.level not in ALERT_LEVELS:
             raise ValueError(f"no list measures for level {self.level}")
         if self.kind is MeasureKind.LIMIT and self.value is not None and not 0 < self.value <= 100:
             raise ValueError("a limit is a percentage in (0, 100]")
+        if self.unit is not None and self.kind is not MeasureKind.LOAD_CAP:
+            raise ValueError("only a load cap has a load unit")
+
+    @property
+    def cap(self) -> Load | None:
+        """A load cap's limit (value and unit), if it has both."""
+        if self.kind is not MeasureKind.LOAD_CAP or self.value is None or self.unit is None:
+            return None
+        return Load(self.value, self.unit)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,6 +288,7 @@ class Line:
     check_method: str = ""
     meter_no: str = ""
     note: str = ""  # 措施说明: why the measures differ from the grade's table (协商减排…)
+    rated: Load | None = None  # 额定负荷: the rated (design) load, for load caps
 
     def measure(self, level: AlertLevel) -> Measure | None:
         for m in self.measures:  # a plain loop: called for every line of every plan

@@ -28,6 +28,8 @@ from orchestrator.emissions.model import (
     Grade,
     Line,
     ListFileInvalid,
+    Load,
+    LoadUnit,
     Measure,
     MeasureKind,
     Species,
@@ -282,7 +284,11 @@ def _industry(
             text = cell_text(rec.get(f"{lv}_text"))
             kind = _kind(cells, level, text)
             value_cell = rec.get(f"{lv}_value")
-            value = cells.num(f"{lv}_value") if cell_text(value_cell) else None
+            unit: LoadUnit | None = None
+            if kind is MeasureKind.LOAD_CAP:
+                value, unit = _load_cap(cells, lv, value_cell, text)
+            else:
+                value = cells.num(f"{lv}_value") if cell_text(value_cell) else None
             reduction = _amounts(cells, lv)
             over = (
                 ()
@@ -305,8 +311,19 @@ def _industry(
                         text=text or kind.label,
                         value=value,
                         reduction=reduction,
+                        unit=unit,
                     )
                 )
+        rated: Load | None = None
+        rated_text = cell_text(rec.get("rated"))
+        if rated_text:
+            try:
+                rated = Load.find(_norm(rated_text))
+            except ValueError:
+                rated = None
+            if rated is None or rated.unit is LoadUnit.PERCENT:
+                cells.fail("rated", f"应写明数值和单位（如350MW、130t/h），实为“{rated_text}”")
+                rated = None
         if uscc and line_name:
             key = (uscc, line_name)
             if key in seen_lines:
@@ -326,6 +343,7 @@ def _industry(
             check_method=cell_text(rec.get("check_method")),
             meter_no=cell_text(rec.get("meter_no")),
             note=cell_text(rec.get("note")),
+            rated=rated,
         )
         draft = drafts.get(uscc)
         if draft is None:
@@ -369,6 +387,35 @@ def _effective_grade(d: _Draft, book: MeasureBook, warnings: list[str], where: s
             f"{where}: {d.name}涉及多个行业或等级（{'、'.join(sorted({g.value for g in grades}))}），按最低等级{lowest.value}管控"
         )
     return lowest
+
+
+def _load_cap(
+    cells: _Cells, lv: str, value_cell: object, text: str
+) -> tuple[float | None, LoadUnit | None]:
+    """A load cap's limit and unit: from the value cell (``80``, ``80%``, ``300MW``), the unit
+    (or both) else from the measure's text (``负荷不超过设计负荷的80%``)."""
+    key = f"{lv}_value"
+    raw = _norm(cell_text(value_cell))
+    found = None
+    try:
+        found = Load.find(raw) if raw else None
+        in_text = Load.find(_norm(text))
+    except ValueError as exc:
+        cells.fail(key, f"限负荷限值有误：{exc}")
+        return None, None
+    if found is None and raw:
+        number = cells.num(key)
+        if key in cells.failed:
+            return None, None
+        if in_text is None:
+            cells.fail(key, f"限负荷须写明限值单位（%、MW或t/h），如“80%”，实为“{raw}”")
+            return None, None
+        return number, in_text.unit
+    cap = found or in_text
+    if cap is None:
+        cells.fail(key, "限负荷须写明限值及单位（%、MW或t/h），如“80%”“300MW”")
+        return None, None
+    return cap.value, cap.unit
 
 
 def _contradiction(
@@ -475,6 +522,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                 check_method=line.check_method,
                 meter_no=line.meter_no,
                 note=line.note,
+                rated=line.rated,
             )
         )
     return Enterprise(

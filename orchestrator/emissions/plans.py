@@ -20,6 +20,8 @@ from orchestrator.emissions.model import (
     ControlCategory,
     EmissionList,
     Enterprise,
+    Load,
+    LoadUnit,
     Measure,
     MeasureKind,
     Species,
@@ -50,6 +52,7 @@ class PlannedLine:
     measure: Measure | None
     check_method: str
     meter_no: str
+    rated: Load | None = None  # the rated load a cap in % refers to
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +107,7 @@ def plan_for(lst: EmissionList, level: AlertLevel) -> DispatchPlan:
                 measure=ln.measure(level),
                 check_method=ln.check_method,
                 meter_no=ln.meter_no,
+                rated=ln.rated,
             )
             for ln in e.lines
         )
@@ -205,6 +209,7 @@ def entry_record(e: PlanEntry) -> dict[str, Any]:
                 "measure": _measure_record(ln.measure),
                 "check_method": ln.check_method,
                 "meter_no": ln.meter_no,
+                **_rated_record(ln.rated),
             }
             for ln in e.lines
         ],
@@ -219,7 +224,7 @@ def entry_record(e: PlanEntry) -> dict[str, Any]:
 def _measure_record(m: Measure | None) -> dict[str, Any] | None:
     if m is None:
         return None
-    return {
+    out = {
         "level": m.level.value,
         "kind": m.kind.value,
         "text": m.text,
@@ -227,6 +232,35 @@ def _measure_record(m: Measure | None) -> dict[str, Any] | None:
         "reduction": _amounts(m.reduction),
         "from_table": m.from_table,
     }
+    if m.unit is not None:  # a load cap's unit (records kept before it had none: see its text)
+        out["unit"] = m.unit.value
+    return out
+
+
+def _rated_record(rated: Load | None) -> dict[str, Any]:
+    """A line's rated load in its record, only where it has one."""
+    return {} if rated is None else {"rated": {"value": rated.value, "unit": rated.unit.value}}
+
+
+def rated_of(line: dict[str, Any]) -> Load | None:
+    """The rated load of a plan record's line (None where it has none)."""
+    r = line.get("rated")
+    return None if r is None else Load(float(r["value"]), LoadUnit(r["unit"]))
+
+
+def cap_of(measure: dict[str, Any]) -> Load | None:
+    """A plan record's load cap: its value and unit (a record kept before units were: the unit
+    written in its text)."""
+    if measure.get("kind") != MeasureKind.LOAD_CAP.value:
+        return None
+    if measure.get("unit"):
+        value = measure.get("value")
+        return None if value is None else Load(float(value), LoadUnit(measure["unit"]))
+    found = Load.find(measure.get("text") or "")
+    value = measure.get("value")
+    if found is None:
+        return None
+    return Load(float(value), found.unit) if value is not None else found
 
 
 def enterprise_record(e: Enterprise, levels: Sequence[AlertLevel]) -> dict[str, Any]:
@@ -248,6 +282,7 @@ def enterprise_record(e: Enterprise, levels: Sequence[AlertLevel]) -> dict[str, 
                 "measures": {lv.value: _measure_record(ln.measure(lv)) for lv in levels},
                 "check_method": ln.check_method,
                 "meter_no": ln.meter_no,
+                **_rated_record(ln.rated),
             }
             for ln in e.lines
         ],
@@ -274,6 +309,7 @@ def level_record(rec: dict[str, Any], level: AlertLevel) -> dict[str, Any]:
                 "measure": ln["measures"][lv],
                 "check_method": ln["check_method"],
                 "meter_no": ln["meter_no"],
+                **({"rated": ln["rated"]} if "rated" in ln else {}),
             }
             for ln in rec["lines"]
         ],
@@ -307,9 +343,11 @@ def entry_from_record(rec: dict[str, Any]) -> PlanEntry:
                     value=m["value"],
                     reduction=_amounts_of(m["reduction"]),
                     from_table=m["from_table"],
+                    unit=LoadUnit(m["unit"]) if m.get("unit") else None,
                 ),
                 check_method=ln["check_method"],
                 meter_no=ln["meter_no"],
+                rated=rated_of(ln),
             )
             for ln in rec["lines"]
         ),

@@ -74,6 +74,14 @@ def _industry_columns() -> tuple[Column, ...]:
         Column("check_method", "核查方式", required=False),
         Column("meter_no", "电表编号", required=False),
         Column(
+            "rated",
+            "额定负荷",
+            required=False,
+            aliases=("设计负荷",),
+            note="The line's rated (design) load with its unit, e.g. 350MW or 130t/h: what a "
+            "load cap in % of it is checked against when load readings come in MW or t/h.",
+        ),
+        Column(
             "note",
             "措施说明",
             required=False,

@@ -155,6 +155,7 @@ def export_list(lst: EmissionList, out: Path) -> None:
                 "check_method": ln.check_method,
                 "meter_no": ln.meter_no,
                 "note": ln.note,
+                "rated": ln.rated.text if ln.rated is not None else "",
                 "contact": e.contact,
                 "phone": e.phone,
                 "email": e.email,
@@ -166,7 +167,7 @@ def export_list(lst: EmissionList, out: Path) -> None:
                 rec |= {
                     f"{lv}_text": m.text,
                     f"{lv}_kind": m.kind.label,
-                    f"{lv}_value": _fmt(m.value),
+                    f"{lv}_value": m.cap.text if m.cap is not None else _fmt(m.value),
                 }
                 rec |= {f"{lv}_{s.value}": _fmt(m.reduction.get(s)) for s in Species}
             ws.append([rec.get(c.key, "") for c in cols])
