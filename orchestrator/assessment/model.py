@@ -583,7 +583,7 @@ def suggestions(inputs: Inputs) -> list[dict[str, Any]]:
                     f"{ln['line']}（电表{ln['meter_no']}，{ln['measure']}）预警期间平均小时用电为"
                     f"基线的{ln['ratio']:.0%}，超过允许的{ln['allowed']:.0%}"
                 )
-        elif ln["verdict"] == "no_data" and ln.get("kind") in ("stop", "limit"):
+        elif ln["verdict"] == "no_data" and ln.get("kind") not in ("load_cap", "autonomous"):
             # a stopped or limited line's meter without data is a finding; a load cap or an
             # autonomous line without readings is counted only (a city without a load feed
             # would otherwise list every heat-led plant)

@@ -224,22 +224,21 @@ def entry_record(e: PlanEntry) -> dict[str, Any]:
 def _measure_record(m: Measure | None) -> dict[str, Any] | None:
     if m is None:
         return None
-    out = {
+    return {
         "level": m.level.value,
         "kind": m.kind.value,
         "text": m.text,
         "value": m.value,
         "reduction": _amounts(m.reduction),
         "from_table": m.from_table,
+        # a load cap's unit (records kept before units were have none: see cap_of)
+        "unit": m.unit.value if m.unit is not None else None,
     }
-    if m.unit is not None:  # a load cap's unit (records kept before it had none: see its text)
-        out["unit"] = m.unit.value
-    return out
 
 
 def _rated_record(rated: Load | None) -> dict[str, Any]:
-    """A line's rated load in its record, only where it has one."""
-    return {} if rated is None else {"rated": {"value": rated.value, "unit": rated.unit.value}}
+    """A line's rated load in its record (None where it has none)."""
+    return {"rated": None if rated is None else {"value": rated.value, "unit": rated.unit.value}}
 
 
 def rated_of(line: dict[str, Any]) -> Load | None:
