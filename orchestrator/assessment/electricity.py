@@ -53,14 +53,18 @@ def _reading(
     if not meter or len(meter) > 64:
         raise InputInvalid(f"{where}{columns['meter_no']}: 电表编号为空或超过64个字符")
     hour = _hour(str(values.get("hour") or "").strip(), f"{where}{columns['hour']}", zone)
-    raw_kwh = values.get("kwh")
+    return Reading(meter, hour, _quantity(values.get("kwh"), f"{where}{columns['kwh']}", "用电量"))
+
+
+def _quantity(raw: object, where: str, what: str) -> float:
+    """A reading's number: finite and not negative, or an error naming the place."""
     try:
-        kwh = float(str(raw_kwh).strip())
+        value = float(str(raw).strip())
     except (TypeError, ValueError):
-        raise InputInvalid(f"{where}{columns['kwh']}: 用电量应为数字，实为“{raw_kwh}”") from None
-    if not math.isfinite(kwh) or kwh < 0:
-        raise InputInvalid(f"{where}{columns['kwh']}: 用电量应为非负数，实为“{raw_kwh}”")
-    return Reading(meter, hour, kwh)
+        raise InputInvalid(f"{where}: {what}应为数字，实为“{raw}”") from None
+    if not math.isfinite(value) or value < 0:
+        raise InputInvalid(f"{where}: {what}应为非负数，实为“{raw}”")
+    return value
 
 
 def _csv_rows(
@@ -184,13 +188,7 @@ def _load_reading(
     if not line or len(line) > 200:
         raise InputInvalid(f"{where}{columns['line']}: 生产线为空或超过200个字符")
     hour = _hour(str(values.get("hour") or "").strip(), f"{where}{columns['hour']}", zone)
-    raw = values.get("load")
-    try:
-        value = float(str(raw).strip())
-    except (TypeError, ValueError):
-        raise InputInvalid(f"{where}{columns['load']}: 负荷应为数字，实为“{raw}”") from None
-    if not math.isfinite(value) or value < 0:
-        raise InputInvalid(f"{where}{columns['load']}: 负荷应为非负数，实为“{raw}”")
+    value = _quantity(values.get("load"), f"{where}{columns['load']}", "负荷")
     unit_text = str(values.get("unit") or "").strip()
     unit = LOAD_UNIT_TEXT.get(unit_text.lower())
     if unit is None:

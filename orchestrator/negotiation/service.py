@@ -71,10 +71,15 @@ class Negotiations:
             uow.commit()
         return stored
 
-    def remove(self, negotiated_id: int, *, by: str, now: dt.datetime) -> NegotiatedReduction:
-        """Take a recorded agreement back, while its revision awaits approval."""
+    def remove(
+        self, negotiated_id: int, *, by: str, now: dt.datetime, alert_id: int | None = None
+    ) -> NegotiatedReduction:
+        """Take a recorded agreement back, while its revision awaits approval (``alert_id``: the
+        alert it must belong to, as a page's address says)."""
         with self.uow() as uow:
             item = uow.negotiations.get(negotiated_id)
+            if alert_id is not None and item.alert_id != alert_id:
+                raise NotFound(f"预警{alert_id}没有协商减排{negotiated_id}")
             facts = uow.negotiations.facts(item.alert_id)
             if facts.revision_id != item.revision_id:
                 raise NotNegotiable(f"协商减排{negotiated_id}所属的修订已批准或已撤回，不能删除")

@@ -180,7 +180,9 @@ def test_once_approved_the_plan_is_frozen_and_a_pending_agreement_can_be_removed
         by="张",
         now=NOW,
     )
-    assert office.remove(removed.id, by="张", now=NOW).id == removed.id
+    with pytest.raises(NotFound, match=f"预警99没有协商减排{removed.id}"):
+        office.remove(removed.id, by="张", now=NOW, alert_id=99)
+    assert office.remove(removed.id, by="张", now=NOW, alert_id=alert_id).id == removed.id
     assert [n.id for n in office.of_alert(alert_id)] == [kept.id]
     office_of(engine).approve(alert_id, by=VICE, now=NOW)
     with pytest.raises(NotNegotiable, match="协商减排须在批准前录入"):

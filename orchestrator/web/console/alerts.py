@@ -18,7 +18,7 @@ from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.assessment.service import Assessor
 from orchestrator.delivery.model import OrderPage, OrderState, Subject
 from orchestrator.emissions.model import MeasureKind, RevisionNotFound, Species
-from orchestrator.errors import NotFound, OrchestratorError
+from orchestrator.errors import OrchestratorError
 from orchestrator.negotiation.model import NegotiatedReduction
 from orchestrator.notices.contexts import cn_time
 from orchestrator.response.lifecycle import allowed_actions
@@ -379,10 +379,9 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         session, _ = posted
 
         def remove() -> None:
-            item = site.negotiations.get(negotiated_id)
-            if item.alert_id != alert_id:
-                raise NotFound(f"预警{alert_id}没有协商减排{negotiated_id}")
-            site.negotiations.remove(negotiated_id, by=session.user.display_name, now=c.clock.now())
+            site.negotiations.remove(
+                negotiated_id, by=session.user.display_name, now=c.clock.now(), alert_id=alert_id
+            )
 
         try:
             await run_in_threadpool(remove)
