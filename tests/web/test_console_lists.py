@@ -93,6 +93,11 @@ def test_an_enterprise_shows_its_measures_at_every_level(engine, lists):
             assert m is not None
             assert m.text in page
     assert guest.get("/lists/1/enterprises/91999900MA00000010").status_code == 404
+    # a load-capped enterprise's page shows each level's cap, as the list structures it
+    capped = next(x for x in lst.enterprises if any(m.cap for ln in x.lines for m in ln.measures))
+    page = guest.get(f"/lists/1/enterprises/{capped.uscc}").text
+    assert "负荷上限：80%" in page
+    assert "负荷上限：70%" in page
 
 
 def _sheet_edit(wb) -> None:

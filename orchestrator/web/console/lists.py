@@ -160,6 +160,7 @@ def list_routes(router: APIRouter, c: Console) -> None:
                                 if m.reduction.get(sp)
                             },
                             "from_table": m.from_table,
+                            "cap": m.cap.text if m.cap is not None else "",
                         }
                         if (m := ln.measure(lv)) is not None
                         else None
@@ -167,6 +168,8 @@ def list_routes(router: APIRouter, c: Console) -> None:
                     for lv in ALERT_LEVELS
                 },
                 "check_method": ln.check_method,
+                "rated": ln.rated.text if ln.rated is not None else "",
+                "note": ln.note,
             }
             for ln in e.lines
         ]
