@@ -60,3 +60,61 @@ def test_0010_marks_the_reports_that_did_every_line(tmp_path):
     with engine.connect() as conn:
         done = dict(conn.execute(text("SELECT uscc, complete FROM implementation_reports")).all())
     assert done == {"A": 1, "B": 0}
+
+
+def test_0013_takes_a_load_caps_unit_from_its_text(tmp_path):
+    import datetime as dt
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from orchestrator.db.database import MIGRATIONS, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+
+    def upgrade(to: str) -> None:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, to)
+
+    upgrade("0012")
+    now = dt.datetime(2025, 9, 20, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO list_revisions (id, region_code, number, effective_from, source,"
+                " sha256, imported_at, warnings) VALUES (1, '999900', 1, '2025-10-01', 'x', 'x',"
+                " :t, '[]')"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO list_enterprises (id, revision_id, uscc, name, county, town,"
+                " category, grade, permit_no, contact, phone, email, channel, position) VALUES"
+                " (1, 1, 'U', '示例热电', '城东区', '', '以热定产', 'B', '', '', '', '', '', 0)"
+            )
+        )
+        for i, (name, kind, words) in enumerate(
+            (
+                ("1#机组", "load_cap", "以热定产，负荷不超过设计负荷的80%"),
+                ("2#机组", "load_cap", "蒸汽负荷不超过130吨/小时"),
+                ("3#机组", "limit", "限产30%"),
+            )
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO list_lines (revision_id, enterprise_id, name, industry,"
+                    " declared_grade, base_so2, base_nox, base_pm, base_vocs, check_method,"
+                    " meter_no, position, orange_kind, orange_text, note) VALUES (1, 1, :n,"
+                    " '火电及热力', 'B', 1, 1, 1, 1, '', '', :p, :k, :w, '')"
+                ),
+                {"n": name, "p": i, "k": kind, "w": words},
+            )
+    upgrade("head")
+    with engine.connect() as conn:
+        units = dict(conn.execute(text("SELECT name, orange_unit FROM list_lines")).all())
+    assert units == {"1#机组": "%", "2#机组": "t/h", "3#机组": None}
