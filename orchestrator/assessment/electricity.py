@@ -398,14 +398,8 @@ class Meters:
             ratio = during / base
             verdict = "compliant" if ratio <= allowed else "suspect"
         return LineEvidence(
-            uscc=e["uscc"],
-            name=e["name"],
-            county=e["county"],
-            line=ln["name"],
-            meter_no=ln["meter_no"],
-            measure=m["text"],
+            **_whose(e, ln, start, end),
             kind=kind,
-            window=(start, end),
             baseline_kwh_h=base,
             window_kwh_h=during,
             ratio=ratio,
@@ -433,14 +427,8 @@ class Meters:
         limit = cap.value * (1 + self.config.load_tolerance) if cap is not None else 0.0
         over = sum(1 for v in values if v > limit)
         return LineEvidence(
-            uscc=e["uscc"],
-            name=e["name"],
-            county=e["county"],
-            line=ln["name"],
-            meter_no=ln["meter_no"],
-            measure=m["text"],
+            **_whose(e, ln, start, end),
             kind="load_cap",
-            window=(start, end),
             baseline_kwh_h=None,
             window_kwh_h=None,
             ratio=None,
@@ -451,6 +439,21 @@ class Meters:
             hours_over=over if values else None,
             hours=len(values) if values else None,
         )
+
+
+def _whose(
+    e: Mapping[str, Any], ln: Mapping[str, Any], start: dt.datetime, end: dt.datetime
+) -> dict[str, Any]:
+    """The evidence's enterprise, line, measure and window, from a plan entry and its line."""
+    return {
+        "uscc": e["uscc"],
+        "name": e["name"],
+        "county": e["county"],
+        "line": ln["name"],
+        "meter_no": ln["meter_no"],
+        "measure": ln["measure"]["text"],
+        "window": (start, end),
+    }
 
 
 def _checked_kind(mode: str, kind: str) -> str:

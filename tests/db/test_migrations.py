@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+
+from orchestrator.db.database import MIGRATIONS, make_engine
 from orchestrator.db.tables import metadata
 
 
-def test_migrations_match_the_declared_tables(engine):
-    with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-
-
-def test_0010_marks_the_reports_that_did_every_line(tmp_path):
-    import datetime as dt
-
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import text
-
-    from orchestrator.db.database import MIGRATIONS, make_engine
-
+def old_database(tmp_path: Path) -> tuple[Engine, Callable[[str], None]]:
+    """A new SQLite database and a function migrating it to a revision (to fill it as an older
+    version kept it, then upgrade)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -31,6 +28,16 @@ def test_0010_marks_the_reports_that_did_every_line(tmp_path):
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, to)
 
+    return engine, upgrade
+
+
+def test_migrations_match_the_declared_tables(engine):
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+def test_0010_marks_the_reports_that_did_every_line(tmp_path):
+    engine, upgrade = old_database(tmp_path)
     upgrade("0009")
     now = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     with engine.begin() as conn:
@@ -63,23 +70,7 @@ def test_0010_marks_the_reports_that_did_every_line(tmp_path):
 
 
 def test_0013_takes_a_load_caps_unit_from_its_text(tmp_path):
-    import datetime as dt
-
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import text
-
-    from orchestrator.db.database import MIGRATIONS, make_engine
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-
-    def upgrade(to: str) -> None:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, to)
-
+    engine, upgrade = old_database(tmp_path)
     upgrade("0012")
     now = dt.datetime(2025, 9, 20, tzinfo=dt.UTC)
     with engine.begin() as conn:
