@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.assessment.electricity import (
@@ -20,7 +19,6 @@ from orchestrator.assessment.electricity import (
     in_cap_unit,
     read_load_csv,
 )
-from orchestrator.cli import cli
 from orchestrator.delivery.config import Compliance
 from orchestrator.emissions.model import ListFileInvalid, Load, LoadUnit, MeasureKind
 from orchestrator.emissions.workbook import export_list
@@ -36,6 +34,7 @@ from tests.support.app import (
     office_of,
 )
 from tests.support.base import ROOT, ZONE, at
+from tests.support.cli import issued, run
 from tests.support.workbooks import broken, col
 
 SAMPLE_LOADS = ROOT / "samples" / "load_hourly.csv"
@@ -241,22 +240,7 @@ def test_load_readings_from_an_http_json_source(sink):
 
 
 def test_cli_imports_loads_and_lists_the_suspect_with_its_rule(tmp_path, monkeypatch):
-    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def run(*args: str) -> str:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, (result.stdout, result.stderr)
-        return result.stdout
-
-    run("list", "import", "emission_lists/sample_list.xlsx", "--effective-from", "2025-10-01")
-    run(
-        "--now", "2026-01-04T20:00", "alert", "draft", "--level", "orange",
-        "--start", "2026-01-06T00:00", "--end", "2026-01-09T00:00", "--reason", "会商研判",
-        "--by", "张值班", "--submit",
-    )  # fmt: skip
-    run("--now", "2026-01-04T21:00", "alert", "approve", "1", "--by", "王副市长")
-    run("--now", "2026-01-04T21:30", "alert", "issue", "1", "--by", "张值班")
+    issued(monkeypatch, tmp_path)  # the sample list, an orange alert from 6 January
     assert run("load", "import", str(SAMPLE_LOADS)) == "已导入负荷数据192条（生产线2条）\n"
     out = run("--now", "2026-01-08T00:00", "compliance", "--alert", "1")
     assert (

@@ -10,11 +10,9 @@ import datetime as dt
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.audit.model import AuditAction
-from orchestrator.cli import cli
 from orchestrator.emissions.model import Amounts, MeasureKind, Species
 from orchestrator.errors import Conflict, InputInvalid, NotFound
 from orchestrator.negotiation.model import Agreement
@@ -33,6 +31,7 @@ from tests.support.app import (
     office_of,
 )
 from tests.support.base import at
+from tests.support.cli import run
 
 ORANGE = AlertLevel.ORANGE
 
@@ -218,12 +217,6 @@ def test_the_assessment_lists_the_agreements_of_issued_revisions(engine):
 
 def test_cli_add_list_and_remove(tmp_path, monkeypatch):
     monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout if code == 0 else result.stderr
 
     run("list", "import", "emission_lists/sample_list.xlsx", "--effective-from", "2025-10-01")
     run(
@@ -247,13 +240,13 @@ def test_cli_add_list_and_remove(tmp_path, monkeypatch):
     assert [(n["id"], n["reference"], n["reduction_kg_d"]["SO2"]) for n in listed] == [
         (1, "示协〔2026〕1号", 196.8)
     ]
-    assert "已有协商减排记录" in run(*add, code=1)
-    assert "--kind: 未知措施类型“关停”" in run(*add[:-1], "张值班", "--kind", "关停", code=2)
+    assert "已有协商减排记录" in run(*add, ok=1)
+    assert "--kind: 未知措施类型“关停”" in run(*add[:-1], "张值班", "--kind", "关停", ok=2)
     assert run("negotiated", "remove", "1", "--by", "张值班").startswith("已删除协商减排1")
     assert run("negotiated", "list", "--alert", "1") == "预警1没有协商减排记录\n"
     approved = run("--now", "2026-01-04T21:00", "alert", "approve", "1", "--by", "王副市长")
     assert "含协商减排" not in approved
-    refused = run(*add, code=1)
+    refused = run(*add, ok=1)
     assert "协商减排须在批准前录入" in refused
 
 

@@ -9,11 +9,9 @@ import datetime as dt
 import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.cli import cli
 from orchestrator.db.tables import control_round_entries
 from orchestrator.emissions.model import (
     Amounts,
@@ -41,6 +39,7 @@ from tests.support.app import (
     office_of,
 )
 from tests.support.base import ZONE, at
+from tests.support.cli import run
 from tests.support.controls import office as control_office
 from tests.support.controls import variant
 
@@ -201,13 +200,6 @@ def test_the_discount_is_the_lesser_of_the_alerts_measure_and_the_controls_line_
 
 def test_cli_check_at_a_moment_discounts_the_round_in_force(tmp_path, monkeypatch):
     monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def run(*args: str) -> str:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, (result.stdout, result.stderr)
-        return result.stdout
-
     run("list", "import", str(SAMPLE), "--effective-from", "2025-10-01", "--by", "测试")
     first = json.loads(
         run("list", "check", "--level", "orange", "--at", "2026-01-06T00:00", "--json")
