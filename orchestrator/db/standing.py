@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, select
 
 from orchestrator.db.tables import control_round_entries, control_rounds
-from orchestrator.emissions.model import Amounts
+from orchestrator.emissions.model import Amounts, most
 from orchestrator.emissions.targets import Controlled
 from orchestrator.response.model import StandingControl
 
@@ -73,12 +73,6 @@ class StandingStore:
                 name = ln["name"]
                 if name in mine:
                     was = mine[name]
-                    amounts = None if was is None or amounts is None else _larger(was, amounts)
+                    amounts = None if was is None or amounts is None else most(was, amounts)
                 mine[name] = amounts
         return Controlled(lines=dict(lines), controls=tuple(titles.values()))
-
-
-def _larger(a: Amounts, b: Amounts) -> Amounts:
-    return Amounts(
-        so2=max(a.so2, b.so2), nox=max(a.nox, b.nox), pm=max(a.pm, b.pm), vocs=max(a.vocs, b.vocs)
-    )

@@ -191,6 +191,20 @@ def sum_amounts(items: Iterable[Amounts]) -> Amounts:
     return Amounts(so2=so2, nox=nox, pm=pm, vocs=vocs)
 
 
+def least(a: Amounts, b: Amounts) -> Amounts:
+    """Pollutant by pollutant, the smaller of two amounts."""
+    return Amounts(
+        so2=min(a.so2, b.so2), nox=min(a.nox, b.nox), pm=min(a.pm, b.pm), vocs=min(a.vocs, b.vocs)
+    )
+
+
+def most(a: Amounts, b: Amounts) -> Amounts:
+    """Pollutant by pollutant, the larger of two amounts."""
+    return Amounts(
+        so2=max(a.so2, b.so2), nox=max(a.nox, b.nox), pm=max(a.pm, b.pm), vocs=max(a.vocs, b.vocs)
+    )
+
+
 class LoadUnit(StrEnum):
     """The unit of a load cap and of a line's rated load (运行负荷精准调控)."""
 

@@ -17,6 +17,7 @@ from orchestrator.emissions.model import (
     ControlCategory,
     EmissionList,
     Species,
+    least,
     sum_amounts,
 )
 from orchestrator.emissions.plans import PlanEntry, PlanMode, plan_mode
@@ -79,12 +80,6 @@ class Discount:
         return sum_amounts(self.by_enterprise.values())
 
 
-def _least(a: Amounts, b: Amounts) -> Amounts:
-    return Amounts(
-        so2=min(a.so2, b.so2), nox=min(a.nox, b.nox), pm=min(a.pm, b.pm), vocs=min(a.vocs, b.vocs)
-    )
-
-
 def discount(entries: Iterable[PlanEntry], controlled: Controlled) -> Discount:
     """Line by line, the part of each plan entry's reduction that a recurring control in force
     already requires: a line stopped by the control adds nothing; a line limited by 30 % adds
@@ -101,7 +96,7 @@ def discount(entries: Iterable[PlanEntry], controlled: Controlled) -> Discount:
             if ln.measure is None or ln.name not in lines:
                 continue
             c = lines[ln.name]
-            parts.append(ln.measure.reduction if c is None else _least(ln.measure.reduction, c))
+            parts.append(ln.measure.reduction if c is None else least(ln.measure.reduction, c))
         if parts:
             out[e.uscc] = sum_amounts(parts)
     return Discount(by_enterprise=out, controls=controlled.controls if out else ())
