@@ -1,12 +1,16 @@
 """Command line of delivery, receipts, compliance evidence and the web service:
-``orchestrator deliver``, ``receipts``, ``power import``, ``compliance``, ``serve``."""
+``orchestrator deliver``, ``receipts``, ``power import``, ``load import``, ``compliance``,
+``serve``."""
 
 from __future__ import annotations
 
 import json
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -30,6 +34,8 @@ _STATUS = {
     "dead": "已放弃（转下一渠道）",
     "lost": "租约已过期、由其他进程接管",
 }
+
+T = TypeVar("T")
 
 
 @click.group("deliver", invoke_without_command=True)
@@ -242,14 +248,24 @@ def power_import_command(ctx: click.Context, src: Path | None, url: str | None) 
       orchestrator power import readings.csv
       orchestrator power import --url https://power.example.gov.cn/api/hourly
     """
-    if (src is None) == (url is None):
-        raise InputInvalid("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
     context = context_of(ctx)
-    zone = context.settings.zone
-    readings = read_csv(src, zone) if src is not None else fetch_json(str(url), zone)
+    readings = _readings(src, url, context.settings.zone, read_csv, fetch_json)
     count = context.meters().store(readings)
     meters = len({r.meter_no for r in readings})
     click.echo(f"已导入用电数据{count}条（电表{meters}块）")
+
+
+def _readings(
+    src: Path | None,
+    url: str | None,
+    zone: ZoneInfo,
+    read: Callable[[Path, ZoneInfo], list[T]],
+    fetch: Callable[..., list[T]],
+) -> list[T]:
+    """Readings from the CSV file or the HTTP JSON source given (one of the two)."""
+    if (src is None) == (url is None):
+        raise InputInvalid("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
+    return read(src, zone) if src is not None else fetch(str(url), zone)
 
 
 @click.group("load")
@@ -277,11 +293,8 @@ def load_import_command(ctx: click.Context, src: Path | None, url: str | None) -
       orchestrator load import samples/load_hourly.csv
       orchestrator load import --url https://dcs.example.gov.cn/api/hourly-load
     """
-    if (src is None) == (url is None):
-        raise InputInvalid("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
     context = context_of(ctx)
-    zone = context.settings.zone
-    readings = read_load_csv(src, zone) if src is not None else fetch_load_json(str(url), zone)
+    readings = _readings(src, url, context.settings.zone, read_load_csv, fetch_load_json)
     count = context.meters().store_loads(readings)
     lines = len({(r.uscc, r.line) for r in readings})
     click.echo(f"已导入负荷数据{count}条（生产线{lines}条）")
