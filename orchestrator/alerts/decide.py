@@ -273,9 +273,9 @@ def decide(
             advisory_only = True
             start, end = raw.chain.start, raw.chain.end
             trace.append(_level_step(raw, ruleset, series))
-            msg = f"该过程为{cause}主导，依规定不启动{raw.rule.level.label}预警，仅发布健康防护提示"
+            msg = f"该过程为{cause}主导，依规定不启动{raw.rule.level.term}，仅发布健康防护提示"
         else:
-            msg = f"计入{cause}主导时段可达{raw.rule.level.label}预警，依规定按细颗粒物主导时段确定等级"
+            msg = f"计入{cause}主导时段可达{raw.rule.level.term}，依规定按细颗粒物主导时段确定等级"
         trace.append(
             TraceStep(
                 code="advisory",
@@ -308,7 +308,7 @@ def decide(
                     code="so2_trigger",
                     message=(
                         f"{_fmt(above[0].at)}起SO2小时浓度达{above[0].value:g}微克/立方米，"
-                        f"超过{trig.above:g}，按规则至少启动{trig.level.label}预警"
+                        f"超过{trig.above:g}，按规则至少启动{trig.level.term}"
                     ),
                     data={
                         "level": trig.level.value,
@@ -324,9 +324,9 @@ def decide(
         if level is None or hint.level.rank > level.rank:
             level = hint.level
             advisory_only = False
-            msg = f"{who}区域预警提示要求{_fmt(hint.start)}至{_fmt(hint.end)}不低于{hint.level.label}预警，按提示等级执行"
+            msg = f"{who}区域预警提示要求{_fmt(hint.start)}至{_fmt(hint.end)}不低于{hint.level.term}，按提示等级执行"
         else:
-            msg = f"本地预测等级不低于{who}区域预警提示的{hint.level.label}预警，按本地等级执行"
+            msg = f"本地预测等级不低于{who}区域预警提示的{hint.level.term}，按本地等级执行"
         start = min(start, hint.start) if start else hint.start
         end = max(end, hint.end) if end else hint.end
         trace.append(
@@ -376,7 +376,7 @@ def _level_step(hit: _Hit, ruleset: Ruleset, series: AqiSeries) -> TraceStep:
         code="level",
         message=(
             f"{lead}{_fmt(chain.start)}至{_fmt(chain.end)}日AQI依次为{values}，"
-            f"满足{hit.rule.level.label}预警条件（{hit.clause.label}）"
+            f"满足{hit.rule.level.term}条件（{hit.clause.label}）"
         ),
         data={
             "level": hit.rule.level.value,
@@ -430,11 +430,13 @@ def _lift(
             data=data,
         )
     remaining = AqiSeries(step_hours=series.step_hours, windows=ahead)
-    still = _evaluate(remaining, ruleset, lambda w: not advisory(w))
+    # a colour warning is lifted below the colours' conditions, whatever the band below them says
+    counted = ruleset.colours() if active.colour else ruleset
+    still = _evaluate(remaining, counted, lambda w: not advisory(w))
     if still is not None:
         return False, TraceStep(
             code="lift",
-            message=f"未来{ruleset.lift_hold_hours}小时内仍满足{still.rule.level.label}预警条件，不具备解除条件",
+            message=f"未来{ruleset.lift_hold_hours}小时内仍满足{still.rule.level.term}条件，不具备解除条件",
             data=data,
         )
     return True, TraceStep(

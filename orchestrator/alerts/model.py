@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -15,8 +16,11 @@ from orchestrator.errors import ConfigInvalid, InputInvalid
 
 
 class AlertLevel(StrEnum):
-    """预警等级, lowest first. Older schemes (mee-2017) also have blue."""
+    """预警等级, lowest first. Older schemes (mee-2017) also have blue. ``adverse`` is the band
+    below the colours that city plans define (不利气象条件应对): not a warning, no mandatory list
+    measures, only negotiated and local ones, taken on higher instruction."""
 
+    ADVERSE = "adverse"
     BLUE = "blue"
     YELLOW = "yellow"
     ORANGE = "orange"
@@ -31,13 +35,45 @@ class AlertLevel(StrEnum):
         """The Chinese name as written in notices: 黄色."""
         return _LABEL[self]
 
+    @property
+    def colour(self) -> bool:
+        """A colour warning (预警); False for the 不利气象条件应对 band."""
+        return self is not AlertLevel.ADVERSE
+
+    @property
+    def term(self) -> str:
+        """How documents and pages name the level: 黄色预警, or 不利气象条件应对."""
+        return f"{self.label}预警" if self.colour else self.label
+
+    @property
+    def full_term(self) -> str:
+        """The term with the event: 重污染天气黄色预警, or 不利气象条件应对."""
+        return f"重污染天气{self.term}" if self.colour else self.term
+
 
 #: The levels a city issues (GB/T 27963-style yellow, orange, red: the 2024 scheme); every list,
 #: plan, form and notice uses this one tuple. Blue exists only in older rulesets (a floor, a hint).
 ALERT_LEVELS: tuple[AlertLevel, ...] = (AlertLevel.YELLOW, AlertLevel.ORANGE, AlertLevel.RED)
+#: What an office may draft: the colours, and below them the 不利气象条件应对 band (on higher
+#: instruction; it has no list measures, so it is not in ALERT_LEVELS).
+RESPONSE_LEVELS: tuple[AlertLevel, ...] = (AlertLevel.ADVERSE, *ALERT_LEVELS)
 
-_RANK = {AlertLevel.BLUE: 1, AlertLevel.YELLOW: 2, AlertLevel.ORANGE: 3, AlertLevel.RED: 4}
+
+def graded(level: AlertLevel, response: str | None) -> str:
+    """The level as a sentence names it, with its response grade: 黄色预警（III级应急响应）; the
+    band below the colours has none: 不利气象条件应对."""
+    return f"{level.term}（{response}级应急响应）" if response else level.term
+
+
+_RANK = {
+    AlertLevel.ADVERSE: 0,
+    AlertLevel.BLUE: 1,
+    AlertLevel.YELLOW: 2,
+    AlertLevel.ORANGE: 3,
+    AlertLevel.RED: 4,
+}
 _LABEL = {
+    AlertLevel.ADVERSE: "不利气象条件应对",
     AlertLevel.BLUE: "蓝色",
     AlertLevel.YELLOW: "黄色",
     AlertLevel.ORANGE: "橙色",
@@ -124,7 +160,7 @@ class Clause:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LevelRule:
     level: AlertLevel
-    response: str  # 应急响应等级: I, II, III, IV
+    response: str  # 应急响应等级: I, II, III, IV; "" for the 不利气象条件应对 band
     clauses: tuple[Clause, ...]  # any one suffices
 
 
@@ -158,6 +194,8 @@ class Ruleset:
         ranks = [r.level.rank for r in self.levels]
         if not ranks or ranks != sorted(ranks, reverse=True) or len(set(ranks)) != len(ranks):
             raise ValueError("levels must be distinct and listed highest first")
+        if not any(r.level.colour for r in self.levels):
+            raise ValueError("a ruleset needs at least one colour level besides the adverse band")
         if self.merge_gap_hours < 0 or self.lift_hold_hours < 0:
             raise ValueError("hours must be ≥ 0")
         if not 1 <= self.dust_min_hours <= 24:
@@ -167,6 +205,10 @@ class Ruleset:
     def name(self) -> str:
         """Title with document number, as cited in a trace or a notice."""
         return f"《{self.title}》（{self.document}）"
+
+    def colours(self) -> Ruleset:
+        """This ruleset without the 不利气象条件应对 band (the colour warnings only)."""
+        return dataclasses.replace(self, levels=tuple(r for r in self.levels if r.level.colour))
 
     def response_for(self, level: AlertLevel) -> str | None:
         for rule in self.levels:
@@ -187,10 +229,12 @@ class Ruleset:
             levels = []
             for key, spec in data["levels"].items():
                 where = f"levels.{key}"
+                level = AlertLevel(key)
                 levels.append(
                     LevelRule(
-                        level=AlertLevel(key),
-                        response=str(spec["response"]),
+                        level=level,
+                        # the band below the colours is no emergency response: it has no grade
+                        response=str(spec["response"]) if level.colour else "",
                         clauses=tuple(Clause.parse(str(c)) for c in spec["when"]),
                     )
                 )

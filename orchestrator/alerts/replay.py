@@ -85,7 +85,9 @@ def replay(
 ) -> list[ReplayedAlert]:
     """The alerts ``ruleset`` would have issued over ``series``, one consultation a day at
     ``at`` (city time) seeing ``horizon_days`` ahead and issuing an alert once its episode
-    starts within ``lead_hours``."""
+    starts within ``lead_hours``. Warnings only: the 不利气象条件应对 band a ruleset may define
+    is entered on higher instruction, never from the forecast alone, so it is left out."""
+    ruleset = ruleset.colours()
     lead = dt.timedelta(hours=lead_hours)
     if not series.windows:
         return []

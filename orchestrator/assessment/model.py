@@ -397,7 +397,7 @@ def _timeline(
         number = ""
         if step is not None and e.action.startswith("issue"):
             number = step.document_number or ""
-            detail = f"{step.level.label}预警，{_when(step.start, zone)}起" + (
+            detail = f"{step.level.term}，{_when(step.start, zone)}起" + (
                 ""
                 if step.kind is RevisionKind.LIFT
                 else f"至{_when(step.end, zone) if step.end else '另行通知'}"
@@ -659,7 +659,8 @@ def build(inputs: Inputs) -> dict[str, Any]:
     thresholds = rule_thresholds(inputs.ruleset)
     daily, daily_stats = _days(inputs, first, (span[0], span[1] - dt.timedelta(days=1)))
     hourly, hourly_stats = _hourly(inputs, span, thresholds)
-    verification = _verification(inputs, episode, top)
+    # the 不利气象条件应对 band is no warning: nothing to verify a level against
+    verification = _verification(inputs, episode, top) if top.colour else None
     onset = (
         dt.datetime.fromisoformat(verification["start"])
         if verification and verification["start"]
@@ -678,6 +679,7 @@ def build(inputs: Inputs) -> dict[str, Any]:
         "status_text": words,
         "level": top.value,
         "level_label": top.label,
+        "level_term": top.term,  # 黄色预警, or 不利气象条件应对 (no response grade)
         "response": inputs.ruleset.response_for(top),
         "period": {
             "start": _iso(episode[0], zone),
@@ -722,7 +724,9 @@ def conclusions(record: Mapping[str, Any]) -> list[str]:
     """The findings in words, for the report's summary."""
     out = []
     v = record["verification"]
-    if v is None:
+    if v is None and record["level"] == AlertLevel.ADVERSE.value:
+        out.append("本次为不利气象条件应对，不属于预警，不作预警级别核验")
+    elif v is None:
         out.append("未取得实况监测数据，无法核验预警级别与实况是否相符")
     elif not v["borne_out"]:
         out.append(f"按{v['ruleset']}规则，实况未达到预警启动条件，本次预警为空报")

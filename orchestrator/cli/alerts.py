@@ -9,7 +9,7 @@ import click
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.bootstrap import Context
-from orchestrator.cli.common import LEVEL, context_of, echo_json, moment, person
+from orchestrator.cli.common import RESPONSE_LEVEL, context_of, echo_json, moment, person
 from orchestrator.emissions.plans import Change
 from orchestrator.response.model import (
     ADJUSTMENTS,
@@ -27,7 +27,7 @@ def show(context: Context, view: AlertRevision, verb: str) -> None:
     end = f"{st.end.astimezone(zone):%Y-%m-%d %H:%M}" if st.end else "另行通知"
     number = f"，文号{view.document_number}" if view.document_number else ""
     click.echo(
-        f"预警{view.alert_id}（第{st.number}次{st.kind.label}）{verb}：{st.level.label}预警，"
+        f"预警{view.alert_id}（第{st.number}次{st.kind.label}）{verb}：{st.level.term}，"
         f"{st.start.astimezone(zone):%Y-%m-%d %H:%M}至{end}，状态：{st.status.label}{number}"
     )
 
@@ -64,7 +64,12 @@ def alert_group() -> None:
 
 
 @alert_group.command("draft")
-@click.option("--level", type=LEVEL, required=True)
+@click.option(
+    "--level",
+    type=RESPONSE_LEVEL,
+    required=True,
+    help="adverse = 不利气象条件应对 (on higher instruction: name it in --reason).",
+)
 @click.option(
     "--start", "start_text", required=True, metavar="ISO", help="When the response starts."
 )
@@ -118,7 +123,7 @@ _ADJUST_HELP = {
 
 def _adjust_command(kind: RevisionKind) -> click.Command:
     @click.argument("alert_id", type=int)
-    @click.option("--level", type=LEVEL, help="New level (upgrade/downgrade).")
+    @click.option("--level", type=RESPONSE_LEVEL, help="New level (upgrade/downgrade).")
     @click.option(
         "--start", "start_text", metavar="ISO", help="When the change takes effect; default now."
     )
@@ -158,6 +163,8 @@ for _kind in ADJUSTMENTS:
 def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
     a = context.alerts().approve(alert_id, by=by, now=context.clock.now())
     show(context, a.revision, "已批准")
+    if not a.revision.state.level.colour and a.revision.state.kind is not RevisionKind.LIFT:
+        click.echo(f"不执行清单措施：按协商减排下达指令的企业{a.enterprises}家")
     if a.check is not None:
         click.echo(f"调度方案：依据清单第{a.revision.list_revision}版，涉及企业{a.enterprises}家")
         if a.check.controls:
@@ -338,7 +345,7 @@ def hint_group() -> None:
 
 
 @hint_group.command("add")
-@click.option("--level", type=LEVEL, required=True)
+@click.option("--level", type=RESPONSE_LEVEL, required=True)
 @click.option("--start", "start_text", required=True, metavar="ISO")
 @click.option("--end", "end_text", required=True, metavar="ISO")
 @click.option("--issuer", required=True, help="Who issued it.")

@@ -13,6 +13,7 @@ import click
 
 from orchestrator.alerts import AlertLevel, Decision, RegionalHint, decide
 from orchestrator.alerts.decide import decision_json
+from orchestrator.alerts.model import graded
 from orchestrator.alerts.readings import (
     gaps,
     parse_number,
@@ -276,23 +277,23 @@ def assess_command(
 def _headline(decision: Decision, active: AlertLevel | None) -> str:
     """One sentence a duty officer reads first."""
     if active is not None and decision.lift_due:
-        return f"满足解除条件，建议解除{active.label}预警"
+        return f"满足解除条件，建议解除{active.term}"
     if decision.level is not None:
         start = f"{decision.episode_start:%Y-%m-%d %H:%M}" if decision.episode_start else "—"
         end = f"{decision.episode_end:%Y-%m-%d %H:%M}" if decision.episode_end else "另行通知"
         span = f"，污染过程 {start} 至 {end}"
-        grade = f"{decision.level.label}预警（{decision.response}级应急响应）"
+        grade = graded(decision.level, decision.response)
         if active is None:
             return f"建议启动{grade}{span}"
         if decision.level is active:
             return f"建议维持{grade}{span}"
         verb = "升级为" if decision.level.rank > active.rank else "调整为"
-        return f"建议由{active.label}预警{verb}{grade}{span}"
+        return f"建议由{active.term}{verb}{grade}{span}"
     if active is not None:
         return (
-            f"满足解除条件，建议解除{active.label}预警"
+            f"满足解除条件，建议解除{active.term}"
             if decision.lift_due
-            else f"建议维持{active.label}预警"
+            else f"建议维持{active.term}"
         )
     if decision.advisory_only:
         return "不启动预警，建议发布健康防护提示"

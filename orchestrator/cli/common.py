@@ -12,15 +12,18 @@ from typing import Any
 
 import click
 
-from orchestrator.alerts.model import ALERT_LEVELS
+from orchestrator.alerts.model import ALERT_LEVELS, RESPONSE_LEVELS
 from orchestrator.alerts.readings import parse_time
 from orchestrator.bootstrap import Context
 from orchestrator.errors import InputInvalid
 from orchestrator.response.model import Person
 from orchestrator.scheduling.heartbeat import Heartbeat, RunResult, heartbeat_of
 
-#: An alert level option.
+#: A level of the emission list (yellow, orange, red).
 LEVEL = click.Choice([lv.value for lv in ALERT_LEVELS])
+#: A level an alert may be drafted at: the list levels and the band below them (adverse:
+#: 不利气象条件应对).
+RESPONSE_LEVEL = click.Choice([lv.value for lv in RESPONSE_LEVELS])
 
 
 def context_of(ctx: click.Context) -> Context:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from orchestrator.alerts.model import AlertLevel
+from orchestrator.alerts.model import AlertLevel, graded
 from orchestrator.bootstrap import Context
 from orchestrator.cli.common import context_of
 from orchestrator.clock import FixedClock
@@ -91,7 +91,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     approval = office.approve(alert_id, by=second, now=now + dt.timedelta(minutes=30))
     issued = office.issue(alert_id, by=duty, now=now + dt.timedelta(hours=1))
     click.echo(
-        f"4. {duty.name}审核提交、{second.name}批准、{duty.name}发布{level.label}预警（{context.ruleset().response_for(level)}级应急响应），"
+        f"4. {duty.name}审核提交、{second.name}批准、{duty.name}发布{graded(level, context.ruleset().response_for(level))}，"
         f"文号{issued.revision.document_number}"
     )
     for w in issued.warnings:

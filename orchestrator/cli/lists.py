@@ -230,7 +230,7 @@ def list_check_command(
     if controls:
         click.echo(f"已扣除常态化管控已要求的减排量：{'、'.join(f'《{t}》' for t in controls)}")
     for c in checks:
-        click.echo(f"{c.level.label}预警：{'全部达标' if c.met else '未达标'}")
+        click.echo(f"{c.level.term}：{'全部达标' if c.met else '未达标'}")
         for s, v in c.species.items():
             mark = "达标" if v.met else "未达标"
             top = "、".join(f"{n}（{x:g}）" for n, x in c.contributors[s][:3]) or "无"

@@ -199,7 +199,7 @@ def replay_command(
         for a in alerts:
             path = "→".join(dict.fromkeys(ch.level.label for ch in a.changes if ch.kind != "lift"))
             click.echo(
-                f"  {a.level.label}预警 {_t(a.start, zone)} 至 {_t(a.end, zone)}"
+                f"  {a.level.term} {_t(a.start, zone)} 至 {_t(a.end, zone)}"
                 f"（{_t(a.issued_at, zone)}会商启动；等级{path}）"
             )
         if c is not None:
@@ -208,9 +208,9 @@ def replay_command(
                 f"命中率{_pct(c.pod)}，空报率{_pct(c.far)}，等级一致{c.same_level}/{c.hits}"
             )
             for m in c.missed:
-                click.echo(f"  漏报：{m.level.label}预警 {_t(m.start, zone)} 至 {_t(m.end, zone)}")
+                click.echo(f"  漏报：{m.level.term} {_t(m.start, zone)} 至 {_t(m.end, zone)}")
             for r in c.false:
-                click.echo(f"  空报：{r.level.label}预警 {_t(r.start, zone)} 至 {_t(r.end, zone)}")
+                click.echo(f"  空报：{r.level.term} {_t(r.start, zone)} 至 {_t(r.end, zone)}")
 
 
 COMMANDS = (replay_command,)

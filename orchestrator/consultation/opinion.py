@@ -10,7 +10,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.alerts.model import AlertLevel, AqiSeries, DailyWindow, Decision, Ruleset
+from orchestrator.alerts.model import (
+    AlertLevel,
+    AqiSeries,
+    DailyWindow,
+    Decision,
+    Ruleset,
+    graded,
+)
 from orchestrator.alerts.readings import Observations, hourly_aqi
 from orchestrator.aqi.model import AqiStandard, Pollutant, StandardNotFound, select_standard
 from orchestrator.consultation.forecast import Forecast, Issue
@@ -43,6 +50,16 @@ class Recommendation:
     def action(self) -> str:
         return self.kind.value if self.kind else "none"
 
+    @property
+    def on_instruction(self) -> bool:
+        """The 不利气象条件应对 band is entered or kept on higher instruction only: such a
+        recommendation is put to the officers, never drafted by the consultation."""
+        return (
+            self.kind is not None
+            and self.kind is not RevisionKind.LIFT
+            and self.level is AlertLevel.ADVERSE
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "action": self.action,
@@ -51,6 +68,11 @@ class Recommendation:
             "end": self.end.isoformat() if self.end else None,
             "headline": self.headline,
         }
+
+
+#: What the opinion says of the band below the colours: it is the office's to propose, the
+#: higher authority's to order, and it is met with negotiated and local measures.
+_BAND = "，建议报请上级同意后开展不利气象条件应对，以协商减排和局地管控措施为主"
 
 
 def _hm(t: dt.datetime | None) -> str:
@@ -86,17 +108,27 @@ def recommend(
             text = "不启动预警，建议发布健康防护提示" if decision.advisory_only else "无需启动预警"
             return Recommendation(kind=None, level=None, start=None, end=None, headline=text)
         start = decision.episode_start or _next_hour(now)
+        span = (
+            f"自{_hm(start.astimezone(zone))}至"
+            f"{_hm(decision.episode_end and decision.episode_end.astimezone(zone))}"
+        )
+        if not level.colour:
+            return Recommendation(
+                kind=RevisionKind.ISSUE,
+                level=level,
+                start=start,
+                end=decision.episode_end,
+                headline=f"预计出现不利气象条件但未达到预警启动条件，{span}{_BAND}",
+            )
         return Recommendation(
             kind=RevisionKind.ISSUE,
             level=level,
             start=start,
             end=decision.episode_end,
-            headline=(
-                f"建议启动{level.label}预警（{decision.response}级应急响应），"
-                f"自{_hm(start.astimezone(zone))}至{_hm(decision.episode_end and decision.episode_end.astimezone(zone))}"
-            ),
+            headline=f"建议启动{graded(level, decision.response)}，{span}",
         )
-    if decision.lift_due and level is None:
+    below_colours = level is None or (not level.colour and active.level.colour)
+    if decision.lift_due and below_colours:
         # lift only when nothing in the whole forecast calls for an alert: the lift rule looks
         # at the next 36 h, and an alert not yet started may lie beyond them
         return Recommendation(
@@ -104,7 +136,8 @@ def recommend(
             level=active.level,
             start=_next_hour(now),
             end=None,
-            headline=f"空气质量已低于预警启动条件且预计持续，建议解除{active.level.label}预警",
+            headline=f"空气质量已低于预警启动条件且预计持续，建议解除{active.level.term}"
+            + (f"；预计仍有不利气象条件{_BAND}" if level is not None else ""),
         )
     if level is not None and level.rank != active.level.rank:
         upgrade = level.rank > active.level.rank
@@ -115,8 +148,9 @@ def recommend(
             start=start,
             end=decision.episode_end,
             headline=(
-                f"建议由{active.level.label}预警{'升级' if upgrade else '降级'}为{level.label}预警"
-                f"（{decision.response}级应急响应），自{_hm(start.astimezone(zone))}起"
+                f"建议由{active.level.term}{'升级' if upgrade else '降级'}为"
+                f"{graded(level, decision.response)}，自{_hm(start.astimezone(zone))}起"
+                + (_BAND if not level.colour else "")
             ),
         )
     if (
@@ -132,7 +166,7 @@ def recommend(
             end=decision.episode_end,
             headline=(
                 f"污染过程预计持续至{_hm(decision.episode_end.astimezone(zone))}，"
-                f"建议将{level.label}预警延长至该时"
+                f"建议将{level.term}延长至该时"
             ),
         )
     return Recommendation(
@@ -140,7 +174,7 @@ def recommend(
         level=active.level,
         start=None,
         end=None,
-        headline=f"建议维持{active.level.label}预警",
+        headline=f"建议维持{active.level.term}",
     )
 
 

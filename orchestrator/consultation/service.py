@@ -372,6 +372,12 @@ class Consultant:
         """The draft the recommendation asks for, unless one is already waiting."""
         if rec.kind is None or rec.level is None or rec.start is None:
             return None, None, ""
+        if rec.on_instruction:
+            return (
+                None,
+                None,
+                "不利气象条件应对须依上级指令开展，本次会商未起草，请报请上级同意后办理",
+            )
         if rec.kind is RevisionKind.ISSUE and sit.pending_issue:
             ids = "、".join(str(i) for i in sit.pending_issue)
             return None, None, f"预警{ids}已起草待审批，未另行起草"

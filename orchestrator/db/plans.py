@@ -60,14 +60,22 @@ class PlanSource:
 
     @classmethod
     def of(cls, conn: Connection, revision_id: int) -> PlanSource:
-        plan_id = conn.execute(
-            select(alert_revisions.c.plan_id).where(alert_revisions.c.id == revision_id)
-        ).scalar()
+        plan_id, level = conn.execute(
+            select(alert_revisions.c.plan_id, alert_revisions.c.level).where(
+                alert_revisions.c.id == revision_id
+            )
+        ).one()
         agreed: dict[str, list[dict[str, Any]]] = {}
         for item in NegotiationStore(conn).of_revision(revision_id):
             agreed.setdefault(item.agreement.uscc, []).append(item.plan_item())
         if plan_id is not None:
-            return dataclasses.replace(cls.of_list_plan(conn, plan_id), negotiated=agreed)
+            source = dataclasses.replace(cls.of_list_plan(conn, plan_id), negotiated=agreed)
+            if AlertLevel(level).colour:
+                return source
+            # the 不利气象条件应对 band: only the enterprises that agreed, with no list measure
+            # (their records are the list's, which the revision's plan_id points at)
+            where = source.where & source.table.c.uscc.in_(sorted(agreed))
+            return dataclasses.replace(source, where=where, level=AlertLevel.ADVERSE)
         t = plan_entries
         return cls(t, t.c.revision_id == revision_id, t.c.id, None, agreed)
 

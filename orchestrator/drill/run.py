@@ -135,7 +135,7 @@ class Drill:
     def _approver(self, level: AlertLevel) -> Person:
         found = self.context.response.approver_for(level)
         if found is None:
-            raise ConfigInvalid(f"config/approval.toml 中没有可批准{level.label}预警的人员")
+            raise ConfigInvalid(f"config/approval.toml 中没有可批准{level.term}的人员")
         return found
 
     def _deliver(self, worker: DeliveryWorker) -> tuple[int, int]:
@@ -168,7 +168,7 @@ class Drill:
         self.say(
             self.now,
             f"{duty.name}提交、{approver.name}批准、{duty.name}发布{state.kind.label}"
-            f"{state.level.label}预警，文号{number}",
+            f"{state.level.term}，文号{number}",
         )
         for w in issued.warnings:
             self.say(self.now, f"提示：{w}")

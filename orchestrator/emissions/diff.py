@@ -41,7 +41,7 @@ def diff_lists(old: EmissionList, new: EmissionList) -> ListDiff:
                 if ma is None or mb is None:
                     if ma != mb:
                         changes.append(
-                            f"{b.name}“{name}”{level.label}预警：措施{'新增' if ma is None else '删除'}"
+                            f"{b.name}“{name}”{level.term}：措施{'新增' if ma is None else '删除'}"
                         )
                     continue
                 if (ma.kind, ma.text, ma.value, ma.reduction) != (
@@ -50,7 +50,7 @@ def diff_lists(old: EmissionList, new: EmissionList) -> ListDiff:
                     mb.value,
                     mb.reduction,
                 ):
-                    changes.append(f"{b.name}“{name}”{level.label}预警：“{ma.text}”→“{mb.text}”")
+                    changes.append(f"{b.name}“{name}”{level.term}：“{ma.text}”→“{mb.text}”")
     order = {u: i for i, u in enumerate(after)}
     return ListDiff(
         added=[after[u] for u in after.keys() - before.keys()],

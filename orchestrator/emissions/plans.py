@@ -297,7 +297,10 @@ def enterprise_record(e: Enterprise, levels: Sequence[AlertLevel]) -> dict[str, 
 
 
 def level_record(rec: dict[str, Any], level: AlertLevel) -> dict[str, Any]:
-    """``level``'s plan entry (the :func:`entry_record` shape) from an :func:`enterprise_record`."""
+    """``level``'s plan entry (the :func:`entry_record` shape) from an :func:`enterprise_record`;
+    the 不利气象条件应对 band's has no list measure: no lines, nothing reduced."""
+    if not level.colour:
+        return {**rec, "lines": [], "reduction": _amounts(ZERO)}
     lv = level.value
     return {
         **rec,

@@ -69,6 +69,16 @@ def day_check(
     return DayCheck(number, plan_id, check_reduction(achieved, city, less))
 
 
+def band_plan(uow: ListUnitOfWork, region: str, on: dt.date) -> tuple[int, int]:
+    """The list revision in force ``on`` and a plan of it that holds its enterprises' records,
+    which the 不利气象条件应对 band freezes for the enterprises that agreed a reduction (it
+    applies no list measure: :func:`~orchestrator.emissions.plans.level_record`). Raises
+    :class:`~orchestrator.emissions.model.RevisionNotFound` with no list."""
+    number = uow.lists.in_force(region, on)
+    plan_id, _ = uow.lists.level_plan(region, number, ALERT_LEVELS[0])
+    return number, plan_id
+
+
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     revision: Revision | None  # None on a dry run

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from orchestrator.alerts.model import AlertLevel
 from orchestrator.notices.contexts import (
     CAP_SEVERITY,
     HEALTH_ADVICE,
     RESPONSE,
     AdjustContext,
+    AdverseContext,
     BulletinContext,
     CapContext,
     Header,
@@ -93,7 +95,7 @@ def bulletin(
     targets = rev.targets or {"species": {}}
     return BulletinContext(
         header=head,
-        title=f"关于启动重污染天气{st.level.label}预警的通知",
+        title=f"关于启动重污染天气{st.level.term}的通知",
         addressees=office.addressees,
         basis=_sentence(rev.reason),
         level_label=st.level.label,
@@ -106,6 +108,26 @@ def bulletin(
             (name, f"{v['reduction_kg_d']:g}", f"{v['ratio']:.1%}")
             for name, v in targets["species"].items()
         ),
+        public_advice=HEALTH_ADVICE[st.level],
+    )
+
+
+def adverse(
+    head: Header, rev: AlertRevision, by_mode: Mapping[str, int], office: Office, zone: ZoneInfo
+) -> AdverseContext:
+    """The notice of the 不利气象条件应对 band (an ISSUE revision at the band): no list measures,
+    the enterprises that agreed a reduction (``by_mode``: the band's plan holds only them) and the
+    office's local measures."""
+    st = rev.state
+    return AdverseContext(
+        header=head,
+        title=f"关于开展{st.level.term}工作的通知",
+        addressees=office.addressees,
+        basis=_sentence(rev.reason),
+        start=cn_time(st.start, zone),
+        end=cn_time(st.end, zone) if st.end else "另行通知",
+        enterprises=sum(by_mode.values()),
+        local_measures=office.local_measures,
         public_advice=HEALTH_ADVICE[st.level],
     )
 
@@ -125,7 +147,16 @@ def documents(
     assert rev.document_number is not None
     start, end = cn_time(st.start, zone), (cn_time(st.end, zone) if st.end else "另行通知")
     out: list[Document] = []
-    if st.kind is RevisionKind.ISSUE:
+    if st.kind is RevisionKind.ISSUE and not st.level.colour:
+        out.append(
+            Document(
+                NoticeKind.ADVERSE,
+                "adverse.html",
+                "notices/adverse.html",
+                adverse(head, rev, by_mode, office, zone),
+            )
+        )
+    elif st.kind is RevisionKind.ISSUE:
         out.append(
             Document(
                 NoticeKind.BULLETIN,
@@ -140,7 +171,8 @@ def documents(
         lift = LiftContext(
             header=head,
             previous_number=previous.document_number,
-            level_label=previous.state.level.label,
+            level_title=previous.state.level.full_term,
+            band=not previous.state.level.colour,
             lift_time=start,
             criterion=_sentence(rev.reason),
             remaining=tuple(remaining),
@@ -152,8 +184,12 @@ def documents(
         adjust = AdjustContext(
             header=head,
             previous_number=previous.document_number,
+            previous_title=previous.state.level.full_term,
+            subject="重污染天气预警"
+            if st.level.colour or previous.state.level.colour
+            else AlertLevel.ADVERSE.term,
             action=st.kind.label,
-            level_label=st.level.label,
+            level_title=st.level.term,
             response=RESPONSE[st.level],
             start=start,
             end=end,
@@ -161,12 +197,13 @@ def documents(
         )
         out.append(Document(NoticeKind.ADJUST, "adjust.html", "notices/adjust.html", adjust))
     lifted = st.kind is RevisionKind.LIFT
+    shown = previous.state.level if lifted and previous else st.level
     public = PublicContext(
         region_name=office.region_name,
         issuer=office.issuer,
         action=st.kind.label,
-        level_label=(previous.state.level if lifted and previous else st.level).label,
-        response=RESPONSE[st.level],
+        level_title=shown.full_term,
+        response=RESPONSE[shown],
         start=start,
         end=end,
         advice=HEALTH_ADVICE[st.level]
@@ -177,7 +214,8 @@ def documents(
     sms = SmsContext(
         region_name=office.region_name,
         action=st.kind.label,
-        level_label=st.level.label,
+        level_title=shown.full_term,
+        band=not st.level.colour,
         start=start,
         end=end,
         document_number=rev.document_number,
@@ -222,12 +260,12 @@ def cap(
         effective=st.start.astimezone(zone).isoformat(timespec="seconds"),
         expires=st.end.astimezone(zone).isoformat(timespec="seconds") if st.end else None,
         sender_name=office.issuer,
-        headline=f"{office.region_name}{st.kind.label}重污染天气{level.label}预警",
-        description=rev.reason or f"{office.region_name}{st.kind.label}重污染天气{level.label}预警",
-        instruction=HEALTH_ADVICE[level] if not lifted else "预警已解除。",
+        headline=f"{office.region_name}{st.kind.label}{level.full_term}",
+        description=rev.reason or f"{office.region_name}{st.kind.label}{level.full_term}",
+        instruction=HEALTH_ADVICE[level] if not lifted else f"{level.term}已解除。",
         parameters=(
             ("预警等级", level.label),
-            ("应急响应等级", f"{RESPONSE[level]}级"),
+            *((("应急响应等级", f"{RESPONSE[level]}级"),) if RESPONSE[level] else ()),
             ("文号", rev.document_number),
         ),
         area_desc=office.region_name,
@@ -243,7 +281,8 @@ def order_frame(
     assert st.issued_at is not None
     return OrderFrame(
         header=head,
-        level_label=st.level.label,
+        level_title=st.level.full_term,
+        band=not st.level.colour,
         response=RESPONSE[st.level],
         start=cn_time(st.start, zone),
         end=cn_time(st.end, zone) if st.end else "另行通知",

@@ -17,6 +17,7 @@ from orchestrator.emissions.plans import PlanMode
 from orchestrator.notices.links import LinkSigner
 
 RESPONSE = {
+    AlertLevel.ADVERSE: "",  # the band below the colours is no emergency response
     AlertLevel.YELLOW: "Ⅲ",
     AlertLevel.ORANGE: "Ⅱ",
     AlertLevel.RED: "Ⅰ",
@@ -24,6 +25,7 @@ RESPONSE = {
 }
 # CAP 1.2 severity by level: yellow Moderate, orange Severe, red Extreme.
 CAP_SEVERITY = {
+    AlertLevel.ADVERSE: "Minor",
     AlertLevel.BLUE: "Minor",
     AlertLevel.YELLOW: "Moderate",
     AlertLevel.ORANGE: "Severe",
@@ -69,6 +71,22 @@ class BulletinContext:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AdverseContext:
+    """不利气象条件应对通知 (templates/notices/adverse.html): the band below the colours, taken
+    on higher instruction — no list measures, the negotiated reductions and local measures."""
+
+    header: Header
+    title: str
+    addressees: str
+    basis: str
+    start: str
+    end: str  # a time or 另行通知
+    enterprises: int  # the enterprises that agreed a reduction
+    local_measures: tuple[str, ...]
+    public_advice: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderLine:
     name: str
     measure: str
@@ -95,7 +113,8 @@ class DispatchOrderContext:
     header: Header
     enterprise: str
     uscc: str
-    level_label: str
+    level_title: str  # 重污染天气橙色预警, or 不利气象条件应对
+    band: bool  # the 不利气象条件应对 band: no list measures, only what was agreed
     response: str
     start: str
     end: str
@@ -113,7 +132,8 @@ class OrderFrame:
     part from its frozen plan record (``orchestrator.emissions.plans.entry_record``)."""
 
     header: Header
-    level_label: str
+    level_title: str
+    band: bool
     response: str
     start: str
     end: str
@@ -129,7 +149,8 @@ class OrderFrame:
         """The order's fields that are the same for every enterprise (its frame)."""
         return {
             "header": self.header,
-            "level_label": self.level_label,
+            "level_title": self.level_title,
+            "band": self.band,
             "response": self.response,
             "start": self.start,
             "end": self.end,
@@ -142,7 +163,8 @@ class OrderFrame:
             header=self.header,
             enterprise=entry["name"],
             uscc=entry["uscc"],
-            level_label=self.level_label,
+            level_title=self.level_title,
+            band=self.band,
             response=self.response,
             start=self.start,
             end=self.end,
@@ -181,9 +203,11 @@ class AdjustContext:
 
     header: Header
     previous_number: str
+    previous_title: str  # what the previous notice started: 重污染天气黄色预警, 不利气象条件应对
+    subject: str  # 重污染天气预警, or 不利气象条件应对 when neither side is a colour
     action: str  # 升级 / 降级 / 延长
-    level_label: str
-    response: str
+    level_title: str  # 红色预警, or 不利气象条件应对
+    response: str  # "" for the band
     start: str
     end: str
     reason: str
@@ -196,7 +220,8 @@ class LiftContext:
 
     header: Header
     previous_number: str
-    level_label: str
+    level_title: str  # what is lifted: 重污染天气黄色预警, or 不利气象条件应对
+    band: bool  # lifting the 不利气象条件应对 band (结束, not 解除预警)
     lift_time: str
     criterion: str
     remaining: tuple[str, ...] = ()  # what still applies after the lift (hints, controls)
@@ -209,8 +234,8 @@ class PublicContext:
     region_name: str
     issuer: str
     action: str
-    level_label: str
-    response: str
+    level_title: str
+    response: str  # "" for the band
     start: str
     end: str
     advice: str
@@ -222,7 +247,8 @@ class SmsContext:
 
     region_name: str
     action: str
-    level_label: str
+    level_title: str
+    band: bool
     start: str
     end: str
     document_number: str
@@ -253,6 +279,7 @@ class CapContext:
 
 
 HEALTH_ADVICE = {
+    AlertLevel.ADVERSE: "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外活动。",
     AlertLevel.YELLOW: "儿童、老年人及心脏病、呼吸系统疾病患者应减少户外活动；一般人群适量减少户外运动。",
     AlertLevel.ORANGE: "儿童、老年人及心脏病、呼吸系统疾病患者应留在室内，避免体力消耗；一般人群减少户外活动，外出时做好防护。",
     AlertLevel.RED: "儿童、老年人及心脏病、呼吸系统疾病患者应留在室内；一般人群避免户外活动；中小学、幼儿园停止户外活动。",

@@ -10,11 +10,12 @@ from orchestrator.errors import NotFound
 
 
 class NoticeKind(StrEnum):
-    """Every document an issued revision sends. The main document is the bulletin (启动), the
-    adjust notice (升级/降级/延长) or the lift notice (解除); one dispatch order per enterprise;
+    """Every document an issued revision sends. The main document is the bulletin (启动) or, for
+    the band below the colours, the 不利气象条件应对 notice, the adjust notice (升级/降级/延长) or the lift notice (解除); one dispatch order per enterprise;
     the public message, the SMS text and the CAP 1.2 message."""
 
     BULLETIN = "bulletin"
+    ADVERSE = "adverse"  # 不利气象条件应对通知: the band below the colours, instead of a bulletin
     ADJUST = "adjust"
     LIFT = "lift"
     ORDER = "order"
@@ -30,6 +31,7 @@ class NoticeKind(StrEnum):
 
 _RANK = {
     NoticeKind.BULLETIN: 0,
+    NoticeKind.ADVERSE: 0,
     NoticeKind.ADJUST: 0,
     NoticeKind.LIFT: 0,
     NoticeKind.PUBLIC: 1,

@@ -161,12 +161,7 @@ class NoticeService:
         Nothing is stored. Raises :class:`~orchestrator.emissions.model.RevisionNotFound` with
         no list in force."""
         region = self.office.region_code
-        with self.uow() as uow:
-            day = day_check(
-                uow, region, self.city, level, start, on=start.astimezone(self.zone).date()
-            )
-            number, check = day.list_revision, day.check
-            by_mode = uow.plans.list_by_mode(day.plan_id)
+        head = compose.preview_header(self.office, now.astimezone(self.zone).date())
         state = RevisionState(
             number=1,
             kind=RevisionKind.ISSUE,
@@ -176,8 +171,17 @@ class NoticeService:
             status=RevisionStatus.DRAFT,
             drafted_by="",
         )
+        if not level.colour:  # the band: no list plan, its agreements come after the draft
+            rev = AlertRevision(0, 0, state, reason, None, None, None)
+            notice = compose.adverse(head, rev, {}, self.office, self.zone)
+            return render(self.env, "notices/adverse.html", notice)
+        with self.uow() as uow:
+            day = day_check(
+                uow, region, self.city, level, start, on=start.astimezone(self.zone).date()
+            )
+            number, check = day.list_revision, day.check
+            by_mode = uow.plans.list_by_mode(day.plan_id)
         rev = AlertRevision(0, 0, state, reason, None, number, targets_record(check))
-        head = compose.preview_header(self.office, now.astimezone(self.zone).date())
         return render(
             self.env,
             "notices/bulletin.html",

@@ -44,6 +44,8 @@ class Office:
     acknowledge_base: str  # the enterprises' pages (their signed token is appended)
     receipt_hours: int  # enterprises acknowledge within this many hours of issue
     cap: CapSender
+    # what the 不利气象条件应对 notice asks of member units and counties (no list measures apply)
+    local_measures: tuple[str, ...] = ()
 
     def document_number(self, year: int, seq: int) -> str:
         return f"{self.code}〔{year}〕{seq}号"
@@ -92,6 +94,7 @@ class ResponseConfig:
                 addressees=str(notices["addressees"]),
                 acknowledge_base=str(notices["acknowledge_base_url"]).rstrip("/"),
                 receipt_hours=int(notices["receipt_hours"]),
+                local_measures=tuple(str(m) for m in notices.get("adverse_measures", ())),
                 cap=CapSender(
                     sender=str(cap["sender"]),
                     sector_code=str(cap["sector_code"]),

@@ -51,7 +51,7 @@ class ApprovalPolicy:
     def __post_init__(self) -> None:
         for level, role in self.required.items():
             if not role.acts:
-                raise ValueError(f"{level.label}预警的审批角色不能是{role.label}")
+                raise ValueError(f"{level.term}的审批角色不能是{role.label}")
 
     def role_for(self, level: AlertLevel) -> Role:
         return self.required.get(level, Role.MAYOR)
@@ -110,7 +110,7 @@ def approve(rev: RevisionState, by: Person, policy: ApprovalPolicy) -> RevisionS
     need = policy.role_for(rev.level)
     _require(
         by.role.rank >= need.rank,
-        f"{rev.level.label}预警须由{need.label}或更高职级批准，{by.name}为{by.role.label}",
+        f"{rev.level.term}须由{need.label}或更高职级批准，{by.name}为{by.role.label}",
     )
     return replace(rev, status=RevisionStatus.APPROVED, approved_by=by.name)
 
@@ -168,9 +168,9 @@ def check_new_revision(
     assert previous is not None
     _require(previous.kind is not RevisionKind.LIFT, "该预警已解除，不能再调整")
     if kind is RevisionKind.UPGRADE:
-        _require(level.rank > previous.level.rank, f"升级须高于现行{previous.level.label}预警")
+        _require(level.rank > previous.level.rank, f"升级须高于现行{previous.level.term}")
     elif kind is RevisionKind.DOWNGRADE:
-        _require(level.rank < previous.level.rank, f"降级须低于现行{previous.level.label}预警")
+        _require(level.rank < previous.level.rank, f"降级须低于现行{previous.level.term}")
     elif kind is RevisionKind.EXTEND:
         _require(level is previous.level, "延长不改变预警等级")
         _require(

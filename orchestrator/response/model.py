@@ -358,7 +358,7 @@ def remaining_after_lift(
     control in force, one sentence each (empty: everything may resume)."""
     out = [
         f"{h.issuer}区域预警提示（{h.document}）要求{cn_instant(h.start, zone)}至"
-        f"{cn_instant(h.end, zone)}不低于{h.level.label}预警，期间按其要求执行"
+        f"{cn_instant(h.end, zone)}不低于{h.level.term}，期间按其要求执行"
         for h in hints
     ]
     out.extend(c.sentence(zone) for c in controls)

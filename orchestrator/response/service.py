@@ -20,7 +20,7 @@ from orchestrator.alerts.model import AlertLevel, RegionalHint
 from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.plans import Change, PlanEntry, diff_plans, entry_from_record
-from orchestrator.emissions.service import day_check
+from orchestrator.emissions.service import band_plan, day_check
 from orchestrator.emissions.targets import LevelCheck, targets_record, with_negotiated
 from orchestrator.errors import InputInvalid
 from orchestrator.negotiation.model import total as negotiated_total
@@ -174,6 +174,11 @@ class CommandOffice:
         with it)."""
         d = draft
         lc.check_window(d.start, d.end)
+        if not d.level.colour and d.kind is not RevisionKind.LIFT and not d.reason.strip():
+            raise InputInvalid(
+                "不利气象条件应对须依上级指令开展：请在事由中写明指令（发文机关和文号），"
+                "或以区域预警提示（hint add）登记后起草"
+            )
         alert_id = d.alert_id
         if d.kind is not RevisionKind.LIFT:
             other = first_overlap(d.start, d.end, uow.alerts.claims(self.region), besides=alert_id)
@@ -237,8 +242,8 @@ class CommandOffice:
                 zone = start.tzinfo
                 raise IllegalTransition(
                     f"{h.issuer}{h.document}要求{_when(h.start, zone)}至"
-                    f"{_when(h.end, zone)}不低于{h.level.label}预警，"
-                    f"不能按{level.label}预警执行"
+                    f"{_when(h.end, zone)}不低于{h.level.term}，"
+                    f"不能按{level.term}执行"
                 )
 
     def add_hint(
@@ -287,7 +292,7 @@ class CommandOffice:
                     by=by,
                     now=now,
                 )
-                note = f"已起草{level.label}预警（{_when(start, zone)}至{_when(end, zone)}）"
+                note = f"已起草{level.term}（{_when(start, zone)}至{_when(end, zone)}）"
             else:
                 cur = held.state
                 higher = level.rank > cur.level.rank
@@ -296,7 +301,7 @@ class CommandOffice:
                     view = None
                     cur_end = _when(cur.end, zone) if cur.end is not None else "另行通知"
                     note = (
-                        f"预警{held.alert_id}（{held.document_number}，{cur.level.label}预警，"
+                        f"预警{held.alert_id}（{held.document_number}，{cur.level.term}，"
                         f"至{cur_end}）已覆盖该提示的等级和时段，无需调整"
                     )
                 else:  # an open change of that alert refuses it in draft_in: nothing recorded
@@ -317,7 +322,7 @@ class CommandOffice:
                     )
                     what = []
                     if higher:
-                        what.append(f"升级为{level.label}预警")
+                        what.append(f"升级为{level.term}")
                     if later:
                         what.append(f"延长至{_when(end, zone)}")
                     note = f"已起草预警{held.alert_id}的调整：{'并'.join(what)}"
@@ -412,7 +417,16 @@ class CommandOffice:
             list_number: int | None = None
             plan_id: int | None = None
             enterprises = 0
-            if view.state.kind is not RevisionKind.LIFT:
+            planned = view.state.kind is not RevisionKind.LIFT
+            if planned and not view.state.level.colour:
+                # the 不利气象条件应对 band: no list measures, nothing to check against targets;
+                # its plan is the agreed enterprises alone, on the records of the list in force
+                agreed = uow.negotiations.of_revision(view.revision_id)
+                if agreed:
+                    on = view.state.start.astimezone(now.tzinfo).date()
+                    list_number, plan_id = band_plan(uow, self.region, on)
+                enterprises = len({a.agreement.uscc for a in agreed})
+            elif planned:
                 # what the plan adds at the revision's start, beyond the controls then in force
                 start = view.state.start
                 day = day_check(
@@ -440,7 +454,7 @@ class CommandOffice:
             if prev is not None:
                 changes = diff_plans(
                     _plan(uow.plans.records(prev.revision_id)),
-                    _plan(uow.plans.records(view.revision_id)) if check is not None else None,
+                    _plan(uow.plans.records(view.revision_id)) if planned else None,
                 )
                 if view.state.kind is RevisionKind.LIFT:  # what a recurring control still binds
                     standing = uow.standing.controls_running(self.region, view.state.start)
@@ -545,7 +559,7 @@ def _overlap(other: AlertRevision, zone: dt.tzinfo | None) -> AlertsOverlap:
         held = "已批准、尚未发布"
         instead = f"请待预警{other.alert_id}发布后起草升级、降级或延长，或将其撤回后重新起草"
     return AlertsOverlap(
-        f"与预警{other.alert_id}时段重叠：该预警{held}，{st.level.label}预警，"
+        f"与预警{other.alert_id}时段重叠：该预警{held}，{st.level.term}，"
         f"{_when(st.start, zone)}至{end}。同一区域同一时段只执行一个预警，{instead}"
     )
 

@@ -33,8 +33,12 @@ PREFIX = "/api/v1"
 _bearer = HTTPBearer(auto_error=False, description="API令牌：orchestrator user token 生成")
 
 
+#: What an alert may be drafted at (RESPONSE_LEVELS): the band below the colours, and the colours.
+DraftLevel = Literal["adverse", "yellow", "orange", "red"]
+
+
 class DraftIn(BaseModel):
-    level: Literal["yellow", "orange", "red"]
+    level: DraftLevel = Field(description="adverse为不利气象条件应对（须在理由中写明上级指令）")
     start: str = Field(description="开始时间，ISO 8601；不带时区为本市时间", max_length=40)
     end: str | None = Field(default=None, description="结束时间；不填为另行通知", max_length=40)
     reason: str = Field(description="起草理由（会商研判结论）", max_length=2000)
@@ -43,7 +47,7 @@ class DraftIn(BaseModel):
 class ActionIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     override: str | None = Field(default=None, description="发布说明", max_length=2000)
-    level: Literal["yellow", "orange", "red"] | None = None
+    level: DraftLevel | None = None
     start: str | None = Field(default=None, max_length=40)
     end: str | None = Field(default=None, max_length=40)
 

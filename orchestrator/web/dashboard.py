@@ -131,7 +131,7 @@ def dashboard(
         out["alert"] = {
             "id": active.alert_id,
             "level": s.level.value,
-            "level_label": s.level.label,
+            "level_label": s.level.term,
             "document_number": active.document_number,
             "start": cn_time(s.start, zone),
             "when": when,

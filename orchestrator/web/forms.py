@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from orchestrator.accounts.model import User
-from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.alerts.model import RESPONSE_LEVELS, AlertLevel
 from orchestrator.clock import Clock
 from orchestrator.emissions.model import Amounts, MeasureKind, Species
 from orchestrator.errors import InputInvalid, OrchestratorError
@@ -43,7 +43,7 @@ def level_of(values: Values, message: str) -> AlertLevel:
         level = AlertLevel(values.get("level") or "")
     except ValueError:
         raise InputInvalid(message) from None
-    if level not in ALERT_LEVELS:
+    if level not in RESPONSE_LEVELS:
         raise InputInvalid(message)
     return level
 
@@ -65,7 +65,7 @@ class AlertActions:
     def create(self, user: User, values: Values) -> int:
         """Draft a new alert and submit it for approval; its id."""
         by = person(user)
-        level = level_of(values, "请选择预警等级（黄色、橙色或红色）")
+        level = level_of(values, "请选择预警等级（不利气象条件应对、黄色、橙色或红色）")
         start = local_time(values.get("start") or "", self.zone, "开始时间")
         end_text = (values.get("end") or "").strip()
         end = local_time(end_text, self.zone, "结束时间") if end_text else None

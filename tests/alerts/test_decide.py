@@ -20,6 +20,7 @@ from orchestrator.alerts import (
 )
 from orchestrator.alerts.model import Ruleset
 from orchestrator.aqi.model import Pollutant
+from orchestrator.errors import ConfigInvalid
 from tests.support.base import at, ruleset
 
 PM = (Pollutant.PM25,)
@@ -554,3 +555,61 @@ def test_n_consecutive_windows_give_the_tabled_level(k, aqi, before, after):
     if expected is not None:
         assert d.episode_start == at(5) + dt.timedelta(days=before)
         assert d.episode_end == at(5) + dt.timedelta(days=before + k)
+
+
+# --- the 不利气象条件应对 band below yellow (example-city-2024) ----------------------------------
+
+
+BAND = "example-city-2024"
+
+
+@pytest.mark.parametrize(
+    ("aqis", "expected"),
+    [
+        ((150, 100, 90), None),  # nothing above 150, one window above 100
+        ((151, 90), AlertLevel.ADVERSE),  # > 150 once
+        ((101, 101), AlertLevel.ADVERSE),  # > 100 for 48 h
+        ((101, 90, 101), AlertLevel.ADVERSE),  # a 24 h gap < 36 h: one episode of two windows
+        ((101, 90, 90, 101), None),  # a 48 h gap: two episodes of one window each
+        ((151, 151), YELLOW),  # the colours come first
+        ((201,), YELLOW),
+    ],
+)
+def test_the_band_below_yellow_is_a_level_the_ruleset_defines(aqis, expected):
+    assert level(days(*aqis), BAND) is expected
+    # the national scheme has no band
+    assert level(days(*aqis)) is (None if expected is AlertLevel.ADVERSE else expected)
+
+
+def test_the_band_has_no_response_grade_and_is_named_as_such():
+    d = decide(days(160, 90), ruleset(BAND), now=NOW)
+    assert d.level is AlertLevel.ADVERSE
+    assert d.response == ""
+    assert "满足不利气象条件应对条件（日AQI>150持续24小时）" in " ".join(d.reasons)
+
+
+def test_a_warning_is_lifted_below_the_colours_even_inside_the_band():
+    """Lifting yellow looks at the colours only: days in the band do not hold it in force."""
+    ahead = days(160, 120, 120, start=at(1))
+    d = decide(ahead, ruleset(BAND), now=NOW, active_level=YELLOW)
+    assert d.lift_due is True
+    assert d.level is AlertLevel.ADVERSE
+    # the band in force itself is not lifted while its condition holds
+    held = decide(ahead, ruleset(BAND), now=NOW, active_level=AlertLevel.ADVERSE)
+    assert held.lift_due is False
+
+
+def test_a_ruleset_of_the_band_alone_is_refused():
+    data = {
+        "id": "x",
+        "title": "x",
+        "document": "x",
+        "effective_from": "2024-01-01",
+        "counting": "window",
+        "merge_gap_hours": 36,
+        "lift": {"hold_hours": 36},
+        "advisory": {"primary_pollutants": ["O3"], "dust_min_hours": 12},
+        "levels": {"adverse": {"when": ["n(150) >= 1"]}},
+    }
+    with pytest.raises(ConfigInvalid, match="at least one colour level"):
+        Ruleset.from_mapping(data, source="x.toml")

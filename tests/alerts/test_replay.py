@@ -123,3 +123,14 @@ def test_the_comparison_counts_hits_misses_false_alarms_and_level_agreement():
     assert [f.start for f in c.false] == [t(12, 20)]
     empty = compare([], [])
     assert (empty.pod, empty.far, empty.level_agreement) == (None, None, None)
+
+
+def test_the_band_below_yellow_is_left_out_of_a_replay():
+    """The band is taken on higher instruction, never from the forecast alone: a ruleset that
+    defines it replays the same warnings as one that does not."""
+    band = RULESETS["example-city-2024"]
+    moderate = [80] * 5 + [160, 120, 110] + [80] * 5
+    assert replay(days(moderate), band, zone=Z) == []
+    assert [changes(a) for a in replay(days(SEASON), band, zone=Z)] == [
+        changes(a) for a in replay(days(SEASON), MEE, zone=Z)
+    ]

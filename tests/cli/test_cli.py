@@ -567,3 +567,29 @@ def test_alert_draft_over_the_alert_in_force_exits_1_naming_it(tmp_path, monkeyp
         "同一区域同一时段只执行一个预警，如需调整，请对预警1起草升级、降级或延长"
     )
     assert [a["id"] for a in json.loads(run("alert", "list", "--json"))] == [1]
+
+
+def test_the_band_below_yellow_from_the_command_line(monkeypatch, tmp_path):
+    """``alert draft --level adverse`` needs the higher instruction in --reason; approved by the
+    director, it says who is ordered; its notice is its own."""
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    run("list", "import", str(ROOT / "emission_lists/sample_list.xlsx"), "--effective-from",
+        "2025-10-01")  # fmt: skip
+    now = ("--now", "2026-01-04T20:00")
+    window = ("--start", "2026-01-06T00:00", "--end", "2026-01-08T00:00")
+    code, err = run_err(*now, "alert", "draft", "--level", "adverse", *window, "--by", "张值班")
+    assert code == 2
+    assert "不利气象条件应对须依上级指令开展" in err
+    out = run(*now, "alert", "draft", "--level", "adverse", *window, "--by", "张值班",
+              "--reason", "依据省气联〔2026〕5号通知", "--submit")  # fmt: skip
+    assert "已起草：不利气象条件应对，2026-01-06 00:00至2026-01-08 00:00" in out
+    run(*now, "negotiated", "add", "--alert", "1", "--uscc", "91999905MA0000001H", "--line",
+        "1#焦炉", "--measure", "延长结焦时间至36小时", "--so2", "50", "--reference",
+        "示协〔2026〕1号", "--agreed-by", "李厂长")  # fmt: skip
+    out = run(*now, "alert", "approve", "1", "--by", "周主任")
+    assert "不执行清单措施：按协商减排下达指令的企业1家" in out
+    run(*now, "alert", "issue", "1", "--by", "张值班")
+    out = run(*now, "notices", "render", "--alert", "1", "--out", str(tmp_path / "out"))
+    assert "adverse.html" in out
+    assert (tmp_path / "out" / "orders" / "91999905MA0000001H.html").exists()
+    assert len(list((tmp_path / "out" / "orders").iterdir())) == 1

@@ -110,3 +110,43 @@ def test_an_alert_not_yet_started_is_not_lifted_for_its_clean_first_hours():
     r = recommend(d, a, now=NOW, degraded=False)
     assert r.kind is RevisionKind.EXTEND
     assert r.end == at(10)
+
+
+# --- the 不利气象条件应对 band (a ruleset that defines it) ---------------------------------------
+
+BAND = ruleset("example-city-2024")
+
+
+def band_decision(aqis, *, active=None):
+    series = AqiSeries(
+        step_hours=24,
+        windows=tuple(DailyWindow(start=at(5 + i), aqi=a) for i, a in enumerate(aqis)),
+    )
+    return decide(series, BAND, now=NOW, active_level=active.level if active else None)
+
+
+def test_the_band_is_recommended_for_the_officers_to_put_up_not_drafted():
+    r = recommend(band_decision([120, 160, 90, 60]), None, now=NOW, degraded=False)
+    assert r.kind is RevisionKind.ISSUE
+    assert r.level is AlertLevel.ADVERSE
+    assert r.on_instruction
+    assert r.headline == (
+        "预计出现不利气象条件但未达到预警启动条件，自1月5日0时至1月7日0时，"
+        "建议报请上级同意后开展不利气象条件应对，以协商减排和局地管控措施为主"
+    )
+    # a colour under the same ruleset is the office's own: drafted as before
+    heavy = recommend(band_decision([160, 170, 90]), None, now=NOW, degraded=False)
+    assert heavy.level is AlertLevel.YELLOW
+    assert not heavy.on_instruction
+
+
+def test_a_warning_whose_days_fall_into_the_band_is_lifted_and_the_band_proposed():
+    a = active(AlertLevel.YELLOW)
+    r = recommend(band_decision([120, 120, 90, 60], active=a), a, now=NOW, degraded=False)
+    assert r.kind is RevisionKind.LIFT
+    assert r.level is AlertLevel.YELLOW
+    assert not r.on_instruction
+    assert r.headline == (
+        "空气质量已低于预警启动条件且预计持续，建议解除黄色预警；预计仍有不利气象条件，"
+        "建议报请上级同意后开展不利气象条件应对，以协商减排和局地管控措施为主"
+    )

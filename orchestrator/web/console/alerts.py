@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from orchestrator.accounts.model import ACTION_PERMISSION, Permission, Session
-from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.alerts.model import ALERT_LEVELS, RESPONSE_LEVELS, AlertLevel
 from orchestrator.assessment.service import Assessor
 from orchestrator.delivery.model import OrderPage, OrderState, Subject
 from orchestrator.emissions.model import MeasureKind, RevisionNotFound, Species
@@ -54,7 +54,7 @@ def revision_row(v: AlertRevision, zone: Any) -> dict[str, Any]:
         "number": s.number,
         "kind": s.kind.label,
         "level": s.level.value,
-        "level_label": s.level.label,
+        "level_label": s.level.term,
         "status": s.status.value,
         "status_label": s.status.label,
         "start": cn_time(s.start, zone),
@@ -120,7 +120,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             "console/alert_new.html",
             status,
             session=session,
-            levels=[(lv.value, lv.label) for lv in ALERT_LEVELS],
+            levels=[(lv.value, lv.term) for lv in RESPONSE_LEVELS],
             values=values,
             preview=preview,
             error=error,
@@ -178,8 +178,10 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             notice=notice,
             error=error,
             issued=any(v.document_number for v in views),
-            higher=[(lv.value, lv.label) for lv in ALERT_LEVELS if lv.rank > cur.state.level.rank],
-            lower=[(lv.value, lv.label) for lv in ALERT_LEVELS if lv.rank < cur.state.level.rank],
+            higher=[
+                (lv.value, lv.term) for lv in RESPONSE_LEVELS if lv.rank > cur.state.level.rank
+            ],
+            lower=[(lv.value, lv.term) for lv in RESPONSE_LEVELS if lv.rank < cur.state.level.rank],
             now=cn_time(c.clock.now(), zone),
             negotiated=[_agreed_row(n, zone, facts.revision_id) for n in agreed],
             negotiable=facts.pending and not facts.lift,
