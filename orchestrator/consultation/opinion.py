@@ -297,6 +297,7 @@ def build_record(
             {
                 "alert_id": active.alert_id,
                 "level": active.level.value,
+                "term": active.level.term,  # 黄色预警, or 不利气象条件应对
                 "start": active.start.isoformat(),
                 "end": active.end.isoformat() if active.end else None,
                 "document_number": active.document_number,

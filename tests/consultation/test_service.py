@@ -12,8 +12,8 @@ from orchestrator.alerts import AlertLevel, decide
 from orchestrator.alerts.readings import read_observations, to_series
 from orchestrator.consultation.service import DRAFTER
 from orchestrator.db.tables import alert_revisions, alerts, consultations
-from orchestrator.response.model import RevisionKind, RevisionStatus
-from tests.support.app import DUTY, SAMPLE, do_import, issued_orange, office_of
+from orchestrator.response.model import Draft, RevisionKind, RevisionStatus
+from tests.support.app import DUTY, RESPONSE, SAMPLE, do_import, issued_orange, office_of
 from tests.support.base import ROOT, ZONE, at, ruleset
 from tests.support.consultation import config, consultant, forecast_doc
 from tests.support.servers import SmtpServer
@@ -299,3 +299,28 @@ def test_the_band_below_yellow_is_recommended_and_left_to_a_higher_instruction(
     )
     assert "建议报请上级同意后开展不利气象条件应对" in out.html
     assert "不利气象条件应对须依上级指令开展" in out.html
+
+
+def test_with_the_band_in_force_the_opinion_names_it_and_drafts_no_extension(
+    engine, tmp_path, sink
+):
+    do_import(engine, SAMPLE)
+    office = office_of(engine)
+    band = Draft(
+        kind=RevisionKind.ISSUE,
+        level=AlertLevel.ADVERSE,
+        start=at(5),
+        end=at(6),
+        reason="依据省气联〔2026〕5号通知",
+    )
+    alert_id = office.draft(band, by=DUTY, now=at(4, 8), submit=True).alert_id
+    office.approve(alert_id, by=RESPONSE.person("周主任"), now=at(4, 8))
+    office.issue(alert_id, by=DUTY, now=at(4, 9))
+    longer = forecast_doc(at(4, 8), [120, 160, 110, 80, 60], first=dt.date(2026, 1, 5))
+    sink.get_behaviour = lambda p: (200, longer, 0.0)
+    c = consultant(engine, config(url=f"{sink.url}/f"), tmp_path, ruleset_id="example-city-2024")
+    out = c.consult(slot=SLOT, now=SLOT)
+    assert "现行不利气象条件应对（示重污应急〔2026〕1号）" in out.html
+    assert out.record["recommendation"]["action"] == "extend"
+    assert out.alert_id is None
+    assert len(office.revisions(alert_id)) == 1
