@@ -79,17 +79,36 @@ def _resolve(folder: Path, name: str, seen: tuple[str, ...] = ()) -> dict[str, A
 
 
 def load_rulesets(config_dir: Path) -> tuple[Ruleset, ...]:
-    """Every ``config/rulesets/*.toml``, with ``extends`` resolved; ids must match file names."""
+    """Every ``config/rulesets/*.toml``, with ``extends`` resolved; ids must match file names.
+    Read parents before the files that extend them, so that a mistake in a parent is reported
+    under the parent's own name; returned by name."""
     folder = config_dir / "rulesets"
     out = []
-    for path in sorted(folder.glob("*.toml")):
+    for path in sorted(folder.glob("*.toml"), key=lambda p: (_depth(folder, p.stem), p.stem)):
         ruleset = Ruleset.from_mapping(_resolve(folder, path.stem), source=str(path))
         if ruleset.id != path.stem:
             raise ConfigInvalid(f"{path}: id {ruleset.id!r} differs from the file name")
         out.append(ruleset)
     if not out:
         raise ConfigInvalid(f"{folder}: no ruleset (*.toml) found")
-    return tuple(out)
+    return tuple(sorted(out, key=lambda r: r.id))
+
+
+def _depth(folder: Path, name: str) -> int:
+    """How many files ``name`` extends, through its parents (0 for one that extends none; a
+    broken chain counts as 0 here and is reported when the file is read)."""
+    depth, seen = 0, {name}
+    while True:
+        path = folder / f"{name}.toml"
+        try:
+            parent = _read(path).get("extends")
+        except ConfigInvalid:
+            return depth
+        if parent is None or str(parent) in seen:
+            return depth
+        name = str(parent)
+        seen.add(name)
+        depth += 1
 
 
 def load_measure_book(config_dir: Path) -> MeasureBook:
