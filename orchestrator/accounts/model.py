@@ -84,12 +84,10 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What signing in checks: the user, the password hash and the lockout state."""
+    """What signing in checks: the user and the password hash."""
 
     user: User
     password_hash: str
-    failed_logins: int
-    locked_until: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)

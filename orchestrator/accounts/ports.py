@@ -34,12 +34,19 @@ class AccountStore(Protocol):
 
     def credentials(self, username: str) -> Credentials | None: ...
 
-    def failed(
-        self, user_id: int, *, failed_logins: int, locked_until: dt.datetime | None
-    ) -> None: ...
+    def attempt(self, username: str, *, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """Count one attempt under the name typed, atomically, before the password is checked:
+        (attempts since the last success or expired lock, locked until)."""
+        ...
+
+    def lock(self, username: str, until: dt.datetime) -> None: ...
+
+    def clear_attempts(self, username: str) -> None:
+        """A success (or a new password) ends the name's count and lock."""
+        ...
 
     def signed_in(self, user_id: int, *, at: dt.datetime, password_hash: str | None) -> None:
-        """A successful sign-in: failures reset (and the hash renewed, when given)."""
+        """A successful sign-in recorded (and the hash renewed, when given)."""
         ...
 
     def open_session(

@@ -100,43 +100,42 @@ class Accounts:
             return uow.accounts.users()
 
     def authenticate(self, username: str, password: str, *, now: dt.datetime) -> User:
-        """The user, if the password is right and the account neither locked nor disabled. Each
-        wrong password counts; after ``lockout_attempts`` in a row the account is locked for
-        ``lockout_minutes``. The message never says whether the user exists."""
+        """The user, if the password is right and the name neither locked nor the account
+        disabled. Every attempt is counted under the name typed — in one statement, before the
+        password is checked, so parallel guesses cannot outrun the count — whether or not such a
+        user exists: after ``lockout_attempts`` failures in a row the name is locked for
+        ``lockout_minutes``, and no answer says whether the user exists."""
         policy = self.policy
-        wrong = AccountError("用户名或密码不正确")
+        name = username.strip().lower()[:64]
         with self.uow() as uow:
-            found = uow.accounts.credentials(username.strip().lower())
-        if found is None:
-            _verify(_dummy(), password)
-            raise wrong
-        user = found.user
-        if found.locked_until is not None and found.locked_until > now:
-            left = max(1, math.ceil((found.locked_until - now).total_seconds() / 60))
+            tried, locked_until = uow.accounts.attempt(name, now=now)
+            if (locked_until is None or locked_until <= now) and tried > policy.lockout_attempts:
+                locked_until = now + dt.timedelta(minutes=policy.lockout_minutes)
+                uow.accounts.lock(name, locked_until)
+            found = uow.accounts.credentials(name)
+            uow.commit()
+        if locked_until is not None and locked_until > now:
+            left = max(1, math.ceil((locked_until - now).total_seconds() / 60))
             raise AccountError(
                 f"连续登录失败次数过多，账户已锁定，请{left}分钟后重试或联系系统管理员"
             )
-        if not _verify(found.password_hash, password):
-            failed = found.failed_logins + 1
-            locked = failed >= policy.lockout_attempts
-            with self.uow() as uow:
-                uow.accounts.failed(
-                    user.id,
-                    failed_logins=0 if locked else failed,
-                    locked_until=now + dt.timedelta(minutes=policy.lockout_minutes)
-                    if locked
-                    else None,
-                )
-                uow.commit()
-            if locked:
+        right = _verify(found.password_hash if found else _dummy(), password) and found is not None
+        if not right:
+            if tried >= policy.lockout_attempts:
+                with self.uow() as uow:
+                    uow.accounts.lock(name, now + dt.timedelta(minutes=policy.lockout_minutes))
+                    uow.commit()
                 raise AccountError(
                     f"连续{policy.lockout_attempts}次登录失败，账户已锁定{policy.lockout_minutes}分钟"
                 )
-            raise wrong
+            raise AccountError("用户名或密码不正确")
+        assert found is not None
+        user = found.user
         if not user.active:
             raise AccountError("账户已停用，请联系系统管理员")
         rehash = _HASHER.hash(password) if _HASHER.check_needs_rehash(found.password_hash) else None
         with self.uow() as uow:
+            uow.accounts.clear_attempts(name)
             uow.accounts.signed_in(user.id, at=now, password_hash=rehash)
             uow.commit()
         return user

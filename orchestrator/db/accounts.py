@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.accounts.model import Credentials, Session, User
-from orchestrator.db.tables import api_tokens, users, web_sessions
+from orchestrator.db.tables import api_tokens, sign_in_attempts, users, web_sessions
 from orchestrator.errors import Conflict
 from orchestrator.response.model import Role
 
@@ -41,7 +42,6 @@ class AccountStore:
                         role=role.value,
                         password_hash=password_hash,
                         active=True,
-                        failed_logins=0,
                         created_at=created_at,
                     )
                     .returning(users)
@@ -52,10 +52,9 @@ class AccountStore:
 
     def set_password(self, username: str, password_hash: str) -> bool:
         done = self.conn.execute(
-            update(users)
-            .where(users.c.username == username)
-            .values(password_hash=password_hash, failed_logins=0, locked_until=None)
+            update(users).where(users.c.username == username).values(password_hash=password_hash)
         )
+        self.clear_attempts(username)
         return done.rowcount == 1
 
     def users(self) -> list[User]:
@@ -65,16 +64,38 @@ class AccountStore:
         row = self.conn.execute(select(users).where(users.c.username == username)).first()
         if row is None:
             return None
-        return Credentials(_user(row), row.password_hash, row.failed_logins, row.locked_until)
+        return Credentials(_user(row), row.password_hash)
 
-    def failed(self, user_id: int, *, failed_logins: int, locked_until: dt.datetime | None) -> None:
-        values: dict[str, Any] = {"failed_logins": failed_logins}
-        if locked_until is not None:
-            values["locked_until"] = locked_until
-        self.conn.execute(update(users).where(users.c.id == user_id).values(values))
+    def attempt(self, username: str, *, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """Count one sign-in attempt under ``username`` in one statement (an upsert), before its
+        password is checked: (attempts counted since the last success or expired lock, the time
+        the name is locked until). A lock that has expired starts the count again."""
+        t = sign_in_attempts
+        expired = t.c.locked_until.is_not(None) & (t.c.locked_until <= now)
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(t).values(username=username, failures=1, last_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.username],
+            set_={
+                "failures": case((expired, 1), else_=t.c.failures + 1),
+                "locked_until": case((expired, None), else_=t.c.locked_until),
+                "last_at": now,
+            },
+        ).returning(t.c.failures, t.c.locked_until)
+        failures, locked_until = self.conn.execute(stmt).one()
+        # names not tried for a day are forgotten (a flood of made-up names stays small)
+        self.conn.execute(delete(t).where(t.c.last_at < now - dt.timedelta(days=1)))
+        return int(failures), locked_until
+
+    def lock(self, username: str, until: dt.datetime) -> None:
+        t = sign_in_attempts
+        self.conn.execute(update(t).where(t.c.username == username).values(locked_until=until))
+
+    def clear_attempts(self, username: str) -> None:
+        self.conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.username == username))
 
     def signed_in(self, user_id: int, *, at: dt.datetime, password_hash: str | None) -> None:
-        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": at}
+        values: dict[str, Any] = {"last_login_at": at}
         if password_hash is not None:
             values["password_hash"] = password_hash
         self.conn.execute(update(users).where(users.c.id == user_id).values(values))

@@ -570,10 +570,20 @@ users = Table(
     ),  # admin duty_officer director vice_mayor mayor viewer
     Column("password_hash", Text, nullable=False),  # Argon2id
     Column("active", Boolean, nullable=False),
-    Column("failed_logins", Integer, nullable=False),
-    Column("locked_until", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("last_login_at", UtcDateTime(), nullable=True),
+)
+
+sign_in_attempts = Table(
+    # Failed sign-ins per username typed, whether or not such a user exists (a lockout then says
+    # nothing about who exists); each attempt is counted in one statement before its password is
+    # checked, so parallel guesses cannot outrun the count.
+    "sign_in_attempts",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UtcDateTime(), nullable=True),
+    Column("last_at", UtcDateTime(), nullable=False, index=True),
 )
 
 web_sessions = Table(

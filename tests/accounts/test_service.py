@@ -4,6 +4,7 @@ sign-in with lockout, sessions and API tokens."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -75,9 +76,30 @@ def test_sign_in_locks_the_account_after_repeated_failures(engine):
         accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=NOW)
     later = NOW + dt.timedelta(minutes=15, seconds=1)
     assert accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=later).username == "zhang"
-    # an unknown user gets the same answer as a wrong password
-    with pytest.raises(AccountError, match=r"^用户名或密码不正确$"):
-        accounts(engine, POLICY).authenticate("nobody", PASSWORD, now=NOW)
+    # a success starts the count again
+    for _ in range(2):
+        with pytest.raises(AccountError, match=r"^用户名或密码不正确$"):
+            accounts(engine, POLICY).authenticate("zhang", "wrong-pass-1", now=later)
+    assert accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=later).username == "zhang"
+
+
+def test_an_unknown_name_is_answered_exactly_as_a_known_one(engine):
+    """Failures count under the name typed, whether or not such a user exists: the same
+    answers, in the same order, lockout included."""
+    add(engine)
+
+    def answers(name: str) -> list[str]:
+        out = []
+        for _ in range(POLICY.lockout_attempts + 2):
+            with pytest.raises(AccountError) as err:
+                accounts(engine, POLICY).authenticate(name, "wrong-pass-1", now=NOW)
+            out.append(str(err.value))
+        return out
+
+    known, unknown = answers("zhang"), answers("nobody")
+    assert known == unknown
+    assert known[0] == "用户名或密码不正确"
+    assert known[-1].startswith("连续登录失败次数过多")
 
 
 def test_a_success_resets_the_failure_count(engine):
@@ -134,3 +156,32 @@ def test_a_new_password_lifts_a_lockout(engine):
     assert accounts(engine, POLICY).authenticate("zhang", "new-pass-2026", now=NOW)
     with pytest.raises(AccountError, match="用户“ghost”不存在"):
         accounts(engine, POLICY).set_password("ghost", "new-pass-2026")
+
+
+def test_parallel_guesses_cannot_outrun_the_lockout(engine):
+    """Twenty wrong passwords at once: each attempt is counted before its password is checked,
+    so exactly ``lockout_attempts`` are checked and the name ends locked."""
+    add(engine)
+    barrier = threading.Barrier(20)
+    answers: list[str] = []
+
+    def guess(i: int) -> None:
+        barrier.wait()
+        try:
+            accounts(engine, POLICY).authenticate("zhang", f"wrong-pass-{i}", now=NOW)
+        except AccountError as exc:
+            answers.append(str(exc))
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 20
+    assert answers.count("用户名或密码不正确") == POLICY.lockout_attempts - 1
+    assert answers.count("连续3次登录失败，账户已锁定15分钟") == 1
+    assert (
+        sum(a.startswith("连续登录失败次数过多") for a in answers) == 20 - POLICY.lockout_attempts
+    )
+    with pytest.raises(AccountError, match="请15分钟后重试"):
+        accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=NOW)

@@ -109,3 +109,25 @@ def test_0013_takes_a_load_caps_unit_from_its_text(tmp_path):
     with engine.connect() as conn:
         units = dict(conn.execute(text("SELECT name, orange_unit FROM list_lines")).all())
     assert units == {"1#机组": "%", "2#机组": "t/h", "3#机组": None}
+
+
+def test_0014_carries_a_lock_in_force_over_to_the_name(tmp_path):
+    engine, upgrade = old_database(tmp_path)
+    upgrade("0013")
+    now = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        for name, failed, locked in (("zhang", 5, now), ("li", 2, None), ("wang", 0, None)):
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, display_name, role, password_hash, active,"
+                    " failed_logins, locked_until, created_at) VALUES (:u, :u, 'duty_officer',"
+                    " 'x', 1, :f, :l, :t)"
+                ),
+                {"u": name, "f": failed, "l": locked, "t": now},
+            )
+    upgrade("head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT username, failures, locked_until IS NOT NULL FROM sign_in_attempts")
+        ).all()
+    assert sorted(rows) == [("li", 2, 0), ("zhang", 5, 1)]
