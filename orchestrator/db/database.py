@@ -28,12 +28,20 @@ def make_engine(url: str) -> Engine:
     slower both ways). SQLite gets foreign keys on, its folder created and write-ahead logging:
     readers (web pages, delivery workers) never wait for a writer and a writer never for them,
     and with ``synchronous=NORMAL`` a commit does not wait for the disk — the database stays
-    consistent on power loss, the last commits may be lost (production runs PostgreSQL)."""
+    consistent on power loss, the last commits may be lost (production runs PostgreSQL).
+
+    A server's pooled connections are tested as they are taken (``pool_pre_ping``): after a
+    database restart, or a connection killed under it, the next request gets a new connection
+    instead of an error."""
     file_db = url.startswith("sqlite:///") and url != "sqlite:///:memory:"
     if file_db:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, future=True, json_serializer=_json_dumps, json_deserializer=orjson.loads
+        url,
+        future=True,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        pool_pre_ping=not url.startswith("sqlite"),
     )
     if engine.dialect.name == "sqlite":
 
