@@ -145,10 +145,15 @@ def enterprise_router(site: Site) -> APIRouter:
 
     @router.post("/callbacks/sms")
     async def sms_report(request: Request) -> JSONResponse:
-        if site.sms_callback_token:
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-            if not hmac.compare_digest(given, site.sms_callback_token):
-                return JSONResponse({"ok": False, "message": "未授权"}, status_code=401)
+        # without a shared secret anyone could mark deliveries delivered: not served at all
+        if not site.sms_callback_token:
+            return JSONResponse(
+                {"ok": False, "message": "短信回执接口未配置密钥（callback_token_env），不予受理"},
+                status_code=503,
+            )
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), site.sms_callback_token.encode()):
+            return JSONResponse({"ok": False, "message": "未授权"}, status_code=401)
         try:
             data = await request.json()
             ref, status = str(data["ref"]), str(data["status"]).lower()

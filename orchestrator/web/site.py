@@ -49,7 +49,7 @@ class Site:
     uploads: Path  # where list uploads wait for their confirmation
     reads: Callable[[], PageReads]  # one unit of work for a page that reads several concepts
     assessor: Assessor | None = None  # the effect assessment (None: not offered)
-    sms_callback_token: str = ""  # required on /callbacks/sms when set
+    sms_callback_token: str = ""  # required on /callbacks/sms; unset, the callback is refused
     # the dashboard's receipt counts, shared by the pages and the API of one process
     recent: Recent = field(init=False, repr=False, compare=False)
 

@@ -157,3 +157,27 @@ def test_sms_delivery_reports_confirm_deliveries(engine, site, sink, tmp_path):
     )
     assert requests.post(url, data="x", headers=auth, timeout=5).status_code == 400
     assert statuses(engine) == {"sent": 299, "delivered": 1}
+
+
+def test_the_sms_callback_is_refused_when_no_secret_is_configured(engine, sink, tmp_path):
+    """Without a shared secret anyone could mark deliveries delivered: the route refuses every
+    report, and nothing changes."""
+    issue_sample(engine)
+    clock = Clock(ISSUED_AT + dt.timedelta(minutes=30))
+    config = delivery_config(
+        {"sms": {"kind": "sms", "url": sink.url, "result_field": "code", "result_ok": "0"}}
+    )
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    worker.drain()
+    ref = sink.received[0].body["ref"]
+    with Served(web_app(engine, clock)) as served:
+        r = requests.post(
+            f"{served.url}/callbacks/sms",
+            json={"ref": ref, "status": "delivered"},
+            headers={"Authorization": "Bearer "},
+            timeout=5,
+        )
+    assert r.status_code == 503
+    assert "未配置密钥" in r.json()["message"]
+    assert statuses(engine) == {"sent": 300}
