@@ -108,15 +108,31 @@ def parse_number(text: str, where: str) -> float | None:
     return value
 
 
+#: The years a time given to the product may fall in: alerts, readings and forecasts of this
+#: century. Outside them a date is a typo (0001, 9999), and would overflow on the way to UTC.
+YEARS = range(2000, 2100)
+
+
+def in_service_years(t: dt.datetime, where: str) -> dt.datetime:
+    """``t`` itself, or :class:`InputInvalid` naming ``where`` for a year outside :data:`YEARS`."""
+    if t.year not in YEARS:
+        raise InputInvalid(
+            f"{where}: 时间“{t.isoformat()}”超出可处理的年份范围（{YEARS.start}—{YEARS.stop - 1}年）"
+        )
+    return t
+
+
 def parse_time(text: str, where: str, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
-    """``(aware start, is_daily)``; naive times are taken in ``zone``."""
+    """``(aware start, is_daily)``; naive times are taken in ``zone``; only years of
+    :data:`YEARS`."""
     if text == "":
         raise InputInvalid(f"{where}: 缺少时间")
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day, dt.time(0), tzinfo=zone), True
-        t = dt.datetime.fromisoformat(text)
+            start = in_service_years(dt.datetime.combine(day, dt.time(0)), where)
+            return start.replace(tzinfo=zone), True
+        t = in_service_years(dt.datetime.fromisoformat(text), where)
     except ValueError:
         raise InputInvalid(
             f"{where}: 时间格式应为ISO 8601（如2026-01-05或2026-01-05T08:00），实为“{text}”"

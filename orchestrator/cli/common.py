@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from orchestrator.alerts.model import ALERT_LEVELS, RESPONSE_LEVELS
-from orchestrator.alerts.readings import parse_time
+from orchestrator.alerts.readings import in_service_years, parse_time
 from orchestrator.bootstrap import Context
 from orchestrator.errors import InputInvalid
 from orchestrator.response.model import Person
@@ -35,7 +35,7 @@ def context_of(ctx: click.Context) -> Context:
 def instant(context: Context, text: str, option: str) -> dt.datetime:
     """An ISO 8601 instant given to ``option`` (naive = city time)."""
     try:
-        t = dt.datetime.fromisoformat(text)
+        t = in_service_years(dt.datetime.fromisoformat(text), option)
     except ValueError:
         raise InputInvalid(
             f"{option}: 时间格式应为ISO 8601（如2026-01-04T09:30），实为“{text}”"

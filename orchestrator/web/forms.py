@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from orchestrator.accounts.model import User
 from orchestrator.alerts.model import RESPONSE_LEVELS, AlertLevel
+from orchestrator.alerts.readings import in_service_years
 from orchestrator.clock import Clock
 from orchestrator.emissions.model import Amounts, MeasureKind, Species
 from orchestrator.errors import InputInvalid, OrchestratorError
@@ -25,7 +26,7 @@ Values = Mapping[str, str]
 def local_time(text: str, zone: ZoneInfo, field: str) -> dt.datetime:
     """A time typed in a form or sent in JSON: ISO 8601, city time unless it carries an offset."""
     try:
-        t = dt.datetime.fromisoformat(text.strip())
+        t = in_service_years(dt.datetime.fromisoformat(text.strip()), field)
     except ValueError:
         raise InputInvalid(f"{field}：请填写日期和时间（如2026-01-06T00:00）") from None
     return t.replace(tzinfo=zone) if t.tzinfo is None else t.astimezone(zone)

@@ -349,6 +349,11 @@ def test_assess_regional_hint_and_lift(tmp_path):
         ([["time", "station"], ["2026-01-05", "x"]], ":1: 须有aqi列或浓度列"),
         ([["time", "aqi"]], ": 没有数据行"),
         ([["time", "aqi"], ["2026-01-05", "80", "extra"]], ":2: 本行有3列"),
+        (
+            [["time", "aqi"], ["0001-01-01", "80"]],
+            ":2:time: 时间“0001-01-01T00:00:00”超出可处理的年份范围",
+        ),
+        ([["time", "aqi"], ["9999-12-31T23:00", "80"]], ":2:time: 时间“9999-12-31T23:00:00”超出"),
     ],
 )
 def test_assess_unusable_input_exits_2_naming_file_row_and_column(tmp_path, rows, place):

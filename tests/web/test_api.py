@@ -220,3 +220,23 @@ def test_the_band_below_yellow_is_drafted_and_issued_through_the_api(api):
     r = api.call("POST", "/alerts", "zhang", json={**band, "reason": " "})
     assert r.status_code == 400
     assert r.json()["detail"].startswith("请填写起草理由")
+
+
+def test_times_out_of_range_or_out_of_order_are_json_errors_naming_the_field(engine, api):
+    cases = [
+        (
+            {**DRAFT, "start": "0001-01-01T00:00"},
+            "开始时间: 时间“0001-01-01T00:00:00”超出可处理的年份范围",
+        ),
+        (
+            {**DRAFT, "end": "9999-12-31T23:00"},
+            "结束时间: 时间“9999-12-31T23:00:00”超出可处理的年份范围",
+        ),
+        ({**DRAFT, "end": "2026-01-05T00:00"}, "结束时间须晚于开始时间"),
+    ]
+    for body, message in cases:
+        r = api.call("POST", "/alerts", "zhang", json=body)
+        assert r.status_code == 400, r.text
+        assert r.headers["content-type"].startswith("application/json")
+        assert message in r.json()["detail"]
+    assert api.call("GET", "/alerts", "guest").json() == []
