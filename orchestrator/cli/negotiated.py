@@ -26,8 +26,8 @@ def negotiated_group() -> None:
 
     \b
     Example:
-      orchestrator negotiated add --alert 1 --uscc 91999901MA0000013Y --line 1#高炉 \\
-        --measure 高炉休风至1月9日 --kind 停产 --so2 120 --nox 300 \\
+      orchestrator negotiated add --alert 1 --uscc 91999905MA0000087C --line 2#烧结机 \\
+        --measure 2#烧结机停产至1月9日0时 --kind 停产 --so2 196.8 --nox 598.3 \\
         --reference 示协〔2026〕1号 --agreed-by 李厂长
       orchestrator negotiated list --alert 1
     """
@@ -86,8 +86,9 @@ def negotiated_add_command(
 
     \b
     Example:
-      orchestrator negotiated add --alert 1 --uscc 91999901MA0000013Y --line 1#高炉 \\
-        --measure 高炉休风 --kind 停产 --so2 120 --reference 示协〔2026〕1号 --agreed-by 李厂长
+      orchestrator negotiated add --alert 1 --uscc 91999905MA0000087C --line 2#烧结机 \\
+        --measure 2#烧结机停产至1月9日0时 --kind 停产 --so2 196.8 --reference 示协〔2026〕1号 \\
+        --agreed-by 李厂长
     """
     context = context_of(ctx)
     if kind not in _KINDS:
@@ -116,9 +117,9 @@ def negotiated_add_command(
     if as_json:
         echo_json(stored.as_json(context.settings.zone))
         return
-    click.echo(
-        f"已录入协商减排{stored.id}（预警{alert_id}第{facts.number}次修订，批准时计入减排量核算）"
-    )
+    # the 不利气象条件应对 band has no reduction check: its agreements are its whole plan
+    then = "批准时计入减排量核算" if facts.level.colour else "批准后作为该企业的应对指令下达"
+    click.echo(f"已录入协商减排{stored.id}（预警{alert_id}第{facts.number}次修订，{then}）")
     click.echo(_line(stored, context.settings.zone))
 
 

@@ -147,8 +147,8 @@ class DeliveryWorker:
         if f.kind is RevisionKind.LIFT:
             return f"自{start}起解除重污染天气预警，可按应急响应指令恢复生产"
         if f.kind is RevisionKind.ISSUE:
-            return f"自{start}起启动{graded(f.level, RESPONSE.get(f.level))}"
-        return f"预警{f.kind.label}为{graded(f.level, RESPONSE.get(f.level))}，自{start}起执行"
+            return f"自{start}起启动{graded(f.level, RESPONSE[f.level])}"
+        return f"预警{f.kind.label}为{graded(f.level, RESPONSE[f.level])}，自{start}起执行"
 
     def parts(self, jobs: list[Job]) -> dict[tuple[str, str], str]:
         """The stored order parts (control notices: the whole notice) of the claimed orders,

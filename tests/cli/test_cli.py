@@ -588,9 +588,10 @@ def test_the_band_below_yellow_from_the_command_line(monkeypatch, tmp_path):
     out = run(*now, "alert", "draft", "--level", "adverse", *window, "--by", "张值班",
               "--reason", "依据省气联〔2026〕5号通知", "--submit")  # fmt: skip
     assert "已起草：不利气象条件应对，2026-01-06 00:00至2026-01-08 00:00" in out
-    run(*now, "negotiated", "add", "--alert", "1", "--uscc", "91999905MA0000001H", "--line",
+    out = run(*now, "negotiated", "add", "--alert", "1", "--uscc", "91999905MA0000001H", "--line",
         "1#焦炉", "--measure", "延长结焦时间至36小时", "--so2", "50", "--reference",
         "示协〔2026〕1号", "--agreed-by", "李厂长")  # fmt: skip
+    assert "（预警1第1次修订，批准后作为该企业的应对指令下达）" in out
     out = run(*now, "alert", "approve", "1", "--by", "周主任")
     assert "不执行清单措施：按协商减排下达指令的企业1家" in out
     run(*now, "alert", "issue", "1", "--by", "张值班")

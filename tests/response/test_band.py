@@ -45,6 +45,15 @@ def band(engine, *, reason: str = BASIS, submit: bool = True) -> int:
     return office_of(engine).draft(draft, by=DUTY, now=NOW, submit=submit).alert_id
 
 
+def in_force(engine, alert_id: int) -> str:
+    """The drafted band approved by the director and issued at 4 Jan 21:00; its number."""
+    office = office_of(engine)
+    office.approve(alert_id, by=DIRECTOR, now=NOW)
+    number = office.issue(alert_id, by=DUTY, now=at(4, 21)).revision.document_number
+    assert number is not None
+    return number
+
+
 def agree(engine, alert_id: int, grade: str):
     """An enterprise of ``grade`` agrees to stop its largest SO2 line for the band's window."""
     firm = next(e for e in load_list(engine, 1).enterprises if e.grade.value == grade)
@@ -128,8 +137,7 @@ def test_issued_the_band_orders_only_what_was_agreed_under_its_own_notice(engine
 def test_with_no_agreement_the_band_sends_its_notice_and_no_order(engine):
     do_import(engine)
     alert_id = band(engine)
-    office_of(engine).approve(alert_id, by=DIRECTOR, now=NOW)
-    office_of(engine).issue(alert_id, by=DUTY, now=at(4, 21))
+    in_force(engine, alert_id)
     stored = notices(engine)(alert_id)
     assert stored.orders == 0
     assert "各县（市、区）可视情组织辖区重点企业开展协商减排" in stored.documents[0].body
@@ -146,9 +154,8 @@ def test_upgraded_to_yellow_every_list_enterprise_is_told_and_the_notice_names_t
     do_import(engine)
     alert_id = band(engine)
     agree(engine, alert_id, "A")
+    first = in_force(engine, alert_id)
     office = office_of(engine)
-    office.approve(alert_id, by=DIRECTOR, now=NOW)
-    first = office.issue(alert_id, by=DUTY, now=at(4, 21)).revision.document_number
     office.adjust(
         alert_id,
         RevisionKind.UPGRADE,
@@ -173,9 +180,8 @@ def test_upgraded_to_yellow_every_list_enterprise_is_told_and_the_notice_names_t
 def test_ending_the_band_says_so_and_not_that_a_warning_is_lifted(engine):
     do_import(engine)
     alert_id = band(engine)
+    first = in_force(engine, alert_id)
     office = office_of(engine)
-    office.approve(alert_id, by=DIRECTOR, now=NOW)
-    first = office.issue(alert_id, by=DUTY, now=at(4, 21)).revision.document_number
     office.adjust(
         alert_id,
         RevisionKind.LIFT,
