@@ -132,6 +132,12 @@ def _one_of(alert_id: int | None, round_id: int | None) -> None:
     help="Only deliveries that failed or were given up (retried from the first attempt).",
 )
 @click.option(
+    "--yes",
+    "confirmed",
+    is_flag=True,
+    help="Confirm sending every notice to every enterprise again (needed without --failed-only).",
+)
+@click.option(
     "--by", default=None, help="Who asks (recorded in the audit log); default: this account."
 )
 @click.pass_context
@@ -140,6 +146,7 @@ def deliver_resend_command(
     alert_id: int | None,
     round_id: int | None,
     failed_only: bool,
+    confirmed: bool,
     by: str | None,
 ) -> None:
     """Send the alert's newest notices (or a control round's notices) again: all of them (a
@@ -150,6 +157,7 @@ def deliver_resend_command(
     Example:
       orchestrator deliver resend --alert 1 --failed-only
       orchestrator deliver resend --round 1 --failed-only
+      orchestrator deliver resend --alert 1 --yes
     """
     _one_of(alert_id, round_id)
     context = context_of(ctx)
@@ -159,13 +167,13 @@ def deliver_resend_command(
     if round_id is not None:
         context.control_office().get(round_id)
         count = outbox.resend_subject(
-            Subject(round_id=round_id), now, failed_only=failed_only, by=who
+            Subject(round_id=round_id), now, failed_only=failed_only, by=who, confirmed=confirmed
         )
         what = "失败的投递" if failed_only else "管控通知"
         click.echo(f"通知批次{round_id}：{count}条{what}已重新排入投递队列")
         return
     assert alert_id is not None
-    count = outbox.resend(alert_id, now, failed_only=failed_only, by=who)
+    count = outbox.resend(alert_id, now, failed_only=failed_only, by=who, confirmed=confirmed)
     what = "失败的投递" if failed_only else "应急响应指令"
     click.echo(f"预警{alert_id}：{count}条{what}已重新排入投递队列")
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import AlertLevel, RegionalHint
+from orchestrator.db import locks
 from orchestrator.db.tables import alert_revisions, alerts, document_numbers, regional_hints
 from orchestrator.response.lifecycle import IllegalTransition
 from orchestrator.response.model import (
@@ -57,10 +58,6 @@ def _hint(row: Any) -> RegionalHint:
         document=row.document_number,
         area=row.area,
     )
-
-
-#: The advisory lock on an area's alerts in force (PostgreSQL: the first of the two keys).
-_AREA_LOCK = 17_001
 
 
 class AlertStore:
@@ -125,17 +122,7 @@ class AlertStore:
         return [_revision(row) for row in rows]
 
     def lock_area(self, region: str) -> None:
-        if self.conn.dialect.name == "postgresql":
-            # held to the end of the transaction; the first key names what is locked
-            self.conn.execute(
-                text("SELECT pg_advisory_xact_lock(:what, :region)"),
-                {"what": _AREA_LOCK, "region": int(region)},
-            )
-            return
-        driver = self.conn.connection.driver_connection
-        if driver is not None and not driver.in_transaction:
-            # SQLite: one writer at a time; take the write lock before the first read
-            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+        locks.hold(self.conn, locks.AREA, int(region))
 
     def add_alert(self, region: str, *, created_at: dt.datetime, hint_id: int | None) -> int:
         return int(

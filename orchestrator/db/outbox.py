@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 
+from orchestrator.db import locks
 from orchestrator.db.bulk import insert_ignore, of
 from orchestrator.db.tables import (
     acknowledgements,
@@ -358,6 +359,26 @@ class OutboxStore:
         return int(
             self.conn.execute(
                 select(func.count()).where(of(subject, deliveries), d.reason == "resend")
+            ).scalar()
+            or 0
+        )
+
+    def lock_resends(self, subject: Subject) -> None:
+        if subject.revision_id is not None:
+            locks.hold(self.conn, locks.RESEND_REVISION, subject.revision_id)
+        else:
+            assert subject.round_id is not None
+            locks.hold(self.conn, locks.RESEND_ROUND, subject.round_id)
+
+    def resends_in_flight(self, subject: Subject) -> int:
+        d = deliveries.c
+        return int(
+            self.conn.execute(
+                select(func.count()).where(
+                    of(subject, deliveries),
+                    d.reason == "resend",
+                    d.status.in_((_PENDING, _SENDING, _FAILED)),
+                )
             ).scalar()
             or 0
         )

@@ -36,9 +36,19 @@ from orchestrator.delivery.routing import (
     route,
 )
 from orchestrator.emissions.bulk import paused_gc
+from orchestrator.errors import Conflict, InputInvalid
 
 #: Composes the text a county is sent: (subject, county, [(USCC, name), …]) → text.
 CountyReport = Callable[[Subject, str, list[tuple[str, str]]], str]
+
+
+class ResendUnconfirmed(InputInvalid):
+    """Raised when every notice is to be sent again without that being confirmed (400, exit 2)."""
+
+
+class ResendPending(Conflict):
+    """Raised when every notice is to be sent again while an earlier resend is still being
+    delivered (409, exit 1)."""
 
 
 class Outbox:
@@ -268,7 +278,14 @@ class Outbox:
         return Escalated(subject, len(overdue), tuple(sorted(by_county)))
 
     def resend(
-        self, alert_id: int, now: dt.datetime, *, failed_only: bool, by: str, via: str = ""
+        self,
+        alert_id: int,
+        now: dt.datetime,
+        *,
+        failed_only: bool,
+        by: str,
+        via: str = "",
+        confirmed: bool = False,
     ) -> int:
         """Send the newest issued notices of an alert again (see :meth:`resend_subject`)."""
         with self.uow() as uow:
@@ -282,6 +299,7 @@ class Outbox:
             by=by,
             via=via,
             alert_id=alert_id,
+            confirmed=confirmed,
         )
 
     def resend_subject(
@@ -293,13 +311,25 @@ class Outbox:
         by: str,
         via: str = "",
         alert_id: int | None = None,
+        confirmed: bool = False,
     ) -> int:
         """Send a subject's notices again, and record who asked for it (``via``: where, e.g.
         "API：") in the same transaction. ``failed_only``: deliveries that failed or died are
         retried from the start on their channel (and enterprises no channel reached are routed
         again, the configuration may have changed); otherwise every enterprise gets its notice
-        again on its first channel, as a deliberate new delivery."""
+        again on its first channel, as a deliberate new delivery — which must be ``confirmed``,
+        and is refused while an earlier resend is still being delivered (one click or one call
+        repeated queues every notice once, not once per click)."""
+        if not failed_only and not confirmed:
+            raise ResendUnconfirmed("全部重新发送将向每家企业再次发送通知，须明确确认")
         with self.uow() as uow:
+            if not failed_only:
+                uow.outbox.lock_resends(subject)
+                busy = uow.outbox.resends_in_flight(subject)
+                if busy:
+                    raise ResendPending(
+                        f"上一次重新发送尚有{busy}条通知未投递完毕，请待其完成后再全部重新发送"
+                    )
             count = self._resend(uow, subject, now, failed_only)
             what = "投递失败的" if failed_only else "全部"
             uow.audit.record(

@@ -93,6 +93,14 @@ class OutboxStore(Protocol):
         """How many deliveries were queued as deliberate resends."""
         ...
 
+    def lock_resends(self, subject: Subject) -> None:
+        """Hold the subject's resending to the end of the transaction (two at once: one waits)."""
+        ...
+
+    def resends_in_flight(self, subject: Subject) -> int:
+        """How many deliberate resends are not yet handed over (pending, sending, failed)."""
+        ...
+
     def failing(self) -> int:
         """Deliveries failed or given up, across the outbox."""
         ...

@@ -74,6 +74,10 @@ class NegotiatedIn(BaseModel):
 
 class ResendIn(BaseModel):
     scope: Literal["failed", "all"] = "failed"
+    confirm: bool = Field(
+        default=False,
+        description="全部重新发送（scope为all）须为true；上一次重新发送未投递完毕时拒绝（409）",
+    )
 
 
 def _values(model: BaseModel) -> dict[str, str]:
@@ -291,6 +295,7 @@ def api_router(site: Site) -> APIRouter:
             failed_only=body.scope == "failed",
             by=user.display_name,
             via="API：",
+            confirmed=body.confirm,
         )
         return {"queued": count}
 

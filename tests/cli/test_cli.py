@@ -547,9 +547,10 @@ def test_list_import_and_resend_from_the_command_line_are_audited(tmp_path, monk
         "张值班", "--submit")  # fmt: skip
     run(*now, "alert", "approve", "1", "--by", "王副市长")
     run(*now, "alert", "issue", "1", "--by", "张值班")
-    run("--now", "2026-01-04T23:00", "deliver", "resend", "--alert", "1", "--by", "王调度")
+    run("--now", "2026-01-04T23:00", "deliver", "resend", "--alert", "1", "--by", "王调度",
+        "--yes")  # fmt: skip
     # without --by the machine's account is named
-    run("--now", "2026-01-04T23:05", "deliver", "resend", "--alert", "1")
+    run("--now", "2026-01-04T23:05", "deliver", "resend", "--alert", "1", "--failed-only")
     entries, total = bootstrap().audit_log().entries()
     by_action = {(e.actor, e.action) for e in entries}
     assert ("李清单", AuditAction.LIST_IMPORT) in by_action

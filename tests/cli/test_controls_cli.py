@@ -58,7 +58,7 @@ def test_a_round_from_the_command_line_to_the_receipts(tmp_path, monkeypatch):
         notified,
     )
     assert len(receipts["overdue"]) == notified  # the 48 h have passed, nobody signed
-    text = run("--now", "2026-11-13T09:00", "deliver", "resend", "--round", str(round_id))
+    text = run("--now", "2026-11-13T09:00", "deliver", "resend", "--round", str(round_id), "--yes")
     assert f"{notified}条管控通知已重新排入投递队列" in text
 
 

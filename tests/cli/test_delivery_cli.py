@@ -53,7 +53,7 @@ def test_receipts_json_lists_the_overdue_after_the_deadline_and_resend_queues_ag
     text = run("--now", "2026-01-04T23:00", "receipts", "--alert", "1")
     assert "逾期未签收（300家）" in text
     assert "重新排入投递队列" in run(
-        "--now", "2026-01-04T23:00", "deliver", "resend", "--alert", "1"
+        "--now", "2026-01-04T23:00", "deliver", "resend", "--alert", "1", "--yes"
     )
     # the 300 again, and the deadline having passed, the 7 county contacts told of the overdue
     out = run("--now", "2026-01-04T23:01", "deliver", "--once")

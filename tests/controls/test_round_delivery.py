@@ -95,7 +95,7 @@ def test_round_notices_are_delivered_chased_and_counted_like_orders(engine, sink
         == 0
     )
     assert outbox(engine, config).resend_subject(
-        Subject(round_id=round_id), clock.now(), failed_only=False, by="测试"
+        Subject(round_id=round_id), clock.now(), failed_only=False, by="测试", confirmed=True
     ) == len(bodies)
 
 

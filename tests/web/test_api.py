@@ -117,7 +117,14 @@ def test_draft_approve_issue_and_receipts_with_the_consoles_rules(engine, api, t
     assert len(body["orders"]) == 5
     assert {o["state"] for o in body["orders"]} == {"unsigned"}
     r = api.call("POST", f"/alerts/{alert_id}/resend", "zhang", json={"scope": "all"})
+    assert r.status_code == 400
+    assert r.json() == {"detail": "全部重新发送将向每家企业再次发送通知，须明确确认"}
+    every = {"scope": "all", "confirm": True}
+    r = api.call("POST", f"/alerts/{alert_id}/resend", "zhang", json=every)
     assert r.json() == {"queued": 300}
+    r = api.call("POST", f"/alerts/{alert_id}/resend", "zhang", json=every)
+    assert r.status_code == 409
+    assert r.json()["detail"].startswith("上一次重新发送尚有300条通知未投递完毕")
     # an action the state does not allow is a 400 with the reason
     r = api.call("POST", f"/alerts/{alert_id}/approve", "wang", json={})
     assert r.status_code == 400

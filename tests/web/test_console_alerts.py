@@ -287,7 +287,10 @@ def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_pa
     # resending: the viewer may not, the duty officer may (every enterprise again)
     guest = signed_in(served, "guest")
     assert guest.post(url + "/resend", {"csrf": guest.csrf(), "scope": "all"}).status_code == 403
-    r = zhang.post(url + "/resend", {"csrf": zhang.csrf(), "scope": "all"})
+    unconfirmed = zhang.post(url + "/resend", {"csrf": zhang.csrf(), "scope": "all"})
+    assert unconfirmed.status_code == 400
+    assert "全部重新发送将向每家企业再次发送通知，须明确确认" in unconfirmed.text
+    r = zhang.post(url + "/resend", {"csrf": zhang.csrf(), "scope": "all", "confirm": "1"})
     assert r.status_code == 303
     assert "已重新排入投递队列" in zhang.get(r.headers["Location"]).text
     with engine.connect() as conn:
@@ -295,6 +298,10 @@ def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_pa
             select(func.count()).where(deliveries.c.reason == "resend")
         ).scalar_one()
     assert again == 300
+    # a second click while those are still on their way queues nothing more
+    twice = zhang.post(url + "/resend", {"csrf": zhang.csrf(), "scope": "all", "confirm": "1"})
+    assert twice.status_code == 409
+    assert "上一次重新发送尚有300条通知未投递完毕" in twice.text
     assert zhang.get("/alerts/99/notices").status_code == 404
 
 

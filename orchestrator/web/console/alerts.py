@@ -399,14 +399,19 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         if isinstance(posted, Response):
             return posted
         session, form = posted
-        await run_in_threadpool(
-            lambda: site.outbox.resend(
-                alert_id,
-                c.clock.now(),
-                failed_only=form.get("scope", "failed") != "all",
-                by=session.user.display_name,
+        try:
+            await run_in_threadpool(
+                lambda: site.outbox.resend(
+                    alert_id,
+                    c.clock.now(),
+                    failed_only=form.get("scope", "failed") != "all",
+                    by=session.user.display_name,
+                    confirmed=form.get("confirm") == "1",
+                )
             )
-        )
+        except OrchestratorError as exc:
+            status = status_of(exc, action=True)
+            return c.message(session, "未能重新发送", str(exc), status)
         return RedirectResponse(
             f"/alerts/{alert_id}/notices?done=resend", status_code=303, headers=HEADERS
         )
