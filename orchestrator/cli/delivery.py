@@ -405,13 +405,16 @@ def serve_command(
     import os
 
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from orchestrator.web.guard import log_config
     from orchestrator.web.service import NOW_ENV, web_service
 
     context = context_of(ctx)
     if workers > 1 and isinstance(context.clock, FixedClock):
         os.environ[NOW_ENV] = context.clock.now().isoformat()  # the workers' clock too
     app = web_service(context)  # with several workers: the configuration checked here first
+    logging = log_config(LOGGING_CONFIG)  # no signed link's signature in the access log
     scheduler = None
     if not no_scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -423,7 +426,7 @@ def serve_command(
         scheduler.add_job(beat.catch_up, id="catch-up:start")  # a slot missed while down
     try:
         if workers == 1:
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            uvicorn.run(app, host=host, port=port, log_level="info", log_config=logging)
         else:
             uvicorn.run(
                 "orchestrator.web.service:from_environment",
@@ -432,6 +435,7 @@ def serve_command(
                 host=host,
                 port=port,
                 log_level="info",
+                log_config=logging,
             )
     finally:
         if scheduler is not None:

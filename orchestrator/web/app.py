@@ -9,6 +9,7 @@ from orchestrator import __version__
 from orchestrator.web.api import api_router, install_errors
 from orchestrator.web.console.router import console_router
 from orchestrator.web.enterprise import enterprise_router
+from orchestrator.web.guard import Guard
 from orchestrator.web.nul import RejectNul
 from orchestrator.web.site import Site
 
@@ -23,6 +24,7 @@ def create_app(site: Site) -> FastAPI:
     )
     install_errors(app)
     app.add_middleware(RejectNul)
+    app.add_middleware(Guard)  # outermost: bodies limited before RejectNul reads them
     app.include_router(console_router(site))
     app.include_router(api_router(site))
     app.include_router(enterprise_router(site))

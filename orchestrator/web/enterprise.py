@@ -33,7 +33,7 @@ def enterprise_router(site: Site) -> APIRouter:
         html = env.get_template(template).render(
             office=site.office.issuer, office_phone=site.office.phone, **values
         )
-        return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+        return HTMLResponse(html, status_code=status)  # headers: web.guard
 
     def refused(title: str, message: str, status: int) -> HTMLResponse:
         return page("web/message.html", status, title=title, message=message)
@@ -81,7 +81,7 @@ def enterprise_router(site: Site) -> APIRouter:
             return refused("未找到通知", "未找到本单位的该份通知或指令。", 404)
         body = receipts.order_document(found[0].subject, grant.uscc)
         assert body is not None
-        return HTMLResponse(body, headers=_NO_STORE)
+        return HTMLResponse(body)
 
     async def posted_form(
         token: str, request: Request
@@ -175,9 +175,6 @@ def enterprise_router(site: Site) -> APIRouter:
         return JSONResponse({"ok": True})
 
     return router
-
-
-_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _scope(grant: LinkGrant) -> Scope:

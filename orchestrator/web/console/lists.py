@@ -23,9 +23,9 @@ from orchestrator.accounts.model import Permission, Session
 from orchestrator.alerts.model import ALERT_LEVELS
 from orchestrator.emissions.model import ListFileInvalid, RevisionNotFound, Species
 from orchestrator.web.console.base import HEADERS, Console, Id, Page
+from orchestrator.web.guard import MAX_UPLOAD
 
 PER_PAGE = 100
-MAX_UPLOAD = 64 * 1024 * 1024  # bytes; a 100,000-line workbook is about 15 MB
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _STAGED = re.compile(r"[0-9a-f]{64}")
 _SHOWN_CHANGES = 200
