@@ -161,7 +161,7 @@ for _kind in ADJUSTMENTS:
 
 
 def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
-    a = context.alerts().approve(alert_id, by=by, now=context.clock.now())
+    a = context.alerts().approve(alert_id, by=by, now=context.clock.now(), override=reason or None)
     show(context, a.revision, "已批准")
     if not a.revision.state.level.colour and a.revision.state.kind is not RevisionKind.LIFT:
         click.echo(f"不执行清单措施：按协商减排下达指令的企业{a.enterprises}家")
@@ -182,8 +182,15 @@ def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
                 f"  {s.label}：减排{v.reduction_kg_d:g}千克/日{noted}，占{v.ratio:.1%}，"
                 f"目标{v.target:.0%}，{'达标' if v.met else '未达标'}"
             )
-        if not a.check.met:
-            click.echo("减排量未达到目标：发布须由审批人以 --override 书面说明理由", err=True)
+        written = a.revision.state.shortfall_override
+        if not a.check.met and written:
+            click.echo(f"减排量未达到目标，已记录审批人书面理由：{written}")
+        elif not a.check.met:
+            click.echo(
+                "减排量未达到目标：发布须由审批人书面说明理由（批准时以 --reason，"
+                "或由审批人本人发布时以 --override）",
+                err=True,
+            )
     if a.changes:
         click.echo(
             f"与现行方案相比：须加严{a.count(Change.MORE)}家，可放宽{a.count(Change.LESS)}家，"
@@ -201,7 +208,12 @@ def _simple_command(name: str, doc: str, run: Any) -> click.Command:
     @click.option(
         "--by", "by_name", required=True, help="Who acts (a name in config/approval.toml)."
     )
-    @click.option("--reason", default="", help="Why (required to reject or withdraw).")
+    @click.option(
+        "--reason",
+        default="",
+        help="Why (required to reject or withdraw; to approve: the written reason to issue "
+        "despite a reduction shortfall).",
+    )
     @click.pass_context
     def command(ctx: click.Context, alert_id: int, by_name: str, reason: str) -> None:
         context = context_of(ctx)

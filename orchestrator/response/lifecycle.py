@@ -101,7 +101,11 @@ def submit(rev: RevisionState, by: Person) -> RevisionState:
     return replace(rev, status=RevisionStatus.PENDING_APPROVAL)
 
 
-def approve(rev: RevisionState, by: Person, policy: ApprovalPolicy) -> RevisionState:
+def approve(
+    rev: RevisionState, by: Person, policy: ApprovalPolicy, *, override: str | None = None
+) -> RevisionState:
+    """Approve a revision awaiting approval; ``override``: the approver's written reason to issue
+    despite a reduction shortfall, recorded with the approval (whoever issues may then issue)."""
     _require(
         rev.status is RevisionStatus.PENDING_APPROVAL,
         f"只有待审批的预警可以批准（当前：{rev.status.label}）",
@@ -112,7 +116,13 @@ def approve(rev: RevisionState, by: Person, policy: ApprovalPolicy) -> RevisionS
         by.role.rank >= need.rank,
         f"{rev.level.term}须由{need.label}或更高职级批准，{by.name}为{by.role.label}",
     )
-    return replace(rev, status=RevisionStatus.APPROVED, approved_by=by.name)
+    written = override.strip() if override else ""
+    return replace(
+        rev,
+        status=RevisionStatus.APPROVED,
+        approved_by=by.name,
+        shortfall_override=written or None,
+    )
 
 
 def reject(rev: RevisionState, by: Person) -> RevisionState:
@@ -132,25 +142,29 @@ def withdraw(rev: RevisionState, by: Person) -> RevisionState:
 def issue(
     rev: RevisionState, by: Person, *, now: dt.datetime, shortfall: bool, override: str | None
 ) -> RevisionState:
-    """Issue an approved revision. A reduction shortfall blocks unless the approver gave a reason."""
+    """Issue an approved revision. A reduction shortfall blocks unless the approver gave a
+    written reason: at approval (then anyone who may issue issues), or when issuing in person."""
     _require(
         rev.status is RevisionStatus.APPROVED,
         f"只有已批准的预警可以发布（当前：{rev.status.label}）",
     )
-    if shortfall:
+    written = rev.shortfall_override
+    if shortfall and written is None:
         _require(
             bool(override and override.strip()),
-            "减排量未达到目标比例，须由审批人书面说明理由后方可发布",
+            "减排量未达到目标比例，须由审批人书面说明理由（批准时填写，或由审批人本人发布时填写）"
+            "后方可发布",
         )
         _require(
             by.name == rev.approved_by,
             f"减排量未达标时须由审批人{rev.approved_by}本人发布并说明理由",
         )
+        written = override
     return replace(
         rev,
         status=RevisionStatus.ISSUED,
         issued_at=now,
-        shortfall_override=override if shortfall else None,
+        shortfall_override=written if shortfall else None,
     )
 
 

@@ -402,9 +402,12 @@ class CommandOffice:
             reason=reason,
         )
 
-    def approve(self, alert_id: int, *, by: Person, now: dt.datetime) -> Approval:
+    def approve(
+        self, alert_id: int, *, by: Person, now: dt.datetime, override: str | None = None
+    ) -> Approval:
         """Approve, then freeze the dispatch plan of the list revision in force as the revision's
-        own.
+        own. ``override``: the approver's written reason to issue despite a reduction shortfall,
+        recorded when there is one (whoever issues may then issue).
 
         The plan of a list revision for a level is selected once, when the list is imported;
         freezing it is a reference kept with the revision, and the reduction check weighs what
@@ -443,6 +446,8 @@ class CommandOffice:
                     check = with_negotiated(check, negotiated_total(agreed, start), self.city)
                 enterprises = uow.plans.list_plan_size(plan_id)
             targets = targets_record(check) if check is not None else None
+            if check is not None and not check.met and override and override.strip():
+                new = lc.approve(view.state, by, self.config.policy, override=override)
             if not uow.alerts.move(view, new):
                 raise IllegalTransition("该预警已被他人处理，请刷新后重试")
             uow.alerts.freeze(
@@ -470,6 +475,7 @@ class CommandOffice:
                         "list_revision": list_number,
                         "enterprises": enterprises,
                         "targets_met": check.met if check else None,
+                        "override": new.shortfall_override,
                         "changes": {
                             c.value: sum(x.change is c for x in changes) for c in Change if changes
                         },

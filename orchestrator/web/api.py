@@ -46,7 +46,11 @@ class DraftIn(BaseModel):
 
 class ActionIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
-    override: str | None = Field(default=None, description="发布说明", max_length=2000)
+    override: str | None = Field(
+        default=None,
+        description="减排量未达标时准予发布的书面理由：批准时（approve）记录，或审批人本人发布时（issue）填写",
+        max_length=2000,
+    )
     level: DraftLevel | None = None
     start: str | None = Field(default=None, max_length=40)
     end: str | None = Field(default=None, max_length=40)

@@ -83,7 +83,8 @@ class AlertActions:
         elif action is Action.WITHDRAW:
             self.alerts.withdraw(alert_id, by=by, now=now, reason=reason or "撤回")
         elif action is Action.APPROVE:
-            self.alerts.approve(alert_id, by=by, now=now)
+            override = (values.get("override") or "").strip() or None
+            self.alerts.approve(alert_id, by=by, now=now, override=override)
         elif action is Action.REJECT:
             self.alerts.reject(
                 alert_id, by=by, now=now, reason=required(values, "reason", "退回理由")

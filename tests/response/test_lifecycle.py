@@ -100,6 +100,18 @@ def test_a_shortfall_blocks_issue_unless_the_approver_writes_a_reason():
     assert done.shortfall_override == "区域传输为主，本地已尽最大努力"
 
 
+def test_a_reason_written_at_approval_lets_the_duty_officer_issue():
+    approved = approve(submit(draft(), DUTY), VICE, POLICY, override=" 区域传输为主 ")
+    assert approved.shortfall_override == "区域传输为主"
+    done = issue(approved, DUTY2, now=at(5), shortfall=True, override=None)
+    assert done.status is RevisionStatus.ISSUED
+    assert done.shortfall_override == "区域传输为主"
+    # met after all: nothing to explain, nothing kept
+    assert (
+        issue(approved, DUTY2, now=at(5), shortfall=False, override=None).shortfall_override is None
+    )
+
+
 def test_reject_sends_back_to_draft_and_withdraw_ends_an_open_revision():
     rev = reject(submit(draft(), DUTY), VICE)
     assert rev.status is RevisionStatus.DRAFT
@@ -144,7 +156,7 @@ def test_lead_time_warns_below_24_hours_and_not_at_24():
 # --- random action sequences ---------------------------------------------------------------------
 
 PEOPLE = [DUTY, DUTY2, VICE, MAYOR]
-ACTIONS = ["submit", "approve", "reject", "withdraw", "issue", "issue_override"]
+ACTIONS = ["submit", "approve", "approve_override", "reject", "withdraw", "issue", "issue_override"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -162,8 +174,9 @@ def test_random_action_sequences_never_reach_an_illegal_state(level, drafter, st
         try:
             if action == "submit":
                 rev = submit(rev, person)
-            elif action == "approve":
-                rev = approve(rev, person, POLICY)
+            elif action in ("approve", "approve_override"):
+                reason = "书面理由" if action == "approve_override" else None
+                rev = approve(rev, person, POLICY, override=reason)
             elif action == "reject":
                 rev = reject(rev, person)
             elif action == "withdraw":
@@ -184,8 +197,11 @@ def test_random_action_sequences_never_reach_an_illegal_state(level, drafter, st
             assert rev.issued_at is not None
         if before.status in (RevisionStatus.ISSUED, RevisionStatus.WITHDRAWN):
             assert rev == before  # final states never move
-        if rev.shortfall_override is not None:
-            assert rev.status is RevisionStatus.ISSUED
+        if rev.shortfall_override is not None:  # written by the approver, nobody else
+            assert rev.approved_by is not None
+            assert rev.status is not RevisionStatus.PENDING_APPROVAL
+        if rev.status is RevisionStatus.ISSUED and shortfall and before.status is not rev.status:
+            assert rev.shortfall_override  # never issued short without a written reason
 
 
 def test_states_are_immutable():

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.audit.model import AuditAction
 from orchestrator.emissions.model import Amounts, Species
 from orchestrator.emissions.plans import Change
 from orchestrator.response.lifecycle import IllegalTransition
@@ -25,6 +26,7 @@ from tests.support.app import (
     SAMPLE,
     VICE,
     do_import,
+    draft_orange,
     issued_orange,
     load_list,
     office_of,
@@ -204,6 +206,30 @@ def test_a_shortfall_needs_the_approvers_written_reason(engine):
     )
     view, _ = issued.revision, issued.warnings
     assert view.state.shortfall_override == "以区域传输为主"
+
+
+def test_a_reason_written_at_approval_lets_the_duty_officer_issue_a_shortfall(engine):
+    do_import(engine, SAMPLE)
+    bigger = dataclasses.replace(
+        CITY, citywide=Amounts(**{s.value: 10 * CITY.citywide.get(s) for s in Species})
+    )
+    office = office_of(engine, city=bigger)
+    alert_id = draft_orange(engine, bigger)
+    approval = office.approve(alert_id, by=VICE, now=NOW, override="以区域传输为主")
+    assert approval.shortfall
+    assert approval.revision.state.shortfall_override == "以区域传输为主"
+    issued = office.issue(alert_id, by=DUTY, now=NOW)
+    assert issued.revision.state.shortfall_override == "以区域传输为主"
+    approve_entry = next(t for t in office.trail(alert_id) if t.action is AuditAction.APPROVE)
+    assert approve_entry.detail["override"] == "以区域传输为主"
+
+
+def test_an_alert_meeting_its_targets_keeps_no_reason_given_at_approval(engine):
+    do_import(engine, SAMPLE)
+    alert_id = draft_orange(engine)
+    approval = office_of(engine).approve(alert_id, by=VICE, now=NOW, override="无需")
+    assert not approval.shortfall
+    assert approval.revision.state.shortfall_override is None
 
 
 def test_a_regional_hint_drafts_its_level_and_is_a_floor(engine):

@@ -4,6 +4,7 @@ action checks the role and the CSRF token on the server, and what users type is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -11,10 +12,19 @@ from sqlalchemy import func, select, update
 
 from orchestrator.db.tables import deliveries, notices
 from orchestrator.delivery.model import Scope, Subject
-from tests.support.app import accounts, receipts
+from orchestrator.emissions.model import Amounts, Species
+from tests.support.app import CITY, SAMPLE, accounts, do_import, receipts
 from tests.support.base import ZONE
-from tests.support.delivery import delivery_config, make_worker, statuses_in_python
-from tests.support.web import PASSWORD, Browser, Served, signed_in
+from tests.support.delivery import Clock, delivery_config, make_worker, statuses_in_python
+from tests.support.web import (
+    DESK_NOW,
+    PASSWORD,
+    Browser,
+    Served,
+    add_users,
+    signed_in,
+    web_app,
+)
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 
@@ -373,3 +383,28 @@ def test_the_band_below_yellow_is_drafted_on_instruction_and_issued_with_its_own
     with engine.connect() as conn:
         kinds = set(conn.execute(select(notices.c.kind)).scalars())
     assert kinds == {"adverse", "public", "sms", "cap"}
+
+
+def test_a_shortfall_reason_written_at_approval_lets_the_duty_officer_issue(engine, tmp_path):
+    """The approver may not issue from the console, so the reason to issue despite a shortfall is
+    written when approving; the duty officer then issues."""
+    do_import(engine, SAMPLE)
+    add_users(
+        engine,
+        ("zhang", "张值班", "duty_officer"),
+        ("wang", "王副市长", "vice_mayor"),
+        now=DESK_NOW,
+    )
+    bigger = dataclasses.replace(
+        CITY, citywide=Amounts(**{s.value: 10 * CITY.citywide.get(s) for s in Species})
+    )
+    with Served(web_app(engine, Clock(DESK_NOW), data_dir=tmp_path, city=bigger)) as served:
+        zhang, wang = signed_in(served, "zhang"), signed_in(served, "wang")
+        url = zhang.post("/alerts", {**FORM, "csrf": zhang.csrf()}).headers["Location"]
+        url = url.split("?")[0]
+        assert "减排量未达到目标时准予发布的书面理由" in wang.get(url).text
+        r = wang.post(url + "/approve", {"csrf": wang.csrf(), "override": "以区域传输为主"})
+        assert r.status_code == 303
+        r = zhang.post(url + "/issue", {"csrf": zhang.csrf()})
+        assert r.status_code == 303
+        assert "示重污应急〔2026〕1号" in zhang.get(url).text
