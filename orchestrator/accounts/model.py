@@ -95,3 +95,19 @@ class Session:
     user: User
     csrf: str
     expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """An API token as an administrator sees it (never the token itself)."""
+
+    id: int
+    username: str
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    def usable(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
-from orchestrator.accounts.model import Credentials, Session, User
+from orchestrator.accounts.model import Credentials, Session, TokenInfo, User
 from orchestrator.audit.ports import UnitOfWork
 from orchestrator.response.model import Role
 
@@ -31,6 +31,16 @@ class AccountStore(Protocol):
         ...
 
     def users(self) -> list[User]: ...
+
+    def change(self, username: str, **values: Any) -> User | None:
+        """Set ``active`` or ``role`` (its value); None if there is no such user."""
+        ...
+
+    def end_sessions(self, username: str) -> int:
+        """Sign the user out everywhere; how many sessions ended."""
+        ...
+
+    def tokens(self, username: str | None) -> list[TokenInfo]: ...
 
     def credentials(self, username: str) -> Credentials | None: ...
 
@@ -66,13 +76,19 @@ class AccountStore(Protocol):
     def close_session(self, token_hash: str) -> None: ...
 
     def add_token(
-        self, username: str, *, name: str, token_hash: str, created_at: dt.datetime
+        self,
+        username: str,
+        *,
+        name: str,
+        token_hash: str,
+        created_at: dt.datetime,
+        expires_at: dt.datetime,
     ) -> bool:
         """False if there is no such user."""
         ...
 
     def token_user(self, token_hash: str, now: dt.datetime) -> User | None:
-        """The active user of a token not revoked (its use recorded)."""
+        """The active user of a token neither revoked nor expired (its use recorded)."""
         ...
 
     def revoke_token(self, token_id: int, now: dt.datetime) -> bool: ...

@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from orchestrator.accounts.config import Policy
-from orchestrator.accounts.model import AccountError, Session, User
+from orchestrator.accounts.model import AccountError, Session, TokenInfo, User
 from orchestrator.accounts.ports import AccountUnitOfWork
 from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.errors import Conflict
@@ -87,13 +87,58 @@ class Accounts:
             raise AccountError(f"用户名“{username}”已存在") from None
         return user
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(
+        self, username: str, password: str, *, by: str = "", now: dt.datetime | None = None
+    ) -> None:
+        """A new password (and the lockout lifted); every session of the user ends."""
         check_password(password)
         with self.uow() as uow:
             done = uow.accounts.set_password(username, _HASHER.hash(password))
+            if not done:
+                raise AccountError(f"用户“{username}”不存在")
+            ended = uow.accounts.end_sessions(username)
+            self._audit(uow, by, now, f"重设{username}的密码，结束其会话{ended}个")
             uow.commit()
-        if not done:
-            raise AccountError(f"用户“{username}”不存在")
+
+    def set_active(self, username: str, active: bool, *, by: str, now: dt.datetime) -> User:
+        """Disable a user (signed out everywhere, API tokens unusable, sign-in refused) or enable
+        one again."""
+        with self.uow() as uow:
+            user = uow.accounts.change(username, active=active)
+            if user is None:
+                raise AccountError(f"用户“{username}”不存在")
+            ended = uow.accounts.end_sessions(username) if not active else 0
+            what = f"停用{username}，结束其会话{ended}个" if not active else f"启用{username}"
+            self._audit(uow, by, now, what)
+            uow.commit()
+        return user
+
+    def set_role(self, username: str, role: Role, *, by: str, now: dt.datetime) -> User:
+        """Give a user another role; every session ends, so the next sign-in carries it."""
+        with self.uow() as uow:
+            before = uow.accounts.credentials(username)
+            user = uow.accounts.change(username, role=role.value)
+            if user is None or before is None:
+                raise AccountError(f"用户“{username}”不存在")
+            uow.accounts.end_sessions(username)
+            self._audit(
+                uow, by, now, f"{username}的角色由{before.user.role_label}改为{user.role_label}"
+            )
+            uow.commit()
+        return user
+
+    def tokens(self, username: str | None = None) -> list[TokenInfo]:
+        with self.uow() as uow:
+            return uow.accounts.tokens(username)
+
+    @staticmethod
+    def _audit(uow: AccountUnitOfWork, by: str, now: dt.datetime | None, what: str) -> None:
+        if now is not None:
+            uow.audit.record(
+                AuditEntry(
+                    at=now, actor=by or "系统管理员", action=AuditAction.ACCOUNT, reason=what
+                )
+            )
 
     def users(self) -> list[User]:
         with self.uow() as uow:
@@ -191,14 +236,24 @@ class Accounts:
             )
             uow.commit()
 
-    def issue_token(self, username: str, name: str, *, now: dt.datetime) -> str:
-        """A new API token acting as ``username`` (shown once; only its SHA-256 is kept)."""
+    def issue_token(
+        self, username: str, name: str, *, now: dt.datetime, days: int = 365, by: str = ""
+    ) -> str:
+        """A new API token acting as ``username`` for ``days`` (shown once; only its SHA-256 is
+        kept)."""
+        if not 1 <= days <= 3650:
+            raise AccountError("API令牌有效期须为1至3650天")
         token = "orc_" + secrets.token_urlsafe(32)
         with self.uow() as uow:
             if not uow.accounts.add_token(
-                username, name=name, token_hash=_digest(token), created_at=now
+                username,
+                name=name,
+                token_hash=_digest(token),
+                created_at=now,
+                expires_at=now + dt.timedelta(days=days),
             ):
                 raise AccountError(f"用户“{username}”不存在")
+            self._audit(uow, by, now, f"为{username}签发API令牌（{name}，{days}天）")
             uow.commit()
         return token
 
@@ -208,8 +263,11 @@ class Accounts:
             uow.commit()
         return user
 
-    def revoke_token(self, token_id: int, *, now: dt.datetime) -> bool:
+    def revoke_token(self, token_id: int, *, now: dt.datetime, by: str = "") -> bool:
+        """False if there is no such token or it was revoked already."""
         with self.uow() as uow:
             done = uow.accounts.revoke_token(token_id, now)
+            if done:
+                self._audit(uow, by, now, f"吊销API令牌{token_id}")
             uow.commit()
         return done

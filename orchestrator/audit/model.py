@@ -32,6 +32,9 @@ class AuditAction(StrEnum):
     RESEND = "resend"
     NEGOTIATE = "negotiate"
     NEGOTIATE_REMOVE = "negotiate_remove"
+    ACCOUNT = (
+        "account"  # a user disabled, enabled, given a role or a password; a token issued/revoked
+    )
 
     @property
     def label(self) -> str:
@@ -64,6 +67,7 @@ _LABEL: dict[AuditAction, str] = {
     AuditAction.RESEND: "重新投递",
     AuditAction.NEGOTIATE: "录入协商减排",
     AuditAction.NEGOTIATE_REMOVE: "删除协商减排",
+    AuditAction.ACCOUNT: "账户管理",
 }
 
 

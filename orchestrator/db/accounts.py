@@ -9,7 +9,7 @@ from sqlalchemy import Connection, case, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from orchestrator.accounts.model import Credentials, Session, User
+from orchestrator.accounts.model import Credentials, Session, TokenInfo, User
 from orchestrator.db.tables import api_tokens, sign_in_attempts, users, web_sessions
 from orchestrator.errors import Conflict
 from orchestrator.response.model import Role
@@ -56,6 +56,30 @@ class AccountStore:
         )
         self.clear_attempts(username)
         return done.rowcount == 1
+
+    def change(self, username: str, **values: Any) -> User | None:
+        """Set ``active`` or ``role`` of ``username``; None if there is no such user."""
+        row = self.conn.execute(
+            update(users).where(users.c.username == username).values(values).returning(users)
+        ).first()
+        return _user(row) if row is not None else None
+
+    def end_sessions(self, username: str) -> int:
+        user_id = select(users.c.id).where(users.c.username == username).scalar_subquery()
+        done = self.conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
+        return int(done.rowcount)
+
+    def tokens(self, username: str | None) -> list[TokenInfo]:
+        t, u = api_tokens.c, users.c
+        query = select(api_tokens, u.username).join(users, u.id == t.user_id).order_by(t.id)
+        if username is not None:
+            query = query.where(u.username == username)
+        return [
+            TokenInfo(
+                r.id, r.username, r.name, r.created_at, r.last_used_at, r.expires_at, r.revoked_at
+            )
+            for r in self.conn.execute(query)
+        ]
 
     def users(self) -> list[User]:
         return [_user(r) for r in self.conn.execute(select(users).order_by(users.c.username))]
@@ -134,14 +158,24 @@ class AccountStore:
         self.conn.execute(web_sessions.delete().where(web_sessions.c.token_hash == token_hash))
 
     def add_token(
-        self, username: str, *, name: str, token_hash: str, created_at: dt.datetime
+        self,
+        username: str,
+        *,
+        name: str,
+        token_hash: str,
+        created_at: dt.datetime,
+        expires_at: dt.datetime,
     ) -> bool:
         user_id = self.conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
         if user_id is None:
             return False
         self.conn.execute(
             insert(api_tokens).values(
-                user_id=user_id, name=name, token_hash=token_hash, created_at=created_at
+                user_id=user_id,
+                name=name,
+                token_hash=token_hash,
+                created_at=created_at,
+                expires_at=expires_at,
             )
         )
         return True
@@ -151,7 +185,12 @@ class AccountStore:
         row = self.conn.execute(
             select(users, t.id.label("token_id"))
             .join(api_tokens, t.user_id == u.id)
-            .where(t.token_hash == token_hash, t.revoked_at.is_(None), u.active.is_(True))
+            .where(
+                t.token_hash == token_hash,
+                t.revoked_at.is_(None),
+                t.expires_at.is_(None) | (t.expires_at > now),
+                u.active.is_(True),
+            )
         ).first()
         if row is None:
             return None

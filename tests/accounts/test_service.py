@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from orchestrator.accounts.config import Policy
 from orchestrator.accounts.model import AccountError
+from orchestrator.audit.model import AuditAction
 from orchestrator.db.tables import users, web_sessions
 from orchestrator.response.model import Role
-from tests.support.app import accounts
+from tests.support.app import accounts, app
 from tests.support.base import ZONE
 
 NOW = dt.datetime(2026, 11, 23, 9, tzinfo=ZONE)
@@ -185,3 +186,51 @@ def test_parallel_guesses_cannot_outrun_the_lockout(engine):
     )
     with pytest.raises(AccountError, match="请15分钟后重试"):
         accounts(engine, POLICY).authenticate("zhang", PASSWORD, now=NOW)
+
+
+def test_access_is_taken_back_by_disabling_a_role_change_a_new_password_or_expiry(engine):
+    """Each way of taking access back ends what it must, at once, and is audited."""
+    add(engine)
+    people = accounts(engine, POLICY)
+    session = people.open_session(people.authenticate("zhang", PASSWORD, now=NOW), now=NOW)
+    token = people.issue_token("zhang", "省级平台对接", now=NOW, days=30, by="管理员")
+    # disabled: the session ends, the token stops working, sign-in is refused
+    people.set_active("zhang", False, by="管理员", now=NOW)
+    assert people.session_of(session, now=NOW) is None
+    assert people.token_user(token, now=NOW) is None
+    with pytest.raises(AccountError, match="账户已停用"):
+        people.authenticate("zhang", PASSWORD, now=NOW)
+    # enabled again: the token works again, a new session may be opened
+    people.set_active("zhang", True, by="管理员", now=NOW)
+    assert people.token_user(token, now=NOW) is not None
+    session = people.open_session(people.authenticate("zhang", PASSWORD, now=NOW), now=NOW)
+    # another role: sessions end; the next sign-in carries the new role
+    people.set_role("zhang", Role.DIRECTOR, by="管理员", now=NOW)
+    assert people.session_of(session, now=NOW) is None
+    assert people.authenticate("zhang", PASSWORD, now=NOW).role is Role.DIRECTOR
+    # a new password: sessions end
+    session = people.open_session(people.authenticate("zhang", PASSWORD, now=NOW), now=NOW)
+    people.set_password("zhang", "new-pass-2026", by="管理员", now=NOW)
+    assert people.session_of(session, now=NOW) is None
+    # the token expires after its days
+    assert people.token_user(token, now=NOW + dt.timedelta(days=29)) is not None
+    assert people.token_user(token, now=NOW + dt.timedelta(days=30)) is None
+    (info,) = people.tokens("zhang")
+    assert (info.name, info.usable(NOW), info.usable(NOW + dt.timedelta(days=31))) == (
+        "省级平台对接",
+        True,
+        False,
+    )
+    with pytest.raises(AccountError, match="有效期须为1至3650天"):
+        people.issue_token("zhang", "x", now=NOW, days=0)
+    with pytest.raises(AccountError, match="用户“ghost”不存在"):
+        people.set_active("ghost", False, by="管理员", now=NOW)
+    entries, _ = app(engine).audit_log().entries()
+    trail = [e.reason for e in reversed(entries) if e.action is AuditAction.ACCOUNT]
+    assert trail == [
+        "为zhang签发API令牌（省级平台对接，30天）",
+        "停用zhang，结束其会话1个",
+        "启用zhang",
+        "zhang的角色由值班人员改为应急办主任",
+        "重设zhang的密码，结束其会话1个",
+    ]

@@ -116,3 +116,32 @@ def test_serve_with_several_workers_serves_the_console_on_the_same_clock(tmp_pat
         proc.terminate()
         output = proc.communicate(timeout=30)[0].decode()
     assert output.count("Started server process") >= 2, output
+
+
+def test_access_is_taken_back_from_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    now = ("--now", "2026-01-04T20:00")
+    assert add_zhang("correct-horse-9").exit_code == 0
+    out = invoke(*now, "user", "token", "zhang", "--name", "省级平台对接", "--days", "30")
+    assert out.exit_code == 0
+    assert out.stdout.startswith("orc_")
+    assert "30天内有效" in out.stderr
+    listed = run(*now, "user", "tokens", "zhang")
+    assert (
+        "1  zhang  省级平台对接  签发2026-01-04 20:00  最近使用—  有效期至2026-02-03 20:00  可用"
+        in listed
+    )
+    assert (
+        json.loads(run("--now", "2026-02-04T00:00", "user", "tokens", "--json"))[0]["usable"]
+        is False
+    )
+    assert "API令牌1已吊销" in run(*now, "user", "revoke", "1")
+    code, err = run_err(*now, "user", "revoke", "1")
+    assert code == 1
+    assert "没有可吊销的API令牌1（不存在或已吊销）" in err
+    assert "已吊销" in run(*now, "user", "tokens")
+    assert "用户 zhang 已停用" in run(*now, "user", "disable", "zhang")
+    assert "张值班  值班人员（已停用）" in run("user", "list")
+    assert "已启用" in run(*now, "user", "enable", "zhang")
+    assert "角色已改为应急办主任" in run(*now, "user", "role", "zhang", "director")
+    assert "zhang  张值班  应急办主任" in run("user", "list")

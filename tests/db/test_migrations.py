@@ -131,3 +131,28 @@ def test_0014_carries_a_lock_in_force_over_to_the_name(tmp_path):
             text("SELECT username, failures, locked_until IS NOT NULL FROM sign_in_attempts")
         ).all()
     assert sorted(rows) == [("li", 2, 0), ("zhang", 5, 1)]
+
+
+def test_0015_gives_tokens_issued_before_a_year(tmp_path):
+    engine, upgrade = old_database(tmp_path)
+    upgrade("0014")
+    issued = dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, role, password_hash, active,"
+                " created_at) VALUES (1, 'zhang', '张值班', 'duty_officer', 'x', 1, :t)"
+            ),
+            {"t": issued},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES"
+                " (1, '对接', 'h', :t)"
+            ),
+            {"t": issued},
+        )
+    upgrade("head")
+    with engine.connect() as conn:
+        expires = conn.execute(text("SELECT expires_at FROM api_tokens")).scalar_one()
+    assert str(expires).startswith("2027-01-05 08:00")
