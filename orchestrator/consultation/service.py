@@ -43,7 +43,7 @@ from orchestrator.consultation.opinion import (
     recommend,
 )
 from orchestrator.consultation.ports import ConsultationUnitOfWork
-from orchestrator.consultation.sources import SourceFailed, fetch_forecast, fetch_stations
+from orchestrator.consultation.sources import SourceFailed, fetch_stations, forecast_candidates
 from orchestrator.consultation.stations import CitySeries, aggregate
 from orchestrator.delivery.channels import HttpClient, Message, SendError, make_channel
 from orchestrator.delivery.model import MessageKind
@@ -148,20 +148,35 @@ class Consultant:
     def _forecast(
         self, source: str | None, now: dt.datetime
     ) -> tuple[Forecast | None, list[Issue]]:
+        """The best forecast the source offers: its newest document that reads as one. Each
+        unusable one before it is named in the opinion; none usable degrades the consultation."""
         cfg = self.config.source(source)
-        try:
-            fetched = fetch_forecast(cfg, root=self.root, now=now, zone=self.zone)
-            forecast = parse_document(
-                fetched.data,
-                provenance=fetched.provenance,
-                zone=self.zone,
-                limits=self.config.health.max,
-                issued_fallback=fetched.issued_fallback,
+        problems: list[str] = []
+        for fetched in forecast_candidates(cfg, root=self.root, now=now, zone=self.zone):
+            if isinstance(fetched, SourceFailed):
+                problems.append(str(fetched))
+                continue
+            try:
+                forecast = parse_document(
+                    fetched.data,
+                    provenance=fetched.provenance,
+                    zone=self.zone,
+                    limits=self.config.health.max,
+                    issued_fallback=fetched.issued_fallback,
+                )
+            except InputInvalid as exc:
+                where = fetched.provenance.location
+                problems.append(str(exc) if where in str(exc) else f"{where}: {exc}")
+                continue
+            skipped = [
+                Issue(code="source_skipped", message=f"预报文件不可用，已跳过：{p}", degrades=False)
+                for p in problems
+            ]
+            checked = check_forecast(
+                forecast, now=now, city=self.region_name, health=self.config.health
             )
-        except (SourceFailed, InputInvalid) as exc:
-            return None, [Issue(code="source_failed", message=f"预报数据不可用：{exc}")]
-        issues = check_forecast(forecast, now=now, city=self.region_name, health=self.config.health)
-        return forecast, list(issues)
+            return forecast, [*skipped, *checked]
+        return None, [Issue(code="source_failed", message=f"预报数据不可用：{'；'.join(problems)}")]
 
     def _unread(self, source: str, now: dt.datetime) -> dict[str, Any]:
         """The provenance of a forecast that could not be read: where it was looked for."""

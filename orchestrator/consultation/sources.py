@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import TimeoutError as TimeoutErrorU3
 from urllib3.util.retry import Retry
 
-from orchestrator.alerts.readings import read_records
+from orchestrator.alerts.readings import in_service_years, read_records
 from orchestrator.consultation.config import SourceConfig
 from orchestrator.consultation.forecast import Provenance
 from orchestrator.errors import InputInvalid, OrchestratorError
@@ -34,6 +34,24 @@ class Fetched:
     data: Any
     provenance: Provenance
     issued_fallback: dt.datetime | None = None  # a file's modification time
+
+
+#: A forecast document larger than this is no forecast (a week of hourly values is ~100 KB).
+MAX_DOCUMENT = 16 * 1024 * 1024
+
+
+def _json(raw: bytes, where: str, what: str) -> Any:
+    """``raw`` as JSON, or :class:`SourceFailed` naming ``where``: not JSON, nested too deep,
+    holding a NUL (PostgreSQL text cannot store one)."""
+    try:
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        detail = "嵌套层数过多" if isinstance(exc, RecursionError) else str(exc)
+        raise SourceFailed(f"{where}: {what}不是有效的JSON（{detail}）") from None
+    if "\x00" in text or "\\u0000" in text.lower():
+        raise SourceFailed(f"{where}: {what}含有NUL字符")
+    return data
 
 
 def _sha(raw: bytes) -> str:
@@ -75,10 +93,9 @@ def fetch_http(source: SourceConfig, *, day: dt.date, now: dt.datetime) -> Fetch
     if answer.status_code >= 400:
         raise SourceFailed(f"{url}: 预报数据源返回HTTP {answer.status_code}")
     raw = answer.content
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceFailed(f"{url}: 返回内容不是有效的JSON（{exc}）") from None
+    if len(raw) > MAX_DOCUMENT:
+        raise SourceFailed(f"{url}: 返回内容超过{MAX_DOCUMENT // 1024 // 1024}MB")
+    data = _json(raw, url, "返回内容")
     return Fetched(
         data=data,
         provenance=Provenance(
@@ -92,78 +109,106 @@ def _folder(source: SourceConfig, root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def _issued_at(path: Path, zone: ZoneInfo) -> dt.datetime | None:
-    """A forecast file's issue time: its ``issued_at`` (JSON key or CSV column), else None."""
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-            text = data.get("issued_at") if isinstance(data, Mapping) else None
-            if text is None:
-                items = data.get("rows", []) if isinstance(data, Mapping) else data
-                text = items[0].get("issued_at") if items and isinstance(items[0], dict) else None
-        else:
-            header, records = read_records(path)
-            text = records[0][1].get("issued_at") if records and "issued_at" in header else None
-    except (OSError, ValueError, InputInvalid):
-        return None
+def _issued_at(data: Any, where: str, zone: ZoneInfo) -> dt.datetime | None:
+    """A document's issue time: its ``issued_at`` (top level, or its first row's), else None;
+    :class:`SourceFailed` for one that cannot be a time of this century."""
+    text = data.get("issued_at") if isinstance(data, Mapping) else None
+    if text is None:
+        rows = data.get("rows", []) if isinstance(data, Mapping) else data
+        first = rows[0] if isinstance(rows, list) and rows else None
+        text = first.get("issued_at") if isinstance(first, Mapping) else None
     if not text:
         return None
     try:
-        t = dt.datetime.fromisoformat(str(text))
+        t = in_service_years(dt.datetime.fromisoformat(str(text)), f"{where}: issued_at")
     except ValueError:
-        return None
+        raise SourceFailed(f"{where}: issued_at不是有效的时间（“{text}”）") from None
+    except InputInvalid as exc:
+        raise SourceFailed(str(exc)) from None
     return t.replace(tzinfo=zone) if t.tzinfo is None else t.astimezone(zone)
+
+
+def _read(path: Path) -> tuple[Any, bytes]:
+    """A forecast file's data (a JSON document, or a CSV's records) and bytes, or
+    :class:`SourceFailed` naming the file."""
+    try:
+        if path.stat().st_size > MAX_DOCUMENT:
+            raise SourceFailed(f"{path}: 文件超过{MAX_DOCUMENT // 1024 // 1024}MB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceFailed(f"{path}: 无法读取（{exc.strerror}）") from None
+    if path.suffix.lower() == ".json":
+        return _json(raw, str(path), "文件"), raw
+    if b"\x00" in raw:
+        raise SourceFailed(f"{path}: 文件含有NUL字符")
+    try:
+        _, records = read_records(path)
+    except InputInvalid as exc:
+        raise SourceFailed(str(exc)) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SourceFailed(f"{path}: 不是有效的CSV（{exc}）") from None
+    return [rec for _, rec in records], raw
 
 
 def _mtime(path: Path, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, zone)
 
 
-def fetch_folder(source: SourceConfig, *, root: Path, now: dt.datetime, zone: ZoneInfo) -> Fetched:
-    """The newest forecast file in the drop folder issued at or before ``now``."""
+def folder_candidates(
+    source: SourceConfig, *, root: Path, now: dt.datetime, zone: ZoneInfo
+) -> Iterator[Fetched | SourceFailed]:
+    """The drop folder's forecast files issued at or before ``now``, newest first; a file that
+    cannot be read (not JSON or CSV, too large, a NUL, an issue time of no century of ours) is
+    yielded as its :class:`SourceFailed`, so that one bad file never hides a good one."""
     folder = _folder(source, root)
     if not folder.is_dir():
-        raise SourceFailed(f"{folder}: 预报文件夹不存在")
-    candidates = []
+        yield SourceFailed(f"{folder}: 预报文件夹不存在")
+        return
+    found: list[tuple[dt.datetime, str, Fetched]] = []
     for path in sorted(folder.glob(str(source.get("pattern", "*")))):
         if not path.is_file() or path.suffix.lower() not in (".json", ".csv"):
             continue
-        issued = _issued_at(path, zone)
+        try:
+            data, raw = _read(path)
+            issued = _issued_at(data, str(path), zone)
+        except SourceFailed as failed:
+            yield failed
+            continue
         when = issued or _mtime(path, zone)
-        if when <= now:
-            candidates.append((when, path.name, path, issued))
-    if not candidates:
-        raise SourceFailed(f"{folder}: 没有{now:%Y-%m-%d %H:%M}以前发布的预报文件")
-    when, _, path, issued = max(candidates)
-    raw = path.read_bytes()
-    if path.suffix.lower() == ".json":
-        try:
-            data: Any = json.loads(raw.decode("utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SourceFailed(f"{path}: 不是有效的JSON（{exc}）") from None
-    else:
-        try:
-            _, records = read_records(path)
-        except InputInvalid as exc:
-            raise SourceFailed(str(exc)) from None
-        data = [rec for _, rec in records]
-    return Fetched(
-        data=data,
-        provenance=Provenance(
-            source=source.name, kind="folder", location=str(path), sha256=_sha(raw), fetched_at=now
-        ),
-        issued_fallback=None if issued else when,
-    )
+        if when > now:
+            continue  # issued later than the consultation it would feed
+        fetched = Fetched(
+            data=data,
+            provenance=Provenance(
+                source=source.name,
+                kind="folder",
+                location=str(path),
+                sha256=_sha(raw),
+                fetched_at=now,
+            ),
+            issued_fallback=None if issued else when,
+        )
+        found.append((when, path.name, fetched))
+    if not found:
+        yield SourceFailed(f"{folder}: 没有{now:%Y-%m-%d %H:%M}以前发布的预报文件")
+    for _, _, fetched in sorted(found, key=lambda f: (f[0], f[1]), reverse=True):
+        yield fetched
 
 
-def fetch_forecast(
+def forecast_candidates(
     source: SourceConfig, *, root: Path, now: dt.datetime, zone: ZoneInfo
-) -> Fetched:
+) -> Iterator[Fetched | SourceFailed]:
+    """What the source offers, best first: its document (HTTP), or its files newest first
+    (folder); each that cannot be read as its :class:`SourceFailed`."""
     if not source.enabled:
-        raise SourceFailed(f"预报数据源“{source.name}”未配置地址（config/consultation.toml）")
-    if source.kind == "http":
-        return fetch_http(source, day=now.date(), now=now)
-    return fetch_folder(source, root=root, now=now, zone=zone)
+        yield SourceFailed(f"预报数据源“{source.name}”未配置地址（config/consultation.toml）")
+    elif source.kind == "http":
+        try:
+            yield fetch_http(source, day=now.date(), now=now)
+        except SourceFailed as failed:
+            yield failed
+    else:
+        yield from folder_candidates(source, root=root, now=now, zone=zone)
 
 
 def fetch_stations(

@@ -4,6 +4,8 @@ broken, slow) and real notification channels."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 
 import pytest
 from sqlalchemy import func, select
@@ -324,3 +326,48 @@ def test_with_the_band_in_force_the_opinion_names_it_and_drafts_no_extension(
     assert out.record["recommendation"]["action"] == "extend"
     assert out.alert_id is None
     assert len(office.revisions(alert_id)) == 1
+
+
+BAD_FORECASTS = {
+    "rows.json": '{"rows": 5}',
+    "nested.json": "[" * 100_000 + "]" * 100_000,
+    "nul.json": None,  # the good forecast, newer, with a NUL in its city
+    "year1.json": None,  # the good forecast, newer, issued in year 1
+    "year9999.json": None,
+    "binary.csv": b"\x00\xff\xfe" * 1000,
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_FORECASTS))
+def test_a_bad_forecast_file_beside_a_good_one_is_named_and_the_good_one_used(
+    engine, tmp_path, bad
+):
+    """One bad file in the drop folder never stops the consultation: the run is recorded, the
+    good forecast is used, and the bad file is named in the opinion."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    good = (ROOT / "samples" / "forecasts" / "forecast_2026-01-04T08.json").read_text("utf-8")
+    (folder / "good.json").write_text(good, encoding="utf-8")
+    content = BAD_FORECASTS[bad]
+    if content is None:
+        doc = json.loads(good)
+        if bad == "nul.json":
+            doc["issued_at"], doc["city"] = "2026-01-04T09:00:00+08:00", "示例市\u0000"
+        else:
+            doc["issued_at"] = "0001-01-01T09:00:00" if bad == "year1.json" else "9999-12-31T09:00"
+        content = json.dumps(doc, ensure_ascii=True)
+    path = folder / bad
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    written = (SLOT - dt.timedelta(minutes=10)).timestamp()  # dropped just before the slot
+    os.utime(path, (written, written))
+    c = consultant(engine, config(folder=folder), tmp_path)
+    out = c.consult(slot=SLOT, now=SLOT)
+    assert out.record["provenance"]["forecast"]["location"].endswith("good.json")
+    assert out.record["recommendation"]["action"] == "issue"
+    assert count(engine, consultations) == 1
+    named = [i for i in out.record["issues"] if bad in i["message"]]
+    assert named, out.record["issues"]
+    assert not any(i["degrades"] for i in named)
