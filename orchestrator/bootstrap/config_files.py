@@ -18,7 +18,7 @@ from orchestrator.assessment.config import AssessmentConfig
 from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.controls.model import Control, controls_from_mapping
 from orchestrator.delivery.config import DeliveryConfig
-from orchestrator.emissions.measures import Contradictions, MeasureBook, MeasureTable
+from orchestrator.emissions.measures import Bounds, Contradictions, MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
 from orchestrator.response.config import ResponseConfig
@@ -113,7 +113,8 @@ def _depth(folder: Path, name: str) -> int:
 
 def load_measure_book(config_dir: Path) -> MeasureBook:
     """Every ``config/measures/*.toml``: measure tables by industry × grade × level; and
-    ``config/list.toml`` (optional): how import treats a line that contradicts its grade."""
+    ``config/list.toml`` (optional): how import treats a line that contradicts its grade, and
+    what it refuses as implausible."""
     folder = config_dir / "measures"
     tables = [
         MeasureTable.from_mapping(_read(p), source=str(p)) for p in sorted(folder.glob("*.toml"))
@@ -123,12 +124,14 @@ def load_measure_book(config_dir: Path) -> MeasureBook:
         if industries.count(name) > 1:
             raise ConfigInvalid(f"{folder}: industry {name!r} has more than one table")
     policy = config_dir / "list.toml"
-    contradictions = (
-        Contradictions.from_mapping(_read(policy).get("contradictions", {}), source=str(policy))
-        if policy.exists()
-        else None
+    if not policy.exists():
+        return MeasureBook.of(tables)
+    data = _read(policy)
+    return MeasureBook.of(
+        tables,
+        Contradictions.from_mapping(data.get("contradictions", {}), source=str(policy)),
+        Bounds.from_mapping(data.get("bounds", {}), source=str(policy)),
     )
-    return MeasureBook.of(tables, contradictions)
 
 
 def load_city(config_dir: Path) -> CityProfile:

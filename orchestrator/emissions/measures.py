@@ -106,6 +106,26 @@ class Contradictions:
         return cls(**values)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bounds:
+    """``config/list.toml`` [bounds]: what an import refuses as implausible."""
+
+    max_kg_per_day: float = 100_000.0  # one line, one pollutant (emission or reduction)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Bounds:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigInvalid(f"{source}: bounds.{sorted(unknown)[0]}: unknown bound")
+        try:
+            limit = float(data.get("max_kg_per_day", cls().max_kg_per_day))
+        except (TypeError, ValueError):
+            raise ConfigInvalid(f"{source}: bounds.max_kg_per_day: must be a number") from None
+        if not 0 < limit < float("inf"):
+            raise ConfigInvalid(f"{source}: bounds.max_kg_per_day: must be positive and finite")
+        return cls(max_kg_per_day=limit)
+
+
 @dataclass(frozen=True, slots=True)
 class MeasureBook:
     """All tables, looked up by industry name, and how import treats a line that contradicts its
@@ -113,12 +133,18 @@ class MeasureBook:
 
     tables: Mapping[str, MeasureTable]
     contradictions: Contradictions = Contradictions()
+    bounds: Bounds = Bounds()
 
     @classmethod
     def of(
-        cls, tables: Iterable[MeasureTable], contradictions: Contradictions | None = None
+        cls,
+        tables: Iterable[MeasureTable],
+        contradictions: Contradictions | None = None,
+        bounds: Bounds | None = None,
     ) -> MeasureBook:
-        return cls({t.industry: t for t in tables}, contradictions or Contradictions())
+        return cls(
+            {t.industry: t for t in tables}, contradictions or Contradictions(), bounds or Bounds()
+        )
 
     def table(self, industry: str) -> MeasureTable | None:
         return self.tables.get(industry)

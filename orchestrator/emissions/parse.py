@@ -11,6 +11,7 @@ multi-industry enterprises taking their lowest grade.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -74,15 +75,40 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+#: Control characters: none in a name, a code or a contact; a measure's text or a note may
+#: run over several lines (line feed, tab).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MULTILINE = frozenset({"note", "check_method", *(f"{lv.value}_text" for lv in ALERT_LEVELS)})
+#: A comma in a number is a thousands separator only in groups of three: "1,840" but not "1,84".
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 class _Cells:
-    """One row's cells with error collection: ``num``/``text`` record problems, never raise."""
+    """One row's cells with error collection: ``num``/``text`` record problems, never raise.
+    Control characters are refused in every cell of the row as it is read; every number is
+    held to ``limit`` (config/list.toml [bounds])."""
 
     def __init__(
-        self, name: str, sheet: SheetRows, row: int, rec: dict[str, Any], problems: list[str]
+        self,
+        name: str,
+        sheet: SheetRows,
+        row: int,
+        rec: dict[str, Any],
+        problems: list[str],
+        limit: float = math.inf,
     ):
         self.name, self.sheet, self.row, self.rec, self.problems = name, sheet, row, rec, problems
+        self.limit = limit
         self.ok = True
         self.failed: set[str] = set()  # keys already reported: no follow-on errors from them
+        texts = [v for v in rec.values() if type(v) is str]
+        if texts and _CONTROL.search("".join(texts)):  # one search a row; rare: find the cells
+            for key, value in rec.items():
+                pattern = _CONTROL_IN_TEXT if key in _MULTILINE else _CONTROL
+                if type(value) is str and pattern.search(value):
+                    self.fail(key, "含有控制字符（换行、制表符、NUL等），请删除后重新导入")
 
     def where(self, key: str) -> str:
         header = self.sheet.headers.get(key) or next(
@@ -104,27 +130,45 @@ class _Cells:
     def num(self, key: str, required: bool = False) -> float:
         cell = self.rec.get(key)
         if type(cell) is float or type(cell) is int:  # numbers straight from the workbook
-            if cell >= 0 and math.isfinite(cell):
+            if 0 <= cell <= self.limit:
                 return float(cell)
-            self.fail(key, f"不能为负数：{cell:g}" if cell < 0 else f"不是有限数值：“{cell}”")
+            self._out_of_range(key, cell, f"{cell:g}")
             return 0.0
         raw = _norm(cell_text(cell))
         if raw == "":
             if required:
                 self.fail(key, "不能为空")
             return 0.0
+        if "," in raw:
+            if not _THOUSANDS.fullmatch(raw):
+                plain = raw.replace(",", "")
+                self.fail(
+                    key,
+                    f"“{raw}”中的逗号无法判断是千位分隔符还是小数点，"
+                    f"请写作{raw.replace(',', '.')}或{plain}",
+                )
+                return 0.0
+            raw = raw.replace(",", "")
         try:
-            value = float(raw.replace(",", ""))
+            value = float(raw)
         except ValueError:
             self.fail(key, f"不是数值：“{raw}”")
             return 0.0
-        if not math.isfinite(value):
-            self.fail(key, f"不是有限数值：“{raw}”")
-            return 0.0
+        if 0 <= value <= self.limit:
+            return value
+        self._out_of_range(key, value, raw)
+        return 0.0
+
+    def _out_of_range(self, key: str, value: float, shown: str) -> None:
         if value < 0:
-            self.fail(key, f"不能为负数：{raw}")
-            return 0.0
-        return value
+            self.fail(key, f"不能为负数：{shown}")
+        elif not math.isfinite(value):
+            self.fail(key, f"不是有限数值：“{shown}”")
+        else:
+            self.fail(
+                key,
+                f"数值{shown}超过合理上限{self.limit:g}（config/list.toml [bounds]），请核对单位和数值",
+            )
 
 
 def _grade(cells: _Cells, warnings: list[str]) -> Grade:
@@ -208,9 +252,12 @@ def parse_list(
         if INDUSTRY in sheets
         else ()
     )
-    dust = _dust(name, sheets[DUST], counties, problems) if DUST in sheets else ()
+    limit = book.bounds.max_kg_per_day
+    dust = _dust(name, sheets[DUST], counties, problems, limit) if DUST in sheets else ()
     transport = (
-        _transport(name, sheets[TRANSPORT], counties, problems) if TRANSPORT in sheets else ()
+        _transport(name, sheets[TRANSPORT], counties, problems, limit)
+        if TRANSPORT in sheets
+        else ()
     )
     if problems:
         raise ListFileInvalid(problems)
@@ -236,7 +283,7 @@ def _industry(
     good_uscc: set[str] = set()  # checked once per enterprise, not once per line
     inherited = [c.key for c in COLUMNS[INDUSTRY] if c.enterprise_level]
     for row, rec in sheet.rows:
-        cells = _Cells(name, sheet, row, rec, problems)
+        cells = _Cells(name, sheet, row, rec, problems, book.bounds.max_kg_per_day)
         uscc = _norm(cell_text(rec.get("uscc"))).upper()
         continuation = not uscc and not cell_text(rec.get("name")) and current is not None
         if continuation and current is not None:
@@ -332,6 +379,13 @@ def _industry(
                 )
             else:
                 seen_lines[key] = row
+        email = cell_text(rec.get("email"))
+        draft = drafts.get(uscc)
+        if draft is None:  # an enterprise's first row: its e-mail checked once
+            if email and "email" not in cells.failed and not _EMAIL.fullmatch(email):
+                cells.fail("email", f"“{email}”不是有效的电子邮箱地址")
+        elif not (continuation and draft is current):  # a continuation inherited its values
+            _same_enterprise(cells, draft)
         if not cells.ok:
             continue
         line = Line(
@@ -345,7 +399,6 @@ def _industry(
             note=cell_text(rec.get("note")),
             rated=rated,
         )
-        draft = drafts.get(uscc)
         if draft is None:
             draft = drafts[uscc] = _Draft(
                 first_row=row,
@@ -357,7 +410,7 @@ def _industry(
                 permit_no=cell_text(rec.get("permit_no")),
                 contact=cell_text(rec.get("contact")),
                 phone=cell_text(rec.get("phone")),
-                email=cell_text(rec.get("email")),
+                email=email,
                 channel=cell_text(rec.get("channel")),
                 lines=[],
             )
@@ -366,6 +419,26 @@ def _industry(
     return tuple(
         _finish(d, book, problems, warnings) for d in drafts.values() if d.category is not None
     )
+
+
+#: What a row says of its enterprise: every row of one USCC must say the same (or nothing).
+_ENTERPRISE_FIELDS = ("name", "county", "town", "permit_no", "contact", "phone", "email", "channel")
+
+
+def _same_enterprise(cells: _Cells, draft: _Draft) -> None:
+    """A row whose USCC is an enterprise's already read must not say anything else of it: two
+    enterprises under one code would be merged and the second's name and contacts dropped."""
+    for key in _ENTERPRISE_FIELDS:
+        given = cell_text(cells.rec.get(key))
+        known = getattr(draft, key)
+        if given and known and given != known and _norm(given) != _norm(known):
+            header = cells.sheet.headers.get(key, key)
+            cells.fail(
+                key,
+                f"统一社会信用代码与第{draft.first_row}行的企业相同，但{header}为“{given}”"
+                f"（第{draft.first_row}行为“{known}”）：同一企业各行的企业信息须一致，"
+                "不同企业须各用其统一社会信用代码",
+            )
 
 
 def _effective_grade(d: _Draft, book: MeasureBook, warnings: list[str], where: str) -> Grade:
@@ -570,11 +643,11 @@ def _county(cells: _Cells, counties: Collection[str]) -> str:
 
 
 def _dust(
-    name: str, sheet: SheetRows, counties: Collection[str], problems: list[str]
+    name: str, sheet: SheetRows, counties: Collection[str], problems: list[str], limit: float
 ) -> tuple[DustSite, ...]:
     out = []
     for row, rec in sheet.rows:
-        cells = _Cells(name, sheet, row, rec, problems)
+        cells = _Cells(name, sheet, row, rec, problems, limit)
         uscc = _norm(cell_text(rec.get("uscc"))).upper()
         if uscc and not uscc_valid(uscc):
             cells.fail("uscc", f"“{uscc}”不是有效的统一社会信用代码")
@@ -601,11 +674,11 @@ def _dust(
 
 
 def _transport(
-    name: str, sheet: SheetRows, counties: Collection[str], problems: list[str]
+    name: str, sheet: SheetRows, counties: Collection[str], problems: list[str], limit: float
 ) -> tuple[TransportUser, ...]:
     out = []
     for row, rec in sheet.rows:
-        cells = _Cells(name, sheet, row, rec, problems)
+        cells = _Cells(name, sheet, row, rec, problems, limit)
         uscc = _norm(cell_text(rec.get("uscc"))).upper()
         if not uscc_valid(uscc):
             cells.fail("uscc", f"“{uscc}”不是有效的统一社会信用代码")

@@ -158,8 +158,13 @@ CORPUS = [
     ),
     (
         "reduction above baseline",
-        _set("工业源", "红色减排量SO2(kg/d)", 999999),
-        "红色减排量SO2(kg/d): 红色减排量SO2（999999）大于日常排放量",
+        _set("工业源", "红色减排量SO2(kg/d)", 99999),
+        "红色减排量SO2(kg/d): 红色减排量SO2（99999）大于日常排放量",
+    ),
+    (
+        "implausible amount",
+        _set("工业源", "日常排放量SO2(kg/d)", 1e308),
+        "日常排放量SO2(kg/d): 数值1e+308超过合理上限100000（config/list.toml [bounds]）",
     ),
     (
         "unknown measure kind",
@@ -468,3 +473,81 @@ def test_the_readme_documents_every_column_and_the_template_has_them():
         for c in cols:
             assert f"| {c.header}" in readme, c.header
         assert [cell.value for cell in wb[sheet][1]] == [c.header for c in cols]
+
+
+# --- what was accepted wrongly: commas, implausible numbers, control characters, one USCC twice --
+
+
+def _firm(uscc_body: str, name: str, **cells: str) -> list[str]:
+    from orchestrator.emissions.model import uscc_check_char
+
+    values = {
+        "so2": "10",
+        "email": "hbj@example.cn",
+        **cells,
+    }
+    return [
+        "1", name, uscc_body + uscc_check_char(uscc_body), "城东区", "东关街道", "铸造", "B",
+        "绩效分级", "P1", cells.get("line", "冲天炉"), values["so2"], "20", "30", "5",
+        "限产10%", "限产", "限产30%", "限产", "停产", "停产", values["email"],
+    ]  # fmt: skip
+
+
+WRONG = [
+    ("comma as decimal", {"so2": "1,84"}, "日常排放量 SO2（千克/天）: “1,84”中的逗号无法判断是千位分隔符还是小数点，请写作1.84或184"),
+    ("implausible text", {"so2": "1e308"}, "日常排放量 SO2（千克/天）: 数值1e308超过合理上限100000"),
+    # the reader joins a cell's lines; what is left is no address
+    ("CRLF in e-mail", {"email": "hbj@example.cn\r\nBcc: x@y.cn"}, "电子邮箱: “hbj@example.cnBcc: x@y.cn”不是有效的电子邮箱地址"),
+    ("NUL in a line", {"line": "冲天炉\x00"}, "生产线（工序）: 含有控制字符"),
+    ("not an e-mail", {"email": "hbj.example.cn"}, "电子邮箱: “hbj.example.cn”不是有效的电子邮箱地址"),
+    ("control in a name", {"name": "示例市\x1b甲铸造有限公司"}, "企业（单位）名称: 含有控制字符"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cells", "message"), [w[1:] for w in WRONG], ids=[w[0] for w in WRONG])
+def test_what_was_accepted_wrongly_is_refused_at_its_cell(engine, tmp_path, cells, message):
+    cells = dict(cells)  # the parameters are shared by both databases' runs
+    name = cells.pop("name", "示例市甲铸造有限公司")
+    path = _csv(tmp_path, [[*HEAD, "电子邮箱"], _firm("91999900MA0000010", name, **cells)])
+    with pytest.raises(ListFileInvalid) as err:
+        do_import(engine, path)
+    assert err.value.problems == (f"{path}:工业源:2:{message}",) or (
+        len(err.value.problems) == 1
+        and err.value.problems[0].startswith(f"{path}:工业源:2:{message}")
+    ), err.value.problems
+    assert counts(engine) == (0, 0, 0, 0)
+
+
+def test_a_comma_that_separates_thousands_is_read_as_such(engine, tmp_path):
+    path = _csv(
+        tmp_path,
+        [[*HEAD, "电子邮箱"], _firm("91999900MA0000010", "示例市甲铸造有限公司", so2="1,840")],
+    )
+    result = do_import(engine, path)
+    with engine.connect() as conn:
+        (e,) = ListStore(conn).load(CITY.region_code, result.revision.number).enterprises
+    assert e.lines[0].baseline.so2 == 1840
+
+
+def test_one_uscc_for_two_enterprises_is_refused_not_merged(engine, tmp_path):
+    """The second enterprise under the first's code would have been merged into it, its name and
+    contacts dropped."""
+    path = _csv(
+        tmp_path,
+        [
+            [*HEAD, "电子邮箱"],
+            _firm("91999900MA0000010", "示例市甲铸造有限公司"),
+            _firm("91999900MA0000020", "示例市乙铸造有限公司"),
+            _firm("91999900MA0000010", "示例市丙铸造有限公司", line="电炉", email="c@example.cn"),
+        ],
+    )
+    with pytest.raises(ListFileInvalid) as err:
+        do_import(engine, path)
+    assert err.value.problems == (
+        f"{path}:工业源:4:企业（单位）名称: 统一社会信用代码与第2行的企业相同，但企业（单位）名称为"
+        "“示例市丙铸造有限公司”（第2行为“示例市甲铸造有限公司”）：同一企业各行的企业信息须一致，"
+        "不同企业须各用其统一社会信用代码",
+        f"{path}:工业源:4:电子邮箱: 统一社会信用代码与第2行的企业相同，但电子邮箱为“c@example.cn”"
+        "（第2行为“hbj@example.cn”）：同一企业各行的企业信息须一致，不同企业须各用其统一社会信用代码",
+    )
+    assert counts(engine) == (0, 0, 0, 0)
