@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
 from typing import Any
 
 import click
 
+from orchestrator.accounts.model import AccountError
 from orchestrator.alerts.model import ALERT_LEVELS, RESPONSE_LEVELS
 from orchestrator.alerts.readings import in_service_years, parse_time
 from orchestrator.bootstrap import Context
@@ -50,9 +52,43 @@ def moment(context: Context, text: str, option: str) -> dt.datetime:
     return t
 
 
+#: An API token of the console account the command signs as (scripts); else the account's
+#: password is asked for.
+TOKEN_ENV = "ORCHESTRATOR_TOKEN"
+
+
 def person(context: Context, name: str) -> Person:
-    """Someone of config/approval.toml, by name."""
-    return context.response.person(name)
+    """Someone of config/approval.toml, by name — once the installation has console accounts,
+    only with that person's credential: the API token in ``ORCHESTRATOR_TOKEN`` of their
+    account, or their account's password (asked for, hidden). An installation without accounts
+    (the embedded default, the demo) acts by name, as config/approval.toml lists them."""
+    found = context.response.person(name)
+    accounts = context.accounts()
+    users = accounts.users()
+    if not users:
+        return found
+    theirs = [u for u in users if u.display_name == found.name]
+    if not theirs:
+        raise AccountError(
+            f"“{found.name}”没有控制台账户，不能以其名义办理（orchestrator user add）"
+        )
+    now = context.clock.now()
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if token:
+        user = accounts.token_user(token, now=now)
+        if user is None or user.display_name != found.name:
+            raise AccountError(f"{TOKEN_ENV}中的API令牌不属于{found.name}，或已吊销、已过期")
+        return found
+    try:
+        password: str = click.prompt(
+            f"{found.name}（{theirs[0].username}）的登录密码", hide_input=True, err=True
+        )
+    except click.Abort:  # no terminal, nothing on standard input
+        raise AccountError(
+            f"以{found.name}的名义办理须验证身份：请设置{TOKEN_ENV}为其API令牌，或在终端中输入其密码"
+        ) from None
+    accounts.authenticate(theirs[0].username, password, now=now)
+    return found
 
 
 def date_option(text: str, option: str) -> dt.date:

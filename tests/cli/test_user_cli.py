@@ -145,3 +145,47 @@ def test_access_is_taken_back_from_the_command_line(tmp_path, monkeypatch):
     assert "已启用" in run(*now, "user", "enable", "zhang")
     assert "角色已改为应急办主任" in run(*now, "user", "role", "zhang", "director")
     assert "zhang  张值班  应急办主任" in run("user", "list")
+
+
+def test_once_accounts_exist_the_command_line_signs_only_with_the_persons_credential(
+    tmp_path, monkeypatch
+):
+    """`--by 王副市长` no longer acts as anyone: his API token (ORCHESTRATOR_TOKEN) or his
+    password is needed; someone else's token is refused; nothing moves when refused."""
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("ORCHESTRATOR_TOKEN", raising=False)
+    run("list", "import", str(ROOT / "emission_lists/sample_list.xlsx"), "--effective-from",
+        "2025-10-01")  # fmt: skip
+    now = ("--now", "2026-01-04T20:00")
+    draft = ("alert", "draft", "--level", "orange", "--start", "2026-01-06T00:00", "--by", "张值班")
+    # no accounts yet: the embedded default acts by name
+    run(*now, *draft, "--submit")
+    assert add_zhang("correct-horse-9").exit_code == 0
+    wang = invoke("user", "add", "wang", "--name", "王副市长", "--role", "vice_mayor",
+                  "--password-stdin", stdin="vice-mayor-2026\n")  # fmt: skip
+    assert wang.exit_code == 0
+    # no credential at all (nothing on standard input)
+    code, err = run_err(*now, "alert", "approve", "1", "--by", "王副市长")
+    assert code == 1
+    assert "以王副市长的名义办理须验证身份：请设置ORCHESTRATOR_TOKEN为其API令牌" in err
+    # a wrong password
+    wrong = invoke(*now, "alert", "approve", "1", "--by", "王副市长", stdin="guess-1234\n")
+    assert wrong.exit_code == 1
+    assert "用户名或密码不正确" in wrong.stderr
+    # someone else's token
+    zhang_token = invoke(*now, "user", "token", "zhang", "--name", "脚本").stdout.strip()
+    monkeypatch.setenv("ORCHESTRATOR_TOKEN", zhang_token)
+    code, err = run_err(*now, "alert", "approve", "1", "--by", "王副市长")
+    assert code == 1
+    assert "ORCHESTRATOR_TOKEN中的API令牌不属于王副市长" in err
+    assert "待审批" in run("alert", "show", "1")
+    # a person without an account cannot be signed as
+    code, err = run_err(*now, "alert", "approve", "1", "--by", "赵市长")
+    assert "“赵市长”没有控制台账户" in err
+    # his own password, then his own token
+    monkeypatch.delenv("ORCHESTRATOR_TOKEN")
+    ok = invoke(*now, "alert", "approve", "1", "--by", "王副市长", stdin="vice-mayor-2026\n")
+    assert ok.exit_code == 0, ok.output
+    assert "已批准" in ok.stdout
+    monkeypatch.setenv("ORCHESTRATOR_TOKEN", zhang_token)
+    assert "已发布" in run(*now, "alert", "issue", "1", "--by", "张值班")
