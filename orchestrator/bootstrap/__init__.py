@@ -180,6 +180,7 @@ class Context:
             root=self.settings.data_dir,
             pdf_base=self.settings.templates_dir,
             sqlite=db.dialect == "sqlite",
+            complete_notices=self.notices().complete,
         )
 
     def consultant(self) -> Consultant:

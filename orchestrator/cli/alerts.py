@@ -282,10 +282,11 @@ def alert_issue_command(
     for w in issued.warnings:
         click.echo(f"提示：{w}", err=True)
     show(context, issued.revision, "已发布")
-    click.echo(
-        f"已生成通知{len(issued.notices.documents)}份、应急响应指令{issued.notices.orders}份"
-        "（orchestrator notices render 导出）"
-    )
+    if issued.notices is not None:
+        click.echo(
+            f"已生成通知{len(issued.notices.documents)}份、应急响应指令{issued.notices.orders}份"
+            "（orchestrator notices render 导出）"
+        )
 
 
 @alert_group.command("show")

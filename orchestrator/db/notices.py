@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.db.bulk import insert_rows
-from orchestrator.db.tables import notices, order_frames
+from orchestrator.db.tables import alert_revisions, notices, order_frames
 from orchestrator.errors import Conflict
 from orchestrator.notices.model import NoticeKind, NoticeRecord
 
@@ -32,6 +32,24 @@ class NoticeStore:
         if kind is not None:
             query = query.where(notices.c.kind == kind.value)
         return int(self.conn.execute(query).scalar() or 0)
+
+    def unrendered_alerts(self) -> list[int]:
+        """Alerts whose newest issued revision has no stored notice (issued, then the process
+        or its connection died before the notices were stored)."""
+        r = alert_revisions.c
+        newest = (
+            select(r.alert_id, func.max(r.id).label("revision_id"))
+            .where(r.document_number.is_not(None))
+            .group_by(r.alert_id)
+            .subquery()
+        )
+        return list(
+            self.conn.execute(
+                select(newest.c.alert_id)
+                .where(~exists().where(notices.c.revision_id == newest.c.revision_id))
+                .order_by(newest.c.alert_id)
+            ).scalars()
+        )
 
     def documents(self, revision_id: int) -> list[NoticeRecord]:
         rows = self.conn.execute(

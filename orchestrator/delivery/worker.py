@@ -89,12 +89,15 @@ class DeliveryWorker:
         name: str | None = None,
         batch: int = 20,
         sqlite: bool = False,
+        complete_notices: Callable[[], int] | None = None,
     ):
         self.uow, self.outbox, self.config, self.env, self.links = uow, outbox, config, env, links
         self.clock, self.office, self.zone = clock, office, zone
         self.root, self.pdf_base = root, pdf_base
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
+        # stores the notices of an issue whose own process died before storing them
+        self.complete_notices = complete_notices
         self.sqlite = (
             sqlite  # one sending thread by default: SQLite's writers queue behind one lock
         )
@@ -264,6 +267,8 @@ class DeliveryWorker:
         """Enqueue newly issued notices and escalate overdue ones: (deliveries added,
         enterprises escalated)."""
         now = self.clock.now()
+        if self.complete_notices is not None:
+            self.complete_notices()
         added = self.outbox.enqueue_issued(now)
         escalated = self.outbox.escalate(
             now, receipt_hours=self.office.receipt_hours, report=self.county_report

@@ -17,6 +17,10 @@ class NoticeStore(Protocol):
 
     def count(self, revision_id: int, kind: NoticeKind | None = None) -> int: ...
 
+    def unrendered_alerts(self) -> list[int]:
+        """Alerts whose newest issued revision has no stored notice yet."""
+        ...
+
     def documents(self, revision_id: int) -> list[NoticeRecord]:
         """The revision's city-wide documents (every kind but orders), in no order."""
         ...

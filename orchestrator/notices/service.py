@@ -19,7 +19,7 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import day_check
 from orchestrator.emissions.targets import targets_record
-from orchestrator.errors import Conflict
+from orchestrator.errors import Conflict, Unavailable
 from orchestrator.notices import compose
 from orchestrator.notices.contexts import SmsContext, sms_text
 from orchestrator.notices.links import LinkSigner
@@ -90,6 +90,26 @@ class NoticeService:
             return NoticeSet(
                 rev.revision_id, documents, uow.notices.count(rev.revision_id, NoticeKind.ORDER)
             )
+
+    def complete(self) -> int:
+        """Render and store the notices of every issued revision that has none (its issuing
+        process or connection died after the issue was committed): idempotent, and safe with
+        several processes at it (one stores, the others find them stored). How many it did."""
+        with self.uow() as uow:
+            waiting = uow.notices.unrendered_alerts()
+        done = 0
+        for alert_id in waiting:
+            try:
+                self.ensure(alert_id)
+            except Unavailable:
+                continue  # still failing: the next round tries again, the others go on
+            done += 1
+        return done
+
+    def rendered(self, revision_id: int) -> bool:
+        """Whether an issued revision's notices are stored (none: :meth:`complete` will)."""
+        with self.uow() as uow:
+            return uow.notices.count(revision_id) > 0
 
     def orders(
         self, revision_id: int, uscc: Collection[str] = (), batch: int = 1_000

@@ -22,7 +22,7 @@ from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.plans import Change, PlanEntry, diff_plans, entry_from_record
 from orchestrator.emissions.service import band_plan, day_check
 from orchestrator.emissions.targets import LevelCheck, targets_record, with_negotiated
-from orchestrator.errors import InputInvalid
+from orchestrator.errors import InputInvalid, Unavailable
 from orchestrator.negotiation.model import total as negotiated_total
 from orchestrator.response import lifecycle as lc
 from orchestrator.response.config import ResponseConfig
@@ -54,7 +54,7 @@ class Issued:
 
     revision: AlertRevision
     warnings: list[str]
-    notices: RenderedNotices
+    notices: RenderedNotices | None  # None: not stored yet (the delivery worker completes them)
 
 
 class CommandOffice:
@@ -546,7 +546,16 @@ class CommandOffice:
                 )
             uow.commit()
         issued = dataclasses.replace(issued, document_number=number)
-        return Issued(issued, warnings, self.notices(alert_id))
+        # the issue stands; its notices are stored in a step of their own, which any process
+        # completes if this one cannot (the delivery worker's housekeeping)
+        try:
+            rendered: RenderedNotices | None = self.notices(alert_id)
+        except Unavailable as exc:
+            rendered = None
+            warnings.append(
+                f"预警已发布（{number}），但通知尚未生成（{exc}）：投递进程将自动补齐，请勿重复发布"
+            )
+        return Issued(issued, warnings, rendered)
 
 
 def _when(t: dt.datetime, zone: dt.tzinfo | None) -> str:

@@ -101,6 +101,7 @@ def dashboard(
         newest = next(iter(consultant.recorded_in(uow, 1)), None)
         latest_round = controls.newest_running_in(uow, now)
         failing = outbox.failing_in(uow)
+        unrendered = uow.notices.unrendered_alerts()
     out: dict[str, Any] = {
         "now": cn_time(now, zone),
         "alert": None,
@@ -108,6 +109,8 @@ def dashboard(
         "round": None,
         "pending_issue": list(situation.pending_issue),
         "failing_deliveries": failing,
+        # issued, notices not stored yet (the delivery worker completes them)
+        "notices_pending": unrendered,
     }
     active = situation.active
     if active is not None:

@@ -349,6 +349,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             page=page,
             pages=pages,
             notice="已重新排入投递队列。" if done == "resend" else "",
+            pending=not site.notices.rendered(revision_id),
         )
 
     @router.post("/alerts/{alert_id}/negotiated")

@@ -1,0 +1,143 @@
+"""An issue whose notices could not be stored — the database refusing them, the issuing process
+killed while rendering — is never left with no orders: the issue stands, says so, and the delivery
+worker's next round stores every notice once and enqueues them. On PostgreSQL, with real faults
+(a trigger refusing the rows, a process killed with SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+from orchestrator.db.tables import alert_revisions, deliveries, notices
+from orchestrator.response.lifecycle import IllegalTransition
+from tests.support.app import DUTY, ISSUED_AT, SAMPLE, do_import, issued_orange, office_of
+from tests.support.base import ROOT
+from tests.support.databases import schema_url
+from tests.support.delivery import Clock, delivery_config, make_worker
+
+PG = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+
+
+def refuse_notices(engine, how: str) -> None:
+    """A trigger on the notices table: ``how`` is the body of its PL/pgSQL function."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION orc_fault() RETURNS trigger AS $$ BEGIN "
+                f"{how} RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER orc_fault BEFORE INSERT ON notices "
+                "FOR EACH ROW EXECUTE FUNCTION orc_fault()"
+            )
+        )
+
+
+def lift_fault(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER orc_fault ON notices"))
+
+
+def stored(engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(notices)).scalar_one())
+
+
+def complete_and_check(engine, tmp_path, alert_id: int) -> None:
+    """The worker's round stores the notices once and enqueues every order once."""
+    config = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path)
+    added, _ = worker.housekeeping()
+    assert added == 300
+    assert worker.housekeeping() == (0, 0)  # once
+    with engine.connect() as conn:
+        orders = conn.execute(
+            select(func.count()).select_from(notices).where(notices.c.kind == "order")
+        ).scalar_one()
+        per_firm = conn.execute(
+            select(func.count(), func.count(deliveries.c.recipient.distinct())).select_from(
+                deliveries
+            )
+        ).one()
+    assert orders == 300
+    assert tuple(per_firm) == (300, 300)  # one order per enterprise per revision
+    assert office_of(engine).current(alert_id).document_number == "示重污应急〔2026〕1号"
+
+
+@PG
+def test_notices_refused_by_the_database_are_completed_by_the_worker(engine, tmp_path):
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)
+    refuse_notices(engine, "RAISE EXCEPTION 'could not extend file: No space left on device';")
+    office = office_of(engine)
+    issued = office.issue(alert_id, by=DUTY, now=ISSUED_AT)
+    # the issue stands and says what is missing; nothing half-stored
+    assert issued.notices is None
+    assert issued.revision.document_number == "示重污应急〔2026〕1号"
+    assert "预警已发布（示重污应急〔2026〕1号），但通知尚未生成" in issued.warnings[-1]
+    assert stored(engine) == 0
+    with pytest.raises(IllegalTransition):
+        office.issue(alert_id, by=DUTY, now=ISSUED_AT)  # no second number
+    # the worker while the fault lasts: it goes on, the alert still waits
+    config = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    assert make_worker(engine, config, Clock(ISSUED_AT), tmp_path).housekeeping() == (0, 0)
+    lift_fault(engine)
+    complete_and_check(engine, tmp_path, alert_id)
+
+
+@PG
+def test_an_issuing_process_killed_while_rendering_leaves_the_worker_to_finish(engine, tmp_path):
+    do_import(engine, SAMPLE)
+    alert_id, _ = issued_orange(engine)
+    refuse_notices(engine, "PERFORM pg_sleep(60);")  # rendering hangs: time to kill it
+    env = {
+        **os.environ,
+        "ORCHESTRATOR_DATABASE_URL": schema_url(),
+        "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("ORCHESTRATOR_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "--now", ISSUED_AT.isoformat(), "alert", "issue",
+         str(alert_id), "--by", DUTY.name],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the issue is committed, the notices are being stored
+            with engine.connect() as conn:
+                number = conn.execute(
+                    select(alert_revisions.c.document_number).where(
+                        alert_revisions.c.alert_id == alert_id
+                    )
+                ).scalar()
+                waiting = conn.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+                ).scalar_one()
+            if number is not None and waiting:
+                break
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the issue never reached its notices"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with engine.begin() as conn:  # the killed process's transaction dies with its connection
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
+            )
+        )
+    assert stored(engine) == 0
+    lift_fault(engine)
+    complete_and_check(engine, tmp_path, alert_id)
