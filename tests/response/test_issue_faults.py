@@ -20,6 +20,7 @@ from tests.support.app import DUTY, ISSUED_AT, SAMPLE, do_import, issued_orange,
 from tests.support.base import ROOT
 from tests.support.databases import schema_url
 from tests.support.delivery import Clock, delivery_config, make_worker
+from tests.support.web import DESK_NOW, Served, add_users, signed_in, web_app
 
 PG = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
@@ -141,3 +142,21 @@ def test_an_issuing_process_killed_while_rendering_leaves_the_worker_to_finish(e
     assert stored(engine) == 0
     lift_fault(engine)
     complete_and_check(engine, tmp_path, alert_id)
+
+
+@PG
+def test_the_console_says_the_notices_are_pending_until_the_worker_stores_them(engine, tmp_path):
+    do_import(engine, SAMPLE)
+    add_users(engine, ("zhang", "张值班", "duty_officer"), now=DESK_NOW)
+    alert_id, _ = issued_orange(engine)
+    refuse_notices(engine, "RAISE EXCEPTION 'could not extend file: No space left on device';")
+    office_of(engine).issue(alert_id, by=DUTY, now=ISSUED_AT)
+    pending = "已发布，通知尚未生成完毕：投递进程将自动补齐，请勿重复发布"
+    with Served(web_app(engine, Clock(ISSUED_AT), data_dir=tmp_path)) as served:
+        zhang = signed_in(served, "zhang")
+        assert pending in zhang.get("/").text
+        assert pending in zhang.get(f"/alerts/{alert_id}/notices").text
+        lift_fault(engine)
+        complete_and_check(engine, tmp_path, alert_id)
+        assert pending not in zhang.get("/").text
+        assert pending not in zhang.get(f"/alerts/{alert_id}/notices").text
