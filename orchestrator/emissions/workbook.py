@@ -9,6 +9,8 @@ spreadsheet shows (1-based), for error messages.
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,73 @@ from orchestrator.emissions.template import (
 )
 
 _HEADER_SEARCH_ROWS = 10
+
+#: What a list workbook may unpack to: its parts together, and each part against its compressed
+#: size (a 100,000-line list is ~15 MB packed, ~150 MB unpacked, a ratio of ~10).
+MAX_UNPACKED = 512 * 1024 * 1024
+MAX_RATIO = 200
+#: The extent a sheet may declare or reach: the list has 41 columns and at most a few hundred
+#: thousand lines; a sheet's range is allocated whole by the reader, so one cell at XFD1048576
+#: would ask for 17 billion. A reference (a cell's or row's ``r``, the dimension's ``ref``) at
+#: column HA (209) or beyond, or at row 300,000 or beyond, is refused. The pattern matches nothing
+#: in an ordinary list and starts with a literal, so the scan runs at memory speed; attributes
+#: separated by other whitespace than a space are rare and take the general pattern.
+_FAR_TAIL = (
+    rb'="(?:[A-Z]+[0-9]+:)?((?:[H-Z][A-Z]|[A-Z]{3})[0-9]+|[A-Z]*(?:[3-9][0-9]{5}|[1-9][0-9]{6,}))"'
+)
+_FAR = re.compile(rb" r(?:ef)?" + _FAR_TAIL)
+_FAR_ANY = re.compile(rb"\sr(?:ef)?" + _FAR_TAIL)
+_ODD_SPACE = re.compile(rb'[\t\n\r]r(?:ef)?="')
+
+
+def check_archive(path: Path, name: str) -> None:
+    """Refuse a zip-based workbook (xlsx, xlsm, ods) that would take the reader far beyond its
+    real content — before the reader sees it: parts unpacking to more than :data:`MAX_UNPACKED`
+    or compressed more than :data:`MAX_RATIO` times (a shared-strings bomb), a sheet reaching
+    far beyond a list's extent (:data:`_FAR`: one cell at XFD1048576). Each as
+    :class:`ListFileInvalid` naming the file and the part."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ListFileInvalid([f"{name}: 无法读取工作簿（不是有效的xlsx文件：{exc}）"]) from None
+    with archive:
+        infos = archive.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNPACKED:
+            raise ListFileInvalid(
+                [f"{name}: 工作簿解压后达{total // 1024 // 1024}MB，超过"
+                 f"{MAX_UNPACKED // 1024 // 1024}MB上限，请删除多余内容后重新上传"]
+            )  # fmt: skip
+        for info in infos:
+            packed = max(info.compress_size, 1)
+            if info.file_size > 1024 * 1024 and info.file_size / packed > MAX_RATIO:
+                raise ListFileInvalid(
+                    [f"{name}: 工作簿部件{info.filename}的压缩比异常"
+                     f"（{info.file_size // packed}:1），不予读取"]
+                )  # fmt: skip
+        for info in infos:
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                _check_extent(archive, info, name)
+
+
+def _check_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
+    tail = b""
+    with archive.open(info) as part:
+        while chunk := part.read(1024 * 1024):
+            text = tail + chunk
+            # a line break or tab anywhere (one pass each, at memory speed), and only then the
+            # question whether one separates an attribute
+            odd = (b"\n" in text or b"\t" in text or b"\r" in text) and bool(
+                _ODD_SPACE.search(text)
+            )
+            far = (_FAR_ANY if odd else _FAR).search(text)
+            if far is not None:
+                ref = far.group(1).decode("ascii")
+                raise ListFileInvalid(
+                    [f"{name}: 工作表部件{info.filename}中有单元格或范围达到{ref}，"
+                     "远超清单所需（至多208列、30万行），请删除多余的单元格或格式后重新上传"]
+                )  # fmt: skip
+            tail = text[-64:]
 
 
 def _grid_rows(
@@ -89,6 +158,8 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         import python_calamine
 
+        if suffix != ".xls":  # zip-based: checked before the reader allocates anything
+            check_archive(path, name)
         try:
             wb = python_calamine.CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises its own error types for broken files

@@ -7,6 +7,7 @@ database is unchanged. Repository-backed tests run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -551,3 +552,44 @@ def test_one_uscc_for_two_enterprises_is_refused_not_merged(engine, tmp_path):
         "（第2行为“hbj@example.cn”）：同一企业各行的企业信息须一致，不同企业须各用其统一社会信用代码",
     )
     assert counts(engine) == (0, 0, 0, 0)
+
+
+# --- hostile workbooks: refused before the reader allocates anything ------------------------------
+
+
+def test_a_workbook_reaching_far_beyond_a_list_is_refused_before_it_is_read(engine, tmp_path):
+    """One cell at XFD1048576 would make the reader allocate the whole range (512 GiB)."""
+
+    def far(wb):
+        wb["工业源"]["XFD1048576"] = 1
+
+    path = broken(tmp_path, far)
+    with pytest.raises(ListFileInvalid) as err:
+        do_import(engine, path)
+    (problem,) = err.value.problems
+    assert problem.startswith(f"{path}: 工作表部件xl/worksheets/sheet1.xml中有单元格或范围达到")
+    assert "XFD1048576" in problem
+    assert counts(engine) == (0, 0, 0, 0)
+
+
+def test_a_part_that_unpacks_out_of_all_proportion_is_refused(engine, tmp_path):
+    """A shared-strings bomb: a few hundred KB that unpack to hundreds of MB."""
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    shutil.copy(SAMPLE, path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings2.xml", b"<si><t>" + b"x" * (64 * 1024 * 1024) + b"</t></si>")
+    with pytest.raises(ListFileInvalid) as err:
+        do_import(engine, path)
+    (problem,) = err.value.problems
+    assert problem.startswith(f"{path}: 工作簿部件xl/sharedStrings2.xml的压缩比异常")
+    assert counts(engine) == (0, 0, 0, 0)
+
+
+def test_a_file_that_is_no_workbook_is_named(engine, tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not a zip")
+    with pytest.raises(ListFileInvalid) as err:
+        do_import(engine, path)
+    assert err.value.problems[0].startswith(f"{path}: 无法读取工作簿（不是有效的xlsx文件")
