@@ -19,6 +19,9 @@ class ConsoleConfig:
     secure_cookies: bool = False
     # the dashboard's receipt counts are recomputed at most this often (0: on every view)
     receipts_seconds: float = 0.0
+    # an uploaded workbook is read in a process of its own within these limits
+    upload_memory_mb: int = 3072
+    upload_seconds: float = 180.0
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, source: str) -> ConsoleConfig:
@@ -40,4 +43,17 @@ class ConsoleConfig:
             raise ValueError(f"{source}: receipts_seconds must be a number of seconds") from None
         if not 0 <= receipts_seconds <= 300:
             raise ValueError(f"{source}: receipts_seconds must be between 0 and 300")
-        return cls(policy, bool(data.get("secure_cookies", False)), receipts_seconds)
+        try:
+            memory = int(data.get("upload_memory_mb", 3072))
+            seconds = float(data.get("upload_seconds", 180))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{source}: upload_memory_mb and upload_seconds must be numbers"
+            ) from None
+        if memory < 256 or not 1 <= seconds <= 3600:
+            raise ValueError(
+                f"{source}: upload_memory_mb must be at least 256, upload_seconds 1 to 3600"
+            )
+        return cls(
+            policy, bool(data.get("secure_cookies", False)), receipts_seconds, memory, seconds
+        )

@@ -101,6 +101,11 @@ class UploadCheck:
     diff: ListDiff | None
 
 
+#: How a list file is read into a checked list (:func:`parse_file`, or the same in a bounded
+#: process).
+Parse = Callable[[Path, CityProfile, MeasureBook, str], ParsedList]
+
+
 def parse_file(path: Path, city: CityProfile, book: MeasureBook, name: str = "") -> ParsedList:
     """Read and validate a list workbook; every problem names ``name`` (default: the path)."""
     parsed = parse_list(name or str(path), read_workbook(path), counties=city.counties, book=book)
@@ -128,6 +133,7 @@ class ListService:
         by: str,
         dry_run: bool = False,
         name: str = "",
+        parse: Parse | None = None,
     ) -> ImportResult:
         """Read, validate and store ``path`` as a new revision — all of it or, on any error,
         nothing — and record who imported it in the same transaction.
@@ -139,7 +145,7 @@ class ListService:
         except OSError as exc:
             raise ListFileInvalid([f"{name or path}: 无法读取：{exc.strerror}"]) from exc
         with paused_gc():
-            parsed = parse_file(path, self.city, self.book, name)
+            parsed = (parse or parse_file)(path, self.city, self.book, name)
             return self._store(parsed, data, name or path.name, effective_from, now, by, dry_run)
 
     def _store(
@@ -187,11 +193,12 @@ class ListService:
             uow.commit()
         return ImportResult(rev, True, *counts, parsed.warnings)
 
-    def check_upload(self, path: Path, name: str) -> UploadCheck:
+    def check_upload(self, path: Path, name: str, parse: Parse | None = None) -> UploadCheck:
         """Validate an uploaded workbook and compare it with the newest revision; nothing is
-        stored. Problems name ``name``, never the server's path."""
+        stored. Problems name ``name``, never the server's path. ``parse``: how the file is read
+        (default :func:`parse_file`, here; the web service reads uploads in a bounded process)."""
         try:
-            parsed = parse_file(path, self.city, self.book, name)
+            parsed = (parse or parse_file)(path, self.city, self.book, name)
         except ListFileInvalid as exc:
             raise ListFileInvalid([p.replace(str(path), name) for p in exc.problems]) from None
         lst = parsed.emission_list

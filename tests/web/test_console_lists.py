@@ -223,3 +223,19 @@ def test_the_audit_log_lists_who_did_what(engine, lists):
 
 def shown_entries(page: str) -> int:
     return int(re.search(r"共(\d+)条", page).group(1))
+
+
+def test_a_hostile_workbook_is_refused_and_the_server_goes_on(engine, lists, tmp_path):
+    """One cell at XFD1048576 (the reader would allocate 512 GiB) is refused naming the file, and
+    the server answers the next request (the limits of the reading process itself:
+    tests/web/test_bounded.py)."""
+    zhou = signed_in(lists, "zhou")
+
+    def far(wb):
+        wb["工业源"]["XFD1048576"] = 1
+
+    r = upload(zhou, broken(tmp_path, far))
+    assert r.status_code == 400
+    assert "broken.xlsx: 工作表部件xl/worksheets/sheet1.xml中有单元格或范围达到XFD1048576" in r.text
+    assert zhou.get("/lists").status_code == 200
+    assert revisions(engine) == 1

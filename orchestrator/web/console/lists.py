@@ -21,7 +21,11 @@ from starlette.datastructures import UploadFile
 
 from orchestrator.accounts.model import Permission, Session
 from orchestrator.alerts.model import ALERT_LEVELS
-from orchestrator.emissions.model import ListFileInvalid, RevisionNotFound, Species
+from orchestrator.emissions.measures import MeasureBook
+from orchestrator.emissions.model import CityProfile, ListFileInvalid, RevisionNotFound, Species
+from orchestrator.emissions.parse import ParsedList
+from orchestrator.emissions.service import parse_file
+from orchestrator.web.bounded import run_bounded
 from orchestrator.web.console.base import HEADERS, Console, Id, Page
 from orchestrator.web.guard import MAX_UPLOAD
 
@@ -182,6 +186,19 @@ def list_routes(router: APIRouter, c: Console) -> None:
             lines=lines,
         )
 
+    def bounded_parse(path: Path, city: CityProfile, book: MeasureBook, name: str) -> ParsedList:
+        """An upload read in a process of its own, within config/console.toml's limits."""
+        return run_bounded(
+            parse_file,
+            path,
+            city,
+            book,
+            name,
+            name=name,
+            memory_mb=site.console.upload_memory_mb,
+            seconds=site.console.upload_seconds,
+        )
+
     def staged(sha: str, name: str) -> Path:
         return site.uploads / sha / name
 
@@ -235,7 +252,7 @@ def list_routes(router: APIRouter, c: Console) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         try:
-            checked = lists.check_upload(path, name)
+            checked = lists.check_upload(path, name, parse=bounded_parse)
         except ListFileInvalid as exc:
             path.unlink(missing_ok=True)
             return {"name": name, "problems": list(exc.problems)}
@@ -293,7 +310,12 @@ def list_routes(router: APIRouter, c: Console) -> None:
         try:
             result = await run_in_threadpool(
                 lambda: lists.import_list(
-                    path, effective_from=effective, now=now, by=session.user.display_name, name=name
+                    path,
+                    effective_from=effective,
+                    now=now,
+                    by=session.user.display_name,
+                    name=name,
+                    parse=bounded_parse,
                 )
             )
         except ListFileInvalid as exc:
