@@ -56,6 +56,25 @@ class Observations:
     city: str
 
 
+def csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """The rows of CSV ``text`` with their line numbers; a NUL, or a field over the csv
+    module's limit (128 KB), is refused naming the line."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputInvalid(f"{name}:{line}: 含有NUL字符，请检查文件")
+    reader = csv.reader(text.splitlines())
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        line = reader.line_num
+        if "field larger than field limit" in str(exc):
+            raise InputInvalid(f"{name}:{line}: 单元格内容超过128KB，请检查文件") from None
+        raise InputInvalid(f"{name}:{line}: 无法读取CSV：{exc}") from None
+    return rows
+
+
 def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and ``(line, record)`` pairs of a CSV or JSON file, every value as text."""
     name = str(path)
@@ -70,6 +89,8 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputInvalid(f"{name}:{exc.lineno}: JSON格式错误：{exc.msg}") from exc
+        except RecursionError:
+            raise InputInvalid(f"{name}: JSON嵌套层数过多") from None
         items = data.get("rows") if isinstance(data, dict) else data
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise InputInvalid(f"{name}: JSON须为对象数组，或含rows数组的对象")
@@ -81,13 +102,12 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
             for n, item in enumerate(items, start=1)
         ]
         return header, records
-    reader = csv.reader(text.splitlines())
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InputInvalid(f"{name}: 文件为空") from None
+    rows = csv_rows(text, name)
+    if not rows:
+        raise InputInvalid(f"{name}: 文件为空")
+    header = [h.strip() for h in rows[0][1]]
     records = []
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in rows[1:]:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from orchestrator.alerts.readings import in_service_years
 from orchestrator.assessment.ports import AssessmentUnitOfWork
 from orchestrator.delivery.config import Compliance
 from orchestrator.delivery.model import Subject
@@ -167,7 +168,7 @@ class LoadReading:
 
 def _hour(raw: str, where: str, zone: ZoneInfo) -> dt.datetime:
     try:
-        hour = dt.datetime.fromisoformat(raw)
+        hour = in_service_years(dt.datetime.fromisoformat(raw), where)
     except ValueError:
         raise InputInvalid(
             f"{where}: 时间应为ISO 8601（如2026-01-05T08:00），实为“{raw}”"

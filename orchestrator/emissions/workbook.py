@@ -8,12 +8,12 @@ spreadsheet shows (1-based), for error messages.
 
 from __future__ import annotations
 
-import csv
 import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from orchestrator.alerts.readings import csv_rows
 from orchestrator.emissions.model import EmissionList, ListFileInvalid, Species
 from orchestrator.emissions.template import (
     COLUMNS,
@@ -26,6 +26,7 @@ from orchestrator.emissions.template import (
     header_index,
     normalize_header,
 )
+from orchestrator.errors import InputInvalid
 
 _HEADER_SEARCH_ROWS = 10
 
@@ -151,7 +152,11 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ListFileInvalid([f"{name}: 无法读取（须为UTF-8编码的CSV）：{exc}"]) from exc
-        grid: list[list[Any]] = [[c.strip() for c in row] for row in csv.reader(text.splitlines())]
+        try:
+            lines = csv_rows(text, name)
+        except InputInvalid as exc:
+            raise ListFileInvalid([str(exc)]) from None
+        grid: list[list[Any]] = [[c.strip() for c in row] for _, row in lines]
         rows = _grid_rows(name, INDUSTRY, grid, 1, problems)
         if rows is not None:
             out[INDUSTRY] = rows
@@ -171,8 +176,11 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
         for sheet in SHEETS:
             if sheet not in wb.sheet_names:
                 continue
-            ws = wb.get_sheet_by_name(sheet)
-            grid = ws.to_python(skip_empty_area=False)
+            try:
+                ws = wb.get_sheet_by_name(sheet)
+                grid = ws.to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine's own errors for a broken sheet
+                raise ListFileInvalid([f"{name}:{sheet}: 无法读取工作表：{exc}"]) from exc
             for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ():
                 value = grid[r0][c0] if r0 < len(grid) and c0 < len(grid[r0]) else ""
                 for r in range(r0, min(r1, len(grid) - 1) + 1):

@@ -354,6 +354,8 @@ def test_assess_regional_hint_and_lift(tmp_path):
             ":2:time: 时间“0001-01-01T00:00:00”超出可处理的年份范围",
         ),
         ([["time", "aqi"], ["9999-12-31T23:00", "80"]], ":2:time: 时间“9999-12-31T23:00:00”超出"),
+        ([["time", "aqi"], ["2026-01-05", "8" * 200_000]], ":2: 单元格内容超过128KB"),
+        ([["time", "aqi"], ["2026-01-05", "8\x000"]], ":2: 含有NUL字符"),
     ],
 )
 def test_assess_unusable_input_exits_2_naming_file_row_and_column(tmp_path, rows, place):
@@ -600,3 +602,11 @@ def test_the_band_below_yellow_from_the_command_line(monkeypatch, tmp_path):
     assert "adverse.html" in out
     assert (tmp_path / "out" / "orders" / "91999905MA0000001H.html").exists()
     assert len(list((tmp_path / "out" / "orders").iterdir())) == 1
+
+
+def test_assess_a_json_nested_too_deep_exits_2(tmp_path):
+    f = tmp_path / "deep.json"
+    f.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, err = run_err("assess", str(f))
+    assert code == 2
+    assert f"{f}: JSON嵌套层数过多" in err

@@ -593,3 +593,28 @@ def test_a_file_that_is_no_workbook_is_named(engine, tmp_path):
     with pytest.raises(ListFileInvalid) as err:
         do_import(engine, path)
     assert err.value.problems[0].startswith(f"{path}: 无法读取工作簿（不是有效的xlsx文件")
+
+
+def test_a_broken_sheet_a_huge_field_and_a_nul_are_named_not_tracebacks(engine, tmp_path):
+    import zipfile
+
+    broken_xml = tmp_path / "broken-sheet.xlsx"
+    with zipfile.ZipFile(SAMPLE) as src, zipfile.ZipFile(broken_xml, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # cut off in the middle of the sheet
+            dst.writestr(info, data)
+    huge = _csv(tmp_path, [HEAD, ["1", "x" * 200_000]])
+    nul = tmp_path / "nul.csv"
+    nul.write_text(",".join(HEAD) + "\n1,示例\x00公司\n", encoding="utf-8")
+    expected = {
+        broken_xml: f"{broken_xml}:工业源: 无法读取工作表：",
+        huge: f"{huge}:2: 单元格内容超过128KB",
+        nul: f"{nul}:2: 含有NUL字符",
+    }
+    for path, message in expected.items():
+        with pytest.raises(ListFileInvalid) as err:
+            do_import(engine, path)
+        assert err.value.problems[0].startswith(message), err.value.problems
+    assert counts(engine) == (0, 0, 0, 0)
