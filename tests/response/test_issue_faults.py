@@ -160,3 +160,69 @@ def test_the_console_says_the_notices_are_pending_until_the_worker_stores_them(e
         complete_and_check(engine, tmp_path, alert_id)
         assert pending not in zhang.get("/").text
         assert pending not in zhang.get(f"/alerts/{alert_id}/notices").text
+
+
+@PG
+def test_an_import_killed_midway_stores_nothing_and_runs_again(engine, tmp_path):
+    """A list import whose process dies after its lines were written (while its plans are)
+    leaves no revision, no enterprise and no line behind; run again, it imports whole."""
+    from orchestrator.db.tables import list_enterprises, list_lines, list_revisions
+
+    with engine.begin() as conn:  # the plans, stored after the lines, hang: time to kill it
+        conn.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION orc_fault() RETURNS trigger AS $$ BEGIN "
+                "PERFORM pg_sleep(60); RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER orc_fault BEFORE INSERT ON list_plan_entries "
+                "FOR EACH STATEMENT EXECUTE FUNCTION orc_fault()"
+            )
+        )
+    env = {
+        **os.environ,
+        "ORCHESTRATOR_DATABASE_URL": schema_url(),
+        "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "list", "import", str(SAMPLE), "--effective-from",
+         "2025-10-01"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with engine.connect() as conn:
+                waiting = conn.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+                ).scalar_one()
+            if waiting:
+                break
+            if proc.poll() is not None:
+                pytest.fail(f"the import finished before the fault: {proc.communicate()}")
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
+            )
+        )
+        conn.execute(text("DROP TRIGGER orc_fault ON list_plan_entries"))
+    with engine.connect() as conn:
+        left = [
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (list_revisions, list_enterprises, list_lines)
+        ]
+    assert left == [0, 0, 0]
+    result = do_import(engine, SAMPLE)
+    assert result.created
+    assert result.enterprises == 300
