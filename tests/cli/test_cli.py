@@ -323,6 +323,7 @@ def test_assess_regional_hint_and_lift(tmp_path):
     assert out["lift_due"] is True
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     ("rows", "place"),
     [
@@ -604,6 +605,7 @@ def test_the_band_below_yellow_from_the_command_line(monkeypatch, tmp_path):
     assert len(list((tmp_path / "out" / "orders").iterdir())) == 1
 
 
+@pytest.mark.hostile
 def test_assess_a_json_nested_too_deep_exits_2(tmp_path):
     f = tmp_path / "deep.json"
     f.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")

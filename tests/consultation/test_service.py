@@ -338,6 +338,7 @@ BAD_FORECASTS = {
 }
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize("bad", sorted(BAD_FORECASTS))
 def test_a_bad_forecast_file_beside_a_good_one_is_named_and_the_good_one_used(
     engine, tmp_path, bad

@@ -187,6 +187,7 @@ CORPUS = [
 ]
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     ("label", "edit", "message"), [c for c in CORPUS if c[2]], ids=[c[0] for c in CORPUS if c[2]]
 )
@@ -505,6 +506,7 @@ WRONG = [
 ]  # fmt: skip
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(("cells", "message"), [w[1:] for w in WRONG], ids=[w[0] for w in WRONG])
 def test_what_was_accepted_wrongly_is_refused_at_its_cell(engine, tmp_path, cells, message):
     cells = dict(cells)  # the parameters are shared by both databases' runs
@@ -530,6 +532,7 @@ def test_a_comma_that_separates_thousands_is_read_as_such(engine, tmp_path):
     assert e.lines[0].baseline.so2 == 1840
 
 
+@pytest.mark.hostile
 def test_one_uscc_for_two_enterprises_is_refused_not_merged(engine, tmp_path):
     """The second enterprise under the first's code would have been merged into it, its name and
     contacts dropped."""
@@ -557,6 +560,7 @@ def test_one_uscc_for_two_enterprises_is_refused_not_merged(engine, tmp_path):
 # --- hostile workbooks: refused before the reader allocates anything ------------------------------
 
 
+@pytest.mark.hostile
 def test_a_workbook_reaching_far_beyond_a_list_is_refused_before_it_is_read(engine, tmp_path):
     """One cell at XFD1048576 would make the reader allocate the whole range (512 GiB)."""
 
@@ -572,6 +576,7 @@ def test_a_workbook_reaching_far_beyond_a_list_is_refused_before_it_is_read(engi
     assert counts(engine) == (0, 0, 0, 0)
 
 
+@pytest.mark.hostile
 def test_a_part_that_unpacks_out_of_all_proportion_is_refused(engine, tmp_path):
     """A shared-strings bomb: a few hundred KB that unpack to hundreds of MB."""
     import zipfile
@@ -587,6 +592,7 @@ def test_a_part_that_unpacks_out_of_all_proportion_is_refused(engine, tmp_path):
     assert counts(engine) == (0, 0, 0, 0)
 
 
+@pytest.mark.hostile
 def test_a_file_that_is_no_workbook_is_named(engine, tmp_path):
     path = tmp_path / "fake.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not a zip")
@@ -595,6 +601,7 @@ def test_a_file_that_is_no_workbook_is_named(engine, tmp_path):
     assert err.value.problems[0].startswith(f"{path}: 无法读取工作簿（不是有效的xlsx文件")
 
 
+@pytest.mark.hostile
 def test_a_broken_sheet_a_huge_field_and_a_nul_are_named_not_tracebacks(engine, tmp_path):
     import zipfile
 

@@ -11,6 +11,8 @@ import pytest
 from orchestrator.emissions.model import ListFileInvalid
 from orchestrator.web.bounded import run_bounded
 
+pytestmark = pytest.mark.hostile  # hostile input: also run under a memory limit
+
 
 def double(x: int) -> int:
     return 2 * x

@@ -225,6 +225,7 @@ def shown_entries(page: str) -> int:
     return int(re.search(r"共(\d+)条", page).group(1))
 
 
+@pytest.mark.hostile
 def test_a_hostile_workbook_is_refused_and_the_server_goes_on(engine, lists, tmp_path):
     """One cell at XFD1048576 (the reader would allocate 512 GiB) is refused naming the file, and
     the server answers the next request (the limits of the reading process itself:

@@ -20,6 +20,8 @@ from tests.support.web import Served, web_app
 
 USCC = "91999900MA0000002C"
 
+pytestmark = pytest.mark.hostile  # hostile input: also run under a memory limit
+
 
 @pytest.fixture
 def served(engine):
