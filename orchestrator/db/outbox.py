@@ -34,7 +34,14 @@ from orchestrator.db.tables import (
     notices,
     outbox_revisions,
 )
-from orchestrator.delivery.model import DeliveryStatus, Job, MessageKind, RoundFacts, Subject
+from orchestrator.delivery.model import (
+    DeliveryStatus,
+    Job,
+    MessageKind,
+    ReportOutcome,
+    RoundFacts,
+    Subject,
+)
 from orchestrator.delivery.routing import NewDelivery
 
 _JOB_COLUMNS = (
@@ -245,18 +252,28 @@ class OutboxStore:
         done = self.conn.execute(update(deliveries).where(_mine(job, worker)).values(values))
         return done.rowcount == 1
 
-    def reported(self, key: str, delivered: bool, error: str, now: dt.datetime) -> bool:
+    def reported(
+        self, key: str, delivered: bool, error: str, now: dt.datetime
+    ) -> tuple[ReportOutcome, Job | None]:
         values: dict[str, Any] = (
             {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now}
             if delivered
             else {"status": _DEAD, "last_error": error}
         )
-        done = self.conn.execute(
+        row = self.conn.execute(
             update(deliveries)
             .where(deliveries.c.key == key, deliveries.c.status == DeliveryStatus.SENT.value)
             .values(values)
-        )
-        return done.rowcount == 1
+            .returning(*_JOB_COLUMNS)
+        ).first()
+        if row is not None:
+            return ReportOutcome.RECORDED, Job(**row._mapping)
+        status = self.conn.execute(
+            select(deliveries.c.status).where(deliveries.c.key == key)
+        ).scalar()
+        if status == values["status"]:
+            return ReportOutcome.REPEAT, None
+        return ReportOutcome.UNKNOWN, None
 
     def tried(self, subject: Subject, kind: str, recipient: str) -> list[str]:
         return list(

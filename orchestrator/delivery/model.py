@@ -11,6 +11,14 @@ from typing import Any
 from orchestrator.errors import OrchestratorError
 
 
+class ReportOutcome(StrEnum):
+    """What a gateway's delivery report did."""
+
+    RECORDED = "recorded"  # a sent delivery became delivered, or dead (then the next channel)
+    REPEAT = "repeat"  # the same report again (gateways retry): already recorded, no change
+    UNKNOWN = "unknown"  # no delivery awaits a report under that key
+
+
 class DeliveryStatus(StrEnum):
     """How far one delivery (one notice, one recipient, one channel) got.
 

@@ -25,6 +25,7 @@ from orchestrator.delivery.model import (
     MessageKind,
     Reason,
     Recipient,
+    ReportOutcome,
     Subject,
 )
 from orchestrator.delivery.ports import DeliveryUnitOfWork
@@ -153,12 +154,17 @@ class Outbox:
             uow.commit()
         return DeliveryStatus.DEAD if dead else DeliveryStatus.FAILED
 
-    def record_report(self, key: str, delivered: bool, error: str, now: dt.datetime) -> bool:
-        """A delivery report from a gateway (SMS): ``sent`` becomes delivered, or dead."""
+    def record_report(
+        self, key: str, delivered: bool, error: str, now: dt.datetime
+    ) -> ReportOutcome:
+        """A delivery report from a gateway (SMS): ``sent`` becomes delivered, or dead and the
+        recipient's next channel is tried. Reporting the same again changes nothing."""
         with self.uow() as uow:
-            ok = uow.outbox.reported(key, delivered, error or "网关报告投递失败", now)
+            outcome, job = uow.outbox.reported(key, delivered, error or "网关报告投递失败", now)
+            if job is not None and not delivered:
+                self._next_channel(uow, job, now, reason=Reason.FALLBACK)
             uow.commit()
-        return ok
+        return outcome
 
     def _recipient(self, uow: DeliveryUnitOfWork, job: Job) -> Recipient | None:
         if job.kind == MessageKind.ORDER:

@@ -13,6 +13,7 @@ from orchestrator.delivery.model import (
     OrderPage,
     Receipt,
     Recipient,
+    ReportOutcome,
     RoundFacts,
     Subject,
 )
@@ -57,8 +58,11 @@ class OutboxStore(Protocol):
         was lost meanwhile."""
         ...
 
-    def reported(self, key: str, delivered: bool, error: str, now: dt.datetime) -> bool:
-        """A gateway's delivery report on a sent delivery."""
+    def reported(
+        self, key: str, delivered: bool, error: str, now: dt.datetime
+    ) -> tuple[ReportOutcome, Job | None]:
+        """A gateway's delivery report on a sent delivery: recorded (with the delivery), a
+        repeat of a report already recorded, or about no delivery awaiting one."""
         ...
 
     def tried(self, subject: Subject, kind: str, recipient: str) -> list[str]:

@@ -4,7 +4,7 @@ delivery-report callback. Pages are server-rendered, small and readable on a pho
 
 from __future__ import annotations
 
-import hmac
+import json
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -13,7 +13,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from orchestrator.delivery.model import OrderView, ReceiptRefused, Scope
+from orchestrator.delivery.callbacks import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    CallbackRefused,
+    verify,
+)
+from orchestrator.delivery.model import OrderView, ReceiptRefused, ReportOutcome, Scope
 from orchestrator.notices.contexts import cn_time
 from orchestrator.notices.links import LinkGrant, LinkInvalid
 from orchestrator.web.site import Site
@@ -146,16 +152,28 @@ def enterprise_router(site: Site) -> APIRouter:
     @router.post("/callbacks/sms")
     async def sms_report(request: Request) -> JSONResponse:
         # without a shared secret anyone could mark deliveries delivered: not served at all
-        if not site.sms_callback_token:
+        key = site.sms_callback
+        if key is None:
             return JSONResponse(
-                {"ok": False, "message": "短信回执接口未配置密钥（callback_token_env），不予受理"},
+                {
+                    "ok": False,
+                    "message": "短信回执接口未配置签名密钥（callback_secret_env），不予受理",
+                },
                 status_code=503,
             )
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), site.sms_callback_token.encode()):
-            return JSONResponse({"ok": False, "message": "未授权"}, status_code=401)
+        body = await request.body()
         try:
-            data = await request.json()
+            verify(
+                key,
+                request.headers.get(TIMESTAMP_HEADER),
+                request.headers.get(SIGNATURE_HEADER),
+                body,
+                clock.now().timestamp(),
+            )
+        except CallbackRefused as exc:
+            return JSONResponse({"ok": False, "message": f"未授权：{exc}"}, status_code=401)
+        try:
+            data = json.loads(body)
             ref, status = str(data["ref"]), str(data["status"]).lower()
         except (ValueError, KeyError, TypeError):
             return JSONResponse(
@@ -165,14 +183,18 @@ def enterprise_router(site: Site) -> APIRouter:
             return JSONResponse(
                 {"ok": False, "message": "status 应为 delivered 或 failed"}, status_code=400
             )
-        updated = site.outbox.record_report(
-            ref, status == "delivered", str(data.get("error", "")), clock.now()
+        outcome = await run_in_threadpool(
+            site.outbox.record_report,
+            ref,
+            status == "delivered",
+            str(data.get("error", ""))[:500],
+            clock.now(),
         )
-        if not updated:
+        if outcome is ReportOutcome.UNKNOWN:
             return JSONResponse(
                 {"ok": False, "message": f"没有待确认的投递：{ref}"}, status_code=404
             )
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True, "repeat": outcome is ReportOutcome.REPEAT})
 
     return router
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
+from orchestrator.delivery.callbacks import DEFAULT_MAX_SKEW_SECONDS, CallbackKey
 from orchestrator.web.app import create_app
 from orchestrator.web.site import Site
 
@@ -22,7 +23,13 @@ NOW_ENV = "ORCHESTRATOR_NOW"
 def site_of(context: Context) -> Site:
     """What the web service serves with, every use case from the composition root."""
     sms = context.delivery.channels.get("sms")
-    token_env = str(sms.get("callback_token_env", "")) if sms is not None else ""
+    secret_env = (
+        str(sms.get("callback_secret_env") or sms.get("callback_token_env") or "")
+        if sms is not None
+        else ""
+    )
+    secret = os.environ.get(secret_env, "") if secret_env else ""
+    skew = int(sms.get("callback_max_skew_seconds", DEFAULT_MAX_SKEW_SECONDS)) if sms else 0
     return Site(
         office=context.office,
         zone=context.settings.zone,
@@ -43,7 +50,7 @@ def site_of(context: Context) -> Site:
         uploads=context.settings.data_dir / "uploads",
         reads=context.uow(),
         assessor=context.assessor(),
-        sms_callback_token=os.environ.get(token_env, "") if token_env else "",
+        sms_callback=CallbackKey(secret, skew) if secret else None,
     )
 
 

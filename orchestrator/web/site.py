@@ -17,6 +17,7 @@ from orchestrator.audit.service import AuditTrail
 from orchestrator.clock import Clock
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.service import ControlOffice
+from orchestrator.delivery.callbacks import CallbackKey
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.receipts import Receipts
 from orchestrator.emissions.service import ListService
@@ -49,7 +50,8 @@ class Site:
     uploads: Path  # where list uploads wait for their confirmation
     reads: Callable[[], PageReads]  # one unit of work for a page that reads several concepts
     assessor: Assessor | None = None  # the effect assessment (None: not offered)
-    sms_callback_token: str = ""  # required on /callbacks/sms; unset, the callback is refused
+    # the secret SMS delivery reports are signed with; unset, /callbacks/sms refuses them all
+    sms_callback: CallbackKey | None = None
     # the dashboard's receipt counts, shared by the pages and the API of one process
     recent: Recent = field(init=False, repr=False, compare=False)
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from orchestrator.accounts.config import ConsoleConfig, Policy
 from orchestrator.clock import Clock
+from orchestrator.delivery.callbacks import CallbackKey
 from orchestrator.web.app import create_app
 from orchestrator.web.service import site_of
 from tests.support.app import app
@@ -61,7 +62,7 @@ def web_app(
     clock: Clock,
     *,
     data_dir: Path | None = None,
-    sms_callback_token: str = "",
+    sms_callback: CallbackKey | None = None,
     console: ConsoleConfig | None = None,
     **replaced: Any,
 ) -> FastAPI:
@@ -74,7 +75,7 @@ def web_app(
         console=console or ConsoleConfig(POLICY),
         **replaced,
     )
-    site = dataclasses.replace(site_of(ctx), sms_callback_token=sms_callback_token)
+    site = dataclasses.replace(site_of(ctx), sms_callback=sms_callback)
     return create_app(site)
 
 

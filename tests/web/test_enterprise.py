@@ -4,22 +4,41 @@ enterprise's orders only; acknowledging and reporting are counted in the receipt
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
 import requests
 
+from orchestrator.delivery.callbacks import CallbackKey, sign
 from tests.support.app import ISSUED_AT, issue_sample, receipts
 from tests.support.base import LINKS
 from tests.support.delivery import Clock, delivery_config, make_worker, statuses
 from tests.support.web import Served, web_app
 
 
+CALLBACK = CallbackKey("cb-secret-0123456789", 300)
+
+
+def signed(report: object, at: dt.datetime, secret: str = CALLBACK.secret) -> dict[str, object]:
+    """A delivery report as the gateway posts it: the JSON body and its signature headers."""
+    body = json.dumps(report).encode()
+    ts = int(at.timestamp())
+    return {
+        "data": body,
+        "headers": {
+            "Content-Type": "application/json",
+            "X-Timestamp": str(ts),
+            "X-Signature": sign(secret, ts, body),
+        },
+    }
+
+
 @pytest.fixture
 def site(engine) -> Iterator[tuple[Served, Clock, int, int]]:
     alert_id, revision_id = issue_sample(engine)
     clock = Clock(ISSUED_AT + dt.timedelta(minutes=30))
-    with Served(web_app(engine, clock, sms_callback_token="cb-token")) as served:
+    with Served(web_app(engine, clock, sms_callback=CALLBACK)) as served:
         yield served, clock, alert_id, revision_id
 
 
@@ -129,34 +148,59 @@ def test_names_are_escaped_on_the_page(engine, site):
 
 
 def test_sms_delivery_reports_confirm_deliveries(engine, site, sink, tmp_path):
+    """The gateway's signed reports: delivered confirms, a repeat changes nothing, failed
+    gives the delivery up and queues the enterprise's next channel; a report unsigned, signed
+    with another secret, altered after signing or replayed later than five minutes is refused
+    and changes nothing."""
     served, clock, _, _ = site
     config = delivery_config(
-        {"sms": {"kind": "sms", "url": sink.url, "result_field": "code", "result_ok": "0"}}
+        {
+            "sms": {"kind": "sms", "url": sink.url, "result_field": "code", "result_ok": "0"},
+            "folder": {"kind": "folder", "path": "fallback"},
+        },
+        fallback=["sms", "folder"],
     )
     worker = make_worker(engine, config, clock, tmp_path)
     worker.housekeeping()
     assert worker.drain().counts == {"sent": 300}
-    first = sink.received[0].body
+    first, second = sink.received[0].body, sink.received[1].body
     assert set(first) == {"mobile", "content", "ref"}
     assert first["mobile"].startswith("139")
     assert "签收" in first["content"]
     url = f"{served.url}/callbacks/sms"
-    auth = {"Authorization": "Bearer cb-token"}
-    assert (
-        requests.post(url, json={"ref": first["ref"], "status": "delivered"}, timeout=5).status_code
-        == 401
-    )
-    assert requests.post(
-        url, json={"ref": first["ref"], "status": "delivered"}, headers=auth, timeout=5
-    ).json() == {"ok": True}
-    assert (
-        requests.post(
-            url, json={"ref": first["ref"], "status": "delivered"}, headers=auth, timeout=5
-        ).status_code
-        == 404
-    )
-    assert requests.post(url, data="x", headers=auth, timeout=5).status_code == 400
+    now = clock.now()
+    report = {"ref": first["ref"], "status": "delivered"}
+
+    def post(**kw: object) -> requests.Response:
+        return requests.post(url, timeout=5, **kw)  # type: ignore[arg-type]
+
+    refused = [
+        post(json=report),  # unsigned
+        post(**signed(report, now, secret="another-secret")),
+        post(**signed(report, now - dt.timedelta(minutes=6))),  # replayed later
+        post(**{**signed(report, now), "data": json.dumps({**report, "ref": second["ref"]})}),
+    ]
+    assert [r.status_code for r in refused] == [401] * 4
+    assert "缺少签名" in refused[0].json()["message"]
+    assert "签名不符" in refused[1].json()["message"]
+    assert "重放" in refused[2].json()["message"]
+    assert statuses(engine) == {"sent": 300}
+
+    assert post(**signed(report, now)).json() == {"ok": True, "repeat": False}
+    assert post(**signed(report, now)).json() == {"ok": True, "repeat": True}  # gateway retried
+    unknown = post(**signed({"ref": "nope", "status": "delivered"}, now))
+    assert unknown.status_code == 404
+    assert post(**signed("x", now)).status_code == 400
     assert statuses(engine) == {"sent": 299, "delivered": 1}
+
+    failed = {"ref": second["ref"], "status": "failed", "error": "空号"}
+    assert post(**signed(failed, now)).json() == {"ok": True, "repeat": False}
+    assert statuses(engine) == {"sent": 298, "delivered": 1, "dead": 1, "pending": 1}
+    assert worker.drain().counts == {"delivered": 1}  # the order, on its next channel
+    assert len(list((tmp_path / "fallback").rglob("*.order.html"))) == 1
+    # a report on a delivery already given up does not bring it back
+    late = post(**signed({"ref": second["ref"], "status": "delivered"}, now))
+    assert late.status_code == 404
 
 
 def test_the_sms_callback_is_refused_when_no_secret_is_configured(engine, sink, tmp_path):
@@ -174,10 +218,9 @@ def test_the_sms_callback_is_refused_when_no_secret_is_configured(engine, sink, 
     with Served(web_app(engine, clock)) as served:
         r = requests.post(
             f"{served.url}/callbacks/sms",
-            json={"ref": ref, "status": "delivered"},
-            headers={"Authorization": "Bearer "},
             timeout=5,
+            **signed({"ref": ref, "status": "delivered"}, clock.now()),  # type: ignore[arg-type]
         )
     assert r.status_code == 503
-    assert "未配置密钥" in r.json()["message"]
+    assert "未配置签名密钥" in r.json()["message"]
     assert statuses(engine) == {"sent": 300}

@@ -23,7 +23,7 @@ from tests.support.web import PASSWORD, Browser, Served, web_app
 from tests.support.workbooks import broken, col
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
-PUBLIC = {"/login", "/callbacks/sms"}  # the sign-in form and the SMS gateway's own token
+PUBLIC = {"/login", "/callbacks/sms"}  # the sign-in form; the gateway's signed reports
 
 
 def routes(app) -> list[APIRoute]:
