@@ -24,7 +24,7 @@ from orchestrator.assessment.electricity import (
 from orchestrator.cli.common import context_of, heartbeat, operator
 from orchestrator.clock import FixedClock
 from orchestrator.delivery.model import Firm, Subject
-from orchestrator.errors import InputInvalid
+from orchestrator.errors import InputInvalid, Unavailable
 from orchestrator.notices.contexts import cn_time
 
 _STATUS = {
@@ -33,6 +33,7 @@ _STATUS = {
     "failed": "失败待重试",
     "dead": "已放弃（转下一渠道）",
     "lost": "租约已过期、由其他进程接管",
+    "unrecorded": "已发出但数据库未能记录（租约到期后以同一幂等键重发）",
 }
 
 T = TypeVar("T")
@@ -102,10 +103,14 @@ def deliver_group(
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"投递进程 {worker.name} 已启动（{workers}个发送线程），按 Ctrl-C 停止")
     while not stop.is_set():
-        added, escalated = worker.housekeeping()
-        stats = worker.drain(workers, stop)
-        if added or escalated or stats.total():
-            _report(added, escalated, stats.counts)
+        try:
+            added, escalated = worker.housekeeping()
+            stats = worker.drain(workers, stop)
+        except Unavailable as exc:  # the database is down or restarting: keep trying
+            click.echo(f"数据库暂不可用，{poll:g}秒后再试：{exc}", err=True)
+        else:
+            if added or escalated or stats.total():
+                _report(added, escalated, stats.counts)
         stop.wait(poll)
     click.echo("投递进程已停止")
 

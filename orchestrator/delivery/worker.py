@@ -5,6 +5,7 @@ PostgreSQL outbox (``orchestrator deliver``)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import tempfile
@@ -32,6 +33,7 @@ from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.model import DeliveryStatus, Job, MessageKind, RoundFacts, Subject
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.ports import DeliveryUnitOfWork
+from orchestrator.errors import Unavailable
 from orchestrator.notices.contexts import (
     RESPONSE,
     ControlMessageContext,
@@ -43,6 +45,13 @@ from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.response.config import Office
 from orchestrator.response.model import RevisionKind
+
+log = logging.getLogger(__name__)
+
+#: What ``send`` answers when the message went out but the database failed under its record.
+UNRECORDED = "unrecorded"
+#: Times a sending thread tries the database again (0.5, 1, 2, 4, 8 s apart) before giving up.
+DB_RETRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,26 +302,34 @@ class DeliveryWorker:
             return target.read_bytes()
 
     def send(self, job: Job, channels: dict[str, Channel], part: str | None = None) -> str:
-        """Send one claimed delivery and record the outcome; returns the new status."""
+        """Send one claimed delivery and record the outcome; returns the new status ("" if the
+        claim was lost meanwhile, ``UNRECORDED`` if the database failed under the record:
+        the delivery stays claimed until its lease runs out and is then sent again, under
+        the same key)."""
         try:
             message = self.compose(job, part)
             delivered = channels[job.channel].send(message)
         except SendError as exc:
-            return self.outbox.record_failure(
-                job, self.name, self.clock.now(), error=str(exc), permanent=exc.permanent
-            )
+            return self._failed(job, str(exc), permanent=exc.permanent)
+        except Unavailable:
+            raise  # the database, while composing: nothing was sent
         except Exception as exc:  # a bug or bad data must not stop the other deliveries
-            return self.outbox.record_failure(
-                job,
-                self.name,
-                self.clock.now(),
-                error=f"{type(exc).__name__}: {exc}",
-                permanent=False,
-            )
-        ok = self.outbox.record_success(job, self.name, self.clock.now(), delivered=delivered)
+            return self._failed(job, f"{type(exc).__name__}: {exc}", permanent=False)
+        try:
+            ok = self.outbox.record_success(job, self.name, self.clock.now(), delivered=delivered)
+        except Unavailable as exc:
+            return _unrecorded(job, exc)
         if not ok:
             return ""
         return DeliveryStatus.DELIVERED if delivered else DeliveryStatus.SENT
+
+    def _failed(self, job: Job, error: str, *, permanent: bool) -> str:
+        try:
+            return self.outbox.record_failure(
+                job, self.name, self.clock.now(), error=error, permanent=permanent
+            )
+        except Unavailable as exc:
+            return _unrecorded(job, exc)
 
     def drain(
         self,
@@ -323,41 +340,64 @@ class DeliveryWorker:
         """Send everything due now, in ``threads`` threads, until nothing is due (or ``stop``)."""
         stats = Stats()
         halt = stop or threading.Event()
+        failures: list[Unavailable] = []
+
+        def batch(channels: dict[str, Channel]) -> bool:
+            jobs = self.outbox.claim(
+                self.name,
+                self.clock.now(),
+                limit=self.batch,
+                lease_seconds=self.config.retry.lease_seconds,
+            )
+            if not jobs:
+                return False
+            parts = self.parts(jobs)
+            for job in jobs:
+                status = self.send(job, channels, parts.get((job.subject.key, job.recipient)))
+                stats.add(status or "lost")
+                if on_sent is not None:
+                    on_sent(job, status)
+            return True
 
         def loop() -> None:
             channels = self.channels()
+            failed = 0
             while not halt.is_set():
-                jobs = self.outbox.claim(
-                    self.name,
-                    self.clock.now(),
-                    limit=self.batch,
-                    lease_seconds=self.config.retry.lease_seconds,
-                )
-                if not jobs:
-                    return
-                parts = self.parts(jobs)
-                for job in jobs:
-                    status = self.send(job, channels, parts.get((job.subject.key, job.recipient)))
-                    stats.add(status or "lost")
-                    if on_sent is not None:
-                        on_sent(job, status)
+                try:
+                    if not batch(channels):
+                        return
+                    failed = 0
+                except Unavailable as exc:
+                    # the database went away under the batch: what was claimed and not sent
+                    # waits for its lease; try again a few times, then give up this pass
+                    failed += 1
+                    if failed > DB_RETRIES:
+                        failures.append(exc)
+                        return
+                    log.warning("数据库暂不可用（%s），%.1f秒后重试", exc, 0.25 * 2**failed)
+                    halt.wait(0.25 * 2**failed)
 
         if threads <= 1:
             loop()
-            return stats
-        pool = [threading.Thread(target=loop, name=f"deliver-{i}") for i in range(threads)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
+        else:
+            pool = [threading.Thread(target=loop, name=f"deliver-{i}") for i in range(threads)]
+            for t in pool:
+                t.start()
+            for t in pool:
+                t.join()
+        if failures:
+            raise failures[0]
         return stats
 
     def run(
         self, threads: int, stop: threading.Event, poll_seconds: float = 5.0
     ) -> None:  # pragma: no cover - the loop of drain + housekeeping, exercised through the CLI
         while not stop.is_set():
-            self.housekeeping()
-            self.drain(threads, stop)
+            try:
+                self.housekeeping()
+                self.drain(threads, stop)
+            except Unavailable as exc:
+                log.warning("数据库不可用，下一轮再试：%s", exc)
             stop.wait(poll_seconds)
 
     def dry_run(self, folder: Path) -> int:
@@ -367,6 +407,11 @@ class DeliveryWorker:
         for job in jobs:
             sink.send(self.compose(job))
         return len(jobs)
+
+
+def _unrecorded(job: Job, exc: Unavailable) -> str:
+    log.warning("投递结果未能记录（%s），租约到期后将以同一幂等键重发：%s", exc, job.key)
+    return UNRECORDED
 
 
 def _revision(subject: Subject) -> int:
