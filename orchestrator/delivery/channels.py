@@ -26,6 +26,7 @@ import urllib3
 
 from orchestrator.delivery.config import ChannelConfig, robot_url
 
+REPEAT_MARK = "【重发：如已收到，请勿重复处理】"
 ROBOT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 takes more, the same cut keeps both safe
 
 
@@ -43,6 +44,14 @@ class Message:
     html: str  # the whole document
     link: str  # the enterprise's acknowledge link ("" for reports)
     filename: str  # name of the document (attachments, files)
+    # an earlier attempt of this message may have gone out (it timed out, or its worker or
+    # record died): channels that cannot carry the key say it is a repeat
+    repeat: bool = False
+
+    @property
+    def short(self) -> str:
+        """The short text, marked as a repeat where the channel cannot drop one by its key."""
+        return f"{REPEAT_MARK}{self.text}" if self.repeat else self.text
 
 
 class SendError(Exception):
@@ -190,7 +199,7 @@ class WecomChannel:
         self.config, self.http = config, http
 
     def send(self, message: Message) -> bool:
-        text: dict[str, Any] = {"content": clip_utf8(message.text, ROBOT_MAX_BYTES)}
+        text: dict[str, Any] = {"content": clip_utf8(message.short, ROBOT_MAX_BYTES)}
         if message.address:  # the contact's phone
             text["mentioned_mobile_list"] = [message.address]
         url = _robot(self.config, message)
@@ -228,7 +237,7 @@ class DingtalkChannel:
             url = dingtalk_url(url, self.secret, int(time.time() * 1000))
         body: dict[str, Any] = {
             "msgtype": "text",
-            "text": {"content": clip_utf8(message.text, ROBOT_MAX_BYTES)},
+            "text": {"content": clip_utf8(message.short, ROBOT_MAX_BYTES)},
         }
         if message.address:
             body["at"] = {"atMobiles": [message.address]}

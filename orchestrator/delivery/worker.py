@@ -429,6 +429,7 @@ def _message(job: Job, **content: str) -> Message:
         recipient_name=job.recipient_name,
         county=job.county,
         address=job.address,
+        repeat=job.attempts > 1,
         **content,
     )
 

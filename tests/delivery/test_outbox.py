@@ -7,12 +7,13 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import json
 import urllib.parse
 
 from sqlalchemy import select
 
 from orchestrator.db.tables import deliveries
-from orchestrator.delivery.channels import dingtalk_url
+from orchestrator.delivery.channels import REPEAT_MARK, dingtalk_url
 from orchestrator.delivery.model import Scope
 from tests.support.app import ISSUED_AT, issue_sample, notices, outbox, receipts
 from tests.support.base import LINKS, at
@@ -198,6 +199,34 @@ def test_wecom_and_dingtalk_robots_get_their_text_format(engine, sink, tmp_path,
     ).decode()
     assert query["sign"][0] == expected
     assert ding[0].body["at"]["atMobiles"][0].startswith("139")
+
+
+def test_a_robot_message_sent_again_says_it_is_a_repeat(engine, sink, tmp_path):
+    """Group robots take no idempotency key: a message whose earlier attempt may have reached
+    the group (here its answer timed out) is marked as a repeat; a first attempt is not."""
+    issue_sample(engine)
+    timed_out: list[str] = []
+
+    def timeout_once(key, seen):  # robots send no key: the sink sees the body
+        if "通鑫水泥" in json.loads(key)["text"]["content"] and not timed_out:
+            timed_out.append(key)
+            return 200, {"errcode": 0}, 3.0  # longer than the 2 s timeout
+        return 200, {"errcode": 0}, 0
+
+    sink.behaviour = timeout_once
+    config = delivery_config({"wecom": {"kind": "wecom", "url": f"{sink.url}/wecom"}})
+    clock = Clock(ISSUED_AT)
+    worker = make_worker(engine, config, clock, tmp_path)
+    worker.housekeeping()
+    assert worker.drain(threads=2).counts == {"delivered": 299, "failed": 1}
+    clock.advance(seconds=61)
+    assert worker.drain().counts == {"delivered": 1}
+    texts = [r.body["text"]["content"] for r in sink.received]
+    assert len(texts) == 301
+    repeats = [t for t in texts if t.startswith(REPEAT_MARK)]
+    assert len(repeats) == 1
+    first = next(t for t in texts if not t.startswith(REPEAT_MARK) and "通鑫水泥" in t)
+    assert repeats[0] == REPEAT_MARK + first
 
 
 def test_dingtalk_signature_matches_the_documented_example():
