@@ -3,27 +3,31 @@
 PostgreSQL text cannot hold U+0000 (SQLite can): a NUL in a query parameter, a form field or a
 JSON string would reach the database and fail there as a server error. Found by schemathesis
 (``/api/v1/audit?actor=%00``). Checked: the query string, url-encoded forms and JSON bodies;
-multipart uploads (list workbooks, binary by nature) are left to their own validation."""
+multipart uploads (list workbooks, binary by nature) are left to their own validation. The body
+is checked as it streams in, never buffered here (the size limit of ``guard`` applies first)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MESSAGE = "请求含有不允许的字符（NUL），请检查后重新提交"
 
 
-def _has_nul(body: bytes, content_type: str) -> bool:
+def _patterns(content_type: str) -> tuple[bytes, ...]:
     if content_type.startswith("application/x-www-form-urlencoded"):
-        return b"%00" in body.lower() or b"\x00" in body
+        return (b"%00", b"\x00")
     if content_type.startswith("application/json"):
-        return b"\\u0000" in body.lower() or b"\x00" in body
-    return False
+        return (b"\\u0000", b"\x00")
+    return ()
 
 
 class RejectNul:
+    """Checks the body as it streams through, chunk by chunk (with the few bytes a pattern
+    can straddle between two chunks): nothing is buffered here, and the handler, which reads
+    the whole form or JSON before it acts, is stopped before it acts."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -36,27 +40,41 @@ class RejectNul:
             return
         headers = dict(scope.get("headers", []))
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        if not content_type.startswith(("application/x-www-form-urlencoded", "application/json")):
+        patterns = _patterns(content_type)
+        if not patterns:
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:
+        keep = max(len(p) for p in patterns) - 1
+        tail = b""
+        started = refused = False
+
+        async def checked() -> Message:
+            nonlocal tail, refused
             message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay([message], receive), send)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        if _has_nul(body, content_type):
-            await self._refuse(scope, send)
-            return
-        await self.app(
-            scope,
-            _replay([{"type": "http.request", "body": body, "more_body": False}], receive),
-            send,
-        )
+            if message["type"] == "http.request" and not refused:
+                window = (tail + message.get("body", b"")).lower()
+                if any(p in window for p in patterns):
+                    # answered here, and to the handler the client is gone: it never acts
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, send)
+                    return {"type": "http.disconnect"}
+                tail = window[-keep:]
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 400 is sent; whatever the app says after it is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, checked, watched)
+        except Exception:
+            if not refused:
+                raise  # the app's own failure: not ours to hide
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         api = scope["path"].startswith("/api/")
@@ -74,15 +92,3 @@ class RejectNul:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-def _replay(messages: list[Any], then: Receive) -> Receive:
-    """The messages already read, then whatever the client sends next (its disconnect)."""
-    queue = list(messages)
-
-    async def receive() -> Message:
-        if queue:
-            return queue.pop(0)  # type: ignore[no-any-return]
-        return await then()
-
-    return receive
