@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.accounts.model import Credentials, Session, TokenInfo, User
+from orchestrator.db.bulk import duplicate
 from orchestrator.db.tables import api_tokens, sign_in_attempts, users, web_sessions
 from orchestrator.errors import Conflict
 from orchestrator.response.model import Role
@@ -47,6 +48,8 @@ class AccountStore:
                     .returning(users)
                 ).one()
         except IntegrityError as exc:
+            if not duplicate(exc):
+                raise
             raise Conflict(f"用户名“{username}”已存在") from exc
         return _user(row)
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import AlertLevel, RegionalHint
 from orchestrator.db import locks
+from orchestrator.db.bulk import duplicate
 from orchestrator.db.tables import alert_revisions, alerts, document_numbers, regional_hints
 from orchestrator.response.lifecycle import IllegalTransition
 from orchestrator.response.model import (
@@ -201,7 +202,9 @@ class AlertStore:
                             issuer_code=issuer_code, year=year, seq=seq, revision_id=revision_id
                         )
                     )
-            except IntegrityError:
+            except IntegrityError as exc:
+                if not duplicate(exc):
+                    raise
                 continue  # someone took that number a moment ago: take the next one
             return int(seq)
         raise IllegalTransition("文号分配冲突，请重试")
@@ -230,7 +233,9 @@ class AlertStore:
                         )
                     ).inserted_primary_key[0]  # type: ignore[index]
                 )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not duplicate(exc):
+                raise
             return None
 
     def hints(self, region: str, *, ending_after: dt.datetime | None = None) -> list[RegionalHint]:

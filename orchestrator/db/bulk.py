@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from orchestrator.delivery.model import Subject
 
@@ -64,6 +64,17 @@ def insert_rows(
         return
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(mark for _ in names)})", batch)
+
+
+def duplicate(exc: IntegrityError) -> bool:
+    """True when ``exc`` says the row exists already (a unique or primary key violation), False
+    for any other refusal — a CHECK, a foreign key, NOT NULL, a trigger's abort — which must not
+    be read as "someone wrote it a moment ago" (SQLite reports all of them as IntegrityError)."""
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None)  # psycopg
+    if state is not None:
+        return bool(state == "23505")
+    return str(orig).startswith("UNIQUE constraint failed")  # SQLite, primary keys included
 
 
 def insert_dicts(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.consultation.model import Consultation
+from orchestrator.db.bulk import duplicate
 from orchestrator.db.tables import consultations
 from orchestrator.errors import Conflict
 
@@ -104,6 +105,8 @@ class ConsultationStore:
                 ).inserted_primary_key[0]  # type: ignore[index]
             )
         except IntegrityError as exc:
+            if not duplicate(exc):
+                raise
             raise Conflict(f"{slot.isoformat()}时次已会商") from exc
 
     def complete(

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
-from orchestrator.db.bulk import insert_dicts
+from orchestrator.db.bulk import duplicate, insert_dicts
 from orchestrator.db.tables import (
     list_dust_sites,
     list_enterprises,
@@ -615,7 +615,9 @@ class ListStore:
             try:
                 with conn.begin_nested():
                     store_plans(conn, rid, self.load(region, number), (level,))
-            except IntegrityError:
+            except IntegrityError as exc:
+                if not duplicate(exc):
+                    raise
                 pass  # another approval selected it a moment ago: use theirs
             return self.level_plan(region, number, level)
         return int(row.id), LevelReduction.from_json(row.reduction)

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Iterator
 from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from orchestrator.db.bulk import insert_rows
+from orchestrator.db.bulk import duplicate, insert_rows
 from orchestrator.db.tables import alert_revisions, notices, order_frames
 from orchestrator.errors import Conflict
 from orchestrator.notices.model import NoticeKind, NoticeRecord
@@ -75,6 +75,8 @@ class NoticeStore:
                 constants={"revision_id": revision_id, "created_at": created_at},
             )
         except IntegrityError as exc:
+            if not duplicate(exc):
+                raise
             raise Conflict(f"预警修订{revision_id}的通知已生成") from exc
 
     def add_frame(self, revision_id: int, prefix: str, suffix: str) -> None:
@@ -83,6 +85,8 @@ class NoticeStore:
                 insert(order_frames).values(revision_id=revision_id, prefix=prefix, suffix=suffix)
             )
         except IntegrityError as exc:
+            if not duplicate(exc):
+                raise
             raise Conflict(f"预警修订{revision_id}的通知已生成") from exc
 
     def frame(self, revision_id: int) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from orchestrator.db.bulk import of
+from orchestrator.db.bulk import duplicate, of
 from orchestrator.db.tables import (
     acknowledgements,
     alert_revisions,
@@ -91,7 +91,9 @@ class ReceiptStore:
                     **subject.values(), uscc=uscc, acknowledged_at=at, signer=signer
                 )
             )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not duplicate(exc):
+                raise
             return False
         return True
 

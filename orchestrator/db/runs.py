@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from orchestrator.db.bulk import duplicate
 from orchestrator.db.tables import scheduler_runs
 
 r = scheduler_runs.c
@@ -36,7 +37,9 @@ class RunStore:
                     )
                 )
             return True
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not duplicate(exc):
+                raise
             pass
         # take over a failed run, or one whose process died
         taken = self.conn.execute(
