@@ -18,6 +18,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orchestrator.web.screen import screen_body
+
 #: Every body but an upload: forms and JSON are a few KiB.
 MAX_BODY = 1024 * 1024
 #: An uploaded list workbook (a 100,000-line workbook is about 15 MB).
@@ -39,10 +41,6 @@ SECURITY: Mapping[str, str] = {
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
     (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY.items()
 )
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def limit_of(path: str) -> int:
@@ -68,33 +66,25 @@ class Guard:
         if declared is not None and declared > limit:
             await _refuse(scope, send, limit)
             return
-        started = False
         seen = 0
 
-        async def counted() -> Message:
+        def too_large(chunk: bytes) -> bool:
             nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
+            seen += len(chunk)
+            return seen > limit
 
         async def secured(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 headers = list(message.get("headers", []))
                 have = {k.lower() for k, _ in headers}
                 headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in have)
                 message = {**message, "headers": headers}
             await send(message)
 
-        try:
-            await self.app(scope, counted, secured)
-        except _TooLarge:
-            if not started:
-                await _refuse(scope, secured, limit)
+        async def refuse(to: Send) -> None:
+            await _refuse(scope, to, limit)
+
+        await screen_body(self.app, scope, receive, secured, refused=too_large, refuse=refuse)
 
 
 def _content_length(scope: Scope) -> int | None:

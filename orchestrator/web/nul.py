@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from orchestrator.web.screen import screen_body
 
 MESSAGE = "请求含有不允许的字符（NUL），请检查后重新提交"
 
@@ -46,35 +48,17 @@ class RejectNul:
             return
         keep = max(len(p) for p in patterns) - 1
         tail = b""
-        started = refused = False
 
-        async def checked() -> Message:
-            nonlocal tail, refused
-            message = await receive()
-            if message["type"] == "http.request" and not refused:
-                window = (tail + message.get("body", b"")).lower()
-                if any(p in window for p in patterns):
-                    # answered here, and to the handler the client is gone: it never acts
-                    refused = True
-                    if not started:
-                        await self._refuse(scope, send)
-                    return {"type": "http.disconnect"}
-                tail = window[-keep:]
-            return message
+        def has_nul(chunk: bytes) -> bool:
+            nonlocal tail
+            window = (tail + chunk).lower()  # with the bytes an escape can straddle
+            tail = window[-keep:]
+            return any(p in window for p in patterns)
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return  # the 400 is sent; whatever the app says after it is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def refuse(to: Send) -> None:
+            await self._refuse(scope, to)
 
-        try:
-            await self.app(scope, checked, watched)
-        except Exception:
-            if not refused:
-                raise  # the app's own failure: not ours to hide
+        await screen_body(self.app, scope, receive, send, refused=has_nul, refuse=refuse)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         api = scope["path"].startswith("/api/")
