@@ -16,7 +16,6 @@ from tests.support.base import LINKS
 from tests.support.delivery import Clock, delivery_config, make_worker, statuses
 from tests.support.web import Served, web_app
 
-
 CALLBACK = CallbackKey("cb-secret-0123456789", 300)
 
 
