@@ -64,6 +64,7 @@ bench-small: install
 	$(BIN)/python bench/small.py
 
 bench: install
+	$(BIN)/python bench/startup/run.py
 	$(BIN)/python bench/aqi/run.py
 	$(BIN)/python bench/list_import/run.py
 	$(BIN)/python bench/dispatch/run.py

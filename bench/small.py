@@ -85,6 +85,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
+            startup = run("startup", out / "startup.json", "--runs", "2")
+            check(startup["rows"][0]["median_seconds"] > 0, "startup: no timing")
             aqi = run(
                 "aqi", out / "aqi.json", "--cities", "2", "--hours", "800", "--records", "500"
             )

@@ -21,9 +21,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AqiSeries, DailyWindow, So2Reading
-from orchestrator.aqi.model import AqiStandard, Pollutant, select_standard
+from orchestrator.aqi.model import HOURLY_COLUMNS, AqiStandard, Pollutant, select_standard
 from orchestrator.aqi.scoring import FIELDS, Concentrations, Mode, score
-from orchestrator.aqi.series import HOURLY_COLUMNS, rolling_daily
 from orchestrator.errors import InputInvalid
 
 #: How a ``dust`` cell may say yes or no.
@@ -346,6 +345,8 @@ def to_series(
     }
     if not columns:
         raise InputInvalid(f"{obs.source}: 小时数据须含以下浓度列之一：{', '.join(HOURLY_COLUMNS)}")
+    from orchestrator.aqi.series import rolling_daily  # NumPy: loaded when a series is built
+
     rolling = rolling_daily(first, columns, standards, standard_id=standard_id)
     windows = [
         DailyWindow(

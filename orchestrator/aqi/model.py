@@ -246,3 +246,14 @@ def select_standard(
         if std.covers(on):
             return std
     raise StandardNotFound(f"{on.isoformat()} 无适用的AQI技术规定")
+
+
+#: The hourly concentration columns of a series, by the pollutant each measures.
+HOURLY_COLUMNS: dict[str, Pollutant] = {
+    "pm25": Pollutant.PM25,
+    "pm10": Pollutant.PM10,
+    "so2": Pollutant.SO2,
+    "no2": Pollutant.NO2,
+    "co": Pollutant.CO,
+    "o3_1h": Pollutant.O3,
+}

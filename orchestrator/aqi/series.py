@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from orchestrator.aqi.model import (
+    HOURLY_COLUMNS,
     INPUT_DECIMALS,
     AqiStandard,
     Breakpoints,
@@ -33,14 +34,6 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
 #: Hourly input columns and the metric of their daily value.
-HOURLY_COLUMNS: dict[str, Pollutant] = {
-    "pm25": Pollutant.PM25,
-    "pm10": Pollutant.PM10,
-    "so2": Pollutant.SO2,
-    "no2": Pollutant.NO2,
-    "co": Pollutant.CO,
-    "o3_1h": Pollutant.O3,
-}
 _MEAN_METRIC = {
     "pm25": Metric.PM25_24H,
     "pm10": Metric.PM10_24H,

@@ -34,7 +34,8 @@ from orchestrator.consultation.model import Consultation
 from orchestrator.delivery.model import Subject
 from orchestrator.delivery.receipts import Receipts as ReceiptService
 from orchestrator.errors import NotFound
-from orchestrator.notices.render import PdfUnavailable, html_to_pdf, render
+from orchestrator.notices.model import PdfUnavailable
+from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.response.config import Office
 from orchestrator.response.model import AlertNotFound, AlertRevision, RevisionKind
 

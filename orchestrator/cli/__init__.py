@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from orchestrator.bootstrap import bootstrap
 from orchestrator.cli import (
     alerts,
     aqi,
@@ -30,6 +30,9 @@ from orchestrator.cli import (
 from orchestrator.clock import FixedClock
 from orchestrator.emissions.model import ListFileInvalid, PermitsInvalid
 from orchestrator.errors import InputInvalid, OrchestratorError
+
+if TYPE_CHECKING:
+    from orchestrator.bootstrap import Context
 
 
 def exit_code(exc: OrchestratorError) -> int:
@@ -73,6 +76,15 @@ def cli(ctx: click.Context, now_text: str | None) -> None:
     Example:
       orchestrator aqi --mode daily --pm25 160 --pm10 210 --json
     """
+    # built when a command first asks for it (`context_of`): help and usage errors load
+    # neither the configuration nor any library
+    ctx.obj = functools.partial(_context, now_text)
+
+
+def _context(now_text: str | None) -> Context:
+    """The composition root, its clock fixed by ``--now``."""
+    from orchestrator.bootstrap import bootstrap  # settings, configuration, the database layer
+
     context = bootstrap()
     if now_text is not None:
         try:
@@ -87,7 +99,7 @@ def cli(ctx: click.Context, now_text: str | None) -> None:
             else now.astimezone(context.settings.zone)
         )
         context = dataclasses.replace(context, clock=FixedClock(now))
-    ctx.obj = context
+    return context
 
 
 for module in (

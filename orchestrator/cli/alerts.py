@@ -3,12 +3,11 @@ withdraw|issue|upgrade|downgrade|extend|lift|show|list`` and ``orchestrator hint
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.bootstrap import Context
 from orchestrator.cli.common import RESPONSE_LEVEL, context_of, echo_json, moment, person
 from orchestrator.emissions.plans import Change
 from orchestrator.response.model import (
@@ -19,6 +18,9 @@ from orchestrator.response.model import (
     RevisionKind,
     current,
 )
+
+if TYPE_CHECKING:
+    from orchestrator.bootstrap import Context
 
 
 def show(context: Context, view: AlertRevision, verb: str) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,9 +24,11 @@ from orchestrator.alerts.readings import (
 )
 from orchestrator.aqi.model import AqiStandard, StandardNotFound, select_standard
 from orchestrator.aqi.scoring import FIELDS, AqiResult, Concentrations, Mode, score
-from orchestrator.bootstrap import Context
 from orchestrator.cli.common import context_of, date_option
 from orchestrator.errors import InputInvalid
+
+if TYPE_CHECKING:
+    from orchestrator.bootstrap import Context
 
 STANDARD_CHOICES = ("HJ633-2012", "HJ633-2026")
 #: Every level a ruleset knows (older ones have blue).

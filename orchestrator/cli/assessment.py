@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from orchestrator.alerts.readings import read_observations
-from orchestrator.assessment.service import Assessor
 from orchestrator.cli.common import context_of
-from orchestrator.notices.render import PdfUnavailable
+from orchestrator.notices.model import PdfUnavailable
+
+if TYPE_CHECKING:
+    from orchestrator.assessment.service import Assessor
 
 
 def write_report(

@@ -9,17 +9,19 @@ import datetime as dt
 import getpass
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from orchestrator.accounts.model import AccountError
 from orchestrator.alerts.model import ALERT_LEVELS, RESPONSE_LEVELS
 from orchestrator.alerts.readings import in_service_years, parse_time
-from orchestrator.bootstrap import Context
 from orchestrator.errors import InputInvalid
 from orchestrator.response.model import Person
-from orchestrator.scheduling.heartbeat import Heartbeat, RunResult, heartbeat_of
+
+if TYPE_CHECKING:  # the commands' modules stay light: `orchestrator --help` loads no library
+    from orchestrator.bootstrap import Context
+    from orchestrator.scheduling.heartbeat import Heartbeat, RunResult
 
 #: A level of the emission list (yellow, orange, red).
 LEVEL = click.Choice([lv.value for lv in ALERT_LEVELS])
@@ -30,7 +32,10 @@ RESPONSE_LEVEL = click.Choice([lv.value for lv in RESPONSE_LEVELS])
 
 def context_of(ctx: click.Context) -> Context:
     """The context the root command built (its clock fixed by ``--now``)."""
-    found: Context = ctx.find_root().obj
+    root = ctx.find_root()
+    if callable(root.obj):  # built once, on first use
+        root.obj = root.obj()
+    found: Context = root.obj
     return found
 
 
@@ -119,6 +124,7 @@ RUN_STATUS = {
 
 def heartbeat(context: Context, *, echo: bool) -> Heartbeat:
     """The scheduler's jobs, each run reported on standard output when ``echo``."""
+    from orchestrator.scheduling.heartbeat import heartbeat_of
 
     def report(result: RunResult) -> None:
         if echo:

@@ -8,15 +8,17 @@ import json
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from orchestrator.bootstrap import Context
 from orchestrator.cli.common import RUN_STATUS, context_of, heartbeat, instant
 from orchestrator.consultation.model import Outcome
-from orchestrator.notices.render import PdfUnavailable
-from orchestrator.scheduling.heartbeat import Heartbeat
+from orchestrator.notices.model import PdfUnavailable
+
+if TYPE_CHECKING:
+    from orchestrator.bootstrap import Context
+    from orchestrator.scheduling.heartbeat import Heartbeat
 
 _ACTIONS = {
     "issue": "启动",

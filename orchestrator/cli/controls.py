@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from orchestrator.bootstrap import Context
 from orchestrator.cli.common import context_of, instant
 from orchestrator.controls.model import DEFAULT, EXEMPT, Control, RoundRow, Season
 from orchestrator.notices.contexts import cn_time
+
+if TYPE_CHECKING:
+    from orchestrator.bootstrap import Context
 
 _STATUS = {
     "issued": "已发布",

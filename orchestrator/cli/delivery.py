@@ -9,23 +9,19 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
-from orchestrator.assessment.electricity import (
-    LineEvidence,
-    fetch_json,
-    fetch_load_json,
-    read_csv,
-    read_load_csv,
-)
 from orchestrator.cli.common import context_of, heartbeat, operator
 from orchestrator.clock import FixedClock
 from orchestrator.delivery.model import Firm, Subject
 from orchestrator.errors import InputInvalid, Unavailable
 from orchestrator.notices.contexts import cn_time
+
+if TYPE_CHECKING:
+    from orchestrator.assessment.electricity import LineEvidence
 
 _STATUS = {
     "delivered": "已送达",
@@ -261,6 +257,8 @@ def power_import_command(ctx: click.Context, src: Path | None, url: str | None) 
       orchestrator power import readings.csv
       orchestrator power import --url https://power.example.gov.cn/api/hourly
     """
+    from orchestrator.assessment.electricity import fetch_json, read_csv
+
     context = context_of(ctx)
     readings = _readings(src, url, context.settings.zone, read_csv, fetch_json)
     count = context.meters().store(readings)
@@ -306,6 +304,8 @@ def load_import_command(ctx: click.Context, src: Path | None, url: str | None) -
       orchestrator load import samples/load_hourly.csv
       orchestrator load import --url https://dcs.example.gov.cn/api/hourly-load
     """
+    from orchestrator.assessment.electricity import fetch_load_json, read_load_csv
+
     context = context_of(ctx)
     readings = _readings(src, url, context.settings.zone, read_load_csv, fetch_load_json)
     count = context.meters().store_loads(readings)

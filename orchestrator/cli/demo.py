@@ -7,20 +7,23 @@ import datetime as dt
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from orchestrator.alerts.model import AlertLevel, graded
-from orchestrator.bootstrap import Context
 from orchestrator.cli.common import context_of
 from orchestrator.clock import FixedClock
 from orchestrator.delivery.config import ChannelConfig
 from orchestrator.delivery.model import Scope
-from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.emissions.model import MeasureKind
 from orchestrator.errors import OrchestratorError
-from orchestrator.notices.render import PdfUnavailable
+from orchestrator.notices.model import PdfUnavailable
 from orchestrator.response.model import cn_instant
+
+if TYPE_CHECKING:
+    from orchestrator.bootstrap import Context
+    from orchestrator.delivery.worker import DeliveryWorker
 
 
 @click.command("demo")

@@ -9,9 +9,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.common import context_of
-from orchestrator.drill.run import Drill
 from orchestrator.drill.scenario import Scenario
-from orchestrator.settings import PROJECT_ROOT
 
 
 @click.command("drill")
@@ -52,6 +50,9 @@ def drill_command(
     Example:
       orchestrator drill --no-pdf
     """
+    from orchestrator.drill.run import Drill
+    from orchestrator.settings import PROJECT_ROOT
+
     context = context_of(ctx)
     loaded = Scenario.load(scenario, PROJECT_ROOT)
     if out_dir.exists():

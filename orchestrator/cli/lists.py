@@ -18,12 +18,8 @@ from orchestrator.cli.common import (
     operator,
 )
 from orchestrator.emissions.model import EmissionList
-from orchestrator.emissions.permits import coverage
-from orchestrator.emissions.targets import check_json
-from orchestrator.emissions.workbook import export_list
 from orchestrator.errors import InputInvalid, NotFound
 from orchestrator.notices.contexts import NoticeBoardContext
-from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.response.model import cn_instant
 
 
@@ -204,6 +200,8 @@ def list_check_command(
     Example:
       orchestrator list check --level orange --at 2026-01-06T00:00 --json
     """
+    from orchestrator.emissions.targets import check_json
+
     context = context_of(ctx)
     at = instant(context, at_text, "--at") if at_text else context.clock.now()
     on = at.astimezone(context.settings.zone).date()
@@ -261,6 +259,8 @@ def list_coverage_command(
     Example:
       orchestrator list coverage permits.csv
     """
+    from orchestrator.emissions.permits import coverage
+
     context = context_of(ctx)
     rev, lst = context.lists().revision(revision)
     number = rev.number
@@ -300,6 +300,8 @@ def list_export_command(ctx: click.Context, out: Path, revision: int | None) -> 
     Example:
       orchestrator list export --revision 1 list_rev1.xlsx
     """
+    from orchestrator.emissions.workbook import export_list
+
     context = context_of(ctx)
     rev, lst = context.lists().revision(revision)
     number = rev.number
@@ -316,6 +318,8 @@ def list_template_command(out: Path) -> None:
     Example:
       orchestrator list template emission_lists/template.xlsx
     """
+    from orchestrator.emissions.workbook import export_list
+
     export_list(EmissionList(enterprises=()), out)
     click.echo(f"已写出清单模板 {out}")
 
@@ -342,6 +346,8 @@ def list_board_command(
       orchestrator list board --out out/boards --pdf
       orchestrator list board --uscc 91999900MA00000013 --out out/boards
     """
+    from orchestrator.notices.render import html_to_pdf, render
+
     context = context_of(ctx)
     rev, lst = context.lists().revision(revision)
     number, effective = rev.number, rev.effective_from

@@ -48,7 +48,8 @@ from orchestrator.consultation.stations import CitySeries, aggregate
 from orchestrator.delivery.channels import HttpClient, Message, SendError, make_channel
 from orchestrator.delivery.model import MessageKind
 from orchestrator.errors import Conflict, InputInvalid, OrchestratorError
-from orchestrator.notices.render import PdfUnavailable, html_to_pdf, render
+from orchestrator.notices.model import PdfUnavailable
+from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.response.config import Office
 from orchestrator.response.lifecycle import IllegalTransition, WindowInvalid
 from orchestrator.response.model import (

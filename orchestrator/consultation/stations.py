@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.readings import Observations, Row, gaps, parse_number, parse_time
+from orchestrator.aqi.model import HOURLY_COLUMNS
 from orchestrator.aqi.scoring import Concentrations
-from orchestrator.aqi.series import HOURLY_COLUMNS
 from orchestrator.consultation.forecast import Issue
 from orchestrator.errors import InputInvalid
 

@@ -34,8 +34,7 @@ from orchestrator.delivery.model import Scope
 from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.drill.scenario import Scenario
 from orchestrator.errors import ConfigInvalid
-from orchestrator.notices.model import Written
-from orchestrator.notices.render import PdfUnavailable
+from orchestrator.notices.model import PdfUnavailable, Written
 from orchestrator.response.model import Person, RevisionKind
 
 #: How the drill's officers take a draft: minutes after the consultation.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from orchestrator.errors import NotFound
+from orchestrator.errors import NotFound, Unavailable
 
 
 class NoticeKind(StrEnum):
@@ -81,3 +81,8 @@ class PlanChunk:
     revision_id: int
     first: int
     last: int
+
+
+class PdfUnavailable(Unavailable):
+    """Raised by :func:`~orchestrator.notices.render.html_to_pdf` when WeasyPrint or its system
+    libraries are missing."""

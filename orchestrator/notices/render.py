@@ -16,11 +16,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from orchestrator.errors import Unavailable
-
-
-class PdfUnavailable(Unavailable):
-    """Raised by :func:`html_to_pdf` when WeasyPrint or its system libraries are missing."""
+from orchestrator.notices.model import PdfUnavailable
 
 
 class NoticeEnvironment(Environment):
