@@ -97,7 +97,7 @@ def main() -> None:
     main_row = next(r for r in rows if r["command"] == GOAL["command"])
     result = {
         "bench": "startup",
-        "date": dt.date.today().isoformat(),
+        "date": dt.date.today().isoformat(),  # noqa: DTZ011
         "commit": commit(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, CPython {platform.python_version()}",
         "load_average": [round(x, 2) for x in os.getloadavg()],
