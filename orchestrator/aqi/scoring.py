@@ -9,7 +9,8 @@ that 35 µg/m³ is 50 and never 51 through a float remainder.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from orchestrator.aqi.model import (
@@ -53,12 +54,16 @@ class Concentrations:
     so2_24h: float | None = None
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is not None and (not math.isfinite(value) or value < 0):
-                raise ValueError(
-                    f"{f.name}: concentration must be a finite number ≥ 0, got {value}"
-                )
+        for value in _values(self):
+            # also false for NaN: a concentration is a finite number ≥ 0
+            if value is not None and not 0 <= value < math.inf:
+                name = FIELDS[_values(self).index(value)]
+                raise ValueError(f"{name}: concentration must be a finite number ≥ 0, got {value}")
+
+
+def _values(c: Concentrations) -> tuple[float | None, ...]:
+    """The values in the order of :data:`FIELDS`."""
+    return (c.pm25, c.pm10, c.so2, c.no2, c.co, c.o3_1h, c.o3_8h, c.so2_24h)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,8 +137,12 @@ _PLAN: dict[Mode, tuple[tuple[str, Metric], ...]] = {
     ),
 }
 
-_Step = tuple[str, Metric, int, Breakpoints]  # field, metric, scoring decimals, table
+_PLAIN, _SO2_1H, _O3_8H = 0, 1, 2  # how a step's value may be substituted (see ``score``)
+# field, substitution, scoring step in milli-units, the table's concentrations (scaled) and
+# IAQIs, whether the table is full (above its top: 500) — looked up once per standard and mode
+_Step = tuple[str, int, int, tuple[int, ...], tuple[int, ...], bool]
 _compiled: dict[tuple[int, Mode], tuple[AqiStandard, tuple[_Step, ...]]] = {}
+_SCALE = 10**INPUT_DECIMALS
 
 
 def _steps(standard: AqiStandard, mode: Mode) -> tuple[_Step, ...]:
@@ -141,34 +150,50 @@ def _steps(standard: AqiStandard, mode: Mode) -> tuple[_Step, ...]:
     key = (id(standard), mode)
     hit = _compiled.get(key)
     if hit is None or hit[0] is not standard:
-        steps = tuple(
-            (name, metric, standard.decimals[metric.pollutant], standard.breakpoints[metric])
-            for name, metric in _PLAN[mode]
-        )
-        hit = _compiled[key] = (standard, steps)
+        steps = []
+        for name, metric in _PLAN[mode]:
+            bp = standard.breakpoints[metric]
+            special = {Metric.SO2_1H: _SO2_1H, Metric.O3_8H: _O3_8H}.get(metric, _PLAIN)
+            step = 10 ** (INPUT_DECIMALS - standard.decimals[metric.pollutant])
+            full = len(bp.concentrations) == len(bp.iaqi)
+            steps.append((name, special, step, bp.concentrations, bp.iaqi, full))
+        hit = _compiled[key] = (standard, tuple(steps))
     return hit[1]
 
 
 def score(standard: AqiStandard, values: Concentrations, mode: Mode) -> AqiResult:
-    """Score one record under ``standard``; pollutants not given are not scored."""
+    """Score one record under ``standard``; pollutants not given are not scored.
+
+    The hot path of per-record scoring: :func:`to_milli`, :func:`quantize` and
+    :func:`iaqi_scaled` inlined, the segment found by bisection."""
     iaqi: dict[str, int] = {}
     notes: list[str] = []
-    for name, metric, decimals, bp in _steps(standard, mode):
+    daily = mode is Mode.DAILY
+    for name, special, step, conc, points, full in _steps(standard, mode):
         raw = getattr(values, name)
-        if raw is None and name == "so2" and mode is Mode.DAILY:
-            raw = values.so2_24h  # a daily SO2 given as so2_24h
         if raw is None:
-            continue
-        n = quantize(to_milli(raw), decimals)
-        if metric is Metric.SO2_1H and n > standard.so2_1h_above:
+            if name != "so2" or not daily or values.so2_24h is None:
+                continue
+            raw = values.so2_24h  # a daily SO2 given as so2_24h
+        n = round(raw * _SCALE)
+        if step != 1:  # to the scoring precision, half to even (GB/T 8170)
+            q, r = divmod(n, step)
+            if 2 * r > step or (2 * r == step and q & 1):
+                q += 1
+            n = q
+        if special == _SO2_1H and n > standard.so2_1h_above:
             # SO2 1 h off the table: the SO2 24 h IAQI stands in (HJ 633 table note).
             if values.so2_24h is None:
                 notes.append("SO2 1小时浓度超过表列上限且无24小时平均浓度，SO2未参与计算")
                 continue
-            bp = standard.breakpoints[Metric.SO2_24H]
+            decimals = standard.decimals[Pollutant.SO2]
             n = quantize(to_milli(values.so2_24h), decimals)
             notes.append("SO2 1小时浓度超过表列上限，按24小时平均浓度计算分指数")
-        elif metric is Metric.O3_8H and n > standard.o3_8h_above:
+            value = iaqi_scaled(standard.breakpoints[Metric.SO2_24H], n)
+            if value is not None:
+                iaqi[name] = value
+            continue
+        if special == _O3_8H and n > standard.o3_8h_above:
             # O3 8 h off the table: no 8 h IAQI; the O3 1 h IAQI stands.
             notes.append(
                 "O3 8小时平均浓度超过表列上限，按1小时浓度计算分指数"
@@ -176,9 +201,13 @@ def score(standard: AqiStandard, values: Concentrations, mode: Mode) -> AqiResul
                 else "O3 8小时平均浓度超过表列上限且无1小时浓度，O3未参与计算"
             )
             continue
-        value = iaqi_scaled(bp, n)
-        if value is not None:
-            iaqi[name] = value
+        if n > conc[-1]:  # above the table: 500 if it is full, else not scored
+            if full:
+                iaqi[name] = points[-1]
+            continue
+        k = min(max(bisect_right(conc, n) - 1, 0), len(conc) - 2)
+        lo, c0 = points[k], conc[k]
+        iaqi[name] = lo + -(-(points[k + 1] - lo) * (n - c0) // (conc[k + 1] - c0))
     return summarize(standard, iaqi, notes)
 
 
@@ -195,13 +224,20 @@ def summarize(standard: AqiStandard, iaqi: dict[str, int], notes: list[str]) -> 
             notes=tuple(notes),
         )
     aqi = max(iaqi.values())
-    by_pollutant = [(p, max(iaqi.get(n, -1) for n in names)) for p, names in _POLLUTANT_FIELDS]
-    primary = tuple(p for p, v in by_pollutant if v == aqi) if aqi > 50 else ()
-    exceeding = tuple(p for p, v in by_pollutant if v > 100)
+    primary: tuple[Pollutant, ...] = ()
+    exceeding: tuple[Pollutant, ...] = ()
+    if aqi > 50:  # at most 50 there is neither (and nothing above 100)
+        get = iaqi.get
+        by_pollutant = [
+            (p, max(get(a, -1), get(b, -1)) if b else get(a, -1)) for p, a, b in _POLLUTANT_PAIRS
+        ]
+        primary = tuple(p for p, v in by_pollutant if v == aqi)
+        exceeding = tuple(p for p, v in by_pollutant if v > 100)
     return AqiResult(
         standard_code=standard.code,
         aqi=aqi,
-        iaqi=tuple((name, iaqi[name]) for name in FIELDS if name in iaqi),
+        # in the order of FIELDS: the plans score the fields in that order
+        iaqi=tuple(iaqi.items()),
         primary_pollutants=primary,
         exceeding_pollutants=exceeding,
         category=standard.category(aqi),
@@ -217,4 +253,8 @@ _POLLUTANT_FIELDS: tuple[tuple[Pollutant, tuple[str, ...]], ...] = (
     (Pollutant.CO, ("co",)),
     (Pollutant.O3, ("o3_1h", "o3_8h")),
     (Pollutant.PM25, ("pm25",)),
+)
+#: The same, each with its first and (O3) second field, as ``summarize`` reads them.
+_POLLUTANT_PAIRS: tuple[tuple[Pollutant, str, str], ...] = tuple(
+    (p, names[0], names[1] if len(names) > 1 else "") for p, names in _POLLUTANT_FIELDS
 )
