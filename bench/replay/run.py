@@ -34,7 +34,8 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.aqi.run import synthetic_city  # noqa: E402
-from orchestrator.alerts.model import AqiSeries, DailyWindow, select_ruleset  # noqa: E402
+from orchestrator.alerts.model import AqiSeries, select_ruleset  # noqa: E402
+from orchestrator.alerts.readings import rolling_windows  # noqa: E402
 from orchestrator.alerts.replay import replay  # noqa: E402
 from orchestrator.aqi.series import rolling_daily  # noqa: E402
 from orchestrator.bootstrap.config_files import load_rulesets, load_standards  # noqa: E402
@@ -46,18 +47,8 @@ GOAL_S = 60
 
 
 def series_of(city: dict[str, np.ndarray], standards: Any) -> AqiSeries:
-    rolling = rolling_daily(START, city, standards)
-    return AqiSeries(
-        step_hours=1,
-        windows=tuple(
-            DailyWindow(
-                start=rolling.window_start(j),
-                aqi=int(rolling.aqi[j]) if rolling.complete[j] else None,
-                primary_pollutants=rolling.primary_pollutants(j) if rolling.complete[j] else (),
-            )
-            for j in range(len(rolling))
-        ),
-    )
+    """The city's rolling windows, as `orchestrator replay` builds them (to_series)."""
+    return AqiSeries(step_hours=1, windows=rolling_windows(rolling_daily(START, city, standards)))
 
 
 def main() -> None:

@@ -39,6 +39,9 @@ DAY = dt.timedelta(hours=24)
 Eligible = Callable[[DailyWindow], bool]
 
 
+_ZERO = dt.timedelta(0)
+
+
 @dataclass(frozen=True, slots=True)
 class _Chain:
     start: dt.datetime
@@ -56,61 +59,66 @@ class _Hit:
 
 
 class _Evaluator:
-    """Evaluates a ruleset over one phase of windows, caching the chains per term."""
+    """Evaluates a ruleset over one phase of windows, caching the chains per term.
+
+    Every window's counted AQI (None: missing, or not eligible) is read once; a term's chains
+    are then one pass over those numbers, the windows of a chain gathered in a list."""
 
     def __init__(
         self,
         ruleset: Ruleset,
         windows: Sequence[DailyWindow],
+        counted: Sequence[int | None],
         *,
         continuous: bool,
-        eligible: Eligible,
     ):
         self.ruleset = ruleset
         self.windows = windows
+        self.counted = counted  # each window's AQI if it counts (None: missing or not eligible)
         self.continuous = continuous
-        self.eligible = eligible
         self.gap = dt.timedelta(hours=ruleset.merge_gap_hours)
         self._cache: dict[tuple[int, bool], list[_Chain]] = {}
 
-    def _above(self, w: DailyWindow, term: Term) -> bool:
-        return w.aqi is not None and self.eligible(w) and term.holds_for(w.aqi)
-
     def _bridges(self, gap: dt.timedelta) -> bool:
-        return gap <= dt.timedelta(0) or gap < self.gap
+        return gap <= _ZERO or gap < self.gap
 
     def chains(self, term: Term) -> list[_Chain]:
         key = (term.threshold, term.inclusive)
-        if key not in self._cache:
-            self._cache[key] = self._runs(term) if self.continuous else self._window_chains(term)
-        return self._cache[key]
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._chains(term)
+        return found
 
-    def _window_chains(self, term: Term) -> list[_Chain]:
-        chains: list[_Chain] = []
-        for w in self.windows:
-            if not self._above(w, term):
-                continue
-            last = chains[-1] if chains else None
-            if last is not None and self._bridges(w.start - last.end):
-                chains[-1] = _Chain(last.start, w.end, last.count + 1, (*last.windows, w))
-            else:
-                chains.append(_Chain(w.start, w.end, 1, (w,)))
-        return chains
+    def _above(self, term: Term) -> list[DailyWindow]:
+        """The windows above the term's threshold, in order."""
+        threshold, windows = term.threshold, self.windows
+        if term.inclusive:
+            return [
+                windows[i] for i, a in enumerate(self.counted) if a is not None and a >= threshold
+            ]
+        return [windows[i] for i, a in enumerate(self.counted) if a is not None and a > threshold]
 
-    def _runs(self, term: Term) -> list[_Chain]:
-        # Rolling windows, one per hour: merge runs of hours above X across short clean gaps;
-        # a chain of r hours above holds (r - 1) // 24 + 1 non-overlapping windows.
-        merged: list[list[DailyWindow]] = []  # the above-X windows of each merged run
-        for w in self.windows:
-            if not self._above(w, term):
-                continue
-            if merged and self._bridges(w.start - merged[-1][-1].start - HOUR):
-                merged[-1].append(w)
+    def _chains(self, term: Term) -> list[_Chain]:
+        # Day windows: consecutive above-X windows, merged across short clean gaps. Rolling
+        # windows, one per hour (continuous): runs of hours above X merged likewise; a run of r
+        # hours holds (r - 1) // 24 + 1 non-overlapping windows.
+        runs: list[list[DailyWindow]] = []
+        bridges = self._bridges
+        if self.continuous:
+            for w in self._above(term):
+                if runs and bridges(w.start - runs[-1][-1].start - HOUR):
+                    runs[-1].append(w)
+                else:
+                    runs.append([w])
+            return [
+                _Chain(ws[0].start, ws[-1].end, (len(ws) - 1) // 24 + 1, tuple(ws)) for ws in runs
+            ]
+        for w in self._above(term):
+            if runs and bridges(w.start - runs[-1][-1].end):
+                runs[-1].append(w)
             else:
-                merged.append([w])
-        return [
-            _Chain(ws[0].start, ws[-1].end, (len(ws) - 1) // 24 + 1, tuple(ws)) for ws in merged
-        ]
+                runs.append([w])
+        return [_Chain(ws[0].start, ws[-1].end, len(ws), tuple(ws)) for ws in runs]
 
     def satisfied(self, clause: Clause) -> _Chain | None:
         base, *rest = clause.terms
@@ -139,21 +147,22 @@ class _Evaluator:
         return None
 
 
-def _phases(series: AqiSeries, ruleset: Ruleset) -> tuple[list[Sequence[DailyWindow]], bool]:
-    """The window sequences to evaluate, and whether counting is hourly-continuous."""
+def _phases(series: AqiSeries, ruleset: Ruleset) -> tuple[list[slice], bool]:
+    """The window sequences to evaluate (as slices of the series), and whether counting is
+    hourly-continuous."""
     ws = series.windows
-    if series.step_hours == 24:
-        return [ws], False
-    if ruleset.counting is Counting.HOURLY_CONTINUOUS:
-        return [ws], True
-    return [ws[p::24] for p in range(min(24, len(ws)))], False
+    if series.step_hours == 24 or ruleset.counting is Counting.HOURLY_CONTINUOUS:
+        return [slice(None)], series.step_hours != 24
+    return [slice(p, None, 24) for p in range(min(24, len(ws)))], False
 
 
 def _evaluate(series: AqiSeries, ruleset: Ruleset, eligible: Eligible) -> _Hit | None:
     phases, continuous = _phases(series, ruleset)
+    windows = series.windows
+    counted = [w.aqi if w.aqi is not None and eligible(w) else None for w in windows]
     best: _Hit | None = None
-    for p, windows in enumerate(phases):
-        hit = _Evaluator(ruleset, windows, continuous=continuous, eligible=eligible).best(p)
+    for p, part in enumerate(phases):
+        hit = _Evaluator(ruleset, windows[part], counted[part], continuous=continuous).best(p)
         if hit is None:
             continue
         if best is None or (hit.rule.level.rank, -hit.chain.start.timestamp()) > (

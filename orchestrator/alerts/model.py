@@ -97,6 +97,9 @@ class RulesetNotFound(InputInvalid):
     """Raised by :func:`select_ruleset` when no loaded ruleset has the requested id."""
 
 
+_DAY = dt.timedelta(hours=24)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Term:
     """``n(X) >= k``: k consecutive windows with AQI > X; ``peak >= X``: a window with AQI ≥ X."""
@@ -298,16 +301,15 @@ class DailyWindow:
     aqi: int | None
     primary_pollutants: tuple[Pollutant, ...] = ()
     dust_hours: int = 0
+    # ``start`` + 24 h, kept: the decision engine reads it for every window it chains
+    end: dt.datetime = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
             raise ValueError("window start must be timezone-aware")
         if self.aqi is not None and self.aqi < 0:
             raise ValueError("AQI must be ≥ 0")
-
-    @property
-    def end(self) -> dt.datetime:
-        return self.start + dt.timedelta(hours=24)
+        object.__setattr__(self, "end", self.start + _DAY)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,12 +18,18 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AqiSeries, DailyWindow, So2Reading
 from orchestrator.aqi.model import HOURLY_COLUMNS, AqiStandard, Pollutant, select_standard
 from orchestrator.aqi.scoring import FIELDS, Concentrations, Mode, score
 from orchestrator.errors import InputInvalid
+
+if TYPE_CHECKING:  # NumPy's: imported where a series is built
+    from orchestrator.aqi.series import RollingDaily
+
+HOUR = dt.timedelta(hours=1)
 
 #: How a ``dust`` cell may say yes or no.
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是", "有"})
@@ -348,16 +354,30 @@ def to_series(
     from orchestrator.aqi.series import rolling_daily  # NumPy: loaded when a series is built
 
     rolling = rolling_daily(first, columns, standards, standard_id=standard_id)
-    windows = [
-        DailyWindow(
-            start=rolling.window_start(j),
-            aqi=int(rolling.aqi[j]) if rolling.complete[j] else None,
-            primary_pollutants=rolling.primary_pollutants(j) if rolling.complete[j] else (),
-            dust_hours=dust_cum[j + 24] - dust_cum[j],
+    dust_hours = [dust_cum[j + 24] - dust_cum[j] for j in range(len(rolling))]
+    return AqiSeries(step_hours=1, windows=rolling_windows(rolling, dust_hours)), so2
+
+
+def rolling_windows(
+    rolling: RollingDaily, dust_hours: Sequence[int] | None = None
+) -> tuple[DailyWindow, ...]:
+    """The 24 h windows of a rolling daily AQI, one per hour (incomplete ones without an AQI),
+    read out of its arrays at once."""
+    aqi, complete = rolling.aqi.tolist(), rolling.complete.tolist()
+    primaries = rolling.all_primary_pollutants()
+    windows = []
+    start = rolling.start
+    for j, ok in enumerate(complete):
+        windows.append(
+            DailyWindow(
+                start=start,
+                aqi=aqi[j] if ok else None,
+                primary_pollutants=primaries[j] if ok else (),
+                dust_hours=dust_hours[j] if dust_hours is not None else 0,
+            )
         )
-        for j in range(len(rolling))
-    ]
-    return AqiSeries(step_hours=1, windows=tuple(windows)), so2
+        start += HOUR  # the same instant as rolling.window_start(j + 1)
+    return tuple(windows)
 
 
 def hourly_aqi(

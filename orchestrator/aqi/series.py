@@ -72,6 +72,23 @@ class RollingDaily:
             return ()
         return tuple(p for p in Pollutant if p in self.iaqi and int(self.iaqi[p][j]) == a)
 
+    def all_primary_pollutants(self) -> list[tuple[Pollutant, ...]]:
+        """:meth:`primary_pollutants` of every window, computed at once (one bit per
+        pollutant whose IAQI is the AQI; one tuple per combination)."""
+        order = [p for p in Pollutant if p in self.iaqi]
+        mask = np.zeros(len(self), dtype=np.int64)
+        for bit, p in enumerate(order):
+            mask |= (self.iaqi[p] == self.aqi).astype(np.int64) << bit
+        mask[self.aqi <= 50] = 0
+        combos: dict[int, tuple[Pollutant, ...]] = {}
+        out = []
+        for m in mask.tolist():
+            found = combos.get(m)
+            if found is None:
+                found = combos[m] = tuple(p for bit, p in enumerate(order) if m >> bit & 1)
+            out.append(found)
+        return out
+
 
 def iaqi_array(bp: Breakpoints, n: IntArray, valid: BoolArray) -> IntArray:
     """Vectorised :func:`orchestrator.aqi.scoring.iaqi_scaled`: -1 where invalid or off-table."""
