@@ -68,13 +68,13 @@ class _Evaluator:
         self,
         ruleset: Ruleset,
         windows: Sequence[DailyWindow],
-        counted: Sequence[int | None],
+        counted: Sequence[int],
         *,
         continuous: bool,
     ):
         self.ruleset = ruleset
         self.windows = windows
-        self.counted = counted  # each window's AQI if it counts (None: missing or not eligible)
+        self.counted = counted  # each window's AQI if it counts (-1: missing or not eligible)
         self.continuous = continuous
         self.gap = dt.timedelta(hours=ruleset.merge_gap_hours)
         self._cache: dict[tuple[int, bool], list[_Chain]] = {}
@@ -92,11 +92,9 @@ class _Evaluator:
     def _above(self, term: Term) -> list[DailyWindow]:
         """The windows above the term's threshold, in order."""
         threshold, windows = term.threshold, self.windows
-        if term.inclusive:
-            return [
-                windows[i] for i, a in enumerate(self.counted) if a is not None and a >= threshold
-            ]
-        return [windows[i] for i, a in enumerate(self.counted) if a is not None and a > threshold]
+        if term.inclusive:  # thresholds are ≥ 0: -1 never counts
+            return [windows[i] for i, a in enumerate(self.counted) if a >= threshold]
+        return [windows[i] for i, a in enumerate(self.counted) if a > threshold]
 
     def _chains(self, term: Term) -> list[_Chain]:
         # Day windows: consecutive above-X windows, merged across short clean gaps. Rolling
@@ -159,9 +157,12 @@ def _phases(series: AqiSeries, ruleset: Ruleset) -> tuple[list[slice], bool]:
 def _evaluate(series: AqiSeries, ruleset: Ruleset, eligible: Eligible) -> _Hit | None:
     phases, continuous = _phases(series, ruleset)
     windows = series.windows
-    counted = [w.aqi if w.aqi is not None and eligible(w) else None for w in windows]
+    counted = [w.aqi if w.aqi is not None and eligible(w) else -1 for w in windows]
+    floor = ruleset.floor
     best: _Hit | None = None
     for p, part in enumerate(phases):
+        if max(counted[part], default=-1) <= floor:
+            continue  # no window of this phase counts for any term: no level here
         hit = _Evaluator(ruleset, windows[part], counted[part], continuous=continuous).best(p)
         if hit is None:
             continue

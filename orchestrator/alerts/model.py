@@ -209,6 +209,17 @@ class Ruleset:
         """Title with document number, as cited in a trace or a notice."""
         return f"《{self.title}》（{self.document}）"
 
+    @property
+    def floor(self) -> int:
+        """The highest AQI no level's condition counts: windows at or below it cannot make a
+        level."""
+        return min(
+            (t.threshold - 1 if t.inclusive else t.threshold)
+            for rule in self.levels
+            for clause in rule.clauses
+            for t in clause.terms
+        )
+
     def colours(self) -> Ruleset:
         """This ruleset without the 不利气象条件应对 band (the colour warnings only)."""
         return dataclasses.replace(self, levels=tuple(r for r in self.levels if r.level.colour))

@@ -63,16 +63,6 @@ class ReplayedAlert:
         return max(dt.timedelta(0), min(self.end, end) - max(self.start, start))
 
 
-def floor_of(ruleset: Ruleset) -> int:
-    """The lowest AQI any level's condition counts: windows at or below it cannot make a level."""
-    return min(
-        (t.threshold - 1 if t.inclusive else t.threshold)
-        for rule in ruleset.levels
-        for clause in rule.clauses
-        for t in clause.terms
-    )
-
-
 def replay(
     series: AqiSeries,
     ruleset: Ruleset,
@@ -93,7 +83,7 @@ def replay(
         return []
     windows = series.windows
     horizon = dt.timedelta(days=horizon_days)
-    floor = floor_of(ruleset)
+    floor = ruleset.floor
     so2_floor = min((t.above for t in ruleset.so2_triggers), default=None)
     first = windows[0].start.astimezone(zone).date()
     last = windows[-1].end.astimezone(zone).date()

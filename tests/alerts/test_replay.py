@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AlertLevel, AqiSeries, DailyWindow
-from orchestrator.alerts.replay import Actual, ReplayedAlert, compare, floor_of, replay
+from orchestrator.alerts.replay import Actual, ReplayedAlert, compare, replay
 from orchestrator.bootstrap.config_files import load_rulesets
 from tests.support.base import CONFIG
 
@@ -81,7 +81,7 @@ def test_without_lead_time_an_alert_starts_at_the_consultation():
 
 
 def test_a_clean_season_issues_nothing_and_the_floor_is_the_lowest_threshold():
-    assert floor_of(MEE) == 150
+    assert MEE.floor == 150
     assert replay(days([150] * 60), MEE, zone=Z) == []  # 150 is not > 150
     assert len(replay(days([150] * 30 + [151, 151] + [150] * 30), MEE, zone=Z)) == 1
 
