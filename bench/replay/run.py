@@ -1,10 +1,10 @@
 """Benchmark: one heating season (1 Oct – 31 Mar, 4,368 hours) of hourly data for 300 cities
 replayed with mee-2024.
 
-Goal (issue "Effect assessment, season replay and drill mode"): ≤ 60 s on the 2-core
-development machine.
+Goal (issue "Speed that holds on a busy machine"): the whole replay ≤ 10× the rolling daily AQI
+stage alone (the floor), both timed in the same run, medians of ``--repeat`` runs.
 
-    .venv/bin/python bench/replay/run.py [--cities 300] [--ruleset mee-2024]
+    .venv/bin/python bench/replay/run.py [--cities 300] [--repeat 5] [--ruleset mee-2024]
 
 Data are bench/aqi's synthetic city series (seasonal and diurnal cycles, winter episodes, ~1 %
 missing hours), generated before timing. Timed, per city, as `orchestrator replay` does it:
@@ -20,6 +20,8 @@ import datetime as dt
 import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -43,7 +45,7 @@ from orchestrator.bootstrap.config_files import load_rulesets, load_standards  #
 ZONE = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2025, 10, 1, tzinfo=ZONE)
 HOURS = (dt.datetime(2026, 4, 1, tzinfo=ZONE) - START) // dt.timedelta(hours=1)
-GOAL_S = 60
+GOAL_RATIO = 10  # issue "Speed that holds on a busy machine": ≤ 10× the rolling AQI stage
 
 
 def series_of(city: dict[str, np.ndarray], standards: Any) -> AqiSeries:
@@ -51,9 +53,17 @@ def series_of(city: dict[str, np.ndarray], standards: Any) -> AqiSeries:
     return AqiSeries(step_hours=1, windows=rolling_windows(rolling_daily(START, city, standards)))
 
 
+def commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cities", type=int, default=300)
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each; medians reported")
     ap.add_argument("--ruleset", default="mee-2024")
     ap.add_argument("--out", type=Path, help="where to write the results (default: results.json)")
     args = ap.parse_args()
@@ -61,34 +71,52 @@ def main() -> None:
     ruleset = select_ruleset(load_rulesets(ROOT / "config"), args.ruleset)
     rng = np.random.default_rng(20261123)
     data = [synthetic_city(rng, HOURS) for _ in range(args.cities)]
-    t0 = time.perf_counter()
-    aqi_s = replay_s = 0.0
+    floors, totals, series_s, replay_s = [], [], [], []
     alerts: Counter[str] = Counter()
     windows = 0
-    for city in data:
-        a = time.perf_counter()
-        series = series_of(city, standards)
-        b = time.perf_counter()
-        found = replay(series, ruleset, zone=ZONE)
-        replay_s += time.perf_counter() - b
-        aqi_s += b - a
-        windows += len(series.windows)
-        alerts.update(x.level.value for x in found)
-    total = time.perf_counter() - t0
+    for _ in range(args.repeat):
+        # the floor: the rolling daily AQI stage alone, over every city
+        t0 = time.perf_counter()
+        for city in data:
+            rolling_daily(START, city, standards)
+        floors.append(time.perf_counter() - t0)
+        # the whole replay: rolling AQI, the windows, the decisions
+        alerts, windows, s_s, r_s = Counter(), 0, 0.0, 0.0
+        t0 = time.perf_counter()
+        for city in data:
+            a = time.perf_counter()
+            series = series_of(city, standards)
+            b = time.perf_counter()
+            found = replay(series, ruleset, zone=ZONE)
+            r_s += time.perf_counter() - b
+            s_s += b - a
+            windows += len(series.windows)
+            alerts.update(x.level.value for x in found)
+        totals.append(time.perf_counter() - t0)
+        series_s.append(s_s)
+        replay_s.append(r_s)
+    floor, total = statistics.median(floors), statistics.median(totals)
     result = {
+        "bench": "replay",
         "date": dt.date.today().isoformat(),  # noqa: DTZ011
+        "commit": commit(),
         "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "cities": args.cities,
         "hours_per_city": HOURS,
         "windows": windows,
         "ruleset": ruleset.id,
         "alerts": dict(alerts),
+        "repeat": args.repeat,
+        "floor": "rolling daily AQI stage alone (aqi.series.rolling_daily)",
+        "floor_s": round(floor, 3),
         "seconds": round(total, 2),
-        "aqi_and_series_s": round(aqi_s, 2),
-        "replay_s": round(replay_s, 2),
+        "aqi_and_series_s": round(statistics.median(series_s), 2),
+        "replay_s": round(statistics.median(replay_s), 2),
+        "ratio_to_floor": round(total / floor, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "goal_s": GOAL_S,
-        "met": total <= GOAL_S,
+        "goal_ratio": GOAL_RATIO,
+        "met": total / floor <= GOAL_RATIO,
     }
     print(json.dumps(result, ensure_ascii=False))
     (args.out or HERE / "results.json").write_text(

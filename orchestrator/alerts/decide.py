@@ -154,10 +154,14 @@ def _phases(series: AqiSeries, ruleset: Ruleset) -> tuple[list[slice], bool]:
     return [slice(p, None, 24) for p in range(min(24, len(ws)))], False
 
 
-def _evaluate(series: AqiSeries, ruleset: Ruleset, eligible: Eligible) -> _Hit | None:
+def _counted(series: AqiSeries, eligible: Eligible) -> list[int]:
+    """Each window's AQI if it counts (-1: missing or not eligible)."""
+    return [w.aqi if w.aqi is not None and eligible(w) else -1 for w in series.windows]
+
+
+def _evaluate(series: AqiSeries, ruleset: Ruleset, counted: list[int]) -> _Hit | None:
     phases, continuous = _phases(series, ruleset)
     windows = series.windows
-    counted = [w.aqi if w.aqi is not None and eligible(w) else -1 for w in windows]
     floor = ruleset.floor
     best: _Hit | None = None
     for p, part in enumerate(phases):
@@ -166,10 +170,9 @@ def _evaluate(series: AqiSeries, ruleset: Ruleset, eligible: Eligible) -> _Hit |
         hit = _Evaluator(ruleset, windows[part], counted[part], continuous=continuous).best(p)
         if hit is None:
             continue
-        if best is None or (hit.rule.level.rank, -hit.chain.start.timestamp()) > (
-            best.rule.level.rank,
-            -best.chain.start.timestamp(),
-        ):
+        # the highest level, and of equal levels the earliest start
+        rank, top = hit.rule.level.rank, best.rule.level.rank if best is not None else -1
+        if best is None or rank > top or (rank == top and hit.chain.start < best.chain.start):
             best = hit
     return best
 
@@ -267,8 +270,11 @@ def decide(
         )
 
     advisory = _is_advisory(ruleset)
-    raw = _evaluate(series, ruleset, lambda w: True)
-    hit = _evaluate(series, ruleset, lambda w: not advisory(w))
+    everything = _counted(series, lambda w: True)
+    raw = _evaluate(series, ruleset, everything)
+    counted = _counted(series, lambda w: not advisory(w))
+    # no window left out as O3- or dust-dominated: the same evaluation, done once
+    hit = raw if counted == everything else _evaluate(series, ruleset, counted)
 
     level: AlertLevel | None = None
     start: dt.datetime | None = None
@@ -441,8 +447,8 @@ def _lift(
         )
     remaining = AqiSeries(step_hours=series.step_hours, windows=ahead)
     # a colour warning is lifted below the colours' conditions, whatever the band below them says
-    counted = ruleset.colours() if active.colour else ruleset
-    still = _evaluate(remaining, counted, lambda w: not advisory(w))
+    counting = ruleset.colours() if active.colour else ruleset
+    still = _evaluate(remaining, counting, _counted(remaining, lambda w: not advisory(w)))
     if still is not None:
         return False, TraceStep(
             code="lift",
