@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python bench/deliver/run.py
 	$(BIN)/python bench/web/run.py
 	$(BIN)/python bench/replay/run.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis data out

@@ -5,7 +5,7 @@ In the same run, per-record speed and results are compared with aqi-hub (a peer 
 
     .venv/bin/python bench/aqi/run.py [--cities 300] [--hours 8760] [--records 100000]
 
-Prints a Markdown report and writes bench/aqi/results.json. Data are synthetic but shaped like
+Prints a Markdown report and writes bench/results/aqi.json. Data are synthetic but shaped like
 real city series (seasonal and diurnal cycles, winter episodes, ~1 % missing hours).
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import platform
 import resource
 import sys
 import time
@@ -27,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.meta import provenance  # noqa: E402
 from orchestrator.aqi.model import select_standard  # noqa: E402
 from orchestrator.aqi.scoring import Concentrations, Mode, score  # noqa: E402
 from orchestrator.aqi.series import rolling_daily  # noqa: E402
@@ -221,21 +221,22 @@ def main() -> None:
     ap.add_argument("--cities", type=int, default=300)
     ap.add_argument("--hours", type=int, default=8760)
     ap.add_argument("--records", type=int, default=100_000)
-    ap.add_argument("--out", type=Path, help="where to write the results (default: results.json)")
+    ap.add_argument(
+        "--out", type=Path, help="where to write the results (default: bench/results/aqi.json)"
+    )
     args = ap.parse_args()
     standards = load_standards(ROOT / "config")
     rolling = bench_rolling(standards, args.cities, args.hours)
     per_record = bench_per_record(standards, args.records)
     result = {
-        "date": dt.date.today().isoformat(),  # noqa: DTZ011
-        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        **provenance(),
         "numpy": np.__version__,
         "rolling": rolling,
         "per_record": per_record,
         "goal": {"seconds": 10, "peak_rss_mb": 1024},
         "goal_met": rolling["seconds"] <= 10 and rolling["peak_rss_mb"] <= 1024,
     }
-    (args.out or Path(__file__).parent / "results.json").write_text(
+    (args.out or Path(__file__).parents[1] / "results" / "aqi.json").write_text(
         json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     )
     r, p = rolling, per_record

@@ -11,7 +11,7 @@ approve, issue and render the orders. Timed: putting the orders into the outbox 
 `orchestrator deliver --once --workers K` in N processes (SQLite: 1; PostgreSQL: 2 by default)
 sending every order as JSON (the whole order, ≈ 2.3 KB, plus the short text) to a fast asyncio
 sink in its own process. Peak RSS counts the worker processes only. Writes
-bench/deliver/results.json.
+bench/results/deliver.json.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+RESULTS = ROOT / "bench" / "results"
 CACHE = (
     Path(os.environ["BENCH_CACHE"]) / "deliver"
     if os.environ.get("BENCH_CACHE")
@@ -38,6 +39,7 @@ CACHE = (
 sys.path.insert(0, str(ROOT))
 
 from bench.dispatch import run as dispatch  # noqa: E402
+from bench.meta import provenance  # noqa: E402
 
 GOAL_PER_S = 500
 NOW = dt.datetime(2026, 1, 4, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -201,8 +203,7 @@ def main() -> None:
         print(json.dumps(run, ensure_ascii=False), flush=True)
         runs.append(run)
     result = {
-        "date": dt.date.today().isoformat(),  # noqa: DTZ011
-        "cpus": os.cpu_count(),
+        **provenance(),
         "runs": runs,
         "goal": {"deliveries_per_s": GOAL_PER_S},
         "met": all(
@@ -210,7 +211,7 @@ def main() -> None:
             for r in runs
         ),
     }
-    (args.out or HERE / "results.json").write_text(
+    (args.out or RESULTS / "deliver.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}))

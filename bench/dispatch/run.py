@@ -11,7 +11,7 @@ made once and reused; PostgreSQL gets the list imported before each run, by anot
 timed, not counted in the peak memory). Each
 database is measured in a fresh child process: draft and submit (not timed), then approve
 (select and freeze the plan), issue (document number) and its notice step (render and store every
-notice), each timed, plus the peak resident memory of the child and its render workers. Writes bench/dispatch/results.json.
+notice), each timed, plus the peak resident memory of the child and its render workers. Writes bench/results/dispatch.json.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+RESULTS = ROOT / "bench" / "results"
 # BENCH_CACHE: another folder for the generated list and databases (bench/small.py's own, so
 # that `make check` never replaces the 100,000-enterprise caches of a `make bench` beside it)
 CACHE = (
@@ -40,6 +41,8 @@ CACHE = (
     else HERE / ".cache"
 )
 sys.path.insert(0, str(ROOT))
+
+from bench.meta import provenance  # noqa: E402
 
 GOALS = {"sqlite": (10.0, 1536), "postgresql": (15.0, 1536)}
 
@@ -280,7 +283,9 @@ def common_arguments(ap: argparse.ArgumentParser) -> None:
         ),
     )
     ap.add_argument("--only", choices=("sqlite", "postgresql"))
-    ap.add_argument("--out", type=Path, help="where to write the results (default: results.json)")
+    ap.add_argument(
+        "--out", type=Path, help="where to write the results (default: bench/results/dispatch.json)"
+    )
 
 
 def cached_workbook(enterprises: int) -> Path:
@@ -344,13 +349,12 @@ def main() -> None:
             sys.exit(out.stderr)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     result = {
-        "date": dt.date.today().isoformat(),  # noqa: DTZ011
-        "cpus": os.cpu_count(),
+        **provenance(),
         "runs": runs,
         "goal": {db: {"seconds": s, "peak_rss_mb": m} for db, (s, m) in GOALS.items()},
     }
     if args.out or not (args.only or args.profile):
-        out_file = args.out or HERE / "results.json"
+        out_file = args.out or RESULTS / "dispatch.json"
         out_file.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     for r in runs:
         seconds, mb = GOALS[r["database"]]

@@ -10,7 +10,7 @@ Data are bench/aqi's synthetic city series (seasonal and diurnal cycles, winter 
 missing hours), generated before timing. Timed, per city, as `orchestrator replay` does it:
 the rolling daily AQI of every hour (HJ 633, NumPy), the series of 24-hour windows with their
 primary pollutants, and the replay — one consultation a day at 16:00 seeing 7 days ahead, the
-decision engine run wherever a level could be due. Writes bench/replay/results.json.
+decision engine run wherever a level could be due. Writes bench/results/replay.json.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -33,9 +31,11 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 from bench.aqi.run import synthetic_city  # noqa: E402
+from bench.meta import provenance  # noqa: E402
 from orchestrator.alerts.model import AqiSeries, select_ruleset  # noqa: E402
 from orchestrator.alerts.readings import rolling_windows  # noqa: E402
 from orchestrator.alerts.replay import replay  # noqa: E402
@@ -53,19 +53,14 @@ def series_of(city: dict[str, np.ndarray], standards: Any) -> AqiSeries:
     return AqiSeries(step_hours=1, windows=rolling_windows(rolling_daily(START, city, standards)))
 
 
-def commit() -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    )
-    return done.stdout.strip() or "unknown"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cities", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=5, help="runs of each; medians reported")
     ap.add_argument("--ruleset", default="mee-2024")
-    ap.add_argument("--out", type=Path, help="where to write the results (default: results.json)")
+    ap.add_argument(
+        "--out", type=Path, help="where to write the results (default: bench/results/replay.json)"
+    )
     args = ap.parse_args()
     standards = load_standards(ROOT / "config")
     ruleset = select_ruleset(load_rulesets(ROOT / "config"), args.ruleset)
@@ -98,10 +93,7 @@ def main() -> None:
     floor, total = statistics.median(floors), statistics.median(totals)
     result = {
         "bench": "replay",
-        "date": dt.date.today().isoformat(),  # noqa: DTZ011
-        "commit": commit(),
-        "cpus": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        **provenance(),
         "cities": args.cities,
         "hours_per_city": HOURS,
         "windows": windows,
@@ -119,7 +111,7 @@ def main() -> None:
         "met": total / floor <= GOAL_RATIO,
     }
     print(json.dumps(result, ensure_ascii=False))
-    (args.out or HERE / "results.json").write_text(
+    (args.out or RESULTS / "replay.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
 

@@ -7,16 +7,14 @@ peak RSS. Each command runs ``--runs`` times in a fresh process (wall time and t
 RSS from ``wait4``); medians are reported with their ratio to the floor's median. Commands are
 interleaved run by run, so that a burst of load on the shared machine falls on all of them.
 
-    .venv/bin/python bench/startup/run.py [--runs 15] [--out bench/startup/results.json]
+    .venv/bin/python bench/startup/run.py [--runs 15] [--out bench/results/startup.json]
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,6 +23,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.meta import provenance  # noqa: E402
+
 PY = sys.executable
 ENTRY = str(Path(PY).with_name("orchestrator"))
 
@@ -55,17 +57,10 @@ def once(cmd: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def commit() -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    )
-    return done.stdout.strip() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "startup.json")
     args = parser.parse_args()
     for cmd in COMMANDS.values():
         once(cmd)  # warm the file cache (and write any bytecode) before measuring
@@ -97,10 +92,7 @@ def main() -> None:
     main_row = next(r for r in rows if r["command"] == GOAL["command"])
     result = {
         "bench": "startup",
-        "date": dt.date.today().isoformat(),  # noqa: DTZ011
-        "commit": commit(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, CPython {platform.python_version()}",
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        **provenance(),
         "runs": args.runs,
         "floor": FLOOR,
         "rows": rows,

@@ -17,7 +17,7 @@ measured per request by the client, from sending to the end of the body.
 Two runs: clients pausing about ``--think`` seconds between requests (default 1 s: people at a
 console, enterprises acknowledging — the goal is judged on this run), and clients sending as
 fast as answers come (``--think 0``: the saturation throughput, where latency is only 50 ÷
-requests per second). Writes bench/web/results.json.
+requests per second). Writes bench/results/web.json.
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 from bench.deliver import run as deliver  # noqa: E402
 from bench.dispatch import run as dispatch  # noqa: E402
+from bench.meta import provenance  # noqa: E402
 
 GOAL_P95_MS = 100
 SERVED_AT = deliver.NOW + dt.timedelta(hours=1)
@@ -288,8 +290,7 @@ def main() -> None:
             print(json.dumps(run, ensure_ascii=False), flush=True)
             runs.append(run)
     result = {
-        "date": dt.date.today().isoformat(),  # noqa: DTZ011
-        "cpus": os.cpu_count(),
+        **provenance(),
         "runs": runs,
         "goal": {"p95_ms": GOAL_P95_MS, "clients": args.clients, "with_think_s": thinks[0]},
         "met": all(
@@ -300,7 +301,7 @@ def main() -> None:
             if r["think_s"] == thinks[0]
         ),
     }
-    (args.out or HERE / "results.json").write_text(
+    (args.out or RESULTS / "web.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     print(json.dumps({"met": result["met"]}))

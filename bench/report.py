@@ -1,0 +1,246 @@
+"""Regenerate the figures of bench/README.md from the recorded results (bench/results/*.json).
+
+The README's prose (what each bench measures, how, why a goal is missed and what would close
+it) is written by hand; every block between ``<!-- results:NAME -->`` and
+``<!-- /results:NAME -->`` is replaced by a table made from ``bench/results/NAME.json``, with
+the date and the commit measured. `make bench` runs this last.
+
+    .venv/bin/python bench/report.py [--results DIR] [--readme FILE] [--check]
+
+``--check`` changes nothing: it fails if a block is missing or out of date (bench/small.py
+renders the small run's results this way, so that a change of a result's shape fails CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+Result = dict[str, Any]
+
+
+def _n(x: Any, digits: int = 2) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int):
+        return f"{x:,}"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    return str(x)
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += [
+        "| " + " | ".join(_n(c) if not isinstance(c, str) else c for c in r) + " |" for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def _measured(r: Result) -> str:
+    parts = [f"Measured {r.get('date', '—')}", f"commit `{r.get('commit') or 'not recorded'}`"]
+    if r.get("load_average"):
+        parts.append("load average " + " / ".join(f"{x:g}" for x in r["load_average"]))
+    if r.get("cpus"):
+        parts.append(f"{r['cpus']} CPUs")
+    return ", ".join(parts) + "."
+
+
+def _met(flag: Any) -> str:
+    return "—" if flag is None else ("**met**" if flag else "**missed**")
+
+
+def startup(r: Result) -> str:
+    rows = [
+        [x["command"], x["median_seconds"] * 1000, x["ratio_to_floor"], x["peak_rss_mb"]]
+        for x in r["rows"]
+    ]
+    goal = r["goal"]
+    return "\n".join(
+        [
+            _measured(r) + f" Medians of {r['runs']} runs, interleaved.",
+            "",
+            _table(["command", "median ms", "× floor", "peak RSS MB"], rows),
+            "",
+            f"Goal: `{goal['command']}` ≤ {goal['seconds']} s and ≤ {goal['peak_rss_mb']} MB: "
+            f"{_met(r.get('goal_met'))}.",
+        ]
+    )
+
+
+def aqi(r: Result) -> str:
+    ro, pr = r["rolling"], r["per_record"]
+    return "\n".join(
+        [
+            _measured(r),
+            "",
+            _table(
+                ["rows", "windows", "seconds", "windows/s", "peak RSS MB", "µs per record (ours)",
+                 "µs per record (aqi-hub)", "goal"],
+                [[ro["rows"], ro["windows"], ro["seconds"], ro["windows_per_second"],
+                  ro["peak_rss_mb"], pr["ours_us_per_record"], pr["aqi_hub_us_per_record"],
+                  _met(r.get("goal_met"))]],
+            ),
+        ]
+    )  # fmt: skip
+
+
+def replay(r: Result) -> str:
+    alerts = ", ".join(f"{k} {v}" for k, v in sorted(r["alerts"].items()))
+    return "\n".join(
+        [
+            _measured(r) + (f" Medians of {r['repeat']} runs." if r.get("repeat") else ""),
+            "",
+            _table(
+                ["cities", "windows", "floor s (rolling AQI alone)", "replay s", "× floor",
+                 "alerts", "goal"],
+                [[r["cities"], r["windows"], r.get("floor_s"), r["seconds"],
+                  r.get("ratio_to_floor"), alerts, _met(r.get("met"))]],
+            ),
+        ]
+    )  # fmt: skip
+
+
+def dispatch(r: Result) -> str:
+    rows = []
+    for x in r["runs"]:
+        floor = x.get("floor", {}).get("total_s")
+        rows.append(
+            [x["database"], x["orders"], x["total_s"], floor,
+             round(x["total_s"] / floor, 2) if floor else None, x["peak_rss_mb"]]
+        )  # fmt: skip
+    return "\n".join(
+        [
+            _measured(r),
+            "",
+            _table(
+                ["database", "orders", "approve + issue + notices s",
+                 "floor s (render + insert, one core)", "× floor", "peak RSS MB"],
+                rows,
+            ),
+        ]
+    )  # fmt: skip
+
+
+def list_import(r: Result) -> str:
+    rows = []
+    for x in r["runs"]:
+        floor = x.get("calamine_read_s") or r.get("calamine_read_s")
+        rows.append(
+            [x["database"], x["lines"], x["seconds"], floor,
+             round(x["seconds"] / floor, 2) if floor else None, x["peak_rss_mb"]]
+        )  # fmt: skip
+    return "\n".join(
+        [
+            _measured(r) + f" Workbook {r.get('workbook_mb', '—')} MB.",
+            "",
+            _table(
+                ["database", "lines", "seconds", "floor s (calamine read alone)", "× floor",
+                 "peak RSS MB"],
+                rows,
+            ),
+        ]
+    )  # fmt: skip
+
+
+def deliver(r: Result) -> str:
+    rows = [
+        [x["database"], x["orders"], f"{x['processes']} × {x['threads_per_process']}",
+         x["deliveries_per_s"], x.get("floor_per_s"),
+         round(x["deliveries_per_s"] / x["floor_per_s"], 2) if x.get("floor_per_s") else None,
+         x["peak_rss_mb"]]
+        for x in r["runs"]
+    ]  # fmt: skip
+    return "\n".join(
+        [
+            _measured(r),
+            "",
+            _table(
+                ["database", "orders", "processes × threads", "deliveries/s",
+                 "floor: bare urllib3 requests/s", "share of floor", "peak RSS MB"],
+                rows,
+            ),
+        ]
+    )  # fmt: skip
+
+
+def web(r: Result) -> str:
+    rows = [
+        [x["database"], x["clients"], x["think_s"], x.get("server_processes", 1),
+         x["requests_per_s"], x["dashboard"]["p95_ms"], x["acknowledge"]["p95_ms"], x["errors"]]
+        for x in r["runs"]
+    ]  # fmt: skip
+    return "\n".join(
+        [
+            _measured(r),
+            "",
+            _table(
+                ["database", "clients", "think s", "server processes", "requests/s",
+                 "dashboard p95 ms", "acknowledge p95 ms", "errors"],
+                rows,
+            ),
+        ]
+    )  # fmt: skip
+
+
+RENDER: dict[str, Callable[[Result], str]] = {
+    "startup": startup,
+    "aqi": aqi,
+    "replay": replay,
+    "dispatch": dispatch,
+    "list_import": list_import,
+    "deliver": deliver,
+    "web": web,
+    "web-workers2": web,
+}
+
+_BLOCK = re.compile(r"(<!-- results:([\w-]+) -->\n).*?(<!-- /results:\2 -->)", re.S)
+
+
+def regenerate(readme: str, results: Path) -> str:
+    """``readme`` with every results block filled from ``results``."""
+    seen: set[str] = set()
+
+    def fill(m: re.Match[str]) -> str:
+        name = m.group(2)
+        seen.add(name)
+        path = results / f"{name}.json"
+        if not path.exists():
+            return m.group(0)  # not measured yet: the block stays as it is
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return f"{m.group(1)}{RENDER[name](data)}\n{m.group(3)}"
+
+    out = _BLOCK.sub(fill, readme)
+    missing = set(RENDER) - seen
+    if missing:
+        raise SystemExit(f"bench/README.md has no results block for: {', '.join(sorted(missing))}")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", type=Path, default=HERE / "results")
+    ap.add_argument("--readme", type=Path, default=HERE / "README.md")
+    ap.add_argument("--check", action="store_true", help="change nothing; fail if out of date")
+    args = ap.parse_args()
+    before = args.readme.read_text(encoding="utf-8")
+    after = regenerate(before, args.results)
+    if args.check:
+        if after != before:
+            sys.exit(f"{args.readme} is out of date: run bench/report.py")
+        return
+    args.readme.write_text(after, encoding="utf-8")
+    print(f"{args.readme}: results blocks regenerated from {args.results}")
+
+
+if __name__ == "__main__":
+    main()
