@@ -66,6 +66,54 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_MEANS = {
+    "pm25": "PM25_24H",
+    "pm10": "PM10_24H",
+    "so2": "SO2_24H",
+    "no2": "NO2_24H",
+    "co": "CO_24H",
+}
+
+
+def _iaqi(bp, n: np.ndarray) -> np.ndarray:
+    c = np.asarray(bp.concentrations, dtype=np.int64)
+    pts = np.asarray(bp.iaqi[: len(c)], dtype=np.int64)
+    k = np.clip(np.searchsorted(c, n, side="right") - 1, 0, len(c) - 2)
+    out = pts[k] + -(-((pts[k + 1] - pts[k]) * (n - c[k])) // (c[k + 1] - c[k]))
+    return np.where(n > c[-1], pts[-1], out)
+
+
+def floor_rolling(city: dict[str, np.ndarray], std) -> np.ndarray:
+    """The floor: the daily AQI of every rolling 24 h window in plain exact-integer NumPy —
+    24 h means of the five, O3 1 h max and max 8 h moving mean, IAQI by table, AQI = max —
+    with none of the product's care (validity rules, completeness, the standard switching on
+    its date, primary pollutants, substitutions)."""
+    from numpy.lib.stride_tricks import sliding_window_view as windows
+
+    from orchestrator.aqi.model import Metric
+
+    best = None
+    for col, metric_name in _MEANS.items():
+        metric = Metric[metric_name]
+        v = city[col]
+        ok = ~np.isnan(v)
+        milli = np.where(ok, np.round(np.nan_to_num(v) * 1000), 0).astype(np.int64)
+        s = np.concatenate(([0], np.cumsum(milli)))
+        n = np.concatenate(([0], np.cumsum(ok)))
+        total, count = s[24:] - s[:-24], np.maximum(n[24:] - n[:-24], 1)
+        step = 10 ** (3 - std.decimals[metric.pollutant])
+        mean = (2 * total + count * step) // (2 * count * step)  # half up, to the precision
+        iaqi = _iaqi(std.breakpoints[metric], mean)
+        best = iaqi if best is None else np.maximum(best, iaqi)
+    o3 = np.round(np.nan_to_num(city["o3_1h"])).astype(np.int64)
+    o3_1h = windows(o3, 24).max(axis=1)
+    s = np.concatenate(([0], np.cumsum(o3)))
+    mean8 = (s[8:] - s[:-8]) // 8
+    o3_8h = windows(mean8, 17).max(axis=1)[: len(o3_1h)]
+    best = np.maximum(best, _iaqi(std.breakpoints[Metric.O3_1H], o3_1h))
+    return np.maximum(best, _iaqi(std.breakpoints[Metric.O3_8H], np.minimum(o3_8h, 800)))
+
+
 def bench_rolling(standards, cities: int, hours: int) -> dict[str, float]:
     rng = np.random.default_rng(20261123)
     data = [synthetic_city(rng, hours) for _ in range(cities)]
@@ -79,7 +127,18 @@ def bench_rolling(standards, cities: int, hours: int) -> dict[str, float]:
         complete += int(r.complete.sum())
         checksum += int(r.aqi[r.complete].sum())
     elapsed = time.perf_counter() - t0
+    std = select_standard(standards, standard_id="HJ633-2026")
+    floors = []
+    for _ in range(5):  # the floor's median of five (it is short)
+        t1 = time.perf_counter()
+        for city in data:
+            floor_rolling(city, std)
+        floors.append(time.perf_counter() - t1)
+    floor_s = sorted(floors)[2]
     return {
+        "floor": "plain exact-integer NumPy of the same windows (bench/aqi/run.py floor_rolling)",
+        "floor_s": round(floor_s, 3),
+        "ratio_to_floor": round(elapsed / floor_s, 2),
         "cities": cities,
         "hours_per_city": hours,
         "rows": cities * hours,
@@ -233,8 +292,9 @@ def main() -> None:
         "numpy": np.__version__,
         "rolling": rolling,
         "per_record": per_record,
-        "goal": {"seconds": 10, "peak_rss_mb": 1024},
-        "goal_met": rolling["seconds"] <= 10 and rolling["peak_rss_mb"] <= 1024,
+        # issue "Speed that holds on a busy machine": bulk ≤ 1.5× the floor, one record ≤ 5 µs
+        "goal": {"ratio_to_floor": 1.5, "us_per_record": 5.0},
+        "goal_met": rolling["ratio_to_floor"] <= 1.5 and per_record["ours_us_per_record"] <= 5.0,
     }
     (args.out or Path(__file__).parents[1] / "results" / "aqi.json").write_text(
         json.dumps(result, indent=2, ensure_ascii=False) + "\n"
@@ -246,7 +306,8 @@ def main() -> None:
     )
     print(
         f"  time {r['seconds']} s ({r['windows_per_second']:,} windows/s), peak RSS {r['peak_rss_mb']} MB "
-        f"(data alone {r['peak_rss_mb_after_data']} MB) -> goal {'met' if result['goal_met'] else 'MISSED'}"
+        f"(data alone {r['peak_rss_mb_after_data']} MB); floor {r['floor_s']} s, "
+        f"{r['ratio_to_floor']}× -> goal {'met' if result['goal_met'] else 'MISSED'}"
     )
     print(
         f"per record ({p['records']:,} hourly records, HJ 633-2026): ours {p['ours_us_per_record']} µs, "
