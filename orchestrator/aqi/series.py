@@ -204,16 +204,19 @@ def rolling_daily(
     aqi = np.full(n, -1, dtype=np.int64)
     complete = np.zeros(n, dtype=np.bool_)
     iaqi: dict[Pollutant, IntArray] = {}
-    for std in {id(s): s for s, _, _ in segments}.values():
-        rows = np.zeros(n, dtype=np.bool_)
-        for s, lo, hi in segments:
-            if s is std:
-                rows[lo:hi] = True
-        seg_aqi, seg_iaqi, seg_complete = _rolling_one(std, milli, ok, n)
-        aqi = np.where(rows, seg_aqi, aqi)
-        complete = np.where(rows, seg_complete, complete)
+    for std, lo, hi in segments:
+        # windows lo .. hi-1 read hours lo .. hi+22: each standard scores only its own windows
+        hours_of = slice(lo, hi + WINDOW_HOURS - 1)
+        seg_aqi, seg_iaqi, seg_complete = _rolling_one(
+            std,
+            {k: a[hours_of] for k, a in milli.items()},
+            {k: a[hours_of] for k, a in ok.items()},
+            hi - lo,
+        )
+        aqi[lo:hi] = seg_aqi
+        complete[lo:hi] = seg_complete
         for p, arr in seg_iaqi.items():
-            iaqi[p] = np.where(rows, arr, iaqi.get(p, np.full(n, -1, dtype=np.int64)))
+            iaqi.setdefault(p, np.full(n, -1, dtype=np.int64))[lo:hi] = arr
     codes: list[str] = []
     for s, lo, hi in segments:
         codes.extend([s.code] * (hi - lo))
@@ -236,17 +239,32 @@ def _standard_segments(
     """``(standard, first window, end window)`` runs: windows take the standard of their start date."""
     if standard_id is not None:
         return [(select_standard(standards, standard_id=standard_id), 0, n)]
-    segments: list[tuple[AqiStandard, int, int]] = []
-    j = 0
+    if n == 0:
+        return []
     start_utc = start.astimezone(dt.UTC)
-    while j < n:
-        day = (start + dt.timedelta(hours=j)).date()
+
+    def first_window(day: dt.date) -> int:
+        """The first window starting on or after ``day``'s midnight (city time)."""
+        midnight = dt.datetime.combine(day, dt.time(0), tzinfo=start.tzinfo)
+        return min(n, -(-int((midnight.astimezone(dt.UTC) - start_utc).total_seconds()) // 3600))
+
+    # the standard in force changes only where one takes effect or one ends: look there only
+    first_day = start.date()
+    last_day = (start + dt.timedelta(hours=n - 1)).date()
+    changes = sorted(
+        {s.effective_from for s in standards}
+        | {s.effective_to + dt.timedelta(days=1) for s in standards if s.effective_to is not None}
+    )
+    days = [first_day, *(d for d in changes if first_day < d <= last_day)]
+    segments: list[tuple[AqiStandard, int, int]] = []
+    for i, day in enumerate(days):
         std = select_standard(standards, on=day)
-        midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=start.tzinfo)
-        hi = min(n, -(-int((midnight.astimezone(dt.UTC) - start_utc).total_seconds()) // 3600))
+        lo = 0 if i == 0 else first_window(day)
+        hi = first_window(days[i + 1]) if i + 1 < len(days) else n
+        if lo >= hi:
+            continue
         if segments and segments[-1][0] is std:
             segments[-1] = (std, segments[-1][1], hi)
         else:
-            segments.append((std, j, hi))
-        j = hi
+            segments.append((std, lo, hi))
     return segments
