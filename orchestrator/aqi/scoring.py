@@ -9,7 +9,6 @@ that 35 µg/m³ is 50 and never 51 through a float remainder.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -138,9 +137,9 @@ _PLAN: dict[Mode, tuple[tuple[str, Metric], ...]] = {
 }
 
 _PLAIN, _SO2_1H, _O3_8H = 0, 1, 2  # how a step's value may be substituted (see ``score``)
-# field, substitution, scoring step in milli-units, the table's concentrations (scaled) and
-# IAQIs, whether the table is full (above its top: 500) — looked up once per standard and mode
-_Step = tuple[str, int, int, tuple[int, ...], tuple[int, ...], bool]
+# field, substitution, scoring step in milli-units, the IAQI of every scaled concentration up
+# to the table's top, the IAQI above the top (None: not scored) — once per standard and mode
+_Step = tuple[str, int, int, tuple[int, ...], int | None]
 _compiled: dict[tuple[int, Mode], tuple[AqiStandard, tuple[_Step, ...]]] = {}
 _SCALE = 10**INPUT_DECIMALS
 
@@ -156,7 +155,9 @@ def _steps(standard: AqiStandard, mode: Mode) -> tuple[_Step, ...]:
             special = {Metric.SO2_1H: _SO2_1H, Metric.O3_8H: _O3_8H}.get(metric, _PLAIN)
             step = 10 ** (INPUT_DECIMALS - standard.decimals[metric.pollutant])
             full = len(bp.concentrations) == len(bp.iaqi)
-            steps.append((name, special, step, bp.concentrations, bp.iaqi, full))
+            # a few thousand entries at most (the top of a table at its scoring precision)
+            by_n = tuple(int(iaqi_scaled(bp, k) or 0) for k in range(bp.concentrations[-1] + 1))
+            steps.append((name, special, step, by_n, bp.iaqi[-1] if full else None))
         hit = _compiled[key] = (standard, tuple(steps))
     return hit[1]
 
@@ -164,12 +165,13 @@ def _steps(standard: AqiStandard, mode: Mode) -> tuple[_Step, ...]:
 def score(standard: AqiStandard, values: Concentrations, mode: Mode) -> AqiResult:
     """Score one record under ``standard``; pollutants not given are not scored.
 
-    The hot path of per-record scoring: :func:`to_milli`, :func:`quantize` and
-    :func:`iaqi_scaled` inlined, the segment found by bisection."""
+    The hot path of per-record scoring: :func:`to_milli` and :func:`quantize` inlined, the
+    IAQI read from the standard's table of every scaled concentration (:func:`iaqi_scaled`
+    made it once)."""
     iaqi: dict[str, int] = {}
     notes: list[str] = []
     daily = mode is Mode.DAILY
-    for name, special, step, conc, points, full in _steps(standard, mode):
+    for name, special, step, by_n, above in _steps(standard, mode):
         raw = getattr(values, name)
         if raw is None:
             if name != "so2" or not daily or values.so2_24h is None:
@@ -201,13 +203,10 @@ def score(standard: AqiStandard, values: Concentrations, mode: Mode) -> AqiResul
                 else "O3 8小时平均浓度超过表列上限且无1小时浓度，O3未参与计算"
             )
             continue
-        if n > conc[-1]:  # above the table: 500 if it is full, else not scored
-            if full:
-                iaqi[name] = points[-1]
-            continue
-        k = min(max(bisect_right(conc, n) - 1, 0), len(conc) - 2)
-        lo, c0 = points[k], conc[k]
-        iaqi[name] = lo + -(-(points[k + 1] - lo) * (n - c0) // (conc[k + 1] - c0))
+        if n < len(by_n):
+            iaqi[name] = by_n[n]
+        elif above is not None:  # above the table: 500 if it is full, else not scored
+            iaqi[name] = above
     return summarize(standard, iaqi, notes)
 
 
@@ -231,8 +230,9 @@ def summarize(standard: AqiStandard, iaqi: dict[str, int], notes: list[str]) -> 
         by_pollutant = [
             (p, max(get(a, -1), get(b, -1)) if b else get(a, -1)) for p, a, b in _POLLUTANT_PAIRS
         ]
-        primary = tuple(p for p, v in by_pollutant if v == aqi)
-        exceeding = tuple(p for p, v in by_pollutant if v > 100)
+        primary = tuple([p for p, v in by_pollutant if v == aqi])
+        if aqi > 100:
+            exceeding = tuple([p for p, v in by_pollutant if v > 100])
     return AqiResult(
         standard_code=standard.code,
         aqi=aqi,
@@ -240,7 +240,7 @@ def summarize(standard: AqiStandard, iaqi: dict[str, int], notes: list[str]) -> 
         iaqi=tuple(iaqi.items()),
         primary_pollutants=primary,
         exceeding_pollutants=exceeding,
-        category=standard.category(aqi),
+        category=_category(standard, aqi),
         notes=tuple(notes),
     )
 
@@ -258,3 +258,18 @@ _POLLUTANT_FIELDS: tuple[tuple[Pollutant, tuple[str, ...]], ...] = (
 _POLLUTANT_PAIRS: tuple[tuple[Pollutant, str, str], ...] = tuple(
     (p, names[0], names[1] if len(names) > 1 else "") for p, names in _POLLUTANT_FIELDS
 )
+
+
+_categories: dict[int, tuple[AqiStandard, tuple[Category, ...]]] = {}
+
+
+def _category(standard: AqiStandard, aqi: int) -> Category:
+    """``standard.category(aqi)`` from a table of every AQI up to 500, made once per standard."""
+    hit = _categories.get(id(standard))
+    if hit is None or hit[0] is not standard:
+        hit = _categories[id(standard)] = (
+            standard,
+            tuple(standard.category(a) for a in range(501)),
+        )
+    table = hit[1]
+    return table[aqi] if aqi < len(table) else standard.category(aqi)
