@@ -55,6 +55,11 @@ def _measured(r: Result) -> str:
     return ", ".join(parts) + "."
 
 
+def _block(r: Result, head: list[str], rows: list[list[Any]], note: str = "") -> str:
+    """The provenance line (with ``note``), then the table."""
+    return f"{_measured(r)}{note}\n\n{_table(head, rows)}"
+
+
 def _met(flag: Any) -> str:
     return "—" if flag is None else ("**met**" if flag else "**missed**")
 
@@ -65,69 +70,57 @@ def startup(r: Result) -> str:
         for x in r["rows"]
     ]
     goal = r["goal"]
-    return "\n".join(
-        [
-            _measured(r) + f" Medians of {r['runs']} runs, interleaved.",
-            "",
-            _table(["command", "median ms", "× floor", "peak RSS MB"], rows),
-            "",
-            f"Goal: `{goal['command']}` ≤ {goal['seconds']} s and ≤ {goal['peak_rss_mb']} MB: "
-            f"{_met(r.get('goal_met'))}.",
-        ]
+    table = _block(
+        r,
+        ["command", "median ms", "× floor", "peak RSS MB"],
+        rows,
+        f" Medians of {r['runs']} runs, interleaved.",
+    )
+    return (
+        f"{table}\n\nGoal: `{goal['command']}` ≤ {goal['seconds']} s and ≤ "
+        f"{goal['peak_rss_mb']} MB: {_met(r.get('goal_met'))}."
     )
 
 
 def aqi(r: Result) -> str:
     ro, pr = r["rolling"], r["per_record"]
-    return "\n".join(
-        [
-            _measured(r),
-            "",
-            _table(
-                ["rows", "windows", "seconds", "floor s (plain NumPy)", "× floor", "peak RSS MB",
-                 "µs per record (ours)", "µs per record (aqi-hub)", "goal"],
-                [[ro["rows"], ro["windows"], ro["seconds"], ro.get("floor_s"),
-                  ro.get("ratio_to_floor"), ro["peak_rss_mb"], pr["ours_us_per_record"],
-                  pr["aqi_hub_us_per_record"], _met(r.get("goal_met"))]],
-            ),
-        ]
+    return _block(
+        r,
+        ["rows", "windows", "seconds", "floor s (plain NumPy)", "× floor", "peak RSS MB",
+         "µs per record (ours)", "µs per record (aqi-hub)", "goal"],
+        [[ro["rows"], ro["windows"], ro["seconds"], ro.get("floor_s"), ro.get("ratio_to_floor"),
+          ro["peak_rss_mb"], pr["ours_us_per_record"], pr["aqi_hub_us_per_record"],
+          _met(r.get("goal_met"))]],
     )  # fmt: skip
 
 
 def replay(r: Result) -> str:
     alerts = ", ".join(f"{k} {v}" for k, v in sorted(r["alerts"].items()))
-    return "\n".join(
-        [
-            _measured(r) + (f" Medians of {r['repeat']} runs." if r.get("repeat") else ""),
-            "",
-            _table(
-                ["cities", "windows", "floor s (rolling AQI alone)", "replay s", "× floor",
-                 "alerts", "goal"],
-                [[r["cities"], r["windows"], r.get("floor_s"), r["seconds"],
-                  r.get("ratio_to_floor"), alerts, _met(r.get("met"))]],
-            ),
-        ]
+    return _block(
+        r,
+        ["cities", "windows", "floor s (rolling AQI alone)", "replay s", "× floor", "alerts",
+         "goal"],
+        [[r["cities"], r["windows"], r.get("floor_s"), r["seconds"], r.get("ratio_to_floor"),
+          alerts, _met(r.get("met"))]],
+        f" Medians of {r['repeat']} runs." if r.get("repeat") else "",
     )  # fmt: skip
+
+
+def _ratio(x: float, floor: float | None) -> float | None:
+    return round(x / floor, 2) if floor else None
 
 
 def dispatch(r: Result) -> str:
     rows = []
     for x in r["runs"]:
         floor = x.get("floor", {}).get("total_s")
-        rows.append(
-            [x["database"], x["orders"], x["total_s"], floor,
-             round(x["total_s"] / floor, 2) if floor else None, x["peak_rss_mb"]]
-        )  # fmt: skip
-    return "\n".join(
-        [
-            _measured(r),
-            "",
-            _table(
-                ["database", "orders", "approve + issue + notices s",
-                 "floor s (render + insert, one core)", "× floor", "peak RSS MB"],
-                rows,
-            ),
-        ]
+        rows.append([x["database"], x["orders"], x["total_s"], floor,
+                     _ratio(x["total_s"], floor), x["peak_rss_mb"]])  # fmt: skip
+    return _block(
+        r,
+        ["database", "orders", "approve + issue + notices s",
+         "floor s (render + insert, one core)", "× floor", "peak RSS MB"],
+        rows,
     )  # fmt: skip
 
 
@@ -135,20 +128,14 @@ def list_import(r: Result) -> str:
     rows = []
     for x in r["runs"]:
         floor = x.get("calamine_read_s") or r.get("calamine_read_s")
-        rows.append(
-            [x["database"], x["lines"], x["seconds"], floor,
-             round(x["seconds"] / floor, 2) if floor else None, x["peak_rss_mb"]]
-        )  # fmt: skip
-    return "\n".join(
-        [
-            _measured(r) + f" Workbook {r.get('workbook_mb', '—')} MB.",
-            "",
-            _table(
-                ["database", "lines", "seconds", "floor s (calamine read alone)", "× floor",
-                 "peak RSS MB"],
-                rows,
-            ),
-        ]
+        rows.append([x["database"], x["lines"], x["seconds"], floor,
+                     _ratio(x["seconds"], floor), x["peak_rss_mb"]])  # fmt: skip
+    return _block(
+        r,
+        ["database", "lines", "seconds", "floor s (calamine read alone)", "× floor",
+         "peak RSS MB"],
+        rows,
+        f" Workbook {r.get('workbook_mb', '—')} MB.",
     )  # fmt: skip
 
 
@@ -156,20 +143,14 @@ def deliver(r: Result) -> str:
     rows = [
         [x["database"], x["orders"], f"{x['processes']} × {x['threads_per_process']}",
          x["deliveries_per_s"], x.get("floor_per_s"),
-         round(x["deliveries_per_s"] / x["floor_per_s"], 2) if x.get("floor_per_s") else None,
-         x["peak_rss_mb"]]
+         _ratio(x["deliveries_per_s"], x.get("floor_per_s")), x["peak_rss_mb"]]
         for x in r["runs"]
     ]  # fmt: skip
-    return "\n".join(
-        [
-            _measured(r),
-            "",
-            _table(
-                ["database", "orders", "processes × threads", "deliveries/s",
-                 "floor: bare urllib3 requests/s", "share of floor", "peak RSS MB"],
-                rows,
-            ),
-        ]
+    return _block(
+        r,
+        ["database", "orders", "processes × threads", "deliveries/s",
+         "floor: bare urllib3 requests/s", "share of floor", "peak RSS MB"],
+        rows,
     )  # fmt: skip
 
 
@@ -179,16 +160,11 @@ def web(r: Result) -> str:
          x["requests_per_s"], x["dashboard"]["p95_ms"], x["acknowledge"]["p95_ms"], x["errors"]]
         for x in r["runs"]
     ]  # fmt: skip
-    return "\n".join(
-        [
-            _measured(r),
-            "",
-            _table(
-                ["database", "clients", "think s", "server processes", "requests/s",
-                 "dashboard p95 ms", "acknowledge p95 ms", "errors"],
-                rows,
-            ),
-        ]
+    return _block(
+        r,
+        ["database", "clients", "think s", "server processes", "requests/s",
+         "dashboard p95 ms", "acknowledge p95 ms", "errors"],
+        rows,
     )  # fmt: skip
 
 
