@@ -57,6 +57,17 @@ def lift_fault(engine) -> None:
         conn.execute(text(f"DROP TRIGGER orc_fault{on}"))
 
 
+def end_sleepers(engine) -> None:
+    """End the backends a fault trigger holds in ``pg_sleep`` (a killed client's transaction)."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
+            )
+        )
+
+
 def stored(engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(notices)).scalar_one())
@@ -143,13 +154,7 @@ def test_an_issuing_process_killed_while_rendering_leaves_the_worker_to_finish(e
     finally:
         if proc.poll() is None:
             proc.kill()
-    with engine.begin() as conn:  # the killed process's transaction dies with its connection
-        conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
-            )
-        )
+    end_sleepers(engine)  # the killed process's transaction dies with its connection
     assert stored(engine) == 0
     lift_fault(engine)
     complete_and_check(engine, tmp_path, alert_id)
@@ -220,13 +225,8 @@ def test_an_import_killed_midway_stores_nothing_and_runs_again(engine, tmp_path)
     finally:
         if proc.poll() is None:
             proc.kill()
+    end_sleepers(engine)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
-            )
-        )
         conn.execute(text("DROP TRIGGER orc_fault ON list_plan_entries"))
     with engine.connect() as conn:
         left = [
