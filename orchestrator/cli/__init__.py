@@ -1,34 +1,24 @@
 """Command line: thin commands over the use cases, one module per command group. Exit 0 ok,
 1 error, 2 unusable input or usage — decided here, in one place, from the kind of error a
-command raised (:func:`exit_code`)."""
+command raised (:func:`exit_code`).
+
+The root loads a command's module only when that command runs (or shows its help): the table
+:data:`COMMANDS` names each command's module and its one-line summary, the only place that
+summary is written, so ``orchestrator --help`` imports no command module at all.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import functools
+import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from orchestrator.cli import (
-    alerts,
-    aqi,
-    assessment,
-    consult,
-    controls,
-    delivery,
-    demo,
-    drill,
-    lists,
-    negotiated,
-    notices,
-    replay,
-    users,
-)
 from orchestrator.clock import FixedClock
-from orchestrator.emissions.model import ListFileInvalid, PermitsInvalid
 from orchestrator.errors import InputInvalid, OrchestratorError
 
 if TYPE_CHECKING:
@@ -38,6 +28,8 @@ if TYPE_CHECKING:
 def exit_code(exc: OrchestratorError) -> int:
     """2 for unusable input (a value, a file), 1 for every other error; a list workbook with
     errors is 1 (the import's documented contract), a permit registry export 2."""
+    from orchestrator.emissions.model import ListFileInvalid, PermitsInvalid
+
     if isinstance(exc, PermitsInvalid):
         return 2
     if isinstance(exc, ListFileInvalid):
@@ -47,9 +39,64 @@ def exit_code(exc: OrchestratorError) -> int:
     return 1
 
 
+# command name: (module under orchestrator.cli, one-line summary shown by `orchestrator --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "alert": ("alerts", "Alerts: draft, approve, issue, adjust, lift, show, list."),
+    "aqi": ("aqi", "Compute the AQI (HJ 633) of one record or of a CSV file."),
+    "assess": ("aqi", "Decide whether an alert is due for a forecast series."),
+    "assessment": ("assessment", "Effect assessment of an alert (效果评估)."),
+    "compliance": ("delivery", "Compliance check of an alert against electricity and loads."),
+    "consult": ("consult", "Run the daily consultation (每日会商) once."),
+    "consultations": ("consult", "List recent consultations, newest first."),
+    "controls": ("controls", "Recurring controls: VOCs window, staggered production."),
+    "deliver": ("delivery", "Deliver issued notices through the outbox, with retries."),
+    "demo": ("demo", "Run the main job end to end on sample data."),
+    "drill": ("drill", "Run a drill (应急演练) on a simulated clock."),
+    "hint": ("alerts", "Regional hints (区域预警提示) from the province or ministry."),
+    "list": ("lists", "The emergency emission list (应急减排清单)."),
+    "load": ("delivery", "Hourly loads (运行负荷) of production lines."),
+    "negotiated": ("negotiated", "Negotiated reductions (协商减排) for one alert revision."),
+    "notices": ("notices", "Notices of an issued alert: bulletin, orders, SMS, CAP."),
+    "power": ("delivery", "Hourly electricity readings (用电数据) of production lines."),
+    "receipts": ("delivery", "Receipts of the newest notices and whom to chase."),
+    "replay": ("replay", "Replay a season through the decision engine, day by day."),
+    "rulesets": ("aqi", "List the warning rulesets with their documents and dates."),
+    "schedule": ("consult", "Run the scheduler in the foreground."),
+    "serve": ("delivery", "Run the web service and the scheduler."),
+    "user": ("users", "Console accounts and API tokens."),
+}
+
+
+def load_command(name: str) -> click.Command | None:
+    """The command called ``name``, its module imported now; None for an unknown name."""
+    entry = COMMANDS.get(name)
+    if entry is None:
+        return None
+    module = importlib.import_module(f"orchestrator.cli.{entry[0]}")
+    for command in module.COMMANDS:
+        assert isinstance(command, click.Command)
+        if command.name == name:
+            command.short_help = entry[1]
+            return command
+    raise LookupError(f"orchestrator.cli.{entry[0]} has no command {name!r}")
+
+
 class Root(click.Group):
-    """The root command: every deliberate error of a command becomes its message on standard
-    error (each line marked 错误：) and its exit code — never a traceback."""
+    """The root command: commands loaded on use from :data:`COMMANDS`; every deliberate error
+    of a command becomes its message on standard error (each line marked 错误：) and its exit
+    code — never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # the summaries come from the table: listing them loads no command module
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -100,25 +147,6 @@ def _context(now_text: str | None) -> Context:
         )
         context = dataclasses.replace(context, clock=FixedClock(now))
     return context
-
-
-for module in (
-    aqi,
-    lists,
-    alerts,
-    notices,
-    demo,
-    delivery,
-    users,
-    consult,
-    controls,
-    negotiated,
-    replay,
-    assessment,
-    drill,
-):
-    for command in module.COMMANDS:
-        cli.add_command(command)
 
 
 def main() -> None:

@@ -92,7 +92,7 @@ for args in ARGS:
         cli(args, prog_name="orchestrator")
     except SystemExit as exc:
         assert exc.code in (0, None), (args, exc.code)
-print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} | {m for m in sys.modules if m.startswith("orchestrator.")})))
 """
 
 
@@ -124,3 +124,13 @@ def test_help_loads_no_heavy_library(args):
     loaded = set(json.loads(_run(HELP.replace("ARGS", repr(args)))))
     assert loaded & HEAVY == set()
     assert "click" in loaded
+
+
+def test_root_help_loads_no_command_module():
+    loaded = set(json.loads(_run(HELP.replace("ARGS", repr([["--help"]])))))
+    assert {m for m in loaded if m.startswith("orchestrator.cli.")} == set()
+    # and a command's help loads its own module only
+    loaded = set(json.loads(_run(HELP.replace("ARGS", repr([["alert", "--help"]])))))
+    commands = {m for m in loaded if m.startswith("orchestrator.cli.")}
+    assert "orchestrator.cli.alerts" in commands
+    assert commands <= {"orchestrator.cli.alerts", "orchestrator.cli.common"}
