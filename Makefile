@@ -14,11 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-# Debian packages: a CJK font for the PDFs (pango comes with the machine) and Chromium for the
-# console's browser tests (Playwright drives /usr/bin/chromium; no browser download). Root or sudo.
+# Debian packages: the free CJK fonts the documents' font roles fall back to (config/documents.toml:
+# Noto Serif/Sans CJK for 宋/仿宋 and 黑体, AR PL UKai for 楷体; pango comes with the machine) and
+# Chromium for the console's browser tests (Playwright drives /usr/bin/chromium; no browser
+# download). Root or sudo.
 system-deps:
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); PKGS=""; \
-	fc-list :lang=zh | grep -q . || PKGS="$$PKGS fonts-wqy-zenhei"; \
+	fc-list | grep -q "Noto Serif CJK" || PKGS="$$PKGS fonts-noto-cjk"; \
+	fc-list | grep -q "AR PL UKai" || PKGS="$$PKGS fonts-arphic-ukai"; \
 	[ -x /usr/bin/chromium ] || PKGS="$$PKGS chromium chromium-driver"; \
 	[ -z "$$PKGS" ] || $$SUDO apt-get install -y -q $$PKGS >/dev/null 2>&1 || \
 	{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $$PKGS >/dev/null; }

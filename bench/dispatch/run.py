@@ -158,8 +158,9 @@ def floor(ctx: Any, alert_id: int, revision_id: int) -> dict[str, float]:
     rev = command.current(alert_id)
     zone = ctx.settings.zone
     head = compose.header(rev, ctx.office, zone)
-    frame = compose.order_frame(rev, head, ctx.office, zone, ctx.links())
-    contexts = [frame.context(e) for e in entries]
+    main = compose.documents(rev, None, head, {}, ctx.office, zone)[0]  # what the orders cite
+    frame = compose.order_frame(rev, head, main, ctx.office, zone, ctx.links())
+    contexts = [frame.context(e, i) for i, e in enumerate(entries, 1)]
     template = ctx.templates().get_template(compose.ORDER_TEMPLATE)
     t0 = time.perf_counter()
     bodies = [

@@ -397,6 +397,7 @@ def _level_step(hit: _Hit, ruleset: Ruleset, series: AqiSeries) -> TraceStep:
         data={
             "level": hit.rule.level.value,
             "condition": hit.clause.text,
+            "condition_label": hit.clause.label,
             "episode_start": chain.start.isoformat(),
             "episode_end": chain.end.isoformat(),
             "windows": [{"start": w.start.isoformat(), "aqi": w.aqi} for w in shown],
@@ -474,6 +475,10 @@ def decision_json(decision: Decision, *, include_lift: bool) -> dict[str, Any]:
         },
         "advisory_only": decision.advisory_only,
         "reasons": list(decision.reasons),
+        # the condition met, as a plan words it (日AQI>200持续48小时); None when no level
+        "condition": next(
+            (s.data.get("condition_label") for s in decision.trace if s.code == "level"), None
+        ),
         "daily_aqi": [
             {
                 "start": w.start.isoformat(),

@@ -60,9 +60,18 @@ RESPONSE_LEVELS: tuple[AlertLevel, ...] = (AlertLevel.ADVERSE, *ALERT_LEVELS)
 
 
 def graded(level: AlertLevel, response: str | None) -> str:
-    """The level as a sentence names it, with its response grade: 黄色预警（III级应急响应）; the
-    band below the colours has none: 不利气象条件应对."""
-    return f"{level.term}（{response}级应急响应）" if response else level.term
+    """The level as a sentence names it, with its response grade in the Roman numerals documents
+    use (a ruleset writes I–IV): 黄色预警（Ⅲ级应急响应）; the band below the colours has none:
+    不利气象条件应对."""
+    return f"{level.term}（{roman(response)}级应急响应）" if response else level.term
+
+
+_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ"}
+
+
+def roman(response: str) -> str:
+    """A response grade as documents write it: Ⅱ for a ruleset's II (one numeral style)."""
+    return _ROMAN.get(response, response)
 
 
 _RANK = {

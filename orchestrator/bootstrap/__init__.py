@@ -31,6 +31,7 @@ from orchestrator.bootstrap.config_files import (
     load_consultation,
     load_controls,
     load_delivery,
+    load_documents,
     load_measure_book,
     load_response,
     load_rulesets,
@@ -54,7 +55,7 @@ from orchestrator.errors import ConfigInvalid
 from orchestrator.negotiation.service import Negotiations
 from orchestrator.notices import parallel
 from orchestrator.notices.links import LinkSigner, load_or_create_key
-from orchestrator.notices.model import PlanChunk
+from orchestrator.notices.model import DocumentStyle, PlanChunk
 from orchestrator.notices.parallel import WorkerBoot
 from orchestrator.notices.render import make_environment
 from orchestrator.notices.service import NoticeService
@@ -77,6 +78,7 @@ class Context:
     controls: tuple[Control, ...]
     console: ConsoleConfig
     assessment: AssessmentConfig
+    documents: DocumentStyle
     drill: bool = False  # a drill: every notice, message and report is marked 演练
     bound: Database | None = None  # the database it is bound to (None: the configured one)
 
@@ -92,7 +94,12 @@ class Context:
 
     def templates(self) -> Environment:
         """The one Jinja2 environment: the city's overrides first, then the shipped templates."""
-        return _templates(self.settings.templates_dir, self.settings.city_templates_dir, self.drill)
+        return _templates(
+            self.settings.templates_dir,
+            self.settings.city_templates_dir,
+            self.drill,
+            self.documents,
+        )
 
     def links(self) -> LinkSigner:
         """The signer of the enterprises' acknowledge links."""
@@ -136,7 +143,8 @@ class Context:
             if db.in_memory:  # no other process can open it
                 return None
             return WorkerBoot(
-                render_worker, (db.url, s.templates_dir, s.city_templates_dir, self.drill)
+                render_worker,
+                (db.url, s.templates_dir, s.city_templates_dir, self.drill, self.documents),
             )
 
         return NoticeService(
@@ -241,11 +249,15 @@ class Context:
 
 
 @functools.cache
-def _templates(templates_dir: Path, override_dir: Path | None, drill: bool) -> Environment:
-    return make_environment(templates_dir, override_dir, drill=drill)
+def _templates(
+    templates_dir: Path, override_dir: Path | None, drill: bool, style: DocumentStyle
+) -> Environment:
+    return make_environment(templates_dir, override_dir, drill=drill, style=style)
 
 
-def render_worker(url: str, templates_dir: Path, override_dir: Path | None, drill: bool) -> None:
+def render_worker(
+    url: str, templates_dir: Path, override_dir: Path | None, drill: bool, style: DocumentStyle
+) -> None:
     """Start a render worker process: its own engine on the database, its own templates."""
     db = database_at(url)
 
@@ -253,7 +265,7 @@ def render_worker(url: str, templates_dir: Path, override_dir: Path | None, dril
         with db() as uow:
             return uow.plans.chunk(chunk)
 
-    env = make_environment(templates_dir, override_dir, auto_reload=False, drill=drill)
+    env = make_environment(templates_dir, override_dir, auto_reload=False, drill=drill, style=style)
     parallel.install(read, env)
 
 
@@ -278,4 +290,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         controls=load_controls(settings.config_dir),
         console=load_console(settings.config_dir),
         assessment=load_assessment(settings.config_dir),
+        documents=load_documents(settings.config_dir),
     )

@@ -21,6 +21,7 @@ from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.measures import Bounds, Contradictions, MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
+from orchestrator.notices.model import DocumentStyle
 from orchestrator.response.config import ResponseConfig
 
 
@@ -166,6 +167,15 @@ def load_response(config_dir: Path, city: CityProfile) -> ResponseConfig:
             region_name=city.region_name,
             source=str(path),
         )
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc
+
+
+def load_documents(config_dir: Path) -> DocumentStyle:
+    """``config/documents.toml``: how the office's documents look (fonts by role)."""
+    path = config_dir / "documents.toml"
+    try:
+        return DocumentStyle.from_mapping(_read(path), source=str(path))
     except ValueError as exc:
         raise ConfigInvalid(str(exc)) from exc
 

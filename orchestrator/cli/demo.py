@@ -76,15 +76,19 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     if consulted.alert_id is None or rec["recommendation"]["level"] is None:
         raise OrchestratorError("示例预报未达到预警条件")
     level = AlertLevel(rec["recommendation"]["level"])
+    hint = ""
     try:
         opinion = consultant.write(consulted, out_dir, pdf=True)
-    except PdfUnavailable:
+    except PdfUnavailable as exc:
+        hint = f"   提示：{exc}；仅生成HTML"
         opinion = consultant.write(consulted, out_dir, pdf=False)
     source = Path(rec["provenance"]["forecast"]["location"]).name
     click.echo(
         f"3. {now.month}月{now.day}日{now.hour}时会商（{source}）：{rec['recommendation']['headline']}；"
         f"会商意见 {opinion[-1]}，系统已起草预警{consulted.alert_id}"
     )
+    if hint:
+        click.echo(hint)
 
     duty = context.response.person("张值班")
     second = context.response.person("赵市长" if level is AlertLevel.RED else "王副市长")

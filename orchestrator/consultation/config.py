@@ -68,6 +68,7 @@ class ConsultationConfig:
     schedule: Schedule
     notify_channels: tuple[ChannelConfig, ...]
     notify_emails: tuple[str, ...]
+    consulted_by: str = "市重污染天气应急指挥部办公室会同市气象局"
 
     def source(self, name: str | None) -> SourceConfig:
         chosen = name or self.default_source
@@ -155,4 +156,6 @@ class ConsultationConfig:
             schedule=schedule,
             notify_channels=tuple(notify),
             notify_emails=tuple(str(e) for e in n.get("emails", [])),
+            consulted_by=str(data.get("consulted_by", "")).strip()
+            or "市重污染天气应急指挥部办公室会同市气象局",
         )

@@ -21,6 +21,7 @@ from orchestrator.alerts.model import (
 from orchestrator.alerts.readings import Observations, hourly_aqi
 from orchestrator.aqi.model import AqiStandard, Pollutant, StandardNotFound, select_standard
 from orchestrator.consultation.forecast import Forecast, Issue
+from orchestrator.notices.contexts import BasisContext
 from orchestrator.response.model import RevisionKind
 
 
@@ -371,3 +372,67 @@ def chart(record: dict[str, Any], *, width: int = 640, height: int = 280) -> dic
         "ticks": ticks,
         "lines": lines,
     }
+
+
+# the primary pollutants as notices name them
+_POLLUTANT_NAMES = {
+    "PM2.5": "细颗粒物（PM2.5）",
+    "PM10": "可吸入颗粒物（PM10）",
+    "O3": "臭氧（O3）",
+    "NO2": "二氧化氮（NO2）",
+    "SO2": "二氧化硫（SO2）",
+    "CO": "一氧化碳（CO）",
+}
+
+
+def basis_context(
+    rec: Recommendation,
+    decision: dict[str, Any],
+    *,
+    previous: AlertLevel | None,
+    slot: dt.datetime,
+    consulted_by: str,
+    ruleset: Ruleset,
+    standards: Sequence[AqiStandard],
+) -> BasisContext:
+    """The facts of a drafted alert action's basis (``decision``: the record's decision JSON):
+    who consulted when, the forecast period and daily AQI, the condition met and its plan."""
+    assert rec.kind is not None
+    assert rec.level is not None
+    episode = decision.get("episode") or {}
+    first_at = dt.datetime.fromisoformat(episode["start"]) if episode.get("start") else None
+    end_at = dt.datetime.fromisoformat(episode["end"]) if episode.get("end") else None
+    windows = [  # the forecast days of the episode itself
+        w
+        for w in decision.get("daily_aqi") or ()
+        if w.get("aqi") is not None
+        and (first_at is None or dt.datetime.fromisoformat(w["start"]) >= first_at)
+        and (end_at is None or dt.datetime.fromisoformat(w["start"]) < end_at)
+    ]
+    values = tuple(int(w["aqi"]) for w in windows)
+    period = ""
+    if windows:
+        first = dt.datetime.fromisoformat(windows[0]["start"]).astimezone(slot.tzinfo)
+        last = dt.datetime.fromisoformat(windows[-1]["start"]).astimezone(slot.tzinfo)
+        period = f"{first.month}月{first.day}日" + (
+            f"至{last.month}月{last.day}日" if last.date() != first.date() else ""
+        )
+    peak = ""
+    if values:
+        peak = select_standard(standards, on=slot.date()).category(max(values)).name
+    primary = sorted({p for w in windows for p in w.get("primary_pollutants") or ()})
+    lifted = rec.kind is RevisionKind.LIFT
+    return BasisContext(
+        action=rec.kind.value,
+        consulted_on=f"{slot.month}月{slot.day}日",
+        consulted_by=consulted_by,
+        period=period,
+        daily_aqi=values if not lifted else (),
+        peak_category=peak if not lifted else "",
+        primary="、".join(_POLLUTANT_NAMES.get(p, p) for p in primary) if not lifted else "",
+        condition=str(decision.get("condition") or "") if not lifted else "",
+        plan_title=ruleset.title,
+        plan_document=ruleset.document,
+        level_term=rec.level.term,
+        previous_term=previous.term if previous is not None else "",
+    )

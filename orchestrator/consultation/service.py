@@ -37,6 +37,7 @@ from orchestrator.consultation.model import Consultation, OpinionPage, Outcome
 from orchestrator.consultation.opinion import (
     ActiveAlert,
     Recommendation,
+    basis_context,
     build_record,
     chart,
     observed_summary,
@@ -400,11 +401,21 @@ class Consultant:
         if rec.kind is not RevisionKind.ISSUE and sit.active_open:
             assert sit.active is not None
             return None, None, f"预警{sit.active.alert_id}已有待处理的调整，未另行起草"
-        when = f"{slot.month}月{slot.day}日{slot.hour}时{slot.minute:02d}分"
-        basis = f"据{when}会商研判：{rec.headline}"
-        reasons = (record.get("decision") or {}).get("reasons") or []
-        if reasons:
-            basis += "。" + "；".join(reasons)
+        # the basis as the office writes it (templates/notices/basis.txt); the engine's trace
+        # stays in the consultation's record (console, audit), not in the notice
+        basis = render(
+            self.env,
+            "notices/basis.txt",
+            basis_context(
+                rec,
+                record.get("decision") or {},
+                previous=sit.active.state.level if sit.active else None,
+                slot=slot.astimezone(self.zone),
+                consulted_by=self.config.consulted_by,
+                ruleset=self.ruleset,
+                standards=self.standards,
+            ),
+        ).strip()
         draft = Draft(
             kind=rec.kind,
             level=rec.level,

@@ -6,6 +6,7 @@ and report through their signed links."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -209,6 +210,7 @@ class ControlOffice:
             document_number="",
             region_name=self.region_name,
             issued_on=f"{local.year}年{local.month}月{local.day}日",
+            printed_by=self.office.printed_by or self.office.issuer,
         )
         expires = self.links.expiry(now)
         return render_many(
@@ -216,7 +218,11 @@ class ControlOffice:
             "controls/notice.html",
             (
                 ControlNoticeContext(
-                    header=header,
+                    # each notice a document of its own, numbered in its round
+                    header=dataclasses.replace(
+                        header,
+                        document_number=self.office.control_number_of(local.year, round_id, i),
+                    ),
                     title=title,
                     enterprise=e["name"],
                     uscc=e["uscc"],
@@ -240,7 +246,7 @@ class ControlOffice:
                     + self.links.round_token(round_id, e["uscc"], expires),
                     office_phone=self.office.phone,
                 )
-                for e in chosen.entries
+                for i, e in enumerate(chosen.entries, 1)
             ),
         )
 

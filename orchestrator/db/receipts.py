@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy import Connection, Select, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.db.bulk import duplicate, of
@@ -229,7 +229,14 @@ class ReceiptStore:
         )
 
     def order_page(
-        self, subject: Subject, *, state: str, county: str, offset: int, limit: int
+        self,
+        subject: Subject,
+        *,
+        state: str,
+        county: str,
+        offset: int,
+        limit: int,
+        query: str = "",
     ) -> OrderPage:
         """One grouped pass over the subject's order deliveries, joined with the
         acknowledgements and each enterprise's newest report; only the page's rows are built."""
@@ -270,6 +277,14 @@ class ReceiptStore:
             where.append(computed == state)
         if county:
             where.append(firms.c.county == county)
+        if query:  # a name's part or a USCC's beginning, wildcards taken literally
+            escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append(
+                or_(
+                    firms.c.name.like(f"%{escaped}%", escape="\\"),
+                    firms.c.uscc.like(f"{escaped.upper()}%", escape="\\"),
+                )
+            )
         conn = self.conn
         total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
         page = conn.execute(

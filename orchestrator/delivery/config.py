@@ -7,6 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("folder", "webhook", "wecom", "dingtalk", "email", "sms")
+#: The channel kinds as the console and the exports name them.
+KIND_LABELS = {
+    "folder": "文件投递",
+    "webhook": "接口推送",
+    "wecom": "企业微信",
+    "dingtalk": "钉钉",
+    "email": "电子邮件",
+    "sms": "短信",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,11 @@ class ChannelConfig:
 
     def get(self, key: str, default: Any = "") -> Any:
         return self.options.get(key, default)
+
+    @property
+    def label(self) -> str:
+        """The channel as users read it: its kind in Chinese."""
+        return KIND_LABELS.get(self.kind, self.name)
 
     @property
     def enabled(self) -> bool:

@@ -319,6 +319,8 @@ class OrderStatus:
     acknowledged_at: dt.datetime | None
     signer: str
     implemented: bool | None  # None: no report yet
+    contact: str = ""  # from the frozen plan: whom to call
+    phone: str = ""
 
     @property
     def state(self) -> OrderState:

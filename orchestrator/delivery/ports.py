@@ -152,7 +152,14 @@ class ReceiptStore(Protocol):
     ) -> Counts: ...
 
     def order_page(
-        self, subject: Subject, *, state: str, county: str, offset: int, limit: int
+        self,
+        subject: Subject,
+        *,
+        state: str,
+        county: str,
+        offset: int,
+        limit: int,
+        query: str = "",
     ) -> OrderPage: ...
 
     def enterprise_revisions(self, alert_id: int, uscc: str) -> list[int]:

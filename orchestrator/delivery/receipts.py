@@ -4,6 +4,7 @@ notices of recurring-control rounds are acknowledged and reported on in the same
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 
@@ -283,12 +284,30 @@ class Receipts:
         *,
         state: str = "",
         county: str = "",
+        query: str = "",
         offset: int = 0,
         limit: int = 100,
     ) -> OrderPage:
-        """A page of the subject's orders by county, name and USCC, filtered by state and
-        county, computed in the store; only the page's rows are built."""
+        """A page of the subject's orders by county, name and USCC, filtered by state, county
+        and ``query`` (part of a name, or the beginning of a USCC), computed in the store; only
+        the page's rows are built, each with its contact and phone from the frozen plan."""
         with self.uow() as uow:
-            return uow.receipts.order_page(
-                subject, state=state, county=county, offset=offset, limit=limit
+            found = uow.receipts.order_page(
+                subject,
+                state=state,
+                county=county,
+                query=query.strip(),
+                offset=offset,
+                limit=limit,
             )
+            usccs = {r.uscc for r in found.rows}
+            firms = {e["uscc"]: e for e in uow.plans.entries(subject, usccs)} if usccs else {}
+        rows = [
+            dataclasses.replace(
+                r,
+                contact=str(firms.get(r.uscc, {}).get("contact", "")),
+                phone=str(firms.get(r.uscc, {}).get("phone", "")),
+            )
+            for r in found.rows
+        ]
+        return OrderPage(rows, found.total, found.counties)

@@ -5,6 +5,7 @@ every dispatch order of the revision shares. Rendering them is :mod:`orchestrato
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,8 @@ def header(rev: AlertRevision, office: Office, zone: ZoneInfo) -> Header:
         document_number=rev.document_number,
         region_name=office.region_name,
         issued_on=f"{issued.year}年{issued.month}月{issued.day}日",
+        copy_to=office.copy_to,
+        printed_by=office.printed_by or office.issuer,
     )
 
 
@@ -84,6 +87,8 @@ def preview_header(office: Office, today: dt.date) -> Header:
         document_number=f"{office.code}〔{today.year}〕（发布时编号）",
         region_name=office.region_name,
         issued_on=f"{today.year}年{today.month}月{today.day}日",
+        copy_to=office.copy_to,
+        printed_by=office.printed_by or office.issuer,
     )
 
 
@@ -105,7 +110,7 @@ def bulletin(
         enterprises=sum(by_mode.values()),
         by_mode=mode_counts(by_mode),
         reductions=tuple(
-            (name, f"{v['reduction_kg_d']:g}", f"{v['ratio']:.1%}")
+            (name, f"{v['reduction_kg_d'] / 1000:.2f}", f"{v['ratio']:.1%}")
             for name, v in targets["species"].items()
         ),
         public_advice=HEALTH_ADVICE[st.level],
@@ -168,11 +173,13 @@ def documents(
     elif st.kind is RevisionKind.LIFT:
         assert previous is not None
         assert previous.document_number is not None
+        band = not previous.state.level.colour
         lift = LiftContext(
             header=head,
+            title="关于结束不利气象条件应对的通知" if band else "关于解除重污染天气预警的通知",
             previous_number=previous.document_number,
             level_title=previous.state.level.full_term,
-            band=not previous.state.level.colour,
+            band=band,
             lift_time=start,
             criterion=_sentence(rev.reason),
             remaining=tuple(remaining),
@@ -181,13 +188,17 @@ def documents(
     else:
         assert previous is not None
         assert previous.document_number is not None
+        subject = (
+            "重污染天气预警"
+            if st.level.colour or previous.state.level.colour
+            else AlertLevel.ADVERSE.term
+        )
         adjust = AdjustContext(
             header=head,
+            title=f"关于{st.kind.label}{subject}的通知",
             previous_number=previous.document_number,
             previous_title=previous.state.level.full_term,
-            subject="重污染天气预警"
-            if st.level.colour or previous.state.level.colour
-            else AlertLevel.ADVERSE.term,
+            subject=subject,
             action=st.kind.label,
             level_title=st.level.term,
             response=RESPONSE[st.level],
@@ -274,13 +285,22 @@ def cap(
 
 
 def order_frame(
-    rev: AlertRevision, head: Header, office: Office, zone: ZoneInfo, links: LinkSigner
+    rev: AlertRevision,
+    head: Header,
+    main: Document,
+    office: Office,
+    zone: ZoneInfo,
+    links: LinkSigner,
 ) -> OrderFrame:
-    """What every dispatch order of an issued revision shares."""
+    """What every dispatch order of an issued revision shares: the notice ``main`` it carries
+    out, cited by its title and number; each order its own number (``office.order_number``)."""
     st = rev.state
     assert st.issued_at is not None
+    assert rev.document_number is not None
     return OrderFrame(
         header=head,
+        cites=f"《{main.context.title}》（{rev.document_number}）",
+        numbering=functools.partial(office.order_number_of, rev.document_number),
         level_title=st.level.full_term,
         band=not st.level.colour,
         response=RESPONSE[st.level],

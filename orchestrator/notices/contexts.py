@@ -6,7 +6,7 @@ of each."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,7 +49,9 @@ class Header:
     issuer: str
     document_number: str
     region_name: str
-    issued_on: str  # 2026年1月4日
+    issued_on: str  # 2026年1月4日 (成文日期, and the 印发日期 of the 版记)
+    copy_to: str = ""  # 版记: 抄送机关 ("" none)
+    printed_by: str = ""  # 版记: 印发机关
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,8 +68,29 @@ class BulletinContext:
     end: str  # a time or 另行通知
     enterprises: int
     by_mode: tuple[tuple[str, int], ...]  # (自主减排, 23), …
-    reductions: tuple[tuple[str, str, str], ...]  # (SO2, 13532.5, 21.1%)
+    reductions: tuple[tuple[str, str, str], ...]  # (SO2, 13.53 t/d, 21.1%)
     public_advice: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BasisContext:
+    """The basis of an alert notice (templates/notices/basis.txt), as an office writes it from
+    the consultation's facts: who consulted when, what is forecast, which condition of which
+    plan is met. The decision engine's trace is not here: it stays in the console and the
+    audit log."""
+
+    action: str  # issue / upgrade / downgrade / extend / lift
+    consulted_on: str  # 1月4日
+    consulted_by: str  # 市重污染天气应急指挥部办公室会同市气象局
+    period: str  # 1月6日至1月8日 ("" for a lift)
+    daily_aqi: tuple[int, ...]  # the forecast daily AQI of the deciding windows
+    peak_category: str  # 重度污染 ("" when none)
+    primary: str  # 细颗粒物（PM2.5） ("" when the forecast names none)
+    condition: str  # 日AQI>200持续48小时 ("" when none)
+    plan_title: str  # 示例市重污染天气应急预案
+    plan_document: str  # 示政办发〔2024〕12号
+    level_term: str  # 橙色预警 (the level reached; the level lifted for a lift)
+    previous_term: str  # the level in force before an adjustment or lift ("" for a new alert)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,9 +131,12 @@ class AgreedLine:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DispatchOrderContext:
-    """应急响应指令 to one enterprise (templates/notices/dispatch_order.html)."""
+    """应急响应指令 to one enterprise (templates/notices/dispatch_order.html): a document of its
+    own (``number``), carrying out the notice ``cites`` (its title and number)."""
 
     header: Header
+    number: str  # the order's own number (config/approval.toml notices.order_number)
+    cites: str  # 《关于启动重污染天气橙色预警的通知》（示重污应急〔2026〕1号）
     enterprise: str
     uscc: str
     level_title: str  # 重污染天气橙色预警, or 不利气象条件应对
@@ -132,6 +158,8 @@ class OrderFrame:
     part from its frozen plan record (``orchestrator.emissions.plans.entry_record``)."""
 
     header: Header
+    cites: str  # the notice the orders carry out: 《title》（number）
+    numbering: Callable[[int], str]  # the order's own number by its place in the plan (from 1)
     level_title: str
     band: bool
     response: str
@@ -149,6 +177,7 @@ class OrderFrame:
         """The order's fields that are the same for every enterprise (its frame)."""
         return {
             "header": self.header,
+            "cites": self.cites,
             "level_title": self.level_title,
             "band": self.band,
             "response": self.response,
@@ -158,9 +187,12 @@ class OrderFrame:
             "office_phone": self.office_phone,
         }
 
-    def context(self, entry: dict[str, Any]) -> DispatchOrderContext:
+    def context(self, entry: dict[str, Any], index: int) -> DispatchOrderContext:
+        """The ``index``-th order of the notice (from 1): ``entry``'s enterprise's."""
         return DispatchOrderContext(
             header=self.header,
+            number=self.numbering(index),
+            cites=self.cites,
             enterprise=entry["name"],
             uscc=entry["uscc"],
             level_title=self.level_title,
@@ -202,6 +234,7 @@ class AdjustContext:
     """调整（升级/降级/延长）通知 (templates/notices/adjust.html)."""
 
     header: Header
+    title: str  # 关于升级重污染天气预警的通知
     previous_number: str
     previous_title: str  # what the previous notice started: 重污染天气黄色预警, 不利气象条件应对
     subject: str  # 重污染天气预警, or 不利气象条件应对 when neither side is a colour
@@ -219,6 +252,7 @@ class LiftContext:
     and what still applies after it; only when nothing does may everyone resume."""
 
     header: Header
+    title: str  # 关于解除重污染天气预警的通知, or 关于结束不利气象条件应对的通知
     previous_number: str
     level_title: str  # what is lifted: 重污染天气黄色预警, or 不利气象条件应对
     band: bool  # lifting the 不利气象条件应对 band (结束, not 解除预警)

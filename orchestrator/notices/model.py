@@ -24,10 +24,31 @@ class NoticeKind(StrEnum):
     CAP = "cap"
 
     @property
+    def label(self) -> str:
+        """The document's name as the console lists it."""
+        return _LABELS[self]
+
+    @property
+    def document(self) -> bool:
+        """A printable document (HTML, and PDF on request); the others are text or XML."""
+        return self not in (NoticeKind.PUBLIC, NoticeKind.SMS, NoticeKind.CAP)
+
+    @property
     def rank(self) -> int:
         """The order city-wide documents are listed and written in: main document first."""
         return _RANK[self]
 
+
+_LABELS = {
+    NoticeKind.BULLETIN: "预警发布通知",
+    NoticeKind.ADVERSE: "不利气象条件应对通知",
+    NoticeKind.ADJUST: "预警调整通知",
+    NoticeKind.LIFT: "预警解除通知",
+    NoticeKind.ORDER: "应急响应指令",
+    NoticeKind.PUBLIC: "公众信息",
+    NoticeKind.SMS: "短信",
+    NoticeKind.CAP: "CAP预警消息",
+}
 
 _RANK = {
     NoticeKind.BULLETIN: 0,
@@ -81,8 +102,52 @@ class PlanChunk:
     revision_id: int
     first: int
     last: int
+    position: int = 0  # the place of entry ``first`` in the plan (0: the first entry)
 
 
 class PdfUnavailable(Unavailable):
     """Raised by :func:`~orchestrator.notices.render.html_to_pdf` when WeasyPrint or its system
     libraries are missing."""
+
+
+# characters a font family name may not hold: it is written into the documents' CSS as is
+_CSS_UNSAFE = set("\"'\\<>{};")
+
+#: The font roles of GB/T 9704 a document uses (config/documents.toml [fonts]).
+FONT_ROLES = ("title", "body", "heading", "subheading", "page_number")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentStyle:
+    """How the office's documents look (``config/documents.toml``): per font role of GB/T 9704
+    the families to try, the first installed one used (the free Debian families last)."""
+
+    fonts: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def font(self, role: str) -> str:
+        """The role's families as a CSS ``font-family`` value, serif last."""
+        families = dict(self.fonts)[role]
+        generic = "sans-serif" if role == "heading" else "serif"
+        return ", ".join([*(f'"{f}"' for f in families), generic])
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, object], *, source: str) -> DocumentStyle:
+        """Checked values; a missing role or a bad family raises ``ValueError`` naming
+        ``source``."""
+        fonts = data.get("fonts")
+        if not isinstance(fonts, dict):
+            raise ValueError(f"{source}: missing table [fonts]")
+        out = []
+        for role in FONT_ROLES:
+            families = fonts.get(role)
+            if (
+                not isinstance(families, list)
+                or not families
+                or not all(isinstance(f, str) and f and not _CSS_UNSAFE & set(f) for f in families)
+            ):
+                raise ValueError(f"{source}: fonts.{role} must be a list of font family names")
+            out.append((role, tuple(families)))
+        unknown = set(fonts) - set(FONT_ROLES)
+        if unknown:
+            raise ValueError(f"{source}: unknown font role(s) {', '.join(sorted(unknown))}")
+        return cls(fonts=tuple(out))

@@ -54,7 +54,9 @@ def order_parts(
     """(USCCs, rendered parts) of one chunk."""
     with paused_gc():  # thousands of acyclic objects a chunk: collections would cost 20 %
         plan = read(chunk)
-        contexts = (frame.context(entry) for _, entry in plan)
+        contexts = (
+            frame.context(entry, chunk.position + k + 1) for k, (_, entry) in enumerate(plan)
+        )
         return [u for u, _ in plan], render_parts(env, ORDER_TEMPLATE, contexts, varying)
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,8 +20,10 @@ from jinja2 import (
     UndefinedError,
     select_autoescape,
 )
+from markupsafe import Markup, escape
 
-from orchestrator.notices.model import PdfUnavailable
+from orchestrator.alerts.model import roman
+from orchestrator.notices.model import FONT_ROLES, DocumentStyle, PdfUnavailable
 
 
 class NoticeEnvironment(Environment):
@@ -33,6 +40,7 @@ def make_environment(
     *,
     auto_reload: bool = True,
     drill: bool = False,
+    style: DocumentStyle | None = None,
 ) -> NoticeEnvironment:
     """``StrictUndefined`` (a missing value is an error, never a blank), autoescape for HTML/XML,
     and a city's override folder searched before the shipped templates.
@@ -40,7 +48,11 @@ def make_environment(
     ``auto_reload=False`` skips the per-render check of the template files' modification times
     (two ``stat`` calls an order); batch workers, which live for one batch, use it.
 
-    ``drill``: every template sees ``drill`` true, and marks what it renders as a drill (演练)."""
+    ``drill``: every template sees ``drill`` true, and marks what it renders as a drill (演练).
+
+    ``style``: the documents' fonts by role (``config/documents.toml``), seen as ``fonts.body``
+    and so on; the shipped defaults when None. Filter ``chem`` writes formulas as documents do
+    (SO₂, NOₓ, PM₂.₅ with subscripts)."""
     loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
     loaders.append(FileSystemLoader(str(templates_dir)))
     env = NoticeEnvironment(
@@ -56,7 +68,40 @@ def make_environment(
     env.drill = drill
     env.globals["drill"] = drill
     env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
+    env.filters["chem"] = chem
+    env.filters["roman"] = roman  # a response grade as documents write it: Ⅱ
+    fonts = style or DEFAULT_STYLE
+    # CSS values, not text: the family names were checked (no quote, bracket, brace or semicolon)
+    env.globals["fonts"] = {role: Markup(fonts.font(role)) for role in FONT_ROLES}
     return env
+
+
+#: The fonts when no configuration is given (tests, tools): the free Debian families.
+DEFAULT_STYLE = DocumentStyle(
+    fonts=(
+        ("title", ("Noto Serif CJK SC",)),
+        ("body", ("FangSong", "Noto Serif CJK SC")),
+        ("heading", ("SimHei", "Noto Sans CJK SC")),
+        ("subheading", ("KaiTi", "AR PL UKai CN", "Noto Serif CJK SC")),
+        ("page_number", ("Noto Serif CJK SC",)),
+    )
+)
+
+# chemical formulas as documents print them: the digits (and x) after the element subscripted
+_FORMULAS = {
+    "PM2.5": "PM<sub>2.5</sub>",
+    "PM10": "PM<sub>10</sub>",
+    "SO2": "SO<sub>2</sub>",
+    "NO2": "NO<sub>2</sub>",
+    "NOx": "NO<sub>x</sub>",
+    "O3": "O<sub>3</sub>",
+}
+_FORMULA = re.compile("|".join(re.escape(k) for k in sorted(_FORMULAS, key=len, reverse=True)))
+
+
+def chem(text: object) -> Markup:
+    """``text`` escaped, its formulas (SO2, NOx, PM2.5, …) with subscripts."""
+    return Markup(_FORMULA.sub(lambda m: _FORMULAS[m.group(0)], str(escape(text))))
 
 
 def render(env: Environment, template: str, context: Any) -> str:
@@ -132,6 +177,36 @@ def render_parts(
     return out
 
 
+NO_CHINESE_FONT = (
+    "无法生成PDF：本机未安装中文字体，文件中的汉字将无法显示。"
+    "请以管理员身份运行 make system-deps（或 apt-get install fonts-noto-cjk fonts-arphic-ukai）后重试"
+)
+
+
+@functools.cache
+def chinese_font_installed() -> bool:
+    """Whether fontconfig (WeasyPrint's) knows a font with Chinese glyphs; True when it cannot
+    be asked (no ``fc-list``: WeasyPrint then finds what it finds)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return True
+    try:
+        done = subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return done.returncode != 0 or bool(done.stdout.strip())
+
+
+def pdf_bytes(html: str, base_url: Path | None) -> bytes:
+    """One HTML document as PDF bytes (see :func:`html_to_pdf`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "document.pdf"
+        html_to_pdf([html], target, base_url or Path(tmp))
+        return target.read_bytes()
+
+
 def html_to_pdf(pages: Sequence[str], out: Path, base_url: Path) -> int:
     """Many HTML documents into one PDF (one batched file: ≈ 0.1 s a page, not ≈ 1 s a document).
 
@@ -140,6 +215,8 @@ def html_to_pdf(pages: Sequence[str], out: Path, base_url: Path) -> int:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: pango/cairo libraries missing
         raise PdfUnavailable(f"无法生成PDF（WeasyPrint不可用：{exc}）") from exc
+    if not chinese_font_installed():  # never a PDF of empty boxes
+        raise PdfUnavailable(NO_CHINESE_FONT)
     docs = [HTML(string=page, base_url=str(base_url)).render() for page in pages]
     first = docs[0]
     all_pages = [p for d in docs for p in d.pages]

@@ -19,7 +19,7 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import day_check
 from orchestrator.emissions.targets import targets_record
-from orchestrator.errors import Conflict, Unavailable
+from orchestrator.errors import Conflict, NotFound, Unavailable
 from orchestrator.notices import compose
 from orchestrator.notices.contexts import SmsContext, sms_text
 from orchestrator.notices.links import LinkSigner
@@ -33,7 +33,7 @@ from orchestrator.notices.model import (
 )
 from orchestrator.notices.parallel import CHUNK, OrderRenderer, WorkerBoot
 from orchestrator.notices.ports import NoticeUnitOfWork
-from orchestrator.notices.render import frame_of, html_to_pdf, render
+from orchestrator.notices.render import frame_of, html_to_pdf, pdf_bytes, render
 from orchestrator.response.config import Office
 from orchestrator.response.model import (
     AlertRevision,
@@ -111,6 +111,47 @@ class NoticeService:
         with self.uow() as uow:
             return uow.notices.count(revision_id) > 0
 
+    def issued(self, alert_id: int) -> list[tuple[AlertRevision, NoticeSet]]:
+        """Every issued revision of the alert with its stored notices, oldest first (what the
+        alert's page lists for reading and printing); a revision whose notices are not stored
+        yet (:meth:`complete` will) has none."""
+        with self.uow() as uow:
+            revisions = [
+                v
+                for v in uow.alerts.revisions(alert_id)
+                if v.document_number and v.state.status is not RevisionStatus.WITHDRAWN
+            ]
+            return [
+                (
+                    v,
+                    NoticeSet(
+                        v.revision_id,
+                        sorted(uow.notices.documents(v.revision_id), key=lambda r: r.kind.rank),
+                        uow.notices.count(v.revision_id, NoticeKind.ORDER),
+                    ),
+                )
+                for v in revisions
+            ]
+
+    def document(self, alert_id: int, revision_id: int, kind: NoticeKind) -> NoticeRecord:
+        """One city-wide document of an issued revision of the alert; :class:`NotFound` when
+        the revision is not the alert's, not issued, or has no such document."""
+        for rev, found in self.issued(alert_id):
+            if rev.revision_id == revision_id:
+                for record in found.documents:
+                    if record.kind is kind:
+                        return record
+        raise NotFound(f"预警{alert_id}第{revision_id}号版本没有{kind.label}")
+
+    def order(self, alert_id: int, revision_id: int, uscc: str) -> NoticeRecord:
+        """One enterprise's dispatch order of an issued revision of the alert; :class:`NotFound`
+        when there is none."""
+        if any(rev.revision_id == revision_id for rev, _ in self.issued(alert_id)):
+            with self.uow() as uow:
+                for record in uow.notices.orders(revision_id, (uscc,), 1):
+                    return record
+        raise NotFound(f"预警{alert_id}第{revision_id}号版本没有发给{uscc}的应急响应指令")
+
     def orders(
         self, revision_id: int, uscc: Collection[str] = (), batch: int = 1_000
     ) -> Iterator[NoticeRecord]:
@@ -166,6 +207,11 @@ class NoticeService:
             html_to_pdf(pages, out / "orders.pdf", pdf_base)
             documents.append(out / "orders.pdf")
         return Written(folder=out, documents=documents, orders=written)
+
+    def pdf(self, html: str) -> bytes:
+        """One stored document printed to PDF (templates' folder as the base of its links)."""
+        folders = getattr(self.env, "folders", (None,))  # a NoticeEnvironment's templates
+        return pdf_bytes(html, folders[0])
 
     def preview_bulletin(
         self,
@@ -225,7 +271,7 @@ class NoticeService:
             ):
                 ids = uow.plans.ordinals(rev.revision_id)
                 chunks = [
-                    PlanChunk(rev.revision_id, ids[i], ids[min(i + CHUNK, len(ids)) - 1])
+                    PlanChunk(rev.revision_id, ids[i], ids[min(i + CHUNK, len(ids)) - 1], i)
                     for i in range(0, len(ids), CHUNK)
                 ]
                 by_mode = uow.plans.by_mode(rev.revision_id)
@@ -246,7 +292,7 @@ class NoticeService:
                     ((d.kind, "", d.filename, self._render(d)) for d in docs),
                     created_at=issued_at,
                 )
-                frame = compose.order_frame(rev, head, self.office, self.zone, self.links)
+                frame = compose.order_frame(rev, head, docs[0], self.office, self.zone, self.links)
                 outline = frame_of(
                     self.env, compose.ORDER_TEMPLATE, compose.ORDER_BLOCK, frame.shared()
                 )

@@ -46,12 +46,44 @@ class Office:
     cap: CapSender
     # what the 不利气象条件应对 notice asks of member units and counties (no list measures apply)
     local_measures: tuple[str, ...] = ()
+    copy_to: str = ""  # 版记: 抄送机关 ("" none)
+    printed_by: str = ""  # 版记: 印发机关 ("" the issuer)
+    # a dispatch order's own number: {code} {year} {seq} (its notice's) {index} (its place)
+    order_number: str = "{code}〔{year}〕{seq}-{index}号"
+    # a recurring control's notice's number: {code} {year} {round} {index}
+    control_number: str = "{code}〔{year}〕管{round}-{index}号"
 
     def document_number(self, year: int, seq: int) -> str:
         return f"{self.code}〔{year}〕{seq}号"
 
+    def control_number_of(self, year: int, round_id: int, index: int) -> str:
+        """The number of the ``index``-th notice (from 1) of control round ``round_id``."""
+        return self.control_number.format(code=self.code, year=year, round=round_id, index=index)
+
+    def order_number_of(self, document_number: str, index: int) -> str:
+        """The number of the ``index``-th dispatch order (from 1) of the notice numbered
+        ``document_number`` (``{code}〔{year}〕{seq}号``)."""
+        year, _, rest = document_number.partition("〔")[2].partition("〕")
+        return self.order_number.format(
+            code=self.code, year=year, seq=rest.removesuffix("号"), index=index
+        )
+
     def receipt_deadline(self, issued_at: dt.datetime) -> dt.datetime:
         return issued_at + dt.timedelta(hours=self.receipt_hours)
+
+
+def _numbering(key: str, pattern: str, fields: tuple[str, ...]) -> str:
+    """A per-enterprise number pattern, checked: only ``fields``, and one number per
+    enterprise (it holds ``{index}``)."""
+    sample = dict.fromkeys(fields, 1)
+    try:
+        first = pattern.format(**sample)
+    except (KeyError, IndexError, ValueError) as exc:
+        named = "".join(f"{{{f}}}" for f in fields)
+        raise ValueError(f"notices.{key}: “{pattern}”只能使用{named}") from exc
+    if "{index}" not in pattern or first == pattern.format(**{**sample, "index": 2}):
+        raise ValueError(f"notices.{key}: “{pattern}”须含{{index}}，每家企业一个编号")
+    return pattern
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +127,18 @@ class ResponseConfig:
                 acknowledge_base=str(notices["acknowledge_base_url"]).rstrip("/"),
                 receipt_hours=int(notices["receipt_hours"]),
                 local_measures=tuple(str(m) for m in notices.get("adverse_measures", ())),
+                copy_to=str(notices.get("copy_to", "")),
+                printed_by=str(notices.get("printed_by", "")) or str(data["issuer"]),
+                order_number=_numbering(
+                    "order_number",
+                    str(notices.get("order_number", "{code}〔{year}〕{seq}-{index}号")),
+                    ("code", "year", "seq", "index"),
+                ),
+                control_number=_numbering(
+                    "control_number",
+                    str(notices.get("control_number", "{code}〔{year}〕管{round}-{index}号")),
+                    ("code", "year", "round", "index"),
+                ),
                 cap=CapSender(
                     sender=str(cap["sender"]),
                     sector_code=str(cap["sector_code"]),

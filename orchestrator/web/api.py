@@ -5,11 +5,12 @@ consultations, the emission list and the audit log — authenticated with API to
 with that user's role checked on every action as in the console. Errors are JSON
 ``{"detail": "…"}`` with a message in Chinese; invalid input is a 422 naming the field."""
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -109,11 +110,24 @@ def _revision(v: AlertRevision) -> dict[str, Any]:
     }
 
 
-def install_errors(app: FastAPI) -> None:
-    """JSON errors for the API: validation failures name the field, in Chinese."""
+#: A browser's error page: (title, message, status) → the page.
+ErrorPage = Callable[[str, str, int], Response]
+
+_TITLES = {404: "未找到", 405: "请求方法不正确", 413: "上传内容过大", 429: "请求过于频繁"}
+
+
+def install_errors(app: FastAPI, page: ErrorPage | None = None) -> None:
+    """JSON errors for the API: validation failures name the field, in Chinese. A browser's
+    request (any path outside ``/api/`` and the gateway's callbacks) gets ``page``'s Chinese
+    HTML page instead, under the same status."""
+
+    def browser(request: Request) -> bool:
+        return page is not None and not request.url.path.startswith(("/api/", "/callbacks/"))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if page is not None and browser(request):
+            return page("请求无效", "地址或参数不正确，请从值班台重新进入。", 400)
         errors = [
             {
                 "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
@@ -127,15 +141,21 @@ def install_errors(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OrchestratorError)
-    async def refused(request: Request, exc: OrchestratorError) -> JSONResponse:
+    async def refused(request: Request, exc: OrchestratorError) -> Response:
         """The one handler of deliberate errors: the message, under its kind's status (an
         action's refusal is a 400)."""
         action = request.method == "POST"
-        return JSONResponse({"detail": str(exc)}, status_code=status_of(exc, action=action))
+        status = status_of(exc, action=action)
+        if page is not None and browser(request):
+            return page("无法办理", str(exc), status)
+        return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = _GENERIC.get(str(exc.detail), exc.detail)
+        if page is not None and browser(request):
+            title = _TITLES.get(exc.status_code, "请求未能办理")
+            return page(title, str(detail), exc.status_code)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 

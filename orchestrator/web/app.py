@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from orchestrator import __version__
 from orchestrator.web.api import api_router, install_errors
+from orchestrator.web.console.base import Console
 from orchestrator.web.console.router import console_router
 from orchestrator.web.enterprise import enterprise_router
 from orchestrator.web.guard import Guard
@@ -22,7 +23,11 @@ def create_app(site: Site) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    install_errors(app)
+    console = Console(site)
+    # a browser's errors are Chinese pages of the console; the API's stay JSON
+    install_errors(
+        app, lambda title, message, status: console.message(None, title, message, status)
+    )
     app.add_middleware(RejectNul)
     app.add_middleware(Guard)  # outermost: bodies limited before RejectNul reads them
     app.include_router(console_router(site))

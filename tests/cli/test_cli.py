@@ -15,7 +15,16 @@ from tests.support.base import ROOT
 from tests.support.cli import issued, run, run_err
 
 AQI_KEYS = {"aqi", "iaqi", "primary_pollutants", "category", "level", "color", "standard"}
-ASSESS_KEYS = {"level", "response", "ruleset", "episode", "advisory_only", "reasons", "daily_aqi"}
+ASSESS_KEYS = {
+    "level",
+    "response",
+    "ruleset",
+    "episode",
+    "advisory_only",
+    "reasons",
+    "condition",
+    "daily_aqi",
+}
 
 
 # --- orchestrator aqi ----------------------------------------------------------------------------
@@ -612,3 +621,33 @@ def test_assess_a_json_nested_too_deep_exits_2(tmp_path):
     code, err = run_err("assess", str(f))
     assert code == 2
     assert f"{f}: JSON嵌套层数过多" in err
+
+
+def test_the_demo_says_when_no_chinese_font_is_installed_and_how_to_fix_it(tmp_path):
+    """On a machine whose fontconfig knows no Chinese font, PDFs would print empty boxes: the
+    demo writes HTML only and says why and what to install (a real fontconfig, emptied)."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><fontconfig>'
+        f"<dir>{tmp_path / 'no-fonts'}</dir><cachedir>{tmp_path / 'cache'}</cachedir>"
+        "</fontconfig>",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "FONTCONFIG_FILE": str(conf),
+        "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "demo", "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "本机未安装中文字体" in done.stdout
+    assert "make system-deps" in done.stdout
+    assert not list((tmp_path / "out").glob("*.pdf"))
+    assert (tmp_path / "out" / "bulletin.html").exists()

@@ -300,7 +300,8 @@ def test_the_band_below_yellow_is_recommended_and_left_to_a_higher_instruction(
         "不利气象条件应对须依上级指令开展，本次会商未起草，请报请上级同意后办理"
     )
     assert "建议报请上级同意后开展不利气象条件应对" in out.html
-    assert "不利气象条件应对须依上级指令开展" in out.html
+    # the note is the system's workflow: on the console page, not in the signed opinion
+    assert "不利气象条件应对须依上级指令开展" not in out.html
 
 
 def test_with_the_band_in_force_the_opinion_names_it_and_drafts_no_extension(

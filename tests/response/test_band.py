@@ -5,6 +5,7 @@ ended like a warning — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import capvalidator
@@ -31,6 +32,7 @@ from tests.support.app import (
     office_of,
 )
 from tests.support.base import at
+from tests.support.documents import printed
 
 ADVERSE = AlertLevel.ADVERSE
 DIRECTOR = RESPONSE.person("周主任")
@@ -107,6 +109,13 @@ def test_issued_the_band_orders_only_what_was_agreed_under_its_own_notice(engine
     assert stored.orders == 1
     main = stored.documents[0].body
     assert "<h1>关于开展不利气象条件应对工作的通知</h1>" in main
+    # printed as every notice is (GB/T 9704): numbered pages, its number, the 版记
+    paper = printed(main)
+    assert re.search(r"—\s*1\s*—", paper.pages[0])
+    assert number in paper.pages[0]
+    assert "抄送：" in paper.pages[-1]
+    assert "印发" in paper.pages[-1]
+    assert paper.narrow_cells == []
     assert BASIS in main
     assert "不启动重污染天气预警，不执行应急减排清单规定的强制性减排措施" in main
     assert "1家企业已与我办协商一致" in main
@@ -114,7 +123,7 @@ def test_issued_the_band_orders_only_what_was_agreed_under_its_own_notice(engine
     assert "应急响应" not in main.replace("应急响应指挥部", "")
     (order,) = notices(engine).orders(stored.revision_id, [firm.uscc])
     assert "<h1>不利气象条件应对协商减排指令</h1>" in order.body
-    assert f"《示例市关于开展不利气象条件应对工作的通知》（{number}）" in order.body
+    assert f"《关于开展不利气象条件应对工作的通知》（{number}）" in order.body
     assert "应急减排措施</th>" not in order.body  # no list measure table
     assert "经协商，你单位同意实施以下协商减排措施，请按约定落实" in order.body
     assert f"{line.name}停产检修" in order.body

@@ -180,3 +180,20 @@ def test_html_in_an_enterprise_name_is_escaped_on_every_page(engine, tmp_path):
     for name, html in pages.items():
         assert "<script>alert" not in html, name
         assert "&lt;script&gt;alert(" in html, name
+
+
+def test_every_console_page_needs_a_session(app_and_site):
+    """Every page of the console, found from the routes: without a session, the sign-in page."""
+    app, served = app_and_site
+    pages = [
+        re.sub(r"\{\w+\}", "1", r.path)
+        for r in routes(app)
+        if "GET" in r.methods
+        and not r.path.startswith(("/api/", "/ack/"))
+        and r.path not in PUBLIC | {"/healthz"}
+    ]
+    assert len(pages) >= 20, pages
+    for path in pages:
+        r = requests.get(served.url + path, timeout=10, allow_redirects=False)
+        assert r.status_code == 303, path
+        assert r.headers["Location"].startswith("/login?next="), path

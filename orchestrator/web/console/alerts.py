@@ -22,8 +22,9 @@ from orchestrator.errors import OrchestratorError
 from orchestrator.negotiation.model import NegotiatedReduction
 from orchestrator.notices.contexts import cn_time
 from orchestrator.response.lifecycle import allowed_actions
-from orchestrator.response.model import Action, AlertRevision, current
+from orchestrator.response.model import Action, AlertRevision, RevisionKind, current
 from orchestrator.web.console.base import HEADERS, Console, Id, Page
+from orchestrator.web.console.documents import with_bar
 from orchestrator.web.errors import status_of
 from orchestrator.web.forms import AlertActions, agreement_of, local_time
 
@@ -43,6 +44,53 @@ _DONE: dict[str, str] = {
 }
 
 _NO_CHANNEL = "无可用渠道"
+OVERDUE = "overdue"
+#: The notices page's filters: the order states, and 逾期 (unsigned after the deadline).
+FILTERS = {
+    OrderState.UNSIGNED.value: "未签收",
+    OVERDUE: "逾期未签收",
+    OrderState.SIGNED.value: "已签收未落实",
+    OrderState.IMPLEMENTED.value: "已落实",
+    OrderState.FAILED.value: "投递失败",
+}
+_COLUMNS = (
+    ("county", "区县", 10),
+    ("name", "企业名称", 30),
+    ("uscc", "统一社会信用代码", 22),
+    ("contact", "联系人", 10),
+    ("phone", "联系电话", 15),
+    ("channels", "投递渠道", 14),
+    ("delivery", "投递状态", 10),
+    ("state", "签收状态", 12),
+    ("signed", "签收时间（签收人）", 28),
+    ("error", "投递错误", 30),
+)
+
+
+def receipts_workbook(rows: list[dict[str, Any]], title: str) -> bytes:
+    """The receipts rows as one worksheet (a title row, a header row, one row per order)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("签收情况")
+    for i, (_, _, width) in enumerate(_COLUMNS):
+        sheet.column_dimensions[chr(ord("A") + i)].width = width
+    sheet.append([title])
+    sheet.append([label for _, label, _ in _COLUMNS])
+    for r in rows:
+        # text cells, never formulas: a value starting with = + - @ is prefixed
+        sheet.append([_cell(str(r[key])) for key, _, _ in _COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 PER_PAGE = 100
 
 
@@ -68,6 +116,37 @@ def revision_row(v: AlertRevision, zone: Any) -> dict[str, Any]:
     }
 
 
+def marked_preview(html: str) -> str:
+    """A notice not yet issued, marked as a preview at the top of its body."""
+    banner = (
+        '<p role="note" style="margin:0;padding:8px;background:#fff3cd;'
+        'border:1px solid #c90;text-align:center;font-weight:bold">'
+        "预览稿：尚未审批和发布，文号在发布时编定。</p>"
+    )
+    return html.replace("<body>", "<body>" + banner, 1)
+
+
+def frozen_check(rev: AlertRevision) -> dict[str, Any]:
+    """The reduction check frozen with an approved revision, shaped as the live one."""
+    targets = rev.targets or {}
+    return {
+        "list_revision": rev.list_revision,
+        "met": bool(targets.get("met")),
+        "controls": list(targets.get("controls") or ()),
+        "species": [
+            {
+                "label": label,
+                "reduction": v["reduction_kg_d"],
+                "already": v.get("already_controlled_kg_d", 0.0),
+                "ratio": v["ratio"],
+                "target": v["target"],
+                "met": v["met"],
+            }
+            for label, v in (targets.get("species") or {}).items()
+        ],
+    }
+
+
 def alert_routes(router: APIRouter, c: Console) -> None:
     site = c.site
     zone = site.zone
@@ -87,6 +166,10 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             at = local_time(values.get("start", ""), zone, "开始时间")
         except OrchestratorError:
             at = c.clock.now()
+        return reduction_at(level, at)
+
+    def reduction_at(level: AlertLevel, at: Any) -> dict[str, Any] | None:
+        """The reduction check of ``level`` on the day of ``at`` (the list in force then)."""
         found = site.lists.level_check(level, at, on=at.astimezone(zone).date())
         if found is None:
             return None
@@ -164,6 +247,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             for a in site.alerts.trail(alert_id)
         ]
         allowed = allowed_actions(cur.state)
+        review = _review(cur, views) if cur.state.status.open else None
         agreed = site.negotiations.of_alert(alert_id)
         facts = site.negotiations.facts(alert_id)
         return c.page(
@@ -175,6 +259,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             revisions=[revision_row(v, zone) for v in reversed(views)],
             trail=trail,
             actions={a.value: a in allowed for a in Action},
+            review=review,
             notice=notice,
             error=error,
             issued=any(v.document_number for v in views),
@@ -187,6 +272,75 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             negotiable=facts.pending and not facts.lift,
             kinds=[(k.value, k.label) for k in MeasureKind if k is not MeasureKind.AUTONOMOUS],
             negotiated_targets=(cur.targets or {}).get("negotiated") or {},
+        )
+
+    def _review(cur: AlertRevision, views: list[AlertRevision]) -> dict[str, Any]:
+        """What an open revision asks the approver to sign: its level and window, the
+        reduction check of its first day (as frozen at approval, else as of now), the notice
+        it will issue, and what it conflicts with — the alert in force, other drafts, the
+        regional hint."""
+        st = cur.state
+        check: dict[str, Any] | None = None
+        if cur.targets is not None:
+            check = frozen_check(cur)
+        elif st.level.colour and st.kind is not RevisionKind.LIFT:
+            check = reduction_at(st.level, st.start)
+        situation = site.alerts.situation(c.clock.now())
+        conflicts: list[str] = []
+        active = situation.active
+        if active is not None and active.alert_id != cur.alert_id:
+            conflicts.append(
+                f"预警{active.alert_id}（{active.state.level.term}，{active.document_number}）"
+                f"正在执行，同一区域同一时间只能有一个预警；请调整该预警，而不是另行发布。"
+            )
+        others = [i for i in situation.pending_issue if i != cur.alert_id]
+        if others and st.kind is RevisionKind.ISSUE:
+            conflicts.append(
+                "另有待发布的预警：" + "、".join(f"预警{i}" for i in others) + "，请核实是否重复。"
+            )
+        hint = situation.hint
+        if hint is not None:
+            text = (
+                f"{hint.issuer or '上级'}区域预警提示{hint.document and '（' + hint.document + '）'}："
+                f"{cn_time(hint.start, zone)}至{cn_time(hint.end, zone)}不低于{hint.level.term}"
+            )
+            if st.kind is not RevisionKind.LIFT and st.level.rank < hint.level.rank:
+                text += f"，本版本{st.level.term}低于该要求"
+            elif st.kind is RevisionKind.LIFT:
+                text += "，解除前请核实该提示是否已结束"
+            conflicts.append(text + "。")
+        return {
+            "kind": st.kind.label,
+            "level": st.level.term,
+            "window": f"{cn_time(st.start, zone)}至{cn_time(st.end, zone) if st.end else '另行通知'}",
+            "check": check,
+            "frozen": cur.targets is not None,
+            "preview": st.kind is RevisionKind.ISSUE and st.level.colour,
+            "conflicts": conflicts,
+        }
+
+    @router.get("/alerts/{alert_id}/preview", response_class=HTMLResponse)
+    def alert_preview(request: Request, alert_id: Id) -> Response:
+        """The bulletin the alert's open first revision would be issued with (a preview)."""
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        try:
+            cur = site.alerts.current(alert_id)
+            st = cur.state
+            if not (st.status.open and st.kind is RevisionKind.ISSUE and st.level.colour):
+                return c.message(session, "无法预览", "只有待发布的预警启动通知可以预览。", 404)
+            html = site.notices.preview_bulletin(
+                level=st.level, start=st.start, end=st.end, reason=cur.reason, now=c.clock.now()
+            )
+        except OrchestratorError as exc:
+            return c.message(session, "无法预览", _preview_problem(exc), status_of(exc))
+        return HTMLResponse(
+            with_bar(
+                marked_preview(html),
+                [(f"/alerts/{alert_id}", f"← 返回预警{alert_id}")],
+            ),
+            headers=HEADERS,
         )
 
     @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -238,13 +392,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             )
         except OrchestratorError as exc:
             return c.message(session, "无法预览", _preview_problem(exc), 400)
-        banner = (
-            '<p role="note" style="margin:0;padding:8px;background:#fff3cd;'
-            'border:1px solid #c90;text-align:center;font-weight:bold">'
-            "预览稿：尚未审批和发布，文号在发布时编定。</p>"
-        )
-        html = html.replace("<body>", "<body>" + banner, 1)
-        return HTMLResponse(html, headers=HEADERS)
+        return HTMLResponse(marked_preview(html), headers=HEADERS)
 
     def assessed(
         request: Request, alert_id: int
@@ -292,6 +440,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         alert_id: Id,
         state: str = "",
         county: str = "",
+        q: str = "",
         page: Page = 1,
         done: str = "",
     ) -> Response:
@@ -301,15 +450,20 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         revision_id = site.receipts.newest_issued(alert_id)
         if revision_id is None:
             return c.message(session, "尚未发布", f"预警{alert_id}尚未发布，没有通知", 404)
-        summary = site.receipts.summary(alert_id, now=c.clock.now(), listed=0)
-        if state not in {s.value for s in OrderState}:
-            state = ""
+        now = c.clock.now()
+        summary = site.receipts.summary(alert_id, now=now, listed=0)
+        late = now > summary.deadline
+        state = state if state in FILTERS else ""
+        q = q.strip()[:100]
 
         def found_on(n: int) -> OrderPage:
+            if state == OVERDUE and not late:  # nothing is overdue before the deadline
+                return OrderPage([], 0, [])
             return site.receipts.order_page(
                 Subject(revision_id=revision_id),
-                state=state,
+                state=OrderState.UNSIGNED.value if state == OVERDUE else state,
                 county=county,
+                query=q,
                 offset=(n - 1) * PER_PAGE,
                 limit=PER_PAGE,
             )
@@ -325,31 +479,80 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             alert_id=alert_id,
             summary=summary.as_dict(),
             deadline=cn_time(summary.deadline, zone),
-            rows=[
-                {
-                    "uscc": r.uscc,
-                    "name": r.name,
-                    "county": r.county,
-                    "channels": "、".join(r.channels) or "—",
-                    "delivery": r.delivery.label if r.delivery else _NO_CHANNEL,
-                    "error": r.error,
-                    "state": r.state.label,
-                    "signed": (
-                        f"{cn_time(r.acknowledged_at, zone)}（{r.signer}）"
-                        if r.acknowledged_at
-                        else ""
-                    ),
-                }
-                for r in found.rows
-            ],
+            rows=[order_row(r, late) for r in found.rows],
+            revision_id=revision_id,
             total=found.total,
-            states={s.value: s.label for s in OrderState},
-            counties=found.counties,
-            filters={"state": state, "county": county},
+            states=FILTERS,
+            counties=found.counties
+            or site.receipts.order_page(Subject(revision_id=revision_id), limit=1).counties,
+            filters={"state": state, "county": county, "q": q},
             page=page,
             pages=pages,
             notice="已重新排入投递队列。" if done == "resend" else "",
             pending=not site.notices.rendered(revision_id),
+        )
+
+    def order_row(r: Any, late: bool) -> dict[str, Any]:
+        overdue = r.state is OrderState.UNSIGNED and late
+        return {
+            "uscc": r.uscc,
+            "name": r.name,
+            "county": r.county,
+            "contact": r.contact,
+            "phone": r.phone,
+            "channels": "、".join(channel_label(ch) for ch in r.channels) or "—",
+            "delivery": r.delivery.label if r.delivery else _NO_CHANNEL,
+            "error": r.error,
+            "state": "逾期未签收" if overdue else r.state.label,
+            "overdue": overdue,
+            "signed": (
+                f"{cn_time(r.acknowledged_at, zone)}（{r.signer}）" if r.acknowledged_at else ""
+            ),
+        }
+
+    def channel_label(name: str) -> str:
+        found = site.outbox.config.channels.get(name)
+        return found.label if found is not None else name
+
+    @router.get("/alerts/{alert_id}/notices.xlsx")
+    def alert_notices_xlsx(
+        request: Request, alert_id: Id, state: str = "", county: str = "", q: str = ""
+    ) -> Response:
+        """The receipts as the notices page filters them, every row, as an Excel workbook."""
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        revision_id = site.receipts.newest_issued(alert_id)
+        if revision_id is None:
+            return c.message(session, "尚未发布", f"预警{alert_id}尚未发布，没有通知", 404)
+        now = c.clock.now()
+        summary = site.receipts.summary(alert_id, now=now, listed=0)
+        late = now > summary.deadline
+        state = state if state in FILTERS else ""
+        rows: list[dict[str, Any]] = []
+        if not (state == OVERDUE and not late):
+            offset = 0
+            while True:
+                found = site.receipts.order_page(
+                    Subject(revision_id=revision_id),
+                    state=OrderState.UNSIGNED.value if state == OVERDUE else state,
+                    county=county,
+                    query=q.strip()[:100],
+                    offset=offset,
+                    limit=5_000,
+                )
+                rows.extend(order_row(r, late) for r in found.rows)
+                offset += 5_000
+                if offset >= found.total:
+                    break
+        body = receipts_workbook(
+            rows, f"预警{alert_id}应急响应指令签收情况（{cn_time(now, zone)}）"
+        )
+        name = quote(f"签收情况-预警{alert_id}.xlsx")
+        return Response(
+            body,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={**HEADERS, "Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
         )
 
     @router.post("/alerts/{alert_id}/negotiated")

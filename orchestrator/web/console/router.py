@@ -22,6 +22,7 @@ from orchestrator.web.console.base import (
     safe_next,
 )
 from orchestrator.web.console.consultations import consultation_routes
+from orchestrator.web.console.documents import document_routes
 from orchestrator.web.console.lists import list_routes
 from orchestrator.web.dashboard import dashboard
 from orchestrator.web.site import Site
@@ -156,5 +157,6 @@ def console_router(site: Site) -> APIRouter:
 
     consultation_routes(router, c)
     alert_routes(router, c)
+    document_routes(router, c)
     list_routes(router, c)
     return router
