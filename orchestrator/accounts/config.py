@@ -22,6 +22,11 @@ class ConsoleConfig:
     # an uploaded workbook is read in a process of its own within these limits
     upload_memory_mb: int = 3072
     upload_seconds: float = 180.0
+    # the dashboard's warnings: a process silent this long, a consultation this old
+    worker_stale_minutes: float = 10.0
+    scheduler_stale_minutes: float = 15.0
+    consultation_stale_hours: float = 26.0
+    refresh_seconds: int = 60
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, source: str) -> ConsoleConfig:
@@ -54,6 +59,28 @@ class ConsoleConfig:
             raise ValueError(
                 f"{source}: upload_memory_mb must be at least 256, upload_seconds 1 to 3600"
             )
+        try:
+            limits = {
+                key: float(data.get(key, default))
+                for key, default in (
+                    ("worker_stale_minutes", 10),
+                    ("scheduler_stale_minutes", 15),
+                    ("consultation_stale_hours", 26),
+                    ("refresh_seconds", 60),
+                )
+            }
+        except (TypeError, ValueError):
+            raise ValueError(f"{source}: the dashboard's limits must be numbers") from None
+        if any(v < 0 for v in limits.values()):
+            raise ValueError(f"{source}: the dashboard's limits must not be negative")
         return cls(
-            policy, bool(data.get("secure_cookies", False)), receipts_seconds, memory, seconds
+            policy,
+            bool(data.get("secure_cookies", False)),
+            receipts_seconds,
+            memory,
+            seconds,
+            worker_stale_minutes=limits["worker_stale_minutes"],
+            scheduler_stale_minutes=limits["scheduler_stale_minutes"],
+            consultation_stale_hours=limits["consultation_stale_hours"],
+            refresh_seconds=int(limits["refresh_seconds"]),
         )

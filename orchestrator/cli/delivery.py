@@ -386,20 +386,28 @@ def _evidence(ln: LineEvidence) -> str:
     "runs it; running it on several servers is safe too).",
 )
 @click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not deliver notices here (a dedicated host runs `orchestrator deliver`; running "
+    "both is safe too).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Web worker processes (the scheduler runs once, in the main process).",
+    help="Web worker processes (the scheduler and the delivery worker run once, in the main "
+    "process).",
 )
 @click.pass_context
 def serve_command(
-    ctx: click.Context, host: str, port: int, no_scheduler: bool, workers: int
+    ctx: click.Context, host: str, port: int, no_scheduler: bool, no_worker: bool, workers: int
 ) -> None:
     """Run the web service: the duty officers' console (sign in at /login; accounts from
     `orchestrator user add`), the enterprises' order pages behind their signed links
     (acknowledge, report implementation) and the SMS gateway's delivery-report callback,
-    together with the scheduler (as `orchestrator schedule`). Put it behind the city's HTTPS
+    together with the scheduler (as `orchestrator schedule`) and the delivery worker (as
+    `orchestrator deliver`: what is issued is being sent). Put it behind the city's HTTPS
     reverse proxy at acknowledge_base_url.
 
     \b
@@ -429,6 +437,18 @@ def serve_command(
         beat.install(scheduler)
         scheduler.start()
         scheduler.add_job(beat.catch_up, id="catch-up:start")  # a slot missed while down
+    stop = threading.Event()
+    sender = None
+    if not no_worker:
+        worker = context.delivery_worker()
+        sender = threading.Thread(
+            target=worker.run,
+            args=(1 if worker.sqlite else 4, stop),
+            name="delivery-worker",
+            daemon=True,
+        )
+        sender.start()
+        click.echo(f"投递进程 {worker.name} 已随服务启动")
     try:
         if workers == 1:
             uvicorn.run(app, host=host, port=port, log_level="info", log_config=logging)
@@ -443,6 +463,9 @@ def serve_command(
                 log_config=logging,
             )
     finally:
+        stop.set()  # the messages in hand are finished
+        if sender is not None:
+            sender.join(timeout=60)
         if scheduler is not None:
             scheduler.shutdown(wait=True)
 

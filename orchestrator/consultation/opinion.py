@@ -20,6 +20,7 @@ from orchestrator.alerts.model import (
 )
 from orchestrator.alerts.readings import Observations, hourly_aqi
 from orchestrator.aqi.model import AqiStandard, Pollutant, StandardNotFound, select_standard
+from orchestrator.aqi.scoring import Concentrations, Mode, score
 from orchestrator.consultation.forecast import Forecast, Issue
 from orchestrator.notices.contexts import BasisContext
 from orchestrator.response.model import RevisionKind
@@ -244,6 +245,42 @@ def _hourly(forecast: Forecast, standards: Sequence[AqiStandard]) -> list[list[A
     except StandardNotFound:  # no standard in force for a row: the decision reports it
         return []
     return [[t.isoformat(), aqi] for t, aqi in scored if aqi is not None]
+
+
+def station_aqi(
+    latest: Sequence[tuple[str, dt.datetime, dict[str, float | None]]],
+    standards: Sequence[AqiStandard],
+) -> list[dict[str, Any]]:
+    """Each station's newest hour scored as the real-time (hourly) AQI of HJ 633."""
+    out = []
+    for station, hour, values in latest:
+        try:
+            standard = select_standard(standards, on=hour.date())
+        except StandardNotFound:
+            continue
+        result = score(
+            standard,
+            Concentrations(
+                pm25=values.get("pm25"),
+                pm10=values.get("pm10"),
+                so2=values.get("so2"),
+                no2=values.get("no2"),
+                co=values.get("co"),
+                o3_1h=values.get("o3_1h"),
+            ),
+            Mode.HOURLY,
+        )
+        out.append(
+            {
+                "station": station,
+                "hour": hour.isoformat(),
+                "aqi": result.aqi,
+                "category": result.category.name if result.category else "",
+                "color": result.category.color if result.category else "",
+                "primary": [p.value for p in result.primary_pollutants],
+            }
+        )
+    return out
 
 
 def observed_summary(obs: Observations | None, latest_aqi: tuple[int, list[str]] | None) -> Any:

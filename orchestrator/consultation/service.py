@@ -42,6 +42,7 @@ from orchestrator.consultation.opinion import (
     chart,
     observed_summary,
     recommend,
+    station_aqi,
 )
 from orchestrator.consultation.ports import ConsultationUnitOfWork
 from orchestrator.consultation.sources import SourceFailed, fetch_stations, forecast_candidates
@@ -253,7 +254,10 @@ class Consultant:
             "fetched_at": now.isoformat(),
             "stations": list(city.stations),
         }
-        return observed_summary(city.observations, latest), list(city.issues), provenance
+        summary = observed_summary(city.observations, latest)
+        if summary is not None:
+            summary["stations"] = station_aqi(city.latest, self.standards)
+        return summary, list(city.issues), provenance
 
     def observations_between(
         self, start: dt.datetime, end: dt.datetime

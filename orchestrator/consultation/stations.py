@@ -28,6 +28,8 @@ class CitySeries:
     observations: Observations | None  # None when nothing usable came in
     stations: tuple[str, ...]
     issues: tuple[Issue, ...]
+    # each station's newest hour with its concentrations: (station, hour, {column: value})
+    latest: tuple[tuple[str, dt.datetime, dict[str, float | None]], ...] = ()
 
 
 def aggregate(
@@ -51,6 +53,7 @@ def aggregate(
     sums: dict[dt.datetime, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     seen: set[tuple[str, dt.datetime]] = set()
     stations: set[str] = set()
+    newest: dict[str, tuple[dt.datetime, dict[str, float | None]]] = {}
     for where, raw in records:
         rec = {_ALIASES.get(k, k): v for k, v in raw.items()}
         if rec.get("city", city) not in (city, ""):
@@ -80,6 +83,8 @@ def aggregate(
             continue
         seen.add((station, t))
         stations.add(station)
+        if station not in newest or t > newest[station][0]:
+            newest[station] = (t, values)
         for col, v in values.items():
             if v is not None:
                 sums[t][col].append(v)
@@ -116,4 +121,9 @@ def aggregate(
         )
     for note in gaps(obs):
         issue("obs_missing", f"监测数据{note}")
-    return CitySeries(observations=obs, stations=tuple(sorted(stations)), issues=tuple(issues))
+    return CitySeries(
+        observations=obs,
+        stations=tuple(sorted(stations)),
+        issues=tuple(issues),
+        latest=tuple((s, *newest[s]) for s in sorted(newest)),
+    )

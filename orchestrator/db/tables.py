@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -553,6 +554,18 @@ scheduler_runs = Table(
     Column("detail", Text, nullable=False),
     Column("consultation_id", ForeignKey("consultations.id", ondelete="SET NULL"), nullable=True),
     UniqueConstraint("job", "slot", name="uq_scheduler_runs_job_slot"),
+)
+
+process_beats = Table(
+    # The long-running processes' sign of life: each delivery worker and scheduler records its
+    # newest round (the console's dashboard warns when none has run for a while).
+    "process_beats",
+    metadata,
+    Column("process", String(16), nullable=False),  # delivery, scheduler
+    Column("runner", String(120), nullable=False),  # host:pid
+    Column("beat_at", UtcDateTime(), nullable=False),
+    Column("detail", Text, nullable=False),
+    PrimaryKeyConstraint("process", "runner", name="pk_process_beats"),
 )
 
 

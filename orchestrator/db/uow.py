@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from orchestrator.db.accounts import AccountStore
 from orchestrator.db.alerts import AlertStore
 from orchestrator.db.audit import AuditStore
+from orchestrator.db.beats import BeatStore
 from orchestrator.db.consultations import ConsultationStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
@@ -127,6 +128,10 @@ class UnitOfWork:
     @property
     def runs(self) -> RunStore:
         return RunStore(self.conn)
+
+    @property
+    def beats(self) -> BeatStore:
+        return BeatStore(self.conn)
 
     @property
     def meters(self) -> MeterStore:

@@ -56,6 +56,12 @@ class Outbox:
     def __init__(self, uow: Callable[[], DeliveryUnitOfWork], config: DeliveryConfig) -> None:
         self.uow, self.config = uow, config
 
+    def beat(self, runner: str, now: dt.datetime) -> None:
+        """Record that the delivery worker ``runner`` is alive (each round)."""
+        with self.uow() as uow:
+            uow.beats.beat("delivery", runner, now)
+            uow.commit()
+
     # --- putting notices in ------------------------------------------------------------------
 
     def enqueue_issued(self, now: dt.datetime) -> int:

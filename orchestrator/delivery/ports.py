@@ -167,7 +167,21 @@ class ReceiptStore(Protocol):
         ...
 
 
+class BeatStore(Protocol):
+    """The long-running processes' sign of life: the delivery worker beats each round, the
+    scheduler each catch-up; the dashboard reads the newest."""
+
+    def beat(self, process: str, runner: str, at: dt.datetime, detail: str = "") -> None: ...
+
+    def newest(self) -> dict[str, dt.datetime]:
+        """Per process kind (delivery, scheduler), the newest beat of any runner."""
+        ...
+
+
 class DeliveryUnitOfWork(NoticeUnitOfWork, Protocol):
+    @property
+    def beats(self) -> BeatStore: ...
+
     @property
     def plans(self) -> DeliveryPlanStore: ...
 

@@ -276,6 +276,7 @@ class DeliveryWorker:
         """Enqueue newly issued notices and escalate overdue ones: (deliveries added,
         enterprises escalated)."""
         now = self.clock.now()
+        self.outbox.beat(self.name, now)  # the dashboard warns when the worker stops
         if self.complete_notices is not None:
             self.complete_notices()
         added = self.outbox.enqueue_issued(now)
@@ -389,9 +390,9 @@ class DeliveryWorker:
             raise failures[0]
         return stats
 
-    def run(
-        self, threads: int, stop: threading.Event, poll_seconds: float = 5.0
-    ) -> None:  # pragma: no cover - the loop of drain + housekeeping, exercised through the CLI
+    def run(self, threads: int, stop: threading.Event, poll_seconds: float = 5.0) -> None:
+        """Until ``stop``: housekeeping and a drain every ``poll_seconds`` (``orchestrator
+        serve`` runs it in a thread; the database going away is waited out)."""
         while not stop.is_set():
             try:
                 self.housekeeping()

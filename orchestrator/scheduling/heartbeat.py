@@ -166,6 +166,7 @@ class Heartbeat:
                 misfire_grace_time=self.schedule.misfire_grace_seconds,
                 replace_existing=True,
             )
+        self.beat()  # alive from the start, not only from the first catch-up
         scheduler.add_job(
             self.catch_up,
             trigger=IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=self.zone),
@@ -209,9 +210,17 @@ class Heartbeat:
 
     def catch_up(self) -> None:
         """Every few minutes: a slot that failed or whose runner died, still within its grace,
-        is run again; consultations whose notification failed are notified again."""
+        is run again; consultations whose notification failed are notified again; and the
+        scheduler's sign of life is recorded (the dashboard warns when it stops)."""
+        self.beat()
         self.run_due(report_taken=False)
         self.consultant.notify_pending(now=self.clock.now())
+
+    def beat(self) -> None:
+        """Record that this scheduler is alive (process ``scheduler``, this runner)."""
+        with self.uow() as uow:
+            uow.beats.beat("scheduler", self.runner, self.clock.now())
+            uow.commit()
 
     def run_slot(self, slot: Slot, at: dt.datetime, *, report_taken: bool = True) -> RunResult:
         job = job_id(slot)

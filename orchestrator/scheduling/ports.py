@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from orchestrator.audit.ports import UnitOfWork
+from orchestrator.delivery.ports import BeatStore
 
 
 class RunStore(Protocol):
@@ -37,3 +38,6 @@ class RunStore(Protocol):
 class RunUnitOfWork(UnitOfWork, Protocol):
     @property
     def runs(self) -> RunStore: ...
+
+    @property
+    def beats(self) -> BeatStore: ...

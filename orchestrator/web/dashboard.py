@@ -8,6 +8,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -77,6 +78,39 @@ class Recent:
             lock.release()
 
 
+@dataclass(frozen=True)
+class Limits:
+    """When the dashboard flags a process as silent or the newest consultation as old."""
+
+    worker_minutes: float = 10.0
+    scheduler_minutes: float = 15.0
+    consultation_hours: float = 26.0
+
+
+def ago(seconds: float) -> str:
+    """3分钟前 / 2小时前 / 1天前 — how long ago, in words."""
+    if seconds < 60:
+        return "刚刚"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}分钟前"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}小时前"
+    return f"{int(seconds // 86400)}天前"
+
+
+def _beat(
+    name: str, at: dt.datetime | None, limit: float, now: dt.datetime, zone: ZoneInfo
+) -> dict[str, Any]:
+    if at is None:
+        return {"name": name, "text": "从未运行（未启动或未连接本数据库）", "stale": True}
+    age = (now - at).total_seconds()
+    return {
+        "name": name,
+        "text": f"最近运行于{cn_time(at, zone)}（{ago(age)}）",
+        "stale": age > limit,
+    }
+
+
 class PageReads(DeliveryUnitOfWork, ConsultationUnitOfWork, ControlUnitOfWork, Protocol):
     """The unit of work a page reads through: one connection for all it shows."""
 
@@ -92,17 +126,40 @@ def dashboard(
     now: dt.datetime,
     zone: ZoneInfo,
     recent: Recent | None = None,
+    limits: Limits | None = None,
 ) -> dict[str, Any]:
     """What the dashboard shows, read in one unit of work; with ``recent``, receipt counts may
-    be that many seconds old."""
+    be that many seconds old; ``limits``: when a silent process or an old consultation is
+    flagged."""
     recent = recent or Recent(0)
+    limits = limits or Limits()
     with reads() as uow:
         situation = alerts.situation_in(uow, now)
         newest = next(iter(consultant.recorded_in(uow, 1)), None)
         latest_round = controls.newest_running_in(uow, now)
         failing = outbox.failing_in(uow)
         unrendered = uow.notices.unrendered_alerts()
+        beats = uow.beats.newest()
+    health = [
+        _beat("投递进程", beats.get("delivery"), limits.worker_minutes * 60, now, zone),
+        _beat("定时会商", beats.get("scheduler"), limits.scheduler_minutes * 60, now, zone),
+    ]
+    if newest is None:
+        health.append({"name": "最新会商", "text": "尚无会商记录", "stale": True})
+    else:
+        age = (now - newest.ran_at).total_seconds()
+        health.append(
+            {
+                "name": "最新会商",
+                "text": f"{cn_time(newest.slot, zone)}时次，{ago(age)}运行",
+                "stale": age > limits.consultation_hours * 3600,
+            }
+        )
     out: dict[str, Any] = {
+        "health": health,
+        "stations": (newest.record.get("observed") or {}).get("stations", [])
+        if newest is not None
+        else [],
         "now": cn_time(now, zone),
         "alert": None,
         "consultation": None,

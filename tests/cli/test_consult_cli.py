@@ -10,7 +10,7 @@ import sys
 import time
 
 from tests.support.base import ROOT
-from tests.support.cli import run, run_err
+from tests.support.cli import issued, run, run_err
 from tests.support.servers import free_port, wait_until_serving
 
 
@@ -106,3 +106,43 @@ def test_serve_runs_the_scheduler_with_the_web_service(tmp_path, monkeypatch):
         proc.terminate()
         proc.wait(timeout=30)
     assert "consult:morning：已完成" in run("schedule", "--history")
+
+
+def _serve(port: int, *flags: str) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "orchestrator", "--now", "2026-01-04T21:00", "serve"]
+    return subprocess.Popen(
+        [*cmd, "--port", str(port), "--no-scheduler", *flags],
+        env=dict(os.environ),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_serve_delivers_what_is_issued_unless_told_not_to(tmp_path, monkeypatch):
+    """One process for a small city: issued means being sent; --no-worker leaves it to a
+    dedicated `orchestrator deliver`."""
+    issued(monkeypatch, tmp_path)
+
+    def sent() -> int:
+        return int(json.loads(run("receipts", "--alert", "1", "--json"))["sent"])
+
+    port = free_port()
+    proc = _serve(port, "--no-worker")
+    try:
+        wait_until_serving(proc, port)
+        time.sleep(3)
+        assert sent() == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    proc = _serve(port)
+    try:
+        wait_until_serving(proc, port)
+        deadline = time.monotonic() + 120
+        while sent() < 300:
+            assert time.monotonic() < deadline, "the orders were not sent"
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from orchestrator.accounts.model import AccountError, Permission
+from orchestrator.accounts.model import AccountError, Permission, Session, allowed
 from orchestrator.audit.model import AuditAction
+from orchestrator.response.model import RevisionStatus
 from orchestrator.web.console.alerts import alert_routes
 from orchestrator.web.console.base import (
     HEADERS,
@@ -24,7 +25,7 @@ from orchestrator.web.console.base import (
 from orchestrator.web.console.consultations import consultation_routes
 from orchestrator.web.console.documents import document_routes
 from orchestrator.web.console.lists import list_routes
-from orchestrator.web.dashboard import dashboard
+from orchestrator.web.dashboard import Limits, dashboard
 from orchestrator.web.site import Site
 
 AUDIT_PAGE = 100
@@ -114,8 +115,67 @@ def console_router(site: Site) -> APIRouter:
             now=clock.now(),
             zone=site.zone,
             recent=site.recent,
+            limits=Limits(
+                worker_minutes=site.console.worker_stale_minutes,
+                scheduler_minutes=site.console.scheduler_stale_minutes,
+                consultation_hours=site.console.consultation_stale_hours,
+            ),
         )
-        return c.page("console/dashboard.html", session=session, d=data)
+        data["queue"] = queue(session)
+        # the page's script asks for the live part alone (X-Fragment: main) every so often
+        fragment = request.headers.get("X-Fragment") == "main"
+        return c.page(
+            "console/_dashboard_main.html" if fragment else "console/dashboard.html",
+            session=session,
+            d=data,
+            refresh=site.console.refresh_seconds,
+        )
+
+    loader = site.env.loader
+    assert loader is not None
+    # read through the templates' loader: a city's folder may replace it like any template
+    script = loader.get_source(site.env, "static/console.js")[0].encode()
+
+    @router.get("/static/console.js")
+    def console_js() -> Response:
+        """The console's one script (public: it holds nothing but the refresh)."""
+        return Response(
+            script,
+            media_type="text/javascript; charset=utf-8",
+            headers={**HEADERS, "Cache-Control": "public, max-age=300"},
+        )
+
+    def queue(session: Session) -> list[dict[str, str]]:
+        """What waits for this user: drafts to submit, revisions to approve or issue (as the
+        user's role may), and overdue orders to chase."""
+        out: list[dict[str, str]] = []
+        role = session.user.role
+        now = clock.now()
+        for rev in site.alerts.alerts():
+            st = rev.state
+            link = f"/alerts/{rev.alert_id}"
+            what = f"预警{rev.alert_id}（{st.kind.label}{st.level.term}）"
+            if st.status is RevisionStatus.DRAFT and allowed(role, Permission.DRAFT):
+                out.append({"text": f"{what}待提交审批", "href": link})
+            elif st.status is RevisionStatus.PENDING_APPROVAL and allowed(role, Permission.APPROVE):
+                out.append({"text": f"{what}待审批", "href": link})
+            elif st.status is RevisionStatus.APPROVED and allowed(role, Permission.ISSUE):
+                out.append({"text": f"{what}已批准，待发布", "href": link})
+        situation = site.alerts.situation(now)
+        if situation.active is not None and allowed(role, Permission.RESEND):
+            alert_id = situation.active.alert_id
+            summary = site.recent.get(
+                ("queue-overdue", situation.active.revision_id, now.replace(second=0)),
+                lambda: site.receipts.summary(alert_id, now=now, listed=0),
+            )
+            if summary.overdue_count:
+                out.append(
+                    {
+                        "text": f"预警{alert_id}有{summary.overdue_count}家企业逾期未签收，请督办",
+                        "href": f"/alerts/{alert_id}/notices?state=overdue",
+                    }
+                )
+        return out
 
     @router.get("/audit", response_class=HTMLResponse)
     def audit_page(
