@@ -67,8 +67,9 @@ def site(engine, tmp_path) -> Iterator[tuple[Served, Clock, DeliveryConfig]]:
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    target = SHOTS / f"{name}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
 
 
 def sign_in_by_keyboard(page, url: str, username: str) -> None:
@@ -182,3 +183,101 @@ def test_draft_approve_issue_acknowledge_and_count(engine, site, browser, tmp_pa
         "enterprise-order-phone.png",
         "dashboard-alert.png",
     }
+
+
+# --- every page, at both sizes ------------------------------------------------------------------
+
+# a table cell narrower than this many characters of its own font is a collapsed table
+NARROW = """() => Array.from(document.querySelectorAll("td, th"))
+  .filter(c => c.getClientRects().length && c.textContent.trim())
+  .map(c => {
+    const s = getComputedStyle(c);
+    const w = c.getBoundingClientRect().width - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    return {chars: w / parseFloat(s.fontSize), text: c.textContent.trim().slice(0, 20)};
+  })
+  .filter(x => x.chars < 2)"""
+
+
+def pages_of(app) -> list[str]:
+    """Every HTML page the application serves (its routes' paths, with their parameters)."""
+    from fastapi.responses import HTMLResponse
+    from fastapi.routing import APIRoute
+
+    from tests.web.test_security import routes
+
+    return sorted(
+        r.path
+        for r in routes(app)
+        if isinstance(r, APIRoute) and "GET" in r.methods and r.response_class is HTMLResponse
+    )
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, browser, tmp_path):
+    """Every page of the console and the enterprise's pages, found from the routes, opened at
+    1366×900 and 390×844: a screenshot of each, and no table cell narrower than two characters."""
+    from tests.support.app import ISSUED_AT, issue_sample
+    from tests.support.base import LINKS
+    from tests.support.consultation import config, consultant
+
+    alert_id, revision_id = issue_sample(engine)
+    now = ISSUED_AT + dt.timedelta(days=2)  # in force (assessable), past the deadline
+    consulted = consultant(engine, config(monitoring=True), tmp_path).consult(slot=now, now=now)
+    add_users(engine, ("zhang", "张值班", "duty_officer"), ("zhou", "周主任", "director"), now=now)
+    clock = Clock(now)
+    delivery = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    make_worker(engine, delivery, clock, tmp_path).housekeeping()
+    with engine.connect() as conn:
+        uscc = conn.execute(
+            select(notices.c.uscc).where(notices.c.kind == "order").order_by(notices.c.uscc)
+        ).first()[0]
+    token = LINKS.token(alert_id, uscc, LINKS.expiry(ISSUED_AT))
+    app = web_app(
+        engine, clock, data_dir=tmp_path, delivery=delivery, consultation=config(monitoring=True)
+    )
+    values = {
+        "alert_id": str(alert_id),
+        "revision_id": str(revision_id),
+        "kind": "bulletin",
+        "uscc": uscc,
+        "consultation_id": str(consulted.id),
+        "number": "1",
+        "token": token,
+        "ref": str(revision_id),
+    }
+    queries = {"/alerts/new/bulletin": "?level=orange&start=2026-01-10T00:00&reason=会商研判"}
+    with Served(app) as served:
+        # a draft waiting, so that the preview and the approval screen have something to show
+        draft = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+        sign_in_by_keyboard(draft, served.url, "zhang")
+        draft.goto(served.url + "/alerts/new")
+        draft.get_by_label("预警等级").select_option("red")
+        draft.get_by_label("开始时间").fill("2026-01-12T00:00")
+        draft.get_by_label("起草理由（会商研判结论）").fill("会商研判：12日起严重污染")
+        draft.get_by_role("button", name="起草并提交审批").click()
+        draft.wait_for_url(re.compile(r".*/alerts/\d+\?done=draft"))
+        pending = draft.url.split("?")[0].rsplit("/", 1)[1]
+        draft.context.close()
+        paths = []
+        for template in pages_of(app):
+            path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+            if template == "/alerts/{alert_id}/preview":
+                path = f"/alerts/{pending}/preview"
+            paths.append(path + queries.get(template, ""))
+        assert len(paths) >= 20, paths
+        problems: dict[str, list[object]] = {}
+        for size_name, size in (("laptop", LAPTOP), ("phone", PHONE)):
+            context = browser.new_context(viewport=size, locale="zh-CN", is_mobile=size is PHONE)
+            page = context.new_page()
+            sign_in_by_keyboard(page, served.url, "zhou")
+            for path in paths:
+                response = page.goto(served.url + path)
+                assert response is not None
+                assert response.status == 200, (path, response.status)
+                name = re.sub(r"[^\w]+", "-", path.split("?")[0]).strip("-") or "dashboard"
+                shot(page, f"pages/{size_name}/{name}")
+                narrow = page.evaluate(NARROW)
+                if narrow:
+                    problems[f"{size_name} {path}"] = narrow[:5]
+            context.close()
+    assert problems == {}
