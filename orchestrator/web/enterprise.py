@@ -222,6 +222,7 @@ def _order_view(o: OrderView, zone: ZoneInfo, *, current: bool) -> dict[str, Any
         "ref": o.ref,
         "title": o.title,
         "control": o.control,
+        "level": o.level,
         "document_number": o.document_number,
         "issued": cn_time(o.issued_at, zone),
         "start": cn_time(o.start, zone),

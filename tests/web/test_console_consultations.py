@@ -5,6 +5,9 @@ draft was withdrawn."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+import pypdf
 
 from tests.support.app import DUTY, office_of
 from tests.support.base import ZONE
@@ -27,7 +30,17 @@ def test_consultations_are_listed_shown_and_turned_into_a_draft(engine, desk, tm
     assert "<svg" in page
     assert "按研判结论起草预警" not in page  # its draft stands
     opinion = zhang.get(f"/consultations/{outcome.id}/opinion")
-    assert opinion.text == outcome.html
+    # the opinion as recorded, inside the console: a bar (back, PDF) the printout leaves out
+    assert 'class="console-bar"' in opinion.text
+    bar = opinion.text.index('<nav class="console-bar"')
+    end = opinion.text.index("</nav>", bar) + len("</nav>")
+    style = opinion.text.index("<style>.console-bar")
+    assert opinion.text[:style] + opinion.text[end:] == outcome.html
+    pdf = zhang.get(f"/consultations/{outcome.id}/opinion.pdf")
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert "空气质量会商意见" in "".join(
+        p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    )
     # the officers withdraw the automatic draft; the recommendation can be drafted again
     office_of(engine).withdraw(outcome.alert_id, by=DUTY, now=clock.now(), reason="另行研判")
     page = zhang.get(f"/consultations/{outcome.id}").text

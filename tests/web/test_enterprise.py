@@ -52,6 +52,10 @@ def test_acknowledge_and_report_through_the_link(engine, site):
     page = requests.get(url, timeout=5)
     assert page.status_code == 200
     assert "示例市通鑫水泥有限公司" in page.text
+    # the level and window first, before anything else of the page
+    banner = page.text.index('<p class="banner level-orange" role="status">')
+    assert banner < page.text.index("<h1>")
+    assert "2026年1月6日0时起至2026年1月9日0时" in page.text[banner : banner + 300]
     assert "熟料生产线" in page.text
     assert "限产20%" in page.text
     assert "签收本指令" in page.text

@@ -415,7 +415,16 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         if isinstance(found, Response):
             return found
         _, assessor, record = found
-        return HTMLResponse(assessor.render(record), headers=HEADERS)
+        return HTMLResponse(
+            with_bar(
+                assessor.render(record),
+                [
+                    (f"/alerts/{alert_id}", f"← 返回预警{alert_id}"),
+                    (f"/alerts/{alert_id}/assessment.pdf", "下载PDF（打印）"),
+                ],
+            ),
+            headers=HEADERS,
+        )
 
     @router.get("/alerts/{alert_id}/assessment.pdf")
     def alert_assessment_pdf(request: Request, alert_id: Id) -> Response:

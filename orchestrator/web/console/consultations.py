@@ -11,12 +11,15 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from orchestrator.accounts.model import Session
 from orchestrator.consultation.model import Consultation
+from orchestrator.errors import OrchestratorError
 from orchestrator.notices.contexts import cn_time
 from orchestrator.response.model import RevisionStatus
 from orchestrator.web.console.base import HEADERS, Console, Id
+from orchestrator.web.console.documents import pdf_response, with_bar
 from orchestrator.web.dashboard import consultation_chart
 
 
@@ -92,7 +95,29 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
         found = one(request, consultation_id)
         if isinstance(found, Response):
             return found
-        return HTMLResponse(found[1].html, headers=HEADERS)
+        here = f"/consultations/{consultation_id}"
+        return HTMLResponse(
+            with_bar(
+                found[1].html,
+                [
+                    (here, f"← 返回会商第{consultation_id}次"),
+                    (f"{here}/opinion.pdf", "下载PDF（打印）"),
+                ],
+            ),
+            headers=HEADERS,
+        )
+
+    @router.get("/consultations/{consultation_id}/opinion.pdf")
+    async def consultation_opinion_pdf(request: Request, consultation_id: Id) -> Response:
+        found = await run_in_threadpool(one, request, consultation_id)
+        if isinstance(found, Response):
+            return found
+        session, record = found
+        try:
+            body = await run_in_threadpool(site.notices.pdf, record.html)
+        except OrchestratorError as exc:
+            return c.refused(session, "无法生成PDF", exc)
+        return pdf_response(body, f"会商意见-第{consultation_id}次.pdf")
 
 
 def _local(text: str | None, zone: Any) -> str:
