@@ -12,7 +12,12 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from orchestrator.db.bulk import of
-from orchestrator.db.tables import acknowledgements, deliveries, implementation_reports
+from orchestrator.db.tables import (
+    acknowledgements,
+    deliveries,
+    implementation_reports,
+    list_enterprises,
+)
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.model import OrderStatus, Subject
 from orchestrator.delivery.worker import DeliveryWorker
@@ -107,6 +112,15 @@ def statuses_in_python(engine: Engine, subject: Subject) -> list[OrderStatus]:
             if u not in newest or rid > newest[u][0]:
                 newest[u] = (rid, items)
         done = {u: all(i["done"] for i in items) for u, (_, items) in newest.items()}
+        # whom to call: as the list gave them (the page reads them from the frozen plan)
+        contacts = {
+            u: (contact, phone)
+            for u, contact, phone in conn.execute(
+                select(
+                    list_enterprises.c.uscc, list_enterprises.c.contact, list_enterprises.c.phone
+                )
+            )
+        }
     out = [
         OrderStatus(
             uscc=u,
@@ -118,6 +132,8 @@ def statuses_in_python(engine: Engine, subject: Subject) -> list[OrderStatus]:
             acknowledged_at=acks[u][0] if u in acks else None,
             signer=acks[u][1] if u in acks else "",
             implemented=done.get(u),
+            contact=contacts.get(u, ("", ""))[0],
+            phone=contacts.get(u, ("", ""))[1],
         )
         for u, f in firms.items()
     ]
