@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo drill test test-hostile lint format types contracts check bench bench-small clean
+.PHONY: install system-deps locale demo drill test test-hostile lint format types contracts check bench bench-small clean
 
 install: $(STAMP)
 
@@ -63,6 +63,10 @@ contracts: install
 check: lint types contracts test test-hostile bench-small
 
 # Every benchmark at a small size: the scripts keep working (the recorded results are untouched).
+# click's messages in Chinese: compile orchestrator/cli/locale/zh_CN/LC_MESSAGES/messages.po
+locale: install
+	$(BIN)/python -c "from orchestrator.cli.locale import COMPILED, compiled; COMPILED.write_bytes(compiled())"
+
 bench-small: install
 	$(BIN)/python bench/small.py
 

@@ -80,5 +80,5 @@ def _all_commands() -> list[tuple[str, click.Command]]:
 
 @pytest.mark.parametrize(("name", "command"), _all_commands(), ids=[n for n, _ in _all_commands()])
 def test_every_command_has_help_with_an_example_and_is_documented(name, command):
-    assert "Example:" in (command.help or "")
+    assert "示例：" in (command.help or "")
     assert f"orchestrator {name}" in README

@@ -13,11 +13,13 @@ import dataclasses
 import datetime as dt
 import functools
 import importlib
+import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from orchestrator.cli.locale import use_chinese
 from orchestrator.clock import FixedClock
 from orchestrator.errors import InputInvalid, OrchestratorError
 
@@ -41,29 +43,29 @@ def exit_code(exc: OrchestratorError) -> int:
 
 # command name: (module under orchestrator.cli, one-line summary shown by `orchestrator --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "alert": ("alerts", "Alerts: draft, approve, issue, adjust, lift, show, list."),
-    "aqi": ("aqi", "Compute the AQI (HJ 633) of one record or of a CSV file."),
-    "assess": ("aqi", "Decide whether an alert is due for a forecast series."),
-    "assessment": ("assessment", "Effect assessment of an alert (效果评估)."),
-    "compliance": ("delivery", "Compliance check of an alert against electricity and loads."),
-    "consult": ("consult", "Run the daily consultation (每日会商) once."),
-    "consultations": ("consult", "List recent consultations, newest first."),
-    "controls": ("controls", "Recurring controls: VOCs window, staggered production."),
-    "deliver": ("delivery", "Deliver issued notices through the outbox, with retries."),
-    "demo": ("demo", "Run the main job end to end on sample data."),
-    "drill": ("drill", "Run a drill (应急演练) on a simulated clock."),
-    "hint": ("alerts", "Regional hints (区域预警提示) from the province or ministry."),
-    "list": ("lists", "The emergency emission list (应急减排清单)."),
-    "load": ("delivery", "Hourly loads (运行负荷) of production lines."),
-    "negotiated": ("negotiated", "Negotiated reductions (协商减排) for one alert revision."),
-    "notices": ("notices", "Notices of an issued alert: bulletin, orders, SMS, CAP."),
-    "power": ("delivery", "Hourly electricity readings (用电数据) of production lines."),
-    "receipts": ("delivery", "Receipts of the newest notices and whom to chase."),
-    "replay": ("replay", "Replay a season through the decision engine, day by day."),
-    "rulesets": ("aqi", "List the warning rulesets with their documents and dates."),
-    "schedule": ("consult", "Run the scheduler in the foreground."),
-    "serve": ("delivery", "Run the web service and the scheduler."),
-    "user": ("users", "Console accounts and API tokens."),
+    "alert": ("alerts", "预警办理：起草、审批、发布、调整、解除、查看。"),
+    "aqi": ("aqi", "计算一条记录或CSV文件的空气质量指数（HJ 633）。"),
+    "assess": ("aqi", "判断预报或实况序列是否达到预警条件。"),
+    "assessment": ("assessment", "预警的应急响应效果评估。"),
+    "compliance": ("delivery", "按用电和负荷数据核查预警措施落实情况。"),
+    "consult": ("consult", "开展一次每日会商。"),
+    "consultations": ("consult", "列出近期会商，新的在前。"),
+    "controls": ("controls", "常态化管控：臭氧季VOCs管控、秋冬季错峰生产。"),
+    "deliver": ("delivery", "投递已发布的通知，失败时重试。"),
+    "demo": ("demo", "用示例数据完整运行主要流程。"),
+    "drill": ("drill", "在模拟时钟上开展应急演练。"),
+    "hint": ("alerts", "区域预警提示：省级或国家下达的指令。"),
+    "list": ("lists", "应急减排清单：导入、版本、比对、核算、导出。"),
+    "load": ("delivery", "生产线逐时运行负荷。"),
+    "negotiated": ("negotiated", "预警版本的协商减排。"),
+    "notices": ("notices", "已发布预警的通知：发布通知、指令、短信、CAP。"),
+    "power": ("delivery", "生产线逐时用电数据。"),
+    "receipts": ("delivery", "最新通知的回执及须督办的企业。"),
+    "replay": ("replay", "按日回放一个季度的预警研判。"),
+    "rulesets": ("aqi", "列出预警分级规则及其依据文件和施行日期。"),
+    "schedule": ("consult", "在前台运行定时任务。"),
+    "serve": ("delivery", "运行网络服务（控制台、企业页面）和定时任务。"),
+    "user": ("users", "控制台账号和API令牌。"),
 }
 
 
@@ -77,14 +79,31 @@ def load_command(name: str) -> click.Command | None:
         assert isinstance(command, click.Command)
         if command.name == name:
             command.short_help = entry[1]
+            if isinstance(command, click.Group):
+                for sub in command.commands.values():
+                    sub.short_help = sub.short_help or summary(sub.help or "")
             return command
     raise LookupError(f"orchestrator.cli.{entry[0]} has no command {name!r}")
+
+
+def summary(text: str, limit: int = 40) -> str:
+    """A command's first sentence as a group's help lists it (click's own cut works on spaces,
+    which Chinese has none of): up to the first 。, at most ``limit`` characters."""
+    first = text.strip().split("\n\n", 1)[0].replace("\n", "").replace("    ", "")
+    sentence = first.split("。", 1)[0]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
 
 
 class Root(click.Group):
     """The root command: commands loaded on use from :data:`COMMANDS`; every deliberate error
     of a command becomes its message on standard error (each line marked 错误：) and its exit
-    code — never a traceback."""
+    code — never a traceback. A command asked for ``--json`` prints the error as one JSON
+    object on standard output instead (``{"error": …, "exit_code": …}``), so that a program
+    reading it always reads JSON."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        use_chinese()  # click's own words (usage, options, errors) in Chinese
+        return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -95,16 +114,22 @@ class Root(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # the summaries come from the table: listing them loads no command module
         rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
-        with formatter.section("Commands"):
+        with formatter.section("命令"):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        wants_json = "--json" in ctx.args  # read before the group hands them on
         try:
             return super().invoke(ctx)
         except OrchestratorError as exc:
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                click.echo(f"错误：{line}", err=True)
-            ctx.exit(exit_code(exc))
+            code = exit_code(exc)
+            if wants_json:
+                message = str(exc) or type(exc).__name__
+                click.echo(json.dumps({"error": message, "exit_code": code}, ensure_ascii=False))
+            else:
+                for line in str(exc).splitlines() or [type(exc).__name__]:
+                    click.echo(f"错误：{line}", err=True)
+            ctx.exit(code)
 
 
 @click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,15 +137,19 @@ class Root(click.Group):
     "--now",
     "now_text",
     metavar="ISO",
-    help="Pretend the current time is this instant (naive = city time). For replays and tests.",
+    help="将当前时间设为该时刻（不带时区的按本市时间），用于回放和测试。",
 )
-@click.version_option(package_name="pollution-response-orchestrator")
+@click.version_option(
+    package_name="pollution-response-orchestrator",
+    help="显示版本号并退出。",
+    message="%(prog)s，版本 %(version)s",
+)
 @click.pass_context
 def cli(ctx: click.Context, now_text: str | None) -> None:
-    """Heavy-pollution emergency response orchestrator (重污染天气应急响应).
+    """重污染天气应急响应指挥平台的命令行。
 
     \b
-    Example:
+    示例：
       orchestrator aqi --mode daily --pm25 160 --pm10 210 --json
     """
     # built when a command first asks for it (`context_of`): help and usage errors load

@@ -56,10 +56,10 @@ def alert_json(context: Context, view: AlertRevision) -> dict[str, Any]:
 
 @click.group("alert")
 def alert_group() -> None:
-    """Alerts: draft, submit, approve (a second person), issue, adjust, lift, show, list.
+    """预警办理：起草、提交、审批（须由另一人批准）、发布、调整、解除、查看、列表。
 
     \b
-    Example:
+    示例：
       orchestrator alert draft --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --by 张值班
       orchestrator alert approve 1 --by 王副市长
     """
@@ -70,17 +70,15 @@ def alert_group() -> None:
     "--level",
     type=RESPONSE_LEVEL,
     required=True,
-    help="adverse = 不利气象条件应对 (on higher instruction: name it in --reason).",
+    help="adverse 为不利气象条件应对（依上级指令开展，须在 --reason 中写明指令）。",
 )
+@click.option("--start", "start_text", required=True, metavar="ISO", help="响应开始时间。")
+@click.option("--end", "end_text", metavar="ISO", help="预计结束时间；不填为“另行通知”。")
 @click.option(
-    "--start", "start_text", required=True, metavar="ISO", help="When the response starts."
+    "--by", "by_name", required=True, help="起草人（config/approval.toml 人员名单中的姓名）。"
 )
-@click.option("--end", "end_text", metavar="ISO", help="Expected end; omit for 另行通知.")
-@click.option(
-    "--by", "by_name", required=True, help="The drafter (a name in config/approval.toml)."
-)
-@click.option("--reason", default="", help="Basis: consultation opinion, regional instruction, …")
-@click.option("--submit", "and_submit", is_flag=True, help="Submit for approval right away.")
+@click.option("--reason", default="", help="起草依据：会商意见、上级指令等。")
+@click.option("--submit", "and_submit", is_flag=True, help="起草后立即提交审批。")
 @click.pass_context
 def alert_draft_command(
     ctx: click.Context,
@@ -91,10 +89,10 @@ def alert_draft_command(
     reason: str,
     and_submit: bool,
 ) -> None:
-    """Draft a new alert (启动).
+    """起草新预警（启动）。
 
     \b
-    Example:
+    示例：
       orchestrator alert draft --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --by 张值班 --submit
     """
     context = context_of(ctx)
@@ -112,26 +110,24 @@ def alert_draft_command(
 
 
 _ADJUST_HELP = {
-    RevisionKind.UPGRADE: "Draft an upgrade (升级) of an issued alert.\n\n\b\nExample:\n  "
+    RevisionKind.UPGRADE: "起草已发布预警的升级。\n\n\b\n示例：\n  "
     "orchestrator alert upgrade 1 --level red --by 张值班 --reason 预计7日AQI超过300",
-    RevisionKind.DOWNGRADE: "Draft a downgrade (降级) of an issued alert.\n\n\b\nExample:\n  "
+    RevisionKind.DOWNGRADE: "起草已发布预警的降级。\n\n\b\n示例：\n  "
     "orchestrator alert downgrade 1 --level yellow --by 张值班 --reason 扩散条件改善",
-    RevisionKind.EXTEND: "Draft an extension (延长) of an issued alert.\n\n\b\nExample:\n  "
+    RevisionKind.EXTEND: "起草已发布预警的延长。\n\n\b\n示例：\n  "
     "orchestrator alert extend 1 --end 2026-01-11T00:00 --by 张值班 --reason 不利气象条件持续",
-    RevisionKind.LIFT: "Draft the lift (解除) of an issued alert.\n\n\b\nExample:\n  "
+    RevisionKind.LIFT: "起草已发布预警的解除。\n\n\b\n示例：\n  "
     "orchestrator alert lift 1 --by 张值班 --reason 空气质量已低于启动条件并将持续36小时以上",
 }
 
 
 def _adjust_command(kind: RevisionKind) -> click.Command:
     @click.argument("alert_id", type=int)
-    @click.option("--level", type=RESPONSE_LEVEL, help="New level (upgrade/downgrade).")
-    @click.option(
-        "--start", "start_text", metavar="ISO", help="When the change takes effect; default now."
-    )
-    @click.option("--end", "end_text", metavar="ISO", help="New expected end.")
-    @click.option("--by", "by_name", required=True, help="The drafter.")
-    @click.option("--reason", required=True, help="Why (for lift: the criterion met).")
+    @click.option("--level", type=RESPONSE_LEVEL, help="调整后的等级（升级、降级时）。")
+    @click.option("--start", "start_text", metavar="ISO", help="调整生效时间；默认为当前。")
+    @click.option("--end", "end_text", metavar="ISO", help="新的预计结束时间。")
+    @click.option("--by", "by_name", required=True, help="起草人。")
+    @click.option("--reason", required=True, help="理由（解除时写明所达到的解除条件）。")
     @click.pass_context
     def command(
         ctx: click.Context,
@@ -208,13 +204,12 @@ def _approve(context: Context, alert_id: int, by: Person, reason: str) -> None:
 def _simple_command(name: str, doc: str, run: Any) -> click.Command:
     @click.argument("alert_id", type=int)
     @click.option(
-        "--by", "by_name", required=True, help="Who acts (a name in config/approval.toml)."
+        "--by", "by_name", required=True, help="办理人（config/approval.toml 人员名单中的姓名）。"
     )
     @click.option(
         "--reason",
         default="",
-        help="Why (required to reject or withdraw; to approve: the written reason to issue "
-        "despite a reduction shortfall).",
+        help="理由（退回、撤回时必填；批准时为减排量未达标仍准予发布的书面理由）。",
     )
     @click.pass_context
     def command(ctx: click.Context, alert_id: int, by_name: str, reason: str) -> None:
@@ -227,22 +222,22 @@ def _simple_command(name: str, doc: str, run: Any) -> click.Command:
 alert_group.add_command(
     _simple_command(
         "submit",
-        "Submit a draft for approval.\n\n\b\nExample:\n  orchestrator alert submit 1 --by 张值班",
+        "将草稿提交审批。\n\n\b\n示例：\n  orchestrator alert submit 1 --by 张值班",
         lambda c, i, by, r: show(c, c.alerts().submit(i, by=by, now=c.clock.now()), "已提交审批"),
     )
 )
 alert_group.add_command(
     _simple_command(
         "approve",
-        "Approve (a person other than the drafter, with the role the level needs); freezes the "
-        "dispatch plan.\n\n\b\nExample:\n  orchestrator alert approve 1 --by 王副市长",
+        "批准（须由起草人以外、具有该等级所需角色的人员批准）；批准时冻结调度方案。"
+        "\n\n\b\n示例：\n  orchestrator alert approve 1 --by 王副市长",
         _approve,
     )
 )
 alert_group.add_command(
     _simple_command(
         "reject",
-        "Send a pending alert back to draft.\n\n\b\nExample:\n  "
+        "将待审批的预警退回起草。\n\n\b\n示例：\n  "
         "orchestrator alert reject 1 --by 王副市长 --reason 请补充会商意见",
         lambda c, i, by, r: show(
             c, c.alerts().reject(i, by=by, now=c.clock.now(), reason=r), "已退回"
@@ -252,7 +247,7 @@ alert_group.add_command(
 alert_group.add_command(
     _simple_command(
         "withdraw",
-        "Withdraw an open (draft, pending or approved) revision.\n\n\b\nExample:\n  "
+        "撤回未发布（草稿、待审批或已批准）的版本。\n\n\b\n示例：\n  "
         "orchestrator alert withdraw 1 --by 张值班 --reason 预报调整",
         lambda c, i, by, r: show(
             c, c.alerts().withdraw(i, by=by, now=c.clock.now(), reason=r), "已撤回"
@@ -263,18 +258,16 @@ alert_group.add_command(
 
 @alert_group.command("issue")
 @click.argument("alert_id", type=int)
-@click.option("--by", "by_name", required=True, help="Who issues.")
-@click.option(
-    "--override", help="Approver's written reason to issue despite a reduction shortfall."
-)
+@click.option("--by", "by_name", required=True, help="发布人。")
+@click.option("--override", help="减排量未达到目标时，批准人准予发布的书面理由。")
 @click.pass_context
 def alert_issue_command(
     ctx: click.Context, alert_id: int, by_name: str, override: str | None
 ) -> None:
-    """Issue an approved alert revision: it gets its document number and takes effect.
+    """发布已批准的预警版本：编定文号并生效。
 
     \b
-    Example:
+    示例：
       orchestrator alert issue 1 --by 张值班
     """
     context = context_of(ctx)
@@ -293,13 +286,13 @@ def alert_issue_command(
 
 @alert_group.command("show")
 @click.argument("alert_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def alert_show_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
-    """Show an alert: every revision and the audit trail.
+    """查看预警：各版本及办理记录。
 
     \b
-    Example:
+    示例：
       orchestrator alert show 1 --json
     """
     context = context_of(ctx)
@@ -329,13 +322,13 @@ def alert_show_command(ctx: click.Context, alert_id: int, as_json: bool) -> None
 
 
 @alert_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON列表。")
 @click.pass_context
 def alert_list_command(ctx: click.Context, as_json: bool) -> None:
-    """List alerts, newest first, each with its current revision.
+    """列出预警（新的在前）及各自的当前版本。
 
     \b
-    Example:
+    示例：
       orchestrator alert list --json
     """
     context = context_of(ctx)
@@ -351,10 +344,10 @@ def alert_list_command(ctx: click.Context, as_json: bool) -> None:
 
 @click.group("hint")
 def hint_group() -> None:
-    """Regional hints (区域预警提示): instructions from the province or ministry.
+    """区域预警提示：省级或国家下达的指令。
 
     \b
-    Example:
+    示例：
       orchestrator hint add --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --issuer 省指挥部 --number 省气指〔2026〕3号 --by 张值班
     """
 
@@ -363,10 +356,10 @@ def hint_group() -> None:
 @click.option("--level", type=RESPONSE_LEVEL, required=True)
 @click.option("--start", "start_text", required=True, metavar="ISO")
 @click.option("--end", "end_text", required=True, metavar="ISO")
-@click.option("--issuer", required=True, help="Who issued it.")
-@click.option("--number", "document_number", required=True, help="Its document number.")
-@click.option("--area", default="", help="Area concerned.")
-@click.option("--by", "by_name", required=True, help="Who records it (becomes the drafter).")
+@click.option("--issuer", required=True, help="下达单位。")
+@click.option("--number", "document_number", required=True, help="文号。")
+@click.option("--area", default="", help="涉及区域。")
+@click.option("--by", "by_name", required=True, help="登记人（即起草人）。")
 @click.pass_context
 def hint_add_command(
     ctx: click.Context,
@@ -378,11 +371,10 @@ def hint_add_command(
     area: str,
     by_name: str,
 ) -> None:
-    """Record a regional hint; drafts what it asks for: an alert of its level for its window,
-    or, with an alert in force, its upgrade or extension (nothing when it covers the hint).
+    """登记区域预警提示，并按其要求起草：当前无生效预警的，起草该等级、该时段的预警；有生效预警的，起草升级或延长（已覆盖提示要求的不起草）。
 
     \b
-    Example:
+    示例：
       orchestrator hint add --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --issuer 省指挥部 --number 省气指〔2026〕3号 --by 张值班
     """
     context = context_of(ctx)

@@ -58,40 +58,46 @@ def _standard(context: Context, standard_id: str | None, day: dt.date) -> AqiSta
     "--mode",
     type=click.Choice([m.value for m in Mode]),
     required=True,
-    help="hourly (实时报) or daily (日报).",
+    help="hourly（实时报）或 daily（日报）。",
 )
 @click.option(
     "--standard",
     type=click.Choice(STANDARD_CHOICES),
-    help="Force a standard; default: the one in force on the date.",
+    help="指定技术规定；默认为数据日期施行的版本。",
 )
 @click.option(
     "--date",
     "date_text",
     metavar="YYYY-MM-DD",
-    help="Date of the values (picks the standard); default today.",
+    help="数据日期（据此选用技术规定）；默认为当日。",
 )
-@click.option("--pm25", type=float, help="PM2.5, µg/m³ (hourly: 1 h; daily: 24 h mean).")
-@click.option("--pm10", type=float, help="PM10, µg/m³.")
-@click.option("--so2", type=float, help="SO2, µg/m³ (hourly: 1 h; daily: 24 h mean).")
-@click.option("--no2", type=float, help="NO2, µg/m³.")
-@click.option("--co", type=float, help="CO, mg/m³.")
-@click.option("--o3-1h", "o3_1h", type=float, help="O3 1 h (daily: the day's max 1 h), µg/m³.")
-@click.option("--o3-8h", "o3_8h", type=float, help="O3 max 8 h moving mean (daily only), µg/m³.")
-@click.option("--so2-24h", "so2_24h", type=float, help="SO2 24 h mean, used when SO2 1 h > 800.")
+@click.option(
+    "--pm25", type=float, help="PM2.5，微克/立方米（实时报为1小时值，日报为24小时平均）。"
+)
+@click.option("--pm10", type=float, help="PM10，微克/立方米。")
+@click.option("--so2", type=float, help="SO2，微克/立方米（实时报为1小时值，日报为24小时平均）。")
+@click.option("--no2", type=float, help="NO2，微克/立方米。")
+@click.option("--co", type=float, help="CO，毫克/立方米。")
+@click.option(
+    "--o3-1h", "o3_1h", type=float, help="O3 1小时浓度（日报为当日最大1小时），微克/立方米。"
+)
+@click.option("--o3-8h", "o3_8h", type=float, help="O3 最大8小时滑动平均（仅日报），微克/立方米。")
+@click.option(
+    "--so2-24h", "so2_24h", type=float, help="SO2 24小时平均，SO2 1小时浓度超过800时使用。"
+)
 @click.option(
     "--input",
     "input_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV of records to score.",
+    help="待计算的CSV文件。",
 )
 @click.option(
     "--output",
     "output_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV to write (with --input).",
+    help="输出的CSV文件（与 --input 同用）。",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def aqi_command(
     ctx: click.Context,
@@ -104,13 +110,12 @@ def aqi_command(
     as_json: bool,
     **values: float | None,
 ) -> None:
-    """Compute the AQI (HJ 633) of one record, or of every row of a CSV file.
+    """计算一条记录或CSV文件每一行的空气质量指数（HJ 633）。
 
-    A pollutant not given is not scored. Units µg/m³, CO mg/m³. The standard follows the date
-    (HJ 633-2012 until 2026-02-28, HJ 633-2026 from 2026-03-01) unless --standard names one.
+    未给出的污染物不参与计算。浓度单位为微克/立方米，CO为毫克/立方米。技术规定按日期选用（2026年2月28日及以前为HJ 633—2012，2026年3月1日起为HJ 633—2026），--standard 可指定。
 
     \b
-    Example:
+    示例：
       orchestrator aqi --mode hourly --pm25 76 --pm10 120 --no2 80 --json
       orchestrator aqi --mode daily --input days.csv --output days_aqi.csv
     """
@@ -201,24 +206,24 @@ def _aqi_file(context: Context, mode: Mode, standard: str | None, src: Path, dst
     "--ruleset",
     "ruleset_id",
     metavar="ID",
-    help="Ruleset id (config/rulesets/ID.toml); default from settings.",
+    help="预警分级规则编号（config/rulesets/编号.toml）；默认取自设置。",
 )
 @click.option(
     "--standard",
     type=click.Choice(STANDARD_CHOICES),
-    help="Force an AQI standard for concentration input.",
+    help="浓度输入时指定AQI技术规定。",
 )
 @click.option(
     "--active-level",
     type=click.Choice(LEVELS),
-    help="Level of the alert in force: also check the lift condition.",
+    help="现行预警等级：同时判断解除条件。",
 )
 @click.option(
-    "--hint-level", type=click.Choice(LEVELS), help="Regional hint (区域预警提示) level, a floor."
+    "--hint-level", type=click.Choice(LEVELS), help="区域预警提示的等级（不低于该等级）。"
 )
-@click.option("--hint-start", metavar="ISO", help="Regional hint window start.")
-@click.option("--hint-end", metavar="ISO", help="Regional hint window end.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--hint-start", metavar="ISO", help="区域预警提示的开始时间。")
+@click.option("--hint-end", metavar="ISO", help="区域预警提示的结束时间。")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def assess_command(
     ctx: click.Context,
@@ -231,14 +236,12 @@ def assess_command(
     hint_end: str | None,
     as_json: bool,
 ) -> None:
-    """Decide whether an alert is due for a forecast or observed series (CSV or JSON).
+    """判断预报或实况序列（CSV或JSON）是否达到预警条件。
 
-    FILE has a `time` column (a bare date = a daily value) and either `aqi` or concentration
-    columns; optional `city`, `dust`, `primary_pollutants`. Exit 0 whether or not an alert is due,
-    2 on unusable input with a message naming file, row and column.
+    文件须有 time 列（只有日期的为日值），以及 aqi 列或各污染物浓度列；可选 city、dust、primary_pollutants 列。无论是否达到预警条件，退出码均为0；输入无法使用时退出码为2，并指明文件、行和列。
 
     \b
-    Example:
+    示例：
       orchestrator assess samples/forecast_daily.csv --json
       orchestrator --now 2026-01-08T10:00 assess samples/forecast_daily.csv --active-level orange
     """
@@ -303,13 +306,13 @@ def _headline(decision: Decision, active: AlertLevel | None) -> str:
 
 
 @click.command("rulesets")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON列表。")
 @click.pass_context
 def rulesets_command(ctx: click.Context, as_json: bool) -> None:
-    """List the warning rulesets in config/rulesets/ with their documents and dates.
+    """列出 config/rulesets/ 中的预警分级规则及其依据文件和施行日期。
 
     \b
-    Example:
+    示例：
       orchestrator rulesets
     """
     context = context_of(ctx)

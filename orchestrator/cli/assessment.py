@@ -55,12 +55,11 @@ def show(record: dict[str, Any]) -> None:
 
 
 @click.command("assessment")
-@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option("--alert", "alert_id", type=int, required=True, help="预警编号。")
 @click.option(
     "--observed",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Observations (the `assess` format: hourly concentrations, or daily AQI); default: "
-    "the monitoring source of config/consultation.toml.",
+    help="实况数据（与 assess 格式相同：小时浓度或日AQI）；默认取 config/consultation.toml 的监测数据源。",
 )
 @click.option(
     "--out",
@@ -68,10 +67,10 @@ def show(record: dict[str, Any]) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("out/assessment"),
     show_default=True,
-    help="Folder for the report.",
+    help="评估报告的输出目录。",
 )
-@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write the PDF.")
-@click.option("--json", "as_json", is_flag=True, help="Print the assessment record as JSON.")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="同时输出PDF。")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出评估记录。")
 @click.pass_context
 def assessment_command(
     ctx: click.Context,
@@ -81,13 +80,10 @@ def assessment_command(
     pdf: bool,
     as_json: bool,
 ) -> None:
-    """Effect assessment of an alert (效果评估): timeline with document numbers and lead times,
-    forecast against observed daily and hourly AQI with charts, planned reductions against the
-    targets, receipts and electricity evidence, and the list and grade revisions it suggests;
-    written as HTML and PDF to --out (the console shows it at /alerts/ID/assessment).
+    """预警的应急响应效果评估：文号与提前量时间线，预报与实况日AQI、小时AQI对比及图表，计划减排量与目标对比，回执与用电核查情况，以及建议的清单和绩效等级修订；以HTML和PDF写入 --out（控制台在 /alerts/编号/assessment 查看）。
 
     \b
-    Example:
+    示例：
       orchestrator assessment --alert 1 --observed samples/observed_hourly.csv
     """
     context = context_of(ctx)

@@ -9,6 +9,9 @@ import datetime as dt
 import getpass
 import json
 import os
+import re
+import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -134,3 +137,60 @@ def heartbeat(context: Context, *, echo: bool) -> Heartbeat:
             )
 
     return heartbeat_of(context, on_run=report)
+
+
+_PLACE = re.compile(r"^(?:[^:：]+:){2,}\s*(?:\d+:\s*)?")  # file:sheet:row:(column:)
+_SHAPE = re.compile(r"^[^（(：:，,]{2,40}（[^）]{1,20}）|\d+(?:\.\d+)?")
+
+
+def hint_shape(hint: str) -> str:
+    """What a hint says without where and of whom: ``file:sheet:row:`` and a leading name with
+    its bracket (示例市某某公司（焦化）) and the numbers taken out."""
+    return _SHAPE.sub("", _PLACE.sub("", hint)).strip()
+
+
+def summarised(hints: Sequence[str], *, shown: int = 3) -> list[str]:
+    """Hints for a reader: of hints saying the same thing (:func:`hint_shape`) the first
+    ``shown``, then one line counting the rest; in their first order."""
+    groups: dict[str, list[str]] = {}
+    for h in hints:
+        groups.setdefault(hint_shape(h), []).append(h)
+    out: list[str] = []
+    for same in groups.values():
+        out += same[:shown]
+        if len(same) > shown:
+            out.append(
+                f"……同类提示另有{len(same) - shown}条（共{len(same)}条；加 --all-hints 查看全部）"
+            )
+    return out
+
+
+class Progress:
+    """A progress bar on standard error while something long runs — only on a terminal: piped
+    or redirected, nothing is drawn. Called with (done, total), or with a phase's name."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = sys.stderr.isatty()
+        self.bar: Any = None
+        self.done = 0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __call__(self, done: int | str, total: int = 0) -> None:
+        if not self.shown:
+            return
+        if isinstance(done, str):  # a phase
+            click.echo(f"{self.label}：{done}……", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label=self.label, file=sys.stderr, show_pos=True, width=30
+            ).__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)

@@ -66,18 +66,18 @@ def _write(context: Context, outcome: Outcome, folder: Path, pdf: bool) -> list[
     "--at",
     "at_text",
     metavar="ISO",
-    help="The slot to run (naive = city time); default now. The same slot twice is one run.",
+    help="会商时次（不带时区的按本市时间）；默认为当前。同一时次运行两次只记一次。",
 )
-@click.option("--source", metavar="NAME", help="Forecast source (config/consultation.toml).")
+@click.option("--source", metavar="NAME", help="预报数据源（config/consultation.toml）。")
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for the opinion (HTML and PDF) [default: DATA_DIR/consultations].",
+    help="会商意见（HTML和PDF）的输出目录［默认：数据目录/consultations］。",
 )
-@click.option("--no-pdf", is_flag=True, help="Write the opinion as HTML only.")
-@click.option("--json", "as_json", is_flag=True, help="Print the consultation record as JSON.")
+@click.option("--no-pdf", is_flag=True, help="会商意见只输出HTML。")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出会商记录。")
 @click.pass_context
 def consult_command(
     ctx: click.Context,
@@ -87,16 +87,12 @@ def consult_command(
     no_pdf: bool,
     as_json: bool,
 ) -> None:
-    """Run the daily consultation (每日会商) once: fetch and check the forecast (and station
-    observations), decide under the city's ruleset, compare with the alert in force, record the
-    opinion, draft the matching alert action and tell the duty officers.
+    """开展一次每日会商：获取并检查预报（及站点实况），按本市预警规则研判，与现行预警比对，记录会商意见，起草相应的预警办理事项并通知值班人员。
 
-    A forecast that fails the input checks (stale, missing days or hours, implausible values,
-    repeated times, unreachable source) makes the consultation degraded: it is recorded and the
-    duty officers are told, but nothing is drafted.
+    预报未通过输入检查（过时、缺天缺时、数值不合理、时次重复、数据源不可用）时，本次会商降级：照常记录并通知值班人员，但不起草任何事项。
 
     \b
-    Example:
+    示例：
       orchestrator consult --at 2026-01-04T09:30 --json
       orchestrator consult --source provincial
     """
@@ -118,13 +114,13 @@ def consult_command(
 
 @click.command("consultations")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON列表。")
 @click.pass_context
 def consultations_command(ctx: click.Context, limit: int, as_json: bool) -> None:
-    """List recent consultations, newest first: slot, recommendation, draft, notification.
+    """列出近期会商（新的在前）：时次、研判结论、起草情况、通知情况。
 
     \b
-    Example:
+    示例：
       orchestrator consultations --limit 5
     """
     context = context_of(ctx)
@@ -163,22 +159,19 @@ def consultations_command(ctx: click.Context, limit: int, as_json: bool) -> None
 @click.option(
     "--once",
     is_flag=True,
-    help="Run the slots due now (within the misfire grace), then stop (cron, catch-up, tests).",
+    help="运行当前到点的时次（在允许的延误时间内）后退出（供cron、补做和测试使用）。",
 )
-@click.option("--list", "list_jobs", is_flag=True, help="Show the slots and their next times.")
-@click.option("--history", is_flag=True, help="Show the run history.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--list", "list_jobs", is_flag=True, help="显示各时次及下次运行时间。")
+@click.option("--history", is_flag=True, help="显示运行记录。")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def schedule_command(
     ctx: click.Context, once: bool, list_jobs: bool, history: bool, as_json: bool
 ) -> None:
-    """Run the scheduler in the foreground: each consultation slot of
-    config/consultation.toml and each recurring control of config/controls.toml at its time
-    (city time), exactly once even with several schedulers on one PostgreSQL database;
-    SIGTERM/Ctrl-C stop it.
+    """在前台运行定时任务：按本市时间运行 config/consultation.toml 的各会商时次和 config/controls.toml 的各项常态化管控；多个调度进程共用一个PostgreSQL数据库时每次仍只运行一次。SIGTERM或Ctrl-C停止。
 
     \b
-    Example:
+    示例：
       orchestrator schedule --list
       orchestrator --now 2026-01-04T09:31 schedule --once
       orchestrator schedule

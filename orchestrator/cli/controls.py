@@ -26,13 +26,10 @@ _STATUS = {
 
 @click.group("controls")
 def controls_group() -> None:
-    """Recurring controls of config/controls.toml: the ozone-season VOCs window and the
-    autumn–winter staggered-production calendar. Each round sends its own notice to every
-    enterprise concerned (by industry and grade), delivered and receipted like dispatch
-    orders; the scheduler runs them daily.
+    """config/controls.toml 中的常态化管控：臭氧季VOCs管控时段和秋冬季错峰生产安排。每批次向所涉企业（按行业和绩效等级）分别发送通知，投递和签收与应急响应指令相同；由定时任务每日运行。
 
     \b
-    Example:
+    示例：
       orchestrator controls list
       orchestrator controls run
       orchestrator controls rounds
@@ -50,13 +47,13 @@ def _season(control: Control, context: Context) -> tuple[Season, bool]:
 
 
 @controls_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def controls_list_command(ctx: click.Context, as_json: bool) -> None:
-    """The controls defined, the definition in force today, and the current or next season.
+    """已定义的管控、当日施行的规定，以及当前或下一管控期。
 
     \b
-    Example:
+    示例：
       orchestrator controls list
     """
     context = context_of(ctx)
@@ -106,26 +103,23 @@ def controls_list_command(ctx: click.Context, as_json: bool) -> None:
 
 
 @controls_group.command("run")
-@click.option("--control", "control_id", default=None, help="Only this control [default: all].")
+@click.option("--control", "control_id", default=None, help="只处理该项管控［默认：全部］。")
 @click.option(
     "--at",
     "at_text",
     metavar="ISO",
     default=None,
-    help="Run as the scheduler would at this time (naive = city time) [default: now].",
+    help="按该时刻运行（不带时区的按本市时间）［默认：当前］。",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def controls_run_command(
     ctx: click.Context, control_id: str | None, at_text: str | None, as_json: bool
 ) -> None:
-    """Issue each control's round if one is due now (what the scheduler does daily): a
-    standing control's season from its notify day, a forecast-triggered control's next day
-    when the forecast reaches its thresholds. A round already issued is not issued again.
-    The notices go out with `orchestrator deliver`.
+    """到期的管控批次逐项下达（即定时任务每日所做）：常态化管控自通知日起下达当期；预报触发的管控在预报达到阈值时下达次日批次。已下达的批次不重复下达。通知由 orchestrator deliver 投递。
 
     \b
-    Example:
+    示例：
       orchestrator controls run
       orchestrator controls run --control staggered --at 2026-11-10T09:00
     """
@@ -165,13 +159,13 @@ def _round_json(r: RoundRow) -> dict[str, Any]:
 
 @controls_group.command("rounds")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def controls_rounds_command(ctx: click.Context, limit: int, as_json: bool) -> None:
-    """The rounds issued, newest first.
+    """已下达的批次（新的在前）。
 
     \b
-    Example:
+    示例：
       orchestrator controls rounds
     """
     context = context_of(ctx)
@@ -197,17 +191,17 @@ def controls_rounds_command(ctx: click.Context, limit: int, as_json: bool) -> No
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Also write every enterprise's notice (HTML) into this folder.",
+    help="同时将每家企业的通知（HTML）写入该目录。",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def controls_show_command(
     ctx: click.Context, round_id: int, out: Path | None, as_json: bool
 ) -> None:
-    """One round: what it covers, why, and the enterprises it concerns with their measures.
+    """查看一个批次：管控范围、依据，以及所涉企业及其措施。
 
     \b
-    Example:
+    示例：
       orchestrator controls show 1
     """
     context = context_of(ctx)

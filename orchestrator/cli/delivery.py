@@ -36,14 +36,12 @@ T = TypeVar("T")
 
 
 @click.group("deliver", invoke_without_command=True)
-@click.option("--once", is_flag=True, help="Send what is due now, then stop (cron, tests).")
+@click.option("--once", is_flag=True, help="发送当前到期的消息后退出（供cron和测试使用）。")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=None,
-    help="Sending threads in this process [default: 1 on SQLite, whose writers queue behind one "
-    "lock; 4 on PostgreSQL]. Run more processes (on PostgreSQL, on more machines) to go "
-    "further: they share the outbox safely.",
+    help="本进程的发送线程数［默认：SQLite为1（写入须排队），PostgreSQL为4］。可在PostgreSQL上运行更多进程（可在多台机器上）以提高速度，它们安全地共用待投递队列。",
 )
 @click.option(
     "--dry-run",
@@ -51,27 +49,23 @@ T = TypeVar("T")
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     metavar="FOLDER",
-    help="Write what is due into FOLDER as the folder channel would; send nothing, change no "
-    "delivery.",
+    help="将到期消息按文件渠道的格式写入 FOLDER；不发送，不改变投递状态。",
 )
 @click.option(
     "--poll",
     type=click.FloatRange(0.1, 3600),
     default=5.0,
     show_default=True,
-    help="Seconds between passes when running continuously.",
+    help="持续运行时两轮之间的间隔秒数。",
 )
 @click.pass_context
 def deliver_group(
     ctx: click.Context, once: bool, workers: int | None, dry_run: Path | None, poll: float
 ) -> None:
-    """Deliver issued notices: put each dispatch order in the outbox on its enterprise's
-    channel, send with retries (exponential back-off with jitter, then the next channel),
-    re-send orders not acknowledged in time and tell the county contacts. Runs until stopped
-    (SIGTERM/Ctrl-C finish the messages in hand) unless --once.
+    """投递已发布的通知：将每份应急响应指令按企业的渠道放入待投递队列，失败时重试（指数退避加随机抖动，再转下一渠道），逾期未签收的重新发送并通知区县联系人。除非使用 --once，否则持续运行直至停止（SIGTERM或Ctrl-C停止前发完手中的消息）。
 
     \b
-    Example:
+    示例：
       orchestrator deliver --once
       orchestrator deliver --workers 8
       orchestrator deliver resend --alert 1 --failed-only
@@ -125,22 +119,20 @@ def _one_of(alert_id: int | None, round_id: int | None) -> None:
 
 
 @deliver_group.command("resend")
-@click.option("--alert", "alert_id", type=int, default=None, help="Alert id.")
-@click.option("--round", "round_id", type=int, default=None, help="Recurring-control round id.")
+@click.option("--alert", "alert_id", type=int, default=None, help="预警编号。")
+@click.option("--round", "round_id", type=int, default=None, help="常态化管控批次编号。")
 @click.option(
     "--failed-only",
     is_flag=True,
-    help="Only deliveries that failed or were given up (retried from the first attempt).",
+    help="只处理投递失败或已放弃的（从第一次尝试重新开始）。",
 )
 @click.option(
     "--yes",
     "confirmed",
     is_flag=True,
-    help="Confirm sending every notice to every enterprise again (needed without --failed-only).",
+    help="确认向每家企业再次发送全部通知（不带 --failed-only 时必须）。",
 )
-@click.option(
-    "--by", default=None, help="Who asks (recorded in the audit log); default: this account."
-)
+@click.option("--by", default=None, help="申请人（记入操作日志）；默认为当前账号。")
 @click.pass_context
 def deliver_resend_command(
     ctx: click.Context,
@@ -150,12 +142,10 @@ def deliver_resend_command(
     confirmed: bool,
     by: str | None,
 ) -> None:
-    """Send the alert's newest notices (or a control round's notices) again: all of them (a
-    deliberate new delivery to every enterprise), or only those that failed. The next
-    `orchestrator deliver` sends them.
+    """重新发送预警最新版本（或常态化管控批次）的通知：全部重新发送（有意向每家企业再次投递），或只发送投递失败的。由下一次 orchestrator deliver 发送。
 
     \b
-    Example:
+    示例：
       orchestrator deliver resend --alert 1 --failed-only
       orchestrator deliver resend --round 1 --failed-only
       orchestrator deliver resend --alert 1 --yes
@@ -189,19 +179,17 @@ def _firm_lines(title: str, firms: list[Firm]) -> None:
 
 
 @click.command("receipts")
-@click.option("--alert", "alert_id", type=int, default=None, help="Alert id.")
-@click.option("--round", "round_id", type=int, default=None, help="Recurring-control round id.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (counts and the lists).")
+@click.option("--alert", "alert_id", type=int, default=None, help="预警编号。")
+@click.option("--round", "round_id", type=int, default=None, help="常态化管控批次编号。")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON（统计数和名单）。")
 @click.pass_context
 def receipts_command(
     ctx: click.Context, alert_id: int | None, round_id: int | None, as_json: bool
 ) -> None:
-    """Receipts of the alert's newest notices (or of a recurring-control round's notices):
-    sent, delivered, acknowledged, implemented, overdue, with the enterprises to chase
-    (county, name, contact, phone).
+    """预警最新版本（或常态化管控批次）通知的回执：已发出、已送达、已签收、已落实、逾期情况，以及须督办的企业（区县、名称、联系人、电话）。
 
     \b
-    Example:
+    示例：
       orchestrator receipts --alert 1
       orchestrator receipts --alert 1 --json
       orchestrator receipts --round 1
@@ -236,24 +224,23 @@ def receipts_command(
 
 @click.group("power")
 def power_group() -> None:
-    """Hourly electricity readings (用电数据), the evidence of stopped and limited lines.
+    """逐时用电数据，作为停产、限产生产线的落实证据。
 
     \b
-    Example:
+    示例：
       orchestrator power import readings.csv
     """
 
 
 @power_group.command("import")
 @click.argument("src", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--url", default=None, help="Fetch JSON readings from this URL instead of a file.")
+@click.option("--url", default=None, help="从该地址获取JSON数据，而不读取文件。")
 @click.pass_context
 def power_import_command(ctx: click.Context, src: Path | None, url: str | None) -> None:
-    """Import readings (meter_no, hour, kwh) from a CSV file or an HTTP JSON source, in one
-    transaction; a reading for the same meter and hour replaces the earlier one.
+    """从CSV文件或HTTP JSON数据源导入用电数据（meter_no、hour、kwh），在一个事务中完成；同一电表同一小时的数据以后导入的为准。
 
     \b
-    Example:
+    示例：
       orchestrator power import readings.csv
       orchestrator power import --url https://power.example.gov.cn/api/hourly
     """
@@ -281,26 +268,23 @@ def _readings(
 
 @click.group("load")
 def load_group() -> None:
-    """Hourly loads (运行负荷) of production lines, the evidence of load caps (以热定产, 民生保障,
-    以量定产 and 限负荷 measures).
+    """生产线逐时运行负荷，作为负荷上限类措施（以热定产、民生保障、以量定产、限负荷）的落实证据。
 
     \b
-    Example:
+    示例：
       orchestrator load import samples/load_hourly.csv
     """
 
 
 @load_group.command("import")
 @click.argument("src", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--url", default=None, help="Fetch JSON readings from this URL instead of a file.")
+@click.option("--url", default=None, help="从该地址获取JSON数据，而不读取文件。")
 @click.pass_context
 def load_import_command(ctx: click.Context, src: Path | None, url: str | None) -> None:
-    """Import hourly loads (uscc, line, hour, load, unit: %, MW or t/h) from a CSV file or an
-    HTTP JSON source, in one transaction; a reading for the same line and hour replaces the
-    earlier one.
+    """从CSV文件或HTTP JSON数据源导入逐时负荷（uscc、line、hour、load、unit：%、MW或t/h），在一个事务中完成；同一生产线同一小时的数据以后导入的为准。
 
     \b
-    Example:
+    示例：
       orchestrator load import samples/load_hourly.csv
       orchestrator load import --url https://dcs.example.gov.cn/api/hourly-load
     """
@@ -322,18 +306,14 @@ _VERDICT = {
 
 
 @click.command("compliance")
-@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
-@click.option("--json", "as_json", is_flag=True, help="Print every checked line as JSON.")
+@click.option("--alert", "alert_id", type=int, required=True, help="预警编号。")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出核查的每条生产线。")
 @click.pass_context
 def compliance_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
-    """Compliance check of the alert, each line by its own rule: a stopped or limited line
-    with a meter, its mean hourly use during the alert against its baseline before it; an
-    autonomous (A-grade, exempt) line with a meter, not above that baseline; a load-capped line,
-    its hourly loads at or under the cap (thresholds in config/delivery.toml [compliance]).
-    Lists suspected non-compliance with the rule broken and the evidence.
+    """预警措施落实核查，每条生产线按其规则：有电表的停产、限产生产线，比较预警期间平均小时用电与预警前基线；有电表的自主减排（A级、豁免）生产线，不得高于该基线；限负荷生产线，逐时负荷不得超过上限（阈值见 config/delivery.toml [compliance]）。列出疑似未落实的生产线、所违反的规则和证据。
 
     \b
-    Example:
+    示例：
       orchestrator compliance --alert 1
     """
     context = context_of(ctx)
@@ -377,41 +357,33 @@ def _evidence(ln: LineEvidence) -> str:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", type=int, default=8000, show_default=True, help="监听端口。")
 @click.option(
     "--no-scheduler",
     is_flag=True,
-    help="Do not run the consultation scheduler here (another server or `orchestrator schedule` "
-    "runs it; running it on several servers is safe too).",
+    help="本服务不运行会商定时任务（由其他服务器或 orchestrator schedule 运行；多台服务器同时运行也安全）。",
 )
 @click.option(
     "--no-worker",
     is_flag=True,
-    help="Do not deliver notices here (a dedicated host runs `orchestrator deliver`; running "
-    "both is safe too).",
+    help="本服务不投递通知（由专用主机运行 orchestrator deliver；两处同时运行也安全）。",
 )
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Web worker processes (the scheduler and the delivery worker run once, in the main "
-    "process).",
+    help="网络服务的工作进程数（定时任务和投递进程只在主进程运行一份）。",
 )
 @click.pass_context
 def serve_command(
     ctx: click.Context, host: str, port: int, no_scheduler: bool, no_worker: bool, workers: int
 ) -> None:
-    """Run the web service: the duty officers' console (sign in at /login; accounts from
-    `orchestrator user add`), the enterprises' order pages behind their signed links
-    (acknowledge, report implementation) and the SMS gateway's delivery-report callback,
-    together with the scheduler (as `orchestrator schedule`) and the delivery worker (as
-    `orchestrator deliver`: what is issued is being sent). Put it behind the city's HTTPS
-    reverse proxy at acknowledge_base_url.
+    """运行网络服务：值班人员控制台（在 /login 登录，账号由 orchestrator user add 创建）、企业凭签名链接访问的指令页面（签收、报送落实情况）、短信网关的状态回执接口，同时运行定时任务（同 orchestrator schedule）和投递进程（同 orchestrator deliver：发布即开始投递）。应部署在本市HTTPS反向代理之后，地址为 acknowledge_base_url。
 
     \b
-    Example:
+    示例：
       orchestrator serve --host 0.0.0.0 --port 8000
       orchestrator serve --host 0.0.0.0 --port 8000 --workers 4
     """

@@ -33,21 +33,16 @@ if TYPE_CHECKING:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("out/demo"),
     show_default=True,
-    help="Folder for the notices.",
+    help="通知的输出目录。",
 )
 @click.pass_context
 def demo_command(ctx: click.Context, out_dir: Path) -> None:
-    """Run the main job end to end on sample data: list, consultation, alert, notices, delivery.
+    """用示例数据完整运行主要流程：清单、会商、预警、通知、投递。
 
-    A fresh SQLite database (data/demo.db), the sample emission list, the staggered-production
-    season under way announced to the enterprises it concerns, the daily consultation of the
-    bundled sample forecast (its opinion written, the alert it proposes drafted), the draft
-    submitted by the duty officer, approved by a second person — its reduction check counting
-    only what the alert adds to the staggered production — and issued, every notice written to
-    a folder and delivered through the folder channel, then a summary.
+    新建SQLite数据库（data/demo.db），导入示例应急减排清单，向所涉企业通知正在执行的错峰生产，对随附的示例预报开展每日会商（输出会商意见并起草其建议的预警），由值班人员提交、另一人批准（减排核算只计预警在错峰生产之外增加的部分）并发布，全部通知写入目录并经文件渠道投递，最后输出汇总。
 
     \b
-    Example:
+    示例：
       orchestrator demo
     """
     base = context_of(ctx)

@@ -18,7 +18,7 @@ from orchestrator.drill.scenario import Scenario
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("samples/drill/scenario.toml"),
     show_default=True,
-    help="The drill scenario (TOML; its paths are relative to the project root).",
+    help="演练情景文件（TOML；其中路径相对于项目根目录）。",
 )
 @click.option(
     "--out",
@@ -26,28 +26,24 @@ from orchestrator.drill.scenario import Scenario
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("out/drill"),
     show_default=True,
-    help="Folder for every notice, delivered message and the assessment (emptied first).",
+    help="全部通知、已投递消息和评估报告的输出目录（运行前清空）。",
 )
 @click.option(
     "--pace",
     type=click.FloatRange(min=0, max=60),
     default=0.0,
     show_default=True,
-    help="Real seconds per simulated hour (0: as fast as it goes; 1: five days in two minutes).",
+    help="每模拟小时对应的实际秒数（0为尽快运行；1为约两分钟运行五天）。",
 )
-@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write PDFs.")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="同时输出PDF。")
 @click.pass_context
 def drill_command(
     ctx: click.Context, scenario: Path, out_dir: Path, pace: float, pdf: bool
 ) -> None:
-    """Run a drill (应急演练): a multi-day episode on a simulated clock through the real
-    pipeline — consultations on the scenario's forecasts, drafts approved and issued, notices
-    rendered and delivered, enterprises acknowledging and reporting, overdue ones escalated, and
-    the effect assessment — in its own database (data/drill.db), every delivery forced to the
-    folder channel and every notice marked 演练 (CAP status Exercise).
+    """开展应急演练：在模拟时钟上经完整流程运行一次多日污染过程——按情景预报会商、审批并发布、生成并投递通知、企业签收和报送、逾期督办、效果评估——使用独立数据库（data/drill.db），所有投递强制走文件渠道，所有通知标注“演练”（CAP状态为Exercise）。
 
     \b
-    Example:
+    示例：
       orchestrator drill --no-pdf
     """
     from orchestrator.drill.run import Drill

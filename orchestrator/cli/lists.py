@@ -11,11 +11,13 @@ import click
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.cli.common import (
     LEVEL,
+    Progress,
     context_of,
     date_option,
     echo_json,
     instant,
     operator,
+    summarised,
 )
 from orchestrator.emissions.model import EmissionList
 from orchestrator.errors import InputInvalid, NotFound
@@ -25,10 +27,10 @@ from orchestrator.response.model import cn_instant
 
 @click.group("list")
 def list_group() -> None:
-    """The emergency emission list (应急减排清单): import, revisions, diff, check, coverage, export.
+    """应急减排清单：导入、版本、比对、核算、覆盖检查、导出。
 
     \b
-    Example:
+    示例：
       orchestrator list import emission_lists/sample_list.xlsx --effective-from 2025-10-01
       orchestrator list check --level orange
     """
@@ -40,38 +42,43 @@ def list_group() -> None:
     "--effective-from",
     "effective_text",
     metavar="YYYY-MM-DD",
-    help="Date the revision takes effect; default today.",
+    help="版本生效日期；默认为当日。",
 )
-@click.option("--dry-run", is_flag=True, help="Validate only; store nothing.")
-@click.option(
-    "--by", default=None, help="Who imports (recorded in the audit log); default: this account."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--dry-run", is_flag=True, help="只校验，不存储。")
+@click.option("--all-hints", is_flag=True, help="逐条列出全部提示（默认同类提示只列前3条并计数）。")
+@click.option("--by", default=None, help="导入人（记入操作日志）；默认为当前账号。")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def list_import_command(
     ctx: click.Context,
     file: Path,
     effective_text: str | None,
     dry_run: bool,
+    all_hints: bool,
     by: str | None,
     as_json: bool,
 ) -> None:
-    """Validate a list workbook (xlsx or CSV) and store it as a new revision.
+    """校验清单工作簿（xlsx或CSV）并存为新版本。
 
-    Every error is reported as file:sheet:row:column: message, with exit code 1, and nothing is
-    stored. Importing the same file with the same effective date again changes nothing.
+    每项错误按“文件:工作表:行:列: 说明”报告，退出码为1，不存入任何数据。同一文件以同一生效日期再次导入不作任何改变。
 
     \b
-    Example:
+    示例：
       orchestrator list import emission_lists/sample_list.xlsx --effective-from 2025-10-01
       orchestrator list import new_list.xlsx --dry-run
     """
     context = context_of(ctx)
     now = context.clock.now()
     effective = date_option(effective_text, "--effective-from") if effective_text else now.date()
-    result = context.lists().import_list(
-        file, effective_from=effective, now=now, by=by or operator(), dry_run=dry_run
-    )
+    with Progress("导入清单") as progress:
+        result = context.lists().import_list(
+            file,
+            effective_from=effective,
+            now=now,
+            by=by or operator(),
+            dry_run=dry_run,
+            progress=progress,
+        )
     rev = result.revision
     if as_json:
         click.echo(
@@ -90,7 +97,7 @@ def list_import_command(
             )
         )
         return
-    for w in result.warnings:
+    for w in result.warnings if all_hints else summarised(result.warnings):
         click.echo(f"提示：{w}", err=True)
     counts = (
         f"企业{result.enterprises}家、生产线{result.lines}条、扬尘源{result.dust_sites}处、"
@@ -107,13 +114,13 @@ def list_import_command(
 
 
 @list_group.command("revisions")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON列表。")
 @click.pass_context
 def list_revisions_command(ctx: click.Context, as_json: bool) -> None:
-    """List the stored revisions of the emission list.
+    """列出已存储的清单版本。
 
     \b
-    Example:
+    示例：
       orchestrator list revisions
     """
     context = context_of(ctx)
@@ -134,13 +141,13 @@ def list_revisions_command(ctx: click.Context, as_json: bool) -> None:
 @list_group.command("diff")
 @click.argument("rev1", type=int)
 @click.argument("rev2", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def list_diff_command(ctx: click.Context, rev1: int, rev2: int, as_json: bool) -> None:
-    """Show what changed between two revisions: enterprises, grades, measures.
+    """显示两个版本之间的变化：企业、绩效等级、措施。
 
     \b
-    Example:
+    示例：
       orchestrator list diff 1 2
     """
     context = context_of(ctx)
@@ -175,15 +182,15 @@ def list_diff_command(ctx: click.Context, rev1: int, rev2: int, as_json: bool) -
 
 
 @list_group.command("check")
-@click.option("--revision", type=int, help="Revision number; default the one in force at --at.")
-@click.option("--level", type=LEVEL, help="One level; default all three.")
+@click.option("--revision", type=int, help="版本号；默认为 --at 时刻施行的版本。")
+@click.option("--level", type=LEVEL, help="只核算一个等级；默认三个等级。")
 @click.option(
     "--at",
     "at_text",
     metavar="ISO",
-    help="The moment checked (naive = city time); default now.",
+    help="核算时刻（不带时区的按本市时间）；默认为当前。",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def list_check_command(
     ctx: click.Context,
@@ -192,12 +199,10 @@ def list_check_command(
     at_text: str | None,
     as_json: bool,
 ) -> None:
-    """Check what the list's plan of each level adds at a moment against citywide emissions
-    and the reduction targets: the plan's reductions less what idle plants and the recurring
-    controls in force then (staggered production, the ozone window) already require.
+    """核算某一时刻各预警等级的清单措施在全市排放量中的减排比例，并与减排目标比较：扣除已停产企业和当时施行的常态化管控（错峰生产、臭氧管控时段）已要求的减排量。
 
     \b
-    Example:
+    示例：
       orchestrator list check --level orange --at 2026-01-06T00:00 --json
     """
     from orchestrator.emissions.targets import check_json
@@ -245,18 +250,18 @@ def list_check_command(
 
 @list_group.command("coverage")
 @click.argument("permits", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--revision", type=int, help="Revision number; default the newest.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--revision", type=int, help="版本号；默认为最新版本。")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def list_coverage_command(
     ctx: click.Context, permits: Path, revision: int | None, as_json: bool
 ) -> None:
-    """Compare the list with the pollutant-discharge permit registry (排污许可).
+    """将清单与排污许可名录比对。
 
-    PERMITS.csv has the columns 统一社会信用代码, 企业名称, 涉气 (是/否).
+    PERMITS.csv 须有“统一社会信用代码”“企业名称”“涉气（是/否）”三列。
 
     \b
-    Example:
+    示例：
       orchestrator list coverage permits.csv
     """
     from orchestrator.emissions.permits import coverage
@@ -291,13 +296,13 @@ def list_coverage_command(
 
 @list_group.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.option("--revision", type=int, help="版本号；默认为最新版本。")
 @click.pass_context
 def list_export_command(ctx: click.Context, out: Path, revision: int | None) -> None:
-    """Write a revision as a canonical workbook (imports back to the same content).
+    """将一个版本导出为标准工作簿（可原样导回）。
 
     \b
-    Example:
+    示例：
       orchestrator list export --revision 1 list_rev1.xlsx
     """
     from orchestrator.emissions.workbook import export_list
@@ -312,10 +317,10 @@ def list_export_command(ctx: click.Context, out: Path, revision: int | None) -> 
 @list_group.command("template")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def list_template_command(out: Path) -> None:
-    """Write an empty canonical workbook (the three sheets with their headers).
+    """输出空白标准工作簿（含三个工作表及表头）。
 
     \b
-    Example:
+    示例：
       orchestrator list template emission_lists/template.xlsx
     """
     from orchestrator.emissions.workbook import export_list
@@ -325,24 +330,24 @@ def list_template_command(out: Path) -> None:
 
 
 @list_group.command("board")
-@click.option("--uscc", help="One enterprise (统一社会信用代码); default every enterprise.")
-@click.option("--revision", type=int, help="Revision number; default the newest.")
+@click.option("--uscc", help="只输出一家企业（统一社会信用代码）；默认为全部企业。")
+@click.option("--revision", type=int, help="版本号；默认为最新版本。")
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder to write to.",
+    help="输出目录。",
 )
-@click.option("--pdf", is_flag=True, help="Also write one printable PDF of all the boards.")
+@click.option("--pdf", is_flag=True, help="同时输出全部公示牌的可打印PDF。")
 @click.pass_context
 def list_board_command(
     ctx: click.Context, uscc: str | None, revision: int | None, out_dir: Path, pdf: bool
 ) -> None:
-    """Print the 一厂一策 notice boards (公示牌): one HTML page per enterprise, and a PDF.
+    """输出“一厂一策”公示牌：每家企业一页HTML，另可输出PDF。
 
     \b
-    Example:
+    示例：
       orchestrator list board --out out/boards --pdf
       orchestrator list board --uscc 91999900MA00000013 --out out/boards
     """

@@ -19,13 +19,10 @@ _KINDS = {v: k for k, v in MEASURE_KIND_LABELS.items()} | {k.value: k for k in M
 
 @click.group("negotiated")
 def negotiated_group() -> None:
-    """Negotiated reductions (协商减排): cuts an enterprise agrees for one alert revision, on top
-    of its list measures (an A-grade enterprise: instead of none). Recorded before the revision
-    is approved; approval counts them in the reduction check, the enterprise's order states
-    them, the assessment lists them.
+    """协商减排：企业就某一预警版本同意在清单措施之外实施的减排（A级企业：在无清单措施的情况下实施）。在该版本批准前登记；批准时计入减排核算，企业的指令载明，效果评估列出。
 
     \b
-    Example:
+    示例：
       orchestrator negotiated add --alert 1 --uscc 91999905MA0000087C --line 2#烧结机 \\
         --measure 2#烧结机停产至1月9日0时 --kind 停产 --so2 196.8 --nox 598.3 \\
         --reference 示协〔2026〕1号 --agreed-by 李厂长
@@ -46,23 +43,27 @@ def _line(n: NegotiatedReduction, zone: ZoneInfo) -> str:
 
 
 @negotiated_group.command("add")
-@click.option("--alert", "alert_id", type=int, required=True, help="The alert.")
-@click.option("--uscc", required=True, help="The enterprise (统一社会信用代码).")
-@click.option("--line", "lines", multiple=True, required=True, help="A line it concerns (repeat).")
-@click.option("--measure", required=True, help="The agreed measure, as the agreement writes it.")
+@click.option("--alert", "alert_id", type=int, required=True, help="预警编号。")
+@click.option("--uscc", required=True, help="企业（统一社会信用代码）。")
+@click.option("--line", "lines", multiple=True, required=True, help="所涉生产线（可重复）。")
+@click.option("--measure", required=True, help="协议约定的措施（按协议原文）。")
 @click.option(
-    "--kind", default="限产", show_default=True, help="Measure kind (停产, 限产, 限负荷 …)."
+    "--kind", default="限产", show_default=True, help="措施类型（停产、限产、限负荷等）。"
 )
-@click.option("--so2", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
-@click.option("--nox", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
-@click.option("--pm", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
-@click.option("--vocs", type=float, default=0.0, help="kg/d it removes beyond the list measure.")
-@click.option("--start", "start_text", help="Start (naive = city time); default the revision's.")
-@click.option("--end", "end_text", help="End (naive = city time); default the revision's.")
-@click.option("--reference", required=True, help="The agreement's number (协议编号).")
-@click.option("--agreed-by", required=True, help="Who signed for the enterprise.")
-@click.option("--by", default="", help="Who records it (audited); default this account.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--so2", type=float, default=0.0, help="清单措施之外减少的排放量，千克/日。")
+@click.option("--nox", type=float, default=0.0, help="清单措施之外减少的排放量，千克/日。")
+@click.option("--pm", type=float, default=0.0, help="清单措施之外减少的排放量，千克/日。")
+@click.option("--vocs", type=float, default=0.0, help="清单措施之外减少的排放量，千克/日。")
+@click.option(
+    "--start", "start_text", help="开始时间（不带时区的按本市时间）；默认为该版本的开始时间。"
+)
+@click.option(
+    "--end", "end_text", help="结束时间（不带时区的按本市时间）；默认为该版本的结束时间。"
+)
+@click.option("--reference", required=True, help="协议编号。")
+@click.option("--agreed-by", required=True, help="企业确认人。")
+@click.option("--by", default="", help="登记人（记入操作日志）；默认为当前账号。")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def negotiated_add_command(
     ctx: click.Context,
@@ -82,10 +83,10 @@ def negotiated_add_command(
     by: str,
     as_json: bool,
 ) -> None:
-    """Record a negotiated reduction with the alert's revision awaiting approval.
+    """为待审批的预警版本登记一项协商减排。
 
     \b
-    Example:
+    示例：
       orchestrator negotiated add --alert 1 --uscc 91999905MA0000087C --line 2#烧结机 \\
         --measure 2#烧结机停产至1月9日0时 --kind 停产 --so2 196.8 --reference 示协〔2026〕1号 \\
         --agreed-by 李厂长
@@ -130,14 +131,14 @@ def _end(end: dt.datetime | None) -> dt.datetime:
 
 
 @negotiated_group.command("list")
-@click.option("--alert", "alert_id", type=int, required=True, help="The alert.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--alert", "alert_id", type=int, required=True, help="预警编号。")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def negotiated_list_command(ctx: click.Context, alert_id: int, as_json: bool) -> None:
-    """The negotiated reductions recorded with an alert's revisions.
+    """预警各版本登记的协商减排。
 
     \b
-    Example:
+    示例：
       orchestrator negotiated list --alert 1
     """
     context = context_of(ctx)
@@ -153,13 +154,13 @@ def negotiated_list_command(ctx: click.Context, alert_id: int, as_json: bool) ->
 
 @negotiated_group.command("remove")
 @click.argument("negotiated_id", type=int)
-@click.option("--by", default="", help="Who removes it (audited); default this account.")
+@click.option("--by", default="", help="删除人（记入操作日志）；默认为当前账号。")
 @click.pass_context
 def negotiated_remove_command(ctx: click.Context, negotiated_id: int, by: str) -> None:
-    """Remove a negotiated reduction while its revision awaits approval.
+    """在所属版本待审批期间删除一项协商减排。
 
     \b
-    Example:
+    示例：
       orchestrator negotiated remove 1
     """
     context = context_of(ctx)

@@ -6,39 +6,39 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.common import context_of
+from orchestrator.cli.common import Progress, context_of
 
 
 @click.group("notices")
 def notices_group() -> None:
-    """Notices of an issued alert: bulletin, dispatch orders, adjust/lift notices, SMS, CAP.
+    """已发布预警的通知：发布通知、应急响应指令、调整和解除通知、短信、CAP消息。
 
     \b
-    Example:
+    示例：
       orchestrator notices render --alert 1 --out out/notices
     """
 
 
 @notices_group.command("render")
-@click.option("--alert", "alert_id", type=int, required=True, help="Alert id.")
+@click.option("--alert", "alert_id", type=int, required=True, help="预警编号。")
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder to write to.",
+    help="输出目录。",
 )
-@click.option("--pdf", is_flag=True, help="Also write the main document as PDF.")
+@click.option("--pdf", is_flag=True, help="同时将主文件输出为PDF。")
 @click.option(
     "--orders-pdf",
     is_flag=True,
-    help="Also write the dispatch orders written as one PDF for printing (orders.pdf).",
+    help="同时将全部应急响应指令合并输出为一个可打印的PDF（orders.pdf）。",
 )
 @click.option(
     "--uscc",
     "usccs",
     multiple=True,
-    help="Only this enterprise's dispatch order (repeatable); default: every order.",
+    help="只输出该企业的应急响应指令（可重复）；默认为全部指令。",
 )
 @click.pass_context
 def notices_render_command(
@@ -49,25 +49,26 @@ def notices_render_command(
     orders_pdf: bool,
     usccs: tuple[str, ...],
 ) -> None:
-    """Write every notice of the alert's newest issued revision to a folder.
+    """将预警最新发布版本的全部通知写入目录。
 
-    Notices are rendered once, when first asked for after issue, and stored; this writes what
-    was stored, never a re-rendering.
+    通知在发布后首次调用时生成一次并存储；本命令写出存储的内容，从不重新生成。
 
     \b
-    Example:
+    示例：
       orchestrator notices render --alert 1 --out out/notices --pdf
       orchestrator notices render --alert 1 --out out/one --uscc 91999900MA0000001X --orders-pdf
     """
     context = context_of(ctx)
-    written = context.notices().write(
-        alert_id,
-        out_dir,
-        pdf_base=context.settings.templates_dir if (pdf or orders_pdf) else None,
-        pdf=pdf,
-        orders_pdf=orders_pdf,
-        uscc=usccs,
-    )
+    with Progress("写出应急响应指令") as progress:
+        written = context.notices().write(
+            alert_id,
+            out_dir,
+            pdf_base=context.settings.templates_dir if (pdf or orders_pdf) else None,
+            pdf=pdf,
+            orders_pdf=orders_pdf,
+            uscc=usccs,
+            progress=progress,
+        )
     names = "、".join(p.name for p in written.documents)
     click.echo(f"已生成{names}及应急响应指令{written.orders}份：{written.folder}")
 

@@ -99,32 +99,30 @@ def _pct(x: float | None) -> str:
     "--ruleset",
     "ruleset_ids",
     multiple=True,
-    help="Ruleset to replay; repeat to compare several side by side (default: the configured one).",
+    help="回放所用的预警规则；可重复以并列比较（默认为设置中的规则）。",
 )
 @click.option(
     "--actual",
     "actual_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV of the alerts actually issued (level,start,end): adds hits, misses, false alarms.",
+    help="实际发布预警的CSV文件（level,start,end）：增加命中、漏报、空报统计。",
 )
-@click.option(
-    "--at", "at_text", default="16:00", show_default=True, help="Daily consultation time."
-)
+@click.option("--at", "at_text", default="16:00", show_default=True, help="每日会商时间。")
 @click.option(
     "--horizon-days",
     type=click.IntRange(1, 15),
     default=7,
     show_default=True,
-    help="Days each consultation sees ahead.",
+    help="每次会商的预见天数。",
 )
 @click.option(
     "--lead-hours",
     type=click.IntRange(0, 240),
     default=48,
     show_default=True,
-    help="An alert is issued once its episode starts within this many hours.",
+    help="污染过程在该小时数以内开始的即发布预警。",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def replay_command(
     ctx: click.Context,
@@ -136,13 +134,10 @@ def replay_command(
     lead_hours: int,
     as_json: bool,
 ) -> None:
-    """Replay a season: run the decision engine day by day over a series of forecasts or
-    observations (the `assess` input format), as the daily consultation would have, and list
-    the alerts each ruleset would have issued; with --actual, compare them with the alerts
-    actually issued (hits, misses, false alarms, level agreement).
+    """回放一个季度：按每日会商的方式逐日在预报或实况序列（assess 的输入格式）上运行研判，列出各预警规则本应发布的预警；使用 --actual 时与实际发布的预警比较（命中、漏报、空报、等级一致情况）。
 
     \b
-    Example:
+    示例：
       orchestrator replay samples/season_daily.csv --ruleset mee-2024 --ruleset mee-2017
       orchestrator replay samples/season_daily.csv --actual samples/season_alerts.csv --json
     """

@@ -22,12 +22,10 @@ def _password(from_stdin: bool) -> str:
 
 @click.group("user")
 def user_group() -> None:
-    """Console accounts: add users with a role, list them, set a password, disable or enable
-    them, change their role, issue, list and revoke API tokens. Roles: admin, duty_officer,
-    director, vice_mayor, mayor, viewer.
+    """控制台账号：按角色添加用户、列出、设置密码、停用或启用、更改角色，以及签发、列出和吊销API令牌。角色：admin（管理员）、duty_officer（值班员）、director（办公室主任）、vice_mayor（分管副市长）、mayor（市长）、viewer（查看人员）。
 
     \b
-    Example:
+    示例：
       orchestrator user add zhang --name 张值班 --role duty_officer
       orchestrator user list
     """
@@ -35,25 +33,22 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("username")
-@click.option("--name", "display_name", required=True, help="Full name, as signed on documents.")
+@click.option("--name", "display_name", required=True, help="姓名（文件落款所用）。")
 @click.option(
     "--role",
     type=click.Choice(sorted(r.value for r in Role)),
     required=True,
-    help="What the user may do.",
+    help="用户的权限角色。",
 )
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
-)
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（供脚本使用）。")
 @click.pass_context
 def user_add_command(
     ctx: click.Context, username: str, display_name: str, role: str, password_stdin: bool
 ) -> None:
-    """Add a console user. The password (at least 10 characters, not only digits or only
-    letters) is asked for twice, or read from standard input; only its Argon2id hash is kept.
+    """添加控制台用户。密码（至少10位，不能全为数字或全为字母）须输入两次，或从标准输入读取；只保存其Argon2id哈希。
 
     \b
-    Example:
+    示例：
       orchestrator user add zhang --name 张值班 --role duty_officer
       printf '%s\\n' "$PASSWORD" | orchestrator user add wang --name 王副市长 --role vice_mayor --password-stdin
     """
@@ -70,13 +65,13 @@ def user_add_command(
 
 
 @user_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def user_list_command(ctx: click.Context, as_json: bool) -> None:
-    """The console users and their roles.
+    """控制台用户及其角色。
 
     \b
-    Example:
+    示例：
       orchestrator user list
     """
     context = context_of(ctx)
@@ -103,13 +98,13 @@ def user_list_command(ctx: click.Context, as_json: bool) -> None:
 
 @user_group.command("password")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码。")
 @click.pass_context
 def user_password_command(ctx: click.Context, username: str, password_stdin: bool) -> None:
-    """Set a user's password (and lift a lockout); the user's sessions end.
+    """设置用户密码（并解除锁定）；该用户的会话全部结束。
 
     \b
-    Example:
+    示例：
       orchestrator user password zhang
     """
     context = context_of(ctx)
@@ -122,10 +117,10 @@ def user_password_command(ctx: click.Context, username: str, password_stdin: boo
 @click.argument("username")
 @click.pass_context
 def user_disable_command(ctx: click.Context, username: str) -> None:
-    """Disable a user: signed out everywhere, API tokens unusable, sign-in refused.
+    """停用用户：在所有地方退出登录，API令牌不可用，拒绝登录。
 
     \b
-    Example:
+    示例：
       orchestrator user disable zhang
     """
     context = context_of(ctx)
@@ -137,10 +132,10 @@ def user_disable_command(ctx: click.Context, username: str) -> None:
 @click.argument("username")
 @click.pass_context
 def user_enable_command(ctx: click.Context, username: str) -> None:
-    """Enable a disabled user again (tokens not revoked or expired work again).
+    """重新启用已停用的用户（未吊销且未过期的令牌恢复可用）。
 
     \b
-    Example:
+    示例：
       orchestrator user enable zhang
     """
     context = context_of(ctx)
@@ -153,10 +148,10 @@ def user_enable_command(ctx: click.Context, username: str) -> None:
 @click.argument("role", type=click.Choice(sorted(r.value for r in Role)))
 @click.pass_context
 def user_role_command(ctx: click.Context, username: str, role: str) -> None:
-    """Give a user another role; the user's sessions end.
+    """更改用户角色；该用户的会话全部结束。
 
     \b
-    Example:
+    示例：
       orchestrator user role zhang director
     """
     context = context_of(ctx)
@@ -166,17 +161,14 @@ def user_role_command(ctx: click.Context, username: str, role: str) -> None:
 
 @user_group.command("token")
 @click.argument("username")
-@click.option("--name", "token_name", required=True, help="What the token is for.")
-@click.option(
-    "--days", type=int, default=365, show_default=True, help="Days until it expires (1–3650)."
-)
+@click.option("--name", "token_name", required=True, help="令牌用途。")
+@click.option("--days", type=int, default=365, show_default=True, help="有效天数（1至3650）。")
 @click.pass_context
 def user_token_command(ctx: click.Context, username: str, token_name: str, days: int) -> None:
-    """Issue an API token acting as USERNAME, for an integration (sent as
-    `Authorization: Bearer …`), valid for --days. It is printed once; only its hash is kept.
+    """签发以 USERNAME 身份操作的API令牌，供系统对接使用（以 Authorization: Bearer … 发送），有效期 --days 天。令牌只显示一次，只保存其哈希。
 
     \b
-    Example:
+    示例：
       orchestrator user token zhang --name 省级平台对接 --days 180
     """
     context = context_of(ctx)
@@ -192,14 +184,13 @@ def user_token_command(ctx: click.Context, username: str, token_name: str, days:
 
 @user_group.command("tokens")
 @click.argument("username", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="输出JSON。")
 @click.pass_context
 def user_tokens_command(ctx: click.Context, username: str | None, as_json: bool) -> None:
-    """The API tokens (of USERNAME, or of everyone): id, purpose, issued, last used, expiry,
-    state — never the token itself.
+    """API令牌（USERNAME的，或全部用户的）：编号、用途、签发时间、最近使用、到期时间、状态——从不显示令牌本身。
 
     \b
-    Example:
+    示例：
       orchestrator user tokens zhang
     """
     context = context_of(ctx)
@@ -243,10 +234,10 @@ def user_tokens_command(ctx: click.Context, username: str | None, as_json: bool)
 @click.argument("token_id", type=int)
 @click.pass_context
 def user_revoke_command(ctx: click.Context, token_id: int) -> None:
-    """Revoke an API token (its id from `orchestrator user tokens`): refused from then on.
+    """吊销API令牌（编号见 orchestrator user tokens）：此后一律拒绝。
 
     \b
-    Example:
+    示例：
       orchestrator user revoke 1
     """
     context = context_of(ctx)

@@ -134,18 +134,24 @@ class ListService:
         dry_run: bool = False,
         name: str = "",
         parse: Parse | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> ImportResult:
         """Read, validate and store ``path`` as a new revision — all of it or, on any error,
         nothing — and record who imported it in the same transaction.
 
         Importing the same file with the same effective date again returns the existing revision.
-        ``name``: the file's name as the user knows it (an upload's), used in messages."""
+        ``name``: the file's name as the user knows it (an upload's), used in messages;
+        ``progress`` is told each phase as it starts."""
+        told = progress or (lambda phase: None)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ListFileInvalid([f"{name or path}: 无法读取：{exc.strerror}"]) from exc
         with paused_gc():
+            told("读取并校验")
             parsed = (parse or parse_file)(path, self.city, self.book, name)
+            if not dry_run:
+                told("存储")
             return self._store(parsed, data, name or path.name, effective_from, now, by, dry_run)
 
     def _store(

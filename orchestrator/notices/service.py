@@ -169,13 +169,15 @@ class NoticeService:
         pdf: bool = True,
         orders_pdf: bool = False,
         uscc: Collection[str] = (),
+        progress: Callable[[int, int], None] | None = None,
     ) -> Written:
         """Write the stored notices of the alert's newest issued revision into ``out``: the
         documents, and the dispatch orders under ``orders/`` (only those of ``uscc`` if given).
 
         With ``pdf_base`` (the templates folder, for stylesheets and fonts) PDFs are written too:
         the main document if ``pdf``, the written orders as one batched ``orders.pdf`` for
-        printing if ``orders_pdf`` (≈ 0.1 s a page)."""
+        printing if ``orders_pdf`` (≈ 0.1 s a page). ``progress(done, total)`` is told each
+        order written."""
         found = self.ensure(alert_id)
         if uscc:
             with self.uow() as uow:
@@ -192,10 +194,13 @@ class NoticeService:
             documents.append(path)
         (out / "orders").mkdir(exist_ok=True)
         written = 0
+        total = len(set(uscc)) if uscc else found.orders
         pages: list[str] = []
         for r in self.orders(found.revision_id, uscc):
             (out / r.filename).write_text(r.body, encoding="utf-8")
             written += 1
+            if progress is not None:
+                progress(written, total)
             if orders_pdf:
                 pages.append(r.body)
         if pdf_base is not None and pdf and documents:

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from orchestrator.cli import cli
 from tests.support.base import ROOT
 from tests.support.cli import issued, run, run_err
 
@@ -370,9 +372,14 @@ def test_assess_regional_hint_and_lift(tmp_path):
 )
 def test_assess_unusable_input_exits_2_naming_file_row_and_column(tmp_path, rows, place):
     f = _write_csv(tmp_path / "in.csv", rows)
-    code, err = run_err("assess", str(f), "--json")
+    code, err = run_err("assess", str(f))
     assert code == 2, err
     assert f"{f}{place}" in err
+    # asked for JSON, the same error as one JSON object on standard output
+    result = CliRunner().invoke(cli, ["assess", str(f), "--json"])
+    assert result.exit_code == 2
+    assert f"{f}{place}" in json.loads(result.stdout)["error"]
+    assert json.loads(result.stdout)["exit_code"] == 2
 
 
 def test_assess_unknown_ruleset_is_a_clear_error(tmp_path):
