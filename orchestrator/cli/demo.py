@@ -50,6 +50,11 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
     zone = settings.zone
     db = settings.data_dir / "demo.db"
     context = base.on_fresh(db)
+    # the enterprises' links open on this machine's server (`orchestrator serve`, port 8000)
+    local = dataclasses.replace(context.office, acknowledge_base=LOCAL_ACK)
+    context = dataclasses.replace(
+        context, response=dataclasses.replace(context.response, office=local)
+    )
     if out_dir.exists():
         shutil.rmtree(out_dir)
     now = dt.datetime(2026, 1, 4, 16, 0, tzinfo=zone)
@@ -138,6 +143,12 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
             f"   {s.label}：减排{v.reduction_kg_d:g}千克/日{already}，占全社会排放量{v.ratio:.1%}（目标{v.target:.0%}，{'达标' if v.met else '未达标'}）"
         )
     click.echo(f"   数据库：数据目录下的{db.name}（ORCHESTRATOR_DATA_DIR，默认 data/）")
+    click.echo(
+        f"8. 后续命令查看本示例的数据，在命令前加 ORCHESTRATOR_DATABASE_URL=sqlite:///data/{db.name}"
+        "（数据目录为默认的 data/ 时），例如查看回执：orchestrator receipts --alert 1；"
+        "以同样方式运行 orchestrator serve 后，outbox 中各份指令的签收链接"
+        f"（{LOCAL_ACK}/…）可在本机浏览器打开"
+    )
 
 
 def _worker(context: Context, out_dir: Path, now: dt.datetime) -> DeliveryWorker:
@@ -202,5 +213,8 @@ def _controls(context: Context, worker: DeliveryWorker, now: dt.datetime) -> Non
         f"回执：已发出{s.sent}（orchestrator receipts --round {outcome.round_id} 查看）"
     )
 
+
+#: Where the demo's links point: the local server `orchestrator serve` starts by default.
+LOCAL_ACK = "http://127.0.0.1:8000/ack"
 
 COMMANDS = (demo_command,)
