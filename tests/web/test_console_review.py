@@ -117,3 +117,14 @@ def test_receipts_name_whom_to_call_and_can_be_searched_filtered_and_exported(
     assert [r[2] for r in rows[2:]] == [firm.uscc]
     assert rows[2][7] == "逾期未签收"
     assert rows[2][5] == "文件投递"
+
+
+def test_the_export_never_holds_a_formula():
+    """A value a spreadsheet would run (= + - @ first) is written as text."""
+    from orchestrator.web.console.alerts import _COLUMNS, receipts_workbook
+
+    row = {key: '=HYPERLINK("http://evil","点击")' for key, _, _ in _COLUMNS}
+    sheet = openpyxl.load_workbook(io.BytesIO(receipts_workbook([row], "标题"))).active
+    cells = next(iter(sheet.iter_rows(min_row=3, values_only=False)))
+    assert all(c.data_type == "s" for c in cells)
+    assert all(str(c.value).startswith("'=") for c in cells)

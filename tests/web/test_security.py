@@ -176,10 +176,24 @@ def test_html_in_an_enterprise_name_is_escaped_on_every_page(engine, tmp_path):
             "list": zhang.get("/lists/1?q=script").text,
             "enterprise": zhang.get(f"/lists/1/enterprises/{uscc}").text,
             "order page": requests.get(served.url + link, timeout=10).text,
+            "notices searched": zhang.get(f"/alerts/{alert_id}/notices?q=script").text,
+            "its order in the console": zhang.get(
+                f"/alerts/{alert_id}/revisions/1/orders/{uscc}"
+            ).text,
         }
+        export = zhang.get(f"/alerts/{alert_id}/notices.xlsx?q=script")
     for name, html in pages.items():
         assert "<script>alert" not in html, name
         assert "&lt;script&gt;alert(" in html, name
+    # the export holds the name as text (a cell starting with = + - @ would be a formula)
+    import io
+
+    import openpyxl
+
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+    )
+    assert rows[2][1] == EVIL
 
 
 def test_every_console_page_needs_a_session(app_and_site):
