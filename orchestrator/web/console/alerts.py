@@ -6,6 +6,8 @@ token — the notices with their receipts, resending, and the effect assessment.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from orchestrator.accounts.model import ACTION_PERMISSION, Permission, Session
 from orchestrator.alerts.model import ALERT_LEVELS, RESPONSE_LEVELS, AlertLevel
 from orchestrator.assessment.service import Assessor
-from orchestrator.delivery.model import OrderPage, OrderState, Subject
+from orchestrator.delivery.model import OrderPage, OrderState, ReceiptSummary, Subject
+from orchestrator.delivery.receipts import Receipts
 from orchestrator.emissions.model import MeasureKind, RevisionNotFound, Species
 from orchestrator.errors import OrchestratorError
 from orchestrator.negotiation.model import NegotiatedReduction
@@ -65,6 +68,35 @@ _COLUMNS = (
     ("signed", "签收时间（签收人）", 28),
     ("error", "投递错误", 30),
 )
+
+
+@dataclass(frozen=True)
+class ReceiptsView:
+    """One alert's receipts under the notices page's filters."""
+
+    receipts: Receipts
+    revision_id: int
+    summary: ReceiptSummary
+    now: dt.datetime
+    state: str  # one of FILTERS, or "" for all
+    county: str
+    query: str
+
+    @property
+    def late(self) -> bool:
+        return self.now > self.summary.deadline
+
+    def rows(self, offset: int, limit: int) -> OrderPage:
+        if self.state == OVERDUE and not self.late:  # nothing is overdue before the deadline
+            return OrderPage([], 0, [])
+        return self.receipts.order_page(
+            Subject(revision_id=self.revision_id),
+            state=OrderState.UNSIGNED.value if self.state == OVERDUE else self.state,
+            county=self.county,
+            query=self.query,
+            offset=offset,
+            limit=limit,
+        )
 
 
 def receipts_workbook(rows: list[dict[str, Any]], title: str) -> bytes:
@@ -456,45 +488,28 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         session = c.require(request)
         if isinstance(session, Response):
             return session
-        revision_id = site.receipts.newest_issued(alert_id)
-        if revision_id is None:
+        view = receipts_view(alert_id, state, county, q)
+        if view is None:
             return c.message(session, "尚未发布", f"预警{alert_id}尚未发布，没有通知", 404)
-        now = c.clock.now()
-        summary = site.receipts.summary(alert_id, now=now, listed=0)
-        late = now > summary.deadline
-        state = state if state in FILTERS else ""
-        q = q.strip()[:100]
-
-        def found_on(n: int) -> OrderPage:
-            if state == OVERDUE and not late:  # nothing is overdue before the deadline
-                return OrderPage([], 0, [])
-            return site.receipts.order_page(
-                Subject(revision_id=revision_id),
-                state=OrderState.UNSIGNED.value if state == OVERDUE else state,
-                county=county,
-                query=q,
-                offset=(n - 1) * PER_PAGE,
-                limit=PER_PAGE,
-            )
-
-        found = found_on(page)
+        found = view.rows((page - 1) * PER_PAGE, PER_PAGE)
         pages = max(1, -(-found.total // PER_PAGE))
         if page > pages:  # past the end: the last page
             page = pages
-            found = found_on(page)
+            found = view.rows((page - 1) * PER_PAGE, PER_PAGE)
+        revision_id = view.revision_id
         return c.page(
             "console/notices.html",
             session=session,
             alert_id=alert_id,
-            summary=summary.as_dict(),
-            deadline=cn_time(summary.deadline, zone),
-            rows=[order_row(r, late) for r in found.rows],
+            summary=view.summary.as_dict(),
+            deadline=cn_time(view.summary.deadline, zone),
+            rows=[order_row(r, view.late) for r in found.rows],
             revision_id=revision_id,
             total=found.total,
             states=FILTERS,
             counties=found.counties
             or site.receipts.order_page(Subject(revision_id=revision_id), limit=1).counties,
-            filters={"state": state, "county": county, "q": q},
+            filters={"state": view.state, "county": county, "q": view.query},
             page=page,
             pages=pages,
             notice="已重新排入投递队列。" if done == "resend" else "",
@@ -519,6 +534,24 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             ),
         }
 
+    def receipts_view(alert_id: int, state: str, county: str, q: str) -> ReceiptsView | None:
+        """The receipts of the alert's newest issued revision as the notices page filters them
+        (None: not issued): 逾期 is 未签收 after the deadline, nothing before it."""
+        revision_id = site.receipts.newest_issued(alert_id)
+        if revision_id is None:
+            return None
+        now = c.clock.now()
+        summary = site.receipts.summary(alert_id, now=now, listed=0)
+        return ReceiptsView(
+            site.receipts,
+            revision_id,
+            summary,
+            now,
+            state if state in FILTERS else "",
+            county,
+            q.strip()[:100],
+        )
+
     def channel_label(name: str) -> str:
         found = site.outbox.config.channels.get(name)
         return found.label if found is not None else name
@@ -531,31 +564,19 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         session = c.require(request)
         if isinstance(session, Response):
             return session
-        revision_id = site.receipts.newest_issued(alert_id)
-        if revision_id is None:
+        view = receipts_view(alert_id, state, county, q)
+        if view is None:
             return c.message(session, "尚未发布", f"预警{alert_id}尚未发布，没有通知", 404)
-        now = c.clock.now()
-        summary = site.receipts.summary(alert_id, now=now, listed=0)
-        late = now > summary.deadline
-        state = state if state in FILTERS else ""
         rows: list[dict[str, Any]] = []
-        if not (state == OVERDUE and not late):
-            offset = 0
-            while True:
-                found = site.receipts.order_page(
-                    Subject(revision_id=revision_id),
-                    state=OrderState.UNSIGNED.value if state == OVERDUE else state,
-                    county=county,
-                    query=q.strip()[:100],
-                    offset=offset,
-                    limit=5_000,
-                )
-                rows.extend(order_row(r, late) for r in found.rows)
-                offset += 5_000
-                if offset >= found.total:
-                    break
+        offset = 0
+        while True:
+            found = view.rows(offset, 5_000)
+            rows.extend(order_row(r, view.late) for r in found.rows)
+            offset += 5_000
+            if offset >= found.total:
+                break
         body = receipts_workbook(
-            rows, f"预警{alert_id}应急响应指令签收情况（{cn_time(now, zone)}）"
+            rows, f"预警{alert_id}应急响应指令签收情况（{cn_time(view.now, zone)}）"
         )
         name = quote(f"签收情况-预警{alert_id}.xlsx")
         return Response(

@@ -15,11 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from orchestrator.accounts.model import Session
 from orchestrator.consultation.model import Consultation
-from orchestrator.errors import OrchestratorError
 from orchestrator.notices.contexts import cn_time
 from orchestrator.response.model import RevisionStatus
 from orchestrator.web.console.base import HEADERS, Console, Id
-from orchestrator.web.console.documents import pdf_response, with_bar
+from orchestrator.web.console.documents import printed, with_bar
 from orchestrator.web.dashboard import consultation_chart
 
 
@@ -113,11 +112,7 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
         if isinstance(found, Response):
             return found
         session, record = found
-        try:
-            body = await run_in_threadpool(site.notices.pdf, record.html)
-        except OrchestratorError as exc:
-            return c.refused(session, "无法生成PDF", exc)
-        return pdf_response(body, f"会商意见-第{consultation_id}次.pdf")
+        return await printed(c, session, record.html, f"会商意见-第{consultation_id}次.pdf")
 
 
 def _local(text: str | None, zone: Any) -> str:

@@ -55,6 +55,15 @@ def pdf_response(body: bytes, filename: str) -> Response:
     )
 
 
+async def printed(c: Console, session: Any, html: str, filename: str) -> Response:
+    """A stored document printed to PDF as a download (its refusal a Chinese page)."""
+    try:
+        body = await run_in_threadpool(c.site.notices.pdf, html)
+    except OrchestratorError as exc:
+        return c.refused(session, "无法生成PDF", exc)
+    return pdf_response(body, filename)
+
+
 def document_routes(router: APIRouter, c: Console) -> None:
     site = c.site
     zone = site.zone
@@ -121,11 +130,9 @@ def document_routes(router: APIRouter, c: Console) -> None:
         session, record = found
         if not record.kind.document:
             return c.message(session, "无法打印", f"{record.kind.label}不是可打印的文件。", 404)
-        try:
-            body = await run_in_threadpool(site.notices.pdf, record.body)
-        except OrchestratorError as exc:
-            return c.refused(session, "无法生成PDF", exc)
-        return pdf_response(body, f"{record.kind.label}-预警{alert_id}-{revision_id}.pdf")
+        return await printed(
+            c, session, record.body, f"{record.kind.label}-预警{alert_id}-{revision_id}.pdf"
+        )
 
     @router.get("/alerts/{alert_id}/revisions/{revision_id}/{kind}", response_class=HTMLResponse)
     def document_page(request: Request, alert_id: Id, revision_id: Id, kind: str) -> Response:
@@ -192,11 +199,7 @@ def document_routes(router: APIRouter, c: Console) -> None:
         if isinstance(found, Response):
             return found
         session, record = found
-        try:
-            body = await run_in_threadpool(site.notices.pdf, record.body)
-        except OrchestratorError as exc:
-            return c.refused(session, "无法生成PDF", exc)
-        return pdf_response(body, f"应急响应指令-{uscc}-预警{alert_id}.pdf")
+        return await printed(c, session, record.body, f"应急响应指令-{uscc}-预警{alert_id}.pdf")
 
     @router.get(
         "/alerts/{alert_id}/revisions/{revision_id}/orders/{uscc}", response_class=HTMLResponse
