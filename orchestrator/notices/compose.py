@@ -177,6 +177,7 @@ def documents(
         lift = LiftContext(
             header=head,
             title="关于结束不利气象条件应对的通知" if band else "关于解除重污染天气预警的通知",
+            addressees=office.addressees,
             previous_number=previous.document_number,
             level_title=previous.state.level.full_term,
             band=band,
@@ -196,6 +197,7 @@ def documents(
         adjust = AdjustContext(
             header=head,
             title=f"关于{st.kind.label}{subject}的通知",
+            addressees=office.addressees,
             previous_number=previous.document_number,
             previous_title=previous.state.level.full_term,
             subject=subject,

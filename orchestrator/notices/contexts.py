@@ -235,6 +235,7 @@ class AdjustContext:
 
     header: Header
     title: str  # 关于升级重污染天气预警的通知
+    addressees: str
     previous_number: str
     previous_title: str  # what the previous notice started: 重污染天气黄色预警, 不利气象条件应对
     subject: str  # 重污染天气预警, or 不利气象条件应对 when neither side is a colour
@@ -253,6 +254,7 @@ class LiftContext:
 
     header: Header
     title: str  # 关于解除重污染天气预警的通知, or 关于结束不利气象条件应对的通知
+    addressees: str
     previous_number: str
     level_title: str  # what is lifted: 重污染天气黄色预警, or 不利气象条件应对
     band: bool  # lifting the 不利气象条件应对 band (结束, not 解除预警)

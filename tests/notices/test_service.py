@@ -132,6 +132,7 @@ CONTEXTS = {
         AdjustContext(
             header=HEADER,
             title="关于升级重污染天气预警的通知",
+            addressees="各县（市、区）人民政府，市直有关部门，各有关单位",
             previous_number="示重污应急〔2026〕1号",
             previous_title="重污染天气橙色预警",
             subject="重污染天气预警",
@@ -148,6 +149,7 @@ CONTEXTS = {
         LiftContext(
             header=HEADER,
             title="关于解除重污染天气预警的通知",
+            addressees="各县（市、区）人民政府，市直有关部门，各有关单位",
             previous_number="示重污应急〔2026〕2号",
             level_title="重污染天气红色预警",
             band=False,
