@@ -6,7 +6,9 @@
 Enterprises of the fictional 示例市 over 13 industries, every grade and control category, 1–4
 production lines each (enterprise cells merged vertically), measures taken from config/measures for
 the grade, reductions consistent with them; plus dust sites and transport users (about 1 per 10
-and 1 per 7.5 enterprises). Deterministic for a given seed.
+and 1 per 7.5 enterprises). Positions (经度, 纬度) lie inside each row's county by the outlines of
+config/map.toml (one enterprise in 50 has none, as in real lists), drawn from a generator of their
+own so that the rest of a list does not change with them. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from orchestrator.emissions.model import (  # noqa: E402
     uscc_check_char,
 )
 from orchestrator.emissions.template import COLUMNS, DUST, INDUSTRY, TRANSPORT  # noqa: E402
+from orchestrator.geography.model import Position  # noqa: E402
 
 INDUSTRIES = {
     # industry: (typical lines, baseline kg/d ranges so2, nox, pm, vocs)
@@ -116,9 +119,34 @@ def _measure(
     return (text, kind, "" if value is None else value, red)
 
 
+class Placer:
+    """Random points inside a county's outline (config/map.toml), rounded to about 10 m."""
+
+    def __init__(self, seed: int) -> None:
+        from orchestrator.bootstrap.config_files import load_map
+        from orchestrator.geography.outlines import Outlines
+
+        config = load_map(ROOT / "config")
+        assert config is not None
+        assert config.outlines
+        self.outlines = Outlines.read(ROOT / "config" / config.outlines)
+        self.rng = random.Random(seed)
+
+    def place(self, county: str) -> dict[str, float]:
+        west, south, east, north = self.outlines.bounds(county)
+        while True:
+            p = Position(
+                lon=round(self.rng.uniform(west, east), 4),
+                lat=round(self.rng.uniform(south, north), 4),
+            )
+            if self.outlines.covers(county, p):
+                return {"lon": p.lon, "lat": p.lat}
+
+
 def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: int):
     """Yield (rows of one enterprise) lists of column dicts."""
     rng = random.Random(seed)
+    placer = Placer(seed + 3)
     counties = load_city(ROOT / "config").counties
     grades = [g for g, w in GRADES for _ in range(w)]
     made_lines = 0
@@ -159,6 +187,8 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
         else:  # bulk lists: ≈ 3.3 lines per enterprise, as in big cities' lists
             k = max(1, min(rng.randint(2, 5), n_lines - made_lines))
             names = [*lines, *(f"{i}#辅助生产线" for i in range(1, 6))][:k]
+        county = counties[n % len(counties)]
+        place = placer.place(county) if n % 50 else {}
         rows = []
         for j, line in enumerate(names):
             scale = 0 if category is ControlCategory.LONG_STOPPED else rng.uniform(0.3, 1.5)
@@ -167,7 +197,7 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
                 "seq": n,
                 "name": name,
                 "uscc": uscc,
-                "county": counties[n % len(counties)],
+                "county": county,
                 "town": f"{'东南西北中'[n % 5]}关街道",
                 "industry": industry,
                 "grade": grade.value,
@@ -180,6 +210,7 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
                 "phone": f"139{n:08d}",
                 "email": f"ep{n}@example.cn",
                 "channel": "短信;邮件",
+                **place,
             }
             rec |= {f"base_{s.value}": base[i] for i, s in enumerate(Species)}
             # Leave some C rows empty: the importer fills them from the measure table.
@@ -214,6 +245,7 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
 
 def dust_rows(n: int, seed: int):
     rng = random.Random(seed + 1)
+    placer = Placer(seed + 4)
     counties = load_city(ROOT / "config").counties
     for i in range(1, n + 1):
         base = round(rng.uniform(5, 60), 1)
@@ -227,6 +259,7 @@ def dust_rows(n: int, seed: int):
             "contact": "赵工",
             "phone": f"138{i:08d}",
             "base_pm": base,
+            **placer.place(counties[i % len(counties)]),
         }
         for level, share, text in (
             (AlertLevel.YELLOW, 0.5, "停止土石方作业、拆除作业，加密洒水抑尘"),

@@ -32,7 +32,9 @@ from orchestrator.bootstrap.config_files import (
     load_controls,
     load_delivery,
     load_documents,
+    load_map,
     load_measure_book,
+    load_outlines,
     load_response,
     load_rulesets,
     load_standards,
@@ -52,6 +54,8 @@ from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import ListService
 from orchestrator.errors import ConfigInvalid
+from orchestrator.geography.config import MapConfig
+from orchestrator.geography.outlines import Outlines
 from orchestrator.negotiation.service import Negotiations
 from orchestrator.notices import parallel
 from orchestrator.notices.links import LinkSigner, load_or_create_key
@@ -79,6 +83,7 @@ class Context:
     console: ConsoleConfig
     assessment: AssessmentConfig
     documents: DocumentStyle
+    map: MapConfig | None = None  # config/map.toml (None: no map)
     drill: bool = False  # a drill: every notice, message and report is marked 演练
     bound: Database | None = None  # the database it is bound to (None: the configured one)
 
@@ -99,6 +104,14 @@ class Context:
             self.settings.city_templates_dir,
             self.drill,
             self.documents,
+        )
+
+    def outlines(self) -> Outlines | None:
+        """The county outlines of config/map.toml (read once per process)."""
+        if self.map is None or not self.map.outlines:
+            return None
+        return _outlines(
+            self.settings.config_dir / self.map.outlines, self.map.name_property, self.city.counties
         )
 
     def links(self) -> LinkSigner:
@@ -128,7 +141,7 @@ class Context:
 
     def lists(self) -> ListService:
         """The emission list: import, check, read."""
-        return ListService(self.uow(), city=self.city, book=self.measures)
+        return ListService(self.uow(), city=self.city, book=self.measures, outlines=self.outlines())
 
     def negotiations(self) -> Negotiations:
         """Negotiated reductions (协商减排) recorded with alert revisions."""
@@ -249,6 +262,11 @@ class Context:
 
 
 @functools.cache
+def _outlines(path: Path, name_property: str, counties: tuple[str, ...]) -> Outlines:
+    return load_outlines(path, name_property, counties)
+
+
+@functools.cache
 def _templates(
     templates_dir: Path, override_dir: Path | None, drill: bool, style: DocumentStyle
 ) -> Environment:
@@ -291,4 +309,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         console=load_console(settings.config_dir),
         assessment=load_assessment(settings.config_dir),
         documents=load_documents(settings.config_dir),
+        map=load_map(settings.config_dir),
     )

@@ -21,6 +21,8 @@ from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.measures import Bounds, Contradictions, MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.errors import ConfigInvalid
+from orchestrator.geography.config import MapConfig
+from orchestrator.geography.outlines import Outlines
 from orchestrator.notices.model import DocumentStyle
 from orchestrator.response.config import ResponseConfig
 
@@ -178,6 +180,27 @@ def load_documents(config_dir: Path) -> DocumentStyle:
         return DocumentStyle.from_mapping(_read(path), source=str(path))
     except ValueError as exc:
         raise ConfigInvalid(str(exc)) from exc
+
+
+def load_map(config_dir: Path) -> MapConfig | None:
+    """``config/map.toml``: the map's outlines, stations and colours (None: no map)."""
+    path = config_dir / "map.toml"
+    if not path.exists():
+        return None
+    return MapConfig.from_mapping(_read(path), source=str(path))
+
+
+def load_outlines(path: Path, name_property: str, counties: tuple[str, ...]) -> Outlines:
+    """The county outlines at ``path`` (config/map.toml's ``outlines``); every outline must
+    name one of the city's ``counties``."""
+    outlines = Outlines.read(path, name_property=name_property)
+    strange = [c for c in outlines.counties if c not in counties]
+    if strange:
+        raise ConfigInvalid(
+            f"{path}: county “{strange[0]}” is not one of city.toml's counties "
+            f"({', '.join(counties)})"
+        )
+    return outlines
 
 
 def load_delivery(config_dir: Path) -> DeliveryConfig:

@@ -49,6 +49,7 @@ from orchestrator.emissions.plans import (
     plan_mode,
 )
 from orchestrator.emissions.targets import LevelReduction, level_reductions
+from orchestrator.geography.model import Position
 
 
 def _revision(row: Any) -> Revision:
@@ -146,7 +147,18 @@ def _dust_record(s: DustSite) -> dict[str, Any]:
         "phone": s.phone,
         "baseline_pm": s.baseline_pm,
         "measures": [_measure_record(m) for m in s.measures],
+        "lon": s.location.lon if s.location else None,
+        "lat": s.location.lat if s.location else None,
     }
+
+
+def _dust_site(rec: dict[str, Any]) -> DustSite:
+    """A stored site (records stored before migration 0017 have no position)."""
+    lon, lat = rec.pop("lon", None), rec.pop("lat", None)
+    return DustSite(
+        **{**rec, "measures": tuple(_measure_of(m) for m in rec["measures"])},
+        location=Position(lon=lon, lat=lat) if lon is not None and lat is not None else None,
+    )
 
 
 def _transport_record(u: TransportUser) -> dict[str, Any]:
@@ -207,6 +219,9 @@ def _enterprise(r: Any, lines: Iterable[Line]) -> Enterprise:
         phone=r.phone,
         email=r.email,
         channel=r.channel,
+        location=Position(lon=r.lon, lat=r.lat)
+        if r.lon is not None and r.lat is not None
+        else None,
     )
 
 
@@ -226,7 +241,7 @@ def _load(conn: Connection, region: str, number: int) -> EmissionList:
         )
     )
     dust = tuple(
-        DustSite(**{**rec, "measures": tuple(_measure_of(m) for m in rec["measures"])})
+        _dust_site(dict(rec))
         for (rec,) in conn.execute(
             select(list_dust_sites.c.record)
             .where(list_dust_sites.c.revision_id == rid)
@@ -425,6 +440,8 @@ class ListStore:
                         "email": e.email,
                         "channel": e.channel,
                         "position": i,
+                        "lon": e.location.lon if e.location else None,
+                        "lat": e.location.lat if e.location else None,
                     }
                     for i, e in enumerate(ents)
                 ],

@@ -97,6 +97,9 @@ list_enterprises = Table(
     Column("email", Text, nullable=False),
     Column("channel", Text, nullable=False),
     Column("position", Integer, nullable=False),
+    # 经度, 纬度 in decimal degrees (CGCS2000); none when the list gave none (migration 0017)
+    Column("lon", Float, nullable=True),
+    Column("lat", Float, nullable=True),
     UniqueConstraint("revision_id", "uscc", name="uq_list_enterprises_uscc"),
 )
 

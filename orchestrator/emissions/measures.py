@@ -4,13 +4,14 @@ filling a measure the list left empty, and flagging a row weaker than its grade 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.emissions.model import Grade, Measure, MeasureKind
 from orchestrator.errors import ConfigInvalid
+from orchestrator.geography.model import Extent
 
 # A grade without its own row takes a stricter neighbour's: B- -> C, 非引领性 -> C, A+ and 引领性 -> A.
 _FALLBACK = {
@@ -111,10 +112,11 @@ class Bounds:
     """``config/list.toml`` [bounds]: what an import refuses as implausible."""
 
     max_kg_per_day: float = 100_000.0  # one line, one pollutant (emission or reduction)
+    extent: Extent = field(default_factory=Extent)  # where a 经度/纬度 may lie (China's extent)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Bounds:
-        unknown = set(data) - set(cls.__dataclass_fields__)
+        unknown = set(data) - {"max_kg_per_day", "longitude", "latitude"}
         if unknown:
             raise ConfigInvalid(f"{source}: bounds.{sorted(unknown)[0]}: unknown bound")
         try:
@@ -123,7 +125,17 @@ class Bounds:
             raise ConfigInvalid(f"{source}: bounds.max_kg_per_day: must be a number") from None
         if not 0 < limit < float("inf"):
             raise ConfigInvalid(f"{source}: bounds.max_kg_per_day: must be positive and finite")
-        return cls(max_kg_per_day=limit)
+        d = Extent()
+        lon = data.get("longitude", [d.lon_min, d.lon_max])
+        lat = data.get("latitude", [d.lat_min, d.lat_max])
+        try:
+            (lon_min, lon_max), (lat_min, lat_max) = lon, lat
+            extent = Extent(float(lon_min), float(lon_max), float(lat_min), float(lat_max))
+        except (TypeError, ValueError) as exc:
+            raise ConfigInvalid(
+                f"{source}: bounds.longitude/latitude: two increasing numbers each ({exc})"
+            ) from None
+        return cls(max_kg_per_day=limit, extent=extent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.errors import InputInvalid, NotFound
+from orchestrator.geography.model import Position
 
 
 class Species(StrEnum):
@@ -325,6 +326,7 @@ class Enterprise:
     phone: str = ""
     email: str = ""
     channel: str = ""
+    location: Position | None = None  # 经度, 纬度 (the map and the county check)
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -361,6 +363,7 @@ class DustSite:
     phone: str
     baseline_pm: float
     measures: tuple[Measure, ...]
+    location: Position | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

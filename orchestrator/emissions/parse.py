@@ -46,6 +46,7 @@ from orchestrator.emissions.template import (
     SheetRows,
     cell_text,
 )
+from orchestrator.geography.model import Extent, Position, PositionInvalid, axis_of, position
 
 _KIND_BY_TEXT = {v: k for k, v in MEASURE_KIND_LABELS.items()} | {k.value: k for k in MeasureKind}
 _KIND_KEYWORDS = (
@@ -159,6 +160,14 @@ class _Cells:
         self._out_of_range(key, value, raw)
         return 0.0
 
+    def position(self, extent: Extent) -> Position | None:
+        """The row's 经度 and 纬度 (None when both are blank); a problem names the cell."""
+        try:
+            return position(self.rec.get("lon"), self.rec.get("lat"), extent)
+        except PositionInvalid as exc:
+            self.fail(axis_of(exc).value, str(exc.args[0]))
+            return None
+
     def _out_of_range(self, key: str, value: float, shown: str) -> None:
         if value < 0:
             self.fail(key, f"不能为负数：{shown}")
@@ -237,6 +246,7 @@ class _Draft:
     email: str
     channel: str
     lines: list[tuple[_Cells, Line]]
+    location: Position | None = None
 
 
 def parse_list(
@@ -253,7 +263,11 @@ def parse_list(
         else ()
     )
     limit = book.bounds.max_kg_per_day
-    dust = _dust(name, sheets[DUST], counties, problems, limit) if DUST in sheets else ()
+    dust = (
+        _dust(name, sheets[DUST], counties, problems, limit, book.bounds.extent)
+        if DUST in sheets
+        else ()
+    )
     transport = (
         _transport(name, sheets[TRANSPORT], counties, problems, limit)
         if TRANSPORT in sheets
@@ -380,7 +394,15 @@ def _industry(
             else:
                 seen_lines[key] = row
         email = cell_text(rec.get("email"))
+        place = cells.position(book.bounds.extent)
         draft = drafts.get(uscc)
+        if draft is not None and place is not None and draft.location not in (None, place):
+            assert draft.location is not None
+            cells.fail(
+                "lon",
+                f"坐标（{place.text}）与第{draft.first_row}行的同一企业（{draft.location.text}）"
+                "不同：一家企业填写一处坐标（厂区中心或主要排放口）",
+            )
         if draft is None:  # an enterprise's first row: its e-mail checked once
             if email and "email" not in cells.failed and not _EMAIL.fullmatch(email):
                 cells.fail("email", f"“{email}”不是有效的电子邮箱地址")
@@ -415,6 +437,8 @@ def _industry(
                 lines=[],
             )
         draft.lines.append((cells, line))
+        if draft.location is None:
+            draft.location = place
         current = draft
     return tuple(
         _finish(d, book, problems, warnings) for d in drafts.values() if d.category is not None
@@ -611,6 +635,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
         phone=d.phone,
         email=d.email,
         channel=d.channel,
+        location=d.location,
     )
 
 
@@ -643,7 +668,12 @@ def _county(cells: _Cells, counties: Collection[str]) -> str:
 
 
 def _dust(
-    name: str, sheet: SheetRows, counties: Collection[str], problems: list[str], limit: float
+    name: str,
+    sheet: SheetRows,
+    counties: Collection[str],
+    problems: list[str],
+    limit: float,
+    extent: Extent,
 ) -> tuple[DustSite, ...]:
     out = []
     for row, rec in sheet.rows:
@@ -661,6 +691,7 @@ def _dust(
             phone=cells.text("phone"),
             baseline_pm=cells.num("base_pm", required=True),
             measures=_level_measures(cells, MeasureKind.CONSTRUCTION, (Species.PM,)),
+            location=cells.position(extent),
         )
         for m in site.measures:
             if "base_pm" not in cells.failed and m.reduction.pm > site.baseline_pm + 1e-9:

@@ -35,6 +35,7 @@ from orchestrator.emissions.targets import (
     inventory_problems,
 )
 from orchestrator.emissions.workbook import read_workbook
+from orchestrator.geography.outlines import Outlines
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +118,34 @@ class ListService:
     """The emission list of the office's area."""
 
     def __init__(
-        self, uow: Callable[[], ListUnitOfWork], *, city: CityProfile, book: MeasureBook
+        self,
+        uow: Callable[[], ListUnitOfWork],
+        *,
+        city: CityProfile,
+        book: MeasureBook,
+        outlines: Outlines | None = None,
     ) -> None:
-        self.uow, self.city, self.book = uow, city, book
+        self.uow, self.city, self.book, self.outlines = uow, city, book, outlines
         self.region = city.region_code
+
+    def _placed(self, parsed: ParsedList) -> ParsedList:
+        """``parsed`` with a hint for every enterprise and site whose position lies outside the
+        county its row names (by the county outlines, when the city has them)."""
+        if self.outlines is None:
+            return parsed
+        lst = parsed.emission_list
+        points = [
+            (f"企业“{e.name}”（{e.uscc}）", e.county, e.location)
+            for e in lst.enterprises
+            if e.location is not None
+        ]
+        points += [
+            (f"工地“{s.name}”", s.county, s.location)
+            for s in lst.dust_sites
+            if s.location is not None
+        ]
+        hints = [m.message for m in self.outlines.misplaced(points)]
+        return dataclasses.replace(parsed, warnings=(*parsed.warnings, *hints)) if hints else parsed
 
     # --- import --------------------------------------------------------------------------------
 
@@ -149,7 +174,7 @@ class ListService:
             raise ListFileInvalid([f"{name or path}: 无法读取：{exc.strerror}"]) from exc
         with paused_gc():
             told("读取并校验")
-            parsed = (parse or parse_file)(path, self.city, self.book, name)
+            parsed = self._placed((parse or parse_file)(path, self.city, self.book, name))
             if not dry_run:
                 told("存储")
             return self._store(parsed, data, name or path.name, effective_from, now, by, dry_run)
@@ -204,7 +229,7 @@ class ListService:
         stored. Problems name ``name``, never the server's path. ``parse``: how the file is read
         (default :func:`parse_file`, here; the web service reads uploads in a bounded process)."""
         try:
-            parsed = (parse or parse_file)(path, self.city, self.book, name)
+            parsed = self._placed((parse or parse_file)(path, self.city, self.book, name))
         except ListFileInvalid as exc:
             raise ListFileInvalid([p.replace(str(path), name) for p in exc.problems]) from None
         lst = parsed.emission_list

@@ -94,8 +94,36 @@ def _industry_columns() -> tuple[Column, ...]:
         Column("phone", "联系电话", required=False, enterprise_level=True),
         Column("email", "电子邮箱", required=False, enterprise_level=True, aliases=("邮箱",)),
         Column("channel", "接收渠道", required=False, enterprise_level=True),
+        *_position_columns(enterprise_level=True),
     ]
     return tuple(cols)
+
+
+def _position_columns(*, enterprise_level: bool = False) -> tuple[Column, Column]:
+    """经度 and 纬度 of the enterprise's (the site's) main gate or stack, for the map and the
+    county check: CGCS2000 decimal degrees or degrees-minutes-seconds, both or neither."""
+    note = (
+        "CGCS2000 (WGS-84) in decimal degrees (113.7521) or degrees, minutes and seconds "
+        "(113°45′07.6″); both or neither. Web maps' coordinates (高德, 百度) are offset."
+    )
+    return (
+        Column(
+            "lon",
+            "经度",
+            required=False,
+            enterprise_level=enterprise_level,
+            aliases=("中心经度", "东经"),
+            note=note,
+        ),
+        Column(
+            "lat",
+            "纬度",
+            required=False,
+            enterprise_level=enterprise_level,
+            aliases=("中心纬度", "北纬"),
+            note=note,
+        ),
+    )
 
 
 def _dust_columns() -> tuple[Column, ...]:
@@ -115,6 +143,7 @@ def _dust_columns() -> tuple[Column, ...]:
             Column(f"{level.value}_text", f"{p}预警措施", required=False),
             Column(f"{level.value}_pm", f"{p}减排量PM(kg/d)", required=False),
         ]
+    cols += _position_columns()
     return tuple(cols)
 
 

@@ -27,6 +27,7 @@ from orchestrator.emissions.template import (
     normalize_header,
 )
 from orchestrator.errors import InputInvalid
+from orchestrator.geography.model import Position
 
 _HEADER_SEARCH_ROWS = 10
 
@@ -205,6 +206,10 @@ def _fmt(v: float | None) -> float | str:
     return int(v) if float(v).is_integer() else v
 
 
+def _location(p: Position | None) -> dict[str, float | str]:
+    return {"lon": p.lon, "lat": p.lat} if p is not None else {}
+
+
 def export_list(lst: EmissionList, out: Path) -> None:
     """Write ``lst`` as a canonical workbook; importing it gives the same content."""
     from openpyxl import Workbook
@@ -239,6 +244,7 @@ def export_list(lst: EmissionList, out: Path) -> None:
                 "phone": e.phone,
                 "email": e.email,
                 "channel": e.channel,
+                **_location(e.location),
             }
             rec |= {f"base_{s.value}": _fmt(ln.baseline.get(s)) for s in Species}
             for m in ln.measures:
@@ -275,6 +281,7 @@ def export_list(lst: EmissionList, out: Path) -> None:
                 "contact": s.contact,
                 "phone": s.phone,
                 "base_pm": _fmt(s.baseline_pm),
+                **_location(s.location),
             }
             | {
                 k: v

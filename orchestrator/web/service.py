@@ -50,6 +50,8 @@ def site_of(context: Context) -> Site:
         uploads=context.settings.data_dir / "uploads",
         reads=context.uow(),
         assessor=context.assessor(),
+        map=context.map,
+        outlines=context.outlines(),
         sms_callback=CallbackKey(secret, skew) if secret else None,
     )
 

@@ -21,6 +21,8 @@ from orchestrator.delivery.callbacks import CallbackKey
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.receipts import Receipts
 from orchestrator.emissions.service import ListService
+from orchestrator.geography.config import MapConfig
+from orchestrator.geography.outlines import Outlines
 from orchestrator.negotiation.service import Negotiations
 from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.service import NoticeService
@@ -50,6 +52,8 @@ class Site:
     uploads: Path  # where list uploads wait for their confirmation
     reads: Callable[[], PageReads]  # one unit of work for a page that reads several concepts
     assessor: Assessor | None = None  # the effect assessment (None: not offered)
+    map: MapConfig | None = None  # the console's map (None: config/map.toml absent)
+    outlines: Outlines | None = None  # the counties' outlines it draws
     # the secret SMS delivery reports are signed with; unset, /callbacks/sms refuses them all
     sms_callback: CallbackKey | None = None
     # the dashboard's receipt counts, shared by the pages and the API of one process

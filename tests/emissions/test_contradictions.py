@@ -81,11 +81,12 @@ def regraded_to_a(tmp_path, note: str = ""):
 
 
 def _with_note_column(edit):
-    """The sample list has no 措施说明 column (it is optional): add it, then ``edit``."""
+    """A list without the optional 措施说明 column gets it, then ``edit``."""
 
     def both(wb: Any) -> None:
         ws = wb["工业源"]
-        ws.cell(1, ws.max_column + 1).value = "措施说明"
+        if "措施说明" not in [c.value for c in ws[1]]:
+            ws.cell(1, ws.max_column + 1).value = "措施说明"
         edit(wb)
 
     return both

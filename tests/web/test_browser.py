@@ -281,3 +281,69 @@ def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, b
                     problems[f"{size_name} {path}"] = narrow[:5]
             context.close()
     assert problems == {}
+
+
+# --- the map ------------------------------------------------------------------------------------
+
+
+def test_the_alert_map_draws_counties_stations_and_orders_offline(engine, browser, tmp_path):
+    """Leaflet from this server only (no request leaves it): seven county outlines with their
+    names, every placed point, and a point's popup naming its enterprise as text (markup in a name
+    stays text) with a link to its order."""
+    from tests.support.app import ISSUED_AT, issue_sample
+    from tests.support.workbooks import broken, col
+
+    evil = '<img src=x onerror="document.title=1">钢铁有限公司'
+
+    def edit(wb) -> None:
+        ws = wb["工业源"]
+        ws.cell(2, col(ws, "企业名称")).value = evil
+
+    alert_id, revision_id = issue_sample(engine, broken(tmp_path, edit))
+    add_users(engine, ("zhang", "张值班", "duty_officer"), now=ISSUED_AT)
+    clock = Clock(ISSUED_AT + dt.timedelta(minutes=5))
+    delivery = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    make_worker(engine, delivery, clock, tmp_path).housekeeping()
+    with Served(web_app(engine, clock, data_dir=tmp_path, delivery=delivery)) as served:
+        context = browser.new_context(viewport=LAPTOP, locale="zh-CN")
+        page = context.new_page()
+        elsewhere: list[str] = []
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(served.url) else elsewhere.append(r.url),
+        )
+        sign_in_by_keyboard(page, served.url, "zhang")
+        page.goto(f"{served.url}/alerts/{alert_id}/map")
+        page.wait_for_selector("#map[data-ready='1']")
+        shot(page, "map-alert")
+        labels = page.locator(".county-label").all_text_contents()
+        assert sorted(labels) == sorted(
+            ["城东区", "城西区", "高新区", "北山县", "南川县", "河口县", "清源市"]
+        )
+        assert page.get_attribute("#map", "data-points") == "324"  # 294 enterprises, 30 sites
+        control = page.locator(".leaflet-control-layers").inner_text()
+        for name in ("区县", "企业", "扬尘源工地", "监测站点"):
+            assert name in control
+        # zoomed in on the enterprise whose name carries markup, a click opens its popup
+        at = page.evaluate(
+            """(name) => {
+              const m = document.getElementById("map").leafletMap;
+              const data = JSON.parse(document.getElementById("map-data").textContent);
+              const p = data.points.find(x => x[3] === name);
+              m.setView([p[1], p[0]], 17, {animate: false});  // its neighbours apart
+              const xy = m.latLngToContainerPoint([p[1], p[0]]);
+              const box = document.getElementById("map").getBoundingClientRect();
+              return {x: box.left + xy.x, y: box.top + xy.y, href: p[7]};
+            }""",
+            evil,
+        )
+        page.mouse.click(at["x"], at["y"])
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert evil in popup.inner_text()
+        assert popup.locator("img").count() == 0
+        assert page.title() != "1"
+        assert popup.locator("a").get_attribute("href") == at["href"]
+        assert at["href"].startswith(f"/alerts/{alert_id}/revisions/{revision_id}/orders/")
+        context.close()
+    assert elsewhere == []

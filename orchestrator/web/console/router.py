@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,10 +26,20 @@ from orchestrator.web.console.base import (
 from orchestrator.web.console.consultations import consultation_routes
 from orchestrator.web.console.documents import document_routes
 from orchestrator.web.console.lists import list_routes
+from orchestrator.web.console.maps import map_routes
 from orchestrator.web.dashboard import Limits, dashboard
 from orchestrator.web.site import Site
 
 AUDIT_PAGE = 100
+
+_JS, _CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+#: Every file under /static/: the console's own scripts and the map library (Leaflet, vendored)
+STATIC = {
+    "console.js": _JS,
+    "map.js": _JS,
+    "leaflet/leaflet.js": _JS,
+    "leaflet/leaflet.css": _CSS,
+}
 
 
 def console_router(site: Site) -> APIRouter:
@@ -133,15 +144,22 @@ def console_router(site: Site) -> APIRouter:
 
     loader = site.env.loader
     assert loader is not None
-    # read through the templates' loader: a city's folder may replace it like any template
-    script = loader.get_source(site.env, "static/console.js")[0].encode()
+    # read through the templates' loader: a city's folder may replace them like any template
+    assets = {
+        name: (Path(loader.get_source(site.env, f"static/{name}")[1] or "").read_bytes(), media)
+        for name, media in STATIC.items()
+    }
 
-    @router.get("/static/console.js")
-    def console_js() -> Response:
-        """The console's one script (public: it holds nothing but the refresh)."""
+    @router.get("/static/{name:path}")
+    def static(name: str) -> Response:
+        """The console's scripts and styles (public: they hold no data): a fixed set, never a
+        path on the server."""
+        found = assets.get(name)
+        if found is None:
+            return Response("未找到该文件", status_code=404, media_type="text/plain; charset=utf-8")
         return Response(
-            script,
-            media_type="text/javascript; charset=utf-8",
+            found[0],
+            media_type=found[1],
             headers={**HEADERS, "Cache-Control": "public, max-age=300"},
         )
 
@@ -219,4 +237,5 @@ def console_router(site: Site) -> APIRouter:
     alert_routes(router, c)
     document_routes(router, c)
     list_routes(router, c)
+    map_routes(router, c)
     return router
