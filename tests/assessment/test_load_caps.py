@@ -114,7 +114,8 @@ def _edited(tmp_path, **cells: Any) -> tuple[Any, int]:
 
     def edit(wb: Any) -> None:
         ws = wb["工业源"]
-        ws.cell(1, ws.max_column + 1).value = "额定负荷"
+        if "额定负荷" not in [c.value for c in ws[1]]:  # an optional column
+            ws.cell(1, ws.max_column + 1).value = "额定负荷"
         row = _capped_row(ws)
         for header, value in cells.items():
             ws.cell(row, col(ws, header)).value = value

@@ -209,3 +209,27 @@ def test_the_map_is_in_the_navigation(engine, desk):
     with Served(web_app(engine, Clock(ISSUED_AT), data_dir=desk)) as served:
         page = signed_in(served, "zhang").get("/")
     assert '<a href="/map">地图</a>' in page.text
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_enterprise_page_states_its_position(engine, desk):
+    do_import(engine, SAMPLE)
+    lst = load_list(engine, 1)
+    placed = next(e for e in lst.enterprises if e.location)
+    unplaced = next(e for e in lst.enterprises if e.location is None)
+    with Served(web_app(engine, Clock(ISSUED_AT), data_dir=desk)) as served:
+        zhang = signed_in(served, "zhang")
+        assert placed.location.text in zhang.get(f"/lists/1/enterprises/{placed.uscc}").text
+        assert "清单未填经纬度" in zhang.get(f"/lists/1/enterprises/{unplaced.uscc}").text
+
+
+def test_the_alert_and_its_notices_lead_to_its_map(engine, desk):
+    alert_id, _ = issue_sample(engine)
+    with Served(web_app(engine, Clock(ISSUED_AT), data_dir=desk)) as served:
+        zhang = signed_in(served, "zhang")
+        assert (
+            f'<a href="/alerts/{alert_id}/map">落实分布图</a>'
+            in zhang.get(f"/alerts/{alert_id}").text
+        )
+        notices = zhang.get(f"/alerts/{alert_id}/notices").text
+        assert f'<a href="/alerts/{alert_id}/map">在地图上查看</a>' in notices
