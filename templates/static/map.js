@@ -7,7 +7,10 @@
   var source = document.getElementById("map-data");
   if (!holder || !source || !window.L) { return; }
   var data = JSON.parse(source.textContent);
-  var map = L.map(holder, { preferCanvas: true, zoomSnap: 0.25, attributionControl: false });
+  var map = L.map(holder, {
+    preferCanvas: true, zoomSnap: 0.25, attributionControl: false, zoomControl: false
+  });
+  L.control.zoom({ zoomInTitle: "放大", zoomOutTitle: "缩小" }).addTo(map);
 
   function text(tag, value, className) {
     var el = document.createElement(tag);
@@ -81,7 +84,10 @@
   stations.addTo(map);
   layers["监测站点"] = stations;
 
-  L.control.layers(null, layers, { collapsed: false }).addTo(map);
+  // expanded beside a wide map; on a phone a 图层 button opens it
+  var control = L.control.layers(null, layers, { collapsed: holder.clientWidth < 600 }).addTo(map);
+  var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+  if (toggle) { toggle.title = "图层"; toggle.setAttribute("aria-label", "图层"); }
   L.control.scale({ imperial: false }).addTo(map);
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [12, 12] });

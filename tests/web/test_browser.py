@@ -347,3 +347,28 @@ def test_the_alert_map_draws_counties_stations_and_orders_offline(engine, browse
         assert at["href"].startswith(f"/alerts/{alert_id}/revisions/{revision_id}/orders/")
         context.close()
     assert elsewhere == []
+
+
+def test_on_a_phone_the_map_keeps_its_layers_behind_a_button(engine, browser, tmp_path):
+    from tests.support.app import ISSUED_AT
+
+    do_import(engine, SAMPLE)
+    add_users(engine, ("zhang", "张值班", "duty_officer"), now=ISSUED_AT)
+    with Served(web_app(engine, Clock(ISSUED_AT), data_dir=tmp_path)) as served:
+        context = browser.new_context(
+            viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        sign_in_by_keyboard(page, served.url, "zhang")
+        page.goto(served.url + "/map")
+        page.wait_for_selector("#map[data-ready='1']")
+        toggle = page.locator(".leaflet-control-layers-toggle")
+        assert toggle.is_visible()
+        assert not page.locator(".leaflet-control-layers-list").is_visible()
+        assert toggle.get_attribute("title") == "图层"
+        assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "放大"
+        toggle.tap()
+        page.locator(".leaflet-control-layers-list").wait_for(state="visible")
+        assert "扬尘源工地" in page.locator(".leaflet-control-layers-list").inner_text()
+        shot(page, "map-phone")
+        context.close()
