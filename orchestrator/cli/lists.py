@@ -249,49 +249,130 @@ def list_check_command(
 
 
 @list_group.command("coverage")
-@click.argument("permits", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("permits", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--sites",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="在建工地名录（住建，CSV或xlsx）。",
+)
+@click.option(
+    "--transport",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="重点用车单位名录（CSV或xlsx）。",
+)
 @click.option("--revision", type=int, help="版本号；默认为最新版本。")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存Excel报告（每个名录一个文件：汇总表及各区县核实清单）。",
+)
+@click.option("--no-keep", is_flag=True, help="只比对，不保存本次核查结果。")
+@click.option("--by", default=None, help="核查人（记入操作日志）；默认为当前账号。")
 @click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def list_coverage_command(
-    ctx: click.Context, permits: Path, revision: int | None, as_json: bool
+    ctx: click.Context,
+    permits: Path | None,
+    sites: Path | None,
+    transport: Path | None,
+    revision: int | None,
+    out: Path | None,
+    no_keep: bool,
+    by: str | None,
+    as_json: bool,
 ) -> None:
-    """将清单与排污许可名录比对。
+    """将清单与排污许可名录、在建工地名录、重点用车单位名录双向比对。
 
-    PERMITS.csv 须有“统一社会信用代码”“企业名称”“涉气（是/否）”三列。
+    查出名录中有而清单中无的（应纳入）、清单中有而名录中无或已注销、完工的（应核实），以及许可证编号不一致、
+    未填许可证编号、名称不一致和登记管理涉VOCs待核实的企业。每次核查结果保存备查，并与上次核查比较。
+    名录的列见 emission_lists/README.md；旧版三列CSV（统一社会信用代码、企业名称、涉气）仍可读取。
 
     \b
     示例：
-      orchestrator list coverage permits.csv
+      orchestrator list coverage samples/registries/permits.csv
+      orchestrator list coverage --sites samples/registries/sites.csv --transport samples/registries/transport.csv
+      orchestrator list coverage samples/registries/permits.csv --out coverage.xlsx
     """
-    from orchestrator.emissions.permits import coverage
+    from orchestrator.emissions.registries import Registry
+    from orchestrator.emissions.workbook import write_coverage
 
+    given = [
+        (r, p)
+        for r, p in (
+            (Registry.PERMITS, permits),
+            (Registry.SITES, sites),
+            (Registry.TRANSPORT, transport),
+        )
+        if p is not None
+    ]
+    if not given:
+        raise click.UsageError(
+            "请至少给出一个名录：排污许可名录（PERMITS）、--sites 或 --transport"
+        )
     context = context_of(ctx)
-    rev, lst = context.lists().revision(revision)
-    number = rev.number
-    cov = coverage(lst, permits)
-    for p in cov.problems:
-        click.echo(f"提示：{p}", err=True)
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "revision": number,
-                    "missing": [{"uscc": u, "name": n} for u, n in cov.missing],
-                    "without_permit": [
-                        {"uscc": e.uscc, "name": e.name} for e in cov.without_permit
-                    ],
-                },
-                ensure_ascii=False,
+    service = context.lists()
+    now = context.clock.now()
+    results = []
+    for registry, path in given:
+        report = service.check_coverage(
+            registry, path, now=now, by=by or operator(), revision=revision, keep=not no_keep
+        )
+        results.append(report)
+        if out is not None:
+            target = (
+                out
+                if len(given) == 1
+                else out.with_name(f"{out.stem}-{registry.value}{out.suffix}")
             )
+            write_coverage(report, target)
+            if not as_json:
+                click.echo(f"已写出{target}")
+    if as_json:
+        echo_json(
+            {
+                "revision": results[0].run.list_revision,
+                "registries": [
+                    {
+                        "registry": r.run.registry.value,
+                        "run": r.run.id or None,
+                        "holders": r.run.holders,
+                        "counts": r.counts(),
+                        "findings": [f.as_dict() for f in r.run.findings],
+                        "new": len(r.new),
+                        "resolved": [f.as_dict() for f in r.resolved],
+                        "problems": list(r.problems),
+                    }
+                    for r in results
+                ],
+            }
         )
         return
-    click.echo(f"许可证名录中涉气但未列入清单的企业：{len(cov.missing)}家")
-    for u, n in cov.missing:
-        click.echo(f"  {n}（{u}）")
-    click.echo(f"清单中未填写排污许可证编号的企业：{len(cov.without_permit)}家")
-    for e in cov.without_permit:
-        click.echo(f"  {e.name}（{e.uscc}）")
+    for r in results:
+        for p in r.problems:
+            click.echo(f"提示：{p}（已跳过该行）", err=True)
+        run = r.run
+        since = (
+            f"，较上次（{cn_instant(r.previous.ran_at, context.settings.zone)}）新增{len(r.new)}项、"
+            f"已解决{len(r.resolved)}项"
+            if r.previous is not None
+            else ""
+        )
+        kept = f"，已保存为第{run.id}次核查" if run.id else ""
+        click.echo(
+            f"{run.registry.label}（{run.source}，{run.holders}条）比对第{run.list_revision}版清单："
+            f"发现{len(run.findings)}项{since}{kept}"
+        )
+        fresh = {f.ident for f in r.new} if r.previous is not None else set()
+        for kind, count in r.counts().items():
+            if not count:
+                continue
+            found = [f for f in run.findings if f.kind.value == kind]
+            click.echo(f"  {found[0].kind.label}：{count}项（{found[0].kind.action}）")
+            for f in found:
+                mark = "［新］" if f.ident in fresh else ""
+                click.echo(f"    {mark}{f.county or '—'} {f.name}（{f.key}）：{f.detail}")
+        for f in r.resolved:
+            click.echo(f"  已解决：{f.kind.label} {f.name}（{f.key}）")
 
 
 @list_group.command("export")

@@ -188,6 +188,24 @@ list_transport_users = Table(
     Column("record", JSON, nullable=False),
 )
 
+#: Each comparison of the list with a registry (排污许可, 在建工地, 重点用车单位), with what it found
+#: (migration 0018): the next run is compared with the newest of its registry.
+coverage_runs = Table(
+    "coverage_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_code", String(6), nullable=False),
+    Column("registry", String(16), nullable=False),
+    Column("list_revision", Integer, nullable=False),
+    Column("ran_at", UtcDateTime(), nullable=False),
+    Column("ran_by", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("holders", Integer, nullable=False),
+    Column("findings", JSON, nullable=False),
+    Index("ix_coverage_runs_registry", "region_code", "registry", "id"),
+)
+
 
 # --- alerts --------------------------------------------------------------------------------------
 

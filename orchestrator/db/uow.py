@@ -16,6 +16,7 @@ from orchestrator.db.alerts import AlertStore
 from orchestrator.db.audit import AuditStore
 from orchestrator.db.beats import BeatStore
 from orchestrator.db.consultations import ConsultationStore
+from orchestrator.db.coverage import CoverageStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
 from orchestrator.db.negotiations import NegotiationStore
@@ -140,6 +141,10 @@ class UnitOfWork:
     @property
     def standing(self) -> StandingStore:
         return StandingStore(self.conn)
+
+    @property
+    def coverage(self) -> CoverageStore:
+        return CoverageStore(self.conn)
 
     @property
     def negotiations(self) -> NegotiationStore:

@@ -27,6 +27,14 @@ from orchestrator.emissions.model import (
 )
 from orchestrator.emissions.parse import ParsedList, parse_list
 from orchestrator.emissions.ports import ListUnitOfWork
+from orchestrator.emissions.registries import (
+    CoverageReport,
+    CoverageRun,
+    Registry,
+    changes,
+    compare,
+    holders,
+)
 from orchestrator.emissions.targets import (
     LevelCheck,
     check_reduction,
@@ -34,7 +42,7 @@ from orchestrator.emissions.targets import (
     discount,
     inventory_problems,
 )
-from orchestrator.emissions.workbook import read_workbook
+from orchestrator.emissions.workbook import read_registry, read_workbook
 from orchestrator.geography.outlines import Outlines
 
 
@@ -245,6 +253,78 @@ class ListService:
             newest=newest,
             diff=diff_lists(old, lst) if old is not None else None,
         )
+
+    # --- coverage ------------------------------------------------------------------------------
+
+    def check_coverage(
+        self,
+        registry: Registry,
+        path: Path,
+        *,
+        now: dt.datetime,
+        by: str,
+        revision: int | None = None,
+        keep: bool = True,
+        name: str = "",
+    ) -> CoverageReport:
+        """Compare list revision ``revision`` (default: the newest) with a registry export, both
+        ways; with ``keep``, record the run (audited) and compare it with the previous run against
+        the same registry. Rows of the export that cannot be read are skipped and named."""
+        source = name or str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ListFileInvalid([f"{source}: 无法读取：{exc.strerror}"]) from None
+        problems: list[str] = []
+        found = holders(registry, source, read_registry(path, registry, source), problems)
+        with self.uow() as uow:
+            number = revision if revision is not None else uow.lists.latest(self.region)
+            lst = uow.lists.load(self.region, number)
+            findings = compare(registry, lst, found)
+            before = uow.coverage.runs(self.region, registry, limit=1)
+            previous = before[0] if before else None
+            run = CoverageRun(
+                id=0,
+                registry=registry,
+                list_revision=number,
+                ran_at=now,
+                ran_by=by,
+                source=Path(source).name,
+                sha256=hashlib.sha256(data).hexdigest(),
+                holders=len(found),
+                findings=tuple(findings),
+            )
+            if keep:
+                run = uow.coverage.record(
+                    self.region,
+                    registry,
+                    list_revision=number,
+                    ran_at=now.astimezone(dt.UTC),
+                    ran_by=by,
+                    source=run.source,
+                    sha256=run.sha256,
+                    holders=run.holders,
+                    findings=findings,
+                )
+                uow.audit.record(
+                    AuditEntry(
+                        at=now,
+                        actor=by,
+                        action=AuditAction.LIST_COVERAGE,
+                        reason=f"{registry.label}比对第{number}版清单，发现{len(findings)}项",
+                        detail={"run": run.id, "registry": registry.value, "sha256": run.sha256},
+                    )
+                )
+                uow.commit()
+        new, resolved = changes(findings, previous.findings if previous else ())
+        return CoverageReport(
+            run=run, previous=previous, new=new, resolved=resolved, problems=tuple(problems)
+        )
+
+    def coverage_runs(self, registry: Registry | None = None, limit: int = 50) -> list[CoverageRun]:
+        """The kept coverage runs, newest first."""
+        with self.uow() as uow:
+            return uow.coverage.runs(self.region, registry, limit)
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -15,6 +15,12 @@ from typing import Any
 
 from orchestrator.alerts.readings import csv_rows
 from orchestrator.emissions.model import EmissionList, ListFileInvalid, Species
+from orchestrator.emissions.registries import (
+    REGISTRY_COLUMNS,
+    CoverageReport,
+    FindingKind,
+    Registry,
+)
 from orchestrator.emissions.template import (
     COLUMNS,
     DUST,
@@ -335,3 +341,125 @@ def _export_simple(wb: Any, sheet: str, items: Any, record: Any) -> None:
         ws.append([rec.get(c.key, "") for c in cols])
     for cell in ws[1]:
         cell.font = Font(bold=True)
+
+
+# --- registries ---------------------------------------------------------------------------------
+
+
+def read_registry(
+    path: Path, registry: Registry, name: str = ""
+) -> list[tuple[str, dict[str, str]]]:
+    """The rows of a registry export (CSV in UTF-8 or GB18030, or the first sheet of a workbook)
+    as ``(place, cells)``, ``place`` being ``file:row`` (``file:sheet:row``); the header is found
+    among the first ten rows. Raises :class:`ListFileInvalid` when the file cannot be read or a
+    required column is missing."""
+    name = name or str(path)
+    suffix = path.suffix.lower()
+    grid: list[list[Any]]
+    if suffix == ".csv":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ListFileInvalid([f"{name}: 无法读取：{exc.strerror}"]) from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:  # exports from Chinese platforms are often GBK
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise ListFileInvalid([f"{name}: 编码无法识别（应为UTF-8或GBK）"]) from None
+        try:
+            lines = csv_rows(text, name)
+        except InputInvalid as exc:
+            raise ListFileInvalid([str(exc)]) from None
+        grid = [[c.strip() for c in row] for _, row in lines]
+        numbers = [n for n, _ in lines]
+        where = name
+    elif suffix in (".xlsx", ".xlsm", ".ods"):
+        import python_calamine
+
+        check_archive(path, name)
+        try:
+            wb = python_calamine.CalamineWorkbook.from_path(str(path))
+            sheet = wb.sheet_names[0]
+            grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine's own errors for a broken file
+            raise ListFileInvalid([f"{name}: 无法读取工作簿：{exc}"]) from exc
+        numbers = list(range(1, len(grid) + 1))
+        where = f"{name}:{sheet}"
+    else:
+        raise ListFileInvalid([f"{name}: 不支持的文件类型“{path.suffix}”（应为.csv或.xlsx）"])
+    columns = REGISTRY_COLUMNS[registry]
+    index = {normalize_header(h): c.key for c in columns for h in (c.header, *c.aliases)}
+    first = columns[0]
+    found = next(
+        (
+            (i, keys)
+            for i, raw in enumerate(grid[:_HEADER_SEARCH_ROWS])
+            if first.key in (keys := [index.get(normalize_header(cell_text(c))) for c in raw])
+        ),
+        None,
+    )
+    if found is None:
+        raise ListFileInvalid([f"{where}:1: 未找到表头（应含“{first.header}”列）"])
+    i, keys = found
+    positions: dict[str, int] = {}
+    for pos, key in enumerate(keys):
+        if key is not None and key not in positions:
+            positions[key] = pos
+    missing = [c.header for c in columns if c.required and c.key not in positions]
+    if missing:
+        raise ListFileInvalid([f"{where}:{numbers[i]}:{h}: 缺少必填列" for h in missing])
+    rows: list[tuple[str, dict[str, str]]] = []
+    for n, raw in zip(numbers[i + 1 :], grid[i + 1 :], strict=True):
+        cells = {k: cell_text(raw[p]) if p < len(raw) else "" for k, p in positions.items()}
+        if any(cells.values()):
+            rows.append((f"{where}:{n}", cells))
+    return rows
+
+
+def write_coverage(report: CoverageReport, out: Path) -> None:
+    """The coverage report as a workbook: a summary sheet, then one sheet per county with what it
+    is asked to check (its task list until the response network hands it out)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    run = report.run
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = "汇总"
+    summary.append([f"应急减排清单覆盖核查（{run.registry.label}，第{run.list_revision}版清单）"])
+    summary.append(["核查类别", "数量", "较上次新增", "较上次已解决"])
+    new = dict.fromkeys(FindingKind, 0)
+    solved = dict.fromkeys(FindingKind, 0)
+    for f in report.new:
+        new[f.kind] += 1
+    for f in report.resolved:
+        solved[f.kind] += 1
+    counts = report.counts()
+    for kind in FindingKind:
+        summary.append([kind.label, counts[kind.value], new[kind], solved[kind]])
+    for cell in summary[2]:
+        cell.font = Font(bold=True)
+    summary.column_dimensions["A"].width = 28
+    for county, findings in report.by_county().items():
+        ws = wb.create_sheet(county[:31])
+        ws.append(["核查类别", "统一社会信用代码或工地", "名称", "情况", "请核实办理"])
+        for f in findings:
+            ws.append([_plain(v) for v in (f.kind.label, f.key, f.name, f.detail, f.kind.action)])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for col, width in zip("ABCDE", (22, 24, 34, 52, 40), strict=True):
+            ws.column_dimensions[col].width = width
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    tmp = out.with_name(out.name + ".tmp.xlsx")
+    wb.save(tmp)
+    tmp.replace(out)
+
+
+def _plain(text: str) -> str:
+    """A cell's text, never a formula (a value starting with = + - @ is prefixed)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

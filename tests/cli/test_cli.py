@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestrator.cli import cli
+from tests.support.app import SAMPLE
 from tests.support.base import ROOT
 from tests.support.cli import issued, run, run_err
 
@@ -658,3 +659,42 @@ def test_the_demo_says_when_no_chinese_font_is_installed_and_how_to_fix_it(tmp_p
     assert "make system-deps" in done.stdout
     assert not list((tmp_path / "out").glob("*.pdf"))
     assert (tmp_path / "out" / "bulletin.html").exists()
+
+
+def test_list_coverage_needs_a_registry_and_reads_all_three(tmp_path, monkeypatch):
+    """Without a registry: a usage error (exit 2); with all three, one report each and an Excel
+    file each."""
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            cli, ["list", "import", str(SAMPLE), "--effective-from", "2025-10-01"]
+        ).exit_code
+        == 0
+    )
+    refused = runner.invoke(cli, ["list", "coverage"])
+    assert refused.exit_code == 2
+    assert "请至少给出一个名录" in refused.output
+    registries = ROOT / "samples" / "registries"
+    out = tmp_path / "coverage.xlsx"
+    result = runner.invoke(
+        cli,
+        ["list", "coverage", str(registries / "permits.csv"), "--sites", str(registries / "sites.csv"),
+         "--transport", str(registries / "transport.csv"), "--out", str(out), "--by", "覆盖核查员"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "排污许可名录（permits.csv，300条）比对第1版清单：发现28项，已保存为第1次核查"
+        in result.output
+    )
+    assert (
+        "在建工地名录（sites.csv，33条）比对第1版清单：发现5项，已保存为第2次核查" in result.output
+    )
+    assert (
+        "重点用车单位名录（transport.csv，40条）比对第1版清单：发现4项，已保存为第3次核查"
+        in result.output
+    )
+    for name in ("coverage-permits.xlsx", "coverage-sites.xlsx", "coverage-transport.xlsx"):
+        assert (tmp_path / name).exists()
+    again = runner.invoke(cli, ["list", "coverage", str(registries / "permits.csv")])
+    assert "新增0项、已解决0项，已保存为第4次核查" in again.output

@@ -1,0 +1,78 @@
+"""Coverage runs in the database: each comparison of the list with a registry, kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from orchestrator.db.tables import coverage_runs
+from orchestrator.emissions.registries import CoverageRun, Finding, Registry
+
+
+def _run(r: Any) -> CoverageRun:
+    return CoverageRun(
+        id=r.id,
+        registry=Registry(r.registry),
+        list_revision=r.list_revision,
+        ran_at=r.ran_at,
+        ran_by=r.ran_by,
+        source=r.source,
+        sha256=r.sha256,
+        holders=r.holders,
+        findings=tuple(Finding.of(f) for f in r.findings),
+    )
+
+
+class CoverageStore:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def record(
+        self,
+        region: str,
+        registry: Registry,
+        *,
+        list_revision: int,
+        ran_at: dt.datetime,
+        ran_by: str,
+        source: str,
+        sha256: str,
+        holders: int,
+        findings: list[Finding],
+    ) -> CoverageRun:
+        run_id = self.conn.execute(
+            insert(coverage_runs).values(
+                region_code=region,
+                registry=registry.value,
+                list_revision=list_revision,
+                ran_at=ran_at,
+                ran_by=ran_by,
+                source=source,
+                sha256=sha256,
+                holders=holders,
+                findings=[f.as_dict() for f in findings],
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        return CoverageRun(
+            id=int(run_id),
+            registry=registry,
+            list_revision=list_revision,
+            ran_at=ran_at,
+            ran_by=ran_by,
+            source=source,
+            sha256=sha256,
+            holders=holders,
+            findings=tuple(findings),
+        )
+
+    def runs(
+        self, region: str, registry: Registry | None = None, limit: int = 50
+    ) -> list[CoverageRun]:
+        """The area's runs, newest first (of one registry, if given)."""
+        t = coverage_runs.c
+        q = select(coverage_runs).where(t.region_code == region)
+        if registry is not None:
+            q = q.where(t.registry == registry.value)
+        return [_run(r) for r in self.conn.execute(q.order_by(t.id.desc()).limit(limit))]
