@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     SIGN_OUT = "sign_out"
     LIST_IMPORT = "list_import"
     LIST_COVERAGE = "list_coverage"
+    LIST_GRADE = "list_grade"
     RESEND = "resend"
     NEGOTIATE = "negotiate"
     NEGOTIATE_REMOVE = "negotiate_remove"
@@ -66,6 +67,7 @@ _LABEL: dict[AuditAction, str] = {
     AuditAction.SIGN_OUT: "退出",
     AuditAction.LIST_IMPORT: "导入应急减排清单",
     AuditAction.LIST_COVERAGE: "清单覆盖核查",
+    AuditAction.LIST_GRADE: "调整绩效等级",
     AuditAction.RESEND: "重新投递",
     AuditAction.NEGOTIATE: "录入协商减排",
     AuditAction.NEGOTIATE_REMOVE: "删除协商减排",

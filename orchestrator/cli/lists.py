@@ -375,6 +375,132 @@ def list_coverage_command(
             click.echo(f"  已解决：{f.kind.label} {f.name}（{f.key}）")
 
 
+@list_group.command("grade")
+@click.argument("uscc")
+@click.argument("grade")
+@click.option("--from", "effective_text", required=True, metavar="YYYY-MM-DD", help="生效日期。")
+@click.option(
+    "--source",
+    type=click.Choice(["declared", "reviewed", "published", "province", "nation"]),
+    default="reviewed",
+    show_default=True,
+    help="决定来源：declared 企业申报，reviewed 市级评审，published 公示，province 省级平台认定，nation 国家平台认定。",
+)
+@click.option("--ref", "reference", required=True, help="决定依据（文号或平台记录编号）。")
+@click.option("--note", default="", help="说明。")
+@click.option("--by", default=None, help="记录人（记入操作日志）；默认为当前账号。")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
+@click.pass_context
+def list_grade_command(
+    ctx: click.Context,
+    uscc: str,
+    grade: str,
+    effective_text: str,
+    source: str,
+    reference: str,
+    note: str,
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """记录企业绩效等级的调整，并自生效日期起调整清单。
+
+    以生效日期当日执行的清单为基础生成新版清单：该企业按新等级重新核定各级预警措施（A+、A级和引领性企业自主减排，
+    其他等级按行业措施表），此后启动的预警按新版清单下达指令。同一决定重复记录不作任何改变。
+
+    \b
+    示例：
+      orchestrator list grade 91999900MA0000002C A --from 2025-12-01 --ref 示环评〔2025〕12号
+      orchestrator list grade 91999900MA0000002C C --from 2026-01-10 --source published --ref 公示2026-01
+    """
+    from orchestrator.emissions.grades import GradeSource
+    from orchestrator.emissions.model import Grade
+
+    try:
+        new = Grade(grade.strip().upper().replace("－", "-"))
+    except ValueError:
+        raise InputInvalid(
+            f"未知绩效等级“{grade}”（可用：{'、'.join(g.value for g in Grade)}）"
+        ) from None
+    context = context_of(ctx)
+    result = context.lists().record_grade(
+        uscc,
+        new,
+        effective_from=date_option(effective_text, "--from"),
+        source=GradeSource(source),
+        reference=reference,
+        now=context.clock.now(),
+        by=by or operator(),
+        note=note,
+    )
+    rev = result.revision
+    if as_json:
+        echo_json(
+            {
+                "decision": result.decision.id,
+                "repeated": result.repeated,
+                "revision": rev.number if rev else None,
+                "effective_from": rev.effective_from.isoformat() if rev else None,
+                "changes": list(result.notes),
+                "later_revisions": list(result.later),
+            }
+        )
+        return
+    d = result.decision
+    if result.repeated:
+        click.echo(f"该决定已于此前记录（{d.source.label}，{d.reference}），未作改变")
+        return
+    click.echo(
+        f"已记录：{d.uscc}绩效等级{d.grade.value}，{d.effective_from.isoformat()}起（{d.source.label}，{d.reference}）"
+    )
+    if rev is None:
+        click.echo("清单中该企业已为此等级，清单未调整")
+    else:
+        click.echo(
+            f"已生成第{rev.number}版清单，{rev.effective_from.isoformat()}起生效；措施调整{len(result.notes)}项："
+        )
+        for line in result.notes:
+            click.echo(f"  {line}")
+    if result.later:
+        numbers = "、".join(f"第{n}版" for n in result.later)
+        click.echo(f"提示：{numbers}清单生效日期在此之后，未含本次调整，请在其中同步调整", err=True)
+
+
+@list_group.command("grades")
+@click.argument("uscc")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
+@click.pass_context
+def list_grades_command(ctx: click.Context, uscc: str, as_json: bool) -> None:
+    """企业绩效等级的历史：各版清单所载等级和各次调整决定。
+
+    \b
+    示例：
+      orchestrator list grades 91999900MA0000002C
+    """
+    name, steps = context_of(ctx).lists().grade_history(uscc)
+    if as_json:
+        echo_json(
+            {
+                "uscc": uscc.strip().upper(),
+                "name": name,
+                "history": [
+                    {
+                        "effective_from": s.effective_from.isoformat(),
+                        "grade": s.grade.value,
+                        "source": s.source.value,
+                        "reference": s.reference,
+                    }
+                    for s in steps
+                ],
+            }
+        )
+        return
+    click.echo(f"{name}（{uscc.strip().upper()}）绩效等级历史：")
+    for s in steps:
+        click.echo(
+            f"  {s.effective_from.isoformat()}起 {s.grade.value}（{s.source.label}：{s.reference}）"
+        )
+
+
 @list_group.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--revision", type=int, help="版本号；默认为最新版本。")

@@ -188,6 +188,24 @@ list_transport_users = Table(
     Column("record", JSON, nullable=False),
 )
 
+#: Decisions on enterprises' performance grades between list revisions (migration 0019): each
+#: amends the list from its date (a derived revision).
+grade_decisions = Table(
+    "grade_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_code", String(6), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("grade", String(8), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Index("ix_grade_decisions_uscc", "region_code", "uscc"),
+)
+
 #: Each comparison of the list with a registry (排污许可, 在建工地, 重点用车单位), with what it found
 #: (migration 0018): the next run is compared with the newest of its registry.
 coverage_runs = Table(

@@ -17,6 +17,7 @@ from orchestrator.db.audit import AuditStore
 from orchestrator.db.beats import BeatStore
 from orchestrator.db.consultations import ConsultationStore
 from orchestrator.db.coverage import CoverageStore
+from orchestrator.db.grades import GradeStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
 from orchestrator.db.negotiations import NegotiationStore
@@ -145,6 +146,10 @@ class UnitOfWork:
     @property
     def coverage(self) -> CoverageStore:
         return CoverageStore(self.conn)
+
+    @property
+    def grades(self) -> GradeStore:
+        return GradeStore(self.conn)
 
     @property
     def negotiations(self) -> NegotiationStore:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
-from orchestrator.emissions.model import Grade, Measure, MeasureKind
+from orchestrator.emissions.model import Amounts, Grade, Measure, MeasureKind, Species
 from orchestrator.errors import ConfigInvalid
 from orchestrator.geography.model import Extent
 
@@ -168,6 +168,15 @@ class MeasureBook:
     def lowest_grade(self, industry: str) -> Grade:
         t = self.tables.get(industry)
         return t.lowest_grade if t is not None else Grade.D
+
+
+def estimate(kind: MeasureKind, value: float | None, baseline: Amounts) -> Amounts:
+    """Reduction of a measure filled from a table: all of a stop, the share of a limit."""
+    if kind is MeasureKind.STOP:
+        return baseline
+    if kind is MeasureKind.LIMIT and value:
+        return Amounts(**{s.value: round(baseline.get(s) * value / 100, 3) for s in Species})
+    return Amounts()
 
 
 def weaker_than(measure: Measure, entry: TableEntry) -> bool:

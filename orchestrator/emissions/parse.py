@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
-from orchestrator.emissions.measures import NEGOTIATED, MeasureBook, Severity, weaker_than
+from orchestrator.emissions.measures import (
+    NEGOTIATED,
+    MeasureBook,
+    Severity,
+    estimate,
+    weaker_than,
+)
 from orchestrator.emissions.model import (
     MEASURE_KIND_LABELS,
     Amounts,
@@ -557,7 +563,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                         kind=entry.kind,
                         text=entry.text,
                         value=entry.value,
-                        reduction=_estimate(entry.kind, entry.value, line.baseline),
+                        reduction=estimate(entry.kind, entry.value, line.baseline),
                         from_table=True,
                     )
                     warnings.append(
@@ -637,15 +643,6 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
         channel=d.channel,
         location=d.location,
     )
-
-
-def _estimate(kind: MeasureKind, value: float | None, baseline: Amounts) -> Amounts:
-    """Reduction of a measure filled from a table: all of a stop, the share of a limit."""
-    if kind is MeasureKind.STOP:
-        return baseline
-    if kind is MeasureKind.LIMIT and value:
-        return Amounts(**{s.value: round(baseline.get(s) * value / 100, 3) for s in Species})
-    return Amounts()
 
 
 def _level_measures(

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.audit.ports import UnitOfWork
+from orchestrator.emissions.grades import GradeDecision
 from orchestrator.emissions.model import (
     EmissionList,
     Enterprise,
@@ -113,12 +114,25 @@ class CoverageStore(Protocol):
         ...
 
 
+class GradeStore(Protocol):
+    """Grade decisions of an area."""
+
+    def record(self, region: str, d: GradeDecision) -> GradeDecision: ...
+
+    def decisions(self, region: str, uscc: str | None = None) -> list[GradeDecision]:
+        """In the order recorded."""
+        ...
+
+
 class ListUnitOfWork(UnitOfWork, Protocol):
     @property
     def lists(self) -> ListStore: ...
 
     @property
     def coverage(self) -> CoverageStore: ...
+
+    @property
+    def grades(self) -> GradeStore: ...
 
     @property
     def standing(self) -> ControlledStore: ...

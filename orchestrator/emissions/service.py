@@ -14,12 +14,21 @@ from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.emissions.bulk import paused_gc
 from orchestrator.emissions.diff import ListDiff, diff_lists
+from orchestrator.emissions.grades import (
+    GradeDecision,
+    GradeSource,
+    GradeStep,
+    history,
+    in_effect,
+    regrade,
+)
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import (
     CityProfile,
     EmissionList,
     Enterprise,
     EnterprisePage,
+    Grade,
     ListFileInvalid,
     Revision,
     RevisionNotFound,
@@ -43,6 +52,7 @@ from orchestrator.emissions.targets import (
     inventory_problems,
 )
 from orchestrator.emissions.workbook import read_registry, read_workbook
+from orchestrator.errors import InputInvalid
 from orchestrator.geography.outlines import Outlines
 
 
@@ -86,6 +96,19 @@ def band_plan(uow: ListUnitOfWork, region: str, on: dt.date) -> tuple[int, int]:
     number = uow.lists.in_force(region, on)
     plan_id, _ = uow.lists.level_plan(region, number, ALERT_LEVELS[0])
     return number, plan_id
+
+
+@dataclass(frozen=True, slots=True)
+class GradeResult:
+    """A grade decision recorded: the list revision it made (None: the list said so already, or
+    the same decision was recorded before), what changed in the measures, and later revisions
+    that the decision does not reach (they need the same change)."""
+
+    decision: GradeDecision
+    revision: Revision | None
+    notes: tuple[str, ...]
+    later: tuple[int, ...]
+    repeated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +276,129 @@ class ListService:
             newest=newest,
             diff=diff_lists(old, lst) if old is not None else None,
         )
+
+    # --- grades --------------------------------------------------------------------------------
+
+    def record_grade(
+        self,
+        uscc: str,
+        grade: Grade,
+        *,
+        effective_from: dt.date,
+        source: GradeSource,
+        reference: str,
+        now: dt.datetime,
+        by: str,
+        note: str = "",
+    ) -> GradeResult:
+        """Record a decision on an enterprise's grade and amend the list from its date: a new
+        revision, derived from the one in force then, with every decision in effect then applied
+        (:func:`~orchestrator.emissions.grades.regrade`) — unless the list already says so. All in
+        one transaction, audited; recording the same decision again changes nothing."""
+        uscc = uscc.strip().upper()
+        if not reference.strip():
+            raise InputInvalid("请填写决定依据（文号或平台记录编号）")
+        with self.uow() as uow:
+            number = uow.lists.in_force(self.region, effective_from)
+            base = uow.lists.get(self.region, number)
+            lst = uow.lists.load(self.region, number)
+            current = {e.uscc: e for e in lst.enterprises}
+            if uscc not in current:
+                raise RevisionNotFound(
+                    f"{effective_from.isoformat()}生效的第{number}版清单中没有统一社会信用代码为"
+                    f"{uscc}的企业"
+                )
+            decision = GradeDecision(
+                uscc=uscc,
+                grade=grade,
+                effective_from=effective_from,
+                source=source,
+                reference=reference.strip(),
+                recorded_at=now,
+                recorded_by=by,
+                note=note.strip(),
+            )
+            known = uow.grades.decisions(self.region, uscc)
+            same = next(
+                (
+                    d
+                    for d in known
+                    if (d.grade, d.effective_from, d.source, d.reference)
+                    == (grade, effective_from, source, decision.reference)
+                ),
+                None,
+            )
+            if same is not None:
+                return GradeResult(same, None, (), (), repeated=True)
+            decision = uow.grades.record(self.region, decision)
+            effect = in_effect([*uow.grades.decisions(self.region)], effective_from)
+            changed: list[Enterprise] = []
+            notes: list[str] = []
+            amended = []
+            for e in lst.enterprises:
+                d = effect.get(e.uscc)
+                if d is None or d.grade is e.grade:
+                    amended.append(e)
+                    continue
+                new, why = regrade(e, d.grade, self.book)
+                amended.append(new)
+                changed.append(new)
+                notes += why
+            revision: Revision | None = None
+            if changed:
+                start = max(effective_from, base.effective_from)
+                revision = uow.lists.store(
+                    self.region,
+                    dataclasses.replace(lst, enterprises=tuple(amended)),
+                    effective_from=start,
+                    source=f"第{number}版清单按绩效等级调整（{decision.reference}）",
+                    sha256=hashlib.sha256(
+                        f"grades:{base.sha256}:{start}:{sorted(d.id for d in effect.values())}".encode()
+                    ).hexdigest(),
+                    imported_at=now.astimezone(dt.UTC),
+                    warnings=notes,
+                )
+            later = [
+                s.revision.number
+                for s in uow.lists.summaries(self.region)
+                if s.revision.effective_from > effective_from
+                and s.revision.number != number
+                and (revision is None or s.revision.number != revision.number)
+            ]
+            uow.audit.record(
+                AuditEntry(
+                    at=now,
+                    actor=by,
+                    action=AuditAction.LIST_GRADE,
+                    reason=f"{current[uscc].name}绩效等级{current[uscc].grade.value}→{grade.value}，"
+                    f"{effective_from.isoformat()}起（{source.label}，{decision.reference}）",
+                    detail={
+                        "uscc": uscc,
+                        "grade": grade.value,
+                        "decision": decision.id,
+                        "revision": revision.number if revision else None,
+                    },
+                )
+            )
+            uow.commit()
+        return GradeResult(decision, revision, tuple(notes), tuple(later))
+
+    def grade_history(self, uscc: str) -> tuple[str, list[GradeStep]]:
+        """An enterprise's name and grade history: each list revision's grade and every decision."""
+        uscc = uscc.strip().upper()
+        with self.uow() as uow:
+            listed: list[tuple[int, dt.date, Grade]] = []
+            name = ""
+            for s in uow.lists.summaries(self.region):
+                r = s.revision
+                e = uow.lists.enterprise(self.region, r.number, uscc)
+                if e is not None:
+                    listed.append((r.number, r.effective_from, e.grade))
+                    name = e.name
+            decisions = uow.grades.decisions(self.region, uscc)
+        if not listed and not decisions:
+            raise RevisionNotFound(f"清单中没有统一社会信用代码为{uscc}的企业")
+        return name, history(listed, decisions)
 
     # --- coverage ------------------------------------------------------------------------------
 

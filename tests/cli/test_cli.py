@@ -698,3 +698,23 @@ def test_list_coverage_needs_a_registry_and_reads_all_three(tmp_path, monkeypatc
         assert (tmp_path / name).exists()
     again = runner.invoke(cli, ["list", "coverage", str(registries / "permits.csv")])
     assert "新增0项、已解决0项，已保存为第4次核查" in again.output
+
+
+def test_list_grade_amends_the_list_and_grades_shows_the_history(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    runner.invoke(cli, ["list", "import", str(SAMPLE), "--effective-from", "2025-10-01"])
+    wrong = runner.invoke(cli, ["list", "grade", "91999900MA0000002C", "E", "--from", "2025-12-01", "--ref", "x"])  # fmt: skip
+    assert wrong.exit_code == 2
+    assert "未知绩效等级“E”" in wrong.output
+    done = runner.invoke(
+        cli,
+        ["list", "grade", "91999900MA0000002C", "a", "--from", "2025-12-01", "--ref", "示环评〔2025〕12号", "--json"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.output)
+    assert (data["revision"], data["effective_from"], data["repeated"]) == (2, "2025-12-01", False)
+    assert all("自主采取减排措施" in c for c in data["changes"])
+    history = runner.invoke(cli, ["list", "grades", "91999900MA0000002C"])
+    assert "2025-12-01起 A（市级评审：示环评〔2025〕12号）" in history.output
+    assert "2025-10-01起 B（应急减排清单：第1版清单）" in history.output
