@@ -32,6 +32,7 @@ from orchestrator.bootstrap.config_files import (
     load_controls,
     load_delivery,
     load_documents,
+    load_grading,
     load_map,
     load_measure_book,
     load_outlines,
@@ -53,6 +54,7 @@ from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import ListService
+from orchestrator.emissions.upgrading import GradingConfig
 from orchestrator.errors import ConfigInvalid
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
@@ -84,6 +86,7 @@ class Context:
     assessment: AssessmentConfig
     documents: DocumentStyle
     map: MapConfig | None = None  # config/map.toml (None: no map)
+    grading: GradingConfig | None = None  # config/grading.toml (None: no 创A升B targets)
     drill: bool = False  # a drill: every notice, message and report is marked 演练
     bound: Database | None = None  # the database it is bound to (None: the configured one)
 
@@ -141,7 +144,13 @@ class Context:
 
     def lists(self) -> ListService:
         """The emission list: import, check, read."""
-        return ListService(self.uow(), city=self.city, book=self.measures, outlines=self.outlines())
+        return ListService(
+            self.uow(),
+            city=self.city,
+            book=self.measures,
+            outlines=self.outlines(),
+            grading=self.grading,
+        )
 
     def negotiations(self) -> Negotiations:
         """Negotiated reductions (协商减排) recorded with alert revisions."""
@@ -310,4 +319,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         assessment=load_assessment(settings.config_dir),
         documents=load_documents(settings.config_dir),
         map=load_map(settings.config_dir),
+        grading=load_grading(settings.config_dir),
     )

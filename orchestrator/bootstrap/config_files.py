@@ -20,6 +20,7 @@ from orchestrator.controls.model import Control, controls_from_mapping
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.emissions.measures import Bounds, Contradictions, MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
+from orchestrator.emissions.upgrading import GradingConfig
 from orchestrator.errors import ConfigInvalid
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
@@ -201,6 +202,14 @@ def load_outlines(path: Path, name_property: str, counties: tuple[str, ...]) -> 
             f"({', '.join(counties)})"
         )
     return outlines
+
+
+def load_grading(config_dir: Path) -> GradingConfig | None:
+    """``config/grading.toml``: the city's 创A升B targets (None: none set)."""
+    path = config_dir / "grading.toml"
+    if not path.exists():
+        return None
+    return GradingConfig.from_mapping(_read(path), source=str(path))
 
 
 def load_delivery(config_dir: Path) -> DeliveryConfig:

@@ -501,6 +501,115 @@ def list_grades_command(ctx: click.Context, uscc: str, as_json: bool) -> None:
         )
 
 
+@list_group.command("upgrading")
+@click.option("--on", "on_text", metavar="YYYY-MM-DD", help="报告日期；默认为当日。")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="另存Excel报告。")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="列出的企业数（0为全部）。",
+)
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
+@click.pass_context
+def list_upgrading_command(
+    ctx: click.Context, on_text: str | None, out: Path | None, limit: int, as_json: bool
+) -> None:
+    """创A升B：未达到绩效等级提升目标的企业、距期限天数、连续低于淘汰线的企业及升级可免的措施。
+
+    目标和期限见 config/grading.toml。升级可免的措施按目标等级重新核定措施后比较：各级预警少承担的减排量（千克/日），
+    以及按上一季预警天数计每季少停产的生产线·天。
+
+    \b
+    示例：
+      orchestrator list upgrading --on 2026-01-10 --limit 3
+      orchestrator list upgrading --out upgrading.xlsx --limit 0
+    """
+    import datetime as dt
+
+    from orchestrator.emissions.model import Species
+    from orchestrator.emissions.workbook import write_upgrading
+
+    context = context_of(ctx)
+    zone = context.settings.zone
+    on = date_option(on_text, "--on") if on_text else context.clock.now().astimezone(zone).date()
+    office = context.alerts()
+
+    def alert_days(first: dt.date, last: dt.date) -> dict[AlertLevel, float]:
+        return office.alert_days(
+            dt.datetime.combine(first, dt.time(), zone),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone),
+        )
+
+    report = context.lists().upgrade_report(on, alert_days)
+    if out is not None:
+        write_upgrading(report, out)
+    if as_json:
+        echo_json(
+            {
+                "on": on.isoformat(),
+                "revision": report.list_revision,
+                "enterprises": report.enterprises,
+                "met": report.met,
+                "season": [d.isoformat() for d in report.season],
+                "alert_days": {lv.value: d for lv, d in report.alert_days.items()},
+                "laggards": [
+                    {
+                        "uscc": x.uscc,
+                        "name": x.name,
+                        "county": x.county,
+                        "grade": x.grade.value,
+                        "target": x.target.name,
+                        "minimum": x.target.minimum.value,
+                        "deadline": x.target.deadline.isoformat(),
+                        "days_left": x.days_left,
+                        "eliminate": x.eliminate,
+                        "below_since": x.below_since.isoformat() if x.below_since else None,
+                        "lifted_kg_d": {
+                            lv.value: {sp.label: a.get(sp) for sp in Species}
+                            for lv, a in x.lifted.items()
+                        },
+                        "line_days": x.line_days,
+                    }
+                    for x in report.laggards
+                ],
+            }
+        )
+        return
+    lag = report.laggards
+    out_of = sum(x.eliminate for x in lag)
+    click.echo(
+        f"创A升B（第{report.list_revision}版清单，{on.isoformat()}）：受提升目标约束企业{report.enterprises}家，"
+        f"已达标{report.met}家，未达标{len(lag)}家（已逾期{len(report.overdue())}家，"
+        f"连续低于淘汰线应予淘汰{out_of}家）"
+    )
+    first, last = report.season
+    days = "、".join(f"{lv.term}{report.alert_days.get(lv, 0):g}天" for lv in ALERT_LEVELS)
+    click.echo(f"上一季（{first.isoformat()}至{last.isoformat()}）预警天数：{days}")
+    shown = lag if limit == 0 else lag[:limit]
+    for x in shown:
+        when = f"已逾期{-x.days_left}天" if x.days_left < 0 else f"剩余{x.days_left}天"
+        mark = "［连续低于淘汰线，应予淘汰］" if x.eliminate else ""
+        orange = x.lifted.get(AlertLevel.ORANGE)
+        gain = (
+            "、".join(f"{sp.label} {orange.get(sp):g}" for sp in Species if orange.get(sp) > 0)
+            if orange is not None
+            else ""
+        )
+        click.echo(
+            f"  {mark}{x.county} {x.name}（{x.uscc}）{x.grade.value}级，目标{x.target.minimum.value}级"
+            f"（{x.target.name}，{x.target.deadline.isoformat()}，{when}）"
+            + (f"；升级后橙色预警少减排{gain}千克/日" if gain else "")
+            + (f"，每季少停产{x.line_days:g}线·天" if x.line_days else "")
+            + (f"；{x.note}" if x.note else "")
+        )
+    if len(shown) < len(lag):
+        click.echo(f"  另有{len(lag) - len(shown)}家（--limit 0 或 --out 查看全部）")
+    if out is not None:
+        click.echo(f"已写出{out}")
+
+
 @list_group.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--revision", type=int, help="版本号；默认为最新版本。")

@@ -581,6 +581,15 @@ class ListStore:
             grades=distinct(e.c.grade),
         )
 
+    def grades(self, region: str, number: int) -> dict[str, Grade]:
+        """Every enterprise's grade in revision ``number``."""
+        rid = _revision_id(self.conn, region, number)
+        t = list_enterprises.c
+        return {
+            u: Grade(g)
+            for u, g in self.conn.execute(select(t.uscc, t.grade).where(t.revision_id == rid))
+        }
+
     def enterprise(self, region: str, number: int, uscc: str) -> Enterprise | None:
         """One enterprise of revision ``number`` with its lines and measures, or None."""
         conn = self.conn

@@ -13,6 +13,7 @@ from orchestrator.emissions.model import (
     EmissionList,
     Enterprise,
     EnterprisePage,
+    Grade,
     Revision,
     RevisionSummary,
 )
@@ -71,6 +72,10 @@ class ListStore(Protocol):
     ) -> EnterprisePage: ...
 
     def enterprise(self, region: str, number: int, uscc: str) -> Enterprise | None: ...
+
+    def grades(self, region: str, number: int) -> dict[str, Grade]:
+        """Every enterprise's grade in revision ``number``."""
+        ...
 
     def level_plan(self, region: str, number: int, level: AlertLevel) -> tuple[int, LevelReduction]:
         """The id of revision ``number``'s dispatch plan for ``level`` and what it achieves."""

@@ -51,6 +51,7 @@ from orchestrator.emissions.targets import (
     discount,
     inventory_problems,
 )
+from orchestrator.emissions.upgrading import GradingConfig, UpgradeReport, upgrade_report
 from orchestrator.emissions.workbook import read_registry, read_workbook
 from orchestrator.errors import InputInvalid
 from orchestrator.geography.outlines import Outlines
@@ -155,8 +156,10 @@ class ListService:
         city: CityProfile,
         book: MeasureBook,
         outlines: Outlines | None = None,
+        grading: GradingConfig | None = None,
     ) -> None:
         self.uow, self.city, self.book, self.outlines = uow, city, book, outlines
+        self.grading = grading
         self.region = city.region_code
 
     def _placed(self, parsed: ParsedList) -> ParsedList:
@@ -399,6 +402,42 @@ class ListService:
         if not listed and not decisions:
             raise RevisionNotFound(f"清单中没有统一社会信用代码为{uscc}的企业")
         return name, history(listed, decisions)
+
+    def upgrade_report(
+        self, on: dt.date, alert_days: Callable[[dt.date, dt.date], dict[AlertLevel, float]]
+    ) -> UpgradeReport:
+        """创A升B on ``on``: the list in force then against ``config/grading.toml``, with every
+        enterprise's grade history; ``alert_days``: the days at each level in a season (its first
+        and last day), which weigh what an upgrade lifts."""
+        if self.grading is None:
+            raise InputInvalid("未配置绩效等级提升目标（config/grading.toml）")
+        with self.uow() as uow:
+            number = uow.lists.in_force(self.region, on)
+            lst = uow.lists.load(self.region, number)
+            listed: dict[str, list[tuple[int, dt.date, Grade]]] = {}
+            for s in uow.lists.summaries(self.region):
+                r = s.revision
+                if r.effective_from > on:
+                    continue
+                for uscc, g in uow.lists.grades(self.region, r.number).items():
+                    listed.setdefault(uscc, []).append((r.number, r.effective_from, g))
+            decided: dict[str, list[GradeDecision]] = {}
+            for d in uow.grades.decisions(self.region):
+                decided.setdefault(d.uscc, []).append(d)
+        steps = {
+            e.uscc: history(listed.get(e.uscc, []), decided.get(e.uscc, []))
+            for e in lst.enterprises
+        }
+        first, last = self.grading.last_season(on)
+        return upgrade_report(
+            lst,
+            number=number,
+            on=on,
+            config=self.grading,
+            book=self.book,
+            history=steps,
+            alert_days=alert_days(first, last),
+        )
 
     # --- coverage ------------------------------------------------------------------------------
 

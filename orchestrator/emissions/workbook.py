@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from orchestrator.alerts.model import ALERT_LEVELS
 from orchestrator.alerts.readings import csv_rows
 from orchestrator.emissions.model import EmissionList, ListFileInvalid, Species
 from orchestrator.emissions.registries import (
@@ -32,6 +33,7 @@ from orchestrator.emissions.template import (
     header_index,
     normalize_header,
 )
+from orchestrator.emissions.upgrading import UpgradeReport
 from orchestrator.errors import InputInvalid
 from orchestrator.geography.model import Position
 
@@ -463,3 +465,44 @@ def write_coverage(report: CoverageReport, out: Path) -> None:
 def _plain(text: str) -> str:
     """A cell's text, never a formula (a value starting with = + - @ is prefixed)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def write_upgrading(report: UpgradeReport, out: Path) -> None:
+    """The 创A升B report as a workbook: one row per enterprise below a target."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "创A升B"
+    first, last = report.season
+    ws.append(
+        [
+            f"绩效等级提升进展（第{report.list_revision}版清单，{report.on.isoformat()}）："
+            f"受目标约束{report.enterprises}家，已达标{report.met}家，未达标{len(report.laggards)}家；"
+            f"上一季{first.isoformat()}至{last.isoformat()}"
+        ]
+    )
+    header = ["区县", "企业名称", "统一社会信用代码", "行业", "现等级", "目标", "目标等级", "期限",
+              "剩余天数", "连续低于淘汰线起", "应予淘汰"]  # fmt: skip
+    header += [f"升级后{lv.term}少减排{sp.label}(kg/d)" for lv in ALERT_LEVELS for sp in Species]
+    header += ["每季少停产(线·天)", "说明"]
+    ws.append(header)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for x in report.laggards:
+        row: list[object] = [
+            x.county, x.name, x.uscc, "、".join(x.industries), x.grade.value, x.target.name,
+            x.target.minimum.value, x.target.deadline.isoformat(), x.days_left,
+            x.below_since.isoformat() if x.below_since else "", "是" if x.eliminate else "",
+        ]  # fmt: skip
+        row += [
+            x.lifted[lv].get(sp) if lv in x.lifted else "" for lv in ALERT_LEVELS for sp in Species
+        ]
+        row += [x.line_days, x.note]
+        ws.append([_plain(v) if isinstance(v, str) else v for v in row])
+    ws.freeze_panes = "C3"
+    tmp = out.with_name(out.name + ".tmp.xlsx")
+    wb.save(tmp)
+    tmp.replace(out)

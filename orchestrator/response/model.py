@@ -377,3 +377,34 @@ def lift_changes(
             c = EntryChange(uscc=c.uscc, name=c.name, change=Change.REMAIN, details=kept)
         out.append(c)
     return out
+
+
+def days_in_force(
+    alerts: Sequence[Sequence[AlertRevision]], since: dt.datetime, until: dt.datetime
+) -> dict[AlertLevel, float]:
+    """Days each colour level was in force within [``since``, ``until``): each issued revision
+    runs from its start to the next issued revision's start (an upgrade, downgrade, extension or
+    lift supersedes it), its own end, or ``until``."""
+    out: dict[AlertLevel, float] = {}
+    for revisions in alerts:
+        issued = sorted(
+            (
+                v
+                for v in revisions
+                if v.state.issued_at is not None
+                and v.state.status
+                in (RevisionStatus.ISSUED, RevisionStatus.SUPERSEDED, RevisionStatus.LIFTED)
+            ),
+            key=lambda v: v.state.issued_at or v.state.start,
+        )
+        for i, v in enumerate(issued):
+            if v.state.kind is RevisionKind.LIFT or not v.state.level.colour:
+                continue
+            stop = v.state.end or until
+            if i + 1 < len(issued):
+                stop = min(stop, issued[i + 1].state.start)
+            start, stop = max(v.state.start, since), min(stop, until)
+            if stop > start:
+                level = v.state.level
+                out[level] = out.get(level, 0.0) + (stop - start).total_seconds() / 86400
+    return {lv: round(d, 2) for lv, d in out.items()}

@@ -41,6 +41,7 @@ from orchestrator.response.model import (
     Situation,
     cn_instant,
     current,
+    days_in_force,
     first_overlap,
     last_issued,
     lift_changes,
@@ -89,6 +90,13 @@ class CommandOffice:
         """The current revision of every alert, newest alert first."""
         with self.uow() as uow:
             return [current(uow.alerts.revisions(i)) for i in uow.alerts.alert_ids(self.region)]
+
+    def alert_days(self, since: dt.datetime, until: dt.datetime) -> dict[AlertLevel, float]:
+        """Days each level was in force between ``since`` and ``until``, by the issued revisions
+        of every alert (:func:`~orchestrator.response.model.days_in_force`)."""
+        with self.uow() as uow:
+            every = [uow.alerts.revisions(i) for i in uow.alerts.alert_ids(self.region)]
+        return days_in_force(every, since, until)
 
     def frozen_plan(self, revision_id: int) -> list[dict[str, Any]]:
         """The plan frozen with an alert revision at approval, as stored (plan records)."""

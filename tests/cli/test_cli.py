@@ -718,3 +718,22 @@ def test_list_grade_amends_the_list_and_grades_shows_the_history(tmp_path, monke
     history = runner.invoke(cli, ["list", "grades", "91999900MA0000002C"])
     assert "2025-12-01起 A（市级评审：示环评〔2025〕12号）" in history.output
     assert "2025-10-01起 B（应急减排清单：第1版清单）" in history.output
+
+
+def test_list_upgrading_prints_writes_and_answers_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    runner.invoke(cli, ["list", "import", str(SAMPLE), "--effective-from", "2025-10-01"])
+    out = tmp_path / "up.xlsx"
+    text = runner.invoke(
+        cli, ["list", "upgrading", "--on", "2026-01-10", "--limit", "2", "--out", str(out)]
+    )
+    assert text.exit_code == 0, text.output
+    assert "未达标244家（已逾期165家" in text.output
+    assert "另有242家（--limit 0 或 --out 查看全部）" in text.output
+    assert out.exists()
+    data = json.loads(
+        runner.invoke(cli, ["list", "upgrading", "--on", "2026-01-10", "--json"]).output
+    )
+    assert len(data["laggards"]) == 244
+    assert data["laggards"][0]["days_left"] == -102
