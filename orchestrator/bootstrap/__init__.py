@@ -33,6 +33,7 @@ from orchestrator.bootstrap.config_files import (
     load_delivery,
     load_documents,
     load_grading,
+    load_list_calendar,
     load_map,
     load_measure_book,
     load_outlines,
@@ -51,6 +52,7 @@ from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.receipts import Receipts
 from orchestrator.delivery.worker import DeliveryWorker
+from orchestrator.emissions.calendar import ListCalendar
 from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import ListService
@@ -87,6 +89,7 @@ class Context:
     documents: DocumentStyle
     map: MapConfig | None = None  # config/map.toml (None: no map)
     grading: GradingConfig | None = None  # config/grading.toml (None: no 创A升B targets)
+    list_calendar: ListCalendar | None = None  # config/list.toml [calendar]
     drill: bool = False  # a drill: every notice, message and report is marked 演练
     bound: Database | None = None  # the database it is bound to (None: the configured one)
 
@@ -150,6 +153,7 @@ class Context:
             book=self.measures,
             outlines=self.outlines(),
             grading=self.grading,
+            calendar=self.list_calendar,
         )
 
     def negotiations(self) -> Negotiations:
@@ -320,4 +324,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         documents=load_documents(settings.config_dir),
         map=load_map(settings.config_dir),
         grading=load_grading(settings.config_dir),
+        list_calendar=load_list_calendar(settings.config_dir),
     )

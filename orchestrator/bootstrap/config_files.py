@@ -18,6 +18,7 @@ from orchestrator.assessment.config import AssessmentConfig
 from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.controls.model import Control, controls_from_mapping
 from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.emissions.calendar import ListCalendar
 from orchestrator.emissions.measures import Bounds, Contradictions, MeasureBook, MeasureTable
 from orchestrator.emissions.model import Amounts, CityProfile
 from orchestrator.emissions.upgrading import GradingConfig
@@ -202,6 +203,14 @@ def load_outlines(path: Path, name_property: str, counties: tuple[str, ...]) -> 
             f"({', '.join(counties)})"
         )
     return outlines
+
+
+def load_list_calendar(config_dir: Path) -> ListCalendar:
+    """``config/list.toml`` [calendar]: when the list is due for revision (default 09-30)."""
+    path = config_dir / "list.toml"
+    if not path.exists():
+        return ListCalendar()
+    return ListCalendar.from_mapping(_read(path).get("calendar", {}), source=str(path))
 
 
 def load_grading(config_dir: Path) -> GradingConfig | None:

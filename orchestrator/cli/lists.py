@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -608,6 +609,128 @@ def list_upgrading_command(
         click.echo(f"  另有{len(lag) - len(shown)}家（--limit 0 或 --out 查看全部）")
     if out is not None:
         click.echo(f"已写出{out}")
+
+
+def _suggestions(context: Any, since: Any) -> list[tuple[str, str, str, str, str, str]]:
+    """The effect assessments' suggestions for the list, of every alert issued since ``since``."""
+    from orchestrator.errors import OrchestratorError
+    from orchestrator.response.model import RevisionStatus
+
+    rows = []
+    now = context.clock.now()
+    assessor = context.assessor()
+    for head in context.alerts().alerts():
+        st = head.state
+        if st.issued_at is None or st.issued_at < since or st.status is RevisionStatus.WITHDRAWN:
+            continue
+        try:
+            record = assessor.assess(head.alert_id, now=now)
+        except OrchestratorError:
+            continue  # not assessable yet (in force, no observations): nothing to suggest
+        for e in record.get("suggestions", []):
+            action = (
+                f"建议绩效等级下调为{e['downgrade']}"
+                if e.get("downgrade")
+                else "核实联系人和接收渠道"
+            )
+            rows.append(
+                (
+                    f"效果评估建议（预警{head.alert_id}）",
+                    e.get("county", ""),
+                    e["uscc"],
+                    e.get("name", ""),
+                    "；".join(str(f) for f in e.get("findings", [])),
+                    action,
+                )
+            )
+    return rows
+
+
+@list_group.command("calendar")
+@click.option("--on", "on_text", metavar="YYYY-MM-DD", help="查看日期；默认为当日。")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
+@click.pass_context
+def list_calendar_command(ctx: click.Context, on_text: str | None, as_json: bool) -> None:
+    """清单修订日历：下次修订期限、距期限天数，以及上次修订以来的变化（绩效等级调整、覆盖核查结果、效果评估建议）。
+
+    修订期限见 config/list.toml [calendar]。
+
+    \b
+    示例：
+      orchestrator list calendar --on 2026-06-01
+    """
+    context = context_of(ctx)
+    zone = context.settings.zone
+    on = date_option(on_text, "--on") if on_text else context.clock.now().astimezone(zone).date()
+    view = context.lists().calendar_view(on)
+    suggested = _suggestions(context, view.last.imported_at)
+    if as_json:
+        echo_json(
+            {
+                "on": on.isoformat(),
+                "last_revision": view.last.number,
+                "last_effective_from": view.last.effective_from.isoformat(),
+                "amendments": [r.number for r in view.amendments],
+                "due": view.due.isoformat(),
+                "days_left": view.days_left,
+                "grade_decisions": len(view.decisions),
+                "coverage": {
+                    r.registry.value: {"run": r.id, "findings": len(r.findings)}
+                    for r in view.coverage
+                },
+                "suggestions": len(suggested),
+            }
+        )
+        return
+    last = view.last
+    when = f"剩余{view.days_left}天" if view.days_left >= 0 else f"已逾期{-view.days_left}天"
+    click.echo(
+        f"上次修订：第{last.number}版，{last.effective_from.isoformat()}起生效；"
+        f"下次修订期限{view.due.isoformat()}（{when}）"
+    )
+    if view.amendments:
+        numbers = "、".join(f"第{r.number}版" for r in view.amendments)
+        click.echo(f"此后按绩效等级调整：{numbers}")
+    click.echo(f"绩效等级调整决定：{len(view.decisions)}项")
+    for d in view.decisions:
+        click.echo(
+            f"  {d.uscc} {d.grade.value}级，{d.effective_from.isoformat()}起（{d.source.label}，{d.reference}）"
+        )
+    if not view.coverage:
+        click.echo("覆盖核查：尚无（orchestrator list coverage）")
+    for r in view.coverage:
+        click.echo(
+            f"覆盖核查：{r.registry.label}第{r.id}次核查（{r.ran_at.astimezone(zone).date().isoformat()}）"
+            f"发现{len(r.findings)}项"
+        )
+    click.echo(f"效果评估建议：{len(suggested)}项")
+
+
+@list_group.command("draft")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--on", "on_text", metavar="YYYY-MM-DD", help="以该日执行的清单为底稿；默认为当日。")
+@click.pass_context
+def list_draft_command(ctx: click.Context, out: Path, on_text: str | None) -> None:
+    """写出下一版清单的修订底稿，供各区县填报。
+
+    底稿为现行清单（已含绩效等级调整）的标准工作簿，另附“待核实事项”工作表（最新覆盖核查结果和效果评估建议）。
+    各区县补充、更正后，用 orchestrator list import 导入即为新版清单。
+
+    \b
+    示例：
+      orchestrator list draft draft.xlsx
+    """
+    context = context_of(ctx)
+    zone = context.settings.zone
+    on = date_option(on_text, "--on") if on_text else context.clock.now().astimezone(zone).date()
+    service = context.lists()
+    view = service.calendar_view(on)
+    extra = _suggestions(context, view.last.imported_at)
+    service.write_draft(out, on, extra)
+    matters = sum(len(r.findings) for r in view.coverage) + len(extra)
+    click.echo(
+        f"已写出{out}：现行清单及待核实事项{matters}项（下次修订期限{view.due.isoformat()}）"
+    )
 
 
 @list_group.command("export")

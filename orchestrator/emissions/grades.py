@@ -28,6 +28,14 @@ from orchestrator.emissions.model import (
 )
 from orchestrator.errors import InputInvalid
 
+#: How a revision derived from grade decisions names its source (its base revision before it).
+AMENDED = "按绩效等级调整"
+
+
+def is_amendment(source: str) -> bool:
+    """Whether a revision was derived from grade decisions (not imported from a workbook)."""
+    return AMENDED in source
+
 
 class GradeSource(StrEnum):
     """Who decided a grade."""

@@ -6,15 +6,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.emissions.bulk import paused_gc
+from orchestrator.emissions.calendar import CalendarView, ListCalendar, calendar_view
 from orchestrator.emissions.diff import ListDiff, diff_lists
 from orchestrator.emissions.grades import (
+    AMENDED,
     GradeDecision,
     GradeSource,
     GradeStep,
@@ -52,7 +54,7 @@ from orchestrator.emissions.targets import (
     inventory_problems,
 )
 from orchestrator.emissions.upgrading import GradingConfig, UpgradeReport, upgrade_report
-from orchestrator.emissions.workbook import read_registry, read_workbook
+from orchestrator.emissions.workbook import export_list, read_registry, read_workbook
 from orchestrator.errors import InputInvalid
 from orchestrator.geography.outlines import Outlines
 
@@ -157,9 +159,11 @@ class ListService:
         book: MeasureBook,
         outlines: Outlines | None = None,
         grading: GradingConfig | None = None,
+        calendar: ListCalendar | None = None,
     ) -> None:
         self.uow, self.city, self.book, self.outlines = uow, city, book, outlines
         self.grading = grading
+        self.calendar = calendar or ListCalendar()
         self.region = city.region_code
 
     def _placed(self, parsed: ParsedList) -> ParsedList:
@@ -354,7 +358,7 @@ class ListService:
                     self.region,
                     dataclasses.replace(lst, enterprises=tuple(amended)),
                     effective_from=start,
-                    source=f"第{number}版清单按绩效等级调整（{decision.reference}）",
+                    source=f"第{number}版清单{AMENDED}（{decision.reference}）",
                     sha256=hashlib.sha256(
                         f"grades:{base.sha256}:{start}:{sorted(d.id for d in effect.values())}".encode()
                     ).hexdigest(),
@@ -438,6 +442,40 @@ class ListService:
             history=steps,
             alert_days=alert_days(first, last),
         )
+
+    # --- the revision calendar -------------------------------------------------------------------
+
+    def calendar_view(self, on: dt.date) -> CalendarView:
+        """When the next revision is due and what changed since the last one."""
+        with self.uow() as uow:
+            revisions = [s.revision for s in uow.lists.summaries(self.region)]
+            if not revisions:
+                raise RevisionNotFound("尚未导入应急减排清单")
+            decisions = uow.grades.decisions(self.region)
+            newest = [
+                runs[0]
+                for registry in Registry
+                if (runs := uow.coverage.runs(self.region, registry, limit=1))
+            ]
+        return calendar_view(self.calendar, revisions, decisions, newest, on)
+
+    def write_draft(
+        self, out: Path, on: dt.date, extra: Sequence[Sequence[str]] = ()
+    ) -> CalendarView:
+        """The draft of the next revision for the counties to fill in: the list in force ``on``
+        (grade decisions applied) as the canonical workbook, and a sheet of what to settle —
+        the newest coverage findings, and ``extra`` rows (the effect assessments' suggestions,
+        which the caller gathers). Filled in, it imports as the next revision."""
+        view = self.calendar_view(on)
+        with self.uow() as uow:
+            lst = uow.lists.load(self.region, uow.lists.in_force(self.region, on))
+        todo = [
+            (f.kind.label, f.county, f.key, f.name, f.detail, f.kind.action)
+            for run in view.coverage
+            for f in run.findings
+        ]
+        export_list(lst, out, [*todo, *extra])
+        return view
 
     # --- coverage ------------------------------------------------------------------------------
 

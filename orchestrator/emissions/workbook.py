@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +219,15 @@ def _location(p: Position | None) -> dict[str, float | str]:
     return {"lon": p.lon, "lat": p.lat} if p is not None else {}
 
 
-def export_list(lst: EmissionList, out: Path) -> None:
-    """Write ``lst`` as a canonical workbook; importing it gives the same content."""
+#: The sheet of a draft revision that lists what the counties are asked to settle (the importer
+#: reads only the list's own sheets, so a filled draft imports as it is).
+TODO_SHEET = "待核实事项"
+TODO_HEADER = ("事项", "区县", "统一社会信用代码或工地", "名称", "情况", "请核实办理")
+
+
+def export_list(lst: EmissionList, out: Path, todo: Sequence[Sequence[str]] | None = None) -> None:
+    """Write ``lst`` as a canonical workbook; importing it gives the same content. ``todo``:
+    rows of a sheet of matters to settle (:data:`TODO_HEADER`), for a draft revision."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -327,6 +335,15 @@ def export_list(lst: EmissionList, out: Path) -> None:
             }
         ),
     )
+    if todo is not None:
+        ws = wb.create_sheet(TODO_SHEET)
+        ws.append(list(TODO_HEADER))
+        for matter in todo:
+            ws.append([_plain(str(v)) for v in matter])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for col, width in zip("ABCDEF", (20, 10, 30, 34, 52, 40), strict=True):
+            ws.column_dimensions[col].width = width
     tmp = out.with_name(out.name + ".tmp.xlsx")
     wb.save(tmp)
     tmp.replace(out)

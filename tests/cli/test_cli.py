@@ -737,3 +737,19 @@ def test_list_upgrading_prints_writes_and_answers_json(tmp_path, monkeypatch):
     )
     assert len(data["laggards"]) == 244
     assert data["laggards"][0]["days_left"] == -102
+
+
+def test_list_calendar_and_draft(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    runner.invoke(cli, ["list", "import", str(SAMPLE), "--effective-from", "2025-10-01"])
+    text = runner.invoke(cli, ["list", "calendar", "--on", "2026-06-01"])
+    assert text.exit_code == 0, text.output
+    assert "上次修订：第1版，2025-10-01起生效；下次修订期限2026-09-30（剩余121天）" in text.output
+    assert "覆盖核查：尚无（orchestrator list coverage）" in text.output
+    out = tmp_path / "draft.xlsx"
+    done = runner.invoke(cli, ["list", "draft", str(out), "--on", "2026-06-01"])
+    assert done.exit_code == 0, done.output
+    again = runner.invoke(cli, ["list", "import", str(out), "--effective-from", "2026-09-30"])
+    assert again.exit_code == 0, again.output
+    assert "已导入为第2版" in again.output

@@ -1,0 +1,136 @@
+"""The console's 创A升B page (/lists/upgrading): who is below the city's grade targets, the days
+left, who stays below the phase-out line, and what an upgrade lifts — as a page, an Excel file
+and a PDF for the meeting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.emissions.model import Species
+from orchestrator.emissions.upgrading import Laggard, UpgradeReport
+from orchestrator.errors import OrchestratorError
+from orchestrator.web.console.base import HEADERS, Console
+from orchestrator.web.console.documents import printed
+
+#: How many enterprises the page lists at once (the downloads hold them all).
+SHOWN = 200
+
+
+def laggard_row(x: Laggard) -> dict[str, Any]:
+    orange = x.lifted.get(AlertLevel.ORANGE)
+    return {
+        "uscc": x.uscc,
+        "name": x.name,
+        "county": x.county,
+        "industries": "、".join(x.industries),
+        "grade": x.grade.value,
+        "target": x.target.name,
+        "minimum": x.target.minimum.value,
+        "deadline": x.target.deadline.isoformat(),
+        "when": f"已逾期{-x.days_left}天" if x.days_left < 0 else f"剩余{x.days_left}天",
+        "overdue": x.days_left < 0,
+        "eliminate": x.eliminate,
+        "below_since": x.below_since.isoformat() if x.below_since else "",
+        "lifted": "、".join(
+            f"{sp.label} {orange.get(sp):g}" for sp in Species if orange.get(sp) > 0
+        )
+        if orange is not None
+        else "",
+        "line_days": x.line_days,
+        "note": x.note,
+    }
+
+
+def grading_routes(router: APIRouter, c: Console) -> None:
+    site = c.site
+    zone = site.zone
+
+    def report(on_text: str) -> tuple[dt.date, UpgradeReport]:
+        today = c.clock.now().astimezone(zone).date()
+        try:
+            on = dt.date.fromisoformat(on_text) if on_text else today
+        except ValueError:
+            on = today
+        return on, site.lists.upgrade_report(
+            on,
+            lambda first, last: site.alerts.alert_days(
+                dt.datetime.combine(first, dt.time(), zone),
+                dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone),
+            ),
+        )
+
+    def context(r: UpgradeReport, county: str) -> dict[str, Any]:
+        rows = [laggard_row(x) for x in r.laggards if not county or x.county == county]
+        return {
+            "on": r.on.isoformat(),
+            "revision": r.list_revision,
+            "enterprises": r.enterprises,
+            "met": r.met,
+            "below": len(r.laggards),
+            "overdue": len(r.overdue()),
+            "eliminate": sum(x.eliminate for x in r.laggards),
+            "season": [d.isoformat() for d in r.season],
+            "days": [(lv.term, r.alert_days.get(lv, 0.0)) for lv in ALERT_LEVELS],
+            "rows": rows,
+            "counties": sorted({x.county for x in r.laggards}),
+            "county": county,
+        }
+
+    @router.get("/lists/upgrading", response_class=HTMLResponse)
+    def upgrading(request: Request, on: str = "", county: str = "") -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        try:
+            _, r = report(on[:10])
+        except OrchestratorError as exc:
+            return c.refused(session, "创A升B", exc)
+        d = context(r, county[:40])
+        return c.page(
+            "console/upgrading.html", session=session, d=d, shown=d["rows"][:SHOWN], limit=SHOWN
+        )
+
+    @router.get("/lists/upgrading.xlsx")
+    def upgrading_xlsx(request: Request, on: str = "") -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        from orchestrator.emissions.workbook import write_upgrading
+
+        try:
+            day, r = report(on[:10])
+        except OrchestratorError as exc:
+            return c.refused(session, "创A升B", exc)
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "upgrading.xlsx"
+            write_upgrading(r, out)
+            body = out.read_bytes()
+        name = quote(f"创A升B-{day.isoformat()}.xlsx")
+        return Response(
+            body,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={**HEADERS, "Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+
+    @router.get("/lists/upgrading.pdf")
+    async def upgrading_pdf(request: Request, on: str = "") -> Response:
+        session = await run_in_threadpool(c.require, request)
+        if isinstance(session, Response):
+            return session
+        try:
+            day, r = await run_in_threadpool(report, on[:10])
+        except OrchestratorError as exc:
+            return c.refused(session, "创A升B", exc)
+        html = site.env.get_template("reports/upgrading.html").render(
+            office=site.office.issuer, d=context(r, "")
+        )
+        return await printed(c, session, html, f"创A升B-{day.isoformat()}.pdf")
