@@ -23,6 +23,7 @@ from orchestrator.db.tables import (
 from orchestrator.emissions.bulk import paused_gc
 from orchestrator.emissions.model import (
     Amounts,
+    Capacity,
     ControlCategory,
     DustSite,
     EmissionList,
@@ -136,6 +137,18 @@ def _measure_of(rec: dict[str, Any]) -> Measure:
     )
 
 
+def _capacity_columns(c: Capacity | None) -> dict[str, Any]:
+    if c is None:
+        return dict.fromkeys(("cap_eia", "cap_permit", "cap_actual", "cap_unit", "cap_binding"))
+    return {
+        "cap_eia": c.eia,
+        "cap_permit": c.permitted,
+        "cap_actual": c.actual,
+        "cap_unit": c.unit,
+        "cap_binding": c.binding,
+    }
+
+
 def _dust_record(s: DustSite) -> dict[str, Any]:
     return {
         "name": s.name,
@@ -202,6 +215,15 @@ def _line(r: Any) -> Line:
         meter_no=r.meter_no,
         note=r.note,
         rated=Load(r.rated_value, LoadUnit(r.rated_unit)) if r.rated_unit else None,
+        capacity=Capacity(
+            eia=r.cap_eia,
+            permitted=r.cap_permit,
+            actual=r.cap_actual,
+            unit=r.cap_unit,
+            binding=bool(r.cap_binding),
+        )
+        if r.cap_unit
+        else None,
     )
 
 
@@ -469,6 +491,7 @@ class ListStore:
                         "note": ln.note,
                         "rated_value": ln.rated.value if ln.rated else None,
                         "rated_unit": ln.rated.unit.value if ln.rated else None,
+                        **_capacity_columns(ln.capacity),
                         "position": j,
                         **_measure_columns(ln),
                     }

@@ -157,6 +157,12 @@ list_lines = Table(
     Column("rated_value", Float, nullable=True),
     Column("rated_unit", String(8), nullable=True),
     *_load_unit_columns(),
+    # 环评批复产能, 许可产能, 上年实际日均产量 in one unit; binding: the 限产 base (migration 0020)
+    Column("cap_eia", Float, nullable=True),
+    Column("cap_permit", Float, nullable=True),
+    Column("cap_actual", Float, nullable=True),
+    Column("cap_unit", String(16), nullable=True),
+    Column("cap_binding", Boolean, nullable=True),
     UniqueConstraint("enterprise_id", "name", name="uq_list_lines_name"),
 )
 

@@ -36,6 +36,9 @@ class MeasureTable:
     key_industry: bool
     lowest_grade: Grade
     entries: Mapping[tuple[Grade, AlertLevel], TableEntry]
+    # 限产 counts from the least of the approved (环评), permitted (许可) and last year's actual
+    # output: a line's capacities in the list then set its output cap in the order
+    least_base: bool = False
 
     def entry(self, grade: Grade, level: AlertLevel) -> TableEntry | None:
         g = self.lowest_grade if grade is Grade.UNGRADED else grade
@@ -66,11 +69,20 @@ class MeasureTable:
                 key_industry=bool(data.get("key_industry", False)),
                 lowest_grade=Grade(data.get("lowest_grade", "D")),
                 entries=entries,
+                least_base=_least_base(data.get("limit_base", ""), source),
             )
         except KeyError as exc:
             raise ConfigInvalid(f"{source}: missing key {exc.args[0]!r}") from exc
         except (TypeError, ValueError) as exc:
             raise ConfigInvalid(f"{source}: {exc}") from exc
+
+
+def _least_base(value: object, source: str) -> bool:
+    if value in ("", None):
+        return False
+    if value == "least":
+        return True
+    raise ConfigInvalid(f'{source}: limit_base: only "least" is known, got {value!r}')
 
 
 class Severity(StrEnum):

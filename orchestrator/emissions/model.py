@@ -292,6 +292,36 @@ class Measure:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Capacity:
+    """A line's output capacities in one unit (吨/日 …): approved (环评批复), permitted (许可) and
+    last year's actual daily output; ``binding``: its industry's table counts 限产 from the least."""
+
+    eia: float | None
+    permitted: float | None
+    actual: float | None
+    unit: str
+    binding: bool = False
+
+    def __post_init__(self) -> None:
+        given = [v for v in (self.eia, self.permitted, self.actual) if v is not None]
+        if not given:
+            raise ValueError("a capacity needs at least one figure")
+        if any(not v > 0 for v in given):
+            raise ValueError("capacities are > 0")
+        if not self.unit:
+            raise ValueError("a capacity needs its unit")
+
+    @property
+    def base(self) -> float:
+        """The least of the figures given."""
+        return min(v for v in (self.eia, self.permitted, self.actual) if v is not None)
+
+    def cap(self, limit_percent: float) -> float:
+        """The output allowed under a 限产 of ``limit_percent`` % of the base."""
+        return round(self.base * (1 - limit_percent / 100), 3)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Line:
     """A production line or process (生产线或工序) with its baseline and its measures by level."""
 
@@ -304,6 +334,7 @@ class Line:
     meter_no: str = ""
     note: str = ""  # 措施说明: why the measures differ from the grade's table (协商减排…)
     rated: Load | None = None  # 额定负荷: the rated (design) load, for load caps
+    capacity: Capacity | None = None  # 环评/许可/上年实际 output, the 限产 base where binding
 
     def measure(self, level: AlertLevel) -> Measure | None:
         for m in self.measures:  # a plain loop: called for every line of every plan

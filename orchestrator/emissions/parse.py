@@ -10,6 +10,7 @@ multi-industry enterprises taking their lowest grade.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -28,6 +29,7 @@ from orchestrator.emissions.measures import (
 from orchestrator.emissions.model import (
     MEASURE_KIND_LABELS,
     Amounts,
+    Capacity,
     ControlCategory,
     DustSite,
     EmissionList,
@@ -391,6 +393,7 @@ def _industry(
             if rated is None or rated.unit is LoadUnit.PERCENT:
                 cells.fail("rated", f"应写明数值和单位（如350MW、130t/h），实为“{rated_text}”")
                 rated = None
+        capacity = _capacity(cells)
         if uscc and line_name:
             key = (uscc, line_name)
             if key in seen_lines:
@@ -426,6 +429,7 @@ def _industry(
             meter_no=cell_text(rec.get("meter_no")),
             note=cell_text(rec.get("note")),
             rated=rated,
+            capacity=capacity,
         )
         if draft is None:
             draft = drafts[uscc] = _Draft(
@@ -626,6 +630,11 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                 meter_no=line.meter_no,
                 note=line.note,
                 rated=line.rated,
+                capacity=(
+                    dataclasses.replace(line.capacity, binding=table.least_base)
+                    if line.capacity is not None and table is not None
+                    else line.capacity
+                ),
             )
         )
     return Enterprise(
@@ -642,6 +651,43 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
         email=d.email,
         channel=d.channel,
         location=d.location,
+    )
+
+
+_CAPACITIES = ("cap_eia", "cap_permit", "cap_actual")
+
+
+def _capacity(cells: _Cells) -> Capacity | None:
+    """The line's capacities (环评批复, 许可, 上年实际) and their unit; None when none is given."""
+    figures: dict[str, float | None] = {}
+    for key in _CAPACITIES:
+        raw = _norm(cell_text(cells.rec.get(key))).replace(",", "")
+        if not raw:
+            figures[key] = None
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            cells.fail(key, f"不是数值：“{raw}”")
+            return None
+        if not (value > 0 and math.isfinite(value)):
+            cells.fail(key, f"产能须大于0，实为{raw}")
+            return None
+        figures[key] = value
+    unit = _norm(cell_text(cells.rec.get("cap_unit")))
+    if all(v is None for v in figures.values()):
+        return None
+    if not unit:
+        cells.fail("cap_unit", "填写了产能，须注明产能单位（如吨/日）")
+        return None
+    if len(unit) > 16:
+        cells.fail("cap_unit", f"产能单位过长：“{unit}”")
+        return None
+    return Capacity(
+        eia=figures["cap_eia"],
+        permitted=figures["cap_permit"],
+        actual=figures["cap_actual"],
+        unit=unit,
     )
 
 

@@ -17,6 +17,7 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import (
     ZERO,
     Amounts,
+    Capacity,
     ControlCategory,
     EmissionList,
     Enterprise,
@@ -53,6 +54,7 @@ class PlannedLine:
     check_method: str
     meter_no: str
     rated: Load | None = None  # the rated load a cap in % refers to
+    base: tuple[float, str] | None = None  # the 限产 base (value, unit) where it binds
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +110,7 @@ def plan_for(lst: EmissionList, level: AlertLevel) -> DispatchPlan:
                 check_method=ln.check_method,
                 meter_no=ln.meter_no,
                 rated=ln.rated,
+                base=_base_of(ln.capacity),
             )
             for ln in e.lines
         )
@@ -210,6 +213,7 @@ def entry_record(e: PlanEntry) -> dict[str, Any]:
                 "check_method": ln.check_method,
                 "meter_no": ln.meter_no,
                 **_rated_record(ln.rated),
+                "base": None if ln.base is None else [ln.base[0], ln.base[1]],
             }
             for ln in e.lines
         ],
@@ -239,6 +243,17 @@ def _measure_record(m: Measure | None) -> dict[str, Any] | None:
 def _rated_record(rated: Load | None) -> dict[str, Any]:
     """A line's rated load in its record (None where it has none)."""
     return {"rated": None if rated is None else {"value": rated.value, "unit": rated.unit.value}}
+
+
+def _base_of(c: Capacity | None) -> tuple[float, str] | None:
+    """A line's 限产 base (value, unit), where its table makes the capacities binding."""
+    return (c.base, c.unit) if c is not None and c.binding else None
+
+
+def _base_record(c: Capacity | None) -> list[Any] | None:
+    """A line's 限产 base in its record, ``[value, unit]``, where it binds (else None)."""
+    base = _base_of(c)
+    return None if base is None else [base[0], base[1]]
 
 
 def rated_of(line: dict[str, Any]) -> Load | None:
@@ -282,6 +297,7 @@ def enterprise_record(e: Enterprise, levels: Sequence[AlertLevel]) -> dict[str, 
                 "check_method": ln.check_method,
                 "meter_no": ln.meter_no,
                 **_rated_record(ln.rated),
+                "base": _base_record(ln.capacity),
             }
             for ln in e.lines
         ],
@@ -312,6 +328,7 @@ def level_record(rec: dict[str, Any], level: AlertLevel) -> dict[str, Any]:
                 "check_method": ln["check_method"],
                 "meter_no": ln["meter_no"],
                 **({"rated": ln["rated"]} if "rated" in ln else {}),
+                "base": ln.get("base"),  # records kept before migration 0020 have none
             }
             for ln in rec["lines"]
         ],
@@ -350,6 +367,7 @@ def entry_from_record(rec: dict[str, Any]) -> PlanEntry:
                 check_method=ln["check_method"],
                 meter_no=ln["meter_no"],
                 rated=rated_of(ln),
+                base=(float(b[0]), str(b[1])) if (b := ln.get("base")) else None,
             )
             for ln in rec["lines"]
         ),

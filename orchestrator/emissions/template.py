@@ -95,6 +95,17 @@ def _industry_columns() -> tuple[Column, ...]:
         Column("email", "电子邮箱", required=False, enterprise_level=True, aliases=("邮箱",)),
         Column("channel", "接收渠道", required=False, enterprise_level=True),
         *_position_columns(enterprise_level=True),
+        Column("cap_eia", "环评批复产能", required=False, aliases=("环评产能",)),
+        Column("cap_permit", "许可产能", required=False, aliases=("排污许可产能",)),
+        Column("cap_actual", "上年实际日均产量", required=False, aliases=("上年日均产量",)),
+        Column(
+            "cap_unit",
+            "产能单位",
+            required=False,
+            note="The unit of the three capacities (吨/日, 万吨/年 …): where the line's industry "
+            "table counts 限产 from the least of them (config/measures limit_base), the order "
+            "states the output the line may not exceed.",
+        ),
     ]
     return tuple(cols)
 

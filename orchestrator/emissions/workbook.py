@@ -256,6 +256,16 @@ def export_list(lst: EmissionList, out: Path, todo: Sequence[Sequence[str]] | No
                 "meter_no": ln.meter_no,
                 "note": ln.note,
                 "rated": ln.rated.text if ln.rated is not None else "",
+                **(
+                    {
+                        "cap_eia": _fmt(ln.capacity.eia),
+                        "cap_permit": _fmt(ln.capacity.permitted),
+                        "cap_actual": _fmt(ln.capacity.actual),
+                        "cap_unit": ln.capacity.unit,
+                    }
+                    if ln.capacity is not None
+                    else {}
+                ),
                 "contact": e.contact,
                 "phone": e.phone,
                 "email": e.email,

@@ -116,6 +116,21 @@ class OrderLine:
     kind: str
     check_method: str
     meter_no: str
+    limit: str = ""  # a 限产's output cap on its base (where the line's table makes it binding)
+
+
+def output_cap(line: Mapping[str, Any]) -> str:
+    """The output a plan record's line may not exceed under its 限产 ("" when its measure is no
+    限产 or its capacities do not bind)."""
+    m, base = line.get("measure"), line.get("base")
+    if not m or not base or m.get("kind") != "limit" or m.get("value") is None:
+        return ""
+    value, unit, cut = float(base[0]), str(base[1]), float(m["value"])
+    cap = round(value * (1 - cut / 100), 3)
+    return (
+        f"限产{cut:g}%后日产量不超过{cap:g}{unit}（基准{value:g}{unit}，"
+        "取环评批复产能、许可产能、上年实际日均产量三者最小值）"
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,6 +223,7 @@ class OrderFrame:
                     kind=m["kind"] if m else "",
                     check_method=ln["check_method"] or "现场检查",
                     meter_no=ln["meter_no"] or "—",
+                    limit=output_cap(ln),
                 )
                 for ln in entry["lines"]
             ),
