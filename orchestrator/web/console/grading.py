@@ -1,6 +1,7 @@
-"""The console's 创A升B page (/lists/upgrading): who is below the city's grade targets, the days
-left, who stays below the phase-out line, and what an upgrade lifts — as a page, an Excel file
-and a PDF for the meeting."""
+"""The console's pages of the list over its life: 创A升B (/lists/upgrading: who is below the
+city's grade targets, the days left, who stays below the phase-out line, what an upgrade lifts —
+as a page, an Excel file and a PDF for the meeting) and the coverage runs (/lists/coverage: each
+comparison with a registry, and a run's findings by county)."""
 
 from __future__ import annotations
 
@@ -134,3 +135,52 @@ def grading_routes(router: APIRouter, c: Console) -> None:
             office=site.office.issuer, d=context(r, "")
         )
         return await printed(c, session, html, f"创A升B-{day.isoformat()}.pdf")
+
+
+def coverage_routes(router: APIRouter, c: Console) -> None:
+    """/lists/coverage: the kept coverage runs and the newest one's findings by county."""
+    site = c.site
+    zone = site.zone
+
+    @router.get("/lists/coverage", response_class=HTMLResponse)
+    def coverage(request: Request, run: str = "", county: str = "") -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        runs = site.lists.coverage_runs(limit=50)
+        chosen = next((r for r in runs if str(r.id) == run.strip()), runs[0] if runs else None)
+        findings = (
+            [f for f in chosen.findings if not county or f.county == county] if chosen else []
+        )
+        return c.page(
+            "console/coverage.html",
+            session=session,
+            runs=[
+                {
+                    "id": r.id,
+                    "registry": r.registry.label,
+                    "revision": r.list_revision,
+                    "at": r.ran_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "by": r.ran_by,
+                    "source": r.source,
+                    "holders": r.holders,
+                    "findings": len(r.findings),
+                }
+                for r in runs
+            ],
+            chosen=chosen.id if chosen else None,
+            title=f"{chosen.registry.label}第{chosen.id}次核查" if chosen else "",
+            counties=sorted({f.county for f in chosen.findings}) if chosen else [],
+            county=county[:40],
+            findings=[
+                {
+                    "kind": f.kind.label,
+                    "county": f.county,
+                    "key": f.key,
+                    "name": f.name,
+                    "detail": f.detail,
+                    "action": f.kind.action,
+                }
+                for f in findings
+            ],
+        )

@@ -25,7 +25,7 @@ from orchestrator.web.console.base import (
 )
 from orchestrator.web.console.consultations import consultation_routes
 from orchestrator.web.console.documents import document_routes
-from orchestrator.web.console.grading import grading_routes
+from orchestrator.web.console.grading import coverage_routes, grading_routes
 from orchestrator.web.console.lists import list_routes
 from orchestrator.web.console.maps import map_routes
 from orchestrator.web.dashboard import Limits, dashboard
@@ -237,7 +237,9 @@ def console_router(site: Site) -> APIRouter:
     consultation_routes(router, c)
     alert_routes(router, c)
     document_routes(router, c)
-    grading_routes(router, c)  # before list_routes: /lists/upgrading is not /lists/{number}
+    # before list_routes: /lists/upgrading and /lists/coverage are not /lists/{number}
+    grading_routes(router, c)
+    coverage_routes(router, c)
     list_routes(router, c)
     map_routes(router, c)
     return router
