@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -43,17 +44,7 @@ class GradeStore:
                 note=d.note,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        return GradeDecision(
-            id=int(new_id),
-            uscc=d.uscc,
-            grade=d.grade,
-            effective_from=d.effective_from,
-            source=d.source,
-            reference=d.reference,
-            recorded_at=d.recorded_at,
-            recorded_by=d.recorded_by,
-            note=d.note,
-        )
+        return dataclasses.replace(d, id=int(new_id))
 
     def decisions(self, region: str, uscc: str | None = None) -> list[GradeDecision]:
         """The area's decisions (of one enterprise, if given), in the order recorded."""

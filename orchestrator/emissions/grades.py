@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from orchestrator.alerts.model import ALERT_LEVELS
-from orchestrator.emissions.measures import NEGOTIATED, MeasureBook, estimate
+from orchestrator.emissions.measures import (
+    AUTONOMOUS_TEXT,
+    NEGOTIATED,
+    MeasureBook,
+    table_measure,
+)
 from orchestrator.emissions.model import (
     ControlCategory,
     Enterprise,
@@ -128,16 +133,9 @@ def regrade(e: Enterprise, grade: Grade, book: MeasureBook) -> tuple[Enterprise,
                 if m is None or (
                     m.kind is not MeasureKind.AUTONOMOUS and NEGOTIATED not in line.note
                 ):
-                    new = Measure(level=level, kind=MeasureKind.AUTONOMOUS, text="自主采取减排措施")
+                    new = Measure(level=level, kind=MeasureKind.AUTONOMOUS, text=AUTONOMOUS_TEXT)
             elif entry is not None:
-                new = Measure(
-                    level=level,
-                    kind=entry.kind,
-                    text=entry.text,
-                    value=entry.value,
-                    reduction=estimate(entry.kind, entry.value, line.baseline),
-                    from_table=True,
-                )
+                new = table_measure(entry, level, line.baseline)
             elif m is None or m.kind is MeasureKind.AUTONOMOUS:
                 raise RegradeRefused(
                     f"{e.name}（{e.uscc}）“{line.name}”：{line.industry}无措施表，调整为绩效等级"

@@ -191,6 +191,23 @@ def estimate(kind: MeasureKind, value: float | None, baseline: Amounts) -> Amoun
     return Amounts()
 
 
+def table_measure(entry: TableEntry, level: AlertLevel, baseline: Amounts) -> Measure:
+    """A table's measure on a line of ``baseline``: its reduction estimated, marked as filled
+    from the table."""
+    return Measure(
+        level=level,
+        kind=entry.kind,
+        text=entry.text,
+        value=entry.value,
+        reduction=estimate(entry.kind, entry.value, baseline),
+        from_table=True,
+    )
+
+
+#: The measure of an autonomous grade (A+, A, 引领性) where the list gives none.
+AUTONOMOUS_TEXT = "自主采取减排措施"
+
+
 def weaker_than(measure: Measure, entry: TableEntry) -> bool:
     """True when ``measure`` does less than the table asks (a D line that does not stop, a 10 %
     limit where the table asks 30 %)."""

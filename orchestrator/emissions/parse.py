@@ -20,10 +20,11 @@ from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.emissions.measures import (
+    AUTONOMOUS_TEXT,
     NEGOTIATED,
     MeasureBook,
     Severity,
-    estimate,
+    table_measure,
     weaker_than,
 )
 from orchestrator.emissions.model import (
@@ -554,7 +555,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                         level=level, kind=MeasureKind.STOP, text="长期停产，未经批准不得恢复生产"
                     )
                 elif grade.autonomous:
-                    m = Measure(level=level, kind=MeasureKind.AUTONOMOUS, text="自主采取减排措施")
+                    m = Measure(level=level, kind=MeasureKind.AUTONOMOUS, text=AUTONOMOUS_TEXT)
                 elif d.category.load_capped:
                     cells.fail(
                         f"{level.value}_text",
@@ -562,14 +563,7 @@ def _finish(d: _Draft, book: MeasureBook, problems: list[str], warnings: list[st
                     )
                     continue
                 elif entry is not None:
-                    m = Measure(
-                        level=level,
-                        kind=entry.kind,
-                        text=entry.text,
-                        value=entry.value,
-                        reduction=estimate(entry.kind, entry.value, line.baseline),
-                        from_table=True,
-                    )
+                    m = table_measure(entry, level, line.baseline)
                     warnings.append(
                         f"{cells.where(f'{level.value}_text')}: 未填写{LEVEL_PREFIX[level.value]}预警措施，已按{table.source if table else ''}补充为“{entry.text}”"
                     )
