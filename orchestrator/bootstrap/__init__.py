@@ -36,6 +36,7 @@ from orchestrator.bootstrap.config_files import (
     load_list_calendar,
     load_map,
     load_measure_book,
+    load_network,
     load_outlines,
     load_response,
     load_rulesets,
@@ -61,6 +62,7 @@ from orchestrator.errors import ConfigInvalid
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
 from orchestrator.negotiation.service import Negotiations
+from orchestrator.network.model import Matrix
 from orchestrator.notices import parallel
 from orchestrator.notices.links import LinkSigner, load_or_create_key
 from orchestrator.notices.model import DocumentStyle, PlanChunk
@@ -90,6 +92,7 @@ class Context:
     map: MapConfig | None = None  # config/map.toml (None: no map)
     grading: GradingConfig | None = None  # config/grading.toml (None: no 创A升B targets)
     list_calendar: ListCalendar | None = None  # config/list.toml [calendar]
+    network: Matrix | None = None  # config/network.toml (None: no response network)
     drill: bool = False  # a drill: every notice, message and report is marked 演练
     bound: Database | None = None  # the database it is bound to (None: the configured one)
 
@@ -325,4 +328,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         map=load_map(settings.config_dir),
         grading=load_grading(settings.config_dir),
         list_calendar=load_list_calendar(settings.config_dir),
+        network=load_network(settings.config_dir, city),
     )

@@ -25,6 +25,8 @@ from orchestrator.emissions.upgrading import GradingConfig
 from orchestrator.errors import ConfigInvalid
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
+from orchestrator.network.config import matrix_from_mapping
+from orchestrator.network.model import Matrix
 from orchestrator.notices.model import DocumentStyle
 from orchestrator.response.config import ResponseConfig
 
@@ -211,6 +213,14 @@ def load_list_calendar(config_dir: Path) -> ListCalendar:
     if not path.exists():
         return ListCalendar()
     return ListCalendar.from_mapping(_read(path).get("calendar", {}), source=str(path))
+
+
+def load_network(config_dir: Path, city: CityProfile) -> Matrix | None:
+    """``config/network.toml``: the response network and its responsibility matrix (None: none)."""
+    path = config_dir / "network.toml"
+    if not path.exists():
+        return None
+    return matrix_from_mapping(_read(path), source=str(path), counties=city.counties)
 
 
 def load_grading(config_dir: Path) -> GradingConfig | None:

@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drill": ("drill", "在模拟时钟上开展应急演练。"),
     "hint": ("alerts", "区域预警提示：省级或国家下达的指令。"),
     "list": ("lists", "应急减排清单：导入、版本、比对、核算、导出。"),
+    "network": ("network", "应急响应网络：成员单位、属地及其各级职责。"),
     "load": ("delivery", "生产线逐时运行负荷。"),
     "negotiated": ("negotiated", "预警版本的协商减排。"),
     "notices": ("notices", "已发布预警的通知：发布通知、指令、短信、CAP。"),

@@ -1,0 +1,147 @@
+"""The response network as values (pure): its units, the responsibility matrix by level, and
+which of the list's items each unit answers for.
+
+Three kinds of unit: member units of the command (成员单位: 住建, 交通运输, 公安交警 …), counties and
+districts (区县, 属地), townships and streets (乡镇/街道, 属地 under their county). The matrix gives,
+for each level, each unit's duties — fixed tasks with what counts as done and, where the office
+wants a figure, what is counted — and the list items a unit answers for follow from what it
+is given: a member unit the sheets it oversees (扬尘源 sites, 移动源 users, industrial enterprises),
+a county everything in it, a township the enterprises in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.emissions.model import EmissionList
+from orchestrator.emissions.registries import site_key
+
+
+class UnitKind(StrEnum):
+    MEMBER = "member"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+
+    @property
+    def label(self) -> str:
+        return {"member": "成员单位", "county": "县（市、区）", "township": "乡镇（街道）"}[
+            self.value
+        ]
+
+
+class Oversees(StrEnum):
+    """The list's sheets a member unit answers for."""
+
+    DUST_SITES = "dust_sites"
+    TRANSPORT_USERS = "transport_users"
+    ENTERPRISES = "enterprises"
+
+    @property
+    def label(self) -> str:
+        return {"dust_sites": "扬尘源工地", "transport_users": "移动源重点用车单位",
+                "enterprises": "工业企业"}[self.value]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unit:
+    """A unit of the network with its contacts (delivered like an enterprise's orders)."""
+
+    id: str  # zhujian, county:城东区, township:城东区/东关街道
+    name: str  # 市住房和城乡建设局, 城东区人民政府, 城东区东关街道办事处
+    kind: UnitKind
+    county: str = ""  # a county's own name; a township's county
+    township: str = ""  # a township's name as the list writes it (东关街道)
+    oversees: tuple[Oversees, ...] = ()
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Duty:
+    """One duty of one unit at one level."""
+
+    unit: str  # Unit.id
+    level: AlertLevel
+    text: str  # 中小学、幼儿园停止户外活动
+    done: str  # what counts as done
+    report: str = ""  # what the unit reports as a number each day ("" = none): 停工工地数（处）
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Matrix:
+    """The responsibility matrix: the units and their duties by level (``config/network.toml``)."""
+
+    units: tuple[Unit, ...]
+    duties: tuple[Duty, ...]
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def duties_of(self, unit_id: str, level: AlertLevel) -> tuple[Duty, ...]:
+        return tuple(d for d in self.duties if d.unit == unit_id and d.level is level)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Charge:
+    """What one unit answers for in one list: counts of each kind of item (the task notice lists
+    them by name)."""
+
+    enterprises: tuple[str, ...] = ()  # USCCs
+    dust_sites: tuple[str, ...] = ()  # 区县/工地名称
+    transport_users: tuple[str, ...] = ()  # USCCs
+
+    @property
+    def empty(self) -> bool:
+        return not (self.enterprises or self.dust_sites or self.transport_users)
+
+
+def charges(matrix: Matrix, lst: EmissionList) -> Mapping[str, Charge]:
+    """Each unit's items in ``lst``: a member unit the sheets it oversees, a county everything in
+    it, a township the enterprises of its county and 乡镇街道."""
+
+    out: dict[str, Charge] = {}
+    for u in matrix.units:
+        if u.kind is UnitKind.MEMBER:
+            out[u.id] = Charge(
+                enterprises=tuple(e.uscc for e in lst.enterprises)
+                if Oversees.ENTERPRISES in u.oversees
+                else (),
+                dust_sites=tuple(site_key(s.county, s.name) for s in lst.dust_sites)
+                if Oversees.DUST_SITES in u.oversees
+                else (),
+                transport_users=tuple(t.uscc for t in lst.transport_users)
+                if Oversees.TRANSPORT_USERS in u.oversees
+                else (),
+            )
+        elif u.kind is UnitKind.COUNTY:
+            out[u.id] = Charge(
+                enterprises=tuple(e.uscc for e in lst.enterprises if e.county == u.county),
+                dust_sites=tuple(
+                    site_key(s.county, s.name) for s in lst.dust_sites if s.county == u.county
+                ),
+                transport_users=tuple(t.uscc for t in lst.transport_users if t.county == u.county),
+            )
+        else:
+            out[u.id] = Charge(
+                enterprises=tuple(
+                    e.uscc for e in lst.enterprises if e.county == u.county and e.town == u.township
+                )
+            )
+    return out
+
+
+def unplaced(matrix: Matrix, lst: EmissionList) -> list[tuple[str, str, str]]:
+    """Enterprises whose 乡镇街道 is no township of the matrix: (USCC, name, county/town); only
+    where the matrix has townships for that county."""
+    known = {(u.county, u.township) for u in matrix.units if u.kind is UnitKind.TOWNSHIP}
+    counties = {c for c, _ in known}
+    return [
+        (e.uscc, e.name, f"{e.county}{e.town}")
+        for e in lst.enterprises
+        if e.county in counties and (e.county, e.town) not in known
+    ]

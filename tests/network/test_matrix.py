@@ -1,0 +1,92 @@
+"""The response network's matrix: the sample read whole (units, counties, two or more townships
+each, duties at every level), every mistake named with its file and key, and what each unit
+answers for in the sample list (on both databases)."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.bootstrap.config_files import load_network
+from orchestrator.emissions.registries import site_key
+from orchestrator.errors import ConfigInvalid
+from orchestrator.network.config import matrix_from_mapping
+from orchestrator.network.model import UnitKind, charges, unplaced
+from tests.support.app import BASE, CITY, SAMPLE, do_import, load_list
+from tests.support.base import ROOT
+
+CONFIG = ROOT / "config" / "network.toml"
+SHIPPED = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+MEMBERS = {"zhujian", "jiaotong", "jiaojing", "chengguan", "gongxin", "jiaoyu", "shangwu",
+           "weijian", "qixiang", "xuanchuan"}  # fmt: skip
+
+
+def test_the_sample_network_has_the_units_the_plan_names():
+    matrix = load_network(ROOT / "config", CITY)
+    assert matrix is not None
+    assert {u.id for u in matrix.units if u.kind is UnitKind.MEMBER} == MEMBERS
+    assert {u.county for u in matrix.units if u.kind is UnitKind.COUNTY} == set(CITY.counties)
+    for county in CITY.counties:
+        towns = [u for u in matrix.units if u.kind is UnitKind.TOWNSHIP and u.county == county]
+        assert len(towns) >= 2
+    for u in matrix.units:
+        assert u.phone, u.id
+        for level in ALERT_LEVELS:
+            if (u.id, level) != ("shangwu", AlertLevel.YELLOW):
+                assert matrix.duties_of(u.id, level), (u.id, level)
+    # every duty says what counts as done
+    assert all(d.done for d in matrix.duties)
+    assert BASE.network == matrix
+
+
+def test_each_unit_answers_for_its_part_of_the_list(engine):
+    do_import(engine, SAMPLE)
+    lst = load_list(engine, 1)
+    matrix = BASE.network
+    c = charges(matrix, lst)
+    assert len(c["zhujian"].dust_sites) == 30
+    assert c["jiaotong"].transport_users == c["jiaojing"].transport_users
+    assert len(c["jiaotong"].transport_users) == 40
+    assert len(c["gongxin"].enterprises) == 300
+    assert c["jiaoyu"].empty
+    # the counties and townships partition the list between them
+    counties = [u.id for u in matrix.units if u.kind is UnitKind.COUNTY]
+    assert sorted(u for k in counties for u in c[k].enterprises) == sorted(
+        e.uscc for e in lst.enterprises
+    )
+    assert sorted(s for k in counties for s in c[k].dust_sites) == sorted(
+        site_key(s.county, s.name) for s in lst.dust_sites
+    )
+    towns = [u.id for u in matrix.units if u.kind is UnitKind.TOWNSHIP]
+    assert sorted(u for k in towns for u in c[k].enterprises) == sorted(
+        e.uscc for e in lst.enterprises
+    )
+    e = lst.enterprises[0]
+    assert e.uscc in c[f"township:{e.county}/{e.town}"].enterprises
+    assert unplaced(matrix, lst) == []
+
+
+def _with(**changes):
+    return {**SHIPPED, **changes}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_with(duties={"orange": {"huanbao": [{"text": "x", "done": "y"}]}}), "duties.orange.huanbao: unknown unit"),
+        (_with(duties={"purple": {}}), "duties.purple: a level is yellow, orange or red"),
+        (_with(duties={"orange": {"zhujian": [{"text": "停工"}]}}), r"duties.orange.zhujian\[0\]: a duty needs text and done"),
+        (_with(counties=[{"name": "外县"}]), r"counties\[0\].name: “外县” is not one of city.toml's counties"),
+        (_with(counties=[{"name": "城东区", "townships": ["东关街道", "东关街道"]}]), "a township is given twice"),
+        (_with(members=[{"id": "zhujian", "name": "住建", "oversees": ["sites"]}]), r"members\[0\].oversees: “sites” is unknown"),
+        (_with(members=[{"id": "zhu jian", "name": "住建"}]), "must be a plain identifier"),
+        (_with(members=[{"id": "a", "name": "甲"}, {"id": "a", "name": "乙"}], duties={}), "unit “a” is given twice"),
+        (_with(member=[]), "member: unknown key"),
+    ],
+)  # fmt: skip
+def test_a_mistake_in_the_matrix_is_named_with_file_and_key(data, message):
+    with pytest.raises(ConfigInvalid, match=message) as err:
+        matrix_from_mapping(data, source=str(CONFIG), counties=CITY.counties)
+    assert str(err.value).startswith(str(CONFIG))
