@@ -185,6 +185,7 @@ class Context:
             links=self.links(),
             workers=workers,
             boot=boot,
+            network=self.network,
         )
 
     def alerts(self, workers: int | None = None) -> CommandOffice:

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestrator.alerts.model import AlertLevel
+from orchestrator.network.model import Matrix, UnitKind
 from orchestrator.notices.contexts import (
     CAP_SEVERITY,
     HEALTH_ADVICE,
@@ -92,16 +93,63 @@ def preview_header(office: Office, today: dt.date) -> Header:
     )
 
 
+def addressees(office: Office, network: Matrix | None) -> str:
+    """主送: from the response network when the city has one (its counties, then its member
+    units by name), else the office's configured addressees."""
+    if network is None:
+        return office.addressees
+    members = [u.name for u in network.units if u.kind is UnitKind.MEMBER]
+    counties = any(u.kind is UnitKind.COUNTY for u in network.units)
+    head = "各县（市、区）人民政府" if counties else ""
+    return "，".join(x for x in (head, "、".join(members)) if x) or office.addressees
+
+
+def work_duties(
+    network: Matrix | None, level: AlertLevel
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """工作要求 by the responsibility matrix: each member unit's duties at ``level``, then those of
+    every county and every township (as their kind's duties, once)."""
+    if network is None or not level.colour:
+        return ()
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for u in network.units:
+        own = network.duties_of(u.id, level)
+        if u.kind is UnitKind.MEMBER and own:
+            out.append((u.name, tuple(d.text for d in own)))
+    for kind, who in (
+        (UnitKind.COUNTY, "各县（市、区）人民政府"),
+        (UnitKind.TOWNSHIP, "各乡镇（街道）"),
+    ):
+        shared = tuple(
+            dict.fromkeys(
+                d.text
+                for u in network.units
+                if u.kind is kind
+                for d in network.duties_of(u.id, level)
+            )
+        )
+        if shared:
+            out.append((who, shared))
+    return tuple(out)
+
+
 def bulletin(
-    head: Header, rev: AlertRevision, by_mode: Mapping[str, int], office: Office, zone: ZoneInfo
+    head: Header,
+    rev: AlertRevision,
+    by_mode: Mapping[str, int],
+    office: Office,
+    zone: ZoneInfo,
+    network: Matrix | None = None,
 ) -> BulletinContext:
-    """The bulletin of an ISSUE revision (issued, or a draft being previewed)."""
+    """The bulletin of an ISSUE revision (issued, or a draft being previewed); ``network``: the
+    response network whose matrix gives its 主送 and 工作要求."""
     st = rev.state
     targets = rev.targets or {"species": {}}
     return BulletinContext(
         header=head,
         title=f"关于启动重污染天气{st.level.term}的通知",
-        addressees=office.addressees,
+        addressees=addressees(office, network),
+        duties=work_duties(network, st.level),
         basis=_sentence(rev.reason),
         level_label=st.level.label,
         response=RESPONSE[st.level],
@@ -145,6 +193,7 @@ def documents(
     office: Office,
     zone: ZoneInfo,
     remaining: Sequence[str] = (),
+    network: Matrix | None = None,
 ) -> list[Document]:
     """The city-wide documents of an issued revision (``by_mode``: its plan's enterprises by
     mode; ``remaining``: for a lift, what still applies after it), main document first."""
@@ -167,7 +216,7 @@ def documents(
                 NoticeKind.BULLETIN,
                 "bulletin.html",
                 "notices/bulletin.html",
-                bulletin(head, rev, by_mode, office, zone),
+                bulletin(head, rev, by_mode, office, zone, network),
             )
         )
     elif st.kind is RevisionKind.LIFT:
@@ -177,7 +226,7 @@ def documents(
         lift = LiftContext(
             header=head,
             title="关于结束不利气象条件应对的通知" if band else "关于解除重污染天气预警的通知",
-            addressees=office.addressees,
+            addressees=addressees(office, network),
             previous_number=previous.document_number,
             level_title=previous.state.level.full_term,
             band=band,
@@ -197,7 +246,7 @@ def documents(
         adjust = AdjustContext(
             header=head,
             title=f"关于{st.kind.label}{subject}的通知",
-            addressees=office.addressees,
+            addressees=addressees(office, network),
             previous_number=previous.document_number,
             previous_title=previous.state.level.full_term,
             subject=subject,

@@ -70,6 +70,8 @@ class BulletinContext:
     by_mode: tuple[tuple[str, int], ...]  # (自主减排, 23), …
     reductions: tuple[tuple[str, str, str], ...]  # (SO2, 13.53 t/d, 21.1%)
     public_advice: str
+    # 工作要求 by the responsibility matrix: (unit, its duties), none without a response network
+    duties: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -70,6 +70,7 @@ def make_environment(
     env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
     env.filters["chem"] = chem
     env.filters["roman"] = roman  # a response grade as documents write it: Ⅱ
+    env.filters["cn_number"] = cn_number  # （一）（二）… items as documents number them
     fonts = style or DEFAULT_STYLE
     # CSS values, not text: the family names were checked (no quote, bracket, brace or semicolon)
     env.globals["fonts"] = {role: Markup(fonts.font(role)) for role in FONT_ROLES}
@@ -97,6 +98,19 @@ _FORMULAS = {
     "O3": "O<sub>3</sub>",
 }
 _FORMULA = re.compile("|".join(re.escape(k) for k in sorted(_FORMULAS, key=len, reverse=True)))
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五: 1–99 as documents number their items
+    (any other number in Arabic digits)."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = ("" if tens == 1 else _DIGITS[tens]) + "十" if tens else ""
+    return head + (_DIGITS[ones] if ones else "")
 
 
 def chem(text: object) -> Markup:

@@ -20,6 +20,7 @@ from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import day_check
 from orchestrator.emissions.targets import targets_record
 from orchestrator.errors import Conflict, NotFound, Unavailable
+from orchestrator.network.model import Matrix
 from orchestrator.notices import compose
 from orchestrator.notices.contexts import SmsContext, sms_text
 from orchestrator.notices.links import LinkSigner
@@ -67,9 +68,11 @@ class NoticeService:
         links: LinkSigner,
         workers: int | None = None,
         boot: Callable[[], WorkerBoot | None] | None = None,
+        network: Matrix | None = None,
     ) -> None:
         self.uow, self.env, self.office, self.city = uow, env, office, city
         self.zone, self.links, self.workers, self.boot = zone, links, workers, boot
+        self.network = network  # the response network: the bulletin's 主送 and 工作要求
 
     def __call__(self, alert_id: int) -> NoticeSet:
         return self.ensure(alert_id)
@@ -256,7 +259,7 @@ class NoticeService:
         return render(
             self.env,
             "notices/bulletin.html",
-            compose.bulletin(head, rev, by_mode, self.office, self.zone),
+            compose.bulletin(head, rev, by_mode, self.office, self.zone, self.network),
         )
 
     def _render_and_store(self, rev: AlertRevision, previous: AlertRevision | None) -> None:
@@ -290,7 +293,7 @@ class NoticeService:
                         self.zone,
                     )
                 docs = compose.documents(
-                    rev, previous, head, by_mode, self.office, self.zone, remaining
+                    rev, previous, head, by_mode, self.office, self.zone, remaining, self.network
                 )
                 uow.notices.add(
                     rev.revision_id,

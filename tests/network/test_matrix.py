@@ -90,3 +90,40 @@ def test_a_mistake_in_the_matrix_is_named_with_file_and_key(data, message):
     with pytest.raises(ConfigInvalid, match=message) as err:
         matrix_from_mapping(data, source=str(CONFIG), counties=CITY.counties)
     assert str(err.value).startswith(str(CONFIG))
+
+
+def test_the_bulletin_is_addressed_and_tasked_by_the_matrix(engine):
+    """主送 and 工作要求 of the issued bulletin come from the network at the alert's level."""
+    from sqlalchemy import select
+
+    from orchestrator.db.tables import notices
+    from tests.support.app import issue_sample
+
+    issue_sample(engine)  # orange
+    with engine.connect() as conn:
+        body = conn.execute(select(notices.c.body).where(notices.c.kind == "bulletin")).scalar_one()
+    matrix = BASE.network
+    members = [u.name for u in matrix.units if u.kind is UnitKind.MEMBER]
+    assert f"各县（市、区）人民政府，{'、'.join(members)}：" in body
+    duties = [
+        (u.name, matrix.duties_of(u.id, AlertLevel.ORANGE))
+        for u in matrix.units
+        if u.kind is UnitKind.MEMBER
+    ]
+    for i, (name, own) in enumerate(duties, start=1):
+        from orchestrator.notices.render import cn_number
+
+        assert f"（{cn_number(i)}）{name}：{own[0].text}" in body
+    assert (
+        f"（{cn_number(len(duties) + 1)}）各县（市、区）人民政府：组织属地落实各项减排措施" in body
+    )
+    assert "市直有关部门，各有关单位" not in body
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (35, "三十五"), (100, "100")]
+)
+def test_items_are_numbered_as_documents_number_them(n, text):
+    from orchestrator.notices.render import cn_number
+
+    assert cn_number(n) == text
