@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -29,43 +29,22 @@ class CoverageStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def record(
-        self,
-        region: str,
-        registry: Registry,
-        *,
-        list_revision: int,
-        ran_at: dt.datetime,
-        ran_by: str,
-        source: str,
-        sha256: str,
-        holders: int,
-        findings: list[Finding],
-    ) -> CoverageRun:
+    def record(self, region: str, run: CoverageRun) -> CoverageRun:
+        """Keep ``run`` (its id ignored); returns it with the id it was given."""
         run_id = self.conn.execute(
             insert(coverage_runs).values(
                 region_code=region,
-                registry=registry.value,
-                list_revision=list_revision,
-                ran_at=ran_at,
-                ran_by=ran_by,
-                source=source,
-                sha256=sha256,
-                holders=holders,
-                findings=[f.as_dict() for f in findings],
+                registry=run.registry.value,
+                list_revision=run.list_revision,
+                ran_at=run.ran_at,
+                ran_by=run.ran_by,
+                source=run.source,
+                sha256=run.sha256,
+                holders=run.holders,
+                findings=[f.as_dict() for f in run.findings],
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        return CoverageRun(
-            id=int(run_id),
-            registry=registry,
-            list_revision=list_revision,
-            ran_at=ran_at,
-            ran_by=ran_by,
-            source=source,
-            sha256=sha256,
-            holders=holders,
-            findings=tuple(findings),
-        )
+        return dataclasses.replace(run, id=int(run_id))
 
     def runs(
         self, region: str, registry: Registry | None = None, limit: int = 50

@@ -18,7 +18,7 @@ from orchestrator.emissions.model import (
     RevisionSummary,
 )
 from orchestrator.emissions.plans import PlanEntry
-from orchestrator.emissions.registries import CoverageRun, Finding, Registry
+from orchestrator.emissions.registries import CoverageRun, Registry
 from orchestrator.emissions.targets import Controlled, LevelReduction
 
 
@@ -98,19 +98,9 @@ class ControlledStore(Protocol):
 class CoverageStore(Protocol):
     """Coverage runs of an area: each comparison of the list with a registry, kept."""
 
-    def record(
-        self,
-        region: str,
-        registry: Registry,
-        *,
-        list_revision: int,
-        ran_at: dt.datetime,
-        ran_by: str,
-        source: str,
-        sha256: str,
-        holders: int,
-        findings: list[Finding],
-    ) -> CoverageRun: ...
+    def record(self, region: str, run: CoverageRun) -> CoverageRun:
+        """Keep ``run``; returns it with the id it was given."""
+        ...
 
     def runs(
         self, region: str, registry: Registry | None = None, limit: int = 50

@@ -518,17 +518,7 @@ class ListService:
                 findings=tuple(findings),
             )
             if keep:
-                run = uow.coverage.record(
-                    self.region,
-                    registry,
-                    list_revision=number,
-                    ran_at=now.astimezone(dt.UTC),
-                    ran_by=by,
-                    source=run.source,
-                    sha256=run.sha256,
-                    holders=run.holders,
-                    findings=findings,
-                )
+                run = uow.coverage.record(self.region, run)
                 uow.audit.record(
                     AuditEntry(
                         at=now,

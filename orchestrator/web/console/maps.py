@@ -106,6 +106,7 @@ def map_routes(router: APIRouter, c: Console) -> None:
         title: str,
         lst: EmissionList | None,
         states: dict[str, str] | None,
+        link: str,
         **more: Any,
     ) -> Response:
         config = site.map
@@ -113,7 +114,6 @@ def map_routes(router: APIRouter, c: Console) -> None:
             return c.message(
                 session, "未配置地图", "未配置地图（config/map.toml），请联系系统管理员。", 404
             )
-        link = more.pop("link", "/lists/{revision}/enterprises/{{uscc}}")
         rows, unplaced = points(lst, states, link) if lst is not None else ([], [])
         counts = counted(rows)
         data = {
