@@ -278,9 +278,11 @@ def alert_issue_command(
         click.echo(f"提示：{w}", err=True)
     show(context, issued.revision, "已发布")
     if issued.notices is not None:
+        tasks = issued.notices.tasks
         click.echo(
             f"已生成通知{len(issued.notices.documents)}份、应急响应指令{issued.notices.orders}份"
-            "（orchestrator notices render 导出）"
+            + (f"、任务单{tasks}份" if tasks else "")
+            + "（orchestrator notices render 导出）"
         )
 
 

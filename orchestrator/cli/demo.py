@@ -112,6 +112,7 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         written = notices.write(alert_id, out_dir)
     click.echo(
         f"5. 通知已写入 {out_dir}：{'、'.join(p.name for p in written.documents)}，应急响应指令{written.orders}份（orders/）"
+        + (f"，成员单位和县乡任务单{written.tasks}份（tasks/）" if written.tasks else "")
     )
 
     issued_at = issued.revision.state.issued_at or now

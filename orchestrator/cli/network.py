@@ -8,7 +8,8 @@ import click
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.cli.common import LEVEL, context_of, echo_json
 from orchestrator.errors import InputInvalid, NotFound
-from orchestrator.network.model import Matrix, UnitKind, charges, unplaced
+from orchestrator.network.model import Matrix, UnitKind, unplaced
+from orchestrator.network.tasks import charges
 
 
 @click.group("network")

@@ -70,7 +70,8 @@ def notices_render_command(
             progress=progress,
         )
     names = "、".join(p.name for p in written.documents)
-    click.echo(f"已生成{names}及应急响应指令{written.orders}份：{written.folder}")
+    tasks = f"、应急响应任务单{written.tasks}份" if written.tasks else ""
+    click.echo(f"已生成{names}及应急响应指令{written.orders}份{tasks}：{written.folder}")
 
 
 COMMANDS = (notices_group,)

@@ -262,6 +262,12 @@ def _load(conn: Connection, region: str, number: int) -> EmissionList:
             .order_by(list_enterprises.c.position)
         )
     )
+    dust, transport = _others(conn, rid)
+    return EmissionList(enterprises=enterprises, dust_sites=dust, transport_users=transport)
+
+
+def _others(conn: Connection, rid: int) -> tuple[tuple[DustSite, ...], tuple[TransportUser, ...]]:
+    """A revision's 扬尘源 sites and 移动源 users, in list order."""
     dust = tuple(
         _dust_site(dict(rec))
         for (rec,) in conn.execute(
@@ -278,7 +284,7 @@ def _load(conn: Connection, region: str, number: int) -> EmissionList:
             .order_by(list_transport_users.c.position)
         )
     )
-    return EmissionList(enterprises=enterprises, dust_sites=dust, transport_users=transport)
+    return dust, transport
 
 
 def store_plans(
@@ -529,6 +535,11 @@ class ListStore:
         conn = self.conn
         with paused_gc():
             return _load(conn, region, number)
+
+    def others(self, region: str, number: int) -> EmissionList:
+        """Revision ``number``'s 扬尘源 sites and 移动源 users only (no enterprises)."""
+        dust, transport = _others(self.conn, _revision_id(self.conn, region, number))
+        return EmissionList(enterprises=(), dust_sites=dust, transport_users=transport)
 
     def find(
         self,

@@ -54,10 +54,23 @@ class NoticeStore:
     def documents(self, revision_id: int) -> list[NoticeRecord]:
         rows = self.conn.execute(
             select(notices.c.kind, notices.c.uscc, notices.c.filename, notices.c.body).where(
-                notices.c.revision_id == revision_id, notices.c.kind != NoticeKind.ORDER.value
+                notices.c.revision_id == revision_id,
+                notices.c.kind.not_in((NoticeKind.ORDER.value, NoticeKind.TASK.value)),
             )
         ).all()
         return [NoticeRecord(NoticeKind(k), u, f, b) for k, u, f, b in rows]
+
+    def tasks(self, revision_id: int, units: Collection[str] = ()) -> list[NoticeRecord]:
+        query = (
+            select(notices.c.uscc, notices.c.filename, notices.c.body)
+            .where(notices.c.revision_id == revision_id, notices.c.kind == NoticeKind.TASK.value)
+            .order_by(notices.c.id)
+        )
+        if units:
+            query = query.where(notices.c.uscc.in_(sorted(units)))
+        return [
+            NoticeRecord(NoticeKind.TASK, u, f, b) for u, f, b in self.conn.execute(query).all()
+        ]
 
     def add(
         self,

@@ -73,6 +73,7 @@ class PlanEntry:
     phone: str
     email: str
     channel: str
+    town: str = ""  # 乡镇街道: the township that answers for it (the response network)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +129,7 @@ def plan_for(lst: EmissionList, level: AlertLevel) -> DispatchPlan:
                 phone=e.phone,
                 email=e.email,
                 channel=e.channel,
+                town=e.town,
             )
         )
     reduction = sum_amounts((*(e.reduction for e in entries), lst.others(level)))
@@ -222,6 +224,7 @@ def entry_record(e: PlanEntry) -> dict[str, Any]:
         "phone": e.phone,
         "email": e.email,
         "channel": e.channel,
+        "town": e.town,
     }
 
 
@@ -309,6 +312,7 @@ def enterprise_record(e: Enterprise, levels: Sequence[AlertLevel]) -> dict[str, 
         "phone": e.phone,
         "email": e.email,
         "channel": e.channel,
+        "town": e.town,
     }
 
 
@@ -376,4 +380,5 @@ def entry_from_record(rec: dict[str, Any]) -> PlanEntry:
         phone=rec["phone"],
         email=rec["email"],
         channel=rec["channel"],
+        town=rec.get("town", ""),  # records kept before the response network have none
     )

@@ -58,6 +58,10 @@ class ListStore(Protocol):
 
     def load(self, region: str, number: int) -> EmissionList: ...
 
+    def others(self, region: str, number: int) -> EmissionList:
+        """Revision ``number``'s 扬尘源 sites and 移动源 users only (no enterprises)."""
+        ...
+
     def find(
         self,
         region: str,

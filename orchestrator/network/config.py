@@ -3,10 +3,12 @@ read and checked — every mistake named with the file and the key."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.emissions.model import uscc_valid
 from orchestrator.errors import ConfigInvalid
 from orchestrator.network.model import Duty, Matrix, Oversees, Unit, UnitKind
 
@@ -14,9 +16,16 @@ from orchestrator.network.model import Duty, Matrix, Oversees, Unit, UnitKind
 EVERY = {"*county": UnitKind.COUNTY, "*township": UnitKind.TOWNSHIP}
 
 
-def _unit(d: Mapping[str, Any], **fields: Any) -> Unit:
-    """A unit with the contacts ``d`` gives (delivered like an enterprise's orders)."""
+def _unit(d: Mapping[str, Any], where: str, **fields: Any) -> Unit:
+    """A unit with the code and contacts ``d`` gives (delivered like an enterprise's orders)."""
+    uscc = str(d.get("uscc", "")).strip().upper()
+    if not uscc_valid(uscc):
+        raise ConfigInvalid(
+            f"{where}.uscc: “{uscc}” is not a valid 统一社会信用代码 (18 characters, GB 32100 "
+            "check character); each unit is known by its own"
+        )
     return Unit(
+        uscc=uscc,
         contact=str(d.get("contact", "")),
         phone=str(d.get("phone", "")),
         email=str(d.get("email", "")),
@@ -29,7 +38,7 @@ def matrix_from_mapping(
     data: Mapping[str, Any], *, source: str, counties: Collection[str]
 ) -> Matrix:
     """The matrix in ``data``; ``counties``: the city's (config/city.toml)."""
-    unknown = set(data) - {"members", "counties", "duties"}
+    unknown = set(data) - {"members", "counties", "duties", "tasks", "daily"}
     if unknown:
         raise ConfigInvalid(f"{source}: {sorted(unknown)[0]}: unknown key")
     units: list[Unit] = []
@@ -48,7 +57,9 @@ def matrix_from_mapping(
             except ValueError:
                 known = ", ".join(x.value for x in Oversees)
                 raise ConfigInvalid(f"{where}.oversees: “{o}” is unknown ({known})") from None
-        units.append(_unit(m, id=uid, name=name, kind=UnitKind.MEMBER, oversees=tuple(oversees)))
+        units.append(
+            _unit(m, where, id=uid, name=name, kind=UnitKind.MEMBER, oversees=tuple(oversees))
+        )
     seen_counties: set[str] = set()
     for i, c in enumerate(data.get("counties", [])):
         where = f"{source}: counties[{i}]"
@@ -63,6 +74,7 @@ def matrix_from_mapping(
         units.append(
             _unit(
                 c,
+                where,
                 id=f"county:{county}",
                 name=str(c.get("unit", f"{county}人民政府")),
                 kind=UnitKind.COUNTY,
@@ -72,12 +84,13 @@ def matrix_from_mapping(
         towns = c.get("townships", [])
         if len(set(map(str, towns))) != len(towns):
             raise ConfigInvalid(f"{where}.townships: a township is given twice")
-        for t in towns:
+        for j, t in enumerate(towns):
             t = t if isinstance(t, Mapping) else {"name": t}
             town = str(t["name"])
             units.append(
                 _unit(
                     t,
+                    f"{where}.townships[{j}]",
                     id=f"township:{county}/{town}",
                     name=str(t.get("unit", f"{county}{town}")),
                     kind=UnitKind.TOWNSHIP,
@@ -89,6 +102,11 @@ def matrix_from_mapping(
     twice = next((x for x in ids if ids.count(x) > 1), None)
     if twice is not None:
         raise ConfigInvalid(f"{source}: unit “{twice}” is given twice")
+    codes = [u.uscc for u in units]
+    twice = next((x for x in codes if codes.count(x) > 1), None)
+    if twice is not None:
+        named = "、".join(u.name for u in units if u.uscc == twice)
+        raise ConfigInvalid(f"{source}: uscc “{twice}” is given to more than one unit ({named})")
     by_id = {u.id: u for u in units}
     duties: list[Duty] = []
     for level_key, table in dict(data.get("duties", {})).items():
@@ -128,4 +146,18 @@ def matrix_from_mapping(
                     )
                     for t in targets
                 ]
-    return Matrix(units=tuple(units), duties=tuple(duties))
+    tasks, daily = dict(data.get("tasks", {})), dict(data.get("daily", {}))
+    listed = tasks.get("enterprises_listed", 100)
+    if not isinstance(listed, int) or isinstance(listed, bool) or listed < 0:
+        raise ConfigInvalid(f"{source}: tasks.enterprises_listed: a whole number ≥ 0")
+    text = str(daily.get("report_by", "16:00"))
+    try:
+        report_by = dt.time.fromisoformat(text)
+    except ValueError:
+        raise ConfigInvalid(f"{source}: daily.report_by: “{text}” is no time (HH:MM)") from None
+    return Matrix(
+        units=tuple(units),
+        duties=tuple(duties),
+        report_by=report_by,
+        enterprises_listed=listed,
+    )

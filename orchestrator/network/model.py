@@ -11,13 +11,12 @@ a county everything in it, a township the enterprises in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import EmissionList
-from orchestrator.emissions.registries import site_key
 
 
 class UnitKind(StrEnum):
@@ -52,6 +51,7 @@ class Unit:
     id: str  # zhujian, county:城东区, township:城东区/东关街道
     name: str  # 市住房和城乡建设局, 城东区人民政府, 城东区东关街道办事处
     kind: UnitKind
+    uscc: str = ""  # its 统一社会信用代码: task notices, receipts and reports are filed under it
     county: str = ""  # a county's own name; a township's county
     township: str = ""  # a township's name as the list writes it (东关街道)
     oversees: tuple[Oversees, ...] = ()
@@ -78,6 +78,8 @@ class Matrix:
 
     units: tuple[Unit, ...]
     duties: tuple[Duty, ...]
+    report_by: dt.time = dt.time(16, 0)  # 每日调度: each day's report is due by this local time
+    enterprises_listed: int = 100  # a task notice names a unit's enterprises up to this many
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)
@@ -98,41 +100,6 @@ class Charge:
     @property
     def empty(self) -> bool:
         return not (self.enterprises or self.dust_sites or self.transport_users)
-
-
-def charges(matrix: Matrix, lst: EmissionList) -> Mapping[str, Charge]:
-    """Each unit's items in ``lst``: a member unit the sheets it oversees, a county everything in
-    it, a township the enterprises of its county and 乡镇街道."""
-
-    out: dict[str, Charge] = {}
-    for u in matrix.units:
-        if u.kind is UnitKind.MEMBER:
-            out[u.id] = Charge(
-                enterprises=tuple(e.uscc for e in lst.enterprises)
-                if Oversees.ENTERPRISES in u.oversees
-                else (),
-                dust_sites=tuple(site_key(s.county, s.name) for s in lst.dust_sites)
-                if Oversees.DUST_SITES in u.oversees
-                else (),
-                transport_users=tuple(t.uscc for t in lst.transport_users)
-                if Oversees.TRANSPORT_USERS in u.oversees
-                else (),
-            )
-        elif u.kind is UnitKind.COUNTY:
-            out[u.id] = Charge(
-                enterprises=tuple(e.uscc for e in lst.enterprises if e.county == u.county),
-                dust_sites=tuple(
-                    site_key(s.county, s.name) for s in lst.dust_sites if s.county == u.county
-                ),
-                transport_users=tuple(t.uscc for t in lst.transport_users if t.county == u.county),
-            )
-        else:
-            out[u.id] = Charge(
-                enterprises=tuple(
-                    e.uscc for e in lst.enterprises if e.county == u.county and e.town == u.township
-                )
-            )
-    return out
 
 
 def unplaced(matrix: Matrix, lst: EmissionList) -> list[tuple[str, str, str]]:

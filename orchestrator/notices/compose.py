@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestrator.alerts.model import AlertLevel
+from orchestrator.alerts.model import AlertLevel, graded
 from orchestrator.network.model import Matrix, UnitKind
+from orchestrator.network.tasks import Item, ItemKind, TaskSheet, changes
 from orchestrator.notices.contexts import (
     CAP_SEVERITY,
     HEALTH_ADVICE,
@@ -26,6 +27,9 @@ from orchestrator.notices.contexts import (
     OrderFrame,
     PublicContext,
     SmsContext,
+    TaskContext,
+    TaskDuty,
+    TaskRow,
     cn_time,
     mode_counts,
 )
@@ -364,4 +368,105 @@ def order_frame(
         signer=links,
         office_phone=office.phone,
         zone=zone,
+    )
+
+
+TASK_TEMPLATE = "notices/task.html"
+
+
+def _row(item: Item, before: str = "") -> TaskRow:
+    place = f"{item.county}{item.town}" if item.kind is ItemKind.ENTERPRISE else item.county
+    return TaskRow(name=item.name, place=place, detail=item.detail, measure=item.measure,
+                   before=before)  # fmt: skip
+
+
+def _by_town(items: Sequence[Item]) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for i in items:
+        counts[f"{i.county}{i.town}"] = counts.get(f"{i.county}{i.town}", 0) + 1
+    return tuple(sorted(counts.items()))
+
+
+def task(
+    rev: AlertRevision,
+    previous: AlertRevision | None,
+    sheet: TaskSheet,
+    before: TaskSheet | None,
+    *,
+    index: int,
+    head: Header,
+    main: Document,
+    office: Office,
+    zone: ZoneInfo,
+    links: LinkSigner,
+    listed: int,
+    report_by: dt.time,
+    remaining: Sequence[str] = (),
+) -> TaskContext:
+    """One unit's task notice of an issued revision: its duties and items at the level; on an
+    adjustment what changed for it since ``before`` (its sheet under ``previous``); on a lift
+    the duties that end, with what still applies."""
+    st = rev.state
+    assert st.issued_at is not None
+    assert rev.document_number is not None
+    start, end = cn_time(st.start, zone), (cn_time(st.end, zone) if st.end else "另行通知")
+    cites = f"《{main.context.title}》（{rev.document_number}）"
+    lifted = st.kind is RevisionKind.LIFT
+    shown = before if lifted and before is not None else sheet
+    level_title = graded(st.level, RESPONSE[st.level])
+    if lifted:
+        assert previous is not None
+        title = "重污染天气应急响应任务解除通知"
+        opening = (
+            f"根据{cites}，全市自{start}起解除{previous.state.level.full_term}，终止应急响应。"
+            "你单位下列应急任务自即日起停止执行"
+            + ("，解除后仍然有效的要求见文末。" if remaining else "，转入常态化污染防治工作。")
+        )
+    elif st.kind is RevisionKind.ISSUE:
+        title = "重污染天气应急响应任务单"
+        opening = (
+            f"根据{cites}，全市自{start}起启动{level_title}，预计持续至{end}。"
+            "请你单位按以下任务组织落实："
+        )
+    else:
+        assert previous is not None
+        title = f"重污染天气应急响应任务单（{st.kind.label}）"
+        was = graded(previous.state.level, RESPONSE[previous.state.level])
+        what = "调整如下" if not sheet.empty else "全部停止执行"
+        opening = (
+            f"根据{cites}，全市自{start}起由{was}{st.kind.label}为{level_title}，"
+            f"预计持续至{end}。你单位应急任务相应{what}："
+        )
+    diff = (
+        changes(before, sheet) if st.kind not in (RevisionKind.ISSUE, RevisionKind.LIFT) else None
+    )
+    firms = shown.of_kind(ItemKind.ENTERPRISE) if not lifted else ()
+    many = len(firms) > listed
+    return TaskContext(
+        header=head,
+        number=office.task_number_of(rev.document_number, index),
+        title=title,
+        unit=sheet.unit.name,
+        cites=cites,
+        opening=opening,
+        lifted=lifted,
+        duties=tuple(TaskDuty(text=d.text, done=d.done, report=d.report) for d in shown.duties),
+        duties_added=tuple(d.text for d in diff.duties_added) if diff and before else (),
+        duties_ended=tuple(d.text for d in diff.duties_ended) if diff else (),
+        dust_sites=tuple(_row(i) for i in shown.of_kind(ItemKind.DUST_SITE)) if not lifted else (),
+        transport_users=tuple(_row(i) for i in shown.of_kind(ItemKind.TRANSPORT_USER))
+        if not lifted
+        else (),
+        enterprises=() if many else tuple(_row(i) for i in firms),
+        enterprises_by_town=_by_town(firms) if many else (),
+        enterprise_count=len(firms),
+        items_added=tuple(_row(i) for i in diff.items_added) if diff and before else (),
+        items_removed=tuple(_row(i) for i in diff.items_removed) if diff else (),
+        items_changed=tuple(_row(i, was) for i, was in diff.items_changed) if diff else (),
+        remaining=tuple(remaining) if lifted else (),
+        report_by=f"{report_by.hour}时" + (f"{report_by.minute}分" if report_by.minute else ""),
+        receipt_deadline=cn_time(office.receipt_deadline(st.issued_at), zone),
+        acknowledge_url=f"{office.acknowledge_base}/"
+        + links.token(rev.alert_id, sheet.unit.uscc, links.expiry(st.issued_at)),
+        office_phone=office.phone,
     )

@@ -248,6 +248,55 @@ class OrderFrame:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRow:
+    """One list item of a task notice: a site, a transport user or an enterprise."""
+
+    name: str
+    place: str  # 区县 (sites, users), 区县乡镇 (enterprises)
+    detail: str  # site type, daily trips, grade
+    measure: str
+    before: str = ""  # an adjustment: its measure before
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskDuty:
+    text: str
+    done: str  # what counts as done
+    report: str  # the figure reported each day ("" none)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskContext:
+    """应急响应任务单 to one unit of the response network (templates/notices/task.html): a
+    document of its own (``number``) carrying out the notice ``cites``; on an adjustment what
+    changed for the unit, on a lift the tasks that end."""
+
+    header: Header
+    number: str  # config/approval.toml notices.task_number
+    title: str  # 重污染天气应急响应任务单, …（调整）, …任务解除通知
+    unit: str  # 市住房和城乡建设局
+    cites: str
+    opening: str  # the sentence that says what the notice does, from when
+    lifted: bool
+    duties: tuple[TaskDuty, ...]  # in force now (a lift: those that end)
+    duties_added: tuple[str, ...] = ()
+    duties_ended: tuple[str, ...] = ()
+    dust_sites: tuple[TaskRow, ...] = ()
+    transport_users: tuple[TaskRow, ...] = ()
+    enterprises: tuple[TaskRow, ...] = ()  # named, up to the matrix's limit
+    enterprises_by_town: tuple[tuple[str, int], ...] = ()  # above it: (区县乡镇, count)
+    enterprise_count: int = 0
+    items_added: tuple[TaskRow, ...] = ()  # an adjustment
+    items_removed: tuple[TaskRow, ...] = ()
+    items_changed: tuple[TaskRow, ...] = ()
+    remaining: tuple[str, ...] = ()  # a lift: what still applies
+    report_by: str  # 16时
+    receipt_deadline: str
+    acknowledge_url: str
+    office_phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AdjustContext:
     """调整（升级/降级/延长）通知 (templates/notices/adjust.html)."""
 

@@ -11,14 +11,17 @@ from orchestrator.errors import NotFound, Unavailable
 
 class NoticeKind(StrEnum):
     """Every document an issued revision sends. The main document is the bulletin (启动) or, for
-    the band below the colours, the 不利气象条件应对 notice, the adjust notice (升级/降级/延长) or the lift notice (解除); one dispatch order per enterprise;
-    the public message, the SMS text and the CAP 1.2 message."""
+    the band below the colours, the 不利气象条件应对 notice, the adjust notice (升级/降级/延长)
+    or the lift notice (解除); one dispatch order per enterprise; one task notice per unit of
+    the response network with something to do (or whose tasks end); the public message, the
+    SMS text and the CAP 1.2 message."""
 
     BULLETIN = "bulletin"
     ADVERSE = "adverse"  # 不利气象条件应对通知: the band below the colours, instead of a bulletin
     ADJUST = "adjust"
     LIFT = "lift"
     ORDER = "order"
+    TASK = "task"  # 任务单: one per unit of the response network
     PUBLIC = "public"
     SMS = "sms"
     CAP = "cap"
@@ -45,6 +48,7 @@ _LABELS = {
     NoticeKind.ADJUST: "预警调整通知",
     NoticeKind.LIFT: "预警解除通知",
     NoticeKind.ORDER: "应急响应指令",
+    NoticeKind.TASK: "应急响应任务单",
     NoticeKind.PUBLIC: "公众信息",
     NoticeKind.SMS: "短信",
     NoticeKind.CAP: "CAP预警消息",
@@ -59,6 +63,7 @@ _RANK = {
     NoticeKind.SMS: 2,
     NoticeKind.CAP: 3,
     NoticeKind.ORDER: 4,
+    NoticeKind.TASK: 5,
 }
 
 
@@ -70,7 +75,7 @@ class NotIssued(NotFound):
 @dataclass(frozen=True, slots=True)
 class NoticeRecord:
     kind: NoticeKind
-    uscc: str  # "" for city-wide documents
+    uscc: str  # "" for city-wide documents; a unit's 统一社会信用代码 for a task notice
     filename: str
     body: str
 
@@ -78,14 +83,15 @@ class NoticeRecord:
 @dataclass(frozen=True, slots=True)
 class NoticeSet:
     """The stored notices of one issued revision: its city-wide documents (main document first,
-    then public message, SMS, CAP) and how many dispatch orders."""
+    then public message, SMS, CAP), how many dispatch orders and how many task notices."""
 
     revision_id: int
     documents: list[NoticeRecord]
     orders: int
+    tasks: int = 0
 
     def __len__(self) -> int:
-        return len(self.documents) + self.orders
+        return len(self.documents) + self.orders + self.tasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,7 @@ class Written:
     folder: Path
     documents: list[Path]
     orders: int
+    tasks: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,12 @@ class NoticeStore(Protocol):
         ...
 
     def documents(self, revision_id: int) -> list[NoticeRecord]:
-        """The revision's city-wide documents (every kind but orders), in no order."""
+        """The revision's city-wide documents (every kind but orders and tasks), in no order."""
+        ...
+
+    def tasks(self, revision_id: int, units: Collection[str] = ()) -> list[NoticeRecord]:
+        """The revision's task notices (only those of ``units``' codes if given), in the order
+        they were stored (the network's)."""
         ...
 
     def add(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,12 +18,14 @@ from jinja2 import Environment
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import CityProfile
+from orchestrator.emissions.plans import PlanMode
 from orchestrator.emissions.service import day_check
 from orchestrator.emissions.targets import targets_record
 from orchestrator.errors import Conflict, NotFound, Unavailable
 from orchestrator.network.model import Matrix
+from orchestrator.network.tasks import TaskSheet, list_items, plan_item, sheets, tasked
 from orchestrator.notices import compose
-from orchestrator.notices.contexts import SmsContext, sms_text
+from orchestrator.notices.contexts import Header, SmsContext, sms_text
 from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.model import (
     NoticeKind,
@@ -91,7 +94,10 @@ class NoticeService:
         with self.uow() as uow:
             documents = sorted(uow.notices.documents(rev.revision_id), key=lambda r: r.kind.rank)
             return NoticeSet(
-                rev.revision_id, documents, uow.notices.count(rev.revision_id, NoticeKind.ORDER)
+                rev.revision_id,
+                documents,
+                uow.notices.count(rev.revision_id, NoticeKind.ORDER),
+                uow.notices.count(rev.revision_id, NoticeKind.TASK),
             )
 
     def complete(self) -> int:
@@ -131,6 +137,7 @@ class NoticeService:
                         v.revision_id,
                         sorted(uow.notices.documents(v.revision_id), key=lambda r: r.kind.rank),
                         uow.notices.count(v.revision_id, NoticeKind.ORDER),
+                        uow.notices.count(v.revision_id, NoticeKind.TASK),
                     ),
                 )
                 for v in revisions
@@ -155,6 +162,20 @@ class NoticeService:
                     return record
         raise NotFound(f"预警{alert_id}第{revision_id}号版本没有发给{uscc}的应急响应指令")
 
+    def task(self, alert_id: int, revision_id: int, unit: str) -> NoticeRecord:
+        """One unit's task notice (``unit``: its code) of an issued revision of the alert;
+        :class:`NotFound` when there is none."""
+        if any(rev.revision_id == revision_id for rev, _ in self.issued(alert_id)):
+            with self.uow() as uow:
+                for record in uow.notices.tasks(revision_id, (unit,)):
+                    return record
+        raise NotFound(f"预警{alert_id}第{revision_id}号版本没有发给{unit}的应急响应任务单")
+
+    def tasks(self, revision_id: int) -> list[NoticeRecord]:
+        """The stored task notices of a revision, in the network's order."""
+        with self.uow() as uow:
+            return uow.notices.tasks(revision_id)
+
     def orders(
         self, revision_id: int, uscc: Collection[str] = (), batch: int = 1_000
     ) -> Iterator[NoticeRecord]:
@@ -175,7 +196,8 @@ class NoticeService:
         progress: Callable[[int, int], None] | None = None,
     ) -> Written:
         """Write the stored notices of the alert's newest issued revision into ``out``: the
-        documents, and the dispatch orders under ``orders/`` (only those of ``uscc`` if given).
+        documents, the dispatch orders under ``orders/`` (only those of ``uscc`` if given) and,
+        when all are written, the units' task notices under ``tasks/``.
 
         With ``pdf_base`` (the templates folder, for stylesheets and fonts) PDFs are written too:
         the main document if ``pdf``, the written orders as one batched ``orders.pdf`` for
@@ -206,6 +228,11 @@ class NoticeService:
                 progress(written, total)
             if orders_pdf:
                 pages.append(r.body)
+        tasks = [] if uscc else self.tasks(found.revision_id)
+        if tasks:
+            (out / "tasks").mkdir(exist_ok=True)
+        for r in tasks:
+            (out / r.filename).write_text(r.body, encoding="utf-8")
         if pdf_base is not None and pdf and documents:
             main = found.documents[0]
             target = out / f"{Path(main.filename).stem}.pdf"
@@ -214,7 +241,7 @@ class NoticeService:
         if pdf_base is not None and pages:
             html_to_pdf(pages, out / "orders.pdf", pdf_base)
             documents.append(out / "orders.pdf")
-        return Written(folder=out, documents=documents, orders=written)
+        return Written(folder=out, documents=documents, orders=written, tasks=len(tasks))
 
     def pdf(self, html: str) -> bytes:
         """One stored document printed to PDF (templates' folder as the base of its links)."""
@@ -300,6 +327,12 @@ class NoticeService:
                     ((d.kind, "", d.filename, self._render(d)) for d in docs),
                     created_at=issued_at,
                 )
+                if self.network is not None:
+                    uow.notices.add(
+                        rev.revision_id,
+                        self._tasks(uow, rev, previous, head, docs[0], remaining),
+                        created_at=issued_at,
+                    )
                 frame = compose.order_frame(rev, head, docs[0], self.office, self.zone, self.links)
                 outline = frame_of(
                     self.env, compose.ORDER_TEMPLATE, compose.ORDER_BLOCK, frame.shared()
@@ -319,6 +352,59 @@ class NoticeService:
                 uow.commit()
         except Conflict:
             pass
+
+    def _sheets(self, uow: NoticeUnitOfWork, rev: AlertRevision) -> dict[str, TaskSheet]:
+        """Every unit's sheet under ``rev``: its frozen plan's enterprises and its list's sites
+        and transport users with their measures at its level."""
+        assert self.network is not None
+        level = rev.state.level
+        if not level.colour or rev.list_revision is None:
+            return sheets(self.network, level, ())
+        items = [
+            plan_item(e, PlanMode(e["mode"]).label) for e in uow.plans.records(rev.revision_id)
+        ]
+        others = uow.lists.others(self.office.region_code, rev.list_revision)
+        return sheets(self.network, level, [*items, *list_items(others, level)])
+
+    def _tasks(
+        self,
+        uow: NoticeUnitOfWork,
+        rev: AlertRevision,
+        previous: AlertRevision | None,
+        head: Header,
+        main: compose.Document,
+        remaining: tuple[str, ...],
+    ) -> list[tuple[str, str, str, str]]:
+        """The revision's task notices as rows to store: (kind, unit code, file, body)."""
+        assert self.network is not None
+        lifted = rev.state.kind is RevisionKind.LIFT
+        before = self._sheets(uow, previous) if previous is not None else None
+        now = (
+            {k: replace(v, duties=(), items=()) for k, v in before.items()}
+            if lifted and before is not None
+            else self._sheets(uow, rev)
+        )
+        rows = []
+        for index, uid in enumerate(tasked(now, before, lifted=lifted), start=1):
+            context = compose.task(
+                rev,
+                previous,
+                now[uid],
+                before.get(uid) if before is not None else None,
+                index=index,
+                head=head,
+                main=main,
+                office=self.office,
+                zone=self.zone,
+                links=self.links,
+                listed=self.network.enterprises_listed,
+                report_by=self.network.report_by,
+                remaining=remaining,
+            )
+            code = now[uid].unit.uscc
+            body = render(self.env, compose.TASK_TEMPLATE, context)
+            rows.append((NoticeKind.TASK.value, code, f"tasks/{code}.html", body))
+        return rows
 
     def _render(self, document: compose.Document) -> str:
         text = render(self.env, document.template, document.context)

@@ -50,6 +50,8 @@ class Office:
     printed_by: str = ""  # 版记: 印发机关 ("" the issuer)
     # a dispatch order's own number: {code} {year} {seq} (its notice's) {index} (its place)
     order_number: str = "{code}〔{year}〕{seq}-{index}号"
+    # a unit's task notice's number: {code} {year} {seq} (its notice's) {index} (its place)
+    task_number: str = "{code}〔{year}〕{seq}-任{index}号"
     # a recurring control's notice's number: {code} {year} {round} {index}
     control_number: str = "{code}〔{year}〕管{round}-{index}号"
 
@@ -65,6 +67,14 @@ class Office:
         ``document_number`` (``{code}〔{year}〕{seq}号``)."""
         year, _, rest = document_number.partition("〔")[2].partition("〕")
         return self.order_number.format(
+            code=self.code, year=year, seq=rest.removesuffix("号"), index=index
+        )
+
+    def task_number_of(self, document_number: str, index: int) -> str:
+        """The number of the ``index``-th task notice (from 1) of the notice numbered
+        ``document_number``."""
+        year, _, rest = document_number.partition("〔")[2].partition("〕")
+        return self.task_number.format(
             code=self.code, year=year, seq=rest.removesuffix("号"), index=index
         )
 
@@ -132,6 +142,11 @@ class ResponseConfig:
                 order_number=_numbering(
                     "order_number",
                     str(notices.get("order_number", "{code}〔{year}〕{seq}-{index}号")),
+                    ("code", "year", "seq", "index"),
+                ),
+                task_number=_numbering(
+                    "task_number",
+                    str(notices.get("task_number", "{code}〔{year}〕{seq}-任{index}号")),
                     ("code", "year", "seq", "index"),
                 ),
                 control_number=_numbering(

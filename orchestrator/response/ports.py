@@ -147,7 +147,7 @@ class ResponseUnitOfWork(ListUnitOfWork, Protocol):
 
 class RenderedNotices(Protocol):
     """What issuing hands back of the notices: the revision they are of, its city-wide
-    documents and how many dispatch orders."""
+    documents, how many dispatch orders and how many task notices."""
 
     @property
     def revision_id(self) -> int: ...
@@ -157,6 +157,9 @@ class RenderedNotices(Protocol):
 
     @property
     def orders(self) -> int: ...
+
+    @property
+    def tasks(self) -> int: ...
 
 
 class NoticeStep(Protocol):

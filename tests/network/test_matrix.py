@@ -13,7 +13,8 @@ from orchestrator.bootstrap.config_files import load_network
 from orchestrator.emissions.registries import site_key
 from orchestrator.errors import ConfigInvalid
 from orchestrator.network.config import matrix_from_mapping
-from orchestrator.network.model import UnitKind, charges, unplaced
+from orchestrator.network.model import UnitKind, unplaced
+from orchestrator.network.tasks import charges
 from tests.support.app import BASE, CITY, SAMPLE, do_import, load_list
 from tests.support.base import ROOT
 
@@ -68,6 +69,9 @@ def test_each_unit_answers_for_its_part_of_the_list(engine):
     assert unplaced(matrix, lst) == []
 
 
+U1, U2 = "11999900100070014A", "119999001001400270"  # valid codes (the shipped file's first two)
+
+
 def _with(**changes):
     return {**SHIPPED, **changes}
 
@@ -79,10 +83,16 @@ def _with(**changes):
         (_with(duties={"purple": {}}), "duties.purple: a level is yellow, orange or red"),
         (_with(duties={"orange": {"zhujian": [{"text": "停工"}]}}), r"duties.orange.zhujian\[0\]: a duty needs text and done"),
         (_with(counties=[{"name": "外县"}]), r"counties\[0\].name: “外县” is not one of city.toml's counties"),
-        (_with(counties=[{"name": "城东区", "townships": ["东关街道", "东关街道"]}]), "a township is given twice"),
+        (_with(counties=[{"name": "城东区", "uscc": U1, "townships": ["东关街道", "东关街道"]}]), "a township is given twice"),
         (_with(members=[{"id": "zhujian", "name": "住建", "oversees": ["sites"]}]), r"members\[0\].oversees: “sites” is unknown"),
         (_with(members=[{"id": "zhu jian", "name": "住建"}]), "must be a plain identifier"),
-        (_with(members=[{"id": "a", "name": "甲"}, {"id": "a", "name": "乙"}], duties={}), "unit “a” is given twice"),
+        (_with(members=[{"id": "a", "name": "甲", "uscc": U1}, {"id": "a", "name": "乙", "uscc": U2}], duties={}), "unit “a” is given twice"),
+        (_with(members=[{"id": "a", "name": "甲"}], duties={}), r"members\[0\].uscc: “” is not a valid 统一社会信用代码"),
+        (_with(members=[{"id": "a", "name": "甲", "uscc": U1[:-1] + "0"}], duties={}), r"members\[0\].uscc: .* is not a valid"),
+        (_with(counties=[{"name": "城东区", "uscc": U1, "townships": [{"name": "东关街道", "uscc": "X"}]}]), r"counties\[0\].townships\[0\].uscc"),
+        (_with(members=[{"id": "a", "name": "甲", "uscc": U1}, {"id": "b", "name": "乙", "uscc": U1}], duties={}, counties=[]), r"is given to more than one unit \(甲、乙\)"),
+        (_with(daily={"report_by": "25:00"}), "daily.report_by: “25:00” is no time"),
+        (_with(tasks={"enterprises_listed": -1}), "tasks.enterprises_listed"),
         (_with(member=[]), "member: unknown key"),
     ],
 )  # fmt: skip

@@ -29,6 +29,9 @@ from orchestrator.notices.contexts import (
     OrderLine,
     PublicContext,
     SmsContext,
+    TaskContext,
+    TaskDuty,
+    TaskRow,
     sms_text,
 )
 from orchestrator.notices.model import NotIssued
@@ -155,6 +158,113 @@ CONTEXTS = {
             band=False,
             lift_time="2026年1月9日0时",
             criterion="空气质量已低于预警启动条件，且预计持续36小时以上。",
+        ),
+    ),
+    "task.html": (
+        "notices/task.html",
+        TaskContext(
+            header=HEADER,
+            number="示重污应急〔2026〕1-任11号",
+            title="重污染天气应急响应任务单",
+            unit="城东区人民政府",
+            cites="《关于启动重污染天气橙色预警的通知》（示重污应急〔2026〕1号）",
+            opening="根据《关于启动重污染天气橙色预警的通知》（示重污应急〔2026〕1号），全市自2026年1月6日0时起启动橙色预警（Ⅱ级应急响应），预计持续至2026年1月9日0时。请你单位按以下任务组织落实：",
+            lifted=False,
+            duties=(
+                TaskDuty(
+                    text="组织属地落实各项减排措施，开展督导检查",
+                    done="属地清单企业、工地、重点用车单位全部告知并检查",
+                    report="检查点位数（个）",
+                ),
+            ),
+            dust_sites=(
+                TaskRow(
+                    name="示例市金昌堆场项目",
+                    place="城东区",
+                    detail="拆除工地",
+                    measure="停止土石方、拆除、室外喷涂作业",
+                ),
+            ),
+            transport_users=(
+                TaskRow(
+                    name="示例市通丰物流有限公司",
+                    place="城东区",
+                    detail="日均40车次",
+                    measure="停止使用国四及以下柴油货车运输",
+                ),
+            ),
+            enterprises_by_town=(("城东区东关街道", 9), ("城东区南关街道", 8)),
+            enterprise_count=17,
+            report_by="16时",
+            receipt_deadline="2026年1月4日23时",
+            acknowledge_url="https://hbj.example.gov.cn/ack/1.11999900100770117B.1770123600.x",
+            office_phone="0999-12369",
+        ),
+    ),
+    "task_adjust.html": (
+        "notices/task.html",
+        TaskContext(
+            header=HEADER,
+            number="示重污应急〔2026〕2-任1号",
+            title="重污染天气应急响应任务单（升级）",
+            unit="市住房和城乡建设局",
+            cites="《关于升级重污染天气预警的通知》（示重污应急〔2026〕2号）",
+            opening="根据《关于升级重污染天气预警的通知》（示重污应急〔2026〕2号），全市自2026年1月7日0时起由橙色预警（Ⅱ级应急响应）升级为红色预警（Ⅰ级应急响应），预计持续至2026年1月9日0时。你单位应急任务相应调整如下：",
+            lifted=False,
+            duties=(
+                TaskDuty(
+                    text="全市建筑工地停止一切室外施工作业",
+                    done="在建工地逐一检查，室外作业全部停止",
+                    report="停止施工工地数（处）",
+                ),
+            ),
+            duties_added=("全市建筑工地停止一切室外施工作业",),
+            duties_ended=("全市建筑工地停止土石方、拆除、室外喷涂、建筑垃圾和渣土运输作业",),
+            dust_sites=(
+                TaskRow(
+                    name="示例市金昌堆场项目",
+                    place="城东区",
+                    detail="拆除工地",
+                    measure="停止一切室外施工作业",
+                ),
+            ),
+            items_changed=(
+                TaskRow(
+                    name="示例市金昌堆场项目",
+                    place="城东区",
+                    detail="拆除工地",
+                    measure="停止一切室外施工作业",
+                    before="停止土石方、拆除、室外喷涂作业",
+                ),
+            ),
+            report_by="16时",
+            receipt_deadline="2026年1月6日14时",
+            acknowledge_url="https://hbj.example.gov.cn/ack/1.11999900100070014A.1770123600.x",
+            office_phone="0999-12369",
+        ),
+    ),
+    "task_lift.html": (
+        "notices/task.html",
+        TaskContext(
+            header=HEADER,
+            number="示重污应急〔2026〕3-任1号",
+            title="重污染天气应急响应任务解除通知",
+            unit="市住房和城乡建设局",
+            cites="《关于解除重污染天气预警的通知》（示重污应急〔2026〕3号）",
+            opening="根据《关于解除重污染天气预警的通知》（示重污应急〔2026〕3号），全市自2026年1月9日0时起解除重污染天气红色预警，终止应急响应。你单位下列应急任务自即日起停止执行，解除后仍然有效的要求见文末。",
+            lifted=True,
+            duties=(
+                TaskDuty(
+                    text="全市建筑工地停止一切室外施工作业",
+                    done="在建工地逐一检查，室外作业全部停止",
+                    report="停止施工工地数（处）",
+                ),
+            ),
+            remaining=("秋冬季错峰生产（至2026年3月15日）",),
+            report_by="16时",
+            receipt_deadline="2026年1月8日22时",
+            acknowledge_url="https://hbj.example.gov.cn/ack/1.11999900100070014A.1770123600.x",
+            office_phone="0999-12369",
         ),
     ),
     "public.txt": (
@@ -354,7 +464,9 @@ def test_notices_are_stored_once_and_never_rewritten(engine, tmp_path):
     assert again == first
     assert list(orders(engine, first.revision_id)) == first_orders
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304
+        # 4 documents, 300 orders, and a task notice to each of the network's 52 units
+        assert first.tasks == 52
+        assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304 + 52
 
 
 def order_frame(**changes) -> OrderFrame:
@@ -503,7 +615,9 @@ def test_a_second_process_storing_the_same_notices_leaves_the_first_ones(engine)
     rev, previous = _newest_issued(office_of(engine).revisions(alert_id))
     late._render_and_store(rev, previous)  # the late one
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304
+        # 4 documents, 300 orders, and a task notice to each of the network's 52 units
+        assert first.tasks == 52
+        assert conn.execute(select(func.count()).select_from(notices)).scalar() == 304 + 52
     assert list(orders(engine, first.revision_id)) == before
 
 
