@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment
 
@@ -47,11 +48,15 @@ from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.model import Control
 from orchestrator.controls.service import ControlOffice
+from orchestrator.daily.service import DailyDispatch
 from orchestrator.db.database import database_at, fresh_sqlite, open_database
 from orchestrator.db.uow import Database
 from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.delivery.model import Recipient
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.receipts import Receipts
+from orchestrator.delivery.routing import unit_recipient
+from orchestrator.delivery.units import UnitReceipts
 from orchestrator.delivery.worker import DeliveryWorker
 from orchestrator.emissions.calendar import ListCalendar
 from orchestrator.emissions.measures import MeasureBook
@@ -194,11 +199,35 @@ class Context:
             self.uow(), config=self.response, city=self.city, notices=self.notices(workers)
         )
 
+    def units(self) -> dict[str, Recipient]:
+        """The response network's units as recipients of their task notices, by code."""
+        if self.network is None:
+            return {}
+        return {u.uscc: unit_recipient(u) for u in self.network.units}
+
     def outbox(self, config: DeliveryConfig | None = None) -> Outbox:
-        return Outbox(self.uow(), config or self.delivery)
+        return Outbox(self.uow(), config or self.delivery, self.units())
 
     def receipts(self) -> Receipts:
         return Receipts(self.uow(), office=self.office)
+
+    def unit_receipts(self) -> UnitReceipts:
+        """The response network's units' side: their task notices and acknowledgements."""
+        return UnitReceipts(self.uow(), office=self.office, units=self.units())
+
+    def daily(self) -> DailyDispatch:
+        """每日调度: daily reports, the day's round (chase, roll-up to the leaders)."""
+        origin = urlsplit(self.office.acknowledge_base)
+        return DailyDispatch(
+            self.uow(),
+            network=self.network,
+            office=self.office,
+            zone=self.settings.zone,
+            delivery=self.delivery,
+            units=self.units(),
+            links=self.links(),
+            console_base=f"{origin.scheme}://{origin.netloc}" if origin.netloc else "",
+        )
 
     def delivery_worker(
         self, config: DeliveryConfig | None = None, clock: Clock | None = None
@@ -208,7 +237,7 @@ class Context:
         db = self.uow()
         return DeliveryWorker(
             db,
-            outbox=Outbox(db, config),
+            outbox=Outbox(db, config, self.units()),
             config=config,
             env=self.templates(),
             links=self.links(),

@@ -134,6 +134,17 @@ class NoticeStore:
             query = query.where(notices.c.uscc.in_(sorted(among)))
         return list(self.conn.execute(query).scalars())
 
+    def tasked(self, revision_id: int) -> list[str]:
+        return list(
+            self.conn.execute(
+                select(notices.c.uscc)
+                .where(
+                    notices.c.revision_id == revision_id, notices.c.kind == NoticeKind.TASK.value
+                )
+                .order_by(notices.c.id)
+            ).scalars()
+        )
+
     def order_parts(self, revision_id: int, uscc: Collection[str]) -> dict[str, str]:
         found = self.conn.execute(_ORDER_PARTS, {"revision_id": revision_id, "usccs": list(uscc)})
         return {str(u): str(body) for u, body in found}

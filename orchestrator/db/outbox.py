@@ -350,6 +350,23 @@ class OutboxStore:
         ).all()
         return [(str(u), str(n), str(c)) for u, n, c in rows]
 
+    def overdue_tasks(self, subject: Subject) -> list[tuple[str, str, str]]:
+        d = deliveries.c
+        rows = self.conn.execute(
+            select(d.recipient, func.min(d.recipient_name), func.min(d.county))
+            .where(
+                of(subject, deliveries),
+                d.kind == MessageKind.TASK.value,
+                ~exists().where(
+                    of(subject, acknowledgements), acknowledgements.c.uscc == d.recipient
+                ),
+                ~exists().where(of(subject, escalations), escalations.c.uscc == d.recipient),
+            )
+            .group_by(d.recipient)
+            .order_by(d.recipient)
+        ).all()
+        return [(str(u), str(n), str(c)) for u, n, c in rows]
+
     def escalated(self, subject: Subject, usccs: Collection[str], now: dt.datetime) -> None:
         rows = [{**subject.values(), "uscc": u, "escalated_at": now} for u in usccs]
         for i in range(0, len(rows), _BATCH):

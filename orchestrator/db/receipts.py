@@ -118,7 +118,13 @@ class ReceiptStore:
             )
         )
 
+    def task_revisions(self, alert_id: int, code: str) -> list[int]:
+        return self._revisions(alert_id, code, NoticeKind.TASK)
+
     def enterprise_revisions(self, alert_id: int, uscc: str) -> list[int]:
+        return self._revisions(alert_id, uscc, NoticeKind.ORDER)
+
+    def _revisions(self, alert_id: int, uscc: str, kind: NoticeKind) -> list[int]:
         r = alert_revisions.c
         return list(
             self.conn.execute(
@@ -127,7 +133,7 @@ class ReceiptStore:
                 .where(
                     r.alert_id == alert_id,
                     r.document_number.is_not(None),
-                    notices.c.kind == NoticeKind.ORDER.value,
+                    notices.c.kind == kind.value,
                     notices.c.uscc == uscc,
                 )
                 .order_by(r.number.desc())
@@ -181,7 +187,9 @@ class ReceiptStore:
             select(func.count()).where(of(subject, acknowledgements), a.uscc.in_(ordered_q))
         ).scalar_one()
         in_time = conn.execute(
-            select(func.count()).where(of(subject, acknowledgements), a.acknowledged_at <= deadline)
+            select(func.count()).where(
+                of(subject, acknowledgements), a.acknowledged_at <= deadline, a.uscc.in_(ordered_q)
+            )
         ).scalar_one()
         failed: dict[str, str] = {}
         if undelivered:

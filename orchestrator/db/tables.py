@@ -537,6 +537,37 @@ escalations = Table(
     UniqueConstraint("revision_id", "uscc", name="uq_escalations_revision_uscc"),
     UniqueConstraint("round_id", "uscc", name="uq_escalations_round_uscc"),
 )
+daily_reports = Table(
+    # 每日调度: an enterprise's or a unit's report on one day of an alert (migration 0021), one per
+    # alert, reporter and day — reporting again replaces it.
+    "daily_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("code", String(18), nullable=False),  # USCC, or a unit's code
+    Column("reporter", String(12), nullable=False),  # enterprise, unit
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=False),
+    Column("items", JSON, nullable=False),  # [{"key", "done", "note", "figure"}]
+    Column("note", Text, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),
+    Column("reported_by", Text, nullable=False),
+    Column("via", String(12), nullable=False),  # page, console, api
+    UniqueConstraint("alert_id", "code", "day", name="uq_daily_reports_day"),
+    Index("ix_daily_reports_alert_day", "alert_id", "day"),
+)
+daily_rounds = Table(
+    # Each day of an alert the office chased the missing and sent the roll-up (once a day).
+    "daily_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("done_at", UtcDateTime(), nullable=False),
+    Column("summary", JSON, nullable=False),  # the roll-up's counts as sent
+    UniqueConstraint("alert_id", "day", name="uq_daily_rounds_day"),
+)
 electricity_readings = Table(
     # Hourly electricity use per meter (电表), for the compliance check of stopped/limited lines.
     "electricity_readings",

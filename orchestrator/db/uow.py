@@ -17,6 +17,7 @@ from orchestrator.db.audit import AuditStore
 from orchestrator.db.beats import BeatStore
 from orchestrator.db.consultations import ConsultationStore
 from orchestrator.db.coverage import CoverageStore
+from orchestrator.db.daily import DailyStore
 from orchestrator.db.grades import GradeStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
@@ -146,6 +147,10 @@ class UnitOfWork:
     @property
     def coverage(self) -> CoverageStore:
         return CoverageStore(self.conn)
+
+    @property
+    def daily(self) -> DailyStore:
+        return DailyStore(self.conn)
 
     @property
     def grades(self) -> GradeStore:

@@ -68,8 +68,10 @@ _LABEL = {
 
 class MessageKind(StrEnum):
     ORDER = "order"  # an enterprise's dispatch order, or its recurring-control notice
+    TASK = "task"  # a response-network unit's task notice (任务单)
     REPORT = "report"  # a county told which of its enterprises have not signed
     CONSULTATION = "consultation"  # the duty officers told a consultation's opinion
+    DAILY = "daily"  # 每日调度: a reminder to report, a county's missing, the leaders' roll-up
 
 
 class Reason(StrEnum):
@@ -158,6 +160,7 @@ class Escalated:
     subject: Subject
     enterprises: int
     counties: tuple[str, ...]
+    units: int = 0  # response-network units whose task notice was overdue
 
 
 # --- receipts ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ Statuses are :class:`~orchestrator.delivery.model.DeliveryStatus`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.delivery.config import DeliveryConfig
@@ -35,6 +35,7 @@ from orchestrator.delivery.routing import (
     new_delivery,
     order_delivery,
     route,
+    task_delivery,
 )
 from orchestrator.emissions.bulk import paused_gc
 from orchestrator.errors import Conflict, InputInvalid
@@ -53,8 +54,20 @@ class ResendPending(Conflict):
 
 
 class Outbox:
-    def __init__(self, uow: Callable[[], DeliveryUnitOfWork], config: DeliveryConfig) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], DeliveryUnitOfWork],
+        config: DeliveryConfig,
+        units: Mapping[str, Recipient] | None = None,
+    ) -> None:
         self.uow, self.config = uow, config
+        # the response network's units by code: whom task notices go to, and how
+        self.units: Mapping[str, Recipient] = units or {}
+
+    def _unit(self, code: str) -> Recipient:
+        """A unit as its task notices' recipient (one the configuration no longer has: no
+        channel reaches it, and its delivery is recorded as given up)."""
+        return self.units.get(code) or Recipient(uscc=code, name=code, county="")
 
     def beat(self, runner: str, now: dt.datetime) -> None:
         """Record that the delivery worker ``runner`` is alive (each round)."""
@@ -83,6 +96,10 @@ class Outbox:
                         order_delivery(self.config, subject, r, Reason.INITIAL, now)
                         for r in uow.plans.recipients(subject)
                         if r.uscc in ordered
+                    )
+                    added += uow.outbox.add(
+                        task_delivery(self.config, subject, self._unit(c), Reason.INITIAL, now)
+                        for c in uow.notices.tasked(revision_id)
                     )
                 uow.commit()
         return added + self.enqueue_rounds(now)
@@ -173,6 +190,8 @@ class Outbox:
         return outcome
 
     def _recipient(self, uow: DeliveryUnitOfWork, job: Job) -> Recipient | None:
+        if job.kind == MessageKind.TASK:
+            return self.units.get(job.recipient)
         if job.kind == MessageKind.ORDER:
             return next(iter(uow.plans.recipients(job.subject, [job.recipient])), None)
         contact = self.config.counties.get(job.recipient.removeprefix("county:"))
@@ -237,9 +256,10 @@ class Outbox:
     def _escalate_one(
         self, uow: DeliveryUnitOfWork, subject: Subject, now: dt.datetime, report: CountyReport
     ) -> Escalated | None:
+        units = self._escalate_units(uow, subject, now)
         overdue = uow.outbox.overdue(subject)
         if not overdue:
-            return None
+            return Escalated(subject, 0, (), units) if units else None
         usccs = [u for u, _, _ in overdue]
         uow.outbox.escalated(subject, usccs, now)
         # the next channel of every overdue order, read and queued in bulk (a large city may
@@ -287,7 +307,34 @@ class Outbox:
                     )
                 ]
             )
-        return Escalated(subject, len(overdue), tuple(sorted(by_county)))
+        return Escalated(subject, len(overdue), tuple(sorted(by_county)), units)
+
+    def _escalate_units(self, uow: DeliveryUnitOfWork, subject: Subject, now: dt.datetime) -> int:
+        """Units that have not signed their task notice: it is sent again on their next
+        channel (once); the office sees them on the alert's units page."""
+        overdue = uow.outbox.overdue_tasks(subject)
+        if not overdue:
+            return 0
+        uow.outbox.escalated(subject, [c for c, _, _ in overdue], now)
+        again = []
+        for code, name, county in overdue:
+            tried = uow.outbox.tried(subject, MessageKind.TASK, code)
+            found = route(self.config, self._unit(code), tried)
+            if found is not None:
+                again.append(
+                    new_delivery(
+                        subject=subject,
+                        kind=MessageKind.TASK,
+                        recipient=code,
+                        name=name,
+                        county=county,
+                        route=found,
+                        reason=Reason.ESCALATION,
+                        now=now,
+                    )
+                )
+        uow.outbox.add(again)
+        return len(overdue)
 
     def resend(
         self,
@@ -372,4 +419,9 @@ class Outbox:
             order_delivery(self.config, subject, r, Reason.RESEND, now, suffix)
             for r in uow.plans.recipients(subject)
         ]
+        if subject.revision_id is not None:  # and every unit its task notice
+            rows += [
+                task_delivery(self.config, subject, self._unit(c), Reason.RESEND, now, suffix)
+                for c in uow.notices.tasked(subject.revision_id)
+            ]
         return uow.outbox.add([r for r in rows if r.status is DeliveryStatus.PENDING])

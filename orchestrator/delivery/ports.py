@@ -83,6 +83,11 @@ class OutboxStore(Protocol):
         """(USCC, name, county) of the subject's orders neither acknowledged nor escalated."""
         ...
 
+    def overdue_tasks(self, subject: Subject) -> list[tuple[str, str, str]]:
+        """Units whose task notice of the subject is neither acknowledged nor escalated yet:
+        (code, name, county)."""
+        ...
+
     def escalated(self, subject: Subject, usccs: Collection[str], now: dt.datetime) -> None: ...
 
     def requeue_failed(self, subject: Subject, now: dt.datetime) -> int:
@@ -161,6 +166,11 @@ class ReceiptStore(Protocol):
         limit: int,
         query: str = "",
     ) -> OrderPage: ...
+
+    def task_revisions(self, alert_id: int, code: str) -> list[int]:
+        """The issued revisions of the alert that sent the unit ``code`` a task notice, newest
+        first."""
+        ...
 
     def enterprise_revisions(self, alert_id: int, uscc: str) -> list[int]:
         """The alert's issued revisions that sent the enterprise an order, newest first."""

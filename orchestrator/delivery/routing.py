@@ -16,6 +16,7 @@ from orchestrator.delivery.model import (
     Recipient,
     Subject,
 )
+from orchestrator.network.model import Unit
 
 #: Why a recipient was queued on no channel.
 UNREACHABLE = "没有可用的接收渠道（清单未填写联系方式或渠道未配置）"
@@ -71,6 +72,42 @@ def route(
         if address is not None:
             return name, address
     return None
+
+
+def unit_recipient(unit: Unit) -> Recipient:
+    """A unit of the response network as the recipient of its task notices (its code stands
+    where an enterprise's USCC does)."""
+    return Recipient(
+        uscc=unit.uscc,
+        name=unit.name,
+        county=unit.county,
+        phone=unit.phone,
+        email=unit.email,
+        channel=unit.channel,
+        contact=unit.contact,
+    )
+
+
+def task_delivery(
+    config: DeliveryConfig,
+    subject: Subject,
+    recipient: Recipient,
+    reason: str,
+    now: dt.datetime,
+    suffix: str = "",
+) -> NewDelivery:
+    """The delivery of a unit's task notice on its first usable channel."""
+    return new_delivery(
+        subject=subject,
+        kind=MessageKind.TASK,
+        recipient=recipient.uscc,
+        name=recipient.name,
+        county=recipient.county,
+        route=route(config, recipient),
+        reason=reason,
+        now=now,
+        suffix=suffix,
+    )
 
 
 def county_recipient(contact: CountyContact) -> Recipient:

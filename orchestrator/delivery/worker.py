@@ -39,6 +39,7 @@ from orchestrator.notices.contexts import (
     ControlMessageContext,
     CountyReportContext,
     OrderMessageContext,
+    TaskMessageContext,
     cn_time,
 )
 from orchestrator.notices.links import LinkSigner
@@ -166,11 +167,17 @@ class DeliveryWorker:
         """The stored order parts (control notices: the whole notice) of the claimed orders,
         in one query per subject, keyed by (subject key, USCC)."""
         wanted: dict[Subject, list[str]] = {}
+        tasks: dict[int, list[str]] = {}
         for j in jobs:
             if j.kind == MessageKind.ORDER:
                 wanted.setdefault(j.subject, []).append(j.recipient)
+            elif j.kind == MessageKind.TASK and j.revision_id is not None:
+                tasks.setdefault(j.revision_id, []).append(j.recipient)
         out: dict[tuple[str, str], str] = {}
         with self.uow() as uow:
+            for revision_id, codes in tasks.items():
+                for r in uow.notices.tasks(revision_id, codes):
+                    out[(str(revision_id), r.uscc)] = r.body
             for subject, usccs in wanted.items():
                 if subject.round_id is not None:
                     found = uow.plans.round_parts(subject.round_id, usccs)
@@ -184,6 +191,18 @@ class DeliveryWorker:
     def compose(self, job: Job, part: str | None = None) -> Message:
         """The message of a delivery (``part``: its order's stored part, if already read)."""
         subject = job.subject
+        if job.kind == MessageKind.DAILY:
+            text = job.payload or ""
+            first = text.splitlines()[0] if text else "应急管控日报"
+            title = first if job.recipient.startswith("leader:") else "应急管控日报报送提醒"
+            return _message(
+                job,
+                subject=f"{self.office.region_name}{title}",
+                text=text,
+                html=_text_page(title, text),
+                link="",
+                filename=f"daily-{job.recipient.replace(':', '-')}.html",
+            )
         if job.kind == MessageKind.REPORT:
             html_text = job.payload or ""
             title = self._document(subject)
@@ -199,6 +218,31 @@ class DeliveryWorker:
         if part is None:
             part = self.parts([job])[(subject.key, job.recipient)]
         link = self.link(subject, job.recipient)
+        if job.kind == MessageKind.TASK:
+            f = self.facts(_revision(subject))
+            text = render(
+                self.env,
+                "notices/task_message.txt",
+                TaskMessageContext(
+                    region_name=self.office.region_name,
+                    unit=job.recipient_name,
+                    document_number=f.document_number,
+                    action=f"自{cn_time(f.start, self.zone)}起解除重污染天气预警，应急任务停止执行"
+                    if f.kind is RevisionKind.LIFT
+                    else self._action(f),
+                    receipt_deadline=cn_time(self.office.receipt_deadline(f.issued_at), self.zone),
+                    link=link,
+                    lifted=f.kind is RevisionKind.LIFT,
+                ),
+            ).strip()
+            return _message(
+                job,
+                subject=f"{self.office.region_name}重污染天气应急响应任务单（{f.document_number}）",
+                text=text,
+                html=part,
+                link=link,
+                filename=f"tasks/{job.recipient}.html",
+            )
         if subject.round_id is not None:
             r = self.round_facts(subject.round_id)
             text = render(

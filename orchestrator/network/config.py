@@ -10,7 +10,7 @@ from typing import Any
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.emissions.model import uscc_valid
 from orchestrator.errors import ConfigInvalid
-from orchestrator.network.model import Duty, Matrix, Oversees, Unit, UnitKind
+from orchestrator.network.model import Duty, Leader, Matrix, Oversees, Unit, UnitKind
 
 #: Keys of [duties.LEVEL] that give a duty to every unit of a kind.
 EVERY = {"*county": UnitKind.COUNTY, "*township": UnitKind.TOWNSHIP}
@@ -155,9 +155,26 @@ def matrix_from_mapping(
         report_by = dt.time.fromisoformat(text)
     except ValueError:
         raise ConfigInvalid(f"{source}: daily.report_by: “{text}” is no time (HH:MM)") from None
+    leaders = []
+    for i, d in enumerate(daily.get("leaders", [])):
+        where = f"{source}: daily.leaders[{i}]"
+        if not isinstance(d, Mapping) or not str(d.get("name", "")).strip():
+            raise ConfigInvalid(f"{where}: a leader needs a name")
+        if not (d.get("phone") or d.get("email")):
+            raise ConfigInvalid(f"{where}: a leader needs a phone or an e-mail address")
+        leaders.append(
+            Leader(
+                name=str(d["name"]),
+                title=str(d.get("title", "")),
+                phone=str(d.get("phone", "")),
+                email=str(d.get("email", "")),
+                channel=str(d.get("channel", "")),
+            )
+        )
     return Matrix(
         units=tuple(units),
         duties=tuple(duties),
         report_by=report_by,
         enterprises_listed=listed,
+        leaders=tuple(leaders),
     )

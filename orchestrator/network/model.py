@@ -62,6 +62,17 @@ class Unit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Leader:
+    """Someone the daily roll-up (应急管控工作日报) is sent to."""
+
+    name: str
+    title: str  # 副市长, 指挥部办公室主任
+    phone: str = ""
+    email: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Duty:
     """One duty of one unit at one level."""
 
@@ -80,6 +91,7 @@ class Matrix:
     duties: tuple[Duty, ...]
     report_by: dt.time = dt.time(16, 0)  # 每日调度: each day's report is due by this local time
     enterprises_listed: int = 100  # a task notice names a unit's enterprises up to this many
+    leaders: tuple[Leader, ...] = ()  # the daily roll-up goes to them
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

@@ -427,6 +427,20 @@ class OrderMessageContext:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TaskMessageContext:
+    """Short form of a unit's task notice for SMS and group robots
+    (templates/notices/task_message.txt)."""
+
+    region_name: str
+    unit: str
+    document_number: str
+    action: str
+    receipt_deadline: str
+    link: str
+    lifted: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ControlNoticeContext:
     """A recurring control's notice to one enterprise (templates/controls/notice.html)."""
 

@@ -53,6 +53,10 @@ class NoticeStore(Protocol):
         """The USCCs the revision sent an order to (only those of ``among`` if given), sorted."""
         ...
 
+    def tasked(self, revision_id: int) -> list[str]:
+        """The codes of the units the revision sent a task notice, in the network's order."""
+        ...
+
     def order_parts(self, revision_id: int, uscc: Collection[str]) -> dict[str, str]:
         """The stored parts of these enterprises' orders (without the frame)."""
         ...

@@ -379,6 +379,46 @@ def lift_changes(
     return out
 
 
+def _issued(revisions: Sequence[AlertRevision]) -> list[AlertRevision]:
+    return sorted(
+        (
+            v
+            for v in revisions
+            if v.state.issued_at is not None
+            and v.state.status
+            in (RevisionStatus.ISSUED, RevisionStatus.SUPERSEDED, RevisionStatus.LIFTED)
+        ),
+        key=lambda v: v.state.issued_at or v.state.start,
+    )
+
+
+def _spans(
+    revisions: Sequence[AlertRevision], until: dt.datetime
+) -> list[tuple[AlertRevision, dt.datetime, dt.datetime]]:
+    """Each issued colour revision with the span it was in force: from its start to the next
+    issued revision's start (an upgrade, downgrade, extension or lift supersedes it), its own
+    end, or ``until``."""
+    issued = _issued(revisions)
+    out = []
+    for i, v in enumerate(issued):
+        if v.state.kind is RevisionKind.LIFT or not v.state.level.colour:
+            continue
+        stop = v.state.end or until
+        if i + 1 < len(issued):
+            stop = min(stop, issued[i + 1].state.start)
+        out.append((v, v.state.start, stop))
+    return out
+
+
+def in_force_at(revisions: Sequence[AlertRevision], at: dt.datetime) -> AlertRevision | None:
+    """The alert's issued colour revision in force at ``at`` (None: none then — not started,
+    lifted or ended)."""
+    for v, start, stop in _spans(revisions, at + dt.timedelta(seconds=1)):
+        if start <= at < stop:
+            return v
+    return None
+
+
 def days_in_force(
     alerts: Sequence[Sequence[AlertRevision]], since: dt.datetime, until: dt.datetime
 ) -> dict[AlertLevel, float]:
@@ -387,23 +427,8 @@ def days_in_force(
     lift supersedes it), its own end, or ``until``."""
     out: dict[AlertLevel, float] = {}
     for revisions in alerts:
-        issued = sorted(
-            (
-                v
-                for v in revisions
-                if v.state.issued_at is not None
-                and v.state.status
-                in (RevisionStatus.ISSUED, RevisionStatus.SUPERSEDED, RevisionStatus.LIFTED)
-            ),
-            key=lambda v: v.state.issued_at or v.state.start,
-        )
-        for i, v in enumerate(issued):
-            if v.state.kind is RevisionKind.LIFT or not v.state.level.colour:
-                continue
-            stop = v.state.end or until
-            if i + 1 < len(issued):
-                stop = min(stop, issued[i + 1].state.start)
-            start, stop = max(v.state.start, since), min(stop, until)
+        for v, begin, end in _spans(revisions, until):
+            start, stop = max(begin, since), min(end, until)
             if stop > start:
                 level = v.state.level
                 out[level] = out.get(level, 0.0) + (stop - start).total_seconds() / 86400

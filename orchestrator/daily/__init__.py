@@ -1,0 +1,1 @@
+"""每日调度: daily reports while an alert is in force, and the office's daily roll-up."""

@@ -1,0 +1,304 @@
+"""每日调度 as values (pure): the daily reports enterprises and units owe each day an alert is in
+force, who owes one on a day, and the office's roll-up of them (应急管控工作日报) by county,
+township and unit.
+
+A report is one per alert, reporter and day: reporting again replaces it (the newest stands),
+from whichever door it came (the signed page, the console, the API).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from orchestrator.errors import InputInvalid
+
+
+class Reporter(StrEnum):
+    ENTERPRISE = "enterprise"  # line by line: its plan's measures
+    UNIT = "unit"  # duty by duty, with the figures the matrix asks for
+
+    @property
+    def label(self) -> str:
+        return {"enterprise": "企业", "unit": "单位"}[self.value]
+
+
+class Via(StrEnum):
+    PAGE = "page"  # the signed page behind its link
+    CONSOLE = "console"  # entered by the office for it
+    API = "api"
+
+    @property
+    def label(self) -> str:
+        return {"page": "签收页面", "console": "指挥平台代报", "api": "接口"}[self.value]
+
+
+class ReportInvalid(InputInvalid):
+    """A daily report that cannot be taken (message in Chinese, naming the item)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Owed:
+    """One item a reporter owes a line on: a production line's measure, or a unit's duty."""
+
+    key: str  # line name, or the duty's text
+    text: str  # the measure, or the duty's 完成标准
+    figure: str = ""  # the figure to report (a unit's duty: 停止施工工地数（处）); "" none
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expected:
+    """Who owes a report on a day, and on what."""
+
+    code: str  # USCC, or a unit's code
+    name: str
+    reporter: Reporter
+    county: str
+    town: str = ""
+    group: str = ""  # a unit's kind (成员单位, 县（市、区）, 乡镇（街道）)
+    owed: tuple[Owed, ...] = ()
+    contact: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Item:
+    key: str
+    done: bool
+    note: str = ""
+    figure: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DailyReport:
+    alert_id: int
+    day: dt.date
+    code: str
+    reporter: Reporter
+    revision_id: int  # the revision in force when it was due
+    items: tuple[Item, ...]
+    note: str
+    reported_at: dt.datetime
+    by: str
+    via: Via
+
+    @property
+    def complete(self) -> bool:
+        return all(i.done for i in self.items)
+
+
+def due_at(day: dt.date, report_by: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """When the day's reports are due (the matrix's ``report_by``, local)."""
+    return dt.datetime.combine(day, report_by, tzinfo=zone)
+
+
+def checked_items(
+    owed: Sequence[Owed], done: Sequence[bool], notes: Sequence[str], figures: Sequence[str]
+) -> tuple[Item, ...]:
+    """The items of a report as given item by item, checked: one per owed item, a reason where
+    it is not done, a figure (a whole number ≥ 0) where one is owed."""
+    if not (len(done) == len(notes) == len(figures) == len(owed)):
+        raise ReportInvalid("日报应逐项填写本单位的每项措施或任务。")
+    out = []
+    for i, (o, d, n, f) in enumerate(zip(owed, done, notes, figures, strict=True), start=1):
+        n = n.strip()
+        if len(n) > 500:
+            raise ReportInvalid(f"第{i}项（{o.key}）：说明不超过500字。")
+        if not d and not n:
+            raise ReportInvalid(f"第{i}项（{o.key}）：未落实的须说明原因。")
+        figure: float | None = None
+        f = f.strip()
+        if o.figure:
+            if not f:
+                raise ReportInvalid(f"第{i}项（{o.key}）：请填写{o.figure}。")
+            try:
+                figure = float(f)
+            except ValueError:
+                raise ReportInvalid(
+                    f"第{i}项（{o.key}）：{o.figure}应为数字，收到“{f}”。"
+                ) from None
+            if figure < 0 or figure != int(figure) or figure > 10_000_000:
+                raise ReportInvalid(f"第{i}项（{o.key}）：{o.figure}应为不小于0的整数。")
+        elif f:
+            raise ReportInvalid(f"第{i}项（{o.key}）：本项无须报送数字。")
+        out.append(Item(key=o.key, done=bool(d), note=n, figure=figure))
+    return tuple(out)
+
+
+# --- the roll-up ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tally:
+    """Counts over a group of reporters (a county, a township, the member units, the city)."""
+
+    place: str
+    expected: int = 0
+    reported: int = 0
+    late: int = 0  # reported after the due time
+    items: int = 0  # items reported on
+    done: int = 0  # of them done
+    complete: int = 0  # reporters whose every item is done
+    figures: tuple[tuple[str, float], ...] = ()  # (figure, sum) in the order first met
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.reported
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """An item reported not done, with its reason."""
+
+    name: str
+    place: str
+    key: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Missing:
+    code: str
+    name: str
+    reporter: Reporter
+    place: str
+    contact: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnitLine:
+    """A member unit's line of the roll-up: whether it reported and its figures."""
+
+    name: str
+    reported: bool
+    done: int
+    items: int
+    figures: tuple[tuple[str, float], ...]
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RollUp:
+    """应急管控工作日报 of one alert and day."""
+
+    alert_id: int
+    day: dt.date
+    due: dt.datetime
+    as_of: dt.datetime
+    city: Tally
+    enterprises: Tally
+    units: Tally
+    counties: tuple[Tally, ...]
+    townships: tuple[Tally, ...]
+    members: tuple[UnitLine, ...]
+    problems: tuple[Problem, ...]
+    missing: tuple[Missing, ...]
+    revision_id: int = 0
+    document_number: str = ""
+    level: str = ""
+    facts: Mapping[str, str] = field(default_factory=dict)
+
+
+class _Acc:
+    __slots__ = ("complete", "done", "expected", "figures", "items", "late", "reported")
+
+    def __init__(self) -> None:
+        self.expected = self.reported = self.late = self.items = self.done = self.complete = 0
+        self.figures: dict[str, float] = {}
+
+    def add(self, e: Expected, r: DailyReport | None, due: dt.datetime) -> None:
+        self.expected += 1
+        if r is None:
+            return
+        self.reported += 1
+        self.late += r.reported_at > due
+        self.items += len(r.items)
+        done = sum(1 for i in r.items if i.done)
+        self.done += done
+        self.complete += done == len(r.items)
+        labels = {o.key: o.figure for o in e.owed}
+        for i in r.items:
+            label = labels.get(i.key, "")
+            if label and i.figure is not None:
+                self.figures[label] = self.figures.get(label, 0.0) + i.figure
+
+    def tally(self, place: str) -> Tally:
+        return Tally(place=place, expected=self.expected, reported=self.reported, late=self.late,
+                     items=self.items, done=self.done, complete=self.complete,
+                     figures=tuple(self.figures.items()))  # fmt: skip
+
+
+def roll_up(
+    expected: Iterable[Expected],
+    reports: Mapping[str, DailyReport],
+    *,
+    alert_id: int,
+    day: dt.date,
+    due: dt.datetime,
+    as_of: dt.datetime,
+) -> RollUp:
+    """Who reported what, counted by county, township and member unit; the problems reported
+    and who is missing (as of ``as_of``)."""
+    city, firms, units = _Acc(), _Acc(), _Acc()
+    counties: dict[str, _Acc] = {}
+    towns: dict[str, _Acc] = {}
+    members: list[UnitLine] = []
+    problems: list[Problem] = []
+    missing: list[Missing] = []
+    for e in expected:
+        r = reports.get(e.code)
+        place = f"{e.county}{e.town}"
+        city.add(e, r, due)
+        (firms if e.reporter is Reporter.ENTERPRISE else units).add(e, r, due)
+        if e.reporter is Reporter.UNIT and not e.county:  # a member unit of the city
+            own = _Acc()
+            own.add(e, r, due)
+            members.append(
+                UnitLine(
+                    name=e.name,
+                    reported=r is not None,
+                    done=own.done,
+                    items=own.items,
+                    figures=tuple(own.figures.items()),
+                    note=r.note if r else "",
+                )
+            )
+        else:
+            counties.setdefault(e.county, _Acc()).add(e, r, due)
+            if e.town:
+                towns.setdefault(place, _Acc()).add(e, r, due)
+        if r is None:
+            missing.append(
+                Missing(
+                    code=e.code,
+                    name=e.name,
+                    reporter=e.reporter,
+                    place=place or e.group,
+                    contact=e.contact,
+                    phone=e.phone,
+                )
+            )
+            continue
+        problems += (
+            Problem(name=e.name, place=place or e.group, key=i.key, note=i.note)
+            for i in r.items
+            if not i.done
+        )
+    return RollUp(
+        alert_id=alert_id,
+        day=day,
+        due=due,
+        as_of=as_of,
+        city=city.tally("全市"),
+        enterprises=firms.tally("清单企业"),
+        units=units.tally("成员单位和县乡"),
+        counties=tuple(a.tally(k) for k, a in sorted(counties.items())),
+        townships=tuple(a.tally(k) for k, a in sorted(towns.items())),
+        members=tuple(members),
+        problems=tuple(problems),
+        missing=tuple(missing),
+    )
