@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "consult": ("consult", "开展一次每日会商。"),
     "consultations": ("consult", "列出近期会商，新的在前。"),
     "controls": ("controls", "常态化管控：臭氧季VOCs管控、秋冬季错峰生产。"),
+    "daily": ("daily", "应急管控工作日报：预警期间每日报送和落实情况汇总。"),
     "deliver": ("delivery", "投递已发布的通知，失败时重试。"),
     "demo": ("demo", "用示例数据完整运行主要流程。"),
     "drill": ("drill", "在模拟时钟上开展应急演练。"),

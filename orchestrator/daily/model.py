@@ -203,6 +203,75 @@ class RollUp:
     facts: Mapping[str, str] = field(default_factory=dict)
 
 
+def _tally_dict(t: Tally) -> dict[str, object]:
+    return {
+        "place": t.place,
+        "expected": t.expected,
+        "reported": t.reported,
+        "missing": t.missing,
+        "late": t.late,
+        "items": t.items,
+        "done": t.done,
+        "complete": t.complete,
+        "figures": dict(t.figures),
+    }
+
+
+def roll_up_dict(r: RollUp) -> dict[str, object]:
+    """The roll-up as JSON (``orchestrator daily --json``, the API)."""
+    return {
+        "alert_id": r.alert_id,
+        "day": r.day.isoformat(),
+        "due": r.due.isoformat(),
+        "as_of": r.as_of.isoformat(),
+        "revision_id": r.revision_id,
+        "document_number": r.document_number,
+        "level": r.level,
+        "city": _tally_dict(r.city),
+        "enterprises": _tally_dict(r.enterprises),
+        "units": _tally_dict(r.units),
+        "counties": [_tally_dict(t) for t in r.counties],
+        "townships": [_tally_dict(t) for t in r.townships],
+        "members": [
+            {
+                "name": m.name,
+                "reported": m.reported,
+                "done": m.done,
+                "items": m.items,
+                "figures": dict(m.figures),
+                "note": m.note,
+            }
+            for m in r.members
+        ],
+        "problems": [
+            {"name": p.name, "place": p.place, "item": p.key, "note": p.note} for p in r.problems
+        ],
+        "missing": [
+            {
+                "code": m.code,
+                "name": m.name,
+                "reporter": m.reporter.value,
+                "place": m.place,
+                "contact": m.contact,
+                "phone": m.phone,
+            }
+            for m in r.missing
+        ],
+    }
+
+
+def figure_labels(r: RollUp) -> tuple[str, ...]:
+    """Every figure the roll-up has, in the order first met (the columns of its tables)."""
+    seen: dict[str, None] = {}
+    for t in (r.city, *r.counties, *r.townships):
+        for k, _ in t.figures:
+            seen.setdefault(k)
+    for m in r.members:
+        for k, _ in m.figures:
+            seen.setdefault(k)
+    return tuple(seen)
+
+
 class _Acc:
     __slots__ = ("complete", "done", "expected", "figures", "items", "late", "reported")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestrator.daily.model import (
@@ -71,6 +72,20 @@ def _owed_lines(entry: Mapping[str, object]) -> tuple[Owed, ...]:
     return owed or (Owed(key="应急减排措施", text=PlanMode(str(entry["mode"])).label),)
 
 
+def _enterprise(e: Mapping[str, Any]) -> Expected:
+    """An enterprise of the frozen plan as a reporter: its lines under measures."""
+    return Expected(
+        code=str(e["uscc"]),
+        name=str(e["name"]),
+        reporter=Reporter.ENTERPRISE,
+        county=str(e["county"]),
+        town=str(e.get("town", "")),
+        owed=_owed_lines(e),
+        contact=str(e.get("contact") or ""),
+        phone=str(e.get("phone") or ""),
+    )
+
+
 class DailyDispatch:
     def __init__(
         self,
@@ -98,7 +113,9 @@ class DailyDispatch:
         with self.uow() as uow:
             return self._day(uow, alert_id, day)
 
-    def _day(self, uow: DailyUnitOfWork, alert_id: int, day: dt.date) -> Day:
+    def _in_force(
+        self, uow: DailyUnitOfWork, alert_id: int, day: dt.date
+    ) -> tuple[dt.datetime, AlertRevision]:
         due = due_at(day, self.report_by, self.zone)
         rev = in_force_at(uow.alerts.revisions(alert_id), due)
         if rev is None:
@@ -106,41 +123,58 @@ class DailyDispatch:
                 f"预警{alert_id}在{day.month}月{day.day}日{self.report_by:%H:%M}不在执行期内，"
                 "当日无须报送日报"
             )
-        expected = [
-            Expected(
-                code=str(e["uscc"]),
-                name=str(e["name"]),
-                reporter=Reporter.ENTERPRISE,
-                county=str(e["county"]),
-                town=str(e.get("town", "")),
-                owed=_owed_lines(e),
-                contact=str(e.get("contact") or ""),
-                phone=str(e.get("phone") or ""),
-            )
-            for e in uow.plans.records(rev.revision_id)
-        ]
-        if self.network is not None:
-            tasked = set(uow.notices.tasked(rev.revision_id))
-            level = rev.state.level
-            for u in self.network.units:
-                if u.uscc not in tasked:
-                    continue
-                duties = self.network.duties_of(u.id, level)
-                expected.append(
-                    Expected(
-                        code=u.uscc,
-                        name=u.name,
-                        reporter=Reporter.UNIT,
-                        county=u.county,
-                        town=u.township,
-                        group=u.kind.label,
-                        owed=tuple(Owed(key=d.text, text=d.done, figure=d.report) for d in duties)
-                        or (OVERSIGHT,),
-                        contact=u.contact,
-                        phone=u.phone,
-                    )
-                )
+        return due, rev
+
+    def _day(self, uow: DailyUnitOfWork, alert_id: int, day: dt.date) -> Day:
+        due, rev = self._in_force(uow, alert_id, day)
+        expected = [_enterprise(e) for e in uow.plans.records(rev.revision_id)]
+        tasked = set(uow.notices.tasked(rev.revision_id)) if self.network is not None else set()
+        expected += self._units(rev, tasked)
         return Day(alert_id, day, due, rev, tuple(expected))
+
+    def _units(self, rev: AlertRevision, tasked: set[str]) -> list[Expected]:
+        """The units sent a task notice under ``rev``, with their duties at its level."""
+        if self.network is None:
+            return []
+        out = []
+        for u in self.network.units:
+            if u.uscc not in tasked:
+                continue
+            duties = self.network.duties_of(u.id, rev.state.level)
+            out.append(
+                Expected(
+                    code=u.uscc,
+                    name=u.name,
+                    reporter=Reporter.UNIT,
+                    county=u.county,
+                    town=u.township,
+                    group=u.kind.label,
+                    owed=tuple(Owed(key=d.text, text=d.done, figure=d.report) for d in duties)
+                    or (OVERSIGHT,),
+                    contact=u.contact,
+                    phone=u.phone,
+                )
+            )
+        return out
+
+    def owes(self, alert_id: int, code: str, day: dt.date) -> Expected:
+        """What ``code`` owes a report on that day (one reporter: only its own entry is read);
+        :class:`NotDue` if nothing."""
+        with self.uow() as uow:
+            return self._owes(uow, alert_id, code, day)[1]
+
+    def _owes(
+        self, uow: DailyUnitOfWork, alert_id: int, code: str, day: dt.date
+    ) -> tuple[AlertRevision, Expected]:
+        _, rev = self._in_force(uow, alert_id, day)
+        if code in self.units:
+            found = self._units(rev, set(uow.notices.tasks_of(rev.revision_id, [code])))
+        else:
+            subject = Subject(revision_id=rev.revision_id)
+            found = [_enterprise(e) for e in uow.plans.entries(subject, [code])]
+        if not found:
+            raise NotDue(f"{code}在预警{alert_id}的{day.month}月{day.day}日无须报送日报")
+        return rev, found[0]
 
     # --- reporting -------------------------------------------------------------------------
 
@@ -170,17 +204,14 @@ class DailyDispatch:
         if len(note) > 2000:
             raise ReportInvalid("总体说明不超过2000字。")
         with self.uow() as uow:
-            found = self._day(uow, alert_id, day)
-            owes = found.of(code)
-            if owes is None:
-                raise NotDue(f"{code}在预警{alert_id}的{day.month}月{day.day}日无须报送日报")
+            rev, owes = self._owes(uow, alert_id, code, day)
             items = checked_items(owes.owed, done, notes, list(figures) or [""] * len(owes.owed))
             report = DailyReport(
                 alert_id=alert_id,
                 day=day,
                 code=code,
                 reporter=owes.reporter,
-                revision_id=found.revision.revision_id,
+                revision_id=rev.revision_id,
                 items=items,
                 note=note.strip(),
                 reported_at=now,

@@ -134,6 +134,17 @@ class NoticeStore:
             query = query.where(notices.c.uscc.in_(sorted(among)))
         return list(self.conn.execute(query).scalars())
 
+    def tasks_of(self, revision_id: int, codes: Collection[str]) -> list[str]:
+        return list(
+            self.conn.execute(
+                select(notices.c.uscc).where(
+                    notices.c.revision_id == revision_id,
+                    notices.c.kind == NoticeKind.TASK.value,
+                    notices.c.uscc.in_(sorted(codes)),
+                )
+            ).scalars()
+        )
+
     def tasked(self, revision_id: int) -> list[str]:
         return list(
             self.conn.execute(

@@ -53,6 +53,10 @@ class NoticeStore(Protocol):
         """The USCCs the revision sent an order to (only those of ``among`` if given), sorted."""
         ...
 
+    def tasks_of(self, revision_id: int, codes: Collection[str]) -> list[str]:
+        """Those of ``codes`` the revision sent a task notice."""
+        ...
+
     def tasked(self, revision_id: int) -> list[str]:
         """The codes of the units the revision sent a task notice, in the network's order."""
         ...

@@ -41,6 +41,8 @@ def site_of(context: Context) -> Site:
         notices=context.notices(),
         lists=context.lists(),
         receipts=context.receipts(),
+        units=context.unit_receipts(),
+        daily=context.daily(),
         outbox=context.outbox(),
         consultant=context.consultant(),
         controls=context.control_office(),

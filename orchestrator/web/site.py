@@ -17,9 +17,11 @@ from orchestrator.audit.service import AuditTrail
 from orchestrator.clock import Clock
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.service import ControlOffice
+from orchestrator.daily.service import DailyDispatch
 from orchestrator.delivery.callbacks import CallbackKey
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.receipts import Receipts
+from orchestrator.delivery.units import UnitReceipts
 from orchestrator.emissions.service import ListService
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
@@ -43,6 +45,8 @@ class Site:
     notices: NoticeService
     lists: ListService
     receipts: Receipts
+    units: UnitReceipts  # the response network's units: task notices and acknowledgements
+    daily: DailyDispatch  # 每日调度: daily reports and the roll-up
     outbox: Outbox
     consultant: Consultant
     controls: ControlOffice

@@ -1,0 +1,34 @@
+"""The daily roll-up as a page (HTML, printed to PDF by WeasyPrint): ``reports/daily.html``."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+from orchestrator.daily.model import RollUp, figure_labels, roll_up_dict
+from orchestrator.notices.contexts import cn_time
+
+#: Problems and missing reporters the page lists (the workbook has all).
+SHOWN = 200
+
+
+def report_context(r: RollUp, zone: ZoneInfo) -> dict[str, Any]:
+    d = roll_up_dict(r)
+    d["day_cn"] = f"{r.day.year}年{r.day.month}月{r.day.day}日"
+    d["as_of_cn"] = cn_time(r.as_of, zone)
+    d["due_cn"] = cn_time(r.due, zone)
+    return d
+
+
+def roll_up_html(
+    env: Environment, r: RollUp, *, office: str, region_name: str, zone: ZoneInfo
+) -> str:
+    return env.get_template("reports/daily.html").render(
+        d=report_context(r, zone),
+        labels=figure_labels(r),
+        office=office,
+        region_name=region_name,
+        shown=SHOWN,
+    )
