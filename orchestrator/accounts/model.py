@@ -22,6 +22,7 @@ class Permission(StrEnum):
     APPROVE = "approve"
     ISSUE = "issue"
     RESEND = "resend"
+    DAILY = "daily"  # 每日调度: enter a daily report for an enterprise or unit (代报)
     LIST_UPLOAD = "list_upload"
     USERS = "users"
     AUDIT = "audit"
@@ -34,6 +35,7 @@ PERMITS: dict[Permission, frozenset[Role]] = {
     Permission.APPROVE: frozenset({Role.DIRECTOR, Role.VICE_MAYOR, Role.MAYOR}),
     Permission.ISSUE: frozenset({Role.DUTY_OFFICER, Role.DIRECTOR}),
     Permission.RESEND: frozenset({Role.DUTY_OFFICER, Role.DIRECTOR}),
+    Permission.DAILY: frozenset({Role.DUTY_OFFICER, Role.DIRECTOR}),
     Permission.LIST_UPLOAD: frozenset({Role.ADMIN, Role.DIRECTOR}),
     Permission.USERS: frozenset({Role.ADMIN}),
     Permission.AUDIT: frozenset(Role) - {Role.VIEWER},

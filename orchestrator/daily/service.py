@@ -222,6 +222,11 @@ class DailyDispatch:
             uow.commit()
         return report
 
+    def reports(self, alert_id: int, day: dt.date) -> dict[str, DailyReport]:
+        """Every report of the alert's day, by reporter."""
+        with self.uow() as uow:
+            return uow.daily.reports(alert_id, day)
+
     def report(self, alert_id: int, code: str, day: dt.date) -> DailyReport | None:
         with self.uow() as uow:
             return uow.daily.reports(alert_id, day, [code]).get(code)

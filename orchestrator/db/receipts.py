@@ -118,6 +118,42 @@ class ReceiptStore:
             )
         )
 
+    def unit_states(
+        self, subject: Subject
+    ) -> dict[str, tuple[str | None, dt.datetime | None, str]]:
+        """Each unit sent a task notice of the subject: its best delivery status (None: not
+        queued yet), when it signed and who."""
+        d, a = deliveries.c, acknowledgements.c
+        codes = list(
+            self.conn.execute(
+                select(notices.c.uscc).where(
+                    notices.c.revision_id == subject.revision_id,
+                    notices.c.kind == NoticeKind.TASK.value,
+                )
+            ).scalars()
+        )
+        statuses: dict[str, list[str]] = {}
+        for code, status in self.conn.execute(
+            select(d.recipient, d.status).where(
+                of(subject, deliveries), d.kind == NoticeKind.TASK.value
+            )
+        ):
+            statuses.setdefault(str(code), []).append(str(status))
+        signed = {
+            str(u): (at, str(by))
+            for u, at, by in self.conn.execute(
+                select(a.uscc, a.acknowledged_at, a.signer).where(
+                    of(subject, acknowledgements), a.uscc.in_(codes)
+                )
+            )
+        }
+        out: dict[str, tuple[str | None, dt.datetime | None, str]] = {}
+        for code in codes:
+            best = max(statuses.get(code, []), key=lambda s: DeliveryStatus(s).rank, default=None)
+            at, by = signed.get(code, (None, ""))
+            out[code] = (best, at, by)
+        return out
+
     def task_revisions(self, alert_id: int, code: str) -> list[int]:
         return self._revisions(alert_id, code, NoticeKind.TASK)
 

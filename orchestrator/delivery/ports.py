@@ -167,6 +167,13 @@ class ReceiptStore(Protocol):
         query: str = "",
     ) -> OrderPage: ...
 
+    def unit_states(
+        self, subject: Subject
+    ) -> dict[str, tuple[str | None, dt.datetime | None, str]]:
+        """Each unit sent a task notice of the subject: (best delivery status or None, signed
+        at, signer)."""
+        ...
+
     def task_revisions(self, alert_id: int, code: str) -> list[int]:
         """The issued revisions of the alert that sent the unit ``code`` a task notice, newest
         first."""

@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from orchestrator.delivery.model import ReceiptRefused, Recipient, Subject
+from orchestrator.delivery.model import DeliveryStatus, ReceiptRefused, Recipient, Subject
 from orchestrator.delivery.ports import DeliveryUnitOfWork
 from orchestrator.response.config import Office
 from orchestrator.response.model import RevisionKind
@@ -29,6 +29,18 @@ class TaskView:
     deadline: dt.datetime
     start: dt.datetime
     end: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    signer: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UnitState:
+    """One unit of an alert's newest issued revision, as the office follows it."""
+
+    code: str
+    name: str
+    county: str
+    delivery: DeliveryStatus | None
     acknowledged_at: dt.datetime | None
     signer: str
 
@@ -80,6 +92,28 @@ class UnitReceipts:
                     )
                 )
         return out
+
+    def states(self, alert_id: int) -> tuple[int | None, list[UnitState]]:
+        """The units the alert's newest issued revision sent a task notice, in the network's
+        order, with how far its delivery got and whether they signed: (revision id, states)."""
+        with self.uow() as uow:
+            revision_id = uow.alerts.newest_issued(alert_id)
+            if revision_id is None:
+                return None, []
+            found = uow.receipts.unit_states(Subject(revision_id=revision_id))
+        order = {code: i for i, code in enumerate(self.units)}
+        rows = [
+            UnitState(
+                code=code,
+                name=self.name(code),
+                county=self.units[code].county if code in self.units else "",
+                delivery=DeliveryStatus(status) if status else None,
+                acknowledged_at=at,
+                signer=by,
+            )
+            for code, (status, at, by) in found.items()
+        ]
+        return revision_id, sorted(rows, key=lambda r: order.get(r.code, len(order)))
 
     def document(self, revision_id: int, code: str) -> str | None:
         """The task notice as it was sent (None: none)."""

@@ -30,6 +30,7 @@ from orchestrator.clock import Clock
 from orchestrator.consultation.config import Schedule, Slot
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.service import ControlFailed, ControlOffice
+from orchestrator.daily.service import DailyDispatch
 from orchestrator.response.service import CommandOffice
 from orchestrator.scheduling.ports import RunUnitOfWork
 
@@ -80,9 +81,10 @@ class Heartbeat:
         runner: str | None = None,
         on_run: Callable[[RunResult], None] | None = None,
         controls: ControlOffice | None = None,
+        daily: DailyDispatch | None = None,
     ):
         self.uow, self.consultant, self.command, self.schedule = uow, consultant, command, schedule
-        self.controls = controls
+        self.controls, self.daily = controls, daily
         self.zone, self.clock = zone, clock
         self.runner = runner or f"{socket.gethostname()}:{os.getpid()}"
         self.on_run = on_run
@@ -206,6 +208,26 @@ class Heartbeat:
         out += [
             self.run_control(c, at, report_taken=report_taken) for c, at in self.due_controls(now)
         ]
+        return out + self.run_daily()
+
+    def run_daily(self) -> list[RunResult]:
+        """每日调度: each alert day whose reports fell due and whose round is not done — the
+        missing chased, the leaders sent the roll-up (once per day, whichever process first)."""
+        if self.daily is None:
+            return []
+        out = []
+        for r in self.daily.run_due(self.clock.now()):
+            out.append(
+                self._report(
+                    RunResult(
+                        f"daily:{r.alert_id}:{r.day.isoformat()}",
+                        r.due,
+                        "done",
+                        f"日报应报{r.city.expected}、已报{r.city.reported}，"
+                        f"催报{len(r.missing)}家（个）",
+                    )
+                )
+            )
         return out
 
     def catch_up(self) -> None:
@@ -306,4 +328,5 @@ def heartbeat_of(context: Context, on_run: Callable[[RunResult], None] | None = 
         clock=context.clock,
         on_run=on_run,
         controls=context.control_office(),
+        daily=context.daily(),
     )

@@ -5,6 +5,7 @@ consultations, the emission list and the audit log — authenticated with API to
 with that user's role checked on every action as in the console. Errors are JSON
 ``{"detail": "…"}`` with a message in Chinese; invalid input is a 422 naming the field."""
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from orchestrator.accounts.model import ACTION_PERMISSION, Permission, User, allowed, holders
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.consultation.model import Consultation
+from orchestrator.daily.model import Via, roll_up_dict
 from orchestrator.delivery.model import Subject
 from orchestrator.emissions.model import Amounts, MeasureKind, Species
 from orchestrator.emissions.targets import species_json
@@ -83,6 +85,22 @@ class ResendIn(BaseModel):
         default=False,
         description="全部重新发送（scope为all）须为true；上一次重新发送未投递完毕时拒绝（409）",
     )
+
+
+class DailyItemIn(BaseModel):
+    done: bool
+    note: str = Field(default="", max_length=500, description="未落实的须说明原因")
+    figure: int | None = Field(
+        default=None, ge=0, description="该项须报送的数字（如停止施工工地数）"
+    )
+
+
+class DailyReportIn(BaseModel):
+    code: str = Field(min_length=18, max_length=18, description="企业或单位的统一社会信用代码")
+    day: dt.date = Field(description="日报日期 YYYY-MM-DD")
+    items: list[DailyItemIn] = Field(description="逐项落实情况，顺序同日报所列各项")
+    note: str = Field(default="", max_length=2000)
+    by: str = Field(min_length=1, max_length=50, description="报送人")
 
 
 def _values(model: BaseModel) -> dict[str, str]:
@@ -322,6 +340,39 @@ def api_router(site: Site) -> APIRouter:
             confirmed=body.confirm,
         )
         return {"queued": count}
+
+    @router.post(
+        "/alerts/{alert_id}/daily-reports", status_code=201, summary="报送日报（每日调度）"
+    )
+    def submit_daily(
+        alert_id: Id, body: DailyReportIn, user: Annotated[User, user_of(Permission.DAILY)]
+    ) -> dict[str, Any]:
+        report = site.daily.submit(
+            alert_id,
+            body.code.upper(),
+            body.day,
+            done=[i.done for i in body.items],
+            notes=[i.note for i in body.items],
+            figures=["" if i.figure is None else str(i.figure) for i in body.items],
+            note=body.note,
+            by=body.by,
+            via=Via.API,
+            now=clock.now(),
+        )
+        return {
+            "alert_id": alert_id,
+            "code": report.code,
+            "day": report.day.isoformat(),
+            "complete": report.complete,
+            "reported_at": report.reported_at.isoformat(),
+        }
+
+    @router.get("/alerts/{alert_id}/daily", summary="应急管控工作日报")
+    def get_daily(alert_id: Id, user: Viewer, day: dt.date | None = None) -> dict[str, Any]:
+        now = clock.now()
+        return roll_up_dict(
+            site.daily.roll_up(alert_id, day or now.astimezone(site.zone).date(), now)
+        )
 
     @router.get("/alerts/{alert_id}/negotiated", summary="协商减排记录")
     def list_negotiated(alert_id: Id, user: Viewer) -> list[dict[str, Any]]:

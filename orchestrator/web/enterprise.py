@@ -317,7 +317,11 @@ def _daily_of_enterprise(
     except OrchestratorError:
         return  # no daily report owed today (not in force, or not this enterprise)
     orders = [o for o in site.receipts.orders(Scope(alert_id=alert_id), uscc) if o.ref == ref]
-    if not orders or orders[0].acknowledged_at is None or len(done) != len(orders[0].entry["lines"]):
+    if (
+        not orders
+        or orders[0].acknowledged_at is None
+        or len(done) != len(orders[0].entry["lines"])
+    ):
         return  # the implementation report refuses it, saying why
     by_line = {
         ln["name"]: (d, n) for ln, d, n in zip(orders[0].entry["lines"], done, notes, strict=True)

@@ -210,3 +210,59 @@ def test_each_day_s_round_chases_the_missing_and_tells_the_leaders_once(engine):
     assert [r.day for r in daily.run_due(at(7, 17))] == [dt.date(2026, 1, 7)]
     assert [r.day for r in daily.run_due(at(12, 17))] == [dt.date(2026, 1, 8)]
     assert daily.days(alert_id, at(12, 17)) == [D6, dt.date(2026, 1, 7), dt.date(2026, 1, 8)]
+
+
+def test_the_api_takes_a_daily_report_once_and_answers_the_roll_up(engine, tmp_path):
+    import requests
+
+    from tests.support.app import accounts
+    from tests.support.delivery import Clock
+    from tests.support.web import Served, add_users, web_app
+
+    alert_id, _ = issue_sample(engine)
+    now = at(6, 15)
+    add_users(engine, ("county", "县大气办", "duty_officer"), ("guest", "访客", "viewer"), now=now)
+    token = accounts(engine).issue_token("county", "区县系统", now=now)
+    viewer = accounts(engine).issue_token("guest", "只读", now=now)
+    chengguan = BASE.network.unit("chengguan")
+    body = {"code": chengguan.uscc, "day": "2026-01-06", "by": "城管值班",
+            "items": [{"done": True, "figure": 4}]}  # fmt: skip
+    with Served(web_app(engine, Clock(now), data_dir=tmp_path)) as served:
+        url = f"{served.url}/api/v1/alerts/{alert_id}/daily-reports"
+        auth = {"Authorization": f"Bearer {token}"}
+        assert requests.post(url, json=body, headers={"Authorization": f"Bearer {viewer}"},
+                             timeout=10).status_code == 403  # fmt: skip
+        wrong = requests.post(
+            url, json={**body, "items": [{"done": True}]}, headers=auth, timeout=10
+        )
+        assert wrong.status_code == 400
+        assert "请填写查处露天烧烤、焚烧数（起）" in wrong.json()["detail"]
+        for _ in range(2):  # the same report twice: one report
+            ok = requests.post(url, json=body, headers=auth, timeout=10)
+            assert ok.status_code == 201
+            assert ok.json()["complete"] is True
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(daily_reports)).scalar() == 1
+        rolled = requests.get(f"{served.url}/api/v1/alerts/{alert_id}/daily",
+                              params={"day": "2026-01-06"}, headers=auth, timeout=10)  # fmt: skip
+        assert rolled.status_code == 200
+        data = rolled.json()
+        assert data["city"]["reported"] == 1
+        assert data["city"]["figures"] == {"查处露天烧烤、焚烧数（起）": 4}
+        assert data["day"] == "2026-01-06"
+
+
+def test_the_scheduler_runs_each_day_s_round_once(engine, tmp_path):
+    from tests.support.delivery import Clock
+    from tests.support.scheduling import beat
+
+    alert_id, _ = issue_sample(engine)
+    clock = Clock(at(6, 16, 5))
+    heartbeat = beat(engine, tmp_path, clock)
+    first = [r for r in heartbeat.run_due() if r.job.startswith("daily:")]
+    assert [r.job for r in first] == [f"daily:{alert_id}:2026-01-06"]
+    assert first[0].status == "done"
+    assert "催报" in first[0].detail
+    # a second scheduler (another server) on the same database does nothing more
+    other = beat(engine, tmp_path, clock)
+    assert [r for r in other.run_due() if r.job.startswith("daily:")] == []

@@ -107,8 +107,9 @@ def test_every_api_action_checks_the_tokens_role(engine, app_and_site):
         for method in ("POST", "DELETE")
         if method in r.methods
     ]
-    # every action, the draft, the resend, recording and removing a negotiated reduction
-    assert len(api) == len(Action) + 4
+    # every action, the draft, the resend, recording and removing a negotiated reduction, and
+    # a daily report
+    assert len(api) == len(Action) + 5
     for method, r in api:
         path = re.sub(r"\{\w+\}", "1", r.path)
         resp = requests.request(

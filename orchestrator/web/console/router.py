@@ -24,6 +24,7 @@ from orchestrator.web.console.base import (
     safe_next,
 )
 from orchestrator.web.console.consultations import consultation_routes
+from orchestrator.web.console.daily import daily_routes
 from orchestrator.web.console.documents import document_routes
 from orchestrator.web.console.grading import coverage_routes, grading_routes
 from orchestrator.web.console.lists import list_routes
@@ -237,6 +238,7 @@ def console_router(site: Site) -> APIRouter:
     consultation_routes(router, c)
     alert_routes(router, c)
     document_routes(router, c)
+    daily_routes(router, c)
     # before list_routes: /lists/upgrading and /lists/coverage are not /lists/{number}
     grading_routes(router, c)
     coverage_routes(router, c)
