@@ -190,9 +190,24 @@ def _delivery(
         now=issued_at + dt.timedelta(minutes=20),
     )
     s = receipts.summary(alert_id, now=issued_at + dt.timedelta(minutes=30))
+    units = context.unit_receipts()
+    _, states = units.states(alert_id)
+    tasks = sum(1 for u in states if u.delivery is not None and u.delivery.reached)
+    unit = ""
+    if states:  # the first unit of the network signs its task notice too
+        units.acknowledge(
+            alert_id,
+            states[0].code,
+            first.revision_id,
+            signer="示例签收人",
+            now=issued_at + dt.timedelta(minutes=25),
+        )
+        unit = f"，{states[0].name}已签收任务单"
+    sent = f"{stats.counts['delivered'] - tasks}份应急响应指令"
+    sent += f"和{tasks}份任务单" if tasks else ""
     click.echo(
-        f"6. 投递：{stats.counts['delivered']}份应急响应指令经文件渠道写入 {out_dir / 'outbox'}"
-        f"（每份含签收链接）；{signed['name']}已签收，回执：已发出{s.sent}、已签收{s.acknowledged}"
+        f"6. 投递：{sent}经文件渠道写入 {out_dir / 'outbox'}"
+        f"（每份含签收链接）；{signed['name']}已签收{unit}，回执：已发出{s.sent}、已签收{s.acknowledged}"
         "（orchestrator receipts 查看）"
     )
 

@@ -29,6 +29,10 @@ from orchestrator.clock import SimulatedClock
 from orchestrator.consultation.config import SourceConfig
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.model import control_ids
+from orchestrator.daily.model import Via
+from orchestrator.daily.render import roll_up_html
+from orchestrator.daily.service import NotDue
+from orchestrator.daily.workbook import roll_up_workbook
 from orchestrator.delivery.config import ChannelConfig
 from orchestrator.delivery.model import Scope
 from orchestrator.delivery.worker import DeliveryWorker
@@ -49,6 +53,7 @@ class DrillResult:
     acknowledged: int = 0
     escalated: int = 0
     reported: int = 0
+    daily: list[Path] = field(default_factory=list)  # the daily roll-ups written (HTML, xlsx)
     assessment: list[Path] = field(default_factory=list)
     database: str = ""
 
@@ -220,6 +225,11 @@ class Drill:
         for u in late:
             receipts.acknowledge(scope, u, revision_id, signer="企业值班员", now=self.now)
         self.result.acknowledged += len(in_time) + len(late)
+        units = context.unit_receipts()
+        _, tasked = units.states(alert_id)
+        for u in tasked:  # the units sign their task notices (most within the deadline)
+            if _share(u.code, revision_id) < s.acknowledge + s.late:
+                units.acknowledge(alert_id, u.code, revision_id, signer="单位值班员", now=self.now)
         self.say(
             self.now,
             f"企业签收：按时{len(in_time)}家、逾期{len(late)}家、未签收"
@@ -239,6 +249,59 @@ class Drill:
         self.result.reported += reported
         if reported:
             self.say(self.now, f"{reported}家企业报送落实情况")
+
+    def _daily(
+        self, context: Context, day: dt.date, worker: DeliveryWorker, before: dt.datetime
+    ) -> None:
+        """每日调度 of one day of the alert: the enterprises and units report before the time
+        (most of them; a few with a measure not done, with its reason), the round after it
+        chases the missing and sends the leaders the roll-up, which is written to the folder."""
+        alert_id = self.result.alert_id
+        if alert_id is None:
+            return
+        daily = context.daily()
+        by = dt.datetime.combine(day, daily.report_by, tzinfo=self.zone)
+        try:
+            found = daily.day(alert_id, day)
+        except NotDue:
+            return
+        s = self.scenario
+        self._at(by - dt.timedelta(hours=1))
+        for e in found.expected:
+            if _share(e.code, day, "daily") >= s.acknowledge * s.report + s.late:
+                continue  # does not report today
+            lagging = _share(e.code, day, "done") < s.not_done
+            done = [not (lagging and i == 0) for i in range(len(e.owed))]
+            figures = [
+                str(int(_share(e.code, day, o.key) * 40)) if o.figure else "" for o in e.owed
+            ]
+            notes = ["" if d else "设备检修，未能按时落实，已报属地" for d in done]
+            daily.submit(alert_id, e.code, day, done=done, notes=notes, figures=figures,
+                         by="值班员", via=Via.PAGE, now=self.now)  # fmt: skip
+        self._at(min(by + dt.timedelta(minutes=5), before))
+        for rolled in daily.run_due(self.now):
+            if rolled.day != day:
+                continue
+            folder = self.out / "daily"
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = f"日报-{day.isoformat()}"
+            office = context.office
+            html = roll_up_html(context.templates(), rolled, office=office.issuer,
+                                region_name=office.region_name, zone=self.zone)  # fmt: skip
+            (folder / f"{stem}.html").write_text(html, encoding="utf-8")
+            (folder / f"{stem}.xlsx").write_bytes(
+                roll_up_workbook(rolled, region_name=office.region_name, zone=self.zone)
+            )
+            self.result.daily += [folder / f"{stem}.html", folder / f"{stem}.xlsx"]
+            c = rolled.city
+            self.say(
+                self.now,
+                f"每日调度：{day.month}月{day.day}日日报应报{c.expected}、已报{c.reported}"
+                f"（企业{rolled.enterprises.reported}、单位{rolled.units.reported}），"
+                f"落实{c.done}/{c.items}项，问题{len(rolled.problems)}条；"
+                f"未报的{len(rolled.missing)}家（个）已催报，日报已送领导（{folder / stem}.xlsx）",
+            )
+        self._deliver(worker)
 
     def _standing(self, context: Context, worker: DeliveryWorker) -> None:
         """The standing recurring controls of the drill's first day, announced as the scheduler
@@ -283,6 +346,8 @@ class Drill:
             slot = dt.datetime.combine(
                 s.first_day + dt.timedelta(days=day), s.consult_at, tzinfo=self.zone
             )
+            if slot.time() >= context.daily().report_by:  # the day's reports, then consulting
+                self._daily(context, slot.date(), worker, before=slot)
             self._at(slot)
             outcome = consultant.consult(slot=slot, now=slot, trigger="drill")
             rec = outcome.record

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from orchestrator.db.tables import deliveries
 from orchestrator.delivery.channels import REPEAT_MARK, dingtalk_url
 from orchestrator.delivery.model import Scope
-from tests.support.app import ISSUED_AT, issue_sample, notices, outbox, receipts
+from tests.support.app import ISSUED_AT, UNITS, issue_sample, notices, outbox, receipts
 from tests.support.base import LINKS, at
 from tests.support.delivery import Clock, delivery_config, make_worker, statuses
 
@@ -25,30 +25,35 @@ def test_every_order_reaches_the_webhook_exactly_once_with_its_content(engine, s
     config = delivery_config({"webhook": {"kind": "webhook", "url": f"{sink.url}/orders"}})
     clock = Clock(ISSUED_AT)
     worker = make_worker(engine, config, clock, tmp_path)
-    assert worker.housekeeping() == (300, 0)
+    assert worker.housekeeping() == (300 + UNITS, 0)  # the orders and the units' task notices
     assert worker.housekeeping() == (0, 0)  # enqueued once
     stats = worker.drain(threads=3)
-    assert stats.counts == {"delivered": 300}
+    assert stats.counts == {"delivered": 300 + UNITS}
     assert worker.drain().total() == 0  # nothing left: a second pass sends nothing
     keys = sink.keys()
-    assert len(keys) == 300
+    assert len(keys) == 300 + UNITS
     assert set(keys.values()) == {1}
     stored = {r.uscc: r.body for r in notices(engine).orders(revision_id)}
+    tasks = {r.uscc: r.body for r in notices(engine).tasks(revision_id)}
+    assert len(tasks) == UNITS
     for r in sink.received:
         body = r.body
         assert r.path == "/orders"
+        kind = body["kind"]
         assert (
             r.headers["Idempotency-Key"]
             == body["key"]
-            == f"{revision_id}:order:{body['recipient']}:webhook"
+            == f"{revision_id}:{kind}:{body['recipient']}:webhook"
         )
-        assert body["html"] == stored[body["recipient"]]  # the order exactly as stored
+        # the order or task notice exactly as stored
+        assert body["html"] == (stored if kind == "order" else tasks)[body["recipient"]]
         assert body["recipient_name"] in body["text"]
         token = body["acknowledge_url"].rsplit("/", 1)[1]
         grant = LINKS.verify(token, ISSUED_AT)
         assert (grant.alert_id, grant.uscc) == (alert_id, body["recipient"])
-        assert body["acknowledge_url"] in body["html"]  # the link the order itself carries
-    assert statuses(engine) == {"delivered": 300}
+        assert body["acknowledge_url"] in body["html"]  # the link the notice itself carries
+    assert sorted(r.body["kind"] for r in sink.received) == ["order"] * 300 + ["task"] * UNITS
+    assert statuses(engine) == {"delivered": 300 + UNITS}
 
 
 def test_a_failing_sink_is_retried_with_backoff_until_it_recovers(engine, sink, tmp_path):
@@ -66,7 +71,7 @@ def test_a_failing_sink_is_retried_with_backoff_until_it_recovers(engine, sink, 
     worker = make_worker(engine, config, clock, tmp_path)
     worker.housekeeping()
     first = worker.drain(threads=4)
-    assert first.counts == {"failed": 300}
+    assert first.counts == {"failed": 300 + UNITS}
     with engine.connect() as conn:
         row = conn.execute(
             select(
@@ -80,13 +85,13 @@ def test_a_failing_sink_is_retried_with_backoff_until_it_recovers(engine, sink, 
     assert worker.drain().total() == 0  # nothing due before the back-off ends
     clock.advance(seconds=61)
     second = worker.drain(threads=4)
-    assert second.counts["failed"] + second.counts["delivered"] == 300
+    assert second.counts["failed"] + second.counts["delivered"] == 300 + UNITS
     clock.advance(seconds=121)
     worker.drain(threads=4)
-    assert statuses(engine) == {"delivered": 300}
+    assert statuses(engine) == {"delivered": 300 + UNITS}
     # each notice was confirmed once; the retries carry the same key
     keys = sink.keys()
-    assert len(keys) == 300
+    assert len(keys) == 300 + UNITS
     assert all(n == 3 for n in keys.values())
 
 
@@ -107,9 +112,10 @@ def test_after_the_last_attempt_the_next_channel_takes_it(engine, sink, tmp_path
         worker.drain(threads=2)
         clock.advance(seconds=700)
     worker.drain(threads=2)
-    assert statuses(engine) == {"dead": 300, "delivered": 300}
+    assert statuses(engine) == {"dead": 300 + UNITS, "delivered": 300 + UNITS}
     assert len(list(folder.glob("revision-*/*.order.html"))) == 300
-    assert len(sink.received) == 900  # three attempts each, then given up
+    assert len(list(folder.glob("revision-*/*.task.html"))) == UNITS
+    assert len(sink.received) == 3 * (300 + UNITS)  # three attempts each, then given up
     with engine.connect() as conn:
         errors = set(
             conn.execute(
@@ -125,7 +131,7 @@ def test_a_corrected_webhook_url_applies_to_what_is_still_queued(engine, sink, t
     make_worker(engine, wrong, Clock(ISSUED_AT), tmp_path).housekeeping()
     fixed = delivery_config({"webhook": {"kind": "webhook", "url": f"{sink.url}/fixed"}})
     assert make_worker(engine, fixed, Clock(ISSUED_AT), tmp_path).drain().counts == {
-        "delivered": 300
+        "delivered": 300 + UNITS
     }
     assert {r.path for r in sink.received} == {"/fixed"}
 
@@ -136,8 +142,8 @@ def test_a_refused_request_is_not_retried(engine, sink, tmp_path):
     config = delivery_config({"webhook": {"kind": "webhook", "url": sink.url}})
     worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path)
     worker.housekeeping()
-    assert worker.drain().counts == {"dead": 300}
-    assert len(sink.received) == 300
+    assert worker.drain().counts == {"dead": 300 + UNITS}
+    assert len(sink.received) == 300 + UNITS
 
 
 def test_enterprises_no_channel_reaches_are_listed_as_undelivered(engine, tmp_path):
@@ -146,7 +152,7 @@ def test_enterprises_no_channel_reaches_are_listed_as_undelivered(engine, tmp_pa
     config = delivery_config({"email": {"kind": "email", "host": "", "sender": "a@b.cn"}})
     worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path)
     worker.housekeeping()
-    assert statuses(engine) == {"dead": 300}
+    assert statuses(engine) == {"dead": 300 + UNITS}  # the units too
     s = receipts(engine).summary(alert_id, now=ISSUED_AT)
     assert (s.orders, s.sent, len(s.undelivered)) == (300, 0, 300)
     assert "没有可用的接收渠道" in s.undelivered[0].detail
@@ -176,11 +182,11 @@ def test_wecom_and_dingtalk_robots_get_their_text_format(engine, sink, tmp_path,
     worker = make_worker(engine, config, clock, tmp_path)
     worker.housekeeping()
     worker.drain(threads=2)
-    assert len(sink.received) == 300
+    assert len(sink.received) == 300 + UNITS
     gx = [r for r in sink.received if r.path == "/wecom-gx"]
     assert gx
     assert all(r.body["msgtype"] == "text" for r in gx)
-    one = gx[0].body["text"]
+    one = next(r.body["text"] for r in gx if "应急响应指令" in r.body["text"]["content"])
     assert len(one["content"].encode()) <= 2048
     assert one["mentioned_mobile_list"][0].startswith("139")
     assert "签收" in one["content"]
@@ -188,17 +194,19 @@ def test_wecom_and_dingtalk_robots_get_their_text_format(engine, sink, tmp_path,
     # escalation after the deadline: the next channel is 钉钉, signed
     clock.advance(hours=2, seconds=1)
     _, escalated = worker.housekeeping()
-    assert escalated == 300
+    assert escalated == 300  # the enterprises (the units are chased on their own)
     worker.drain(threads=2)
     ding = [r for r in sink.received if r.path.startswith("/ding")]
-    assert len(ding) == 300
+    assert len(ding) == 300 + UNITS
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(ding[0].path).query)
     ts = query["timestamp"][0]
     expected = base64.b64encode(
         hmac.digest(b"SEC000secret", f"{ts}\nSEC000secret".encode(), hashlib.sha256)
     ).decode()
     assert query["sign"][0] == expected
-    assert ding[0].body["at"]["atMobiles"][0].startswith("139")
+    firms = [r for r in ding if "应急响应指令" in r.body["text"]["content"]]
+    assert len(firms) == 300
+    assert firms[0].body["at"]["atMobiles"][0].startswith("139")
 
 
 def test_a_robot_message_sent_again_says_it_is_a_repeat(engine, sink, tmp_path):
@@ -218,11 +226,11 @@ def test_a_robot_message_sent_again_says_it_is_a_repeat(engine, sink, tmp_path):
     clock = Clock(ISSUED_AT)
     worker = make_worker(engine, config, clock, tmp_path)
     worker.housekeeping()
-    assert worker.drain(threads=2).counts == {"delivered": 299, "failed": 1}
+    assert worker.drain(threads=2).counts == {"delivered": 299 + UNITS, "failed": 1}
     clock.advance(seconds=61)
     assert worker.drain().counts == {"delivered": 1}
     texts = [r.body["text"]["content"] for r in sink.received]
-    assert len(texts) == 301
+    assert len(texts) == 301 + UNITS
     repeats = [t for t in texts if t.startswith(REPEAT_MARK)]
     assert len(repeats) == 1
     first = next(t for t in texts if not t.startswith(REPEAT_MARK) and "通鑫水泥" in t)
@@ -289,7 +297,7 @@ def test_overdue_orders_are_escalated_once_and_counties_told(engine, sink, tmp_p
     worker = make_worker(engine, config, clock, tmp_path)
     worker.housekeeping()
     worker.drain()
-    acked = sorted(r.body["recipient"] for r in sink.received)[:100]
+    acked = sorted(r.body["recipient"] for r in sink.received if r.body["kind"] == "order")[:100]
     for u in acked:
         receipts(engine).acknowledge(
             Scope(alert_id=alert_id), u, revision_id, signer="张三", now=ISSUED_AT
@@ -305,6 +313,8 @@ def test_overdue_orders_are_escalated_once_and_counties_told(engine, sink, tmp_p
     orders_again = list(folder.glob("revision-*/*.order.html"))
     assert len(orders_again) == 200
     assert {p.name.split(".")[0] for p in orders_again}.isdisjoint(acked)
+    # no unit signed its task notice: each went out again on its next channel too
+    assert len(list(folder.glob("revision-*/*.task.html"))) == UNITS
     reports = [r.body for r in sink.received if r.body["kind"] == "report"]
     counties = {r["recipient"].removeprefix("county:") for r in reports}
     assert len(reports) == len(counties) >= 2

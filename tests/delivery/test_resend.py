@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from orchestrator.db.tables import deliveries
 from orchestrator.delivery.outbox import ResendPending, ResendUnconfirmed
-from tests.support.app import ISSUED_AT, issue_sample, outbox
+from tests.support.app import ISSUED_AT, UNITS, issue_sample, outbox
 from tests.support.delivery import Clock, delivery_config, make_worker
 
 
@@ -31,14 +31,20 @@ def test_every_notice_again_needs_a_confirmation_and_waits_for_the_last_resend(e
     with pytest.raises(ResendUnconfirmed, match="须明确确认"):
         box.resend(alert_id, ISSUED_AT, failed_only=False, by="张值班")
     assert resent(engine) == 0
-    assert box.resend(alert_id, ISSUED_AT, failed_only=False, by="张值班", confirmed=True) == 300
-    with pytest.raises(ResendPending, match="上一次重新发送尚有300条通知未投递完毕"):
+    assert (
+        box.resend(alert_id, ISSUED_AT, failed_only=False, by="张值班", confirmed=True)
+        == 300 + UNITS
+    )
+    with pytest.raises(ResendPending, match=f"上一次重新发送尚有{300 + UNITS}条通知未投递完毕"):
         box.resend(alert_id, ISSUED_AT, failed_only=False, by="张值班", confirmed=True)
     # the failed ones may always be retried
     assert box.resend(alert_id, ISSUED_AT, failed_only=True, by="张值班") == 0
     worker.drain()  # the resend delivered: another may be asked for
-    assert box.resend(alert_id, ISSUED_AT, failed_only=False, by="张值班", confirmed=True) == 300
-    assert resent(engine) == 600
+    assert (
+        box.resend(alert_id, ISSUED_AT, failed_only=False, by="张值班", confirmed=True)
+        == 300 + UNITS
+    )
+    assert resent(engine) == 2 * (300 + UNITS)
 
 
 def test_two_resends_asked_at_once_queue_every_notice_once(engine, tmp_path):
@@ -62,5 +68,5 @@ def test_two_resends_asked_at_once_queue_every_notice_once(engine, tmp_path):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes, key=str) == sorted([300, ResendPending], key=str)
-    assert resent(engine) == 300
+    assert sorted(outcomes, key=str) == sorted([300 + UNITS, ResendPending], key=str)
+    assert resent(engine) == 300 + UNITS

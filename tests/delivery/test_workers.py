@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from orchestrator.db.tables import deliveries
-from tests.support.app import ISSUED_AT, issue_sample
+from tests.support.app import ISSUED_AT, UNITS, issue_sample
 from tests.support.base import ROOT
 
 DELIVERY_TOML = """
@@ -102,21 +102,21 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_was_in_fl
         )
     assert before["delivered"] >= 100 - 4  # received by the sink, all but the in-flight recorded
     assert in_flight  # killed in the middle of claimed batches
-    assert before["delivered"] + before["pending"] + before["sending"] == 300
+    assert before["delivered"] + before["pending"] + before["sending"] == 300 + UNITS
     # restarted after the lease (60 s) ran out: the rows the dead worker held are claimed again
     second = deliver(env, start + dt.timedelta(minutes=2), "--workers", "4")
     out, err = second.communicate(timeout=120)
     assert "已送达" in out.decode()
     assert second.returncode == 0, err.decode()
-    assert by_status(engine) == {"delivered": 300}
+    assert by_status(engine) == {"delivered": 300 + UNITS}
     keys = sink.keys()
-    assert len(keys) == 300  # none lost
+    assert len(keys) == 300 + UNITS  # none lost
     repeated = {k for k, n in keys.items() if n > 1}
     # only a message in flight at the kill (sent, not yet recorded) can go out twice — with the
     # same idempotency key, so the receiver drops it — at most one per sending thread
     assert repeated <= in_flight
     assert len(repeated) <= 4
-    assert sum(keys.values()) == 300 + len(repeated)
+    assert sum(keys.values()) == 300 + UNITS + len(repeated)
 
 
 def test_two_workers_share_one_postgresql_outbox_without_sending_twice(engine, sink, tmp_path):
@@ -132,9 +132,9 @@ def test_two_workers_share_one_postgresql_outbox_without_sending_twice(engine, s
         _, err = w.communicate(timeout=120)
         assert w.returncode == 0, err.decode()
     keys = sink.keys()
-    assert len(keys) == 300
+    assert len(keys) == 300 + UNITS
     assert set(keys.values()) == {1}  # no duplicate sends
-    assert by_status(engine) == {"delivered": 300}
+    assert by_status(engine) == {"delivered": 300 + UNITS}
     with engine.connect() as conn:
         claimers = Counter(conn.execute(select(deliveries.c.claimed_by)).scalars())
     assert len(claimers) == 2  # both took part

@@ -34,6 +34,9 @@ CITY = BASE.city
 RESPONSE = BASE.response
 OFFICE = BASE.office
 BOOK = BASE.measures
+#: The sample network's units (config/network.toml): every one has a duty at orange, so the
+#: sample's orange alert sends each a task notice — delivered beside the 300 orders.
+UNITS = len(BASE.network.units) if BASE.network is not None else 0
 DUTY = RESPONSE.person("张值班")
 DUTY2 = RESPONSE.person("李值班")
 VICE = RESPONSE.person("王副市长")
