@@ -136,6 +136,10 @@ class Inputs:
     # the negotiated reductions (协商减排) of issued revisions: NegotiatedReduction.as_json() with
     # the revision's document_number
     negotiated: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    # 每日调度: each day's roll-up counts (daily.service.summary_of with its "day"), and each
+    # issued revision's task notices to the response network (revision_id, tasks, acknowledged)
+    dispatch: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    tasks: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -708,6 +712,12 @@ def build(inputs: Inputs) -> dict[str, Any]:
         "reductions": _reductions(inputs),
         "negotiated": [dict(n) for n in inputs.negotiated],
         "receipts": _receipts(inputs, by_revision),
+        "tasks": [
+            {**t, "document_number": by_revision[t["revision_id"]].document_number}
+            for t in inputs.tasks
+            if t["revision_id"] in by_revision
+        ],
+        "dispatch": [dict(d) for d in inputs.dispatch],
         "compliance": _compliance(inputs.compliance),
         "suggestions": found,
         "suggestion_groups": suggestion_groups(found),
@@ -763,6 +773,24 @@ def conclusions(record: Mapping[str, Any]) -> list[str]:
                 f"{r['document_number']}下达应急响应指令{r['orders']}份，签收{r['acknowledged']}份"
                 f"（{r['acknowledged'] / r['orders']:.1%}），其中按时签收{r['acknowledged_in_time']}份"
             )
+    for t in record.get("tasks", ()):
+        if t["tasks"]:
+            out.append(
+                f"{t['document_number']}向成员单位和县乡下达任务单{t['tasks']}份，"
+                f"签收{t['acknowledged']}份"
+            )
+    days = record.get("dispatch", ())
+    if days:
+        owed = sum(d["expected"] for d in days)
+        got = sum(d["reported"] for d in days)
+        late = sum(d["late"] for d in days)
+        units = sum(d["units"][1] for d in days), sum(d["units"][0] for d in days)
+        out.append(
+            f"每日调度{len(days)}天，应报日报{owed}份，报送{got}份（{got / owed:.1%}），"
+            f"其中逾时{late}份；成员单位和县乡报送{units[0]}/{units[1]}份"
+            if owed
+            else f"每日调度{len(days)}天，无应报日报"
+        )
     c = record["compliance"]
     if c["lines"]:
         out.append(

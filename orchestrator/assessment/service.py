@@ -31,6 +31,7 @@ from orchestrator.assessment.model import (
 )
 from orchestrator.assessment.ports import AssessmentUnitOfWork
 from orchestrator.consultation.model import Consultation
+from orchestrator.daily.service import DailyDispatch, summary_of
 from orchestrator.delivery.model import Subject
 from orchestrator.delivery.receipts import Receipts as ReceiptService
 from orchestrator.errors import NotFound
@@ -112,8 +113,10 @@ class Assessor:
         env: Environment,
         pdf_base: Path | None,
         monitoring: ObservationSource | None = None,
+        daily: DailyDispatch | None = None,
     ) -> None:
         self.uow = uow
+        self.daily = daily
         self.receipts = receipts
         self.meters = meters
         self.config = config
@@ -188,6 +191,32 @@ class Assessor:
             )
         return out
 
+    def _tasks(self, steps: Sequence[Step]) -> list[dict[str, Any]]:
+        """Each issued revision's task notices to the response network and their signatures."""
+        out = []
+        with self.uow() as uow:
+            for s in steps:
+                if s.issued:
+                    found = uow.receipts.unit_states(Subject(revision_id=s.revision_id))
+                    if found:
+                        out.append(
+                            {
+                                "revision_id": s.revision_id,
+                                "tasks": len(found),
+                                "acknowledged": sum(1 for _, at, _ in found.values() if at),
+                            }
+                        )
+        return out
+
+    def _dispatch(self, alert_id: int, now: dt.datetime) -> list[dict[str, Any]]:
+        """Each day of the alert's daily reports, as the roll-up counts them now."""
+        if self.daily is None:
+            return []
+        return [
+            {"day": d.isoformat(), **summary_of(self.daily.roll_up(alert_id, d, now))}
+            for d in self.daily.days(alert_id, now)
+        ]
+
     def _grades(self, steps: Sequence[Step], usccs: set[str]) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         if not usccs:
@@ -258,6 +287,8 @@ class Assessor:
             zone=self.zone,
             notes=tuple(notes),
             negotiated=self._negotiated(alert_id, steps),
+            dispatch=self._dispatch(alert_id, now),
+            tasks=self._tasks(steps),
         )
         return build(inputs)
 

@@ -298,6 +298,7 @@ class Context:
             env=self.templates(),
             pdf_base=self.settings.templates_dir,
             monitoring=monitoring or self.consultant().observations_between,
+            daily=self.daily(),
         )
 
     def accounts(self) -> Accounts:

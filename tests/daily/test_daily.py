@@ -266,3 +266,28 @@ def test_the_scheduler_runs_each_day_s_round_once(engine, tmp_path):
     # a second scheduler (another server) on the same database does nothing more
     other = beat(engine, tmp_path, clock)
     assert [r for r in other.run_due() if r.job.startswith("daily:")] == []
+
+
+def test_the_assessment_covers_the_units_and_every_day(engine):
+    from tests.support.assessment import assessor
+
+    alert_id, revision_id = issue_sample(engine)  # orange 6–9 Jan
+    daily = app(engine).daily()
+    zhujian = BASE.network.unit("zhujian")
+    units = app(engine).unit_receipts()
+    units.acknowledge(alert_id, zhujian.uscc, revision_id, signer="赵敏", now=at(4, 22))
+    daily.submit(alert_id, zhujian.uscc, D6, done=[True], notes=[""], figures=["9"],
+                 by="赵敏", via=Via.PAGE, now=at(6, 15))  # fmt: skip
+    daily.submit(alert_id, zhujian.uscc, dt.date(2026, 1, 7), done=[True], notes=[""],
+                 figures=["8"], by="赵敏", via=Via.PAGE, now=at(7, 17))  # late  # fmt: skip
+    rec = assessor(engine).assess(alert_id, now=at(9, 10))
+    assert [d["day"] for d in rec["dispatch"]] == ["2026-01-06", "2026-01-07", "2026-01-08"]
+    expected = 300 + len(BASE.network.units)
+    assert [d["expected"] for d in rec["dispatch"]] == [expected] * 3
+    assert [d["reported"] for d in rec["dispatch"]] == [1, 1, 0]
+    assert [d["late"] for d in rec["dispatch"]] == [0, 1, 0]
+    assert rec["tasks"] == [
+        {"revision_id": revision_id, "tasks": len(BASE.network.units), "acknowledged": 1,
+         "document_number": "示重污应急〔2026〕1号"}
+    ]  # fmt: skip
+    assert f"每日调度3天，应报日报{3 * expected}份，报送2份" in "；".join(rec["conclusions"])
