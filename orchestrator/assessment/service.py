@@ -31,6 +31,7 @@ from orchestrator.assessment.model import (
 )
 from orchestrator.assessment.ports import AssessmentUnitOfWork
 from orchestrator.consultation.model import Consultation
+from orchestrator.daily.model import due_at
 from orchestrator.daily.service import DailyDispatch, summary_of
 from orchestrator.delivery.model import Subject
 from orchestrator.delivery.receipts import Receipts as ReceiptService
@@ -215,6 +216,7 @@ class Assessor:
         return [
             {"day": d.isoformat(), **summary_of(self.daily.roll_up(alert_id, d, now))}
             for d in self.daily.days(alert_id, now)
+            if due_at(d, self.daily.report_by, self.zone) <= now  # a day not yet due: not counted
         ]
 
     def _grades(self, steps: Sequence[Step], usccs: set[str]) -> dict[str, dict[str, str]]:

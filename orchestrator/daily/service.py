@@ -37,6 +37,10 @@ from orchestrator.notices.links import LinkSigner
 from orchestrator.response.config import Office
 from orchestrator.response.model import AlertRevision, in_force_at
 
+#: A day's reports are owed if the alert is in force up to their time (lifted at 16:00, the
+#: day's reports due at 16:00 are still owed): it is looked at this much before.
+_INSTANT = dt.timedelta(seconds=1)
+
 #: What a unit without a duty at the level (it only answers for list items) reports on.
 OVERSIGHT = Owed(key="督促所负责清单对象落实应急措施", text="所负责的清单对象逐一督促落实")
 
@@ -117,7 +121,7 @@ class DailyDispatch:
         self, uow: DailyUnitOfWork, alert_id: int, day: dt.date
     ) -> tuple[dt.datetime, AlertRevision]:
         due = due_at(day, self.report_by, self.zone)
-        rev = in_force_at(uow.alerts.revisions(alert_id), due)
+        rev = in_force_at(uow.alerts.revisions(alert_id), due - _INSTANT)
         if rev is None:
             raise NotDue(
                 f"预警{alert_id}在{day.month}月{day.day}日{self.report_by:%H:%M}不在执行期内，"
@@ -269,7 +273,7 @@ class DailyDispatch:
         out = []
         d = first
         while d <= last:
-            if in_force_at(revisions, due_at(d, self.report_by, self.zone)) is not None:
+            if in_force_at(revisions, due_at(d, self.report_by, self.zone) - _INSTANT):
                 out.append(d)
             d += dt.timedelta(days=1)
         return out
