@@ -168,6 +168,21 @@ def web(r: Result) -> str:
     )  # fmt: skip
 
 
+def network(r: Result) -> str:
+    w, plain = r["runs"]["with"], r["runs"]["without"]
+    roll = w["roll_up"]
+    rows = [[r["enterprises"], w["units"], w["orders"], w["tasks"], plain["issue_s"], w["issue_s"],
+             r["floor_s"], r["ratio"], roll["reported"], roll["seconds"], roll["floor_s"],
+             _met(r["met"]["ratio"] and r["met"]["roll_up"])]]  # fmt: skip
+    return _block(
+        r,
+        ["enterprises", "units", "orders", "task notices", "issue s without network",
+         "issue s with it", "floor s (orders + tasks: render + insert, one core)", "× floor",
+         "reports", "roll-up s", "roll-up floor s (read + decode)", "goal"],
+        rows,
+    )  # fmt: skip
+
+
 RENDER: dict[str, Callable[[Result], str]] = {
     "startup": startup,
     "aqi": aqi,
@@ -177,6 +192,7 @@ RENDER: dict[str, Callable[[Result], str]] = {
     "deliver": deliver,
     "web": web,
     "web-workers2": web,
+    "network": network,
 }
 
 _BLOCK = re.compile(r"(<!-- results:([\w-]+) -->\n).*?(<!-- /results:\2 -->)", re.S)

@@ -107,9 +107,9 @@ def main() -> None:
             deliver = run("deliver", out / "deliver.json", "--enterprises", ENTERPRISES, *dbs)
             for r in deliver["runs"]:
                 check(
-                    r["sink_distinct_keys"] == r["sink_requests"] == r["orders"],
+                    r["sink_distinct_keys"] == r["sink_requests"] == r["notices"],
                     f"deliver {r['database']}: {r['sink_requests']} requests, "
-                    f"{r['sink_distinct_keys']} keys, {r['orders']} orders",
+                    f"{r['sink_distinct_keys']} keys, {r['notices']} notices",
                 )
             web = run(
                 "web",
@@ -126,6 +126,13 @@ def main() -> None:
             )
             for r in web["runs"]:
                 check(r["errors"] == 0, f"web {r['database']}: {r['errors']} errors")
+            network = run(
+                "network", out / "network.json", "--enterprises", ENTERPRISES,
+                "--units", "200", "--reports", "300",
+            )  # fmt: skip
+            w = network["runs"]["with"]
+            check(w["tasks"] == w["units"] == 200, f"network: {w['tasks']} task notices")
+            check(w["roll_up"]["reported"] == 300, f"network: {w['roll_up']['reported']} reports")
             # the README's tables render from results of these shapes
             from bench.report import regenerate
 

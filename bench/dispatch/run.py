@@ -145,12 +145,47 @@ class TreeRss:
         return max(self.peak_kb, self.sample_kb()) / 1024
 
 
-def floor(ctx: Any, alert_id: int, revision_id: int) -> dict[str, float]:
-    """Single core, no framework: the same order contexts rendered with bare Jinja2, the same
-    rows bulk-inserted into a scratch copy of the notices table."""
+def bare(
+    ctx: Any, template_name: str, contexts: list[Any], revision_id: int, kind: str
+) -> tuple[float, float, list[str]]:
+    """Single core, no framework: ``contexts`` rendered with bare Jinja2, their rows
+    bulk-inserted into a scratch copy of the notices table: (render s, insert s, bodies)."""
     from sqlalchemy import MetaData, Table, insert
 
     from orchestrator.db.tables import notices
+
+    template = ctx.templates().get_template(template_name)
+    t0 = time.perf_counter()
+    bodies = [
+        template.render(**{f: getattr(c, f) for f in c.__dataclass_fields__}) for c in contexts
+    ]
+    render_s = time.perf_counter() - t0
+    engine = ctx.database().engine
+    scratch = Table(f"bench_{kind}", MetaData(), *(c._copy() for c in notices.columns))
+    scratch.create(engine)
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "revision_id": revision_id,
+            "uscc": str(i),
+            "kind": kind,
+            "filename": f"{kind}/{i}.html",
+            "body": b,
+            "created_at": now,
+        }
+        for i, b in enumerate(bodies)
+    ]
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(insert(scratch), rows)
+    insert_s = time.perf_counter() - t0
+    scratch.drop(engine)
+    return render_s, insert_s, bodies
+
+
+def floor(ctx: Any, alert_id: int, revision_id: int) -> dict[str, float]:
+    """Single core, no framework: the same order contexts rendered with bare Jinja2, the same
+    rows bulk-inserted into a scratch copy of the notices table."""
     from orchestrator.notices import compose
 
     command = ctx.alerts()
@@ -161,32 +196,7 @@ def floor(ctx: Any, alert_id: int, revision_id: int) -> dict[str, float]:
     main = compose.documents(rev, None, head, {}, ctx.office, zone)[0]  # what the orders cite
     frame = compose.order_frame(rev, head, main, ctx.office, zone, ctx.links())
     contexts = [frame.context(e, i) for i, e in enumerate(entries, 1)]
-    template = ctx.templates().get_template(compose.ORDER_TEMPLATE)
-    t0 = time.perf_counter()
-    bodies = [
-        template.render(**{f: getattr(c, f) for f in c.__dataclass_fields__}) for c in contexts
-    ]
-    render_s = time.perf_counter() - t0
-    engine = ctx.database().engine
-    scratch = Table("bench_notices", MetaData(), *(c.copy() for c in notices.columns))
-    scratch.create(engine)
-    now = dt.datetime.now(dt.UTC)
-    rows = [
-        {
-            "revision_id": revision_id,
-            "uscc": c.uscc,
-            "kind": "order",
-            "filename": f"orders/{c.uscc}.html",
-            "body": b,
-            "created_at": now,
-        }
-        for c, b in zip(contexts, bodies, strict=True)
-    ]
-    t0 = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(insert(scratch), rows)
-    insert_s = time.perf_counter() - t0
-    scratch.drop(engine)
+    render_s, insert_s, bodies = bare(ctx, compose.ORDER_TEMPLATE, contexts, revision_id, "order")
     return {
         "render_s": round(render_s, 2),
         "insert_s": round(insert_s, 2),

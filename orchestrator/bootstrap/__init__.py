@@ -226,6 +226,7 @@ class Context:
             delivery=self.delivery,
             units=self.units(),
             links=self.links(),
+            env=self.templates(),
             console_base=f"{origin.scheme}://{origin.netloc}" if origin.netloc else "",
         )
 

@@ -66,7 +66,7 @@ def daily_command(
     if as_json:
         echo_json({**roll_up_dict(r), "written": [str(p) for p in written]})
         return
-    click.echo(summary_text(r, context.office.region_name, zone))
+    click.echo(summary_text(context.templates(), r, context.office.region_name, zone))
     labels = figure_labels(r)
     click.echo("分县（市、区）：")
     for t in r.counties:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment
+
 from orchestrator.daily.model import (
     DailyReport,
     Expected,
@@ -101,9 +103,11 @@ class DailyDispatch:
         delivery: DeliveryConfig,
         units: Mapping[str, Recipient],
         links: LinkSigner,
+        env: Environment,
         console_base: str = "",
     ) -> None:
         self.uow, self.network, self.office, self.zone = uow, network, office, zone
+        self.env = env  # the reminders' and the summary's texts (marked in a drill)
         self.delivery, self.units, self.links = delivery, units, links
         self.console_base = console_base.rstrip("/")
 
@@ -131,7 +135,7 @@ class DailyDispatch:
 
     def _day(self, uow: DailyUnitOfWork, alert_id: int, day: dt.date) -> Day:
         due, rev = self._in_force(uow, alert_id, day)
-        expected = [_enterprise(e) for e in uow.plans.records(rev.revision_id)]
+        expected = [_enterprise(e) for e in uow.plans.stream(rev.revision_id)]
         tasked = set(uow.notices.tasked(rev.revision_id)) if self.network is not None else set()
         expected += self._units(rev, tasked)
         return Day(alert_id, day, due, rev, tuple(expected))
@@ -322,9 +326,15 @@ class DailyDispatch:
                 found.alert_id, m.code, expires
             )
             text = (
-                f"【{self.office.region_name}重污染天气应急】{m.name}：{found.day.month}月"
-                f"{found.day.day}日应急管控日报应于{self.report_by:%H:%M}前报送，至今未收到，"
-                f"请立即报送：{link}"
+                self.env.get_template("daily/reminder.txt")
+                .render(
+                    region_name=self.office.region_name,
+                    name=m.name,
+                    day=f"{found.day.month}月{found.day.day}日",
+                    report_by=f"{self.report_by:%H:%M}",
+                    link=link,
+                )
+                .strip()
             )
             rows.append(
                 new_delivery(
@@ -350,9 +360,16 @@ class DailyDispatch:
                 continue
             to = county_recipient(contact)
             text = (
-                f"【{self.office.region_name}重污染天气应急】{county}：截至{cn_time(now, self.zone)}，"
-                f"辖区内以下{len(names)}家（个）单位未报送{found.day.month}月{found.day.day}日应急管控日报，"
-                f"请督促立即报送：{'、'.join(names)}。联系电话：{self.office.phone}"
+                self.env.get_template("daily/county.txt")
+                .render(
+                    region_name=self.office.region_name,
+                    county=county,
+                    as_of=cn_time(now, self.zone),
+                    names=names,
+                    day=f"{found.day.month}月{found.day.day}日",
+                    office_phone=self.office.phone,
+                )
+                .strip()
             )
             rows.append(
                 new_delivery(
@@ -375,7 +392,7 @@ class DailyDispatch:
         if self.network is None or not self.network.leaders:
             return
         subject = Subject(revision_id=found.revision.revision_id)
-        text = summary_text(rolled, self.office.region_name, self.zone, self.console_base)
+        text = summary_text(self.env, rolled, self.office.region_name, self.zone, self.console_base)
         rows = []
         for i, leader in enumerate(self.network.leaders, start=1):
             who = Recipient(uscc=f"leader:{i}", name=leader.name, county="",
@@ -414,21 +431,28 @@ def summary_of(r: RollUp) -> dict[str, object]:
     }
 
 
-def summary_text(r: RollUp, region_name: str, zone: ZoneInfo, console_base: str = "") -> str:
-    """The roll-up in a few lines (SMS, e-mail text): reported, done, figures, problems."""
+def summary_text(
+    env: Environment, r: RollUp, region_name: str, zone: ZoneInfo, console_base: str = ""
+) -> str:
+    """The roll-up in a few lines (SMS, e-mail text, the command line): reported, done,
+    figures, problems (templates/daily/summary.txt)."""
     c = r.city
-    rate = f"{c.done / c.items:.1%}" if c.items else "—"
-    figures = "；".join(f"{k}{v:g}" for k, v in c.figures)
-    lines = [
-        f"{region_name}应急管控工作日报（{r.day.month}月{r.day.day}日，{r.level}，截至"
-        f"{cn_time(r.as_of, zone)}）",
-        f"应报{c.expected}家（个），已报{c.reported}，未报{c.missing}，逾时报送{c.late}；"
-        f"企业{r.enterprises.reported}/{r.enterprises.expected}，"
-        f"成员单位和县乡{r.units.reported}/{r.units.expected}。",
-        f"措施和任务落实{c.done}/{c.items}项（{rate}）；报告问题{len(r.problems)}条。",
-    ]
-    if figures:
-        lines.append(f"报送数字：{figures}。")
-    if console_base:
-        lines.append(f"详见：{console_base}/alerts/{r.alert_id}/daily?day={r.day.isoformat()}")
-    return "\n".join(lines)
+    return (
+        env.get_template("daily/summary.txt")
+        .render(
+            region_name=region_name,
+            day=f"{r.day.month}月{r.day.day}日",
+            level=r.level,
+            as_of=cn_time(r.as_of, zone),
+            c=c,
+            firms=(r.enterprises.expected, r.enterprises.reported),
+            units=(r.units.expected, r.units.reported),
+            rate=f"{c.done / c.items:.1%}" if c.items else "—",
+            problems=len(r.problems),
+            figures="；".join(f"{k}{v:g}" for k, v in c.figures),
+            link=f"{console_base}/alerts/{r.alert_id}/daily?day={r.day.isoformat()}"
+            if console_base
+            else "",
+        )
+        .strip()
+    )

@@ -37,7 +37,8 @@ def _rows(tallies: Sequence[Tally], labels: Sequence[str]) -> list[list[object]]
     return out
 
 
-def roll_up_workbook(r: RollUp, *, region_name: str, zone: ZoneInfo) -> bytes:
+def roll_up_workbook(r: RollUp, *, region_name: str, zone: ZoneInfo, drill: bool = False) -> bytes:
+    """``drill``: the title marked 【演练】 (a drill's roll-up)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -49,7 +50,8 @@ def roll_up_workbook(r: RollUp, *, region_name: str, zone: ZoneInfo) -> bytes:
     ws.title = "汇总"
     ws.append(
         [
-            f"{region_name}应急管控工作日报（{r.day.isoformat()}，{r.level}，{r.document_number}，"
+            f"{'【演练】' if drill else ''}{region_name}应急管控工作日报（{r.day.isoformat()}，"
+            f"{r.level}，{r.document_number}，"
             f"截至{cn_time(r.as_of, zone)}）"
         ]
     )

@@ -121,7 +121,7 @@ class NoticeStore:
         if uscc:
             query = query.where(notices.c.uscc.in_(sorted(uscc)))
         prefix, suffix = self.frame(revision_id)
-        for u, filename, part in self.conn.execution_options(yield_per=batch).execute(query):
+        for u, filename, part in self.conn.execute(query.execution_options(yield_per=batch)):
             yield NoticeRecord(NoticeKind.ORDER, u, filename, prefix + part + suffix)
 
     def ordered(self, revision_id: int, among: Collection[str] = ()) -> list[str]:

@@ -117,6 +117,15 @@ class PlanStore:
             ).scalars()
         ]
 
+    def stream(self, revision_id: int, batch: int = 2_000) -> Iterator[dict[str, Any]]:
+        """The revision's frozen plan entries in plan order, decoded one at a time (100,000 of
+        them are never all held at once)."""
+        source = PlanSource.of(self.conn, revision_id)
+        t = source.table
+        query = select(cast(t.c.record, Text)).where(source.where).order_by(source.ordinal)
+        for (record,) in self.conn.execute(query.execution_options(yield_per=batch)):
+            yield source.entry(orjson.loads(record))
+
     def ordinals(self, revision_id: int) -> list[int]:
         source = PlanSource.of(self.conn, revision_id)
         return list(

@@ -53,6 +53,7 @@ class DrillResult:
     acknowledged: int = 0
     escalated: int = 0
     reported: int = 0
+    units_acknowledged: int = 0  # task notices signed by the network's units
     daily: list[Path] = field(default_factory=list)  # the daily roll-ups written (HTML, xlsx)
     assessment: list[Path] = field(default_factory=list)
     database: str = ""
@@ -230,6 +231,7 @@ class Drill:
         for u in tasked:  # the units sign their task notices (most within the deadline)
             if _share(u.code, revision_id) < s.acknowledge + s.late:
                 units.acknowledge(alert_id, u.code, revision_id, signer="单位值班员", now=self.now)
+                self.result.units_acknowledged += 1
         self.say(
             self.now,
             f"企业签收：按时{len(in_time)}家、逾期{len(late)}家、未签收"
@@ -290,7 +292,7 @@ class Drill:
                                 region_name=office.region_name, zone=self.zone)  # fmt: skip
             (folder / f"{stem}.html").write_text(html, encoding="utf-8")
             (folder / f"{stem}.xlsx").write_bytes(
-                roll_up_workbook(rolled, region_name=office.region_name, zone=self.zone)
+                roll_up_workbook(rolled, region_name=office.region_name, zone=self.zone, drill=True)
             )
             self.result.daily += [folder / f"{stem}.html", folder / f"{stem}.xlsx"]
             c = rolled.city

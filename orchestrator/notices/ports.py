@@ -71,6 +71,10 @@ class NoticeStore(Protocol):
 
 
 class NoticePlanStore(PlanStore, Protocol):
+    def stream(self, revision_id: int, batch: int = 2_000) -> Iterator[dict[str, Any]]:
+        """The revision's frozen plan entries in plan order, decoded one at a time."""
+        ...
+
     def ordinals(self, revision_id: int) -> list[int]:
         """The positions of the revision's frozen plan entries, in plan order."""
         ...

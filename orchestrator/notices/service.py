@@ -360,9 +360,7 @@ class NoticeService:
         level = rev.state.level
         if not level.colour or rev.list_revision is None:
             return sheets(self.network, level, ())
-        items = [
-            plan_item(e, PlanMode(e["mode"]).label) for e in uow.plans.records(rev.revision_id)
-        ]
+        items = [plan_item(e, PlanMode(e["mode"]).label) for e in uow.plans.stream(rev.revision_id)]
         others = uow.lists.others(self.office.region_code, rev.list_revision)
         return sheets(self.network, level, [*items, *list_items(others, level)])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from tests.support.app import UNITS
 from tests.support.base import ROOT
 from tests.support.cli import issued, run, run_err
 
@@ -12,13 +13,13 @@ from tests.support.cli import issued, run, run_err
 def test_dry_run_writes_what_would_be_sent_and_sends_nothing(tmp_path, monkeypatch):
     issued(monkeypatch, tmp_path)
     out = run("--now", "2026-01-04T20:05", "deliver", "--dry-run", str(tmp_path / "preview"))
-    assert "新增待投递300条" in out
+    assert f"新增待投递{300 + UNITS}条" in out  # the orders and the units' task notices
     assert len(list((tmp_path / "preview").glob("revision-*/*.order.html"))) == 300
     assert not (tmp_path / "data" / "outbox").exists()
     receipts = json.loads(run("--now", "2026-01-04T20:06", "receipts", "--alert", "1", "--json"))
     assert (receipts["orders"], receipts["sent"]) == (300, 0)
     # the real pass then sends each once (folder channel), a second pass nothing
-    assert "已送达300条" in run("--now", "2026-01-04T20:10", "deliver", "--once")
+    assert f"已送达{300 + UNITS}条" in run("--now", "2026-01-04T20:10", "deliver", "--once")
     assert "无到期消息" in run("--now", "2026-01-04T20:11", "deliver", "--once")
     assert len(list((tmp_path / "data" / "outbox").glob("revision-*/*.order.html"))) == 300
 
@@ -55,10 +56,11 @@ def test_receipts_json_lists_the_overdue_after_the_deadline_and_resend_queues_ag
     assert "重新排入投递队列" in run(
         "--now", "2026-01-04T23:00", "deliver", "resend", "--alert", "1", "--yes"
     )
-    # the 300 again, and the deadline having passed, the 7 county contacts told of the overdue
+    # the 300 orders and the units' task notices again, and the deadline having passed, the 7
+    # county contacts told of the overdue
     out = run("--now", "2026-01-04T23:01", "deliver", "--once")
     assert "逾期未签收300家已督办" in out
-    assert "已送达307条" in out
+    assert f"已送达{300 + UNITS + 7}条" in out
     code, err = run_err("receipts", "--alert", "9")
     assert code == 1
     assert "预警9尚未发布" in err

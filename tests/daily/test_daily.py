@@ -168,7 +168,7 @@ def test_the_roll_up_counts_as_the_oracle_does(engine):
     members = [u for u in matrix.units if u.kind is UnitKind.MEMBER]
     assert [m.name for m in r.members] == [u.name for u in members]
     assert [m.reported for m in r.members] == [u.uscc in sent for u in members]
-    text = summary_text(r, "示例市", Z)
+    text = summary_text(app(engine).templates(), r, "示例市", Z)
     assert f"应报{len(place)}家（个），已报{len(sent)}" in text
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 
 from orchestrator.db.tables import alert_revisions, deliveries, notices
 from orchestrator.response.lifecycle import IllegalTransition
-from tests.support.app import DUTY, ISSUED_AT, SAMPLE, do_import, issued_orange, office_of
+from tests.support.app import DUTY, ISSUED_AT, SAMPLE, UNITS, do_import, issued_orange, office_of
 from tests.support.base import ROOT
 from tests.support.databases import schema_url
 from tests.support.delivery import Clock, delivery_config, make_worker
@@ -74,11 +74,12 @@ def stored(engine) -> int:
 
 
 def complete_and_check(engine, tmp_path, alert_id: int) -> None:
-    """The worker's round stores the notices once and enqueues every order once."""
+    """The worker's round stores the notices once and enqueues every order (and every unit's
+    task notice) once."""
     config = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
     worker = make_worker(engine, config, Clock(ISSUED_AT), tmp_path)
     added, _ = worker.housekeeping()
-    assert added == 300
+    assert added == 300 + UNITS
     assert worker.housekeeping() == (0, 0)  # once
     with engine.connect() as conn:
         orders = conn.execute(
@@ -90,7 +91,8 @@ def complete_and_check(engine, tmp_path, alert_id: int) -> None:
             )
         ).one()
     assert orders == 300
-    assert tuple(per_firm) == (300, 300)  # one order per enterprise per revision
+    # one order per enterprise, one task notice per unit, per revision
+    assert tuple(per_firm) == (300 + UNITS, 300 + UNITS)
     assert office_of(engine).current(alert_id).document_number == "示重污应急〔2026〕1号"
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from orchestrator.db.tables import api_tokens, users
 from orchestrator.delivery.config import DeliveryConfig
-from tests.support.app import SAMPLE, accounts, do_import
+from tests.support.app import SAMPLE, UNITS, accounts, do_import
 from tests.support.base import ZONE
 from tests.support.delivery import Clock, delivery_config, make_worker
 from tests.support.web import Served, add_users, web_app
@@ -121,10 +121,10 @@ def test_draft_approve_issue_and_receipts_with_the_consoles_rules(engine, api, t
     assert r.json() == {"detail": "全部重新发送将向每家企业再次发送通知，须明确确认"}
     every = {"scope": "all", "confirm": True}
     r = api.call("POST", f"/alerts/{alert_id}/resend", "zhang", json=every)
-    assert r.json() == {"queued": 300}
+    assert r.json() == {"queued": 300 + UNITS}
     r = api.call("POST", f"/alerts/{alert_id}/resend", "zhang", json=every)
     assert r.status_code == 409
-    assert r.json()["detail"].startswith("上一次重新发送尚有300条通知未投递完毕")
+    assert r.json()["detail"].startswith(f"上一次重新发送尚有{300 + UNITS}条通知未投递完毕")
     # an action the state does not allow is a 400 with the reason
     r = api.call("POST", f"/alerts/{alert_id}/approve", "wang", json={})
     assert r.status_code == 400

@@ -245,7 +245,13 @@ def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, b
         "token": token,
         "ref": str(revision_id),
     }
-    queries = {"/alerts/new/bulletin": "?level=orange&start=2026-01-10T00:00&reason=会商研判"}
+    from tests.support.app import BASE
+
+    queries = {
+        "/alerts/new/bulletin": "?level=orange&start=2026-01-10T00:00&reason=会商研判",
+        # a report entered for the network's first unit (住建), today
+        "/alerts/{alert_id}/daily/entry": f"?code={BASE.network.units[0].uscc}",
+    }
     with Served(app) as served:
         # a draft waiting, so that the preview and the approval screen have something to show
         draft = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()

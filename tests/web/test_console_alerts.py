@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from orchestrator.db.tables import deliveries, notices
 from orchestrator.delivery.model import Scope, Subject
 from orchestrator.emissions.model import Amounts, Species
-from tests.support.app import CITY, SAMPLE, accounts, do_import, receipts
+from tests.support.app import CITY, SAMPLE, UNITS, accounts, do_import, receipts
 from tests.support.base import ZONE
 from tests.support.delivery import Clock, delivery_config, make_worker, statuses_in_python
 from tests.support.web import (
@@ -307,11 +307,11 @@ def test_the_notices_page_shows_each_enterprise_and_resends(engine, desk, tmp_pa
         again = conn.execute(
             select(func.count()).where(deliveries.c.reason == "resend")
         ).scalar_one()
-    assert again == 300
+    assert again == 300 + UNITS  # every order and task notice
     # a second click while those are still on their way queues nothing more
     twice = zhang.post(url + "/resend", {"csrf": zhang.csrf(), "scope": "all", "confirm": "1"})
     assert twice.status_code == 409
-    assert "上一次重新发送尚有300条通知未投递完毕" in twice.text
+    assert f"上一次重新发送尚有{300 + UNITS}条通知未投递完毕" in twice.text
     assert zhang.get("/alerts/99/notices").status_code == 404
 
 

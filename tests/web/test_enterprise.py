@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from orchestrator.delivery.callbacks import CallbackKey, sign
-from tests.support.app import ISSUED_AT, issue_sample, receipts
+from tests.support.app import ISSUED_AT, UNITS, issue_sample, receipts
 from tests.support.base import LINKS
 from tests.support.delivery import Clock, delivery_config, make_worker, statuses
 from tests.support.web import Served, web_app
@@ -165,7 +165,7 @@ def test_sms_delivery_reports_confirm_deliveries(engine, site, sink, tmp_path):
     )
     worker = make_worker(engine, config, clock, tmp_path)
     worker.housekeeping()
-    assert worker.drain().counts == {"sent": 300}
+    assert worker.drain().counts == {"sent": 300 + UNITS}  # the units' task notices too
     first, second = sink.received[0].body, sink.received[1].body
     assert set(first) == {"mobile", "content", "ref"}
     assert first["mobile"].startswith("139")
@@ -187,18 +187,18 @@ def test_sms_delivery_reports_confirm_deliveries(engine, site, sink, tmp_path):
     assert "缺少签名" in refused[0].json()["message"]
     assert "签名不符" in refused[1].json()["message"]
     assert "重放" in refused[2].json()["message"]
-    assert statuses(engine) == {"sent": 300}
+    assert statuses(engine) == {"sent": 300 + UNITS}
 
     assert post(**signed(report, now)).json() == {"ok": True, "repeat": False}
     assert post(**signed(report, now)).json() == {"ok": True, "repeat": True}  # gateway retried
     unknown = post(**signed({"ref": "nope", "status": "delivered"}, now))
     assert unknown.status_code == 404
     assert post(**signed("x", now)).status_code == 400
-    assert statuses(engine) == {"sent": 299, "delivered": 1}
+    assert statuses(engine) == {"sent": 299 + UNITS, "delivered": 1}
 
     failed = {"ref": second["ref"], "status": "failed", "error": "空号"}
     assert post(**signed(failed, now)).json() == {"ok": True, "repeat": False}
-    assert statuses(engine) == {"sent": 298, "delivered": 1, "dead": 1, "pending": 1}
+    assert statuses(engine) == {"sent": 298 + UNITS, "delivered": 1, "dead": 1, "pending": 1}
     assert worker.drain().counts == {"delivered": 1}  # the order, on its next channel
     assert len(list((tmp_path / "fallback").rglob("*.order.html"))) == 1
     # a report on a delivery already given up does not bring it back
@@ -226,4 +226,4 @@ def test_the_sms_callback_is_refused_when_no_secret_is_configured(engine, sink, 
         )
     assert r.status_code == 503
     assert "未配置签名密钥" in r.json()["message"]
-    assert statuses(engine) == {"sent": 300}
+    assert statuses(engine) == {"sent": 300 + UNITS}
