@@ -130,6 +130,15 @@ def demo_command(ctx: click.Context, out_dir: Path) -> None:
         + "，".join(f"{g} {n}家" for g, n in sorted(grades.items(), key=lambda x: -x[1]))
     )
     click.echo("   生产线按措施类型：" + "，".join(f"{k} {n}条" for k, n in kinds.most_common()))
+    if context.network is not None:
+        _, tasked = context.unit_receipts().states(alert_id)
+        codes = {u.code for u in tasked}
+        by_kind = Counter(u.kind.label for u in context.network.units if u.uscc in codes)
+        click.echo(
+            f"   成员单位和县乡任务单{len(tasked)}份："
+            + "，".join(f"{k}{n}个" for k, n in by_kind.items())
+            + f"（每日调度：orchestrator daily --alert {alert_id}）"
+        )
     if approval.check.controls:
         start = cn_instant(approval.revision.state.start, zone, year=False)
         controls = "、".join(f"《{t}》" for t in approval.check.controls)
