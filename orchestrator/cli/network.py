@@ -110,7 +110,8 @@ def network_show_command(
 @click.option("--revision", type=int, help="清单版本；默认为最新版本。")
 @click.pass_context
 def network_check_command(ctx: click.Context, revision: int | None) -> None:
-    """核对清单与应急响应网络：乡镇街道不在网络中的企业、无联系方式的单位、各级无职责的单位。
+    """核对清单与应急响应网络：乡镇街道不在网络中的企业、统一社会信用代码与清单企业相同的单位、
+    无联系方式的单位、各级无职责的单位。
 
     \\b
     示例：
@@ -132,6 +133,12 @@ def network_check_command(ctx: click.Context, revision: int | None) -> None:
     click.echo(f"乡镇街道不在网络中的企业：{len(lost)}家")
     for uscc, name, where in lost:
         click.echo(f"  {name}（{uscc}）：{where}")
+    firms = {e.uscc: e.name for e in lst.enterprises}
+    clash = [(u, firms[u.uscc]) for u in matrix.units if u.uscc in firms]
+    if clash:  # its receipts and reports would be filed with the enterprise's
+        click.echo(f"统一社会信用代码与清单企业相同的单位：{len(clash)}个")
+        for u, name in clash:
+            click.echo(f"  {u.name}（{u.uscc}）：与{name}相同")
     click.echo(f"无联系电话和电子邮箱的单位：{len(silent)}个")
     for u in silent:
         click.echo(f"  {u.name}")

@@ -137,3 +137,24 @@ def test_items_are_numbered_as_documents_number_them(n, text):
     from orchestrator.notices.render import cn_number
 
     assert cn_number(n) == text
+
+
+def test_network_check_names_a_unit_that_has_an_enterprise_s_code(tmp_path, monkeypatch):
+    """A unit given a listed enterprise's 统一社会信用代码 would have its receipts and reports
+    filed with the enterprise's: the check names both."""
+    import shutil
+
+    from tests.support.cli import run
+
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    text = CONFIG.read_text(encoding="utf-8")
+    zhujian = BASE.network.unit("zhujian")
+    firm = "91999900MA0000002C"  # 示例市通鑫水泥有限公司 in the sample list
+    (config / "network.toml").write_text(text.replace(zhujian.uscc, firm), encoding="utf-8")
+    monkeypatch.setenv("ORCHESTRATOR_CONFIG_DIR", str(config))
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    run("list", "import", str(SAMPLE), "--effective-from", "2025-10-01")
+    out = run("network", "check")
+    assert "统一社会信用代码与清单企业相同的单位：1个" in out
+    assert f"  市住房和城乡建设局（{firm}）：与示例市通鑫水泥有限公司相同" in out
