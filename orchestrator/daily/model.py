@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from orchestrator.errors import InputInvalid
@@ -40,9 +41,9 @@ class ReportInvalid(InputInvalid):
     """A daily report that cannot be taken (message in Chinese, naming the item)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Owed:
-    """One item a reporter owes a line on: a production line's measure, or a unit's duty."""
+class Owed(NamedTuple):
+    """One item a reporter owes a line on: a production line's measure, or a unit's duty. (A
+    named tuple: a large city's day has hundreds of thousands.)"""
 
     key: str  # line name, or the duty's text
     text: str  # the measure, or the duty's 完成标准
@@ -64,8 +65,9 @@ class Expected:
     phone: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Item:
+class Item(NamedTuple):
+    """One item of a report (a named tuple: a day's roll-up reads hundreds of thousands)."""
+
     key: str
     done: bool
     note: str = ""
@@ -272,6 +274,31 @@ def figure_labels(r: RollUp) -> tuple[str, ...]:
     return tuple(seen)
 
 
+class _One:
+    """One reporter's contribution to the counts, worked out once (it is added to the city,
+    its kind, its county and its township)."""
+
+    __slots__ = ("complete", "done", "figures", "items", "late", "reported")
+
+    def __init__(self, e: Expected, r: DailyReport | None, due: dt.datetime) -> None:
+        self.reported = r is not None
+        self.figures: tuple[tuple[str, float], ...] = ()
+        if r is None:
+            self.late = self.items = self.done = self.complete = 0
+            return
+        self.late = int(r.reported_at > due)
+        self.items = len(r.items)
+        self.done = sum(1 for i in r.items if i.done)
+        self.complete = int(self.done == self.items)
+        if any(o.figure for o in e.owed):  # only units owe figures
+            labels = {o.key: o.figure for o in e.owed}
+            self.figures = tuple(
+                (labels[i.key], i.figure)
+                for i in r.items
+                if labels.get(i.key) and i.figure is not None
+            )
+
+
 class _Acc:
     __slots__ = ("complete", "done", "expected", "figures", "items", "late", "reported")
 
@@ -279,21 +306,17 @@ class _Acc:
         self.expected = self.reported = self.late = self.items = self.done = self.complete = 0
         self.figures: dict[str, float] = {}
 
-    def add(self, e: Expected, r: DailyReport | None, due: dt.datetime) -> None:
+    def add(self, one: _One) -> None:
         self.expected += 1
-        if r is None:
+        if not one.reported:
             return
         self.reported += 1
-        self.late += r.reported_at > due
-        self.items += len(r.items)
-        done = sum(1 for i in r.items if i.done)
-        self.done += done
-        self.complete += done == len(r.items)
-        labels = {o.key: o.figure for o in e.owed}
-        for i in r.items:
-            label = labels.get(i.key, "")
-            if label and i.figure is not None:
-                self.figures[label] = self.figures.get(label, 0.0) + i.figure
+        self.late += one.late
+        self.items += one.items
+        self.done += one.done
+        self.complete += one.complete
+        for label, value in one.figures:
+            self.figures[label] = self.figures.get(label, 0.0) + value
 
     def tally(self, place: str) -> Tally:
         return Tally(place=place, expected=self.expected, reported=self.reported, late=self.late,
@@ -321,11 +344,12 @@ def roll_up(
     for e in expected:
         r = reports.get(e.code)
         place = f"{e.county}{e.town}"
-        city.add(e, r, due)
-        (firms if e.reporter is Reporter.ENTERPRISE else units).add(e, r, due)
+        one = _One(e, r, due)
+        city.add(one)
+        (firms if e.reporter is Reporter.ENTERPRISE else units).add(one)
         if e.reporter is Reporter.UNIT and not e.county:  # a member unit of the city
             own = _Acc()
-            own.add(e, r, due)
+            own.add(one)
             members.append(
                 UnitLine(
                     name=e.name,
@@ -337,9 +361,9 @@ def roll_up(
                 )
             )
         else:
-            counties.setdefault(e.county, _Acc()).add(e, r, due)
+            counties.setdefault(e.county, _Acc()).add(one)
             if e.town:
-                towns.setdefault(place, _Acc()).add(e, r, due)
+                towns.setdefault(place, _Acc()).add(one)
         if r is None:
             missing.append(
                 Missing(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,9 +62,13 @@ class Day:
     due: dt.datetime
     revision: AlertRevision
     expected: tuple[Expected, ...]
+    _by_code: dict[str, Expected] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {e.code: e for e in self.expected})
 
     def of(self, code: str) -> Expected | None:
-        return next((e for e in self.expected if e.code == code), None)
+        return self._by_code.get(code)
 
 
 def _owed_lines(entry: Mapping[str, object]) -> tuple[Owed, ...]:

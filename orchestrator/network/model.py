@@ -12,7 +12,7 @@ a county everything in it, a township the enterprises in it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from orchestrator.alerts.model import AlertLevel
@@ -92,12 +92,24 @@ class Matrix:
     report_by: dt.time = dt.time(16, 0)  # 每日调度: each day's report is due by this local time
     enterprises_listed: int = 100  # a task notice names a unit's enterprises up to this many
     leaders: tuple[Leader, ...] = ()  # the daily roll-up goes to them
+    # lookups by unit id and by (unit id, level): a large city has thousands of units
+    _units: dict[str, Unit] = field(init=False, repr=False, compare=False)
+    _duties: dict[tuple[str, AlertLevel], tuple[Duty, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        duties: dict[tuple[str, AlertLevel], list[Duty]] = {}
+        for d in self.duties:
+            duties.setdefault((d.unit, d.level), []).append(d)
+        object.__setattr__(self, "_units", {u.id: u for u in self.units})
+        object.__setattr__(self, "_duties", {k: tuple(v) for k, v in duties.items()})
 
     def unit(self, unit_id: str) -> Unit | None:
-        return next((u for u in self.units if u.id == unit_id), None)
+        return self._units.get(unit_id)
 
     def duties_of(self, unit_id: str, level: AlertLevel) -> tuple[Duty, ...]:
-        return tuple(d for d in self.duties if d.unit == unit_id and d.level is level)
+        return self._duties.get((unit_id, level), ())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
