@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
@@ -31,7 +30,7 @@ from orchestrator.daily.ports import DailyUnitOfWork
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.model import MessageKind, Reason, Recipient, Subject
 from orchestrator.delivery.routing import county_recipient, new_delivery, route
-from orchestrator.emissions.plans import PlanMode
+from orchestrator.emissions.plans import PlanMode, RosterEntry
 from orchestrator.errors import NotFound
 from orchestrator.network.model import Matrix
 from orchestrator.notices.contexts import cn_time
@@ -71,29 +70,18 @@ class Day:
         return self._by_code.get(code)
 
 
-def _owed_lines(entry: Mapping[str, object]) -> tuple[Owed, ...]:
-    lines = entry.get("lines") or []
-    assert isinstance(lines, list)
-    owed = tuple(
-        Owed(key=str(ln["name"]), text=str(ln["measure"]["text"]))
-        for ln in lines
-        if ln.get("measure")
+def _enterprise(e: RosterEntry, owed_too: bool = True) -> Expected:
+    """An enterprise of the frozen plan as a reporter: its lines under measures (none: its
+    plan's mode, 自主减排 or 保持停产, as one item). Without ``owed_too`` its items are left out
+    (the roll-up counts what was reported; it owes no figure)."""
+    owed = (
+        tuple(Owed(line, text) for line, text in e.lines)
+        or (Owed("应急减排措施", PlanMode(e.mode).label),)
+        if owed_too
+        else ()
     )
-    return owed or (Owed(key="应急减排措施", text=PlanMode(str(entry["mode"])).label),)
-
-
-def _enterprise(e: Mapping[str, Any]) -> Expected:
-    """An enterprise of the frozen plan as a reporter: its lines under measures."""
-    return Expected(
-        code=str(e["uscc"]),
-        name=str(e["name"]),
-        reporter=Reporter.ENTERPRISE,
-        county=str(e["county"]),
-        town=str(e.get("town", "")),
-        owed=_owed_lines(e),
-        contact=str(e.get("contact") or ""),
-        phone=str(e.get("phone") or ""),
-    )
+    return Expected(code=e.uscc, name=e.name, reporter=Reporter.ENTERPRISE, county=e.county,
+                    town=e.town, owed=owed, contact=e.contact, phone=e.phone)  # fmt: skip
 
 
 class DailyDispatch:
@@ -137,9 +125,11 @@ class DailyDispatch:
             )
         return due, rev
 
-    def _day(self, uow: DailyUnitOfWork, alert_id: int, day: dt.date) -> Day:
+    def _day(self, uow: DailyUnitOfWork, alert_id: int, day: dt.date, *, owed: bool = True) -> Day:
+        """The day; ``owed``: with the items each enterprise owes (the roll-up needs only
+        who they are: 100,000 enterprises' lines are not built for it)."""
         due, rev = self._in_force(uow, alert_id, day)
-        expected = [_enterprise(e) for e in uow.plans.stream(rev.revision_id)]
+        expected = [_enterprise(e, owed) for e in uow.plans.reporters(rev.revision_id)]
         tasked = set(uow.notices.tasked(rev.revision_id)) if self.network is not None else set()
         expected += self._units(rev, tasked)
         return Day(alert_id, day, due, rev, tuple(expected))
@@ -183,7 +173,16 @@ class DailyDispatch:
             found = self._units(rev, set(uow.notices.tasks_of(rev.revision_id, [code])))
         else:
             subject = Subject(revision_id=rev.revision_id)
-            found = [_enterprise(e) for e in uow.plans.entries(subject, [code])]
+            found = [
+                _enterprise(
+                    RosterEntry(
+                        e["uscc"], e["name"], e["county"], e.get("town") or "",
+                        e.get("contact") or "", e.get("phone") or "", e["mode"],
+                        [(ln["name"], m["text"]) for ln in e["lines"] if (m := ln["measure"])],
+                    )
+                )
+                for e in uow.plans.entries(subject, [code])
+            ]  # fmt: skip
         if not found:
             raise NotDue(f"{code}在预警{alert_id}的{day.month}月{day.day}日无须报送日报")
         return rev, found[0]
@@ -248,7 +247,7 @@ class DailyDispatch:
     def roll_up(self, alert_id: int, day: dt.date, now: dt.datetime) -> RollUp:
         """The day's roll-up as of ``now``."""
         with self.uow() as uow:
-            found = self._day(uow, alert_id, day)
+            found = self._day(uow, alert_id, day, owed=False)
             reports = uow.daily.reports(alert_id, day)
         return self._roll_up(found, reports, now)
 
@@ -300,7 +299,7 @@ class DailyDispatch:
                 if d in kept or due_at(d, self.report_by, self.zone) > now:
                     continue
                 with self.uow() as uow:
-                    found = self._day(uow, alert_id, d)
+                    found = self._day(uow, alert_id, d, owed=False)
                     rolled = self._roll_up(found, uow.daily.reports(alert_id, d), now)
                     if not uow.daily.take_round(alert_id, d, now, summary_of(rolled)):
                         continue  # another process did this day's round

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.emissions.model import (
@@ -74,6 +74,20 @@ class PlanEntry:
     email: str
     channel: str
     town: str = ""  # 乡镇街道: the township that answers for it (the response network)
+
+
+class RosterEntry(NamedTuple):
+    """An enterprise of a frozen plan as the daily dispatch reads it (100,000 a day in a large
+    city: a named tuple, its lines only the level's measure texts)."""
+
+    uscc: str
+    name: str
+    county: str
+    town: str
+    contact: str
+    phone: str
+    mode: str  # PlanMode value
+    lines: list[tuple[str, str]]  # (line, the level's measure) of the lines under one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
