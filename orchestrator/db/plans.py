@@ -117,15 +117,6 @@ class PlanStore:
             ).scalars()
         ]
 
-    def stream(self, revision_id: int, batch: int = 2_000) -> Iterator[dict[str, Any]]:
-        """The revision's frozen plan entries in plan order, decoded one at a time (100,000 of
-        them are never all held at once)."""
-        source = PlanSource.of(self.conn, revision_id)
-        t = source.table
-        query = select(cast(t.c.record, Text)).where(source.where).order_by(source.ordinal)
-        for (record,) in self.conn.execute(query.execution_options(yield_per=batch)):
-            yield source.entry(orjson.loads(record))
-
     def reporters(self, revision_id: int, batch: int = 2_000) -> Iterator[RosterEntry]:
         """Each enterprise of the revision's frozen plan as a daily reporter, in plan order:
         read straight from the stored record, without building the level's whole entry (a
@@ -145,7 +136,7 @@ class PlanStore:
                 lines = [(ln["name"], m["text"]) for ln in r["lines"] if (m := ln["measures"][lv])]
             yield RosterEntry(
                 r["uscc"], r["name"], r["county"], r.get("town") or "", r.get("contact") or "",
-                r.get("phone") or "", r["mode"], lines,
+                r.get("phone") or "", r["mode"], lines, r.get("grade") or "",
             )  # fmt: skip
 
     def ordinals(self, revision_id: int) -> list[int]:

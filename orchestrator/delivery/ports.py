@@ -18,7 +18,6 @@ from orchestrator.delivery.model import (
     Subject,
 )
 from orchestrator.delivery.routing import NewDelivery
-from orchestrator.emissions.plans import RosterEntry
 from orchestrator.notices.ports import NoticePlanStore, NoticeUnitOfWork
 
 
@@ -119,10 +118,6 @@ class OutboxStore(Protocol):
 
 
 class DeliveryPlanStore(NoticePlanStore, Protocol):
-    def reporters(self, revision_id: int, batch: int = 2_000) -> Iterator[RosterEntry]:
-        """Each enterprise of the revision's frozen plan as a daily reporter, in plan order."""
-        ...
-
     def recipients(self, subject: Subject, uscc: Collection[str] = ()) -> Iterator[Recipient]:
         """Whom the subject's notices go to (only those of ``uscc`` if given), in order."""
         ...

@@ -88,6 +88,7 @@ class RosterEntry(NamedTuple):
     phone: str
     mode: str  # PlanMode value
     lines: list[tuple[str, str]]  # (line, the level's measure) of the lines under one
+    grade: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Protocol
 
+from orchestrator.emissions.plans import RosterEntry
 from orchestrator.notices.model import NoticeKind, NoticeRecord, PlanChunk
 from orchestrator.response.ports import PlanStore, ResponseUnitOfWork
 
@@ -71,8 +72,9 @@ class NoticeStore(Protocol):
 
 
 class NoticePlanStore(PlanStore, Protocol):
-    def stream(self, revision_id: int, batch: int = 2_000) -> Iterator[dict[str, Any]]:
-        """The revision's frozen plan entries in plan order, decoded one at a time."""
+    def reporters(self, revision_id: int, batch: int = 2_000) -> Iterator[RosterEntry]:
+        """Each enterprise of the revision's frozen plan as a roster entry (who it is and the
+        level's measure of each line under one), in plan order, read one at a time."""
         ...
 
     def ordinals(self, revision_id: int) -> list[int]:

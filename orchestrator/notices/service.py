@@ -23,7 +23,7 @@ from orchestrator.emissions.service import day_check
 from orchestrator.emissions.targets import targets_record
 from orchestrator.errors import Conflict, NotFound, Unavailable
 from orchestrator.network.model import Matrix
-from orchestrator.network.tasks import TaskSheet, list_items, plan_item, sheets, tasked
+from orchestrator.network.tasks import TaskSheet, list_items, roster_item, sheets, tasked
 from orchestrator.notices import compose
 from orchestrator.notices.contexts import Header, SmsContext, sms_text
 from orchestrator.notices.links import LinkSigner
@@ -360,7 +360,8 @@ class NoticeService:
         level = rev.state.level
         if not level.colour or rev.list_revision is None:
             return sheets(self.network, level, ())
-        items = [plan_item(e, PlanMode(e["mode"]).label) for e in uow.plans.stream(rev.revision_id)]
+        labels = {m.value: m.label for m in PlanMode}
+        items = [roster_item(e, labels[e.mode]) for e in uow.plans.reporters(rev.revision_id)]
         others = uow.lists.others(self.office.region_code, rev.list_revision)
         return sheets(self.network, level, [*items, *list_items(others, level)])
 
