@@ -92,6 +92,19 @@ class DailyReport:
         return all(i.done for i in self.items)
 
 
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """A report as the roll-up counts it: when, how many items and how many done, and its
+    items only where they matter (a unit's figures, an item not done): most reports of a
+    large city's day are an enterprise's, every line done, and are counted without them."""
+
+    reported_at: dt.datetime
+    items: int
+    done: int
+    detail: tuple[Item, ...] = ()
+    note: str = ""  # the report's own note, where its items are read
+
+
 def due_at(day: dt.date, report_by: dt.time, zone: ZoneInfo) -> dt.datetime:
     """When the day's reports are due (the matrix's ``report_by``, local)."""
     return dt.datetime.combine(day, report_by, tzinfo=zone)
@@ -280,21 +293,21 @@ class _One:
 
     __slots__ = ("complete", "done", "figures", "items", "late", "reported")
 
-    def __init__(self, e: Expected, r: DailyReport | None, due: dt.datetime) -> None:
+    def __init__(self, e: Expected, r: Filed | None, due: dt.datetime) -> None:
         self.reported = r is not None
         self.figures: tuple[tuple[str, float], ...] = ()
         if r is None:
             self.late = self.items = self.done = self.complete = 0
             return
         self.late = int(r.reported_at > due)
-        self.items = len(r.items)
-        self.done = sum(1 for i in r.items if i.done)
+        self.items = r.items
+        self.done = r.done
         self.complete = int(self.done == self.items)
         if any(o.figure for o in e.owed):  # only units owe figures
             labels = {o.key: o.figure for o in e.owed}
             self.figures = tuple(
                 (labels[i.key], i.figure)
-                for i in r.items
+                for i in r.detail
                 if labels.get(i.key) and i.figure is not None
             )
 
@@ -326,7 +339,7 @@ class _Acc:
 
 def roll_up(
     expected: Iterable[Expected],
-    reports: Mapping[str, DailyReport],
+    reports: Mapping[str, Filed],
     *,
     alert_id: int,
     day: dt.date,
@@ -376,11 +389,12 @@ def roll_up(
                 )
             )
             continue
-        problems += (
-            Problem(name=e.name, place=place or e.group, key=i.key, note=i.note)
-            for i in r.items
-            if not i.done
-        )
+        if r.done < r.items:
+            problems += (
+                Problem(name=e.name, place=place or e.group, key=i.key, note=i.note)
+                for i in r.detail
+                if not i.done
+            )
     return RollUp(
         alert_id=alert_id,
         day=day,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from orchestrator.daily.model import DailyReport
+from orchestrator.daily.model import DailyReport, Filed
 from orchestrator.delivery.ports import DeliveryUnitOfWork
 
 
@@ -18,6 +18,10 @@ class DailyStore(Protocol):
     def reports(
         self, alert_id: int, day: dt.date, codes: list[str] | None = None
     ) -> dict[str, DailyReport]: ...
+
+    def filed(self, alert_id: int, day: dt.date) -> dict[str, Filed]:
+        """The day's reports as the roll-up counts them (items only where needed)."""
+        ...
 
     def days(self, alert_id: int) -> dict[dt.date, int]: ...
 

@@ -17,6 +17,7 @@ from jinja2 import Environment
 from orchestrator.daily.model import (
     DailyReport,
     Expected,
+    Filed,
     Owed,
     Reporter,
     ReportInvalid,
@@ -233,10 +234,12 @@ class DailyDispatch:
             uow.commit()
         return report
 
-    def reports(self, alert_id: int, day: dt.date) -> dict[str, DailyReport]:
-        """Every report of the alert's day, by reporter."""
+    def reports(
+        self, alert_id: int, day: dt.date, codes: list[str] | None = None
+    ) -> dict[str, DailyReport]:
+        """The reports of the alert's day (only ``codes``' if given), by reporter."""
         with self.uow() as uow:
-            return uow.daily.reports(alert_id, day)
+            return uow.daily.reports(alert_id, day, codes)
 
     def report(self, alert_id: int, code: str, day: dt.date) -> DailyReport | None:
         with self.uow() as uow:
@@ -248,10 +251,10 @@ class DailyDispatch:
         """The day's roll-up as of ``now``."""
         with self.uow() as uow:
             found = self._day(uow, alert_id, day, owed=False)
-            reports = uow.daily.reports(alert_id, day)
+            reports = uow.daily.filed(alert_id, day)
         return self._roll_up(found, reports, now)
 
-    def _roll_up(self, found: Day, reports: Mapping[str, DailyReport], now: dt.datetime) -> RollUp:
+    def _roll_up(self, found: Day, reports: Mapping[str, Filed], now: dt.datetime) -> RollUp:
         rev = found.revision
         out = roll_up(
             found.expected,
@@ -300,7 +303,7 @@ class DailyDispatch:
                     continue
                 with self.uow() as uow:
                     found = self._day(uow, alert_id, d, owed=False)
-                    rolled = self._roll_up(found, uow.daily.reports(alert_id, d), now)
+                    rolled = self._roll_up(found, uow.daily.filed(alert_id, d), now)
                     if not uow.daily.take_round(alert_id, d, now, summary_of(rolled)):
                         continue  # another process did this day's round
                     self._chase(uow, found, rolled, now)

@@ -7,10 +7,10 @@ import datetime as dt
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, cast, func, insert, select, update
+from sqlalchemy import Connection, Text, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from orchestrator.daily.model import DailyReport, Item, Reporter, Via
+from orchestrator.daily.model import DailyReport, Filed, Item, Reporter, Via
 from orchestrator.db.bulk import duplicate
 from orchestrator.db.tables import daily_reports, daily_rounds
 
@@ -24,6 +24,8 @@ def _values(r: DailyReport) -> dict[str, Any]:
         ],
         "note": r.note,
         "complete": r.complete,
+        "items_count": len(r.items),
+        "done_count": sum(1 for i in r.items if i.done),
         "reported_at": r.reported_at,
         "reported_by": r.by,
         "via": r.via.value,
@@ -95,6 +97,30 @@ class DailyStore:
                 via=Via(via),
             )
         return out
+
+    def filed(self, alert_id: int, day: dt.date) -> dict[str, Filed]:
+        """The day's reports as the roll-up counts them: every one's counts, and the items of
+        those that need them (a unit's — its figures — and any with an item not done)."""
+        t = daily_reports.c
+        where = (t.alert_id == alert_id, t.day == day)
+        detail: dict[str, tuple[tuple[Item, ...], str]] = {}
+        needed = select(t.code, cast(t["items"], Text), t.note).where(
+            *where, or_(t.complete.is_(False), t.reporter == "unit")
+        )
+        for code, items, note in self.conn.execute(needed):
+            detail[str(code)] = (
+                tuple(
+                    Item(i["key"], bool(i["done"]), i.get("note") or "", i.get("figure"))
+                    for i in orjson.loads(items)
+                ),
+                str(note),
+            )
+        return {
+            str(code): Filed(at, int(n), int(d), *detail.get(str(code), ((), "")))
+            for code, at, n, d in self.conn.execute(
+                select(t.code, t.reported_at, t.items_count, t.done_count).where(*where)
+            )
+        }
 
     def days(self, alert_id: int) -> dict[dt.date, int]:
         """How many reports each day of the alert has."""

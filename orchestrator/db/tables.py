@@ -551,6 +551,9 @@ daily_reports = Table(
     Column("items", JSON, nullable=False),  # [{"key", "done", "note", "figure"}]
     Column("note", Text, nullable=False),
     Column("complete", Boolean, nullable=False),
+    # the items counted (migration 0022): a day's roll-up reads the items only where needed
+    Column("items_count", Integer, nullable=False, server_default="0"),
+    Column("done_count", Integer, nullable=False, server_default="0"),
     Column("reported_at", UtcDateTime(), nullable=False),
     Column("reported_by", Text, nullable=False),
     Column("via", String(12), nullable=False),  # page, console, api

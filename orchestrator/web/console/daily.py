@@ -47,7 +47,7 @@ def daily_routes(router: APIRouter, c: Console) -> None:
             on = day_of(day)
             site.alerts.current(alert_id)
             revision_id, states = site.units.states(alert_id)
-            reports = site.daily.reports(alert_id, on)
+            reports = site.daily.reports(alert_id, on, [s.code for s in states])
         except OrchestratorError as exc:
             return c.refused(session, "成员单位和县乡", exc)
         if revision_id is None:
