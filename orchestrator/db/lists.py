@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, or_, select
+import orjson
+from sqlalchemy import Connection, Text, cast, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
@@ -39,6 +40,7 @@ from orchestrator.emissions.model import (
     Revision,
     RevisionNotFound,
     RevisionSummary,
+    SourceRow,
     Species,
     TransportUser,
 )
@@ -536,10 +538,36 @@ class ListStore:
         with paused_gc():
             return _load(conn, region, number)
 
-    def others(self, region: str, number: int) -> EmissionList:
-        """Revision ``number``'s 扬尘源 sites and 移动源 users only (no enterprises)."""
-        dust, transport = _others(self.conn, _revision_id(self.conn, region, number))
-        return EmissionList(enterprises=(), dust_sites=dust, transport_users=transport)
+    def source_rows(self, region: str, number: int, level: AlertLevel) -> list[SourceRow]:
+        """Revision ``number``'s 扬尘源 sites and 移动源 users under a measure at ``level``,
+        in list order, read straight from their records."""
+        rid = _revision_id(self.conn, region, number)
+        out: list[SourceRow] = []
+        for table, sheet in (
+            (list_dust_sites, "dust_sites"),
+            (list_transport_users, "transport_users"),
+        ):
+            query = (
+                select(cast(table.c.record, Text))
+                .where(table.c.revision_id == rid)
+                .order_by(table.c.position)
+            )
+            for (text,) in self.conn.execute(query):
+                rec = orjson.loads(text)
+                measure = next(
+                    (m["text"] for m in rec["measures"] if m["level"] == level.value), None
+                )
+                if measure is None:
+                    continue
+                detail = (
+                    rec["site_type"] if sheet == "dust_sites" else f"日均{rec['daily_trips']}车次"
+                )
+                out.append(
+                    SourceRow(
+                        sheet, rec["name"], rec["county"], rec.get("uscc") or "", detail, measure
+                    )
+                )
+        return out
 
     def find(
         self,

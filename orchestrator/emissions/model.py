@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.errors import InputInvalid, NotFound
@@ -410,6 +410,18 @@ class TransportUser:
     contact: str
     phone: str
     measures: tuple[Measure, ...]
+
+
+class SourceRow(NamedTuple):
+    """A 扬尘源 site or a 移动源 user as a task notice lists it at one level: read straight
+    from the stored list (thousands in a large city; no measure objects built)."""
+
+    sheet: str  # dust_sites, transport_users
+    name: str
+    county: str
+    uscc: str  # a transport user's (a site: its owner's, "" none)
+    detail: str  # a site's type; a user's daily trips
+    measure: str  # the level's measure
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,7 @@ from orchestrator.emissions.model import (
     Grade,
     Revision,
     RevisionSummary,
+    SourceRow,
 )
 from orchestrator.emissions.plans import PlanEntry
 from orchestrator.emissions.registries import CoverageRun, Registry
@@ -58,8 +59,8 @@ class ListStore(Protocol):
 
     def load(self, region: str, number: int) -> EmissionList: ...
 
-    def others(self, region: str, number: int) -> EmissionList:
-        """Revision ``number``'s 扬尘源 sites and 移动源 users only (no enterprises)."""
+    def source_rows(self, region: str, number: int, level: AlertLevel) -> list[SourceRow]:
+        """Revision ``number``'s 扬尘源 sites and 移动源 users under a measure at ``level``."""
         ...
 
     def find(

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.emissions.model import EmissionList, Measure
+from orchestrator.emissions.model import EmissionList, Measure, SourceRow
 from orchestrator.emissions.plans import RosterEntry
 from orchestrator.emissions.registries import site_key
 from orchestrator.network.model import Charge, Duty, Matrix, Oversees, Unit, UnitKind
@@ -134,6 +134,15 @@ def list_items(lst: EmissionList, level: AlertLevel | None = None) -> list[Item]
                 )
             )
     return out
+
+
+def source_item(row: SourceRow) -> Item:
+    """A site or transport user read for a task notice (:func:`list_items`, read light)."""
+    if row.sheet == "dust_sites":
+        return Item(kind=ItemKind.DUST_SITE, key=site_key(row.county, row.name), name=row.name,
+                    county=row.county, measure=row.measure, detail=row.detail)  # fmt: skip
+    return Item(kind=ItemKind.TRANSPORT_USER, key=row.uscc, name=row.name, county=row.county,
+                measure=row.measure, detail=row.detail)  # fmt: skip
 
 
 def plan_item(entry: Mapping[str, Any], mode_label: str) -> Item:

@@ -23,7 +23,7 @@ from orchestrator.emissions.service import day_check
 from orchestrator.emissions.targets import targets_record
 from orchestrator.errors import Conflict, NotFound, Unavailable
 from orchestrator.network.model import Matrix
-from orchestrator.network.tasks import TaskSheet, list_items, roster_item, sheets, tasked
+from orchestrator.network.tasks import TaskSheet, roster_item, sheets, source_item, tasked
 from orchestrator.notices import compose
 from orchestrator.notices.contexts import Header, SmsContext, sms_text
 from orchestrator.notices.links import LinkSigner
@@ -362,8 +362,8 @@ class NoticeService:
             return sheets(self.network, level, ())
         labels = {m.value: m.label for m in PlanMode}
         items = [roster_item(e, labels[e.mode]) for e in uow.plans.reporters(rev.revision_id)]
-        others = uow.lists.others(self.office.region_code, rev.list_revision)
-        return sheets(self.network, level, [*items, *list_items(others, level)])
+        rows = uow.lists.source_rows(self.office.region_code, rev.list_revision, level)
+        return sheets(self.network, level, [*items, *map(source_item, rows)])
 
     def _tasks(
         self,

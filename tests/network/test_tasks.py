@@ -235,6 +235,12 @@ def test_list_items_take_the_level_s_measures(engine):
     orange = list_items(lst, AlertLevel.ORANGE)
     assert {i.kind for i in orange} == {ItemKind.DUST_SITE, ItemKind.TRANSPORT_USER}
     assert len(orange) == 70
+    # what the task notices read straight from the stored records is the same
+    from orchestrator.network.tasks import source_item
+
+    with app(engine).uow()() as uow:
+        rows = uow.lists.source_rows(BASE.office.region_code, 1, AlertLevel.ORANGE)
+    assert [source_item(r) for r in rows] == orange
     anything = list_items(lst)
     assert len(anything) == 370
     assert all(i.measure == "" for i in anything)
