@@ -270,6 +270,9 @@ def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, b
             if template == "/alerts/{alert_id}/preview":
                 path = f"/alerts/{pending}/preview"
             paths.append(path + queries.get(template, ""))
+        # the signed page of a unit of the network (the same route, its own page)
+        unit = LINKS.token(alert_id, BASE.network.units[0].uscc, LINKS.expiry(ISSUED_AT))
+        paths += [f"/ack/{unit}", f"/ack/{unit}/order/{revision_id}"]
         assert len(paths) >= 20, paths
         problems: dict[str, list[object]] = {}
         for size_name, size in (("laptop", LAPTOP), ("phone", PHONE)):
