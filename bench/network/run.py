@@ -139,18 +139,16 @@ def task_floor(ctx: Any, alert_id: int, revision_id: int) -> dict[str, float]:
     """Single core, no framework: the same task contexts rendered with bare Jinja2, the same
     rows bulk-inserted into a scratch copy of the notices table."""
     from orchestrator.emissions.plans import PlanMode
-    from orchestrator.network.tasks import list_items, plan_item, sheets, tasked
+    from orchestrator.network.tasks import plan_item, sheets, source_item, tasked
     from orchestrator.notices import compose
 
     rev = ctx.alerts().current(alert_id)
     zone = ctx.settings.zone
     entries = ctx.alerts().frozen_plan(revision_id)
     with ctx.uow()() as uow:
-        others = uow.lists.others(ctx.office.region_code, rev.list_revision)
+        rows = uow.lists.source_rows(ctx.office.region_code, rev.list_revision, rev.state.level)
     items = [plan_item(e, PlanMode(e["mode"]).label) for e in entries]
-    now_sheets = sheets(
-        ctx.network, rev.state.level, [*items, *list_items(others, rev.state.level)]
-    )
+    now_sheets = sheets(ctx.network, rev.state.level, [*items, *map(source_item, rows)])
     head = compose.header(rev, ctx.office, zone)
     main = compose.documents(rev, None, head, {}, ctx.office, zone)[0]
     links = ctx.links()
