@@ -14,7 +14,7 @@ Statuses are :class:`~orchestrator.delivery.model.DeliveryStatus`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from orchestrator.audit.model import AuditAction, AuditEntry
 from orchestrator.delivery.config import DeliveryConfig
@@ -30,6 +30,7 @@ from orchestrator.delivery.model import (
 )
 from orchestrator.delivery.ports import DeliveryUnitOfWork
 from orchestrator.delivery.routing import (
+    NewDelivery,
     backoff,
     county_recipient,
     new_delivery,
@@ -266,24 +267,15 @@ class Outbox:
         # have tens of thousands overdue at once)
         recipients = {r.uscc: r for r in uow.plans.recipients(subject, usccs)}
         tried = uow.outbox.tried_orders(subject)
-        again = []
-        for uscc, name, county in overdue:
-            recipient = recipients.get(uscc) or Recipient(uscc=uscc, name=name, county=county)
-            found = route(self.config, recipient, tried.get(uscc, ()))
-            if found is not None:
-                again.append(
-                    new_delivery(
-                        subject=subject,
-                        kind=MessageKind.ORDER,
-                        recipient=uscc,
-                        name=name,
-                        county=county,
-                        route=found,
-                        reason=Reason.ESCALATION,
-                        now=now,
-                    )
-                )
-        uow.outbox.add(again)
+        again = (
+            self._again(
+                subject, MessageKind.ORDER, uscc, name, county, now,
+                recipients.get(uscc) or Recipient(uscc=uscc, name=name, county=county),
+                tried.get(uscc, ()),
+            )
+            for uscc, name, county in overdue
+        )  # fmt: skip
+        uow.outbox.add([d for d in again if d is not None])
         by_county: dict[str, list[tuple[str, str]]] = {}
         for uscc, name, county in overdue:
             by_county.setdefault(county, []).append((uscc, name))
@@ -316,25 +308,33 @@ class Outbox:
         if not overdue:
             return 0
         uow.outbox.escalated(subject, [c for c, _, _ in overdue], now)
-        again = []
-        for code, name, county in overdue:
-            tried = uow.outbox.tried(subject, MessageKind.TASK, code)
-            found = route(self.config, self._unit(code), tried)
-            if found is not None:
-                again.append(
-                    new_delivery(
-                        subject=subject,
-                        kind=MessageKind.TASK,
-                        recipient=code,
-                        name=name,
-                        county=county,
-                        route=found,
-                        reason=Reason.ESCALATION,
-                        now=now,
-                    )
-                )
-        uow.outbox.add(again)
+        again = (
+            self._again(
+                subject, MessageKind.TASK, code, name, county, now, self._unit(code),
+                uow.outbox.tried(subject, MessageKind.TASK, code),
+            )
+            for code, name, county in overdue
+        )  # fmt: skip
+        uow.outbox.add([d for d in again if d is not None])
         return len(overdue)
+
+    def _again(
+        self,
+        subject: Subject,
+        kind: str,
+        code: str,
+        name: str,
+        county: str,
+        now: dt.datetime,
+        recipient: Recipient,
+        tried: Iterable[str],
+    ) -> NewDelivery | None:
+        """An overdue notice on the recipient's next channel not yet tried (None: none)."""
+        found = route(self.config, recipient, tried)
+        if found is None:
+            return None
+        return new_delivery(subject=subject, kind=kind, recipient=code, name=name,
+                            county=county, route=found, reason=Reason.ESCALATION, now=now)  # fmt: skip
 
     def resend(
         self,

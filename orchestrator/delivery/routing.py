@@ -97,17 +97,7 @@ def task_delivery(
     suffix: str = "",
 ) -> NewDelivery:
     """The delivery of a unit's task notice on its first usable channel."""
-    return new_delivery(
-        subject=subject,
-        kind=MessageKind.TASK,
-        recipient=recipient.uscc,
-        name=recipient.name,
-        county=recipient.county,
-        route=route(config, recipient),
-        reason=reason,
-        now=now,
-        suffix=suffix,
-    )
+    return order_delivery(config, subject, recipient, reason, now, suffix, kind=MessageKind.TASK)
 
 
 def county_recipient(contact: CountyContact) -> Recipient:
@@ -163,11 +153,13 @@ def order_delivery(
     reason: str,
     now: dt.datetime,
     suffix: str = "",
+    kind: str = MessageKind.ORDER,
 ) -> NewDelivery:
-    """The delivery of an enterprise's order (or control notice) on its first usable channel."""
+    """The delivery of an enterprise's order (or control notice; ``kind``: a unit's task
+    notice) on its first usable channel."""
     return new_delivery(
         subject=subject,
-        kind=MessageKind.ORDER,
+        kind=kind,
         recipient=recipient.uscc,
         name=recipient.name,
         county=recipient.county,

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from orchestrator.daily.model import Via, due_at
+from orchestrator.daily.render import owed_form
 from orchestrator.daily.service import DailyDispatch
 from orchestrator.delivery.callbacks import (
     SIGNATURE_HEADER,
@@ -369,7 +370,6 @@ def _today(
     except OrchestratorError:
         return None
     got = daily.report(alert_id, code, day)
-    items = {i.key: i for i in got.items} if got is not None else {}
     return {
         "iso": day.isoformat(),
         "day": f"{day.month}月{day.day}日",
@@ -377,19 +377,7 @@ def _today(
         "reported": cn_time(got.reported_at, zone) if got is not None else "",
         "note": got.note if got is not None else "",
         "by": got.by if got is not None else "",
-        "owed": [
-            {
-                "key": o.key,
-                "text": o.text,
-                "figure": o.figure,
-                "done": items[o.key].done if o.key in items else None,
-                "note": items[o.key].note if o.key in items else "",
-                "value": f"{items[o.key].figure:g}"
-                if o.key in items and items[o.key].figure is not None
-                else "",
-            }
-            for o in owes.owed
-        ],
+        "owed": owed_form(owes, got),
     }
 
 

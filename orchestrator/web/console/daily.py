@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from orchestrator.accounts.model import Permission
 from orchestrator.daily.model import Via, figure_labels
-from orchestrator.daily.render import report_context, roll_up_html
+from orchestrator.daily.render import owed_form, report_context, roll_up_html
 from orchestrator.daily.workbook import roll_up_workbook
 from orchestrator.errors import InputInvalid, OrchestratorError
 from orchestrator.notices.contexts import cn_time
@@ -144,7 +144,6 @@ def daily_routes(router: APIRouter, c: Console) -> None:
     ) -> Response:
         owes = site.daily.owes(alert_id, code, on)
         got = site.daily.report(alert_id, code, on)
-        items = {i.key: i for i in got.items} if got is not None else {}
         return c.page(
             "console/daily_entry.html",
             status,
@@ -154,19 +153,7 @@ def daily_routes(router: APIRouter, c: Console) -> None:
             code=code,
             name=owes.name,
             reporter=owes.reporter.label,
-            owed=[
-                {
-                    "key": o.key,
-                    "text": o.text,
-                    "figure": o.figure,
-                    "done": items[o.key].done if o.key in items else None,
-                    "note": items[o.key].note if o.key in items else "",
-                    "value": f"{items[o.key].figure:g}"
-                    if o.key in items and items[o.key].figure is not None
-                    else "",
-                }
-                for o in owes.owed
-            ],
+            owed=owed_form(owes, got),
             error=error,
         )
 
