@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     SIGN_OUT = "sign_out"
     LIST_IMPORT = "list_import"
     LIST_COVERAGE = "list_coverage"
+    LIST_CHECKS = "list_checks"  # a coverage run's check tasks issued to the network
+    LIST_CHECK_ANSWER = "list_check_answer"  # a unit answered findings of its check task
     LIST_GRADE = "list_grade"
     RESEND = "resend"
     NEGOTIATE = "negotiate"
@@ -67,6 +69,8 @@ _LABEL: dict[AuditAction, str] = {
     AuditAction.SIGN_OUT: "退出",
     AuditAction.LIST_IMPORT: "导入应急减排清单",
     AuditAction.LIST_COVERAGE: "清单覆盖核查",
+    AuditAction.LIST_CHECKS: "下发核查任务",
+    AuditAction.LIST_CHECK_ANSWER: "填报核查结果",
     AuditAction.LIST_GRADE: "调整绩效等级",
     AuditAction.RESEND: "重新投递",
     AuditAction.NEGOTIATE: "录入协商减排",

@@ -43,6 +43,7 @@ from orchestrator.bootstrap.config_files import (
     load_rulesets,
     load_standards,
 )
+from orchestrator.checks.service import CoverageChecks
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.consultation.config import ConsultationConfig
 from orchestrator.consultation.service import Consultant
@@ -228,6 +229,19 @@ class Context:
             links=self.links(),
             env=self.templates(),
             console_base=f"{origin.scheme}://{origin.netloc}" if origin.netloc else "",
+        )
+
+    def checks(self) -> CoverageChecks:
+        """核查任务: a coverage run's findings sent to the network's units, and their answers."""
+        return CoverageChecks(
+            self.uow(),
+            network=self.network,
+            office=self.office,
+            zone=self.settings.zone,
+            delivery=self.delivery,
+            units=self.units(),
+            links=self.links(),
+            env=self.templates(),
         )
 
     def delivery_worker(

@@ -1,5 +1,5 @@
 """Command line of the emergency emission list (应急减排清单): ``orchestrator list import``,
-``revisions``, ``diff``, ``check``, ``coverage``, ``export``, ``template`` and ``board``."""
+``revisions``, ``diff``, ``check``, ``coverage``, ``checks``, ``export``, ``template`` and ``board``."""
 
 from __future__ import annotations
 
@@ -374,6 +374,103 @@ def list_coverage_command(
                 click.echo(f"    {mark}{f.county or '—'} {f.name}（{f.key}）：{f.detail}")
         for f in r.resolved:
             click.echo(f"  已解决：{f.kind.label} {f.name}（{f.key}）")
+
+
+@list_group.command("checks")
+@click.argument("run", required=False, type=int)
+@click.option(
+    "--issue", is_flag=True, help="向各区县和主管成员单位下发本次核查的核查任务（只下发一次）。"
+)
+@click.option("--by", default=None, help="下发人（记入操作日志）；默认为当前账号。")
+@click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
+@click.pass_context
+def list_checks_command(
+    ctx: click.Context, run: int | None, issue: bool, by: str | None, as_json: bool
+) -> None:
+    """覆盖核查的核查任务：下发给各单位，查看各单位的核实结果。
+
+    每个区县核实其辖区内的发现，没有区县或区县不在应急响应网络中的由主管该类清单的成员单位核实（工地归住建、
+    重点用车单位归交通运输）。任务通知经各单位的接收渠道送达（由 orchestrator deliver 投递），
+    各单位通过通知中的链接逐项填报核实结果。RUN 为核查次序，默认为最近一次。
+
+    \b
+    示例：
+      orchestrator list checks --issue
+      orchestrator list checks 1 --json
+    """
+    context = context_of(ctx)
+    if run is None:
+        runs = context.lists().coverage_runs(limit=1)
+        if not runs:
+            raise NotFound("尚无核查记录，请先运行 orchestrator list coverage")
+        run = runs[0].id
+    checks = context.checks()
+    now = context.clock.now()
+    issued = checks.issue(run, now=now, by=by or operator()) if issue else None
+    standing = checks.standing(run)
+    zone = context.settings.zone
+    if as_json:
+        echo_json(
+            {
+                "run": run,
+                "registry": standing.run.registry.value,
+                "issued": None if issued is None else not issued.already,
+                "deliveries": 0 if issued is None else issued.deliveries,
+                "tasked_at": standing.tasked_at.isoformat() if standing.tasked_at else None,
+                "items": standing.items,
+                "answered": standing.answered,
+                "contradicted": standing.contradicted,
+                "unassigned": [f.as_dict() for f in standing.unassigned],
+                "tasks": [
+                    {
+                        "unit": t.unit_id,
+                        "name": t.unit_name,
+                        "uscc": t.uscc,
+                        "items": len(t.items),
+                        "answered": t.answered,
+                        "deadline": t.deadline.isoformat(),
+                        "overdue": t.overdue(now),
+                        "answers": [{**a.as_dict(), "unit": t.uscc} for a in t.answers],
+                    }
+                    for t in standing.tasks
+                ],
+            }
+        )
+        return
+    title = f"{standing.run.registry.label}第{run}次核查"
+    if issued is not None:
+        if issued.already:
+            click.echo(f"{title}的核查任务此前已下发，未重复下发。")
+        else:
+            click.echo(
+                f"已向{issued.tasks}个单位下发{title}的核查任务{issued.items}项，"
+                f"{issued.deliveries}条通知已放入发送队列（由 orchestrator deliver 投递）。"
+            )
+    if standing.tasked_at is None:
+        click.echo(
+            f"{title}（发现{len(standing.run.findings)}项）的核查任务尚未下发；加 --issue 下发。"
+        )
+        return
+    click.echo(
+        f"{title}：{cn_instant(standing.tasked_at, zone)}下发，共{standing.items}项，"
+        f"已答复{standing.answered}项"
+        + (
+            f"，{standing.contradicted}项上次答复已办结但本次仍存在"
+            if standing.contradicted
+            else ""
+        )
+    )
+    for t in standing.tasks:
+        late = "（已逾期）" if t.overdue(now) else ""
+        click.echo(
+            f"  {t.unit_name}：{len(t.items)}项，已答复{t.answered}项，"
+            f"期限{cn_instant(t.deadline, zone)}{late}"
+        )
+        for a in t.answers:
+            note = f"：{a.note}" if a.note else ""
+            click.echo(f"    {a.key} {a.outcome.label}{note}（{a.signer}）")
+    for f in standing.unassigned:
+        click.echo(f"  无对应单位：{f.county or '—'} {f.name}（{f.kind.label}）")
 
 
 @list_group.command("grade")

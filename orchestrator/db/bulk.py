@@ -96,7 +96,10 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
 
 
 def of(subject: Subject, table: Table) -> ColumnElement[bool]:
-    """The condition selecting ``subject``'s rows of ``table`` (a revision's, or a round's)."""
+    """The condition selecting ``subject``'s rows of ``table`` (a revision's, a round's, or a
+    coverage run's: deliveries only)."""
+    if subject.coverage_id is not None:
+        return table.c.coverage_id == subject.coverage_id
     if subject.round_id is not None:
         return table.c.round_id == subject.round_id
     return table.c.revision_id == subject.revision_id

@@ -11,7 +11,7 @@ from orchestrator.db.tables import coverage_runs
 from orchestrator.emissions.registries import CoverageRun, Finding, Registry
 
 
-def _run(r: Any) -> CoverageRun:
+def run_of(r: Any) -> CoverageRun:
     return CoverageRun(
         id=r.id,
         registry=Registry(r.registry),
@@ -54,4 +54,4 @@ class CoverageStore:
         q = select(coverage_runs).where(t.region_code == region)
         if registry is not None:
             q = q.where(t.registry == registry.value)
-        return [_run(r) for r in self.conn.execute(q.order_by(t.id.desc()).limit(limit))]
+        return [run_of(r) for r in self.conn.execute(q.order_by(t.id.desc()).limit(limit))]

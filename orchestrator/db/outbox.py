@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from orchestrator.db import locks
 from orchestrator.db.bulk import insert_ignore, of
+from orchestrator.db.checks import CheckStore
 from orchestrator.db.tables import (
     acknowledgements,
     alert_revisions,
@@ -58,6 +59,7 @@ _JOB_COLUMNS = (
     deliveries.c.reason,
     deliveries.c.payload,
     deliveries.c.attempts,
+    deliveries.c.coverage_id,
 )
 
 _BATCH = 5_000  # rows per insert
@@ -112,6 +114,7 @@ def _row(d: NewDelivery) -> dict[str, Any]:
         "key": d.key,
         "revision_id": d.subject.revision_id,
         "round_id": d.subject.round_id,
+        "coverage_id": d.subject.coverage_id,
         "kind": d.kind,
         "recipient": d.recipient,
         "recipient_name": d.recipient_name,
@@ -423,6 +426,10 @@ class OutboxStore:
                 select(func.count()).where(deliveries.c.status.in_((_FAILED, _DEAD)))
             ).scalar_one()
         )
+
+    def check_task(self, coverage_id: int, code: str) -> tuple[str, dt.datetime] | None:
+        """A unit's check task as sent (its HTML), and when it was issued."""
+        return CheckStore(self.conn).body(coverage_id, code)
 
     def round_facts(self, round_id: int) -> RoundFacts | None:
         c = control_rounds.c

@@ -227,7 +227,44 @@ coverage_runs = Table(
     Column("sha256", String(64), nullable=False),
     Column("holders", Integer, nullable=False),
     Column("findings", JSON, nullable=False),
+    # its findings sent to the response network as check tasks (migration 0023; once)
+    Column("tasked_at", UtcDateTime(), nullable=True),
+    Column("tasked_by", Text, nullable=True),
     Index("ix_coverage_runs_registry", "region_code", "registry", "id"),
+)
+
+#: 核查任务: one per coverage run and unit of the response network (a county, or the member unit
+#: overseeing the registry's sheet): the findings it is to check, its document as sent, and by
+#: when it is to answer (migration 0023).
+coverage_tasks = Table(
+    "coverage_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coverage_id", ForeignKey("coverage_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("uscc", String(18), nullable=False),  # the unit's code
+    Column("unit_id", Text, nullable=False),  # county:城东区, zhujian
+    Column("unit_name", Text, nullable=False),
+    Column("items", JSON, nullable=False),  # the findings, each with the previous run's answer
+    Column("body", Text, nullable=False),  # the task as sent (HTML)
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=False),
+    UniqueConstraint("coverage_id", "uscc", name="uq_coverage_tasks_unit"),
+)
+
+#: A unit's answer to one finding of its check task (the newest counts; migration 0023).
+coverage_answers = Table(
+    "coverage_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coverage_id", ForeignKey("coverage_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("uscc", String(18), nullable=False),  # the answering unit's code
+    Column("kind", String(24), nullable=False),  # the finding's kind and key
+    Column("key", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signer", Text, nullable=False),
+    Column("answered_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("coverage_id", "kind", "key", name="uq_coverage_answers_finding"),
 )
 
 
@@ -452,6 +489,14 @@ control_round_entries = Table(
 )
 
 
+#: A delivery belongs to exactly one subject (revision, round or coverage run).
+DELIVERY_SUBJECT = (
+    "(CASE WHEN revision_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN round_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN coverage_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+
 def _subject_columns(table: str) -> list[Any]:
     """What a delivery, acknowledgement, report or escalation belongs to: an issued alert
     revision's notices, or a control round's — exactly one of the two."""
@@ -470,7 +515,11 @@ deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("key", Text, nullable=False, unique=True),
-    *_subject_columns("deliveries"),
+    # an alert revision's, a control round's, or a coverage run's (its check tasks): one of three
+    Column("revision_id", ForeignKey("alert_revisions.id", ondelete="CASCADE"), nullable=True),
+    Column("round_id", ForeignKey("control_rounds.id", ondelete="CASCADE"), nullable=True),
+    Column("coverage_id", ForeignKey("coverage_runs.id", ondelete="CASCADE"), nullable=True),
+    CheckConstraint(DELIVERY_SUBJECT, name="ck_deliveries_subject"),
     Column("kind", String(16), nullable=False),  # order, report (to a county contact)
     Column("recipient", String(64), nullable=False),  # USCC, or county:<name>
     Column("recipient_name", Text, nullable=False),
@@ -491,6 +540,7 @@ deliveries = Table(
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_revision", "revision_id", "recipient"),
     Index("ix_deliveries_round", "round_id", "recipient"),
+    Index("ix_deliveries_coverage", "coverage_id", "recipient"),
 )
 outbox_revisions = Table(
     # Issued revisions whose notices were put in the outbox (once, by whichever worker first).

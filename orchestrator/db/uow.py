@@ -15,6 +15,7 @@ from orchestrator.db.accounts import AccountStore
 from orchestrator.db.alerts import AlertStore
 from orchestrator.db.audit import AuditStore
 from orchestrator.db.beats import BeatStore
+from orchestrator.db.checks import CheckStore
 from orchestrator.db.consultations import ConsultationStore
 from orchestrator.db.coverage import CoverageStore
 from orchestrator.db.daily import DailyStore
@@ -151,6 +152,10 @@ class UnitOfWork:
     @property
     def daily(self) -> DailyStore:
         return DailyStore(self.conn)
+
+    @property
+    def checks(self) -> CheckStore:
+        return CheckStore(self.conn)
 
     @property
     def grades(self) -> GradeStore:

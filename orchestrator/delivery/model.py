@@ -72,6 +72,7 @@ class MessageKind(StrEnum):
     REPORT = "report"  # a county told which of its enterprises have not signed
     CONSULTATION = "consultation"  # the duty officers told a consultation's opinion
     DAILY = "daily"  # 每日调度: a reminder to report, a county's missing, the leaders' roll-up
+    CHECK = "check"  # a unit's coverage check task (清单覆盖核查任务)
 
 
 class Reason(StrEnum):
@@ -86,21 +87,30 @@ class Reason(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Subject:
     """What notices, deliveries and receipts belong to: an issued alert revision's dispatch
-    orders, or a recurring-control round's notices — exactly one of the two."""
+    orders, a recurring-control round's notices, or a coverage run's check tasks (核查任务, sent
+    to the response network's units) — exactly one of the three. Acknowledgements, reports and
+    escalations belong to the first two only: a check task is answered item by item."""
 
     revision_id: int | None = None
     round_id: int | None = None
+    coverage_id: int | None = None
 
     def __post_init__(self) -> None:
-        if (self.revision_id is None) == (self.round_id is None):
-            raise ValueError("a subject is a revision or a round")
+        given = [v for v in (self.revision_id, self.round_id, self.coverage_id) if v is not None]
+        if len(given) != 1:
+            raise ValueError("a subject is a revision, a round or a coverage run")
 
     @property
     def key(self) -> str:
         """Its part of idempotency keys and of link tokens."""
+        if self.coverage_id is not None:
+            return f"v{self.coverage_id}"
         return str(self.revision_id) if self.round_id is None else f"c{self.round_id}"
 
     def values(self) -> dict[str, int | None]:
+        """Its columns in the receipts' tables (a revision's or a round's)."""
+        if self.coverage_id is not None:
+            raise ValueError("a coverage run's tasks have no receipts")
         return {"revision_id": self.revision_id, "round_id": self.round_id}
 
 
@@ -135,10 +145,11 @@ class Job:
     reason: str
     payload: str | None
     attempts: int
+    coverage_id: int | None = None
 
     @property
     def subject(self) -> Subject:
-        return Subject(self.revision_id, self.round_id)
+        return Subject(self.revision_id, self.round_id, self.coverage_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

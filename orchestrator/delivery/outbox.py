@@ -191,7 +191,7 @@ class Outbox:
         return outcome
 
     def _recipient(self, uow: DeliveryUnitOfWork, job: Job) -> Recipient | None:
-        if job.kind == MessageKind.TASK:
+        if job.kind in (MessageKind.TASK, MessageKind.CHECK):
             return self.units.get(job.recipient)
         if job.kind == MessageKind.ORDER:
             return next(iter(uow.plans.recipients(job.subject, [job.recipient])), None)

@@ -116,6 +116,10 @@ class OutboxStore(Protocol):
 
     def round_facts(self, round_id: int) -> RoundFacts | None: ...
 
+    def check_task(self, coverage_id: int, code: str) -> tuple[str, dt.datetime] | None:
+        """A unit's coverage check task as sent (HTML) and when it was issued."""
+        ...
+
 
 class DeliveryPlanStore(NoticePlanStore, Protocol):
     def recipients(self, subject: Subject, uscc: Collection[str] = ()) -> Iterator[Recipient]:

@@ -203,6 +203,25 @@ class DeliveryWorker:
                 link="",
                 filename=f"daily-{job.recipient.replace(':', '-')}.html",
             )
+        if job.kind == MessageKind.CHECK:
+            assert job.coverage_id is not None
+            with self.uow() as uow:
+                found = uow.outbox.check_task(job.coverage_id, job.recipient)
+            if found is None:  # its run was removed: nothing to send
+                raise SendError("核查任务已不存在", permanent=True)
+            body, issued_at = found
+            text = job.payload or ""
+            token = self.links.check_token(
+                job.coverage_id, job.recipient, self.links.expiry(issued_at)
+            )
+            return _message(
+                job,
+                subject=f"{self.office.region_name}应急减排清单覆盖核查任务",
+                text=text,
+                html=body,
+                link=f"{self.office.check_base}/{token}",
+                filename=f"checks/{job.recipient}.html",
+            )
         if job.kind == MessageKind.REPORT:
             html_text = job.payload or ""
             title = self._document(subject)
@@ -469,7 +488,11 @@ def _message(job: Job, **content: str) -> Message:
     return Message(
         key=job.key,
         kind=job.kind,
-        folder=f"round-{s.round_id}" if s.round_id is not None else f"revision-{s.revision_id}",
+        folder=f"round-{s.round_id}"
+        if s.round_id is not None
+        else f"coverage-{s.coverage_id}"
+        if s.coverage_id is not None
+        else f"revision-{s.revision_id}",
         recipient=job.recipient,
         recipient_name=job.recipient_name,
         county=job.county,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from orchestrator.emissions.model import EmissionList, uscc_valid
+from orchestrator.emissions.model import EmissionList, Enterprise, uscc_valid
 
 
 class Registry(StrEnum):
@@ -53,6 +53,8 @@ class FindingKind(StrEnum):
     PERMIT_MISMATCH = "permit_mismatch"  # the list's 许可证编号 is not the registry's
     NO_PERMIT = "no_permit"  # the list gives no 许可证编号
     RENAMED = "renamed"  # one USCC, two names
+    CAPACITY_MISSING = "capacity_missing"  # 限产 counts from 许可产能, the list gives none
+    CAPACITY_MISMATCH = "capacity_mismatch"  # the list's 许可产能 is not the registry's
 
     @property
     def label(self) -> str:
@@ -72,6 +74,8 @@ _KIND_LABEL = {
     FindingKind.PERMIT_MISMATCH: "许可证编号不一致",
     FindingKind.NO_PERMIT: "清单未填许可证编号",
     FindingKind.RENAMED: "名称不一致",
+    FindingKind.CAPACITY_MISSING: "清单未填许可产能",
+    FindingKind.CAPACITY_MISMATCH: "许可产能不一致",
 }
 _KIND_ACTION = {
     FindingKind.MISSING: "核实后纳入应急减排清单，明确各级预警减排措施",
@@ -81,6 +85,8 @@ _KIND_ACTION = {
     FindingKind.PERMIT_MISMATCH: "核对许可证编号，以排污许可证为准更正清单",
     FindingKind.NO_PERMIT: "补填排污许可证编号",
     FindingKind.RENAMED: "核对企业名称，以营业执照为准更正清单",
+    FindingKind.CAPACITY_MISSING: "按排污许可证补填许可产能，限产基数按环评、许可、上年实际产能孰低核定",
+    FindingKind.CAPACITY_MISMATCH: "核对许可产能，以排污许可证为准更正清单",
 }
 
 
@@ -388,6 +394,8 @@ def _permits(lst: EmissionList, found: Iterable[Holder]) -> list[Finding]:
                     detail=f"清单为{e.permit_no}，名录为{held.permit_no}",
                 )
             )
+        if (found_capacity := _capacity_finding(e, held)) is not None:
+            out.append(found_capacity)
         if held.name and not _same_name(held.name, e.name):
             out.append(
                 Finding(
@@ -399,6 +407,74 @@ def _permits(lst: EmissionList, found: Iterable[Holder]) -> list[Finding]:
                 )
             )
     return out
+
+
+_FIGURE = re.compile(
+    r"^(?P<pre>年产|日产)?(?P<value>[0-9]+(?:\.[0-9]+)?)(?P<wan>万)?(?P<unit>[^0-9/.][^/]*?)"
+    r"(?:/(?P<per>年|a|日|天|d))?$"
+)
+_PER = {"年": "年", "a": "年", "日": "日", "天": "日", "d": "日"}
+_UNITS = {"t": "吨", "吨": "吨", "m3": "立方米", "m³": "立方米", "立方米": "立方米"}
+
+
+def capacity_figure(text: str) -> tuple[float, str] | None:
+    """A capacity as written (年产11万吨, 11万吨/年, 3000 t/d) as (value, "吨/年"); None when it
+    gives no figure, or no period (年/日) to compare it by."""
+    plain = re.sub(r"[\s,，]", "", _norm(text)).lower()
+    m = _FIGURE.match(plain)
+    if m is None:
+        return None
+    per = _PER.get(m["per"] or "") or {"年产": "年", "日产": "日"}.get(m["pre"] or "")
+    if per is None:
+        return None
+    unit = m["unit"]
+    if unit.startswith("万"):
+        unit, factor = unit[1:], 10000.0
+    else:
+        factor = 10000.0 if m["wan"] else 1.0
+    return float(m["value"]) * factor, f"{_UNITS.get(unit, unit)}/{per}"
+
+
+def _capacity_finding(e: Enterprise, held: Holder) -> Finding | None:
+    """The list's 许可产能 against the registry's: missing where a line's measure table counts 限产
+    from it (``binding``), or a total that is not the registry's (same unit, more than 1 % off)."""
+    registry = capacity_figure(held.capacity) if held.capacity else None
+    caps = [ln.capacity for ln in e.lines if ln.capacity is not None]
+    binding = [ln for ln in e.lines if ln.capacity is not None and ln.capacity.binding]
+    if held.capacity and any(ln.capacity.permitted is None for ln in binding if ln.capacity):
+        return Finding(
+            kind=FindingKind.CAPACITY_MISSING,
+            key=e.uscc,
+            name=e.name,
+            county=e.county,
+            detail=f"限产基数按孰低核定的生产线未填许可产能，名录中的许可产能为{held.capacity}",
+        )
+    if registry is None:
+        return None
+    value, unit = registry
+    listed = [
+        (figure[0], figure[1])
+        for c in caps
+        if c.permitted is not None
+        and (figure := capacity_figure(f"{_plain_number(c.permitted)}{c.unit}")) is not None
+        and figure[1] == unit
+    ]
+    if not listed:
+        return None
+    total = sum(v for v, _ in listed)
+    if abs(total - value) <= 0.01 * value:
+        return None
+    return Finding(
+        kind=FindingKind.CAPACITY_MISMATCH,
+        key=e.uscc,
+        name=e.name,
+        county=e.county,
+        detail=f"清单许可产能合计{_plain_number(total)}{unit}，名录为{held.capacity}",
+    )
+
+
+def _plain_number(v: float) -> str:
+    return f"{v:.6g}" if v != int(v) else str(int(v))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

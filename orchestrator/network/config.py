@@ -38,7 +38,7 @@ def matrix_from_mapping(
     data: Mapping[str, Any], *, source: str, counties: Collection[str]
 ) -> Matrix:
     """The matrix in ``data``; ``counties``: the city's (config/city.toml)."""
-    unknown = set(data) - {"members", "counties", "duties", "tasks", "daily"}
+    unknown = set(data) - {"members", "counties", "duties", "tasks", "daily", "checks"}
     if unknown:
         raise ConfigInvalid(f"{source}: {sorted(unknown)[0]}: unknown key")
     units: list[Unit] = []
@@ -150,6 +150,9 @@ def matrix_from_mapping(
     listed = tasks.get("enterprises_listed", 100)
     if not isinstance(listed, int) or isinstance(listed, bool) or listed < 0:
         raise ConfigInvalid(f"{source}: tasks.enterprises_listed: a whole number ≥ 0")
+    answer_days = dict(data.get("checks", {})).get("answer_days", 15)
+    if not isinstance(answer_days, int) or isinstance(answer_days, bool) or answer_days < 1:
+        raise ConfigInvalid(f"{source}: checks.answer_days: a whole number ≥ 1")
     text = str(daily.get("report_by", "16:00"))
     try:
         report_by = dt.time.fromisoformat(text)
@@ -177,4 +180,5 @@ def matrix_from_mapping(
         report_by=report_by,
         enterprises_listed=listed,
         leaders=tuple(leaders),
+        answer_days=answer_days,
     )

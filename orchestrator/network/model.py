@@ -92,6 +92,7 @@ class Matrix:
     report_by: dt.time = dt.time(16, 0)  # 每日调度: each day's report is due by this local time
     enterprises_listed: int = 100  # a task notice names a unit's enterprises up to this many
     leaders: tuple[Leader, ...] = ()  # the daily roll-up goes to them
+    answer_days: int = 15  # a coverage check task (核查任务) is answered within this many days
     # lookups by unit id and by (unit id, level): a large city has thousands of units
     _units: dict[str, Unit] = field(init=False, repr=False, compare=False)
     _duties: dict[tuple[str, AlertLevel], tuple[Duty, ...]] = field(

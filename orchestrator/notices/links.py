@@ -1,6 +1,7 @@
 """Signed, expiring links for enterprises: one per alert and enterprise, carried by each of its
 dispatch orders, and one per recurring-control round and enterprise (``c<round>``), carried by
-its notice. The token names the alert (or round), the enterprise's USCC and the expiry, and
+its notice, and one per coverage run and unit (``v<run>``), carried by the unit's check task
+(核查任务). The token names the alert (or round), the enterprise's USCC and the expiry, and
 carries an HMAC-SHA256 of the three under the installation's secret, so a link opens that
 enterprise's orders of that alert (notice of that round) and nothing else, until it expires. No
 state is kept: a token is checked by recomputing its signature."""
@@ -21,6 +22,10 @@ from orchestrator.errors import NotFound
 
 _TOKEN = re.compile(
     r"^(?P<scope>c?)(?P<alert>[1-9][0-9]{0,11})\.(?P<uscc>[0-9A-Z]{18})\.(?P<exp>[0-9]{1,12})\.(?P<sig>[A-Za-z0-9_-]{22})$"
+)
+
+_CHECK = re.compile(
+    r"^v(?P<run>[1-9][0-9]{0,11})\.(?P<uscc>[0-9A-Z]{18})\.(?P<exp>[0-9]{1,12})\.(?P<sig>[A-Za-z0-9_-]{22})$"
 )
 
 
@@ -61,6 +66,25 @@ class LinkSigner:
     def round_token(self, round_id: int, uscc: str, expires: int) -> str:
         scope = f"c{round_id}"
         return f"{scope}.{uscc}.{expires}.{self._sign(scope, uscc, expires)}"
+
+    def check_token(self, coverage_id: int, code: str, expires: int) -> str:
+        """The link of a unit's check task of coverage run ``coverage_id``: it opens that task
+        and nothing else (:meth:`verify` refuses it, :meth:`verify_check` takes only these)."""
+        scope = f"v{coverage_id}"
+        return f"{scope}.{code}.{expires}.{self._sign(scope, code, expires)}"
+
+    def verify_check(self, token: str, now: dt.datetime) -> tuple[int, str, dt.datetime]:
+        """(coverage run, unit code, expiry) of a valid check-task token."""
+        m = _CHECK.match(token)
+        if m is None:
+            raise LinkInvalid("链接格式不正确，请使用核查任务通知中的完整链接。")
+        number, code, expires = int(m["run"]), m["uscc"], int(m["exp"])
+        if not hmac.compare_digest(m["sig"], self._sign(f"v{number}", code, expires)):
+            raise LinkInvalid("链接无效，请使用核查任务通知中的完整链接。")
+        until = dt.datetime.fromtimestamp(expires, dt.UTC)
+        if now >= until:
+            raise LinkInvalid("链接已过期，请联系市重污染天气应急指挥部办公室。")
+        return number, code, until
 
     def verify(self, token: str, now: dt.datetime) -> LinkGrant:
         m = _TOKEN.match(token)

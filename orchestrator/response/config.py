@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.errors import InputInvalid
@@ -54,9 +55,23 @@ class Office:
     task_number: str = "{code}〔{year}〕{seq}-任{index}号"
     # a recurring control's notice's number: {code} {year} {round} {index}
     control_number: str = "{code}〔{year}〕管{round}-{index}号"
+    # a coverage check task's number: {code} {year} {run} (the coverage run) {index}
+    check_number: str = "{code}〔{year}〕核{run}-{index}号"
 
     def document_number(self, year: int, seq: int) -> str:
         return f"{self.code}〔{year}〕{seq}号"
+
+    @property
+    def check_base(self) -> str:
+        """The units' check-task pages (核查任务; their signed token is appended): beside the
+        enterprises' pages (``…/ack`` → ``…/check``)."""
+        parts = urlsplit(self.acknowledge_base)
+        parent = parts.path.rstrip("/").rpartition("/")[0]
+        return urlunsplit((parts.scheme, parts.netloc, f"{parent}/check", "", ""))
+
+    def check_number_of(self, year: int, coverage_id: int, index: int) -> str:
+        """The number of the ``index``-th check task (from 1) of coverage run ``coverage_id``."""
+        return self.check_number.format(code=self.code, year=year, run=coverage_id, index=index)
 
     def control_number_of(self, year: int, round_id: int, index: int) -> str:
         """The number of the ``index``-th notice (from 1) of control round ``round_id``."""
@@ -153,6 +168,11 @@ class ResponseConfig:
                     "control_number",
                     str(notices.get("control_number", "{code}〔{year}〕管{round}-{index}号")),
                     ("code", "year", "round", "index"),
+                ),
+                check_number=_numbering(
+                    "check_number",
+                    str(notices.get("check_number", "{code}〔{year}〕核{run}-{index}号")),
+                    ("code", "year", "run", "index"),
                 ),
                 cap=CapSender(
                     sender=str(cap["sender"]),

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from orchestrator import __version__
 from orchestrator.web.api import api_router, install_errors
+from orchestrator.web.checks import check_router
 from orchestrator.web.console.base import Console
 from orchestrator.web.console.router import console_router
 from orchestrator.web.enterprise import enterprise_router
@@ -33,6 +34,7 @@ def create_app(site: Site) -> FastAPI:
     app.include_router(console_router(site))
     app.include_router(api_router(site))
     app.include_router(enterprise_router(site))
+    app.include_router(check_router(site))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -43,6 +43,7 @@ def site_of(context: Context) -> Site:
         receipts=context.receipts(),
         units=context.unit_receipts(),
         daily=context.daily(),
+        checks=context.checks(),
         outbox=context.outbox(),
         consultant=context.consultant(),
         controls=context.control_office(),

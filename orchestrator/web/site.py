@@ -14,6 +14,7 @@ from orchestrator.accounts.config import ConsoleConfig
 from orchestrator.accounts.service import Accounts
 from orchestrator.assessment.service import Assessor
 from orchestrator.audit.service import AuditTrail
+from orchestrator.checks.service import CoverageChecks
 from orchestrator.clock import Clock
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.service import ControlOffice
@@ -47,6 +48,7 @@ class Site:
     receipts: Receipts
     units: UnitReceipts  # the response network's units: task notices and acknowledgements
     daily: DailyDispatch  # 每日调度: daily reports and the roll-up
+    checks: CoverageChecks  # 核查任务: coverage findings sent to the units, and their answers
     outbox: Outbox
     consultant: Consultant
     controls: ControlOffice

@@ -156,3 +156,50 @@ def test_0015_gives_tokens_issued_before_a_year(tmp_path):
     with engine.connect() as conn:
         expires = conn.execute(text("SELECT expires_at FROM api_tokens")).scalar_one()
     assert str(expires).startswith("2027-01-05 08:00")
+
+
+def test_0023_a_delivery_belongs_to_exactly_one_subject(engine):
+    """The check constraint 0023 widened to three subjects still refuses none, and two."""
+    import pytest
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from orchestrator.db.tables import coverage_runs, deliveries
+
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    run = {"region_code": "999900", "registry": "permits", "list_revision": 1, "ran_at": now,
+           "ran_by": "t", "source": "p.csv", "sha256": "0" * 64, "holders": 0, "findings": []}  # fmt: skip
+    with engine.begin() as conn:
+        run_id = conn.execute(insert(coverage_runs).values(**run)).inserted_primary_key[0]
+    row = {"recipient": "x", "recipient_name": "x", "county": "", "channel": "folder",
+           "address": "", "reason": "initial", "status": "pending", "attempts": 0,
+           "next_attempt_at": now, "created_at": now}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(deliveries).values(key="a", kind="check", coverage_id=run_id, **row))
+    none = insert(deliveries).values(key="b", kind="check", **row)
+    # two subjects (the check is refused before the foreign keys are looked at)
+    two = text(
+        "INSERT INTO deliveries (key, kind, coverage_id, round_id, recipient, recipient_name,"
+        " county, channel, address, reason, status, attempts, next_attempt_at, created_at)"
+        " VALUES ('c', 'check', :r, :r, 'x', 'x', '', 'folder', '', 'initial', 'pending', 0,"
+        " :t, :t)"
+    ).bindparams(r=run_id, t=now)
+    for statement in (none, two):
+        with engine.connect() as conn, pytest.raises(IntegrityError, match="ck_deliveries_subject"):
+            conn.execute(statement)
+
+
+def test_0023_downgrades_and_upgrades_again(tmp_path):
+    engine, upgrade = old_database(tmp_path)
+    upgrade("head")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0022")
+    with engine.connect() as conn:
+        tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    assert "coverage_tasks" not in tables
+    upgrade("head")
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []

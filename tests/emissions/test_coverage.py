@@ -216,3 +216,79 @@ def test_the_readme_documents_every_registry_column():
     for columns in REGISTRY_COLUMNS.values():
         for c in columns:
             assert f"| {c.header}" in readme, c.header
+
+
+def _registry_with_capacity(tmp_path, uscc: str, capacity: str):
+    """The sample permits registry with ``uscc``'s 许可产能 set (its row added if absent)."""
+    rows = list(csv.DictReader(PERMITS.open(encoding="utf-8-sig")))
+    fields = list(rows[0])
+    hit = [r for r in rows if r["统一社会信用代码"] == uscc]
+    if not hit:
+        rows.append({**rows[0], "统一社会信用代码": uscc, "单位名称": "", "许可证编号": ""})
+        hit = rows[-1:]
+    hit[0]["许可产能"] = capacity
+    out = tmp_path / f"permits-{len(list(tmp_path.iterdir()))}.csv"
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def _capacity_findings(report, uscc):
+    return [
+        f
+        for f in report.run.findings
+        if f.key == uscc and f.kind in (FindingKind.CAPACITY_MISSING, FindingKind.CAPACITY_MISMATCH)
+    ]
+
+
+def test_the_permitted_capacity_is_compared_with_the_registry(engine, tmp_path):
+    from tests.emissions.test_capacities import CEMENT, with_capacities
+
+    path, found = with_capacities(tmp_path, "水泥熟料", **CEMENT)  # 许可 4,600 吨/日, binding
+    do_import(engine, path)
+    uscc = found["uscc"]
+    same = check(engine, path=_registry_with_capacity(tmp_path, uscc, "4600吨/日"), keep=False)
+    assert _capacity_findings(same, uscc) == []
+    other = check(engine, path=_registry_with_capacity(tmp_path, uscc, "日产5000 t"), keep=False)
+    [f] = _capacity_findings(other, uscc)
+    assert f.kind is FindingKind.CAPACITY_MISMATCH
+    assert f.detail == "清单许可产能合计4600吨/日，名录为日产5000 t"
+    # a yearly figure is not compared with a daily one (no days of operation to convert by)
+    yearly = check(engine, path=_registry_with_capacity(tmp_path, uscc, "年产150万吨"), keep=False)
+    assert _capacity_findings(yearly, uscc) == []
+
+
+def test_a_binding_line_without_a_permitted_capacity_is_flagged(engine, tmp_path):
+    from tests.emissions.test_capacities import with_capacities
+
+    cells = {"环评批复产能": 5000, "上年实际日均产量": 4200, "产能单位": "吨/日"}
+    path, found = with_capacities(tmp_path, "水泥熟料", **cells)
+    do_import(engine, path)
+    uscc = found["uscc"]
+    report = check(engine, path=_registry_with_capacity(tmp_path, uscc, "年产150万吨"), keep=False)
+    [f] = _capacity_findings(report, uscc)
+    assert f.kind is FindingKind.CAPACITY_MISSING
+    assert "名录中的许可产能为年产150万吨" in f.detail
+    # a registry that gives no capacity asks nothing
+    none = check(engine, path=_registry_with_capacity(tmp_path, uscc, ""), keep=False)
+    assert _capacity_findings(none, uscc) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "figure"),
+    [
+        ("年产11万吨", (110000.0, "吨/年")),
+        ("11万吨/年", (110000.0, "吨/年")),
+        ("3000 t/d", (3000.0, "吨/日")),
+        ("3,000吨/天", (3000.0, "吨/日")),
+        ("50万m3/a", (500000.0, "立方米/年")),
+        ("100吨", None),  # no period
+        ("见附件", None),
+    ],
+)
+def test_capacity_figures_are_read_as_written(text, figure):
+    from orchestrator.emissions.registries import capacity_figure
+
+    assert capacity_figure(text) == figure

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from orchestrator.db.tables import notices
 from orchestrator.delivery.config import DeliveryConfig
+from orchestrator.emissions.registries import Registry
 from tests.support.app import SAMPLE, do_import
 from tests.support.base import ROOT, ZONE
 from tests.support.delivery import Clock, delivery_config, make_worker
@@ -232,6 +233,14 @@ def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, b
             select(notices.c.uscc).where(notices.c.kind == "order").order_by(notices.c.uscc)
         ).first()[0]
     token = LINKS.token(alert_id, uscc, LINKS.expiry(ISSUED_AT))
+    # a coverage run whose check tasks went out: a county's signed check page
+    from tests.support.app import app as context_of
+
+    permits = ROOT / "samples" / "registries" / "permits.csv"
+    run = context_of(engine).lists().check_coverage(Registry.PERMITS, permits, now=now, by="核查")
+    context_of(engine, delivery=delivery).checks().issue(run.run.id, now=now, by="周主任")
+    county = context_of(engine).checks().standing(run.run.id).tasks[0].uscc
+    check_token = LINKS.check_token(run.run.id, county, LINKS.expiry(now))
     app = web_app(
         engine, clock, data_dir=tmp_path, delivery=delivery, consultation=config(monitoring=True)
     )
@@ -266,7 +275,8 @@ def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, b
         draft.context.close()
         paths = []
         for template in pages_of(app):
-            path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+            given = {**values, "token": check_token} if template.startswith("/check/") else values
+            path = re.sub(r"\{(\w+)\}", lambda m, v=given: v[m.group(1)], template)
             if template == "/alerts/{alert_id}/preview":
                 path = f"/alerts/{pending}/preview"
             paths.append(path + queries.get(template, ""))
@@ -290,6 +300,56 @@ def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, b
                     problems[f"{size_name} {path}"] = narrow[:5]
             context.close()
     assert problems == {}
+
+
+# --- a unit's check task -------------------------------------------------------------------------
+
+
+def test_a_county_answers_its_check_task_on_a_phone(engine, browser, tmp_path):
+    """The county opens its check task's link on a phone, picks a result per finding and signs;
+    "其他情况" without a note is refused on the page and nothing is taken; then it is taken."""
+    from orchestrator.checks.model import FITTING
+    from tests.support.app import app as context_of
+    from tests.support.base import LINKS
+
+    do_import(engine, SAMPLE)
+    now = dt.datetime(2025, 10, 10, 9, tzinfo=ZONE)
+    delivery = delivery_config({"folder": {"kind": "folder", "path": str(tmp_path / "out")}})
+    permits = ROOT / "samples" / "registries" / "permits.csv"
+    run = context_of(engine).lists().check_coverage(Registry.PERMITS, permits, now=now, by="核查")
+    service = context_of(engine, delivery=delivery).checks()
+    service.issue(run.run.id, now=now, by="周主任")
+    task = service.standing(run.run.id).tasks[0]
+    token = LINKS.check_token(run.run.id, task.uscc, LINKS.expiry(now))
+    first, second = task.items[0].finding, task.items[1].finding
+    with Served(web_app(engine, Clock(now + dt.timedelta(hours=2)))) as served:
+        context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+        page = context.new_page()
+        page.goto(f"{served.url}/check/{token}")
+        assert page.get_by_role("heading", level=1).inner_text() == task.unit_name
+        page.locator("#item0").get_by_label(FITTING[first.kind][0].label).check()
+        page.locator("#item1").get_by_label("其他情况（须说明）").check()
+        page.get_by_label("填报人姓名").fill("李科长")
+        page.get_by_role("button", name="提交核实结果").click()
+        alert = page.get_by_role("alert")
+        assert "第2项" in alert.inner_text()
+        assert "须填写说明" in alert.inner_text()
+        assert service.task(run.run.id, task.uscc).answered == 0
+        # the page kept what was chosen: add the note and send again
+        assert page.locator("#item0").get_by_label(FITTING[first.kind][0].label).is_checked()
+        page.locator("#item1").get_by_label("情况说明").fill(f"{second.name}已更名，正在核实")
+        page.get_by_label("填报人姓名").fill("李科长")
+        page.get_by_role("button", name="提交核实结果").click()
+        page.wait_for_url(re.compile(r".*done=1$"))
+        assert "核实结果已填报" in page.get_by_role("status").inner_text()
+        assert f"已填报2项，共{len(task.items)}项" in page.content()
+        shot(page, "check-answered")
+        context.close()
+    answered = service.task(run.run.id, task.uscc)
+    assert {a.key: a.outcome for a in answered.answers} == {
+        first.key: FITTING[first.kind][0],
+        second.key: FITTING[second.kind][-1],
+    }
 
 
 # --- the map ------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def posts(app) -> list[str]:
         for r in routes(app)
         if isinstance(r, APIRoute)
         and "POST" in r.methods
-        and not r.path.startswith(("/api/", "/ack/"))
+        and not r.path.startswith(("/api/", "/ack/", "/check/"))
         and r.path not in PUBLIC
     ]
     return [re.sub(r"\{\w+\}", "1", p) for p in paths]
@@ -204,7 +204,7 @@ def test_every_console_page_needs_a_session(app_and_site):
         re.sub(r"\{\w+\}", "1", r.path)
         for r in routes(app)
         if "GET" in r.methods
-        and not r.path.startswith(("/api/", "/ack/"))
+        and not r.path.startswith(("/api/", "/ack/", "/check/"))
         and r.path not in PUBLIC | {"/healthz", "/static/{name:path}"}
     ]
     assert len(pages) >= 20, pages
@@ -212,3 +212,30 @@ def test_every_console_page_needs_a_session(app_and_site):
         r = requests.get(served.url + path, timeout=10, allow_redirects=False)
         assert r.status_code == 303, path
         assert r.headers["Location"].startswith("/login?next="), path
+
+
+def test_every_signed_link_route_refuses_a_forged_or_foreign_token(engine, app_and_site):
+    """The units' check-task pages (/check/…) open only with a check token: a forged one, an
+    enterprise's alert token or none at all is refused, and nothing is written."""
+    app, served = app_and_site
+    signed = [r for r in routes(app) if r.path.startswith("/check/")]
+    assert {m for r in signed for m in r.methods} >= {"GET", "POST"}
+    code = "11999900100770117B"
+    tokens = [
+        "v1." + code + ".9999999999.AAAAAAAAAAAAAAAAAAAAAA",  # forged signature
+        LINKS.token(1, code, LINKS.expiry(NOW)),  # an alert's token
+        LINKS.round_token(1, code, LINKS.expiry(NOW)),  # a control round's token
+        "x",
+    ]
+    before = nothing_changed(engine)
+    for r in signed:
+        for token in tokens:
+            path = r.path.replace("{token}", token)
+            for method in r.methods & {"GET", "POST"}:
+                resp = requests.request(
+                    method, served.url + path, data={"outcome_0": "added", "signer": "x"},
+                    timeout=10, allow_redirects=False,
+                )  # fmt: skip
+                assert resp.status_code == 404, (method, path)
+                assert "链接" in resp.text, (method, path)
+    assert nothing_changed(engine) == before

@@ -6,20 +6,22 @@ comparison with a registry, and a run's findings by county)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from orchestrator.accounts.model import Permission
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
 from orchestrator.emissions.model import Species
 from orchestrator.emissions.upgrading import Laggard, UpgradeReport
 from orchestrator.errors import OrchestratorError
-from orchestrator.web.console.base import HEADERS, Console
+from orchestrator.web.console.base import HEADERS, Console, Id
 from orchestrator.web.console.documents import printed
 
 #: How many enterprises the page lists at once (the downloads hold them all).
@@ -137,21 +139,41 @@ def grading_routes(router: APIRouter, c: Console) -> None:
         return await printed(c, session, html, f"创A升B-{day.isoformat()}.pdf")
 
 
+_ISSUED = {
+    "issued": "核查任务已下发，将通过各单位的接收渠道送达。",
+    "again": "本次核查的任务此前已下发，未重复下发。",
+}
+
+
 def coverage_routes(router: APIRouter, c: Console) -> None:
-    """/lists/coverage: the kept coverage runs and the newest one's findings by county."""
+    """/lists/coverage: the kept coverage runs and the chosen one's findings by county, with its
+    check tasks (核查任务) to the network's units and their answers; issuing them needs
+    ``Permission.LIST_UPLOAD``."""
     site = c.site
     zone = site.zone
 
     @router.get("/lists/coverage", response_class=HTMLResponse)
-    def coverage(request: Request, run: str = "", county: str = "") -> Response:
+    def coverage(request: Request, run: str = "", county: str = "", done: str = "") -> Response:
         session = c.require(request)
         if isinstance(session, Response):
             return session
         runs = site.lists.coverage_runs(limit=50)
         chosen = next((r for r in runs if str(r.id) == run.strip()), runs[0] if runs else None)
+        standing = site.checks.standing(chosen.id) if chosen else None
+        answers = {
+            a.ident: (t.unit_name, a)
+            for t in (standing.tasks if standing else ())
+            for a in t.answers
+        }
+        before = {i.ident: i for t in (standing.tasks if standing else ()) for i in t.items}
         findings = (
             [f for f in chosen.findings if not county or f.county == county] if chosen else []
         )
+        now = site.clock.now()
+
+        def when(t: dt.datetime) -> str:
+            return t.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
         return c.page(
             "console/coverage.html",
             session=session,
@@ -160,7 +182,7 @@ def coverage_routes(router: APIRouter, c: Console) -> None:
                     "id": r.id,
                     "registry": r.registry.label,
                     "revision": r.list_revision,
-                    "at": r.ran_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "at": when(r.ran_at),
                     "by": r.ran_by,
                     "source": r.source,
                     "holders": r.holders,
@@ -172,6 +194,28 @@ def coverage_routes(router: APIRouter, c: Console) -> None:
             title=f"{chosen.registry.label}第{chosen.id}次核查" if chosen else "",
             counties=sorted({f.county for f in chosen.findings}) if chosen else [],
             county=county[:40],
+            notice=_ISSUED.get(done, ""),
+            tasked=(
+                {
+                    "at": when(standing.tasked_at),
+                    "items": standing.items,
+                    "answered": standing.answered,
+                    "contradicted": standing.contradicted,
+                    "unassigned": [f.name for f in standing.unassigned],
+                    "tasks": [
+                        {
+                            "unit": t.unit_name,
+                            "items": len(t.items),
+                            "answered": t.answered,
+                            "deadline": t.deadline.astimezone(zone).strftime("%Y-%m-%d"),
+                            "overdue": t.overdue(now),
+                        }
+                        for t in standing.tasks
+                    ],
+                }
+                if standing is not None and standing.tasked_at is not None
+                else None
+            ),
             findings=[
                 {
                     "kind": f.kind.label,
@@ -180,7 +224,35 @@ def coverage_routes(router: APIRouter, c: Console) -> None:
                     "name": f.name,
                     "detail": f.detail,
                     "action": f.kind.action,
+                    "answer": (
+                        f"{answers[f.ident][1].outcome.label}"
+                        + (f"：{answers[f.ident][1].note}" if answers[f.ident][1].note else "")
+                        + f"（{answers[f.ident][0]}，{answers[f.ident][1].signer}）"
+                        if f.ident in answers
+                        else ""
+                    ),
+                    "contradicted": f.ident in before and before[f.ident].contradicted,
                 }
                 for f in findings
             ],
         )
+
+    @router.post("/lists/coverage/{run_id}/tasks")
+    async def coverage_tasks(request: Request, run_id: Id) -> Response:
+        posted = await c.form(request, Permission.LIST_UPLOAD)
+        if isinstance(posted, Response):
+            return posted
+        session, _ = posted
+        try:
+            issued = await run_in_threadpool(
+                functools.partial(
+                    site.checks.issue,
+                    run_id,
+                    now=site.clock.now(),
+                    by=session.user.display_name,
+                )
+            )
+        except OrchestratorError as exc:
+            return c.refused(session, "下发核查任务", exc)
+        done = "again" if issued.already else "issued"
+        return RedirectResponse(f"/lists/coverage?run={run_id}&done={done}", status_code=303)
