@@ -270,6 +270,19 @@ class CoverageChecks:
             raise CheckNotFound("没有找到本单位的核查任务")
         return found[0]
 
+    def answer_texts(self, coverage_id: int) -> dict[tuple[str, str], str]:
+        """What the units answered to each finding of the run, as the draft revision shows it:
+        已纳入清单：说明（城东区人民政府，李科长，2025-10-12）."""
+        with self.uow() as uow:
+            tasks = uow.checks.tasks(coverage_id)
+        out: dict[tuple[str, str], str] = {}
+        for t in tasks:
+            for a in t.answers:
+                note = f"：{a.note}" if a.note else ""
+                day = f"，{a.answered_at.astimezone(self.zone):%Y-%m-%d}" if a.answered_at else ""
+                out[a.ident] = f"{a.outcome.label}{note}（{t.unit_name}，{a.signer}{day}）"
+        return out
+
     # --- answering ---------------------------------------------------------------------------
 
     def answer(

@@ -810,7 +810,8 @@ def list_calendar_command(ctx: click.Context, on_text: str | None, as_json: bool
 def list_draft_command(ctx: click.Context, out: Path, on_text: str | None) -> None:
     """写出下一版清单的修订底稿，供各区县填报。
 
-    底稿为现行清单（已含绩效等级调整）的标准工作簿，另附“待核实事项”工作表（最新覆盖核查结果和效果评估建议）。
+    底稿为现行清单（已含绩效等级调整）的标准工作簿，另附“待核实事项”工作表（最新覆盖核查结果及各单位的核实结果、
+    效果评估建议）。
     各区县补充、更正后，用 orchestrator list import 导入即为新版清单。
 
     \b
@@ -823,7 +824,7 @@ def list_draft_command(ctx: click.Context, out: Path, on_text: str | None) -> No
     service = context.lists()
     view = service.calendar_view(on)
     extra = _suggestions(context, view.last.imported_at)
-    service.write_draft(out, on, extra)
+    service.write_draft(out, on, extra, answers=context.checks().answer_texts)
     matters = sum(len(r.findings) for r in view.coverage) + len(extra)
     click.echo(
         f"已写出{out}：现行清单及待核实事项{matters}项（下次修订期限{view.due.isoformat()}）"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -460,20 +460,36 @@ class ListService:
         return calendar_view(self.calendar, revisions, decisions, newest, on)
 
     def write_draft(
-        self, out: Path, on: dt.date, extra: Sequence[Sequence[str]] = ()
+        self,
+        out: Path,
+        on: dt.date,
+        extra: Sequence[Sequence[str]] = (),
+        answers: Callable[[int], Mapping[tuple[str, str], str]] | None = None,
     ) -> CalendarView:
         """The draft of the next revision for the counties to fill in: the list in force ``on``
         (grade decisions applied) as the canonical workbook, and a sheet of what to settle —
-        the newest coverage findings, and ``extra`` rows (the effect assessments' suggestions,
-        which the caller gathers). Filled in, it imports as the next revision."""
+        the newest coverage findings with what the units answered to each (``answers``: a run's
+        answers by finding, as text, which the caller reads from the check tasks), and ``extra``
+        rows (the effect assessments' suggestions, which the caller gathers). Filled in, it
+        imports as the next revision."""
         view = self.calendar_view(on)
         with self.uow() as uow:
             lst = uow.lists.load(self.region, uow.lists.in_force(self.region, on))
-        todo = [
-            (f.kind.label, f.county, f.key, f.name, f.detail, f.kind.action)
-            for run in view.coverage
-            for f in run.findings
-        ]
+        todo = []
+        for run in view.coverage:
+            answered = answers(run.id) if answers is not None else {}
+            todo += [
+                (
+                    f.kind.label,
+                    f.county,
+                    f.key,
+                    f.name,
+                    f.detail,
+                    f.kind.action,
+                    answered.get(f.ident, ""),
+                )
+                for f in run.findings
+            ]
         export_list(lst, out, [*todo, *extra])
         return view
 

@@ -222,7 +222,7 @@ def _location(p: Position | None) -> dict[str, float | str]:
 #: The sheet of a draft revision that lists what the counties are asked to settle (the importer
 #: reads only the list's own sheets, so a filled draft imports as it is).
 TODO_SHEET = "待核实事项"
-TODO_HEADER = ("事项", "区县", "统一社会信用代码或工地", "名称", "情况", "请核实办理")
+TODO_HEADER = ("事项", "区县", "统一社会信用代码或工地", "名称", "情况", "请核实办理", "核实结果")
 
 
 def export_list(lst: EmissionList, out: Path, todo: Sequence[Sequence[str]] | None = None) -> None:
@@ -352,7 +352,7 @@ def export_list(lst: EmissionList, out: Path, todo: Sequence[Sequence[str]] | No
             ws.append([_plain(str(v)) for v in matter])
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        for col, width in zip("ABCDEF", (20, 10, 30, 34, 52, 40), strict=True):
+        for col, width in zip("ABCDEFG", (20, 10, 30, 34, 52, 40, 40), strict=True):
             ws.column_dimensions[col].width = width
     tmp = out.with_name(out.name + ".tmp.xlsx")
     wb.save(tmp)

@@ -107,7 +107,7 @@ def check_router(site: Site) -> APIRouter:
         except NotFound as exc:
             return refused("未找到核查任务", str(exc), 404)
         except AnswerRefused as exc:
-            task = site.checks.task(*grant)
+            task = await run_in_threadpool(site.checks.task, *grant)
             return task_page(token, task, error=str(exc), form=form, status=400)
         return RedirectResponse(f"{prefix}/{token}?done=1", status_code=303)
 

@@ -269,3 +269,29 @@ def test_the_console_issues_tasks_only_with_the_role_and_shows_the_answers(engin
         again = chen.post(f"/lists/coverage/{run.id}/tasks", {"csrf": chen.csrf()})
         assert again.status_code == 303
         assert "done=again" in again.headers["Location"]
+
+
+def test_the_draft_revision_shows_what_each_unit_answered(engine, tmp_path):
+    import openpyxl
+
+    from orchestrator.emissions.workbook import TODO_HEADER, TODO_SHEET
+
+    do_import(engine, SAMPLE)
+    run = run_coverage(engine).run
+    service, _ = checks(engine, tmp_path)
+    service.issue(run.id, now=NOW, by="张值班")
+    east = NETWORK.unit("county:城东区")
+    assert east is not None
+    task = service.task(run.id, east.uscc)
+    n = [i.finding.kind for i in task.items].index(FindingKind.MISSING)
+    service.answer(
+        run.id, east.uscc, {f"outcome_{n}": "added", f"note_{n}": "已补充措施"},
+        signer="李科长", now=NOW,
+    )  # fmt: skip
+    out = tmp_path / "draft.xlsx"
+    app(engine).lists().write_draft(out, dt.date(2025, 10, 1), answers=service.answer_texts)
+    rows = list(openpyxl.load_workbook(out)[TODO_SHEET].iter_rows(values_only=True))
+    assert rows[0] == TODO_HEADER
+    answered = {r[2]: r[6] for r in rows[1:] if r[6]}
+    key = task.items[n].finding.key
+    assert answered == {key: "已纳入清单：已补充措施（城东区人民政府，李科长，2025-09-30）"}
