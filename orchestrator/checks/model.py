@@ -303,6 +303,18 @@ class CheckMessageContext:
     link: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckReminderContext:
+    """The reminder of an overdue check task (templates/checks/reminder.txt)."""
+
+    region_name: str
+    unit: str
+    registry: str
+    deadline: str
+    left: int  # findings not answered
+    link: str
+
+
 def rows_of(items: Sequence[Item]) -> tuple[CheckRow, ...]:
     return tuple(
         CheckRow(

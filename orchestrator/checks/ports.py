@@ -31,6 +31,10 @@ class CheckStore(Protocol):
 
     def answers(self, coverage_id: int) -> list[Answer]: ...
 
+    def overdue(self, region: str, now: dt.datetime) -> list[Task]:
+        """Tasks past their deadline not chased yet (with their answers)."""
+        ...
+
     def answer(self, coverage_id: int, answers: Sequence[Answer]) -> None:
         """Keep the answers, each replacing an earlier answer to the same finding."""
         ...

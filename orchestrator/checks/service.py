@@ -21,6 +21,7 @@ from orchestrator.checks.model import (
     Answer,
     CheckContext,
     CheckMessageContext,
+    CheckReminderContext,
     Task,
     assign,
     checked,
@@ -241,6 +242,55 @@ class CoverageChecks:
             unassigned=tuple(left),
             already=True,
         )
+
+    # --- chasing -----------------------------------------------------------------------------
+
+    def chase(self, now: dt.datetime) -> list[Task]:
+        """Each task past its deadline with findings unanswered: its unit reminded once, on its
+        first channel (the reminder's outbox key makes a second process's attempt add nothing).
+        Returns the tasks chased now."""
+        with self.uow() as uow:
+            late = [t for t in uow.checks.overdue(self.region, now) if not t.done]
+            chased: list[Task] = []
+            for t in late:
+                recipient = self.units.get(t.uscc) or Recipient(
+                    uscc=t.uscc, name=t.unit_name, county=""
+                )
+                link = f"{self.office.check_base}/" + self.links.check_token(
+                    t.coverage_id, t.uscc, self.links.expiry(t.issued_at)
+                )
+                text = render(
+                    self.env,
+                    "checks/reminder.txt",
+                    CheckReminderContext(
+                        region_name=self.office.region_name,
+                        unit=t.unit_name,
+                        registry=t.registry.label,
+                        deadline=cn_day(t.deadline.astimezone(self.zone).date()),
+                        left=len(t.items) - t.answered,
+                        link=link,
+                    ),
+                ).strip()
+                added = uow.outbox.add(
+                    [
+                        new_delivery(
+                            subject=Subject(coverage_id=t.coverage_id),
+                            kind=MessageKind.CHECK,
+                            recipient=t.uscc,
+                            name=t.unit_name,
+                            county=recipient.county,
+                            route=route(self.delivery, recipient),
+                            reason=Reason.ESCALATION,
+                            now=now,
+                            payload=text,
+                            suffix=":chase",
+                        )
+                    ]
+                )
+                if added:
+                    chased.append(t)
+            uow.commit()
+        return chased
 
     # --- reading -----------------------------------------------------------------------------
 

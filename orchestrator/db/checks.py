@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, delete, exists, insert, select, tuple_, update
 
 from orchestrator.checks.model import Answer, Item, Task
 from orchestrator.db.coverage import run_of
-from orchestrator.db.tables import coverage_answers, coverage_runs, coverage_tasks
+from orchestrator.db.tables import coverage_answers, coverage_runs, coverage_tasks, deliveries
 from orchestrator.emissions.registries import CoverageRun, Registry
 
 
@@ -105,6 +105,29 @@ class CheckStore:
                 )
             )
         return out
+
+    def overdue(self, region: str, now: dt.datetime) -> list[Task]:
+        """The area's tasks past their deadline that were not chased yet (no reminder in the
+        outbox), with their answers: the caller keeps those not fully answered."""
+        t, d = coverage_tasks.c, deliveries.c
+        rows = self.conn.execute(
+            select(t.coverage_id, t.uscc)
+            .join(coverage_runs, coverage_runs.c.id == t.coverage_id)
+            .where(
+                coverage_runs.c.region_code == region,
+                t.deadline <= now,
+                ~exists().where(
+                    d.coverage_id == t.coverage_id,
+                    d.recipient == t.uscc,
+                    d.reason == "escalation",
+                ),
+            )
+            .order_by(t.coverage_id, t.id)
+        ).all()
+        by_run: dict[int, list[str]] = {}
+        for r in rows:
+            by_run.setdefault(r.coverage_id, []).append(r.uscc)
+        return [task for run, codes in by_run.items() for task in self.tasks(run, codes)]
 
     def body(self, coverage_id: int, code: str) -> tuple[str, dt.datetime] | None:
         """The unit's task as sent, and when it was issued."""

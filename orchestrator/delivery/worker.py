@@ -30,7 +30,14 @@ from orchestrator.delivery.channels import (
     make_channel,
 )
 from orchestrator.delivery.config import DeliveryConfig
-from orchestrator.delivery.model import DeliveryStatus, Job, MessageKind, RoundFacts, Subject
+from orchestrator.delivery.model import (
+    DeliveryStatus,
+    Job,
+    MessageKind,
+    Reason,
+    RoundFacts,
+    Subject,
+)
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.ports import DeliveryUnitOfWork
 from orchestrator.errors import Unavailable
@@ -216,7 +223,8 @@ class DeliveryWorker:
             )
             return _message(
                 job,
-                subject=f"{self.office.region_name}应急减排清单覆盖核查任务",
+                subject=f"{self.office.region_name}应急减排清单覆盖核查任务"
+                + ("催办" if job.reason == Reason.ESCALATION else ""),
                 text=text,
                 html=body,
                 link=f"{self.office.check_base}/{token}",

@@ -26,6 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from orchestrator.bootstrap import Context
+from orchestrator.checks.service import CoverageChecks
 from orchestrator.clock import Clock
 from orchestrator.consultation.config import Schedule, Slot
 from orchestrator.consultation.service import Consultant
@@ -82,9 +83,10 @@ class Heartbeat:
         on_run: Callable[[RunResult], None] | None = None,
         controls: ControlOffice | None = None,
         daily: DailyDispatch | None = None,
+        checks: CoverageChecks | None = None,
     ):
         self.uow, self.consultant, self.command, self.schedule = uow, consultant, command, schedule
-        self.controls, self.daily = controls, daily
+        self.controls, self.daily, self.checks = controls, daily, checks
         self.zone, self.clock = zone, clock
         self.runner = runner or f"{socket.gethostname()}:{os.getpid()}"
         self.on_run = on_run
@@ -208,7 +210,7 @@ class Heartbeat:
         out += [
             self.run_control(c, at, report_taken=report_taken) for c, at in self.due_controls(now)
         ]
-        return out + self.run_daily()
+        return out + self.run_daily() + self.run_checks()
 
     def run_daily(self) -> list[RunResult]:
         """每日调度: each alert day whose reports fell due and whose round is not done — the
@@ -229,6 +231,23 @@ class Heartbeat:
                 )
             )
         return out
+
+    def run_checks(self) -> list[RunResult]:
+        """核查任务: each task past its deadline with findings unanswered, its unit reminded
+        (once, whichever process first)."""
+        if self.checks is None:
+            return []
+        return [
+            self._report(
+                RunResult(
+                    f"checks:{t.coverage_id}:{t.uscc}",
+                    t.deadline.astimezone(self.zone),
+                    "done",
+                    f"{t.unit_name}核查任务逾期，{len(t.items) - t.answered}项未填报，已催办",
+                )
+            )
+            for t in self.checks.chase(self.clock.now())
+        ]
 
     def catch_up(self) -> None:
         """Every few minutes: a slot that failed or whose runner died, still within its grace,
@@ -329,4 +348,5 @@ def heartbeat_of(context: Context, on_run: Callable[[RunResult], None] | None = 
         on_run=on_run,
         controls=context.control_office(),
         daily=context.daily(),
+        checks=context.checks(),
     )

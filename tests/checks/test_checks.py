@@ -295,3 +295,44 @@ def test_the_draft_revision_shows_what_each_unit_answered(engine, tmp_path):
     answered = {r[2]: r[6] for r in rows[1:] if r[6]}
     key = task.items[n].finding.key
     assert answered == {key: "已纳入清单：已补充措施（城东区人民政府，李科长，2025-09-30）"}
+
+
+def test_an_overdue_task_is_chased_once_by_the_scheduler(engine, tmp_path):
+    from tests.support.scheduling import beat
+
+    do_import(engine, SAMPLE)
+    run = run_coverage(engine).run
+    service, config = checks(engine, tmp_path)
+    service.issue(run.id, now=NOW, by="张值班")
+    east = NETWORK.unit("county:城东区")
+    assert east is not None
+    done = service.task(run.id, east.uscc)
+    kinds = [i.finding.kind for i in done.items]
+    every = {f"outcome_{n}": "other" for n in range(len(kinds))}
+    every.update({f"note_{n}": "已核实" for n in range(len(kinds))})
+    service.answer(run.id, east.uscc, every, signer="李科长", now=NOW)
+    # before the deadline nothing is chased
+    assert service.chase(NOW + dt.timedelta(days=NETWORK.answer_days - 1)) == []
+    late = NOW + dt.timedelta(days=NETWORK.answer_days + 1)
+    clock = Clock(late)
+    results = beat(engine, tmp_path, clock).run_checks()
+    chased = {r.job.rsplit(":", 1)[1] for r in results}
+    # every unit but the one that answered everything, once
+    assert len(chased) == 6
+    assert east.uscc not in chased
+    assert all("已催办" in r.detail for r in results)
+    assert beat(engine, tmp_path, clock).run_checks() == []
+    assert service.chase(late) == []
+    reminders = deliveries.c.reason == "escalation"
+    assert count(engine, deliveries, reminders, deliveries.c.kind == "check") == 6
+    worker = make_worker(engine, config, Clock(late + dt.timedelta(minutes=1)), tmp_path)
+    worker.drain()
+    folder = tmp_path / "out" / f"coverage-{run.id}"
+    # the folder keeps the newest message of each unit: the reminder, with its link
+    west = NETWORK.unit("county:城西区")
+    assert west is not None
+    text = (folder / f"{west.uscc}.check.txt").read_text(encoding="utf-8")
+    left = len(service.task(run.id, west.uscc).items)
+    assert f"已超过填报期限（{late.date() - dt.timedelta(days=1):%Y年%-m月%-d日}）" in text
+    assert f"尚有{left}项未填报核实结果" in text
+    assert f"/check/v{run.id}.{west.uscc}." in text
