@@ -30,7 +30,7 @@ from orchestrator.checks.model import (
 from orchestrator.checks.ports import CheckUnitOfWork
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.model import MessageKind, Reason, Recipient, Subject
-from orchestrator.delivery.routing import new_delivery, route
+from orchestrator.delivery.routing import NewDelivery, new_delivery, route
 from orchestrator.emissions.registries import CoverageRun, Finding
 from orchestrator.errors import InputInvalid, NotFound
 from orchestrator.network.model import Matrix
@@ -111,6 +111,31 @@ class CoverageChecks:
             raise CheckNotFound(f"没有第{coverage_id}次核查记录")
         return found
 
+    def _link(self, coverage_id: int, code: str, issued_at: dt.datetime) -> str:
+        """The unit's signed link to its task (valid as long as the task's notice says)."""
+        expires = self.links.expiry(issued_at)
+        return f"{self.office.check_base}/{self.links.check_token(coverage_id, code, expires)}"
+
+    def _delivery(
+        self, task: Task, text: str, reason: str, now: dt.datetime, suffix: str = ""
+    ) -> NewDelivery:
+        """The outbox entry carrying ``text`` (and the task) to its unit's first channel."""
+        recipient = self.units.get(task.uscc) or Recipient(
+            uscc=task.uscc, name=task.unit_name, county=""
+        )
+        return new_delivery(
+            subject=Subject(coverage_id=task.coverage_id),
+            kind=MessageKind.CHECK,
+            recipient=task.uscc,
+            name=task.unit_name,
+            county=recipient.county,
+            route=route(self.delivery, recipient),
+            reason=reason,
+            now=now,
+            payload=text,
+            suffix=suffix,
+        )
+
     # --- issuing -----------------------------------------------------------------------------
 
     def issue(self, coverage_id: int, *, now: dt.datetime, by: str) -> Issued:
@@ -132,15 +157,11 @@ class CoverageChecks:
             local = now.astimezone(self.zone)
             deadline_day = local.date() + dt.timedelta(days=self.network.answer_days)
             deadline = dt.datetime.combine(deadline_day, dt.time(23, 59), self.zone)
-            expires = self.links.expiry(now)
-            subject = Subject(coverage_id=coverage_id)
             tasks: list[tuple[Task, str]] = []
             rows = []
             for index, (unit, items) in enumerate(groups.values(), start=1):
                 number = self.office.check_number_of(local.year, coverage_id, index)
-                link = f"{self.office.check_base}/" + self.links.check_token(
-                    coverage_id, unit.uscc, expires
-                )
+                link = self._link(coverage_id, unit.uscc, now)
                 task = Task(
                     coverage_id=coverage_id,
                     registry=run.registry,
@@ -187,22 +208,7 @@ class CoverageChecks:
                         link=link,
                     ),
                 ).strip()
-                recipient = self.units.get(unit.uscc) or Recipient(
-                    uscc=unit.uscc, name=unit.name, county=unit.county
-                )
-                rows.append(
-                    new_delivery(
-                        subject=subject,
-                        kind=MessageKind.CHECK,
-                        recipient=unit.uscc,
-                        name=unit.name,
-                        county=unit.county,
-                        route=route(self.delivery, recipient),
-                        reason=Reason.INITIAL,
-                        now=now,
-                        payload=text,
-                    )
-                )
+                rows.append(self._delivery(task, text, Reason.INITIAL, now))
             uow.checks.add(tasks)
             added = uow.outbox.add(rows)
             items_count = sum(len(t.items) for t, _ in tasks)
@@ -253,12 +259,7 @@ class CoverageChecks:
             late = [t for t in uow.checks.overdue(self.region, now) if not t.done]
             chased: list[Task] = []
             for t in late:
-                recipient = self.units.get(t.uscc) or Recipient(
-                    uscc=t.uscc, name=t.unit_name, county=""
-                )
-                link = f"{self.office.check_base}/" + self.links.check_token(
-                    t.coverage_id, t.uscc, self.links.expiry(t.issued_at)
-                )
+                link = self._link(t.coverage_id, t.uscc, t.issued_at)
                 text = render(
                     self.env,
                     "checks/reminder.txt",
@@ -272,20 +273,7 @@ class CoverageChecks:
                     ),
                 ).strip()
                 added = uow.outbox.add(
-                    [
-                        new_delivery(
-                            subject=Subject(coverage_id=t.coverage_id),
-                            kind=MessageKind.CHECK,
-                            recipient=t.uscc,
-                            name=t.unit_name,
-                            county=recipient.county,
-                            route=route(self.delivery, recipient),
-                            reason=Reason.ESCALATION,
-                            now=now,
-                            payload=text,
-                            suffix=":chase",
-                        )
-                    ]
+                    [self._delivery(t, text, Reason.ESCALATION, now, suffix=":chase")]
                 )
                 if added:
                     chased.append(t)
