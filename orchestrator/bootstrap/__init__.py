@@ -39,6 +39,7 @@ from orchestrator.bootstrap.config_files import (
     load_measure_book,
     load_network,
     load_outlines,
+    load_regions,
     load_response,
     load_rulesets,
     load_standards,
@@ -75,6 +76,7 @@ from orchestrator.notices.model import DocumentStyle, PlanChunk
 from orchestrator.notices.parallel import WorkerBoot
 from orchestrator.notices.render import make_environment
 from orchestrator.notices.service import NoticeService
+from orchestrator.region.model import RegionTree
 from orchestrator.response.config import Office, ResponseConfig
 from orchestrator.response.service import CommandOffice
 from orchestrator.settings import PROJECT_ROOT, Settings, load_settings
@@ -99,6 +101,7 @@ class Context:
     grading: GradingConfig | None = None  # config/grading.toml (None: no 创A升B targets)
     list_calendar: ListCalendar | None = None  # config/list.toml [calendar]
     network: Matrix | None = None  # config/network.toml (None: no response network)
+    regions: RegionTree | None = None  # config/regions.toml (None: the city alone)
     drill: bool = False  # a drill: every notice, message and report is marked 演练
     bound: Database | None = None  # the database it is bound to (None: the configured one)
 
@@ -375,4 +378,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
         grading=load_grading(settings.config_dir),
         list_calendar=load_list_calendar(settings.config_dir),
         network=load_network(settings.config_dir, city),
+        regions=load_regions(settings.config_dir, city),
     )

@@ -28,6 +28,8 @@ from orchestrator.geography.outlines import Outlines
 from orchestrator.network.config import matrix_from_mapping
 from orchestrator.network.model import Matrix
 from orchestrator.notices.model import DocumentStyle
+from orchestrator.region.config import check_city, regions_from_mapping
+from orchestrator.region.model import RegionTree
 from orchestrator.response.config import ResponseConfig
 
 
@@ -221,6 +223,17 @@ def load_network(config_dir: Path, city: CityProfile) -> Matrix | None:
     if not path.exists():
         return None
     return matrix_from_mapping(_read(path), source=str(path), counties=city.counties)
+
+
+def load_regions(config_dir: Path, city: CityProfile) -> RegionTree | None:
+    """``config/regions.toml``: the province–city–county tiers and the area served (None: none,
+    a city alone as before). The city of ``city.toml`` must be the tree's, with its counties."""
+    path = config_dir / "regions.toml"
+    if not path.exists():
+        return None
+    tree = regions_from_mapping(_read(path), source=str(path))
+    check_city(tree, source=str(path), code=city.region_code, counties=city.counties)
+    return tree
 
 
 def load_grading(config_dir: Path) -> GradingConfig | None:

@@ -63,6 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notices": ("notices", "已发布预警的通知：发布通知、指令、短信、CAP。"),
     "power": ("delivery", "生产线逐时用电数据。"),
     "receipts": ("delivery", "最新通知的回执及须督办的企业。"),
+    "region": ("region", "行政区划：省、市、县三级及本系统服务的范围。"),
     "replay": ("replay", "按日回放一个季度的预警研判。"),
     "rulesets": ("aqi", "列出预警分级规则及其依据文件和施行日期。"),
     "schedule": ("consult", "在前台运行定时任务。"),
