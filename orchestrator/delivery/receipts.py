@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from orchestrator.delivery.model import (
     Firm,
     OrderPage,
     OrderView,
+    Receipt,
     ReceiptRefused,
     ReceiptSummary,
     Scope,
@@ -19,7 +20,7 @@ from orchestrator.delivery.model import (
 )
 from orchestrator.delivery.ports import DeliveryUnitOfWork
 from orchestrator.response.config import Office
-from orchestrator.response.model import RevisionKind
+from orchestrator.response.model import AlertRevision, RevisionKind
 
 
 def _check_order(found: Sequence[OrderView], ref: int) -> OrderView:
@@ -46,16 +47,14 @@ class Receipts:
         """The enterprise's orders of the alert, newest first (none: it has no order there)."""
         out: list[OrderView] = []
         with self.uow() as uow:
-            for revision_id in uow.receipts.enterprise_revisions(alert_id, uscc):
-                rev = uow.alerts.revision(revision_id)
+            revisions = uow.receipts.enterprise_revisions(alert_id, uscc)
+            for subject, rev, got in issued_receipts(uow, revisions, uscc):
                 st = rev.state
                 assert st.issued_at is not None
-                subject = Subject(revision_id=revision_id)
-                got = uow.receipts.receipt(subject, uscc)
                 out.append(
                     OrderView(
                         subject=subject,
-                        ref=revision_id,
+                        ref=rev.revision_id,
                         number=st.number,
                         title="解除预警通知"
                         if st.kind is RevisionKind.LIFT
@@ -311,3 +310,13 @@ class Receipts:
             for r in found.rows
         ]
         return OrderPage(rows, found.total, found.counties)
+
+
+def issued_receipts(
+    uow: DeliveryUnitOfWork, revision_ids: Iterable[int], code: str
+) -> Iterator[tuple[Subject, AlertRevision, Receipt]]:
+    """Each of the issued revisions with what ``code`` (an enterprise, or a unit of the network)
+    answered to its notice of it: the walk behind an enterprise's orders and a unit's tasks."""
+    for revision_id in revision_ids:
+        subject = Subject(revision_id=revision_id)
+        yield subject, uow.alerts.revision(revision_id), uow.receipts.receipt(subject, code)

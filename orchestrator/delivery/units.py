@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 
 from orchestrator.delivery.model import DeliveryStatus, ReceiptRefused, Recipient, Subject
 from orchestrator.delivery.ports import DeliveryUnitOfWork
+from orchestrator.delivery.receipts import issued_receipts
 from orchestrator.response.config import Office
 from orchestrator.response.model import RevisionKind
 
@@ -66,16 +67,14 @@ class UnitReceipts:
         """The unit's task notices of the alert, newest first (none: the alert gave it none)."""
         out: list[TaskView] = []
         with self.uow() as uow:
-            for revision_id in uow.receipts.task_revisions(alert_id, code):
-                rev = uow.alerts.revision(revision_id)
+            revisions = uow.receipts.task_revisions(alert_id, code)
+            for subject, rev, got in issued_receipts(uow, revisions, code):
                 st = rev.state
                 assert st.issued_at is not None
-                subject = Subject(revision_id=revision_id)
-                got = uow.receipts.receipt(subject, code)
                 out.append(
                     TaskView(
                         subject=subject,
-                        ref=revision_id,
+                        ref=rev.revision_id,
                         number=st.number,
                         title="应急响应任务解除通知"
                         if st.kind is RevisionKind.LIFT
