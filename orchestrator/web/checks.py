@@ -60,7 +60,7 @@ def check_router(site: Site) -> APIRouter:
             overdue=task.overdue(now),
             answered=task.answered,
             total=len(task.items),
-            items=[_item_view(task, n, form) for n in range(len(task.items))],
+            items=[item_view(task, n, form) for n in range(len(task.items))],
             base=f"{prefix}/{token}",
             signer=(form or {}).get("signer", ""),
             notice=notice,
@@ -114,7 +114,9 @@ def check_router(site: Site) -> APIRouter:
     return router
 
 
-def _item_view(task: Task, n: int, form: dict[str, str] | None) -> dict[str, Any]:
+def item_view(task: Task, n: int, form: dict[str, str] | None) -> dict[str, Any]:
+    """The n-th finding of ``task`` as its form shows it (``form``: what was posted, when the
+    page comes back with a refusal)."""
     item = task.items[n]
     f = item.finding
     given = task.answer_of(item)

@@ -336,3 +336,41 @@ def test_an_overdue_task_is_chased_once_by_the_scheduler(engine, tmp_path):
     assert f"已超过填报期限（{late.date() - dt.timedelta(days=1):%Y年%-m月%-d日}）" in text
     assert f"尚有{left}项未填报核实结果" in text
     assert f"/check/v{run.id}.{west.uscc}." in text
+
+
+def test_the_office_enters_a_units_answers_on_its_behalf(engine, tmp_path):
+    do_import(engine, SAMPLE)
+    run = run_coverage(engine).run
+    service, _ = checks(engine, tmp_path)
+    service.issue(run.id, now=NOW, by="张值班")
+    east = NETWORK.unit("county:城东区")
+    assert east is not None
+    task = service.task(run.id, east.uscc)
+    n = [i.finding.kind for i in task.items].index(FindingKind.MISSING)
+    for username, role in (("zhang", "duty_officer"), ("chen", "director")):
+        accounts(engine).add_user(
+            username=username, display_name=username, role=role, password=PASSWORD, now=NOW
+        )
+    path = f"/lists/coverage/{run.id}/tasks/{east.uscc}"
+    with Served(web_app(engine, Clock(NOW), data_dir=tmp_path)) as served:
+        zhang, chen = Browser(served.url), Browser(served.url)
+        assert zhang.sign_in("zhang").status_code == 303
+        assert chen.sign_in("chen").status_code == 303
+        page = zhang.get(path)
+        assert page.status_code == 200
+        assert "代填核实结果" in page.text
+        assert task.items[n].finding.name in page.text
+        form = {"csrf": zhang.csrf(), f"outcome_{n}": "added", "signer": "城东区李科长"}
+        assert zhang.post(path, form).status_code == 403  # a duty officer may not
+        assert count(engine, coverage_answers) == 0
+        bad = chen.post(path, {**form, "csrf": chen.csrf(), f"outcome_{n}": "other"})
+        assert bad.status_code == 400
+        assert "须填写说明" in bad.text
+        assert count(engine, coverage_answers) == 0
+        done = chen.post(path, {**form, "csrf": chen.csrf()})
+        assert done.status_code == 303
+        assert "done=answered" in done.headers["Location"]
+        assert chen.get(f"/lists/coverage/{run.id}/tasks/{'0' * 18}").status_code == 404
+    [answer] = service.task(run.id, east.uscc).answers
+    assert answer.outcome is Outcome.ADDED
+    assert answer.signer == "城东区李科长（chen代填）"

@@ -253,6 +253,8 @@ def test_every_page_at_laptop_and_phone_size_keeps_its_tables_readable(engine, b
         "number": "1",
         "token": token,
         "ref": str(revision_id),
+        "run_id": str(run.run.id),
+        "code": county,
     }
     from tests.support.app import BASE
 

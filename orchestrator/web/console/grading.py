@@ -16,11 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from orchestrator.accounts.model import Permission
+from orchestrator.accounts.model import Permission, Session
 from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.checks.model import AnswerRefused
 from orchestrator.emissions.model import Species
 from orchestrator.emissions.upgrading import Laggard, UpgradeReport
 from orchestrator.errors import OrchestratorError
+from orchestrator.web.checks import item_view
 from orchestrator.web.console.base import HEADERS, Console, Id
 from orchestrator.web.console.documents import printed
 
@@ -140,6 +142,7 @@ def grading_routes(router: APIRouter, c: Console) -> None:
 
 
 _ISSUED = {
+    "answered": "已代为填报核实结果。",
     "issued": "核查任务已下发，将通过各单位的接收渠道送达。",
     "again": "本次核查的任务此前已下发，未重复下发。",
 }
@@ -205,6 +208,7 @@ def coverage_routes(router: APIRouter, c: Console) -> None:
                     "tasks": [
                         {
                             "unit": t.unit_name,
+                            "code": t.uscc,
                             "items": len(t.items),
                             "answered": t.answered,
                             "deadline": t.deadline.astimezone(zone).strftime("%Y-%m-%d"),
@@ -236,6 +240,71 @@ def coverage_routes(router: APIRouter, c: Console) -> None:
                 for f in findings
             ],
         )
+
+    def entry_page(
+        session: Session,
+        run_id: int,
+        code: str,
+        *,
+        error: str = "",
+        form: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        task = site.checks.task(run_id, code[:18])
+        return c.page(
+            "console/check_entry.html",
+            status,
+            session=session,
+            run_id=run_id,
+            code=code,
+            unit=task.unit_name,
+            title=f"{task.registry.label}第{run_id}次核查",
+            deadline=task.deadline.astimezone(zone).strftime("%Y-%m-%d"),
+            overdue=task.overdue(site.clock.now()),
+            answered=task.answered,
+            total=len(task.items),
+            items=[item_view(task, n, form) for n in range(len(task.items))],
+            signer=(form or {}).get("signer", "")[:20],
+            error=error,
+        )
+
+    @router.get("/lists/coverage/{run_id}/tasks/{code}", response_class=HTMLResponse)
+    def coverage_task(request: Request, run_id: Id, code: str) -> Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        try:
+            return entry_page(session, run_id, code)
+        except OrchestratorError as exc:
+            return c.refused(session, "核查任务", exc)
+
+    @router.post("/lists/coverage/{run_id}/tasks/{code}")
+    async def coverage_task_answer(request: Request, run_id: Id, code: str) -> Response:
+        posted = await c.form(request, Permission.LIST_UPLOAD)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        signer = form.get("signer", "").strip()[:20]
+        try:
+            await run_in_threadpool(
+                functools.partial(
+                    site.checks.answer,
+                    run_id,
+                    code[:18],
+                    form,
+                    signer=f"{signer}（{session.user.display_name}代填）" if signer else "",
+                    now=site.clock.now(),
+                )
+            )
+        except AnswerRefused as exc:
+            return await run_in_threadpool(
+                functools.partial(
+                    entry_page, session, run_id, code, error=str(exc), form=form, status=400
+                )
+            )
+        except OrchestratorError as exc:
+            return c.refused(session, "代填核实结果", exc)
+        return RedirectResponse(f"/lists/coverage?run={run_id}&done=answered", status_code=303)
 
     @router.post("/lists/coverage/{run_id}/tasks")
     async def coverage_tasks(request: Request, run_id: Id) -> Response:
