@@ -7,9 +7,11 @@ a finding answered as done that is found again; the console issues them only wit
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -45,6 +47,31 @@ def checks(engine, tmp_path: Path):
 def count(engine, table, *where) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+@dataclasses.dataclass
+class Issued:
+    """The sample list, a kept run against the permits registry with its tasks issued, and
+    城东区's task with the place of its first finding to be added (名录中有、清单中无)."""
+
+    run: Any
+    service: Any
+    config: Any
+    east: Any
+    task: Any
+    missing: int
+
+
+def issued_east(engine, tmp_path: Path) -> Issued:
+    do_import(engine, SAMPLE)
+    run = run_coverage(engine).run
+    service, config = checks(engine, tmp_path)
+    service.issue(run.id, now=NOW, by="张值班")
+    east = NETWORK.unit("county:城东区")
+    assert east is not None
+    task = service.task(run.id, east.uscc)
+    missing = [i.finding.kind for i in task.items].index(FindingKind.MISSING)
+    return Issued(run, service, config, east, task, missing)
 
 
 def test_each_finding_goes_to_its_county_once_through_the_outbox(engine, tmp_path):
@@ -115,16 +142,9 @@ def test_findings_in_no_county_go_to_the_member_unit_overseeing_the_sheet(engine
 
 
 def test_a_unit_answers_on_its_signed_page_and_refusals_take_nothing(engine, tmp_path):
-    do_import(engine, SAMPLE)
-    run = run_coverage(engine).run
-    service, _ = checks(engine, tmp_path)
-    service.issue(run.id, now=NOW, by="张值班")
-    east = NETWORK.unit("county:城东区")
-    assert east is not None
-    task = service.task(run.id, east.uscc)
-    kinds = [i.finding.kind for i in task.items]
-    missing = kinds.index(FindingKind.MISSING)
-    absent = kinds.index(FindingKind.ABSENT)
+    it = issued_east(engine, tmp_path)
+    run, service, east, task, missing = it.run, it.service, it.east, it.task, it.missing
+    absent = [i.finding.kind for i in task.items].index(FindingKind.ABSENT)
     clock = Clock(NOW + dt.timedelta(days=1))
     token = LINKS.check_token(run.id, east.uscc, LINKS.expiry(NOW))
     with Served(web_app(engine, clock)) as served:
@@ -193,14 +213,8 @@ def test_a_unit_answers_on_its_signed_page_and_refusals_take_nothing(engine, tmp
 
 
 def test_the_next_run_carries_the_answers_and_marks_a_finding_answered_done(engine, tmp_path):
-    do_import(engine, SAMPLE)
-    first = run_coverage(engine).run
-    service, _ = checks(engine, tmp_path)
-    service.issue(first.id, now=NOW, by="张值班")
-    east = NETWORK.unit("county:城东区")
-    assert east is not None
-    task = service.task(first.id, east.uscc)
-    n = [i.finding.kind for i in task.items].index(FindingKind.MISSING)
+    it = issued_east(engine, tmp_path)
+    first, service, east, n = it.run, it.service, it.east, it.missing
     service.answer(first.id, east.uscc, {f"outcome_{n}": "added"}, signer="李科长", now=NOW)
     with pytest.raises(AnswerRefused, match="请至少选择一项"):
         service.answer(first.id, east.uscc, {}, signer="李科长", now=NOW)
@@ -276,14 +290,8 @@ def test_the_draft_revision_shows_what_each_unit_answered(engine, tmp_path):
 
     from orchestrator.emissions.workbook import TODO_HEADER, TODO_SHEET
 
-    do_import(engine, SAMPLE)
-    run = run_coverage(engine).run
-    service, _ = checks(engine, tmp_path)
-    service.issue(run.id, now=NOW, by="张值班")
-    east = NETWORK.unit("county:城东区")
-    assert east is not None
-    task = service.task(run.id, east.uscc)
-    n = [i.finding.kind for i in task.items].index(FindingKind.MISSING)
+    it = issued_east(engine, tmp_path)
+    run, service, east, task, n = it.run, it.service, it.east, it.task, it.missing
     service.answer(
         run.id, east.uscc, {f"outcome_{n}": "added", f"note_{n}": "已补充措施"},
         signer="李科长", now=NOW,
@@ -300,13 +308,8 @@ def test_the_draft_revision_shows_what_each_unit_answered(engine, tmp_path):
 def test_an_overdue_task_is_chased_once_by_the_scheduler(engine, tmp_path):
     from tests.support.scheduling import beat
 
-    do_import(engine, SAMPLE)
-    run = run_coverage(engine).run
-    service, config = checks(engine, tmp_path)
-    service.issue(run.id, now=NOW, by="张值班")
-    east = NETWORK.unit("county:城东区")
-    assert east is not None
-    done = service.task(run.id, east.uscc)
+    it = issued_east(engine, tmp_path)
+    run, service, config, east, done = it.run, it.service, it.config, it.east, it.task
     kinds = [i.finding.kind for i in done.items]
     every = {f"outcome_{n}": "other" for n in range(len(kinds))}
     every.update({f"note_{n}": "已核实" for n in range(len(kinds))})
@@ -339,14 +342,8 @@ def test_an_overdue_task_is_chased_once_by_the_scheduler(engine, tmp_path):
 
 
 def test_the_office_enters_a_units_answers_on_its_behalf(engine, tmp_path):
-    do_import(engine, SAMPLE)
-    run = run_coverage(engine).run
-    service, _ = checks(engine, tmp_path)
-    service.issue(run.id, now=NOW, by="张值班")
-    east = NETWORK.unit("county:城东区")
-    assert east is not None
-    task = service.task(run.id, east.uscc)
-    n = [i.finding.kind for i in task.items].index(FindingKind.MISSING)
+    it = issued_east(engine, tmp_path)
+    run, service, east, task, n = it.run, it.service, it.east, it.task, it.missing
     for username, role in (("zhang", "duty_officer"), ("chen", "director")):
         accounts(engine).add_user(
             username=username, display_name=username, role=role, password=PASSWORD, now=NOW
