@@ -16,28 +16,23 @@ from orchestrator.checks.service import cn_day
 from orchestrator.errors import NotFound
 from orchestrator.notices.contexts import cn_time
 from orchestrator.notices.links import LinkInvalid
+from orchestrator.web.signed import SignedPages
 from orchestrator.web.site import Site
 
 
 def check_router(site: Site) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    clock, zone, env = site.clock, site.zone, site.env
+    clock, zone = site.clock, site.zone
     prefix = urlsplit(site.office.check_base).path.rstrip("/") or "/check"
 
-    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = env.get_template(template).render(
-            office=site.office.issuer, office_phone=site.office.phone, **values
-        )
-        return HTMLResponse(html, status_code=status)
-
-    def refused(title: str, message: str, status: int) -> HTMLResponse:
-        return page("web/message.html", status, title=title, message=message)
+    pages = SignedPages(site)
+    page, refused = pages.page, pages.refused
 
     def grant_of(token: str) -> tuple[int, str] | HTMLResponse:
         try:
             coverage_id, code, _ = site.links.verify_check(token, clock.now())
         except LinkInvalid as exc:
-            return refused("链接不可用", str(exc), 410 if "过期" in str(exc) else 404)
+            return pages.link_refused(exc)
         return coverage_id, code
 
     def task_page(

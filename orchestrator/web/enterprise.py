@@ -29,6 +29,7 @@ from orchestrator.delivery.units import TaskView
 from orchestrator.errors import OrchestratorError
 from orchestrator.notices.contexts import cn_time
 from orchestrator.notices.links import LinkGrant, LinkInvalid
+from orchestrator.web.signed import SignedPages
 from orchestrator.web.site import Site
 
 _NOTICES = {
@@ -40,24 +41,17 @@ _NOTICES = {
 
 def enterprise_router(site: Site) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    receipts, clock, zone, env = site.receipts, site.clock, site.zone, site.env
+    receipts, clock, zone = site.receipts, site.clock, site.zone
     prefix = urlsplit(site.office.acknowledge_base).path.rstrip("/") or "/ack"
 
-    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = env.get_template(template).render(
-            office=site.office.issuer, office_phone=site.office.phone, **values
-        )
-        return HTMLResponse(html, status_code=status)  # headers: web.guard
-
-    def refused(title: str, message: str, status: int) -> HTMLResponse:
-        return page("web/message.html", status, title=title, message=message)
+    pages = SignedPages(site)
+    page, refused = pages.page, pages.refused
 
     def grant_of(token: str) -> LinkGrant | HTMLResponse:
         try:
             return site.links.verify(token, clock.now())
         except LinkInvalid as exc:
-            expired = "过期" in str(exc)
-            return refused("链接不可用", str(exc), 410 if expired else 404)
+            return pages.link_refused(exc)
 
     def unit_page(
         token: str, grant: LinkGrant, *, notice: str = "", error: str = "", status: int = 200
