@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps locale demo drill test test-hostile lint format types contracts check bench bench-small clean
+.PHONY: install system-deps locale demo demo-province drill test test-hostile lint format types contracts check bench bench-small clean
 
 install: $(STAMP)
 
@@ -31,6 +31,12 @@ system-deps:
 # second person and issued, every notice written, a summary printed.
 demo: install
 	$(BIN)/orchestrator demo
+
+# The provincial flow on the sample province (示例省 and its three cities, data/demo-province*.db,
+# notices in out/demo-province/): a 调度令 to every city, each city's alert issued with its orders
+# and task notices, the cities' report-backs and the province's view of them.
+demo-province: install
+	$(BIN)/orchestrator demo --province --out out/demo-province
 
 # A drill (应急演练) of the sample scenario: five simulated days through the real pipeline in its
 # own database (data/drill.db), every message to the folder out/drill, every notice marked 演练.

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     region_name: str = "示例市"
     region_code: str = "999900"
     ruleset: str = "mee-2024"
+    # The area served, as config/regions.toml's ``serves`` says unless set here: a city's code,
+    # or the province's (the provincial platform: the province's office and all its cities).
+    serves: str = ""
     config_dir: Path = PROJECT_ROOT / "config"
     templates_dir: Path = PROJECT_ROOT / "templates"
     city_templates_dir: Path | None = None  # a city's overrides, searched before templates_dir
@@ -59,6 +62,13 @@ class Settings(BaseSettings):
     def _six_digits(cls, value: str) -> str:
         if not (len(value) == 6 and value.isdigit()):
             raise ValueError("region_code must be a 6-digit administrative division code")
+        return value
+
+    @field_validator("serves")
+    @classmethod
+    def _served_code(cls, value: str) -> str:
+        if value and not (len(value) == 6 and value.isdigit()):
+            raise ValueError("serves must be a 6-digit administrative division code or empty")
         return value
 
     @field_validator(

@@ -78,8 +78,24 @@ SUFFIX = {
 }
 
 
+#: The city whose list is written: its configuration folder (``--city`` picks one of a provincial
+#: installation's, config/cities/<code>/; its counties, and its map when it has one).
+CITY = {"config": ROOT / "config", "code": 999900}
+
+
+def _city_folder():
+    from orchestrator.bootstrap.config_files import CityFolder
+
+    folder = CITY["config"]
+    return folder if folder == ROOT / "config" else CityFolder(folder, ROOT / "config")
+
+
+def _city_name() -> str:
+    return load_city(_city_folder()).region_name
+
+
 def _uscc(rng: random.Random, n: int) -> str:
-    body = f"91{999900 + rng.randrange(0, 7):06d}{n:09d}"[:17]
+    body = f"91{int(CITY['code']) + rng.randrange(0, 7):06d}{n:09d}"[:17]
     body = body[:8] + "MA" + body[10:]  # a plausible organisation-code shape
     return body + uscc_check_char(body)
 
@@ -126,13 +142,17 @@ class Placer:
         from orchestrator.bootstrap.config_files import load_map
         from orchestrator.geography.outlines import Outlines
 
-        config = load_map(ROOT / "config")
-        assert config is not None
-        assert config.outlines
-        self.outlines = Outlines.read(ROOT / "config" / config.outlines)
+        config = load_map(_city_folder())
+        self.outlines = (
+            Outlines.read(_city_folder() / config.outlines)
+            if config is not None and config.outlines
+            else None
+        )
         self.rng = random.Random(seed)
 
     def place(self, county: str) -> dict[str, float]:
+        if self.outlines is None:  # a city without a map: no positions
+            return {}
         west, south, east, north = self.outlines.bounds(county)
         while True:
             p = Position(
@@ -147,7 +167,7 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
     """Yield (rows of one enterprise) lists of column dicts."""
     rng = random.Random(seed)
     placer = Placer(seed + 3)
-    counties = load_city(ROOT / "config").counties
+    counties = load_city(_city_folder()).counties
     grades = [g for g, w in GRADES for _ in range(w)]
     made_lines = 0
     n = 0
@@ -179,7 +199,9 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
             category = ControlCategory.SMALL
         elif roll < 0.12:
             category = ControlCategory.GENERAL
-        name = f"示例市{rng.choice(SURNAMES)}{rng.choice(SURNAMES)}{SUFFIX[industry]}有限公司"
+        name = (
+            f"{_city_name()}{rng.choice(SURNAMES)}{rng.choice(SURNAMES)}{SUFFIX[industry]}有限公司"
+        )
         uscc = _uscc(rng, n)
         if n_lines is None:
             k = rng.randint(1, min(4, len(lines)))
@@ -246,15 +268,15 @@ def industry_rows(book, n_enterprises: int | None, n_lines: int | None, seed: in
 def dust_rows(n: int, seed: int):
     rng = random.Random(seed + 1)
     placer = Placer(seed + 4)
-    counties = load_city(ROOT / "config").counties
+    counties = load_city(_city_folder()).counties
     for i in range(1, n + 1):
         base = round(rng.uniform(5, 60), 1)
         kind = rng.choice(["建筑工地", "拆除工地", "市政工地", "物料堆场"])
         rec = {
-            "name": f"示例市{rng.choice(SURNAMES)}{rng.choice(SURNAMES)}{['花园', '大厦', '道路改造', '堆场'][i % 4]}项目",
+            "name": f"{_city_name()}{rng.choice(SURNAMES)}{rng.choice(SURNAMES)}{['花园', '大厦', '道路改造', '堆场'][i % 4]}项目",
             "site_type": kind,
             "county": counties[i % len(counties)],
-            "owner": f"示例市{rng.choice(SURNAMES)}置业有限公司",
+            "owner": f"{_city_name()}{rng.choice(SURNAMES)}置业有限公司",
             "uscc": "",
             "contact": "赵工",
             "phone": f"138{i:08d}",
@@ -272,12 +294,12 @@ def dust_rows(n: int, seed: int):
 
 def transport_rows(n: int, seed: int):
     rng = random.Random(seed + 2)
-    counties = load_city(ROOT / "config").counties
+    counties = load_city(_city_folder()).counties
     for i in range(1, n + 1):
         body = f"91{999900:06d}MA{i + 500000:07d}"[:17]
         trips = rng.randint(11, 300)
         rec = {
-            "name": f"示例市{rng.choice(SURNAMES)}{rng.choice(SURNAMES)}物流有限公司",
+            "name": f"{_city_name()}{rng.choice(SURNAMES)}{rng.choice(SURNAMES)}物流有限公司",
             "uscc": body + uscc_check_char(body),
             "county": counties[i % len(counties)],
             "industry": "道路货物运输",
@@ -347,7 +369,10 @@ def main() -> None:
     ap.add_argument("--lines", type=int)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--city", help="a provincial installation's city (config/cities/<code>/)")
     args = ap.parse_args()
+    if args.city:
+        CITY.update(config=ROOT / "config" / "cities" / args.city, code=int(args.city))
     if (args.enterprises is None) == (args.lines is None):
         ap.error("give exactly one of --enterprises or --lines")
     lines = write(args.out, args.enterprises, args.lines, args.seed)

@@ -36,6 +36,9 @@ class AuditAction(StrEnum):
     RESEND = "resend"
     NEGOTIATE = "negotiate"
     NEGOTIATE_REMOVE = "negotiate_remove"
+    DIRECTIVE = "directive"  # the province drafted, moved on or lifted a 调度令 (detail: action)
+    DIRECTIVE_RECEIVED = "directive_received"  # a city received a 调度令 (or its lifting)
+    DIRECTIVE_LIFT_REQUEST = "directive_lift_request"  # a city asked the province to lift one
     ACCOUNT = (
         "account"  # a user disabled, enabled, given a role or a password; a token issued/revoked
     )
@@ -75,6 +78,9 @@ _LABEL: dict[AuditAction, str] = {
     AuditAction.RESEND: "重新投递",
     AuditAction.NEGOTIATE: "录入协商减排",
     AuditAction.NEGOTIATE_REMOVE: "删除协商减排",
+    AuditAction.DIRECTIVE: "省级调度令",
+    AuditAction.DIRECTIVE_RECEIVED: "接收省级调度令",
+    AuditAction.DIRECTIVE_LIFT_REQUEST: "申请提前解除调度令",
     AuditAction.ACCOUNT: "账户管理",
 }
 

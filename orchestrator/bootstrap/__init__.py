@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,8 @@ from orchestrator.assessment.electricity import Meters
 from orchestrator.assessment.service import Assessor, ObservationSource
 from orchestrator.audit.service import AuditTrail
 from orchestrator.bootstrap.config_files import (
+    CityFolder,
+    Folder,
     load_assessment,
     load_city,
     load_console,
@@ -39,6 +44,7 @@ from orchestrator.bootstrap.config_files import (
     load_measure_book,
     load_network,
     load_outlines,
+    load_province,
     load_regions,
     load_response,
     load_rulesets,
@@ -51,7 +57,7 @@ from orchestrator.consultation.service import Consultant
 from orchestrator.controls.model import Control
 from orchestrator.controls.service import ControlOffice
 from orchestrator.daily.service import DailyDispatch
-from orchestrator.db.database import database_at, fresh_sqlite, open_database
+from orchestrator.db.database import database_at, fresh_sqlite, open_database, tenant_url
 from orchestrator.db.uow import Database
 from orchestrator.delivery.config import DeliveryConfig
 from orchestrator.delivery.model import Recipient
@@ -65,7 +71,7 @@ from orchestrator.emissions.measures import MeasureBook
 from orchestrator.emissions.model import CityProfile
 from orchestrator.emissions.service import ListService
 from orchestrator.emissions.upgrading import GradingConfig
-from orchestrator.errors import ConfigInvalid
+from orchestrator.errors import ConfigInvalid, InputInvalid
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
 from orchestrator.negotiation.service import Negotiations
@@ -76,7 +82,10 @@ from orchestrator.notices.model import DocumentStyle, PlanChunk
 from orchestrator.notices.parallel import WorkerBoot
 from orchestrator.notices.render import make_environment
 from orchestrator.notices.service import NoticeService
+from orchestrator.region.config import ProvinceOffice
 from orchestrator.region.model import RegionTree
+from orchestrator.region.ports import CityDesk, ProvinceInbox
+from orchestrator.region.service import DirectiveDesk, ProvincialOffice
 from orchestrator.response.config import Office, ResponseConfig
 from orchestrator.response.service import CommandOffice
 from orchestrator.settings import PROJECT_ROOT, Settings, load_settings
@@ -102,8 +111,61 @@ class Context:
     list_calendar: ListCalendar | None = None  # config/list.toml [calendar]
     network: Matrix | None = None  # config/network.toml (None: no response network)
     regions: RegionTree | None = None  # config/regions.toml (None: the city alone)
+    province: ProvinceOffice | None = None  # config/province.toml (a provincial platform's)
     drill: bool = False  # a drill: every notice, message and report is marked 演练
     bound: Database | None = None  # the database it is bound to (None: the configured one)
+    # In a provincial installation: the city this context is (None: the province itself), and
+    # the installation's own database, where the console accounts are kept.
+    tenant: str | None = None
+    home: Database | None = None
+    folder: Folder | None = None  # where its data files are found (None: settings.config_dir)
+    # the cities' databases it was bound to, by code (a test's, a drill's; absent: beside its own)
+    bound_cities: Mapping[str, Database] = dataclasses.field(default_factory=dict)
+
+    # --- the area served -----------------------------------------------------------------------
+
+    @property
+    def provincial(self) -> bool:
+        """The installation serves a province and all its cities."""
+        return self.regions is not None and self.regions.provincial
+
+    @property
+    def province_home(self) -> bool:
+        """This is the province's own context of a provincial installation: no city's work is
+        done on it (:meth:`city_context` gives a city's)."""
+        return self.provincial and self.tenant is None
+
+    @property
+    def area(self) -> str:
+        """The code of the area this context acts for (a city's, or the province's)."""
+        if self.province_home:
+            assert self.regions is not None
+            return self.regions.serves
+        return self.city.region_code
+
+    def city_codes(self) -> tuple[str, ...]:
+        """The cities the installation serves, by code."""
+        if self.regions is None:
+            return (self.city.region_code,)
+        return tuple(r.code for r in self.regions.cities())
+
+    def city_context(self, code: str, database: Database | None = None) -> Context:
+        """The context of the city ``code``: this one when it is that city, else (a provincial
+        installation) the city's own configuration — ``config/cities/<code>/`` over the shared
+        files, ``config/`` itself for the city of ``config/city.toml`` — on the city's own
+        database (``database``, else the one beside the installation's: see
+        :func:`~orchestrator.db.database.tenant_url`)."""
+        if code == self.tenant or (not self.provincial and code == self.city.region_code):
+            return self if database is None else self.on(database)
+        if code not in self.city_codes() or not self.provincial:
+            raise InputInvalid(f"本系统不服务行政区划代码为{code}的市")
+        if self.tenant is not None:
+            raise InputInvalid("一个市的上下文不能切换到另一个市")
+        return _city_context(self, code, database or self.bound_cities.get(code))
+
+    def on_cities(self, databases: Mapping[str, Database]) -> Context:
+        """This (provincial) context with its cities bound to ``databases``, by code."""
+        return dataclasses.replace(self, bound_cities=dict(databases))
 
     # --- configuration -------------------------------------------------------------------------
 
@@ -129,12 +191,17 @@ class Context:
         if self.map is None or not self.map.outlines:
             return None
         return _outlines(
-            self.settings.config_dir / self.map.outlines, self.map.name_property, self.city.counties
+            (self.folder or self.settings.config_dir) / self.map.outlines,
+            self.map.name_property,
+            self.city.counties,
         )
 
     def links(self) -> LinkSigner:
-        """The signer of the enterprises' acknowledge links."""
+        """The signer of the enterprises' acknowledge links (each city of a provincial
+        installation its own key: one city's link never opens another's page)."""
         key = load_or_create_key(self.settings.link_secret, self.settings.data_dir / "link.key")
+        if self.tenant is not None and self.settings.link_secret:
+            key = hmac.new(key, f"city:{self.tenant}".encode(), hashlib.sha256).hexdigest().encode()
         return LinkSigner(key, self.delivery.link_valid_days)
 
     # --- the database --------------------------------------------------------------------------
@@ -153,7 +220,16 @@ class Context:
         return self.bound or open_database(self.settings.effective_database_url)
 
     def uow(self) -> Database:
+        """The database a city's use cases work on; refused on the province's own context."""
+        if self.province_home:
+            raise InputInvalid(
+                "本系统服务全省：请指明办理哪个市的事项（命令行 --city 行政区划代码）"
+            )
         return self.database()
+
+    def accounts_database(self) -> Database:
+        """Where the console accounts are kept: the installation's own database."""
+        return self.home or self.database()
 
     # --- use cases -----------------------------------------------------------------------------
 
@@ -319,11 +395,49 @@ class Context:
             daily=self.daily(),
         )
 
+    def province_office(self) -> ProvincialOffice:
+        """The province's office: its 调度令 and the cities' report-backs (on the
+        installation's own database), handing orders to each city's desk."""
+        if not self.provincial or self.province is None:
+            raise InputInvalid(
+                "本系统不服务全省（config/regions.toml serves、config/province.toml）"
+            )
+        assert self.regions is not None
+        db = self.home or self.database()
+        root = self if self.tenant is None else None
+
+        def desk(code: str) -> CityDesk:
+            if root is None:
+                raise InputInvalid("省级调度令只能由全省平台下达")
+            return root.city_context(code).directive_desk()
+
+        return ProvincialOffice(
+            db, office=self.province, tree=self.regions, zone=self.settings.zone, desks=desk
+        )
+
+    def directive_desk(self) -> DirectiveDesk:
+        """The city's side of its province's 调度令: receive, report back, ask to lift."""
+
+        def inbox() -> ProvinceInbox | None:
+            if self.tenant is not None and self.province is not None:
+                return self.province_office()
+            return None
+
+        return DirectiveDesk(
+            self.uow(),
+            city=self.city.region_code,
+            zone=self.settings.zone,
+            command=self.alerts(),
+            receipts=self.receipts(),
+            daily=self.daily(),
+            inbox=inbox,
+        )
+
     def accounts(self) -> Accounts:
-        return Accounts(self.uow(), policy=self.console.policy)
+        return Accounts(self.accounts_database(), policy=self.console.policy)
 
     def audit_log(self) -> AuditTrail:
-        return AuditTrail(self.uow())
+        return AuditTrail(self.database())
 
 
 @functools.cache
@@ -352,6 +466,62 @@ def render_worker(
     parallel.install(read, env)
 
 
+def _city_context(province: Context, code: str, database: Database | None) -> Context:
+    s = province.settings
+    own = s.config_dir / "cities" / code
+    folder: Folder = CityFolder(own, s.config_dir)
+    if code == province.city.region_code and not own.exists():
+        folder = s.config_dir  # the city of config/city.toml keeps config/ as its own
+    city = load_city(folder)
+    if city.region_code != code:
+        raise ConfigInvalid(f"{folder / 'city.toml'}: region_code {city.region_code} is not {code}")
+    base = province.database()
+    templates = own / "templates"
+    settings = s.model_copy(
+        update={
+            "region_code": code,
+            "region_name": city.region_name,
+            "data_dir": s.data_dir / "cities" / code,
+            "database_url": "" if database is not None else tenant_url(base.url, code),
+            "city_templates_dir": templates if templates.is_dir() else s.city_templates_dir,
+        }
+    )
+    return dataclasses.replace(
+        _context(settings, folder, city, province.clock, serves=province.area),
+        drill=province.drill,
+        bound=database,
+        tenant=code,
+        home=base,
+        folder=folder,
+    )
+
+
+def _context(
+    settings: Settings, folder: Folder, city: CityProfile, clock: Clock, serves: str = ""
+) -> Context:
+    return Context(
+        settings=settings,
+        standards=load_standards(folder),
+        rulesets=load_rulesets(folder),
+        clock=clock,
+        city=city,
+        response=load_response(folder, city),
+        measures=load_measure_book(folder),
+        delivery=load_delivery(folder),
+        consultation=load_consultation(folder),
+        controls=load_controls(folder),
+        console=load_console(folder),
+        assessment=load_assessment(folder),
+        documents=load_documents(folder),
+        map=load_map(folder),
+        grading=load_grading(folder),
+        list_calendar=load_list_calendar(folder),
+        network=load_network(folder, city),
+        regions=load_regions(folder, city, serves),
+        province=load_province(folder),
+    )
+
+
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Context:
     settings = settings or load_settings()
     city = load_city(settings.config_dir)
@@ -360,23 +530,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
             f"{settings.config_dir / 'city.toml'}: region_code {city.region_code} differs from the "
             f"settings' region_code {settings.region_code}"
         )
-    return Context(
-        settings=settings,
-        standards=load_standards(settings.config_dir),
-        rulesets=load_rulesets(settings.config_dir),
-        clock=clock or SystemClock(settings.zone),
-        city=city,
-        response=load_response(settings.config_dir, city),
-        measures=load_measure_book(settings.config_dir),
-        delivery=load_delivery(settings.config_dir),
-        consultation=load_consultation(settings.config_dir),
-        controls=load_controls(settings.config_dir),
-        console=load_console(settings.config_dir),
-        assessment=load_assessment(settings.config_dir),
-        documents=load_documents(settings.config_dir),
-        map=load_map(settings.config_dir),
-        grading=load_grading(settings.config_dir),
-        list_calendar=load_list_calendar(settings.config_dir),
-        network=load_network(settings.config_dir, city),
-        regions=load_regions(settings.config_dir, city),
+    return _context(
+        settings, settings.config_dir, city, clock or SystemClock(settings.zone), settings.serves
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import itertools
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator.accounts.config import ConsoleConfig
 from orchestrator.alerts.model import AlertLevel, Ruleset
@@ -28,9 +29,47 @@ from orchestrator.geography.outlines import Outlines
 from orchestrator.network.config import matrix_from_mapping
 from orchestrator.network.model import Matrix
 from orchestrator.notices.model import DocumentStyle
-from orchestrator.region.config import check_city, regions_from_mapping
+from orchestrator.region.config import (
+    ProvinceOffice,
+    check_city,
+    province_from_mapping,
+    regions_from_mapping,
+)
 from orchestrator.region.model import RegionTree
 from orchestrator.response.config import ResponseConfig
+
+
+class Folder(Protocol):
+    """Where the data files are found by name: ``config/`` itself (a :class:`~pathlib.Path`) or
+    one city's view of it in a provincial installation (:class:`CityFolder`)."""
+
+    def __truediv__(self, name: str) -> Path: ...
+
+
+#: The files that describe one city: in a provincial installation each city has its own or none
+#: (never another city's); every other file is shared by the cities unless a city has its own.
+CITY_OWN = frozenset(
+    {"city.toml", "approval.toml", "network.toml", "map.toml", "grading.toml", "controls.toml"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CityFolder:
+    """One city's configuration in a provincial installation: ``config/cities/<code>/`` (its
+    :data:`CITY_OWN` files, and any shared file it replaces), then the installation's
+    ``config/`` for the rest (AQI tables, rulesets, measure tables, delivery, documents …)."""
+
+    own: Path
+    shared: Path
+
+    def __truediv__(self, name: str) -> Path:
+        mine = self.own / name
+        if name in CITY_OWN or mine.exists():
+            return mine
+        return self.shared / name
+
+    def __str__(self) -> str:
+        return str(self.own)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -43,7 +82,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigInvalid(f"{path}: {exc.strerror}") from exc
 
 
-def load_standards(config_dir: Path) -> tuple[AqiStandard, ...]:
+def load_standards(config_dir: Folder) -> tuple[AqiStandard, ...]:
     """Every ``config/aqi/*.toml``, oldest first; overlapping effective dates are an error."""
     folder = config_dir / "aqi"
     loaded = sorted(
@@ -87,7 +126,7 @@ def _resolve(folder: Path, name: str, seen: tuple[str, ...] = ()) -> dict[str, A
     return _merge(_resolve(folder, str(parent), (*seen, name)), data)
 
 
-def load_rulesets(config_dir: Path) -> tuple[Ruleset, ...]:
+def load_rulesets(config_dir: Folder) -> tuple[Ruleset, ...]:
     """Every ``config/rulesets/*.toml``, with ``extends`` resolved; ids must match file names.
     Read parents before the files that extend them, so that a mistake in a parent is reported
     under the parent's own name; returned by name."""
@@ -120,7 +159,7 @@ def _depth(folder: Path, name: str) -> int:
         depth += 1
 
 
-def load_measure_book(config_dir: Path) -> MeasureBook:
+def load_measure_book(config_dir: Folder) -> MeasureBook:
     """Every ``config/measures/*.toml``: measure tables by industry × grade × level; and
     ``config/list.toml`` (optional): how import treats a line that contradicts its grade, and
     what it refuses as implausible."""
@@ -143,7 +182,7 @@ def load_measure_book(config_dir: Path) -> MeasureBook:
     )
 
 
-def load_city(config_dir: Path) -> CityProfile:
+def load_city(config_dir: Folder) -> CityProfile:
     """``config/city.toml``: counties, citywide emissions and reduction targets."""
     path = config_dir / "city.toml"
     data = _read(path)
@@ -164,7 +203,7 @@ def load_city(config_dir: Path) -> CityProfile:
         raise ConfigInvalid(f"{path}: {exc}") from exc
 
 
-def load_response(config_dir: Path, city: CityProfile) -> ResponseConfig:
+def load_response(config_dir: Folder, city: CityProfile) -> ResponseConfig:
     """``config/approval.toml``: the office issuing for ``city``, the approval policy and the
     people who may act."""
     path = config_dir / "approval.toml"
@@ -179,7 +218,7 @@ def load_response(config_dir: Path, city: CityProfile) -> ResponseConfig:
         raise ConfigInvalid(str(exc)) from exc
 
 
-def load_documents(config_dir: Path) -> DocumentStyle:
+def load_documents(config_dir: Folder) -> DocumentStyle:
     """``config/documents.toml``: how the office's documents look (fonts by role)."""
     path = config_dir / "documents.toml"
     try:
@@ -188,7 +227,7 @@ def load_documents(config_dir: Path) -> DocumentStyle:
         raise ConfigInvalid(str(exc)) from exc
 
 
-def load_map(config_dir: Path) -> MapConfig | None:
+def load_map(config_dir: Folder) -> MapConfig | None:
     """``config/map.toml``: the map's outlines, stations and colours (None: no map)."""
     path = config_dir / "map.toml"
     if not path.exists():
@@ -209,7 +248,7 @@ def load_outlines(path: Path, name_property: str, counties: tuple[str, ...]) -> 
     return outlines
 
 
-def load_list_calendar(config_dir: Path) -> ListCalendar:
+def load_list_calendar(config_dir: Folder) -> ListCalendar:
     """``config/list.toml`` [calendar]: when the list is due for revision (default 09-30)."""
     path = config_dir / "list.toml"
     if not path.exists():
@@ -217,7 +256,7 @@ def load_list_calendar(config_dir: Path) -> ListCalendar:
     return ListCalendar.from_mapping(_read(path).get("calendar", {}), source=str(path))
 
 
-def load_network(config_dir: Path, city: CityProfile) -> Matrix | None:
+def load_network(config_dir: Folder, city: CityProfile) -> Matrix | None:
     """``config/network.toml``: the response network and its responsibility matrix (None: none)."""
     path = config_dir / "network.toml"
     if not path.exists():
@@ -225,18 +264,32 @@ def load_network(config_dir: Path, city: CityProfile) -> Matrix | None:
     return matrix_from_mapping(_read(path), source=str(path), counties=city.counties)
 
 
-def load_regions(config_dir: Path, city: CityProfile) -> RegionTree | None:
-    """``config/regions.toml``: the province–city–county tiers and the area served (None: none,
-    a city alone as before). The city of ``city.toml`` must be the tree's, with its counties."""
+def load_regions(config_dir: Folder, city: CityProfile, serves: str = "") -> RegionTree | None:
+    """``config/regions.toml``: the province–city–county tiers and the area served (``serves``
+    when given, the settings' choice; None: no file, a city alone as before). The city of
+    ``city.toml`` must be the tree's, with its counties."""
     path = config_dir / "regions.toml"
     if not path.exists():
+        if serves and serves != city.region_code:
+            raise ConfigInvalid(f"{path}: missing; serves {serves} needs the region tree")
         return None
-    tree = regions_from_mapping(_read(path), source=str(path))
+    data = _read(path)
+    if serves:
+        data = {**data, "serves": serves}
+    tree = regions_from_mapping(data, source=str(path))
     check_city(tree, source=str(path), code=city.region_code, counties=city.counties)
     return tree
 
 
-def load_grading(config_dir: Path) -> GradingConfig | None:
+def load_province(config_dir: Folder) -> ProvinceOffice | None:
+    """``config/province.toml``: the provincial office issuing 调度令 (None: absent)."""
+    path = config_dir / "province.toml"
+    if not path.exists():
+        return None
+    return province_from_mapping(_read(path), source=str(path))
+
+
+def load_grading(config_dir: Folder) -> GradingConfig | None:
     """``config/grading.toml``: the city's 创A升B targets (None: none set)."""
     path = config_dir / "grading.toml"
     if not path.exists():
@@ -244,7 +297,7 @@ def load_grading(config_dir: Path) -> GradingConfig | None:
     return GradingConfig.from_mapping(_read(path), source=str(path))
 
 
-def load_delivery(config_dir: Path) -> DeliveryConfig:
+def load_delivery(config_dir: Folder) -> DeliveryConfig:
     """``config/delivery.toml``: channels, retries, escalation, links and compliance checks."""
     path = config_dir / "delivery.toml"
     try:
@@ -255,7 +308,7 @@ def load_delivery(config_dir: Path) -> DeliveryConfig:
         raise ConfigInvalid(f"{path}: {exc}") from exc
 
 
-def load_controls(config_dir: Path) -> tuple[Control, ...]:
+def load_controls(config_dir: Folder) -> tuple[Control, ...]:
     """``config/controls.toml``: recurring controls (none if the file is absent)."""
     path = config_dir / "controls.toml"
     if not path.exists():
@@ -266,7 +319,7 @@ def load_controls(config_dir: Path) -> tuple[Control, ...]:
         raise ConfigInvalid(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from exc
 
 
-def load_console(config_dir: Path) -> ConsoleConfig:
+def load_console(config_dir: Folder) -> ConsoleConfig:
     """``config/console.toml``: sign-in lockout and sessions (defaults if the file is absent)."""
     path = config_dir / "console.toml"
     data = _read(path) if path.exists() else {}
@@ -276,7 +329,7 @@ def load_console(config_dir: Path) -> ConsoleConfig:
         raise ConfigInvalid(str(exc)) from exc
 
 
-def load_assessment(config_dir: Path) -> AssessmentConfig:
+def load_assessment(config_dir: Folder) -> AssessmentConfig:
     """``config/assessment.toml``: what the effect assessment proposes (defaults if absent)."""
     path = config_dir / "assessment.toml"
     data = _read(path) if path.exists() else {}
@@ -286,7 +339,7 @@ def load_assessment(config_dir: Path) -> AssessmentConfig:
         raise ConfigInvalid(str(exc)) from exc
 
 
-def load_consultation(config_dir: Path) -> ConsultationConfig:
+def load_consultation(config_dir: Folder) -> ConsultationConfig:
     """``config/consultation.toml``: forecast and monitoring sources, health gate, schedule."""
     path = config_dir / "consultation.toml"
     try:

@@ -53,6 +53,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "controls": ("controls", "常态化管控：臭氧季VOCs管控、秋冬季错峰生产。"),
     "daily": ("daily", "应急管控工作日报：预警期间每日报送和落实情况汇总。"),
     "deliver": ("delivery", "投递已发布的通知，失败时重试。"),
+    "directive": ("directives", "省级调度令：起草、审批、下达、解除，各市接收、上报和督办。"),
     "demo": ("demo", "用示例数据完整运行主要流程。"),
     "drill": ("drill", "在模拟时钟上开展应急演练。"),
     "hint": ("alerts", "区域预警提示：省级或国家下达的指令。"),
@@ -142,13 +143,19 @@ class Root(click.Group):
     metavar="ISO",
     help="将当前时间设为该时刻（不带时区的按本市时间），用于回放和测试。",
 )
+@click.option(
+    "--city",
+    "city",
+    metavar="代码",
+    help="省级平台上办理哪个市的事项（行政区划代码，如990100）；服务一个市的系统无须指明。",
+)
 @click.version_option(
     package_name="pollution-response-orchestrator",
     help="显示版本号并退出。",
     message="%(prog)s，版本 %(version)s",
 )
 @click.pass_context
-def cli(ctx: click.Context, now_text: str | None) -> None:
+def cli(ctx: click.Context, now_text: str | None, city: str | None) -> None:
     """重污染天气应急响应指挥平台的命令行。
 
     \b
@@ -157,14 +164,16 @@ def cli(ctx: click.Context, now_text: str | None) -> None:
     """
     # built when a command first asks for it (`context_of`): help and usage errors load
     # neither the configuration nor any library
-    ctx.obj = functools.partial(_context, now_text)
+    ctx.obj = functools.partial(_context, now_text, city)
 
 
-def _context(now_text: str | None) -> Context:
-    """The composition root, its clock fixed by ``--now``."""
+def _context(now_text: str | None, city: str | None = None) -> Context:
+    """The composition root, its clock fixed by ``--now``, one city's with ``--city``."""
     from orchestrator.bootstrap import bootstrap  # settings, configuration, the database layer
 
     context = bootstrap()
+    if city is not None:
+        context = context.city_context(city.strip())
     if now_text is not None:
         try:
             now = dt.datetime.fromisoformat(now_text)

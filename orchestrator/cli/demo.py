@@ -35,17 +35,28 @@ if TYPE_CHECKING:
     show_default=True,
     help="通知的输出目录。",
 )
+@click.option(
+    "--province",
+    is_flag=True,
+    help="运行省级流程：省级调度令下达三个市，各市发布预警并上报，省级查看落实情况。",
+)
 @click.pass_context
-def demo_command(ctx: click.Context, out_dir: Path) -> None:
+def demo_command(ctx: click.Context, out_dir: Path, province: bool) -> None:
     """用示例数据完整运行主要流程：清单、会商、预警、通知、投递。
 
     新建SQLite数据库（data/demo.db），导入示例应急减排清单，向所涉企业通知正在执行的错峰生产，对随附的示例预报开展每日会商（输出会商意见并起草其建议的预警），由值班人员提交、另一人批准（减排核算只计预警在错峰生产之外增加的部分）并发布，全部通知写入目录并经文件渠道投递，最后输出汇总。
 
+    加 --province 运行省级流程（省级平台：示例省及其三个市），数据库为 data/demo-province*.db。
+
     \b
     示例：
       orchestrator demo
+      orchestrator demo --province
     """
     base = context_of(ctx)
+    if province:
+        _province_demo(base, out_dir)
+        return
     settings = base.settings
     zone = settings.zone
     db = settings.data_dir / "demo.db"
@@ -236,6 +247,135 @@ def _controls(context: Context, worker: DeliveryWorker, now: dt.datetime) -> Non
     click.echo(
         f"2. 常态化管控：{outcome.detail}；{stats.counts['delivered']}份经文件渠道送达，"
         f"回执：已发出{s.sent}（orchestrator receipts --round {outcome.round_id} 查看）"
+    )
+
+
+def _province_demo(base: Context, out_dir: Path) -> None:
+    """The provincial flow on the sample province: a 调度令 issued to its three cities, each
+    city's alert drafted on receipt, approved and issued with its orders and task notices, the
+    cities' report-backs, and the province's view of them."""
+    from orchestrator.bootstrap import bootstrap
+    from orchestrator.db.database import tenant_url
+    from orchestrator.region.directives import DirectiveAction
+    from orchestrator.response.model import Role
+
+    settings = base.settings
+    zone = settings.zone
+    if base.regions is None:
+        raise OrchestratorError("未配置行政区划（config/regions.toml），无法运行省级流程")
+    code = base.regions.root.code
+    context = base
+    if not base.provincial:
+        context = bootstrap(settings.model_copy(update={"serves": code}), base.clock)
+    db = settings.data_dir / "demo-province.db"
+    for each in context.city_codes():  # each city's database beside the province's, new
+        Path(tenant_url(f"sqlite:///{db}", each).removeprefix("sqlite:///")).unlink(missing_ok=True)
+    context = context.on_fresh(db)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    now = dt.datetime(2026, 1, 4, 16, 0, tzinfo=zone)
+    cities = {c: context.city_context(c) for c in context.city_codes()}
+    lists = []
+    for c, city in cities.items():
+        own = settings.emission_lists_dir / "cities" / f"{c}.xlsx"
+        path = own if own.exists() else settings.emission_lists_dir / "sample_list.xlsx"
+        r = city.lists().import_list(
+            path, effective_from=dt.date(2025, 10, 1), now=now, by="示例管理员"
+        )
+        lists.append(f"{city.city.region_name}{r.enterprises}家")
+    click.echo(f"1. 各市导入应急减排清单：{'，'.join(lists)}")
+
+    office = context.province_office()
+    assert context.province is not None
+    people = context.province.people
+    duty = next(p for p in people if p.role.value == "province_duty")
+    director = next(p for p in people if p.role.value == "province_director")
+    d = office.draft(
+        title="关于启动重污染天气橙色预警的调度令",
+        cities=list(cities),
+        level=AlertLevel.ORANGE,
+        start=dt.datetime(2026, 1, 6, 0, 0, tzinfo=zone),
+        end=dt.datetime(2026, 1, 9, 0, 0, tzinfo=zone),
+        measures=[
+            "对钢铁、焦化、水泥等重点行业企业实行驻厂监管",
+            "加大排放大户协商减排力度",
+            "高速公路入口对国四及以下重型柴油货车实施劝返",
+        ],
+        reason="省级会商：1月6日至8日全省中南部将出现区域性重污染过程",
+        by=duty,
+        now=now,
+    )
+    office.act(d.id, DirectiveAction.SUBMIT, by=duty, now=now)
+    office.act(d.id, DirectiveAction.APPROVE, by=director, now=now + dt.timedelta(minutes=20))
+    d = office.act(d.id, DirectiveAction.ISSUE, by=duty, now=now + dt.timedelta(minutes=30))
+    issued_at = d.issued_at or now
+    click.echo(
+        f"2. 省级下达调度令{d.number}（{duty.name}起草、{director.name}批准）："
+        f"{'、'.join(x.city.region_name for x in cities.values())}"
+        f"{d.level.term}，{cn_instant(d.start, zone, year=False)}至{cn_instant(d.end, zone, year=False)}，"
+        f"增加措施{len(d.measures)}项"
+    )
+    for i, (c, city) in enumerate(cities.items()):
+        got = city.directive_desk().received()[0]
+        assert got.alert_id is not None
+        t = issued_at + dt.timedelta(minutes=40 + 30 * i)
+        people_of = city.response.people.values()
+        drafter = next(p for p in people_of if p.role is Role.DUTY_OFFICER)
+        approver = city.response.approver_for(AlertLevel.ORANGE)
+        assert approver is not None
+        alerts = city.alerts()
+        alerts.submit(got.alert_id, by=drafter, now=t)
+        alerts.approve(got.alert_id, by=approver, now=t + dt.timedelta(minutes=10))
+        out = alerts.issue(got.alert_id, by=drafter, now=t + dt.timedelta(minutes=20))
+        folder = out_dir / c
+        written = city.notices().write(got.alert_id, folder)
+        worker = _worker(city, folder, t)
+        worker.clock = FixedClock(t + dt.timedelta(minutes=25))
+        worker.housekeeping()
+        stats = worker.drain()
+        receipts = city.receipts()
+        plan = alerts.frozen_plan(out.revision.revision_id)
+        for entry in plan[: max(1, len(plan) // 2)]:  # half the enterprises sign at once
+            receipts.acknowledge(
+                Scope(alert_id=got.alert_id),
+                entry["uscc"],
+                out.revision.revision_id,
+                signer="示例签收人",
+                now=t + dt.timedelta(minutes=50),
+            )
+        click.echo(
+            f"3. {city.city.region_name}：收到调度令后系统已起草预警，{drafter.name}提交、{approver.name}批准、"
+            f"{drafter.name}发布，文号{out.revision.document_number}；应急响应指令{written.orders}份、"
+            f"任务单{written.tasks}份，{stats.counts['delivered']}份经文件渠道送达（{folder}）"
+        )
+    report_at = issued_at + dt.timedelta(hours=3)
+    for reporting in list(cities.values())[:2]:  # the third city has not reported yet
+        reporting.directive_desk().report(report_at)
+    click.echo("4. 示例市、东川市向省级报送启动情况；西岭市尚未报送")
+    chased = office.chase(report_at)
+    board = office.board(d.id, report_at)
+    click.echo(f"5. 省级查看调度令{d.number}落实情况（orchestrator directive show {d.id}）：")
+    for s in board.cities:
+        if s.start is None:
+            click.echo(f"   {s.name}：已接收，未报送启动情况；{'；'.join(board.owed[s.city])}")
+            continue
+        b = s.start.body
+        lead = ""
+        if s.alert_issued_at is not None:
+            lead = f"（下达后{(s.alert_issued_at - issued_at).total_seconds() / 3600:.1f}小时发布）"
+        click.echo(
+            f"   {s.name}：{b['document_number']}{lead}，指令{b['orders']}份、已签收{b['acknowledged']}份"
+        )
+    click.echo(
+        f"   已督办{len(chased)}个市："
+        + "、".join(
+            board.cities[[x.city for x in board.cities].index(c)].name for _, c, _ in chased
+        )
+    )
+    click.echo(
+        f"6. 后续命令在命令前加 ORCHESTRATOR_SERVES={code} "
+        f"ORCHESTRATOR_DATABASE_URL=sqlite:///data/{db.name}（数据目录为默认的 data/ 时），"
+        f"例如：orchestrator directive show {d.id}；orchestrator --city 990100 directive received"
     )
 
 

@@ -238,9 +238,22 @@ class AlertStore:
                 raise
             return None
 
+    def lift_hint(self, hint_id: int, *, at: dt.datetime) -> None:
+        """The hint binds no more (its 调度令 was lifted)."""
+        h = regional_hints.c
+        self.conn.execute(
+            update(regional_hints)
+            .where(h.id == hint_id, h.lifted_at.is_(None))
+            .values(lifted_at=at)
+        )
+
     def hints(self, region: str, *, ending_after: dt.datetime | None = None) -> list[RegionalHint]:
         h = regional_hints.c
-        query = select(regional_hints).where(h.region_code == region).order_by(h.id)
+        query = (
+            select(regional_hints)
+            .where(h.region_code == region, h.lifted_at.is_(None))
+            .order_by(h.id)
+        )
         if ending_after is not None:
             query = query.where(h.end_at > ending_after)
         return [_hint(r) for r in self.conn.execute(query)]

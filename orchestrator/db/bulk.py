@@ -95,6 +95,27 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
     return len(conn.execute(stmt, list(rows)).all())
 
 
+def upsert(
+    conn: Connection,
+    table: Table,
+    row: Mapping[str, Any],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert ``row``; if its unique ``keys`` are there, set its ``update`` columns (none:
+    leave the row as it is)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(dict(row))
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={k: stmt.excluded[k] for k in update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    conn.execute(stmt)
+
+
 def of(subject: Subject, table: Table) -> ColumnElement[bool]:
     """The condition selecting ``subject``'s rows of ``table`` (a revision's, a round's, or a
     coverage run's: deliveries only)."""

@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from orchestrator.db.uow import Database, unavailable
@@ -67,6 +68,47 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+_SEARCH_PATH = "-csearch_path="
+
+
+def schema_of(url: str) -> str | None:
+    """The PostgreSQL schema a URL puts first on the search path (None: the server's default)."""
+    u = make_url(url)
+    if u.get_backend_name() != "postgresql":
+        return None
+    options = u.query.get("options", "")
+    for part in (options,) if isinstance(options, str) else options:
+        for word in part.split():
+            if word.startswith(_SEARCH_PATH):
+                return word.removeprefix(_SEARCH_PATH).split(",")[0].strip('"') or None
+    return None
+
+
+def tenant_url(url: str, code: str) -> str:
+    """The database of the city ``code`` in a provincial installation whose own database is at
+    ``url``: with SQLite a file beside the installation's (``orchestrator-990100.db``), with
+    PostgreSQL a schema of its own in the same database (the installation's schema, or
+    ``city``, suffixed ``_c990100``), created on first use. A city's units of work open only
+    its own database: no statement of one city can read or change another's rows."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database in (None, "", ":memory:"):
+            raise ValueError("an in-memory SQLite database has no cities beside it")
+        path = Path(u.database)
+        return str(u.set(database=str(path.with_name(f"{path.stem}-{code}{path.suffix}"))))
+    schema = f"{schema_of(url) or 'city'}_c{code}"
+    return u.update_query_dict({"options": f"{_SEARCH_PATH}{schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def _create_schema(engine: Engine, url: str) -> None:
+    schema = schema_of(url)
+    if schema is not None:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent)."""
     cfg = Config()
@@ -89,6 +131,7 @@ def open_database(url: str) -> Database:
     def opened() -> Engine:
         engine = make_engine(url)
         try:
+            _create_schema(engine, url)
             migrate(engine)
         except SQLAlchemyError as exc:
             raise unavailable(exc) from exc

@@ -405,6 +405,7 @@ regional_hints = Table(
     Column("document_number", Text, nullable=False),
     Column("area", Text, nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("lifted_at", UtcDateTime(), nullable=True),  # its 调度令 lifted: binds no more
     UniqueConstraint("issuer", "document_number", name="uq_regional_hints_document"),
 )
 
@@ -698,6 +699,84 @@ process_beats = Table(
 )
 
 
+# --- the province–city tiers ------------------------------------------------------------------
+
+directives = Table(
+    # The province's 调度令 (the province's database). Numbered on issue per province and year.
+    "directives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("province", String(6), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("cities", JSON, nullable=False),
+    Column("counties", JSON, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("start_at", UtcDateTime(), nullable=False),
+    Column("end_at", UtcDateTime(), nullable=False),
+    Column("measures", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("report_within_hours", Integer, nullable=False),
+    Column("daily_report_by", String(5), nullable=False),  # HH:MM, local time
+    Column("status", String(16), nullable=False),
+    Column("drafted_by", Text, nullable=False),
+    Column("approved_by", Text, nullable=False),
+    Column("year", Integer, nullable=True),
+    Column("seq", Integer, nullable=True),
+    Column("number", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=True),
+    Column("lifted_at", UtcDateTime(), nullable=True),
+    Column("lift_reason", Text, nullable=False),
+    UniqueConstraint("province", "year", "seq", name="uq_directives_number"),
+)
+
+directive_cities = Table(
+    # Each city a 调度令 binds: when it was handed to the city (and its lifting), and chased.
+    "directive_cities",
+    metadata,
+    Column("directive_id", ForeignKey("directives.id", ondelete="CASCADE"), nullable=False),
+    Column("city", String(6), nullable=False),
+    Column("forwarded_at", UtcDateTime(), nullable=True),
+    Column("lift_forwarded_at", UtcDateTime(), nullable=True),
+    Column("chased_at", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("directive_id", "city", name="pk_directive_cities"),
+)
+
+directive_reports = Table(
+    # What a city reported back on a 调度令: one of each kind per day (a later one replaces it).
+    "directive_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("directive_id", ForeignKey("directives.id", ondelete="CASCADE"), nullable=False),
+    Column("city", String(6), nullable=False),
+    Column("kind", String(16), nullable=False),  # start daily lift_request
+    Column("day", Text, nullable=False),  # YYYY-MM-DD of a daily report, "" for the others
+    Column("body", JSON, nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("directive_id", "city", "kind", "day", name="uq_directive_reports_one"),
+)
+
+received_directives = Table(
+    # A city's record of a 调度令 its province sent (the city's database): once per order.
+    "received_directives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("province", String(6), nullable=False),
+    Column("ref", Integer, nullable=False),  # the order's id at the province
+    Column("number", Text, nullable=False),
+    Column("body", JSON, nullable=False),  # the order as the province sent it
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("hint_id", ForeignKey("regional_hints.id"), nullable=True),
+    Column("alert_id", Integer, nullable=True),  # the alert its drafted action belongs to
+    Column("note", Text, nullable=False),  # what was drafted on receipt
+    Column("lifted_at", UtcDateTime(), nullable=True),
+    Column("lift_reason", Text, nullable=False),
+    Column("chased_at", UtcDateTime(), nullable=True),  # the province chased a late report
+    Column("lift_requested_at", UtcDateTime(), nullable=True),
+    Column("lift_request", Text, nullable=False),
+    UniqueConstraint("province", "ref", name="uq_received_directives_ref"),
+)
+
 # --- the console -------------------------------------------------------------------------------
 
 users = Table(
@@ -707,9 +786,10 @@ users = Table(
     Column("id", Integer, primary_key=True),
     Column("username", String(32), nullable=False, unique=True),
     Column("display_name", Text, nullable=False),
-    Column(
-        "role", String(16), nullable=False
-    ),  # admin duty_officer director vice_mayor mayor viewer
+    Column("role", String(16), nullable=False),  # a Role's value
+    # The region the account acts for: a city's or the province's code (None: the area the
+    # installation serves).
+    Column("region", String(6), nullable=True),
     Column("password_hash", Text, nullable=False),  # Argon2id
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),

@@ -19,6 +19,7 @@ from orchestrator.db.checks import CheckStore
 from orchestrator.db.consultations import ConsultationStore
 from orchestrator.db.coverage import CoverageStore
 from orchestrator.db.daily import DailyStore
+from orchestrator.db.directives import DirectiveStore
 from orchestrator.db.grades import GradeStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
@@ -156,6 +157,10 @@ class UnitOfWork:
     @property
     def checks(self) -> CheckStore:
         return CheckStore(self.conn)
+
+    @property
+    def directives(self) -> DirectiveStore:
+        return DirectiveStore(self.conn)
 
     @property
     def grades(self) -> GradeStore:

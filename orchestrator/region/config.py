@@ -3,10 +3,13 @@ the area this installation serves — read and checked, every mistake named with
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.errors import ConfigInvalid
+from orchestrator.errors import ConfigInvalid, InputInvalid
+from orchestrator.region.directives import Actor, ProvincialRole
 from orchestrator.region.model import Region, RegionTree, Tier, parent_code, tier_of
 
 
@@ -90,3 +93,58 @@ def check_city(tree: RegionTree, *, source: str, code: str, counties: Collection
             + (f" (not in regions.toml: {', '.join(missing)})" if missing else "")
             + (f" (not in city.toml: {', '.join(extra)})" if extra else "")
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProvinceOffice:
+    """``config/province.toml``: the provincial office issuing the 调度令."""
+
+    issuer: str
+    issuer_code: str
+    number: str  # {code}〔{year}〕{seq}号
+    start_within_hours: int
+    daily_by: dt.time
+    people: tuple[Actor, ...]
+
+    def number_of(self, year: int, seq: int) -> str:
+        return self.number.format(code=self.issuer_code, year=year, seq=seq)
+
+    def person(self, name: str) -> Actor:
+        found = next((p for p in self.people if p.name == name), None)
+        if found is None:
+            names = "、".join(p.name for p in self.people)
+            raise InputInvalid(f"“{name}”不是省级办公室人员（config/province.toml：{names}）")
+        return found
+
+
+def province_from_mapping(data: Mapping[str, Any], *, source: str) -> ProvinceOffice:
+    try:
+        issuer, code = str(data["issuer"]).strip(), str(data["issuer_code"]).strip()
+        number = str(data.get("number", "{code}〔{year}〕{seq}号"))
+        reports = data.get("reports", {})
+        within = int(reports.get("start_within_hours", 2))
+        daily_by = dt.time.fromisoformat(str(reports.get("daily_by", "10:00")))
+        people = tuple(
+            Actor(name=str(p["name"]).strip(), role=ProvincialRole(str(p["role"])))
+            for p in data.get("people", [])
+        )
+    except KeyError as exc:
+        raise ConfigInvalid(f"{source}: missing key {exc.args[0]!r}") from exc
+    except ValueError as exc:
+        raise ConfigInvalid(f"{source}: {exc}") from exc
+    if not issuer or not code:
+        raise ConfigInvalid(f"{source}: issuer and issuer_code must not be empty")
+    try:
+        number.format(code=code, year=2026, seq=1)
+    except (KeyError, IndexError) as exc:
+        raise ConfigInvalid(f"{source}: number: unknown field {exc}") from exc
+    if not 1 <= within <= 72:
+        raise ConfigInvalid(f"{source}: reports.start_within_hours: 1 to 72")
+    return ProvinceOffice(
+        issuer=issuer,
+        issuer_code=code,
+        number=number,
+        start_within_hours=within,
+        daily_by=daily_by,
+        people=people,
+    )

@@ -146,7 +146,7 @@ class Directive:
     scope: Scope
     level: AlertLevel
     start: dt.datetime
-    end: dt.datetime | None  # None: until the province lifts it
+    end: dt.datetime  # a longer episode gets a new order (an extension), as provinces do
     measures: tuple[str, ...]  # what it adds to the cities' plans (驻厂监管 …)
     reason: str  # 会商研判 of the province
     report_within_hours: int  # 启动情况 reported within this many hours of issue
@@ -162,7 +162,7 @@ class Directive:
     def in_force(self, at: dt.datetime) -> bool:
         if self.status is not DirectiveStatus.ISSUED:
             return False
-        return self.start <= at and (self.end is None or at < self.end)
+        return self.start <= at < self.end
 
 
 def problems(d: Directive, tree: RegionTree) -> list[str]:
@@ -174,7 +174,7 @@ def problems(d: Directive, tree: RegionTree) -> list[str]:
         out.append("依据：请填写省级会商研判意见")
     if d.level not in ALERT_LEVELS:
         out.append(f"预警级别：“{d.level}”不是黄色、橙色或红色")
-    if d.end is not None and d.end <= d.start:
+    if d.end <= d.start:
         out.append("时段：结束时间应晚于开始时间")
     if not d.scope.cities:
         out.append("范围：至少一个市")
@@ -250,3 +250,214 @@ def floor(
     whole): the level below which that area may not run (None: no floor)."""
     binding = [d for d in directives if d.in_force(at) and d.scope.covers(tree, code)]
     return max(binding, key=lambda d: (d.level.rank, d.issued_at or d.start), default=None)
+
+
+def order_for(d: Directive, tree: RegionTree, city: str, issuer: str) -> DirectiveOrder:
+    """What ``city`` receives of an issued 调度令: the order with the counties it binds there
+    (empty: the whole city)."""
+    assert d.issued_at is not None
+    return DirectiveOrder(
+        ref=d.id,
+        province=tree.root.code,
+        issuer=issuer,
+        number=d.number,
+        title=d.title,
+        level=d.level,
+        start=d.start,
+        end=d.end,
+        counties=tuple(c for c in d.scope.counties if c[:4] == city[:4]),
+        measures=d.measures,
+        reason=d.reason,
+        report_within_hours=d.report_within_hours,
+        daily_report_by=d.daily_report_by,
+        issued_at=d.issued_at,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectiveOrder:
+    """A 调度令 as one city receives it (in a provincial installation from the province's
+    database, in a city's own installation over the province's interface)."""
+
+    ref: int  # the order's id at the province
+    province: str
+    issuer: str  # 示例省重污染天气应急指挥部办公室
+    number: str
+    title: str
+    level: AlertLevel
+    start: dt.datetime
+    end: dt.datetime
+    counties: tuple[str, ...]  # the city's counties it binds (empty: the whole city)
+    measures: tuple[str, ...]
+    reason: str
+    report_within_hours: int
+    daily_report_by: dt.time
+    issued_at: dt.datetime
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ref": self.ref,
+            "province": self.province,
+            "issuer": self.issuer,
+            "number": self.number,
+            "title": self.title,
+            "level": self.level.value,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "counties": list(self.counties),
+            "measures": list(self.measures),
+            "reason": self.reason,
+            "report_within_hours": self.report_within_hours,
+            "daily_report_by": self.daily_report_by.strftime("%H:%M"),
+            "issued_at": self.issued_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> DirectiveOrder:
+        """The order from its JSON form; a malformed one is refused naming the field."""
+        try:
+            return cls(
+                ref=int(str(data["ref"])),
+                province=str(data["province"]),
+                issuer=str(data["issuer"]),
+                number=str(data["number"]),
+                title=str(data["title"]),
+                level=AlertLevel(str(data["level"])),
+                start=_aware(str(data["start"])),
+                end=_aware(str(data["end"])),
+                counties=tuple(str(c) for c in _list(data["counties"])),
+                measures=tuple(str(m) for m in _list(data["measures"])),
+                reason=str(data["reason"]),
+                report_within_hours=int(str(data["report_within_hours"])),
+                daily_report_by=dt.time.fromisoformat(str(data["daily_report_by"])),
+                issued_at=_aware(str(data["issued_at"])),
+            )
+        except KeyError as exc:
+            raise InputInvalid(f"调度令缺少字段：{exc.args[0]}") from None
+        except (TypeError, ValueError) as exc:
+            raise InputInvalid(f"调度令字段有误：{exc}") from None
+
+    @property
+    def level_term(self) -> str:
+        return self.level.term
+
+
+def _aware(text: str) -> dt.datetime:
+    t = dt.datetime.fromisoformat(text)
+    if t.tzinfo is None:
+        raise ValueError(f"时间“{text}”缺少时区")
+    return t
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise TypeError("应为列表")
+    return value
+
+
+class ReportKind(StrEnum):
+    """What a city reports back on a 调度令."""
+
+    START = "start"  # 启动情况: the city's alert issued (number, time, orders, receipts)
+    DAILY = "daily"  # 落实情况: the day's roll-up
+    LIFT_REQUEST = "lift_request"  # 提前解除申请
+
+    @property
+    def label(self) -> str:
+        return {"start": "启动情况", "daily": "落实情况", "lift_request": "提前解除申请"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CityReport:
+    """One report-back of a city on a 调度令 (the newest of its kind and day counts)."""
+
+    ref: int
+    city: str
+    kind: ReportKind
+    day: dt.date | None  # the day of a daily report
+    body: Mapping[str, object]
+    reported_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CityStanding:
+    """Where one city stands on one 调度令, as the province sees it."""
+
+    city: str
+    name: str
+    forwarded_at: dt.datetime | None
+    start: CityReport | None
+    daily: CityReport | None  # the newest daily report
+    lift_request: CityReport | None
+    chased_at: dt.datetime | None
+
+    @property
+    def alert_issued_at(self) -> dt.datetime | None:
+        if self.start is None or not self.start.body.get("issued_at"):
+            return None
+        return dt.datetime.fromisoformat(str(self.start.body["issued_at"]))
+
+
+def start_due(d: Directive) -> dt.datetime:
+    """When the cities' 启动情况 is due."""
+    assert d.issued_at is not None
+    return d.issued_at + dt.timedelta(hours=d.report_within_hours)
+
+
+def lead_hours(d: Directive, standing: CityStanding) -> float | None:
+    """Hours from the order's issue to the city's alert issue (None: not issued yet)."""
+    at = standing.alert_issued_at
+    if at is None or d.issued_at is None:
+        return None
+    return round((at - d.issued_at).total_seconds() / 3600, 1)
+
+
+def overdue(
+    d: Directive, standing: CityStanding, now: dt.datetime, zone: dt.tzinfo
+) -> tuple[str, ...]:
+    """What the city owes the province at ``now``, in words (empty: nothing)."""
+    if d.status is not DirectiveStatus.ISSUED or d.issued_at is None:
+        return ()
+    out: list[str] = []
+    if standing.alert_issued_at is None and now >= start_due(d):
+        out.append(f"启动情况逾期（应于{start_due(d).astimezone(zone):%m月%d日%H:%M}前报送）")
+    local = now.astimezone(zone)
+    first = max(d.start, d.issued_at).astimezone(zone).date()
+    due = dt.datetime.combine(local.date(), d.daily_report_by, tzinfo=zone)
+    if local.date() >= first and now >= due and now < d.end:
+        reported = standing.daily is not None and standing.daily.day == local.date()
+        if not reported:
+            out.append(f"{local:%m月%d日}落实情况未报送（应于{d.daily_report_by:%H:%M}前）")
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Received:
+    """A 调度令 as the city keeps it: the order, what was drafted on receipt, and what followed."""
+
+    order: DirectiveOrder
+    received_at: dt.datetime
+    hint_id: int | None
+    alert_id: int | None
+    note: str
+    lifted_at: dt.datetime | None = None
+    lift_reason: str = ""
+    chased_at: dt.datetime | None = None
+    lift_requested_at: dt.datetime | None = None
+    lift_request: str = ""
+
+    def in_force(self, at: dt.datetime) -> bool:
+        return self.lifted_at is None and self.order.start <= at < self.order.end
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Forwarding:
+    """One city of an issued 调度令 at the province: when the order (and its lifting) reached it."""
+
+    ref: int
+    city: str
+    forwarded_at: dt.datetime | None
+    lift_forwarded_at: dt.datetime | None
+    chased_at: dt.datetime | None

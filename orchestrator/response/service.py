@@ -276,65 +276,75 @@ class CommandOffice:
         hint = RegionalHint(
             level=level, start=start, end=end, issuer=issuer, document=document_number, area=area
         )
+        with self.uow() as uow:
+            recorded = self.hint_in(uow, hint, by=by, now=now)
+            uow.commit()
+        return recorded
+
+    def hint_in(
+        self, uow: ResponseUnitOfWork, hint: RegionalHint, *, by: Person, now: dt.datetime
+    ) -> HintRecorded:
+        """:meth:`add_hint` inside the caller's unit of work (a city receiving its province's
+        调度令 records it with the order)."""
+        level, start, end = hint.level, hint.start, hint.end
+        issuer, document_number = hint.issuer, hint.document
         basis = f"依据{issuer}区域预警提示（{document_number}）"
         zone = start.tzinfo
-        with self.uow() as uow:
-            uow.alerts.lock_area(self.region)
-            hid = uow.alerts.add_hint(self.region, hint, recorded_at=now)
-            if hid is None:
-                raise IllegalTransition(f"{issuer}{document_number}已登记")
-            held = first_overlap(
-                start, end, uow.alerts.claims(self.region), besides=None, issued_only=True
+        uow.alerts.lock_area(self.region)
+        hid = uow.alerts.add_hint(self.region, hint, recorded_at=now)
+        if hid is None:
+            raise IllegalTransition(f"{issuer}{document_number}已登记")
+        held = first_overlap(
+            start, end, uow.alerts.claims(self.region), besides=None, issued_only=True
+        )
+        if held is None:
+            view: AlertRevision | None = self.draft_in(
+                uow,
+                Draft(
+                    kind=RevisionKind.ISSUE,
+                    level=level,
+                    start=start,
+                    end=end,
+                    reason=basis,
+                    hint_id=hid,
+                ),
+                by=by,
+                now=now,
             )
-            if held is None:
-                view: AlertRevision | None = self.draft_in(
+            note = f"已起草{level.term}（{_when(start, zone)}至{_when(end, zone)}）"
+        else:
+            cur = held.state
+            higher = level.rank > cur.level.rank
+            later = cur.end is not None and end > cur.end
+            if not (higher or later):
+                view = None
+                cur_end = _when(cur.end, zone) if cur.end is not None else "另行通知"
+                note = (
+                    f"预警{held.alert_id}（{held.document_number}，{cur.level.term}，"
+                    f"至{cur_end}）已覆盖该提示的等级和时段，无需调整"
+                )
+            else:  # an open change of that alert refuses it in draft_in: nothing recorded
+                kind = RevisionKind.UPGRADE if higher else RevisionKind.EXTEND
+                new_end = end if later else cur.end
+                view = self.draft_in(
                     uow,
                     Draft(
-                        kind=RevisionKind.ISSUE,
-                        level=level,
-                        start=start,
-                        end=end,
+                        kind=kind,
+                        level=level if higher else cur.level,
+                        start=max(start, now) if higher else now,
+                        end=new_end,
                         reason=basis,
-                        hint_id=hid,
+                        alert_id=held.alert_id,
                     ),
                     by=by,
                     now=now,
                 )
-                note = f"已起草{level.term}（{_when(start, zone)}至{_when(end, zone)}）"
-            else:
-                cur = held.state
-                higher = level.rank > cur.level.rank
-                later = cur.end is not None and end > cur.end
-                if not (higher or later):
-                    view = None
-                    cur_end = _when(cur.end, zone) if cur.end is not None else "另行通知"
-                    note = (
-                        f"预警{held.alert_id}（{held.document_number}，{cur.level.term}，"
-                        f"至{cur_end}）已覆盖该提示的等级和时段，无需调整"
-                    )
-                else:  # an open change of that alert refuses it in draft_in: nothing recorded
-                    kind = RevisionKind.UPGRADE if higher else RevisionKind.EXTEND
-                    new_end = end if later else cur.end
-                    view = self.draft_in(
-                        uow,
-                        Draft(
-                            kind=kind,
-                            level=level if higher else cur.level,
-                            start=max(start, now) if higher else now,
-                            end=new_end,
-                            reason=basis,
-                            alert_id=held.alert_id,
-                        ),
-                        by=by,
-                        now=now,
-                    )
-                    what = []
-                    if higher:
-                        what.append(f"升级为{level.term}")
-                    if later:
-                        what.append(f"延长至{_when(end, zone)}")
-                    note = f"已起草预警{held.alert_id}的调整：{'并'.join(what)}"
-            uow.commit()
+                what = []
+                if higher:
+                    what.append(f"升级为{level.term}")
+                if later:
+                    what.append(f"延长至{_when(end, zone)}")
+                note = f"已起草预警{held.alert_id}的调整：{'并'.join(what)}"
         return HintRecorded(hid, view, held.alert_id if held else None, note)
 
     # --- moving a revision on ------------------------------------------------------------------

@@ -37,6 +37,18 @@ def schema_url() -> str:
     return f"{PG_URL}{sep}options={quote(f'-csearch_path={SCHEMA}')}"
 
 
+def tenant_schema_url(code: str) -> str:
+    """PostgreSQL with this run's schema for the city ``code`` of a provincial installation."""
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options={quote(f'-csearch_path={SCHEMA}_c{code}')}"
+
+
+def reset_tenant_schema(engine: Engine, code: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}_c{code}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{SCHEMA}_c{code}"'))
+
+
 def reset_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
@@ -49,4 +61,10 @@ def drop_schema() -> None:
     eng = create_engine(PG_URL)
     with eng.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        tenants = conn.execute(
+            text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
+            {"p": f"{SCHEMA}_c%"},
+        ).scalars()
+        for name in list(tenants):
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     eng.dispose()

@@ -1,0 +1,79 @@
+"""What the province's office and a city's directive desk need from outside: the store of
+调度令, the city's desks the province hands orders to, the province's inbox a city reports to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+from orchestrator.region.directives import (
+    CityReport,
+    Directive,
+    DirectiveOrder,
+    Forwarding,
+    Received,
+)
+from orchestrator.response.ports import ResponseUnitOfWork
+
+
+class DirectiveStore(Protocol):
+    def add(self, d: Directive, *, province: str, created_at: dt.datetime) -> int: ...
+
+    def get(self, directive_id: int, *, province: str, lock: bool = False) -> Directive | None: ...
+
+    def all(self, *, province: str) -> list[Directive]: ...
+
+    def next_seq(self, *, province: str, year: int) -> int: ...
+
+    def save(self, d: Directive, *, year: int | None = None, seq: int | None = None) -> None: ...
+
+    def bind(self, directive_id: int, cities: tuple[str, ...]) -> None: ...
+
+    def forwardings(self, directive_id: int | None = None) -> list[Forwarding]: ...
+
+    def forwarded(self, directive_id: int, city: str, *, at: dt.datetime, lift: bool) -> None: ...
+
+    def chased(self, directive_id: int, city: str, *, at: dt.datetime) -> None: ...
+
+    def put_report(self, report: CityReport) -> None: ...
+
+    def reports(self, directive_id: int) -> list[CityReport]: ...
+
+    def receive(self, order: DirectiveOrder, *, received_at: dt.datetime, note: str = "") -> bool:
+        """Record an order a city received; False if it was already."""
+        ...
+
+    def drafted(
+        self, province: str, ref: int, *, hint_id: int | None, alert_id: int | None, note: str
+    ) -> None: ...
+
+    def received(self) -> list[Received]: ...
+
+    def received_one(self, province: str, ref: int) -> Received | None: ...
+
+    def mark(self, province: str, ref: int, **values: Any) -> bool: ...
+
+
+class DirectiveUnitOfWork(ResponseUnitOfWork, Protocol):
+    @property
+    def directives(self) -> DirectiveStore: ...
+
+
+class CityDesk(Protocol):
+    """Where the province hands a city its orders: the city's desk on this installation, or
+    the city's own installation over the network."""
+
+    def receive(self, order: DirectiveOrder, *, now: dt.datetime) -> Received: ...
+
+    def lifted(self, province: str, ref: int, *, at: dt.datetime, reason: str) -> None: ...
+
+    def chased(
+        self, province: str, ref: int, *, at: dt.datetime, owed: tuple[str, ...]
+    ) -> None: ...
+
+
+class ProvinceInbox(Protocol):
+    """Where a city's report-backs go: the province's office on this installation, or the
+    province's installation over the network."""
+
+    def report(self, report: CityReport) -> None: ...

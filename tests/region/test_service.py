@@ -1,0 +1,290 @@
+"""The province's 调度令 through a provincial installation, on SQLite and PostgreSQL: four eyes,
+numbering, the order handed to every city it binds once (a city's matching alert drafted on
+receipt, its floor refusing anything lower), report-back, chasing, lifting and a city's request
+to lift early."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from orchestrator.alerts.model import AlertLevel
+from orchestrator.bootstrap import Context, bootstrap
+from orchestrator.clock import FixedClock
+from orchestrator.db.database import make_engine, migrate
+from orchestrator.db.uow import Database
+from orchestrator.errors import InputInvalid, NotFound
+from orchestrator.region.directives import (
+    DirectiveAction,
+    DirectiveRefused,
+    DirectiveStatus,
+    ReportKind,
+)
+from orchestrator.response.lifecycle import IllegalTransition
+from orchestrator.response.model import Draft, RevisionKind
+from orchestrator.settings import Settings
+from tests.support.base import at
+from tests.support.databases import reset_tenant_schema, tenant_schema_url
+
+CITIES = ("999900", "990100", "990200")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def province(engine: Engine, tmp_path: Path) -> Iterator[Context]:
+    """A provincial installation on the test's database, each city on a database of its own."""
+    cities: dict[str, Database] = {}
+    engines = []
+    for code in CITIES:
+        if engine.dialect.name == "sqlite":
+            eng = make_engine(f"sqlite:///{tmp_path / f'city-{code}.db'}")
+        else:
+            eng = make_engine(tenant_schema_url(code))
+            reset_tenant_schema(eng, code)
+        migrate(eng)
+        engines.append(eng)
+        cities[code] = Database(eng)
+    context = bootstrap(
+        Settings(serves="990000", data_dir=tmp_path / "data"), clock=FixedClock(at(4, 9))
+    )
+    yield context.on(Database(engine)).on_cities(cities)
+    for eng in engines:
+        eng.dispose()
+
+
+def _issued(province: Context, **over: object) -> int:
+    office = province.province_office()
+    assert province.province is not None
+    duty = province.province.person("高省值班")
+    boss = province.province.person("韩省主任")
+    values: dict[str, object] = {
+        "title": "关于启动重污染天气橙色预警的调度令",
+        "cities": ["999900", "990100"],
+        "level": AlertLevel.ORANGE,
+        "start": at(6),
+        "end": at(9),
+        "measures": ["重点企业驻厂监管"],
+        "reason": "省级会商研判",
+        **over,
+    }
+    d = office.draft(by=duty, now=at(4, 9), **values)  # type: ignore[arg-type]
+    office.act(d.id, DirectiveAction.SUBMIT, by=duty, now=at(4, 9))
+    office.act(d.id, DirectiveAction.APPROVE, by=boss, now=at(4, 9))
+    office.act(d.id, DirectiveAction.ISSUE, by=duty, now=at(4, 10))
+    return d.id
+
+
+def test_the_drafter_cannot_approve_and_issue_numbers_by_year(province: Context) -> None:
+    office = province.province_office()
+    assert province.province is not None
+    duty = province.province.person("高省值班")
+    d = office.draft(
+        title="调度令",
+        cities=["990100"],
+        level=AlertLevel.YELLOW,
+        start=at(6),
+        end=at(7),
+        reason="会商",
+        by=duty,
+        now=at(4, 9),
+    )
+    office.act(d.id, DirectiveAction.SUBMIT, by=duty, now=at(4, 9))
+    with pytest.raises(DirectiveRefused, match=r"双人审核|不能批准"):
+        office.act(d.id, DirectiveAction.APPROVE, by=duty, now=at(4, 9))
+    first = _issued(province)
+    second = _issued(province, title="第二份")
+    numbers = [office.directive(i).number for i in (first, second)]
+    assert numbers == ["示省重污调〔2026〕1号", "示省重污调〔2026〕2号"]
+
+
+def test_a_draft_with_problems_is_refused_naming_each(province: Context) -> None:
+    office = province.province_office()
+    assert province.province is not None
+    with pytest.raises(InputInvalid) as caught:
+        office.draft(
+            title=" ",
+            cities=["990100", "123400"],
+            counties=["999901"],
+            level=AlertLevel.ORANGE,
+            start=at(7),
+            end=at(6),
+            reason="会商",
+            by=province.province.person("高省值班"),
+            now=at(4, 9),
+        )
+    text = str(caught.value)
+    assert "标题：不能为空" in text
+    assert "“123400”不是本省的市" in text
+    assert "城东区（999901）所在的市不在调度范围内" in text
+    assert "结束时间应晚于开始时间" in text
+    assert office.directives() == []
+
+
+def test_each_city_in_scope_receives_it_once_with_its_alert_drafted(province: Context) -> None:
+    ref = _issued(province)
+    for code in ("999900", "990100"):
+        desk = province.city_context(code).directive_desk()
+        [got] = desk.received()
+        assert got.order.number == "示省重污调〔2026〕1号"
+        assert got.order.measures == ("重点企业驻厂监管",)
+        assert got.alert_id is not None
+        [draft] = province.city_context(code).alerts().revisions(got.alert_id)
+        assert draft.state.level is AlertLevel.ORANGE
+        assert draft.state.kind is RevisionKind.ISSUE
+        assert "示省重污调〔2026〕1号" in draft.reason
+    assert province.city_context("990200").directive_desk().received() == []
+    # handed over again (a retry): nothing new anywhere
+    office = province.province_office()
+    assert office.forward(at(4, 11)) == []
+    d = office.directive(ref)
+    order = province.city_context("990100").directive_desk().received()[0].order
+    again = province.city_context("990100").directive_desk().receive(order, now=at(4, 12))
+    assert again.received_at == at(4, 10)
+    assert d.status is DirectiveStatus.ISSUED
+    assert len(province.city_context("990100").alerts().alerts()) == 1
+
+
+def test_the_order_is_a_floor_in_its_window(province: Context) -> None:
+    _issued(province)
+    city = province.city_context("990100")
+    duty = city.response.person("孙值班")
+    [got] = city.directive_desk().received()
+    assert got.alert_id is not None
+    city.alerts().withdraw(got.alert_id, by=duty, now=at(4, 11), reason="另行起草")
+    with pytest.raises(IllegalTransition, match="不低于橙色预警"):
+        city.alerts().draft(
+            Draft(
+                kind=RevisionKind.ISSUE,
+                level=AlertLevel.YELLOW,
+                start=at(7),
+                end=at(8),
+                reason="x",
+            ),
+            by=duty,
+            now=at(4, 11),
+        )
+    # after the window, or in a city it does not bind, a lower level is free
+    later = city.alerts().draft(
+        Draft(
+            kind=RevisionKind.ISSUE, level=AlertLevel.YELLOW, start=at(9), end=at(10), reason="x"
+        ),
+        by=duty,
+        now=at(4, 11),
+    )
+    assert later.state.level is AlertLevel.YELLOW
+    other = province.city_context("990200")
+    view = other.alerts().draft(
+        Draft(kind=RevisionKind.ISSUE, level=AlertLevel.YELLOW, start=at(6), end=at(8), reason="x"),
+        by=other.response.person("陈值班"),
+        now=at(4, 11),
+    )
+    assert view.state.level is AlertLevel.YELLOW
+
+
+def test_report_back_counts_and_chasing(province: Context) -> None:
+    ref = _issued(province)
+    office = province.province_office()
+    late = office.board(ref, at(4, 13))
+    assert all(owed for owed in late.owed.values())
+    city = province.city_context("990100")
+    city.lists().import_list(
+        ROOT / "emission_lists" / "cities" / "990100.xlsx",
+        effective_from=dt.date(2025, 10, 1),
+        now=at(4, 9),
+        by="管理员",
+    )
+    [got] = city.directive_desk().received()
+    assert got.alert_id is not None
+    alerts = city.alerts()
+    alerts.submit(got.alert_id, by=city.response.person("孙值班"), now=at(4, 10))
+    alerts.approve(got.alert_id, by=city.response.person("郑副市长"), now=at(4, 10))
+    issued = alerts.issue(got.alert_id, by=city.response.person("孙值班"), now=at(4, 11))
+    sent = city.directive_desk().report(at(4, 11))
+    assert [r.kind for r in sent] == [ReportKind.START]
+    board = office.board(ref, at(4, 13))
+    standing = {s.city: s for s in board.cities}
+    start = standing["990100"].start
+    assert start is not None
+    assert start.body["document_number"] == issued.revision.document_number
+    assert start.body["orders"] == 40
+    assert start.body["acknowledged"] == 0
+    assert standing["990100"].alert_issued_at == at(4, 11)
+    assert board.owed["990100"] == ()
+    assert board.owed["999900"]
+    assert "启动情况逾期" in board.owed["999900"][0]
+    chased = office.chase(at(4, 13))
+    assert [c for _, c, _ in chased] == ["999900"]
+    assert office.chase(at(4, 14)) == []  # once a day
+    assert province.city_context("999900").directive_desk().received()[0].chased_at == at(4, 13)
+    # a report twice is one report
+    city.directive_desk().report(at(4, 12))
+    assert len([r for r in office.board(ref, at(4, 13)).cities if r.start]) == 1
+
+
+def test_lifting_frees_the_floor_and_a_city_may_ask_first(province: Context) -> None:
+    ref = _issued(province)
+    office = province.province_office()
+    assert province.province is not None
+    city = province.city_context("990100")
+    desk = city.directive_desk()
+    with pytest.raises(InputInvalid, match="说明理由"):
+        desk.request_lift(
+            "990000", ref, reason=" ", by=city.response.person("吴主任"), now=at(6, 9)
+        )
+    desk.request_lift(
+        "990000", ref, reason="实况已转良", by=city.response.person("吴主任"), now=at(6, 9)
+    )
+    board = office.board(ref, at(6, 10))
+    asked = {s.city: s.lift_request for s in board.cities}["990100"]
+    assert asked is not None
+    assert asked.body["reason"] == "实况已转良"
+    with pytest.raises(DirectiveRefused, match="理由"):
+        office.act(
+            ref, DirectiveAction.LIFT, by=province.province.person("韩省主任"), now=at(6, 10)
+        )
+    office.act(
+        ref,
+        DirectiveAction.LIFT,
+        by=province.province.person("韩省主任"),
+        now=at(6, 10),
+        reason="应东川市申请，过程提前结束",
+    )
+    [got] = desk.received()
+    assert got.lifted_at == at(6, 10)
+    view = city.alerts().draft(
+        Draft(kind=RevisionKind.ISSUE, level=AlertLevel.YELLOW, start=at(7), end=at(8), reason="x"),
+        by=city.response.person("孙值班"),
+        now=at(6, 11),
+    )
+    assert view.state.level is AlertLevel.YELLOW
+
+
+def test_a_city_reports_only_on_orders_that_bind_it(province: Context) -> None:
+    ref = _issued(province)
+    office = province.province_office()
+    from orchestrator.region.directives import CityReport
+
+    with pytest.raises(NotFound, match="不涉及西岭市"):
+        office.report(
+            CityReport(
+                ref=ref,
+                city="990200",
+                kind=ReportKind.START,
+                day=None,
+                body={},
+                reported_at=at(4, 11),
+            )
+        )
+
+
+def test_a_city_context_cannot_act_for_the_province_nor_the_province_for_a_city(
+    province: Context,
+) -> None:
+    with pytest.raises(InputInvalid, match="请指明"):
+        province.alerts()
+    with pytest.raises(InputInvalid, match="不服务"):
+        province.city_context("110100")
