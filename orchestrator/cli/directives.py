@@ -157,7 +157,11 @@ def _action_command(action: DirectiveAction, needs_reason: bool) -> click.Comman
             for f in office.forward(now, d.id):
                 click.echo(f"  未送达{f.city}：{f.note}（将重试：orchestrator directive forward）")
 
-    command.__doc__ = f"{action.label}调度令。"
+    extra = " --reason 理由" if needs_reason else ""
+    command.__doc__ = (
+        f"{action.label}调度令。\n\n\b\n示例：\n  "
+        f"orchestrator directive {action.value} 1 --by 姓名{extra}"
+    )
     return click.command(action.value)(command)
 
 
@@ -176,7 +180,12 @@ for _action, _reason in (
 @click.option("--json", "as_json", is_flag=True, help="输出一个JSON数组。")
 @click.pass_context
 def list_command(ctx: click.Context, as_json: bool) -> None:
-    """列出本省调度令，新的在前。"""
+    """列出本省调度令，新的在前。
+
+    \b
+    示例：
+      orchestrator directive list
+    """
     context = context_of(ctx)
     found = context.province_office().directives()
     zone = context.settings.zone
@@ -194,7 +203,12 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出一个JSON对象。")
 @click.pass_context
 def show_command(ctx: click.Context, directive_id: int, as_json: bool) -> None:
-    """一份调度令及各市落实情况：接收、预警发布及提前量、回执、日报、逾期事项。"""
+    """一份调度令及各市落实情况：接收、预警发布及提前量、回执、日报、逾期事项。
+
+    \b
+    示例：
+      orchestrator directive show 1 --json
+    """
     context = context_of(ctx)
     zone = context.settings.zone
     board = context.province_office().board(directive_id, context.clock.now())
@@ -247,7 +261,12 @@ def show_command(ctx: click.Context, directive_id: int, as_json: bool) -> None:
 @directive_group.command("forward")
 @click.pass_context
 def forward_command(ctx: click.Context) -> None:
-    """把已下达（或已解除）而尚未送达的调度令再次送达各市。"""
+    """把已下达（或已解除）而尚未送达的调度令再次送达各市。
+
+    \b
+    示例：
+      orchestrator directive forward
+    """
     context = context_of(ctx)
     done = context.province_office().forward(context.clock.now())
     if not done:
@@ -260,7 +279,12 @@ def forward_command(ctx: click.Context) -> None:
 @directive_group.command("chase")
 @click.pass_context
 def chase_command(ctx: click.Context) -> None:
-    """督办逾期未报送启动情况或落实情况的市（每市每日一次）。"""
+    """督办逾期未报送启动情况或落实情况的市（每市每日一次）。
+
+    \b
+    示例：
+      orchestrator directive chase
+    """
     context = context_of(ctx)
     chased = context.province_office().chase(context.clock.now())
     if not chased:
@@ -285,7 +309,12 @@ def _received_json(r: Received, zone: dt.tzinfo) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="输出一个JSON数组。")
 @click.pass_context
 def received_command(ctx: click.Context, as_json: bool) -> None:
-    """本市收到的省级调度令及接收时起草的预警事项。"""
+    """本市收到的省级调度令及接收时起草的预警事项。
+
+    \b
+    示例：
+      orchestrator --city 990100 directive received
+    """
     context = context_of(ctx)
     zone = context.settings.zone
     found = context.directive_desk().received()
@@ -308,7 +337,12 @@ def received_command(ctx: click.Context, as_json: bool) -> None:
 @directive_group.command("report")
 @click.pass_context
 def report_command(ctx: click.Context) -> None:
-    """向省级平台报送本市启动情况和每日落实情况（已报送的以最新情况更新）。"""
+    """向省级平台报送本市启动情况和每日落实情况（已报送的以最新情况更新）。
+
+    \b
+    示例：
+      orchestrator --city 990100 directive report
+    """
     context = context_of(ctx)
     sent = context.directive_desk().report(context.clock.now())
     if not sent:
@@ -324,7 +358,12 @@ def report_command(ctx: click.Context) -> None:
 @click.option("--by", "by_name", required=True, help="申请人（config/approval.toml 所列）。")
 @click.pass_context
 def request_lift_command(ctx: click.Context, ref: int, reason: str, by_name: str) -> None:
-    """申请省级提前解除调度令（由省级决定）。"""
+    """申请省级提前解除调度令（由省级决定）。
+
+    \b
+    示例：
+      orchestrator --city 990100 directive request-lift 1 --reason 实况已转良 --by 吴主任
+    """
     context = context_of(ctx)
     if context.regions is None:
         raise InputInvalid("未配置行政区划（config/regions.toml）")
