@@ -337,10 +337,6 @@ class DirectiveOrder:
         except (TypeError, ValueError) as exc:
             raise InputInvalid(f"调度令字段有误：{exc}") from None
 
-    @property
-    def level_term(self) -> str:
-        return self.level.term
-
 
 def _aware(text: str) -> dt.datetime:
     t = dt.datetime.fromisoformat(text)
@@ -447,9 +443,6 @@ class Received:
     chased_at: dt.datetime | None = None
     lift_requested_at: dt.datetime | None = None
     lift_request: str = ""
-
-    def in_force(self, at: dt.datetime) -> bool:
-        return self.lifted_at is None and self.order.start <= at < self.order.end
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

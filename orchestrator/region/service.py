@@ -210,11 +210,8 @@ class ProvincialOffice:
                 for f in uow.directives.forwardings(directive_id)
                 if f.forwarded_at is None or f.lift_forwarded_at is None
             ]
-            orders = {
-                d.id: d
-                for d in uow.directives.all(province=self.province)
-                if d.id in {f.ref for f in pending}
-            }
+            refs = {f.ref for f in pending}
+            orders = {d.id: d for d in uow.directives.all(province=self.province) if d.id in refs}
         for f in pending:
             d = orders.get(f.ref)
             if d is None:
@@ -319,9 +316,6 @@ class DirectiveDesk:
     def received(self) -> list[Received]:
         with self.uow() as uow:
             return uow.directives.received()
-
-    def in_force(self, now: dt.datetime) -> list[Received]:
-        return [r for r in self.received() if r.in_force(now)]
 
     def receive(self, order: DirectiveOrder, *, now: dt.datetime) -> Received:
         """Record ``order`` once (a repeat returns the first receipt) and, in the same
