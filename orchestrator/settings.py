@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     # Signs the enterprises' acknowledge links; the same on every server. Empty: a random key
     # kept in data_dir/link.key (one server).
     link_secret: str = Field(default="", repr=False)
+    # Federation between installations (a province's and a city's own): this installation's
+    # Ed25519 private key (orchestrator federation keygen); the others' public keys are
+    # config/federation/<code>.pub.
+    federation_key_file: Path | None = None
+    # A city's own installation under a provincial platform: the platform's address and an API
+    # token of one of the city's accounts there.
+    province_url: str = ""
+    province_token: str = Field(default="", repr=False)
 
     @field_validator("time_zone")
     @classmethod
@@ -72,7 +80,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "config_dir", "templates_dir", "emission_lists_dir", "data_dir", "city_templates_dir"
+        "config_dir",
+        "templates_dir",
+        "emission_lists_dir",
+        "data_dir",
+        "city_templates_dir",
+        "federation_key_file",
     )
     @classmethod
     def _anchor(cls, value: Path | None) -> Path | None:

@@ -22,6 +22,7 @@ class AccountStore(Protocol):
         role: Role,
         password_hash: str,
         created_at: dt.datetime,
+        region: str | None = None,
     ) -> User:
         """:class:`~orchestrator.errors.Conflict` if the username is taken."""
         ...

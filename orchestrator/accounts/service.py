@@ -61,7 +61,14 @@ class Accounts:
         self.uow, self.policy = uow, policy
 
     def add_user(
-        self, *, username: str, display_name: str, role: str, password: str, now: dt.datetime
+        self,
+        *,
+        username: str,
+        display_name: str,
+        role: str,
+        password: str,
+        now: dt.datetime,
+        region: str | None = None,
     ) -> User:
         username = username.strip().lower()
         if not _USERNAME.match(username):
@@ -81,6 +88,7 @@ class Accounts:
                     role=chosen,
                     password_hash=_HASHER.hash(password),
                     created_at=now,
+                    region=region,
                 )
                 uow.commit()
         except Conflict:

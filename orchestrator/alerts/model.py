@@ -366,6 +366,7 @@ class RegionalHint:
     issuer: str = ""
     document: str = ""
     area: str = ""
+    measures: tuple[str, ...] = ()  # what it adds (a 调度令's 驻厂监管 …), into the notices
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:

@@ -39,6 +39,8 @@ class AuditAction(StrEnum):
     DIRECTIVE = "directive"  # the province drafted, moved on or lifted a 调度令 (detail: action)
     DIRECTIVE_RECEIVED = "directive_received"  # a city received a 调度令 (or its lifting)
     DIRECTIVE_LIFT_REQUEST = "directive_lift_request"  # a city asked the province to lift one
+    # a signed message from another installation refused: tampered, replayed or out of order
+    FEDERATION_REFUSED = "federation_refused"
     ACCOUNT = (
         "account"  # a user disabled, enabled, given a role or a password; a token issued/revoked
     )
@@ -81,6 +83,7 @@ _LABEL: dict[AuditAction, str] = {
     AuditAction.DIRECTIVE: "省级调度令",
     AuditAction.DIRECTIVE_RECEIVED: "接收省级调度令",
     AuditAction.DIRECTIVE_LIFT_REQUEST: "申请提前解除调度令",
+    AuditAction.FEDERATION_REFUSED: "拒收平台间消息",
     AuditAction.ACCOUNT: "账户管理",
 }
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 
 from orchestrator.accounts.config import ConsoleConfig
+from orchestrator.accounts.model import Scope
 from orchestrator.accounts.service import Accounts
 from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard
@@ -83,9 +84,12 @@ from orchestrator.notices.parallel import WorkerBoot
 from orchestrator.notices.render import make_environment
 from orchestrator.notices.service import NoticeService
 from orchestrator.region.config import ProvinceOffice
-from orchestrator.region.model import RegionTree
+from orchestrator.region.exchange import AwaitingPull, CityExchange, ProvinceExchange
+from orchestrator.region.model import RegionTree, Tier
 from orchestrator.region.ports import CityDesk, ProvinceInbox
+from orchestrator.region.remote import RemoteProvince
 from orchestrator.region.service import DirectiveDesk, ProvincialOffice
+from orchestrator.region.signing import Signer, Verifier, load_signer, load_verifier
 from orchestrator.response.config import Office, ResponseConfig
 from orchestrator.response.service import CommandOffice
 from orchestrator.settings import PROJECT_ROOT, Settings, load_settings
@@ -143,11 +147,82 @@ class Context:
             return self.regions.serves
         return self.city.region_code
 
+    @property
+    def account_region(self) -> str | None:
+        """The region a console account added here acts for: the city's or the province's code
+        on a provincial installation, None (the one city) on a city's own."""
+        return self.area if self.provincial else None
+
+    def scope(self) -> Scope:
+        """Whose matters this context's pages and API serve (see :class:`Scope`)."""
+        if not self.provincial:
+            return Scope(city=self.city.region_code)
+        assert self.regions is not None
+        return Scope(
+            city=self.tenant,
+            province=self.regions.serves,
+            names=tuple((r.code, r.name) for r in self.regions.regions),
+        )
+
     def city_codes(self) -> tuple[str, ...]:
-        """The cities the installation serves, by code."""
+        """The cities the installation serves (hosts), by code: not those running their own
+        installation under it (``config/province.toml`` [federation])."""
         if self.regions is None:
             return (self.city.region_code,)
-        return tuple(r.code for r in self.regions.cities())
+        away = self.province.federated if self.province is not None and self.provincial else ()
+        return tuple(r.code for r in self.regions.cities() if r.code not in away)
+
+    @property
+    def federated(self) -> bool:
+        """A city's own installation under a provincial platform (``province_url`` set): its
+        orders are fetched from there and its report-backs sent there."""
+        return bool(self.settings.province_url) and not self.provincial
+
+    # --- federation -----------------------------------------------------------------------------
+
+    def signer(self) -> Signer:
+        """This installation's signing key (the province's, or the city's own)."""
+        path = self.settings.federation_key_file
+        if path is None:
+            raise ConfigInvalid(
+                "未配置本平台的签名私钥（设置 federation_key_file，"
+                "由 orchestrator federation keygen 生成）"
+            )
+        return load_signer(self.area, path)
+
+    def checker(self, code: str) -> Verifier:
+        """The public key of the installation of ``code`` (config/federation/<code>.pub)."""
+        return load_verifier(code, self.settings.config_dir / "federation" / f"{code}.pub")
+
+    def province_exchange(self) -> ProvinceExchange:
+        """The province's side of the cities running their own installation."""
+        if self.province is None or not self.province_home or self.regions is None:
+            raise InputInvalid("本系统不是省级平台，不向各市提供调度令")
+        return ProvinceExchange(
+            self.home or self.database(),
+            office=self.province,
+            tree=self.regions,
+            signer=self.signer(),
+            checkers={code: self.checker(code) for code in self.province.federated},
+        )
+
+    def city_exchange(self) -> CityExchange:
+        """A city's own installation's side: its orders fetched, its report-backs sent."""
+        if not self.federated or self.regions is None:
+            raise InputInvalid("本系统未连接省级平台（设置 province_url 和 province_token）")
+        if self.regions.root.tier is not Tier.PROVINCE:
+            raise ConfigInvalid("config/regions.toml 未列出本市所属的省（[province]）")
+        province = self.regions.root.code
+        return CityExchange(
+            self.uow(),
+            province=province,
+            city=self.city.region_code,
+            desk=self.directive_desk,
+            link=RemoteProvince(self.settings.province_url, self.settings.province_token),
+            checker=self.checker(province),
+            signer=self.signer(),
+            clock=self.clock.now,
+        )
 
     def city_context(self, code: str, database: Database | None = None) -> Context:
         """The context of the city ``code``: this one when it is that city, else (a provincial
@@ -409,6 +484,9 @@ class Context:
         def desk(code: str) -> CityDesk:
             if root is None:
                 raise InputInvalid("省级调度令只能由全省平台下达")
+            if code in self.province.federated if self.province else False:
+                found = root.regions.get(code) if root.regions else None
+                return AwaitingPull(found.name if found else code)
             return root.city_context(code).directive_desk()
 
         return ProvincialOffice(
@@ -421,6 +499,8 @@ class Context:
         def inbox() -> ProvinceInbox | None:
             if self.tenant is not None and self.province is not None:
                 return self.province_office()
+            if self.federated:
+                return self.city_exchange()
             return None
 
         return DirectiveDesk(

@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "directive": ("directives", "省级调度令：起草、审批、下达、解除，各市接收、上报和督办。"),
     "demo": ("demo", "用示例数据完整运行主要流程。"),
     "drill": ("drill", "在模拟时钟上开展应急演练。"),
+    "federation": ("federation", "平台间对接：签名密钥及省级平台连接状态。"),
     "hint": ("alerts", "区域预警提示：省级或国家下达的指令。"),
     "list": ("lists", "应急减排清单：导入、版本、比对、核算、导出。"),
     "network": ("network", "应急响应网络：成员单位、属地及其各级职责。"),

@@ -25,6 +25,7 @@ from orchestrator.response.model import Person
 if TYPE_CHECKING:  # the commands' modules stay light: `orchestrator --help` loads no library
     from orchestrator.bootstrap import Context
     from orchestrator.scheduling.heartbeat import Heartbeat, RunResult
+    from orchestrator.scheduling.province import ProvinceBeat
 
 #: A level of the emission list (yellow, orange, red).
 LEVEL = click.Choice([lv.value for lv in ALERT_LEVELS])
@@ -125,9 +126,11 @@ RUN_STATUS = {
 }
 
 
-def heartbeat(context: Context, *, echo: bool) -> Heartbeat:
-    """The scheduler's jobs, each run reported on standard output when ``echo``."""
+def heartbeat(context: Context, *, echo: bool) -> Heartbeat | ProvinceBeat:
+    """The scheduler's jobs, each run reported on standard output when ``echo`` (on a
+    provincial installation: every city's, and the province's)."""
     from orchestrator.scheduling.heartbeat import heartbeat_of
+    from orchestrator.scheduling.province import province_beat_of
 
     def report(result: RunResult) -> None:
         if echo:
@@ -136,6 +139,8 @@ def heartbeat(context: Context, *, echo: bool) -> Heartbeat:
                 f"{'，' + result.detail if result.detail else ''}"
             )
 
+    if context.province_home:
+        return province_beat_of(context, on_run=report)
     return heartbeat_of(context, on_run=report)
 
 

@@ -19,6 +19,7 @@ from orchestrator.notices.model import PdfUnavailable
 if TYPE_CHECKING:
     from orchestrator.bootstrap import Context
     from orchestrator.scheduling.heartbeat import Heartbeat
+    from orchestrator.scheduling.province import ProvinceBeat
 
 _ACTIONS = {
     "issue": "启动",
@@ -204,30 +205,38 @@ def schedule_command(
     _run_forever(context, beat)
 
 
-def _list(context: Context, beat: Heartbeat, as_json: bool) -> None:
+def _beats(beat: Heartbeat | ProvinceBeat) -> list[Heartbeat]:
+    """Each city's heartbeat (one, but on a provincial installation)."""
+    from orchestrator.scheduling.province import ProvinceBeat
+
+    return list(beat.cities.values()) if isinstance(beat, ProvinceBeat) else [beat]
+
+
+def _list(context: Context, beat: Heartbeat | ProvinceBeat, as_json: bool) -> None:
     now = context.clock.now()
-    triggers = beat.triggers()
     rows: list[dict[str, Any]] = []
-    for slot in context.consultation.schedule.slots:
-        nxt = triggers[f"consult:{slot.name}"].get_next_fire_time(None, now)
-        rows.append(
-            {
-                "job": f"consult:{slot.name}",
-                "time": f"{slot.time:%H:%M}",
-                "active_only": slot.active_only,
-                "next": nxt.isoformat() if nxt else None,
-            }
-        )
-    for control_id, time in beat.control_times(now).items():
-        nxt = triggers[f"control:{control_id}"].get_next_fire_time(None, now)
-        rows.append(
-            {
-                "job": f"control:{control_id}",
-                "time": f"{time:%H:%M}",
-                "active_only": False,
-                "next": nxt.isoformat() if nxt else None,
-            }
-        )
+    for city in _beats(beat):
+        triggers = city.triggers()
+        for slot in city.schedule.slots:
+            nxt = triggers[f"consult:{slot.name}"].get_next_fire_time(None, now)
+            rows.append(
+                {
+                    "job": f"{city.prefix}consult:{slot.name}",
+                    "time": f"{slot.time:%H:%M}",
+                    "active_only": slot.active_only,
+                    "next": nxt.isoformat() if nxt else None,
+                }
+            )
+        for control_id, time in city.control_times(now).items():
+            nxt = triggers[f"control:{control_id}"].get_next_fire_time(None, now)
+            rows.append(
+                {
+                    "job": f"{city.prefix}control:{control_id}",
+                    "time": f"{time:%H:%M}",
+                    "active_only": False,
+                    "next": nxt.isoformat() if nxt else None,
+                }
+            )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -236,7 +245,7 @@ def _list(context: Context, beat: Heartbeat, as_json: bool) -> None:
         click.echo(f"{row['job']}  每日{row['time']}{when}  下次：{row['next'][:16]}")
 
 
-def _run_forever(context: Context, beat: Heartbeat) -> None:
+def _run_forever(context: Context, beat: Heartbeat | ProvinceBeat) -> None:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler(timezone=context.settings.zone)
@@ -244,10 +253,13 @@ def _run_forever(context: Context, beat: Heartbeat) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     scheduler.start()
+    cities = _beats(beat)
+    controls = sum(len(c.control_times(context.clock.now())) for c in cities)
     click.echo(
         "调度已启动："
+        + (f"{len(cities)}个市各" if len(cities) > 1 else "")
         + "、".join(f"{s.time:%H:%M}" for s in context.consultation.schedule.slots)
-        + f"会商，常态化管控{len(beat.control_times(context.clock.now()))}项（Ctrl-C 停止）"
+        + f"会商，常态化管控{controls}项（Ctrl-C 停止）"
     )
     beat.catch_up()  # a slot missed while no scheduler ran, still within its grace
     try:

@@ -410,17 +410,25 @@ def serve_command(
         scheduler.start()
         scheduler.add_job(beat.catch_up, id="catch-up:start")  # a slot missed while down
     stop = threading.Event()
-    sender = None
-    if not no_worker:
-        worker = context.delivery_worker()
-        sender = threading.Thread(
-            target=worker.run,
-            args=(1 if worker.sqlite else 4, stop),
-            name="delivery-worker",
-            daemon=True,
+    senders: list[threading.Thread] = []
+    if not no_worker:  # one per city (each on its own database) on a provincial installation
+        cities = (
+            [context.city_context(code) for code in context.city_codes()]
+            if context.province_home
+            else [context]
         )
-        sender.start()
-        click.echo(f"投递进程 {worker.name} 已随服务启动")
+        for city in cities:
+            worker = city.delivery_worker()
+            sender = threading.Thread(
+                target=worker.run,
+                args=(1 if worker.sqlite else 4, stop),
+                name=f"delivery-worker-{city.city.region_code}",
+                daemon=True,
+            )
+            sender.start()
+            senders.append(sender)
+            where = f"（{city.city.region_name}）" if context.province_home else ""
+            click.echo(f"投递进程 {worker.name}{where} 已随服务启动")
     try:
         if workers == 1:
             uvicorn.run(app, host=host, port=port, log_level="info", log_config=logging)
@@ -436,7 +444,7 @@ def serve_command(
             )
     finally:
         stop.set()  # the messages in hand are finished
-        if sender is not None:
+        for sender in senders:
             sender.join(timeout=60)
         if scheduler is not None:
             scheduler.shutdown(wait=True)

@@ -5,7 +5,6 @@ lists what it received, reports back and asks for an early lift."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -17,46 +16,19 @@ from orchestrator.region.directives import (
     Directive,
     DirectiveAction,
     Received,
-    lead_hours,
 )
+from orchestrator.region.views import board_rows, directive_json, when
 
 
 def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.replace("，", ",").split(",") if c.strip()]
 
 
-def _when(t: dt.datetime | None, zone: dt.tzinfo) -> str:
-    return t.astimezone(zone).strftime("%Y-%m-%d %H:%M") if t else ""
-
-
-def _directive_json(d: Directive, zone: dt.tzinfo) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "number": d.number,
-        "title": d.title,
-        "status": d.status.value,
-        "status_label": d.status.label,
-        "level": d.level.value,
-        "cities": list(d.scope.cities),
-        "counties": list(d.scope.counties),
-        "start": d.start.astimezone(zone).isoformat(),
-        "end": d.end.astimezone(zone).isoformat(),
-        "measures": list(d.measures),
-        "reason": d.reason,
-        "report_within_hours": d.report_within_hours,
-        "daily_report_by": d.daily_report_by.strftime("%H:%M"),
-        "drafted_by": d.drafted_by,
-        "approved_by": d.approved_by,
-        "issued_at": d.issued_at.astimezone(zone).isoformat() if d.issued_at else None,
-        "lifted_at": d.lifted_at.astimezone(zone).isoformat() if d.lifted_at else None,
-    }
-
-
 def _line(d: Directive, zone: dt.tzinfo) -> str:
     number = d.number or "（未编号）"
     return (
         f"{d.id}  {number}  {d.level.term}  {d.status.label}  "
-        f"{_when(d.start, zone)}至{_when(d.end, zone)}  {d.title}"
+        f"{when(d.start, zone)}至{when(d.end, zone)}  {d.title}"
     )
 
 
@@ -128,7 +100,7 @@ def draft_command(
     )
     zone = context.settings.zone
     if as_json:
-        echo_json(_directive_json(d, zone))
+        echo_json(directive_json(d, zone))
     else:
         click.echo(f"已起草调度令{d.id}：{_line(d, zone)}")
 
@@ -150,7 +122,7 @@ def _action_command(action: DirectiveAction, needs_reason: bool) -> click.Comman
         )
         zone = context.settings.zone
         if as_json:
-            echo_json(_directive_json(d, zone))
+            echo_json(directive_json(d, zone))
             return
         click.echo(f"调度令{d.id}已{action.label}：{_line(d, zone)}")
         if action in (DirectiveAction.ISSUE, DirectiveAction.LIFT):
@@ -190,7 +162,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
     found = context.province_office().directives()
     zone = context.settings.zone
     if as_json:
-        echo_json([_directive_json(d, zone) for d in found])
+        echo_json([directive_json(d, zone) for d in found])
         return
     if not found:
         click.echo("尚无调度令")
@@ -213,29 +185,9 @@ def show_command(ctx: click.Context, directive_id: int, as_json: bool) -> None:
     zone = context.settings.zone
     board = context.province_office().board(directive_id, context.clock.now())
     d = board.directive
-    rows: list[dict[str, Any]] = []
-    for s in board.cities:
-        start: Mapping[str, object] = s.start.body if s.start else {}
-        daily: Mapping[str, object] = s.daily.body if s.daily else {}
-        rows.append(
-            {
-                "city": s.city,
-                "name": s.name,
-                "received_at": _when(s.forwarded_at, zone) or None,
-                "alert": start.get("document_number") or None,
-                "alert_issued_at": _when(s.alert_issued_at, zone) or None,
-                "lead_hours": lead_hours(d, s),
-                "orders": start.get("orders"),
-                "acknowledged": start.get("acknowledged"),
-                "daily_day": s.daily.day.isoformat() if s.daily and s.daily.day else None,
-                "daily_reported": daily.get("reported"),
-                "daily_expected": daily.get("expected"),
-                "lift_request": s.lift_request.body.get("reason") if s.lift_request else None,
-                "owed": list(board.owed[s.city]),
-            }
-        )
+    rows = board_rows(board, zone)
     if as_json:
-        echo_json({**_directive_json(d, zone), "cities": rows})
+        echo_json({**directive_json(d, zone), "cities": rows})
         return
     click.echo(_line(d, zone))
     if d.measures:
@@ -293,6 +245,28 @@ def chase_command(ctx: click.Context) -> None:
         click.echo(f"已督办{city}（{d.number}）：{'；'.join(owed)}")
 
 
+@directive_group.command("pull")
+@click.pass_context
+def pull_command(ctx: click.Context) -> None:
+    """运行独立系统的市：从省级平台拉取本市的调度令（验证省级签名，每条只受理一次；被篡改、重放或乱序的消息拒收并记入操作日志），并发送待发送的上报。
+
+    \b
+    示例：
+      orchestrator directive pull
+    """
+    context = context_of(ctx)
+    exchange = context.city_exchange()
+    now = context.clock.now()
+    pulled = exchange.pull(now)
+    if not pulled:
+        click.echo("省级平台没有本市的调度令")
+    for p in pulled:
+        click.echo(f"{p.subject}：{p.verdict.label}（{p.note}）")
+    pushed = exchange.push(now)
+    if pushed.sent or pushed.failed:
+        click.echo(f"上报已发送{pushed.sent}份，未能发送{pushed.failed}份（稍后重试）")
+
+
 def _received_json(r: Received, zone: dt.tzinfo) -> dict[str, Any]:
     return {
         **r.order.to_json(),
@@ -327,7 +301,7 @@ def received_command(ctx: click.Context, as_json: bool) -> None:
         o = r.order
         state = "已解除" if r.lifted_at else ("被督办" if r.chased_at else "执行中")
         click.echo(
-            f"{o.ref}  {o.number}  {o.level.term}  {_when(o.start, zone)}至{_when(o.end, zone)}"
+            f"{o.ref}  {o.number}  {o.level.term}  {when(o.start, zone)}至{when(o.end, zone)}"
             f"  {state}  {r.note}"
         )
         for m in o.measures:

@@ -10,6 +10,7 @@ import click
 
 from orchestrator.accounts.model import AccountError
 from orchestrator.cli.common import context_of, echo_json, operator
+from orchestrator.errors import InputInvalid
 from orchestrator.response.model import Role
 
 
@@ -41,9 +42,19 @@ def user_group() -> None:
     help="用户的权限角色。",
 )
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（供脚本使用）。")
+@click.option(
+    "--region",
+    default=None,
+    help="省级平台上账号所属的市（行政区划代码），如运行独立系统的市的对接账号；默认为 --city 所指的市，未指明则为全省。",
+)
 @click.pass_context
 def user_add_command(
-    ctx: click.Context, username: str, display_name: str, role: str, password_stdin: bool
+    ctx: click.Context,
+    username: str,
+    display_name: str,
+    role: str,
+    password_stdin: bool,
+    region: str | None,
 ) -> None:
     """添加控制台用户。密码（至少10位，不能全为数字或全为字母）须输入两次，或从标准输入读取；只保存其Argon2id哈希。
 
@@ -51,8 +62,15 @@ def user_add_command(
     示例：
       orchestrator user add zhang --name 张值班 --role duty_officer
       printf '%s\\n' "$PASSWORD" | orchestrator user add wang --name 王副市长 --role vice_mayor --password-stdin
+      orchestrator user add xiling --name 西岭市对接 --role duty_officer --region 990200
     """
     context = context_of(ctx)
+    if region is not None:
+        if not context.provincial:
+            raise InputInvalid("--region 仅用于省级平台（本系统服务一个市，账号均属本市）")
+        cities = {r.code for r in context.regions.cities()} if context.regions else set()
+        if region not in cities:
+            raise InputInvalid(f"“{region}”不是本省的市（config/regions.toml）")
     password = _password(password_stdin)
     user = context.accounts().add_user(
         username=username,
@@ -60,8 +78,10 @@ def user_add_command(
         role=role,
         password=password,
         now=context.clock.now(),
+        region=region or context.account_region,
     )
-    click.echo(f"已添加用户 {user.username}（{user.display_name}，{user.role_label}）")
+    where = f"，{context.scope().name(user.region)}" if user.region else ""
+    click.echo(f"已添加用户 {user.username}（{user.display_name}，{user.role_label}{where}）")
 
 
 @user_group.command("list")
@@ -83,6 +103,7 @@ def user_list_command(ctx: click.Context, as_json: bool) -> None:
                     "username": u.username,
                     "name": u.display_name,
                     "role": u.role.value,
+                    "region": u.region,
                     "active": u.active,
                 }
                 for u in rows
@@ -91,9 +112,11 @@ def user_list_command(ctx: click.Context, as_json: bool) -> None:
         return
     if not rows:
         click.echo("尚无用户（orchestrator user add 添加）")
+    scope = context.scope()
     for u in rows:
         state = "" if u.active else "（已停用）"
-        click.echo(f"{u.username}  {u.display_name}  {u.role_label}{state}")
+        place = f"  {scope.name(u.region)}" if u.region else ""
+        click.echo(f"{u.username}  {u.display_name}  {u.role_label}{place}{state}")
 
 
 @user_group.command("password")

@@ -17,7 +17,7 @@ from orchestrator.response.model import Role
 
 
 def _user(row: Any) -> User:
-    return User(row.id, row.username, row.display_name, Role(row.role), row.active)
+    return User(row.id, row.username, row.display_name, Role(row.role), row.active, row.region)
 
 
 class AccountStore:
@@ -32,6 +32,7 @@ class AccountStore:
         role: Role,
         password_hash: str,
         created_at: dt.datetime,
+        region: str | None = None,
     ) -> User:
         try:
             with self.conn.begin_nested():
@@ -41,6 +42,7 @@ class AccountStore:
                         username=username,
                         display_name=display_name,
                         role=role.value,
+                        region=region,
                         password_hash=password_hash,
                         active=True,
                         created_at=created_at,

@@ -58,6 +58,7 @@ def _hint(row: Any) -> RegionalHint:
         issuer=row.issuer,
         document=row.document_number,
         area=row.area,
+        measures=tuple(row.measures or ()),
     )
 
 
@@ -229,6 +230,7 @@ class AlertStore:
                             issuer=hint.issuer,
                             document_number=hint.document,
                             area=hint.area,
+                            measures=list(hint.measures) or None,
                             recorded_at=recorded_at,
                         )
                     ).inserted_primary_key[0]  # type: ignore[index]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 
@@ -406,6 +407,7 @@ regional_hints = Table(
     Column("area", Text, nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("lifted_at", UtcDateTime(), nullable=True),  # its 调度令 lifted: binds no more
+    Column("measures", JSON, nullable=True),  # what it adds to the notices (None: nothing)
     UniqueConstraint("issuer", "document_number", name="uq_regional_hints_document"),
 )
 
@@ -775,6 +777,46 @@ received_directives = Table(
     Column("lift_requested_at", UtcDateTime(), nullable=True),
     Column("lift_request", Text, nullable=False),
     UniqueConstraint("province", "ref", name="uq_received_directives_ref"),
+)
+
+federation_log = Table(
+    # Every signed message between installations, as it was judged (region.federation.judge):
+    # what was applied (``verdict`` new) is what later messages about its subject are measured
+    # against; a message is applied once (its digest is unique per subject).
+    "federation_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(6), nullable=False),  # who signed it (a province's or city's code)
+    Column("subject", Text, nullable=False),  # an order (990000:3), a report (…:990100:daily:…)
+    Column("sent", UtcDateTime(), nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of the signed bytes
+    Column("verdict", String(16), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Index("ix_federation_log_subject", "subject"),
+    Index(
+        "uq_federation_log_applied",
+        "subject",
+        "digest",
+        unique=True,
+        sqlite_where=text("verdict = 'new'"),
+        postgresql_where=text("verdict = 'new'"),
+    ),
+)
+
+federation_outbox = Table(
+    # Signed messages waiting to go to the other installation (a city's report-backs), retried
+    # with back-off; ``key`` names what it is about, so a newer version replaces one not yet sent.
+    "federation_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("data", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),  # due (or, while claimed, its lease)
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("error", Text, nullable=False),
 )
 
 # --- the console -------------------------------------------------------------------------------

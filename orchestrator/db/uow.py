@@ -20,6 +20,7 @@ from orchestrator.db.consultations import ConsultationStore
 from orchestrator.db.coverage import CoverageStore
 from orchestrator.db.daily import DailyStore
 from orchestrator.db.directives import DirectiveStore
+from orchestrator.db.federation import FederationStore
 from orchestrator.db.grades import GradeStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
@@ -161,6 +162,10 @@ class UnitOfWork:
     @property
     def directives(self) -> DirectiveStore:
         return DirectiveStore(self.conn)
+
+    @property
+    def federation(self) -> FederationStore:
+        return FederationStore(self.conn)
 
     @property
     def grades(self) -> GradeStore:

@@ -22,6 +22,7 @@ from orchestrator.notices.contexts import (
     AdverseContext,
     BulletinContext,
     CapContext,
+    Directed,
     Header,
     LiftContext,
     OrderFrame,
@@ -144,6 +145,7 @@ def bulletin(
     office: Office,
     zone: ZoneInfo,
     network: Matrix | None = None,
+    directed: Directed = (),
 ) -> BulletinContext:
     """The bulletin of an ISSUE revision (issued, or a draft being previewed); ``network``: the
     response network whose matrix gives its 主送 and 工作要求."""
@@ -166,6 +168,7 @@ def bulletin(
             for name, v in targets["species"].items()
         ),
         public_advice=HEALTH_ADVICE[st.level],
+        directed=directed,
     )
 
 
@@ -198,9 +201,11 @@ def documents(
     zone: ZoneInfo,
     remaining: Sequence[str] = (),
     network: Matrix | None = None,
+    directed: Directed = (),
 ) -> list[Document]:
     """The city-wide documents of an issued revision (``by_mode``: its plan's enterprises by
-    mode; ``remaining``: for a lift, what still applies after it), main document first."""
+    mode; ``remaining``: for a lift, what still applies after it; ``directed``: what higher
+    instructions binding its window add), main document first."""
     st = rev.state
     assert rev.document_number is not None
     start, end = cn_time(st.start, zone), (cn_time(st.end, zone) if st.end else "另行通知")
@@ -220,7 +225,7 @@ def documents(
                 NoticeKind.BULLETIN,
                 "bulletin.html",
                 "notices/bulletin.html",
-                bulletin(head, rev, by_mode, office, zone, network),
+                bulletin(head, rev, by_mode, office, zone, network, directed),
             )
         )
     elif st.kind is RevisionKind.LIFT:
@@ -260,6 +265,7 @@ def documents(
             start=start,
             end=end,
             reason=_sentence(rev.reason),
+            directed=directed,
         )
         out.append(Document(NoticeKind.ADJUST, "adjust.html", "notices/adjust.html", adjust))
     lifted = st.kind is RevisionKind.LIFT

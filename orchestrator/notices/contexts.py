@@ -6,12 +6,12 @@ of each."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel
+from orchestrator.alerts.model import ALERT_LEVELS, AlertLevel, RegionalHint
 from orchestrator.emissions.model import Enterprise, Line
 from orchestrator.emissions.plans import PlanMode
 from orchestrator.notices.links import LinkSigner
@@ -54,6 +54,22 @@ class Header:
     printed_by: str = ""  # 版记: 印发机关
 
 
+#: The measures higher instructions add to an alert: (issuer, document number, measures) each.
+Directed = tuple[tuple[str, str, tuple[str, ...]], ...]
+
+
+def directed_by(
+    hints: Iterable[RegionalHint], start: dt.datetime, end: dt.datetime | None
+) -> Directed:
+    """The measures of the hints (调度令 received, instructions recorded) whose window meets
+    ``[start, end)``, in the order they were recorded."""
+    return tuple(
+        (h.issuer, h.document, h.measures)
+        for h in hints
+        if h.measures and h.end > start and (end is None or h.start < end)
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BulletinContext:
     """预警发布通知 (templates/notices/bulletin.html)."""
@@ -72,6 +88,7 @@ class BulletinContext:
     public_advice: str
     # 工作要求 by the responsibility matrix: (unit, its duties), none without a response network
     duties: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    directed: Directed = ()  # what higher instructions (调度令) binding its window add
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -312,6 +329,7 @@ class AdjustContext:
     start: str
     end: str
     reason: str
+    directed: Directed = ()  # what higher instructions (调度令) binding its window add
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -25,7 +25,7 @@ from orchestrator.errors import Conflict, NotFound, Unavailable
 from orchestrator.network.model import Matrix
 from orchestrator.network.tasks import TaskSheet, roster_item, sheets, source_item, tasked
 from orchestrator.notices import compose
-from orchestrator.notices.contexts import Header, SmsContext, sms_text
+from orchestrator.notices.contexts import Header, SmsContext, directed_by, sms_text
 from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.model import (
     NoticeKind,
@@ -312,6 +312,11 @@ class NoticeService:
                 by_mode = uow.plans.by_mode(rev.revision_id)
                 head = compose.header(rev, self.office, self.zone)
                 remaining: tuple[str, ...] = ()
+                directed = directed_by(
+                    uow.alerts.hints(self.office.region_code, ending_after=rev.state.start),
+                    rev.state.start,
+                    rev.state.end,
+                )
                 if rev.state.kind is RevisionKind.LIFT:
                     at = rev.state.start
                     remaining = remaining_after_lift(
@@ -320,7 +325,15 @@ class NoticeService:
                         self.zone,
                     )
                 docs = compose.documents(
-                    rev, previous, head, by_mode, self.office, self.zone, remaining, self.network
+                    rev,
+                    previous,
+                    head,
+                    by_mode,
+                    self.office,
+                    self.zone,
+                    remaining,
+                    self.network,
+                    directed,
                 )
                 uow.notices.add(
                     rev.revision_id,

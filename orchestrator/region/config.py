@@ -105,6 +105,9 @@ class ProvinceOffice:
     start_within_hours: int
     daily_by: dt.time
     people: tuple[Actor, ...]
+    # the cities that run their own installation: they fetch their orders from this one and
+    # send their report-backs to it over the network (config/federation/<code>.pub their keys)
+    federated: tuple[str, ...] = ()
 
     def number_of(self, year: int, seq: int) -> str:
         return self.number.format(code=self.issuer_code, year=year, seq=seq)
@@ -128,6 +131,7 @@ def province_from_mapping(data: Mapping[str, Any], *, source: str) -> ProvinceOf
             Actor(name=str(p["name"]).strip(), role=ProvincialRole(str(p["role"])))
             for p in data.get("people", [])
         )
+        federated = tuple(str(c) for c in data.get("federation", {}).get("cities", []))
     except KeyError as exc:
         raise ConfigInvalid(f"{source}: missing key {exc.args[0]!r}") from exc
     except ValueError as exc:
@@ -147,4 +151,5 @@ def province_from_mapping(data: Mapping[str, Any], *, source: str) -> ProvinceOf
         start_within_hours=within,
         daily_by=daily_by,
         people=people,
+        federated=federated,
     )

@@ -13,6 +13,7 @@ from orchestrator.region.directives import (
     Forwarding,
     Received,
 )
+from orchestrator.region.federation import Seen, Signed, Verdict
 from orchestrator.response.ports import ResponseUnitOfWork
 
 
@@ -54,9 +55,73 @@ class DirectiveStore(Protocol):
     def mark(self, province: str, ref: int, **values: Any) -> bool: ...
 
 
+class FederationStore(Protocol):
+    """The log of signed messages judged, and the outbox of those still to send."""
+
+    def applied(self, subject: str) -> list[Seen]: ...
+
+    def log(
+        self,
+        *,
+        source: str,
+        subject: str,
+        sent: dt.datetime,
+        digest: str,
+        verdict: Verdict,
+        at: dt.datetime,
+    ) -> bool: ...
+
+    def enqueue(self, key: str, message: Signed, *, now: dt.datetime) -> None: ...
+
+    def claim(
+        self, *, now: dt.datetime, lease: dt.datetime, limit: int
+    ) -> list[tuple[int, Signed, int]]: ...
+
+    def sent(self, message_id: int, *, at: dt.datetime) -> None: ...
+
+    def failed(self, message_id: int, *, error: str, retry_at: dt.datetime) -> None: ...
+
+    def pending(self) -> list[dict[str, Any]]: ...
+
+
 class DirectiveUnitOfWork(ResponseUnitOfWork, Protocol):
     @property
     def directives(self) -> DirectiveStore: ...
+
+    @property
+    def federation(self) -> FederationStore: ...
+
+
+class Signing(Protocol):
+    """Signs as this installation (the province's or the city's key)."""
+
+    @property
+    def code(self) -> str: ...
+
+    def sign(self, data: bytes) -> str: ...
+
+
+class Checking(Protocol):
+    """Checks what one other installation signed."""
+
+    @property
+    def code(self) -> str: ...
+
+    def verify(self, data: bytes, signature: str) -> bool: ...
+
+
+class ProvinceLink(Protocol):
+    """A city's own installation's line to its province's (over HTTPS, with the city's token)."""
+
+    def feed(self) -> list[Signed]:
+        """The signed CAP messages of every order binding the city."""
+        ...
+
+    def acknowledge(self, ref: int, *, lift: bool) -> None: ...
+
+    def send(self, message: Signed) -> None:
+        """Deliver a signed report-back; raises when it did not arrive (it is retried)."""
+        ...
 
 
 class CityDesk(Protocol):

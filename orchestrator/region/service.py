@@ -111,7 +111,7 @@ class ProvincialOffice:
             f = forwardings.get(city)
             standing = CityStanding(
                 city=city,
-                name=self._name(city),
+                name=self.city_name(city),
                 forwarded_at=f.forwarded_at if f else None,
                 start=next((r for r in mine if r.kind is ReportKind.START), None),
                 daily=max(daily, key=lambda r: r.day or dt.date.min, default=None),
@@ -122,7 +122,7 @@ class ProvincialOffice:
             owed[city] = overdue(d, standing, now, self.zone)
         return Board(d, tuple(rows), owed)
 
-    def _name(self, code: str) -> str:
+    def city_name(self, code: str) -> str:
         region = self.tree.get(code)
         return region.name if region else code
 
@@ -232,6 +232,11 @@ class ProvincialOffice:
                 log.warning("调度令%s未能送达%s：%s", d.number, f.city, exc)
                 out.append(Forwarded(d.id, f.city, lift, str(exc), False))
                 continue
+            except Exception as exc:  # the city's database (or link) is down: kept pending
+                log.exception("调度令%s未能送达%s", d.number, f.city)
+                note = f"{self.city_name(f.city)}暂时无法送达（{type(exc).__name__}），稍后再送"
+                out.append(Forwarded(d.id, f.city, lift, note, False))
+                continue
             with self.uow() as uow:
                 uow.directives.forwarded(d.id, f.city, at=now, lift=lift)
                 uow.commit()
@@ -245,7 +250,7 @@ class ProvincialOffice:
         with self.uow() as uow:
             d = uow.directives.get(report.ref, province=self.province)
             if d is None or report.city not in d.scope.cities:
-                raise NotFound(f"调度令{report.ref}不涉及{self._name(report.city)}")
+                raise NotFound(f"调度令{report.ref}不涉及{self.city_name(report.city)}")
             uow.directives.put_report(report)
             uow.commit()
 
@@ -265,8 +270,8 @@ class ProvincialOffice:
                     continue
                 try:
                     self.desks(standing.city).chased(self.province, d.id, at=now, owed=owed)
-                except OrchestratorError as exc:
-                    log.warning("未能督办%s：%s", standing.city, exc)
+                except Exception:  # the city's database (or link) is down: chased next round
+                    log.exception("未能督办%s", standing.city)
                     continue
                 with self.uow() as uow:
                     uow.directives.chased(d.id, standing.city, at=now)
@@ -292,6 +297,10 @@ class ProvincialOffice:
                 detail={"directive": d.id, "action": action, "number": d.number},
             )
         )
+
+
+#: How long after an order ends (or is lifted) its city still reports: the last day's roll-up.
+REPORT_AFTER = dt.timedelta(days=1)
 
 
 class DirectiveDesk:
@@ -329,6 +338,7 @@ class DirectiveDesk:
                     issuer=order.issuer,
                     document=order.number,
                     area=order.title,
+                    measures=order.measures,
                 )
                 try:
                     with uow.savepoint():
@@ -425,11 +435,13 @@ class DirectiveDesk:
     def report(self, now: dt.datetime) -> list[CityReport]:
         """Report back on every order received: 启动情况 once the city's alert is issued
         (document number, time, orders sent and acknowledged), 落实情况 of each day the
-        order runs (the day's roll-up) — each sent again when it changed, harmlessly."""
+        order runs (the day's roll-up) — each sent again when it changed, harmlessly. An order
+        over (lifted, or past its end) for a day reports no more."""
         sent: list[CityReport] = []
         for got in self.received():
             order = got.order
-            if got.alert_id is None:
+            over = got.lifted_at or order.end
+            if got.alert_id is None or over + REPORT_AFTER < now:
                 continue
             revisions = self.command.revisions(got.alert_id)
             issued = [v for v in revisions if v.state.issued_at is not None]

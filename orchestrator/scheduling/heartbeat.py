@@ -32,12 +32,20 @@ from orchestrator.consultation.config import Schedule, Slot
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.service import ControlFailed, ControlOffice
 from orchestrator.daily.service import DailyDispatch
+from orchestrator.region.directives import ReportKind
+from orchestrator.region.exchange import CityExchange
+from orchestrator.region.federation import Verdict
+from orchestrator.region.service import DirectiveDesk
 from orchestrator.response.service import CommandOffice
 from orchestrator.scheduling.ports import RunUnitOfWork
 
 log = logging.getLogger(__name__)
 
 CATCH_UP_MINUTES = 5
+#: A city's report-back to its province goes up once in each slot of this many minutes.
+REPORT_MINUTES = 15
+#: A city's own installation fetches its orders and sends its report-backs this often.
+PULL_MINUTES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +77,66 @@ def control_job(control_id: str) -> str:
 _ROUND_STATUS = {"issued": "done", "exists": "done", "none": "skipped", "not_triggered": "skipped"}
 
 
-class Heartbeat:
+class Claims:
+    """Running a job's slot once: claimed in the run history (whoever claims it first runs it),
+    finished with its outcome, reported."""
+
+    uow: Callable[[], RunUnitOfWork]
+    clock: Clock
+    runner: str
+    on_run: Callable[[RunResult], None] | None
+    lease_seconds: int
+
+    def _claim(self, job: str, slot: dt.datetime, now: dt.datetime) -> bool:
+        lease = now + dt.timedelta(seconds=self.lease_seconds)
+        with self.uow() as uow:
+            taken = uow.runs.claim(job, slot, runner=self.runner, now=now, lease=lease)
+            uow.commit()
+        return taken
+
+    def _finish(self, result: RunResult) -> RunResult:
+        with self.uow() as uow:
+            uow.runs.finish(
+                result.job,
+                result.slot,
+                runner=self.runner,
+                status=result.status,
+                finished_at=self.clock.now(),
+                detail=result.detail,
+                consultation_id=result.consultation_id,
+            )
+            uow.commit()
+        return self._report(result)
+
+    def _report(self, result: RunResult) -> RunResult:
+        if self.on_run is not None:
+            self.on_run(result)
+        return result
+
+    def beat(self) -> None:
+        """Record that this scheduler is alive (process ``scheduler``, this runner)."""
+        with self.uow() as uow:
+            uow.beats.beat("scheduler", self.runner, self.clock.now())
+            uow.commit()
+
+    def history(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.uow() as uow:
+            return uow.runs.history(limit)
+
+
+def runner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def slot_of(now: dt.datetime, minutes: int, zone: ZoneInfo) -> dt.datetime:
+    """The start of the ``minutes``-long slot ``now`` falls in (city time)."""
+    assert 0 < minutes <= 60
+    assert 60 % minutes == 0
+    local = now.astimezone(zone)
+    return local.replace(minute=local.minute - local.minute % minutes, second=0, microsecond=0)
+
+
+class Heartbeat(Claims):
     def __init__(
         self,
         uow: Callable[[], RunUnitOfWork],
@@ -84,12 +151,20 @@ class Heartbeat:
         controls: ControlOffice | None = None,
         daily: DailyDispatch | None = None,
         checks: CoverageChecks | None = None,
+        directives: DirectiveDesk | None = None,
+        exchange: CityExchange | None = None,
+        prefix: str = "",
     ):
         self.uow, self.consultant, self.command, self.schedule = uow, consultant, command, schedule
         self.controls, self.daily, self.checks = controls, daily, checks
+        self.directives = directives  # a city under a provincial platform: its report-back
+        self.exchange = exchange  # a city's own installation: its line to the province's
         self.zone, self.clock = zone, clock
-        self.runner = runner or f"{socket.gethostname()}:{os.getpid()}"
+        self.runner = runner or runner_name()
         self.on_run = on_run
+        self.lease_seconds = schedule.lease_seconds
+        # before each APScheduler job's id and name (several cities in one scheduler)
+        self.prefix = prefix
 
     # --- when -----------------------------------------------------------------------------
 
@@ -148,8 +223,8 @@ class Heartbeat:
                 self.fire,
                 trigger=self.triggers()[job_id(slot)],
                 args=(slot.name,),
-                id=job_id(slot),
-                name=f"每日会商（{slot.time:%H:%M}{'，预警期间' if slot.active_only else ''}）",
+                id=self.prefix + job_id(slot),
+                name=f"{self.prefix}每日会商（{slot.time:%H:%M}{'，预警期间' if slot.active_only else ''}）",
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=self.schedule.misfire_grace_seconds,
@@ -163,8 +238,8 @@ class Heartbeat:
                 self.fire_control,
                 trigger=triggers[control_job(control_id)],
                 args=(control_id,),
-                id=control_job(control_id),
-                name=f"常态化管控：{self.controls.current(control_id, today).name}",
+                id=self.prefix + control_job(control_id),
+                name=f"{self.prefix}常态化管控：{self.controls.current(control_id, today).name}",
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=self.schedule.misfire_grace_seconds,
@@ -174,8 +249,8 @@ class Heartbeat:
         scheduler.add_job(
             self.catch_up,
             trigger=IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=self.zone),
-            id="catch-up",
-            name="补做失败或错过的会商时次，重发未送达的会商通知",
+            id=self.prefix + "catch-up",
+            name=f"{self.prefix}补做失败或错过的会商时次，重发未送达的会商通知",
             coalesce=True,
             max_instances=1,
             replace_existing=True,
@@ -210,7 +285,7 @@ class Heartbeat:
         out += [
             self.run_control(c, at, report_taken=report_taken) for c, at in self.due_controls(now)
         ]
-        return out + self.run_daily() + self.run_checks()
+        return out + self.run_exchange() + self.run_daily() + self.run_checks() + self.run_reports()
 
     def run_daily(self) -> list[RunResult]:
         """每日调度: each alert day whose reports fell due and whose round is not done — the
@@ -249,6 +324,57 @@ class Heartbeat:
             for t in self.checks.chase(self.clock.now())
         ]
 
+    def run_exchange(self) -> list[RunResult]:
+        """A city's own installation: its orders fetched from the province's and its queued
+        report-backs sent, once per slot of ``PULL_MINUTES``, whichever process first."""
+        if self.exchange is None:
+            return []
+        now = self.clock.now()
+        slot = slot_of(now, PULL_MINUTES, self.zone)
+        job = "directive:pull"
+        if not self._claim(job, slot, now):
+            return []
+        try:
+            pulled = self.exchange.pull(now)
+            pushed = self.exchange.push(now)
+        except Exception as exc:  # the province unreachable: recorded, tried next slot
+            log.exception("exchange with the province at %s failed", slot)
+            return [self._finish(RunResult(job, slot, "failed", f"{type(exc).__name__}: {exc}"))]
+        new = sum(1 for p in pulled if p.verdict is Verdict.NEW)
+        refused = sum(1 for p in pulled if p.verdict in (Verdict.TAMPERED, Verdict.STALE))
+        detail = f"受理调度令消息{new}条，拒收{refused}条；上报发送{pushed.sent}份"
+        if pushed.failed:
+            detail += f"，{pushed.failed}份未能发送（稍后重试）"
+        status = "failed" if pushed.failed else "done"
+        return [self._finish(RunResult(job, slot, status, detail))]
+
+    def run_reports(self) -> list[RunResult]:
+        """调度令 report-back (a city of a provincial installation): 启动情况 and each day's
+        落实情况 of every order in force sent up once per slot of ``REPORT_MINUTES``, whichever
+        process first."""
+        if self.directives is None or not self.directives.received():
+            return []
+        now = self.clock.now()
+        slot = slot_of(now, REPORT_MINUTES, self.zone)
+        job = "directive:report"
+        if not self._claim(job, slot, now):
+            return []
+        try:
+            sent = self.directives.report(now)
+        except Exception as exc:  # recorded in the run history, then the scheduler goes on
+            log.exception("report-back at %s failed", slot)
+            return [self._finish(RunResult(job, slot, "failed", f"{type(exc).__name__}: {exc}"))]
+        if not sent:
+            return [self._finish(RunResult(job, slot, "skipped", "无需上报"))]
+        starts = sum(1 for r in sent if r.kind is ReportKind.START)
+        return [
+            self._finish(
+                RunResult(
+                    job, slot, "done", f"上报启动情况{starts}份、落实情况{len(sent) - starts}份"
+                )
+            )
+        ]
+
     def catch_up(self) -> None:
         """Every few minutes: a slot that failed or whose runner died, still within its grace,
         is run again; consultations whose notification failed are notified again; and the
@@ -256,12 +382,6 @@ class Heartbeat:
         self.beat()
         self.run_due(report_taken=False)
         self.consultant.notify_pending(now=self.clock.now())
-
-    def beat(self) -> None:
-        """Record that this scheduler is alive (process ``scheduler``, this runner)."""
-        with self.uow() as uow:
-            uow.beats.beat("scheduler", self.runner, self.clock.now())
-            uow.commit()
 
     def run_slot(self, slot: Slot, at: dt.datetime, *, report_taken: bool = True) -> RunResult:
         job = job_id(slot)
@@ -302,40 +422,12 @@ class Heartbeat:
             detail += f"（通知批次{outcome.round_id}）"
         return self._finish(RunResult(job, at, _ROUND_STATUS[outcome.status], detail))
 
-    # --- the run history ------------------------------------------------------------------
 
-    def _claim(self, job: str, slot: dt.datetime, now: dt.datetime) -> bool:
-        lease = now + dt.timedelta(seconds=self.schedule.lease_seconds)
-        with self.uow() as uow:
-            taken = uow.runs.claim(job, slot, runner=self.runner, now=now, lease=lease)
-            uow.commit()
-        return taken
-
-    def _finish(self, result: RunResult) -> RunResult:
-        with self.uow() as uow:
-            uow.runs.finish(
-                result.job,
-                result.slot,
-                runner=self.runner,
-                status=result.status,
-                finished_at=self.clock.now(),
-                detail=result.detail,
-                consultation_id=result.consultation_id,
-            )
-            uow.commit()
-        return self._report(result)
-
-    def _report(self, result: RunResult) -> RunResult:
-        if self.on_run is not None:
-            self.on_run(result)
-        return result
-
-    def history(self, limit: int = 50) -> list[dict[str, Any]]:
-        with self.uow() as uow:
-            return uow.runs.history(limit)
-
-
-def heartbeat_of(context: Context, on_run: Callable[[RunResult], None] | None = None) -> Heartbeat:
+def heartbeat_of(
+    context: Context,
+    on_run: Callable[[RunResult], None] | None = None,
+    prefix: str = "",
+) -> Heartbeat:
     """The scheduler's jobs over the context's use cases: every consultation slot and recurring
     control, once."""
     return Heartbeat(
@@ -349,4 +441,9 @@ def heartbeat_of(context: Context, on_run: Callable[[RunResult], None] | None = 
         controls=context.control_office(),
         daily=context.daily(),
         checks=context.checks(),
+        directives=(
+            context.directive_desk() if context.tenant is not None or context.federated else None
+        ),
+        exchange=context.city_exchange() if context.federated else None,
+        prefix=prefix,
     )

@@ -140,7 +140,9 @@ def install_errors(app: FastAPI, page: ErrorPage | None = None) -> None:
     HTML page instead, under the same status."""
 
     def browser(request: Request) -> bool:
-        return page is not None and not request.url.path.startswith(("/api/", "/callbacks/"))
+        # the path within the app (a city of a provincial installation is mounted on its root)
+        path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+        return page is not None and not path.startswith(("/api/", "/callbacks/"))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -204,6 +206,9 @@ def api_router(site: Site) -> APIRouter:
                 raise HTTPException(
                     401, "API令牌无效或已吊销", headers={"WWW-Authenticate": "Bearer"}
                 )
+            refusal = site.scope.refusal(user, permission)
+            if refusal is not None:
+                raise HTTPException(403, refusal)
             if not allowed(user.role, permission):
                 raise HTTPException(
                     403, f"角色（{user.role_label}）无权进行此操作，仅限：{holders(permission)}"

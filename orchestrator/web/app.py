@@ -13,6 +13,7 @@ from orchestrator.web.console.router import console_router
 from orchestrator.web.enterprise import enterprise_router
 from orchestrator.web.guard import Guard
 from orchestrator.web.nul import RejectNul
+from orchestrator.web.rooted import Rooted
 from orchestrator.web.site import Site
 
 
@@ -31,6 +32,8 @@ def create_app(site: Site) -> FastAPI:
     )
     app.add_middleware(RejectNul)
     app.add_middleware(Guard)  # outermost: bodies limited before RejectNul reads them
+    if site.root:  # a city of a provincial installation: its redirects under its root
+        app.add_middleware(Rooted, root=site.root)
     app.include_router(console_router(site))
     app.include_router(api_router(site))
     app.include_router(enterprise_router(site))

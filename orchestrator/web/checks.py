@@ -5,7 +5,6 @@ opens one unit's task of one run and nothing else; an enterprise's or an alert's
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,7 +22,7 @@ from orchestrator.web.site import Site
 def check_router(site: Site) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     clock, zone = site.clock, site.zone
-    prefix = urlsplit(site.office.check_base).path.rstrip("/") or "/check"
+    prefix, reached = site.served(site.office.check_base, "/check")
 
     pages = SignedPages(site)
     page, refused = pages.page, pages.refused
@@ -56,7 +55,7 @@ def check_router(site: Site) -> APIRouter:
             answered=task.answered,
             total=len(task.items),
             items=[item_view(task, n, form) for n in range(len(task.items))],
-            base=f"{prefix}/{token}",
+            base=f"{reached}/{token}",
             signer=(form or {}).get("signer", ""),
             notice=notice,
             error=error,

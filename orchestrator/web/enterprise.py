@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 import json
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -42,7 +41,7 @@ _NOTICES = {
 def enterprise_router(site: Site) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     receipts, clock, zone = site.receipts, site.clock, site.zone
-    prefix = urlsplit(site.office.acknowledge_base).path.rstrip("/") or "/ack"
+    prefix, reached = site.served(site.office.acknowledge_base, "/ack")
 
     pages = SignedPages(site)
     page, refused = pages.page, pages.refused
@@ -69,7 +68,7 @@ def enterprise_router(site: Site) -> APIRouter:
             expires=cn_time(grant.expires, zone),
             tasks=[_task_view(t, zone) for t in tasks],
             today=_today(site.daily, grant.alert_id, grant.uscc, now, zone),
-            base=f"{prefix}/{token}",
+            base=f"{reached}/{token}",
             notice=notice,
             error=error,
         )
@@ -90,7 +89,7 @@ def enterprise_router(site: Site) -> APIRouter:
             uscc=grant.uscc,
             expires=cn_time(grant.expires, zone),
             orders=views,
-            base=f"{prefix}/{token}",
+            base=f"{reached}/{token}",
             notice=notice,
             error=error,
         )

@@ -43,8 +43,12 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
 )
 
 
+#: A city's pages on a provincial installation: ``/c/<code>`` before the city's own path.
+CITY_ROOT = re.compile(r"^/c/\d{6}(?=/)")
+
+
 def limit_of(path: str) -> int:
-    return UPLOAD_LIMITS.get(path, MAX_BODY)
+    return UPLOAD_LIMITS.get(CITY_ROOT.sub("", path, count=1), MAX_BODY)
 
 
 def _mib(n: int) -> str:
@@ -99,7 +103,7 @@ def _content_length(scope: Scope) -> int | None:
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:
     message = f"请求内容超过{_mib(limit)}，不予受理"
-    path = scope["path"]
+    path = CITY_ROOT.sub("", scope["path"], count=1)
     if path.startswith(("/api/", "/callbacks/")):
         body = ('{"detail": "' + message + '"}').encode()
         kind = b"application/json"

@@ -15,13 +15,15 @@ from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
 from orchestrator.delivery.callbacks import DEFAULT_MAX_SKEW_SECONDS, CallbackKey
 from orchestrator.web.app import create_app
+from orchestrator.web.province import CityDesk, ProvinceSite, province_app
 from orchestrator.web.site import Site
 
 NOW_ENV = "ORCHESTRATOR_NOW"
 
 
-def site_of(context: Context) -> Site:
-    """What the web service serves with, every use case from the composition root."""
+def site_of(context: Context, root: str = "") -> Site:
+    """What the web service serves with, every use case from the composition root (``root``:
+    where the browser reaches it, a city of a provincial installation under ``/c/<code>``)."""
     sms = context.delivery.channels.get("sms")
     secret_env = (
         str(sms.get("callback_secret_env") or sms.get("callback_token_env") or "")
@@ -56,13 +58,47 @@ def site_of(context: Context) -> Site:
         map=context.map,
         outlines=context.outlines(),
         sms_callback=CallbackKey(secret, skew) if secret else None,
+        root=root,
+        scope=context.scope(),
     )
 
 
 def web_service(context: Context) -> FastAPI:
-    """The app, its database opened (and migrated) before it serves anyone."""
+    """The app, its databases opened (and migrated) before it serves anyone: a city's console,
+    or on a provincial installation the province's pages with every city's under its root."""
     context.database().open()
-    return create_app(site_of(context))
+    if not context.province_home:
+        return create_app(site_of(context))
+    cities = {code: context.city_context(code) for code in context.city_codes()}
+    for city in cities.values():
+        city.database().open()
+    sites = {code: site_of(city, root=f"/c/{code}") for code, city in cities.items()}
+    return province_app(province_site(context, cities), sites)
+
+
+def province_site(context: Context, cities: dict[str, Context]) -> ProvinceSite:
+    """What the province's pages serve with."""
+    assert context.province is not None
+    return ProvinceSite(
+        province=context.province,
+        office=context.province_office(),
+        cities=tuple(
+            CityDesk(
+                code=code,
+                name=city.city.region_name,
+                root=f"/c/{code}",
+                alerts=city.alerts(),
+            )
+            for code, city in cities.items()
+        ),
+        env=context.templates(),
+        zone=context.settings.zone,
+        clock=context.clock,
+        accounts=context.accounts(),
+        console=context.console,
+        scope=context.scope(),
+        exchange=context.province_exchange() if context.province.federated else None,
+    )
 
 
 def from_environment() -> FastAPI:

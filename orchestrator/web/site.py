@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
 from orchestrator.accounts.config import ConsoleConfig
+from orchestrator.accounts.model import Scope
 from orchestrator.accounts.service import Accounts
 from orchestrator.assessment.service import Assessor
 from orchestrator.audit.service import AuditTrail
@@ -62,8 +64,26 @@ class Site:
     outlines: Outlines | None = None  # the counties' outlines it draws
     # the secret SMS delivery reports are signed with; unset, /callbacks/sms refuses them all
     sms_callback: CallbackKey | None = None
+    # where the browser reaches it ("": the root; "/c/<code>": a city of a provincial installation)
+    root: str = ""
+    scope: Scope = field(
+        default_factory=Scope
+    )  # whose matters it serves (the accounts that reach it)
     # the dashboard's receipt counts, shared by the pages and the API of one process
     recent: Recent = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "recent", Recent(self.console.receipts_seconds))
+
+    @property
+    def issuer(self) -> str:
+        return self.office.issuer
+
+    def served(self, url: str, default: str) -> tuple[str, str]:
+        """Where the pages behind a link base ``url`` (the enterprises' or the check tasks')
+        are: (their routes' path in this app, the path the browser reaches). Under this site's
+        ``root`` the mount strips the root; elsewhere the path is taken as it is."""
+        full = urlsplit(url).path.rstrip("/") or default
+        if self.root and full.startswith(self.root + "/"):
+            return full[len(self.root) :], full
+        return full, full

@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
+from orchestrator.cli import cli
 from tests.support.cli import run, run_err
 
 
@@ -43,6 +46,33 @@ def test_the_province_demo_and_the_commands_it_shows_next(monkeypatch: Any, tmp_
     assert received[0]["number"] == "示省重污调〔2026〕1号"
     assert "驻厂监管" in received[0]["measures"][0]
 
+    # accounts: a city's with --city, the province's without; listed with their region
+    for args in (("--city", "990100", "user", "add", "sun"), ("user", "add", "gao")):
+        result = CliRunner().invoke(
+            cli,
+            [*args, "--name", "值班", "--role", "duty_officer", "--password-stdin"],
+            input="zhiban-2026\n",
+        )
+        assert result.exit_code == 0, result.output
+    assert "东川市" in run("user", "list")
+    regions = {u["username"]: u["region"] for u in json.loads(run("user", "list", "--json"))}
+    assert regions == {"sun": "990100", "gao": "990000"}
+
+    # the province's scheduler: every city's jobs and the province's, once per slot
+    later = ("--now", "2026-01-05T10:05")
+    ran = json.loads(run(*later, "schedule", "--once", "--json"))
+    jobs = {r["job"]: r for r in ran}
+    assert jobs["directive:forward"]["status"] == "skipped"  # every city has its order
+    assert jobs["directive:chase"]["status"] in ("done", "skipped")
+    reported = [r for r in ran if r["job"] == "directive:report"]
+    assert len(reported) == 3  # each city reports back in its slot
+    assert all(r["status"] == "done" for r in reported), reported
+    again = json.loads(run(*later, "schedule", "--once", "--json"))
+    assert not any(r["job"].startswith("directive:") for r in again)  # taken: once per slot
+    listed = run("schedule", "--list")
+    assert "990100:consult:" in listed
+    assert "990200:consult:" in listed
+
     code, err = run_err("directive", "received")
     assert code == 2
     assert "请指明" in err
@@ -56,3 +86,24 @@ def test_a_city_installation_has_no_provincial_office(monkeypatch: Any, tmp_path
     code, err = run_err("directive", "list")
     assert code == 2
     assert "不服务全省" in err
+
+
+def test_keys_are_made_on_purpose_and_never_overwritten(monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))
+    out = run("federation", "keygen", "--out", str(tmp_path / "keys"))
+    assert "999900.key" in out
+    assert "config/federation/999900.pub" in out
+    private = tmp_path / "keys" / "999900.key"
+    assert private.stat().st_mode & 0o777 == 0o600
+    before = private.read_bytes()
+    code, err = run_err("federation", "keygen", "--out", str(tmp_path / "keys"))
+    assert code == 1
+    assert "不予覆盖" in err
+    assert private.read_bytes() == before
+    assert "未连接省级平台" in run("federation", "status")
+    code, err = run_err("directive", "pull")
+    assert code == 2
+    assert "未连接省级平台" in err
+    code, err = run_err("user", "add", "x", "--name", "x", "--role", "viewer", "--region", "990200")
+    assert code == 2
+    assert "仅用于省级平台" in err

@@ -43,7 +43,13 @@ def test_users_are_added_listed_and_given_tokens(tmp_path, monkeypatch):
     assert "已添加用户 zhang（张值班，值班人员）" in r.stdout
     listed = json.loads(run("user", "list", "--json"))
     assert listed == [
-        {"username": "zhang", "name": "张值班", "role": "duty_officer", "active": True}
+        {
+            "username": "zhang",
+            "name": "张值班",
+            "role": "duty_officer",
+            "region": None,
+            "active": True,
+        }
     ]
     r = invoke("user", "token", "zhang", "--name", "省级平台对接")
     assert r.exit_code == 0

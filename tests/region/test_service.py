@@ -6,6 +6,7 @@ to lift early."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +14,9 @@ import pytest
 from sqlalchemy import Engine
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.bootstrap import Context, bootstrap
-from orchestrator.clock import FixedClock
-from orchestrator.db.database import make_engine, migrate
-from orchestrator.db.uow import Database
+from orchestrator.bootstrap import Context
 from orchestrator.errors import InputInvalid, NotFound
+from orchestrator.notices.model import NoticeKind
 from orchestrator.region.directives import (
     DirectiveAction,
     DirectiveRefused,
@@ -26,34 +25,17 @@ from orchestrator.region.directives import (
 )
 from orchestrator.response.lifecycle import IllegalTransition
 from orchestrator.response.model import Draft, RevisionKind
-from orchestrator.settings import Settings
 from tests.support.base import at
-from tests.support.databases import reset_tenant_schema, tenant_schema_url
+from tests.support.province import provincial
 
-CITIES = ("999900", "990100", "990200")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def province(engine: Engine, tmp_path: Path) -> Iterator[Context]:
     """A provincial installation on the test's database, each city on a database of its own."""
-    cities: dict[str, Database] = {}
-    engines = []
-    for code in CITIES:
-        if engine.dialect.name == "sqlite":
-            eng = make_engine(f"sqlite:///{tmp_path / f'city-{code}.db'}")
-        else:
-            eng = make_engine(tenant_schema_url(code))
-            reset_tenant_schema(eng, code)
-        migrate(eng)
-        engines.append(eng)
-        cities[code] = Database(eng)
-    context = bootstrap(
-        Settings(serves="990000", data_dir=tmp_path / "data"), clock=FixedClock(at(4, 9))
-    )
-    yield context.on(Database(engine)).on_cities(cities)
-    for eng in engines:
-        eng.dispose()
+    with provincial(engine, tmp_path) as context:
+        yield context
 
 
 def _issued(province: Context, **over: object) -> int:
@@ -203,6 +185,17 @@ def test_report_back_counts_and_chasing(province: Context) -> None:
     alerts.submit(got.alert_id, by=city.response.person("孙值班"), now=at(4, 10))
     alerts.approve(got.alert_id, by=city.response.person("郑副市长"), now=at(4, 10))
     issued = alerts.issue(got.alert_id, by=city.response.person("孙值班"), now=at(4, 11))
+    # the order's extra measures are in the city's bulletin, under its number
+    bulletin = city.notices().document(
+        got.alert_id, issued.revision.revision_id, NoticeKind.BULLETIN
+    )
+    text = re.sub(r"<[^>]+>", "", bulletin.body)
+    assert "四、上级调度要求。" in text
+    assert (
+        "按照示例省重污染天气应急指挥部办公室《示省重污调〔2026〕1号》要求，"
+        "增加以下措施：（一）重点企业驻厂监管。"
+    ) in text
+    assert "五、工作要求。" in text
     sent = city.directive_desk().report(at(4, 11))
     assert [r.kind for r in sent] == [ReportKind.START]
     board = office.board(ref, at(4, 13))

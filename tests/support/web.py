@@ -14,6 +14,7 @@ from typing import Any
 import requests
 import uvicorn
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from orchestrator.accounts.config import ConsoleConfig, Policy
@@ -123,3 +124,18 @@ def signed_in(served: Served, username: str) -> Browser:
     b = Browser(served.url)
     assert b.sign_in(username).status_code == 303
     return b
+
+
+def routes(app) -> list[APIRoute]:
+    """Every route of the application, with those of included routers."""
+    out: list[APIRoute] = []
+    pending = list(app.routes)
+    while pending:
+        r = pending.pop(0)
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif hasattr(r, "original_router"):  # FastAPI ≥ 0.16x includes routers lazily
+            prefix = r.include_context.prefix if hasattr(r, "include_context") else ""
+            assert not prefix  # the routers carry their own prefixes
+            pending.extend(r.original_router.routes)
+    return out

@@ -443,3 +443,101 @@ def test_on_a_phone_the_map_keeps_its_layers_behind_a_button(engine, browser, tm
         assert "扬尘源工地" in page.locator(".leaflet-control-layers-list").inner_text()
         shot(page, "map-phone")
         context.close()
+
+
+# --- the provincial installation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_the_province_drafts_and_issues_an_order_and_a_city_sees_its_own(engine, browser, tmp_path):
+    """On a provincial installation: the province's duty officer drafts a 调度令 on its form,
+    its director approves, the duty officer issues it; the board shows each city's standing; a
+    city's officer signing in at the root lands on the city's own console under ``/c/<code>``,
+    where the drafted alert waits. Every provincial page at laptop and phone size, readable."""
+    from orchestrator.web.service import web_service
+    from tests.support.base import at
+    from tests.support.province import PROVINCE, provincial
+
+    with provincial(engine, tmp_path) as ctx:
+        for username, name, role, region in (
+            ("gao", "高省值班", "duty_officer", PROVINCE),
+            ("han", "韩省主任", "director", PROVINCE),
+            ("sun", "孙值班", "duty_officer", "990100"),
+        ):
+            ctx.accounts().add_user(
+                username=username,
+                display_name=name,
+                role=role,
+                password=PASSWORD,
+                now=at(4, 8),
+                region=region,
+            )
+        with Served(web_service(ctx)) as served:
+            url = served.url
+            page = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+            sign_in_by_keyboard(page, url, "gao")
+            assert page.get_by_role("heading", name="全省重污染天气应急").is_visible()
+            page.get_by_role("link", name="起草调度令").click()
+            page.get_by_label("标题").fill("关于启动重污染天气橙色预警的调度令")
+            page.get_by_label("东川市").check()
+            page.get_by_label("西岭市").check()
+            page.get_by_label("预警等级").select_option("orange")
+            page.get_by_label("开始时间").fill("2026-01-06T00:00")
+            page.get_by_label("结束时间").fill("2026-01-09T00:00")
+            page.get_by_label("增加措施").fill("重点企业驻厂监管\n加大排放大户协商减排力度")
+            page.get_by_label("研判依据").fill("省级会商研判：6日起全省中度至重度污染")
+            shot(page, "province-directive-new")
+            page.get_by_role("button", name="起草").click()
+            page.wait_for_url(re.compile(r".*/directives/1\?done=draft"))
+            page.get_by_role("button", name="提交审批").click()
+            page.wait_for_url(re.compile(r".*/directives/1\?done=submit"))
+            page.context.close()
+
+            boss = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+            sign_in_by_keyboard(boss, url, "han")
+            boss.goto(url + "/directives/1")
+            boss.get_by_role("button", name="批准").click()
+            boss.wait_for_url(re.compile(r".*/directives/1\?done=approve"))
+            boss.context.close()
+
+            page = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+            sign_in_by_keyboard(page, url, "gao")
+            page.goto(url + "/directives/1")
+            page.get_by_role("button", name="发布").click()
+            page.wait_for_url(re.compile(r".*/directives/1\?done=issue"))
+            table = page.get_by_role("table")
+            assert "东川市" in table.inner_text()
+            assert "西岭市" in table.inner_text()
+            assert "示省重污调〔2026〕1号" in page.content()
+            page.context.close()
+
+            problems: dict[str, list[object]] = {}
+            for size_name, size in (("laptop", LAPTOP), ("phone", PHONE)):
+                context = browser.new_context(
+                    viewport=size, locale="zh-CN", is_mobile=size is PHONE
+                )
+                page = context.new_page()
+                sign_in_by_keyboard(page, url, "gao")
+                for path in ("/", "/directives/new", "/directives/1", "/c/990100/"):
+                    response = page.goto(url + path)
+                    assert response is not None, path
+                    assert response.status == 200, path
+                    name = re.sub(r"[^\w]+", "-", path).strip("-") or "home"
+                    shot(page, f"pages/{size_name}/province-{name}")
+                    narrow = page.evaluate(NARROW)
+                    if narrow:
+                        problems[f"{size_name} {path}"] = narrow[:5]
+                context.close()
+            assert problems == {}
+
+            city = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True).new_page()
+            city.goto(url + "/")
+            city.get_by_label("用户名").fill("sun")
+            city.get_by_label("密码").fill(PASSWORD)
+            city.get_by_role("button", name="登录").click()
+            city.wait_for_url(url + "/c/990100/")
+            city.get_by_role("link", name="预警", exact=True).click()
+            city.wait_for_url(url + "/c/990100/alerts")
+            assert city.get_by_role("link", name="预警1").is_visible()
+            shot(city, "province-city-alerts-phone")
+            city.context.close()

@@ -19,26 +19,11 @@ from orchestrator.response.model import Action, Role
 from tests.support.app import ISSUED_AT, SAMPLE, accounts, do_import, issue_sample
 from tests.support.base import LINKS, ZONE
 from tests.support.delivery import Clock, delivery_config, make_worker
-from tests.support.web import PASSWORD, Browser, Served, web_app
+from tests.support.web import PASSWORD, Browser, Served, routes, web_app
 from tests.support.workbooks import broken, col
 
 NOW = dt.datetime(2026, 1, 4, 20, 0, tzinfo=ZONE)
 PUBLIC = {"/login", "/callbacks/sms"}  # the sign-in form; the gateway's signed reports
-
-
-def routes(app) -> list[APIRoute]:
-    """Every route of the application, with those of included routers."""
-    out: list[APIRoute] = []
-    pending = list(app.routes)
-    while pending:
-        r = pending.pop(0)
-        if isinstance(r, APIRoute):
-            out.append(r)
-        elif hasattr(r, "original_router"):  # FastAPI ≥ 0.16x includes routers lazily
-            prefix = r.include_context.prefix if hasattr(r, "include_context") else ""
-            assert not prefix  # the routers carry their own prefixes
-            pending.extend(r.original_router.routes)
-    return out
 
 
 def posts(app) -> list[str]:

@@ -370,7 +370,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         return HTMLResponse(
             with_bar(
                 marked_preview(html),
-                [(f"/alerts/{alert_id}", f"← 返回预警{alert_id}")],
+                [(c.url(f"/alerts/{alert_id}"), f"← 返回预警{alert_id}")],
             ),
             headers=HEADERS,
         )
@@ -451,8 +451,8 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             with_bar(
                 assessor.render(record),
                 [
-                    (f"/alerts/{alert_id}", f"← 返回预警{alert_id}"),
-                    (f"/alerts/{alert_id}/assessment.pdf", "下载PDF（打印）"),
+                    (c.url(f"/alerts/{alert_id}"), f"← 返回预警{alert_id}"),
+                    (c.url(f"/alerts/{alert_id}/assessment.pdf"), "下载PDF（打印）"),
                 ],
             ),
             headers=HEADERS,

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import Path as PathParam
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 
-from orchestrator.accounts.model import Permission, Session, allowed, holders
+from orchestrator.accounts.config import ConsoleConfig
+from orchestrator.accounts.model import Permission, Scope, Session, allowed, holders
+from orchestrator.accounts.service import Accounts
+from orchestrator.clock import Clock
 from orchestrator.errors import OrchestratorError
 from orchestrator.response.model import Role
 from orchestrator.web.errors import status_of
@@ -42,19 +46,45 @@ LOGIN_COOKIE = "orc_login"
 HEADERS = {**SECURITY, "Referrer-Policy": "same-origin"}
 
 
-def safe_next(target: str) -> str:
-    """Where to go after sign-in: a path on this site only (never another host)."""
+def safe_next(target: str, root: str = "") -> str:
+    """Where to go after sign-in: a path on this site only (never another host); else the
+    site's home."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
+        return root + "/"
     return target
 
 
-class Console:
-    """What every console route uses: pages, the session, the role check, the CSRF check, and
-    the one way an action's refusal is shown."""
+class Framed(Protocol):
+    """What every page of a site is framed with: a city's console (:class:`Site`) or the
+    province's pages."""
 
-    def __init__(self, site: Site) -> None:
-        self.site, self.env, self.clock = site, site.env, site.clock
+    @property
+    def env(self) -> Environment: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def console(self) -> ConsoleConfig: ...
+    @property
+    def root(self) -> str: ...
+    @property
+    def scope(self) -> Scope: ...
+    @property
+    def issuer(self) -> str: ...
+
+
+class Pages:
+    """What every route of a site uses: pages, the session, the role and region check, the CSRF
+    check, and the one way an action's refusal is shown."""
+
+    def __init__(self, frame: Framed) -> None:
+        self.frame, self.env, self.clock = frame, frame.env, frame.clock
+
+    def url(self, path: str) -> str:
+        """``path`` of this site as the browser reaches it (a city of a provincial installation
+        is served under ``/c/<code>``)."""
+        return self.frame.root + path
 
     def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         values.setdefault("session", None)
@@ -62,7 +92,10 @@ class Console:
         if session is not None:
             values.setdefault("can", _can(session))
         html = self.env.get_template(template).render(
-            office=self.site.office.issuer, roles={r.value: r.label for r in Role}, **values
+            office=self.frame.issuer,
+            roles={r.value: r.label for r in Role},
+            root=self.frame.root,
+            **values,
         )
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
@@ -78,21 +111,25 @@ class Console:
         return self.message(session, title, str(exc), status_of(exc))
 
     def signed_in(self, request: Request) -> Session | None:
-        return self.site.accounts.session_of(
+        return self.frame.accounts.session_of(
             request.cookies.get(SESSION_COOKIE, ""), now=self.clock.now()
         )
 
     def require(
         self, request: Request, permission: Permission = Permission.VIEW
     ) -> Session | Response:
-        """The session, if signed in with a role allowed ``permission``; else the sign-in page
-        (303) or a refusal (403)."""
+        """The session, if signed in with a role allowed ``permission`` and an account that
+        reaches this site's region (to see; to act, unless only :attr:`Permission.VIEW` is
+        asked); else the sign-in page (303) or a refusal (403)."""
         session = self.signed_in(request)
         if session is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(
-                f"/login?next={quote(target)}", status_code=303, headers=HEADERS
+                self.url(f"/login?next={quote(target)}"), status_code=303, headers=HEADERS
             )
+        refusal = self.frame.scope.refusal(session.user, permission)
+        if refusal is not None:
+            return self.message(session, "无权访问", refusal, 403)
         if not allowed(session.user.role, permission):
             return self.message(
                 session,
@@ -119,6 +156,14 @@ class Console:
                 403,
             )
         return session, form
+
+
+class Console(Pages):
+    """A city's console: :class:`Pages` over the city's use cases."""
+
+    def __init__(self, site: Site) -> None:
+        super().__init__(site)
+        self.site = site
 
 
 def _can(session: Session) -> Callable[[str], bool]:

@@ -71,7 +71,7 @@ def consultation_routes(router: APIRouter, c: Console) -> None:
         rec_ = rec["recommendation"]
         prefill = ""
         if rec_.get("level") and rec_["action"] == "issue" and not _open_draft(r.alert_id):
-            prefill = "/alerts/new?" + urlencode(
+            prefill = c.url("/alerts/new?") + urlencode(
                 {
                     "level": rec_["level"],
                     "start": _local(rec_.get("start"), zone),

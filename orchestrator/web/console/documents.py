@@ -140,8 +140,8 @@ def document_routes(router: APIRouter, c: Console) -> None:
         if isinstance(found, Response):
             return found
         session, record = found
-        back = f"/alerts/{alert_id}/documents"
-        here = f"/alerts/{alert_id}/revisions/{revision_id}/{record.kind.value}"
+        back = c.url(f"/alerts/{alert_id}/documents")
+        here = c.url(f"/alerts/{alert_id}/revisions/{revision_id}/{record.kind.value}")
         if record.kind.document:
             html = with_bar(
                 record.body, [(back, "← 返回文件列表"), (f"{here}.pdf", "下载PDF（打印）")]
@@ -209,12 +209,12 @@ def document_routes(router: APIRouter, c: Console) -> None:
         if isinstance(found, Response):
             return found
         _, record = found
-        here = f"/alerts/{alert_id}/revisions/{revision_id}/orders/{uscc}"
+        here = c.url(f"/alerts/{alert_id}/revisions/{revision_id}/orders/{uscc}")
         html = with_bar(
             record.body,
             [
-                (f"/alerts/{alert_id}/notices", "← 返回通知与回执"),
-                (f"/alerts/{alert_id}/documents", "全部文件"),
+                (c.url(f"/alerts/{alert_id}/notices"), "← 返回通知与回执"),
+                (c.url(f"/alerts/{alert_id}/documents"), "全部文件"),
                 (f"{here}.pdf", "下载PDF（打印）"),
             ],
         )

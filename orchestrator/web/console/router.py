@@ -3,25 +3,19 @@ alerts, consultations and emission lists."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 
-from orchestrator.accounts.model import AccountError, Permission, Session, allowed
+from orchestrator.accounts.model import Permission, Session, allowed
 from orchestrator.audit.model import AuditAction
 from orchestrator.response.model import RevisionStatus
 from orchestrator.web.console.alerts import alert_routes
 from orchestrator.web.console.base import (
     HEADERS,
-    LOGIN_COOKIE,
-    SESSION_COOKIE,
     Console,
     Page,
-    safe_next,
 )
 from orchestrator.web.console.consultations import consultation_routes
 from orchestrator.web.console.daily import daily_routes
@@ -29,6 +23,7 @@ from orchestrator.web.console.documents import document_routes
 from orchestrator.web.console.grading import coverage_routes, grading_routes
 from orchestrator.web.console.lists import list_routes
 from orchestrator.web.console.maps import map_routes
+from orchestrator.web.console.sessions import session_routes
 from orchestrator.web.dashboard import Limits, dashboard
 from orchestrator.web.site import Site
 
@@ -46,72 +41,9 @@ STATIC = {
 
 def console_router(site: Site) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    policy = site.console.policy
     c = Console(site)
     clock = site.clock
-
-    def login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
-        token = secrets.token_urlsafe(24)
-        response = c.page(
-            "console/login.html", status, csrf=token, next=safe_next(next_path), error=error
-        )
-        response.set_cookie(
-            LOGIN_COOKIE,
-            token,
-            max_age=1800,
-            httponly=True,
-            samesite="strict",
-            secure=site.console.secure_cookies,
-            path="/login",
-        )
-        return response
-
-    @router.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/") -> Response:
-        if c.signed_in(request) is not None:
-            return RedirectResponse(safe_next(next), status_code=303, headers=HEADERS)
-        return login_page(next)
-
-    @router.post("/login")
-    async def login(request: Request) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        next_path = form.get("next", "/")
-        cookie = request.cookies.get(LOGIN_COOKIE, "")
-        if not cookie or not hmac.compare_digest(form.get("csrf", ""), cookie):
-            return login_page(next_path, "登录页面已过期，请重新输入。", 403)
-        try:
-            _, token = await run_in_threadpool(  # Argon2 takes a tenth of a second: not on the loop
-                site.accounts.sign_in,
-                form.get("username", ""),
-                form.get("password", ""),
-                now=clock.now(),
-            )
-        except AccountError as exc:
-            return login_page(next_path, str(exc), 401)
-        response = RedirectResponse(safe_next(next_path), status_code=303, headers=HEADERS)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=int(policy.session_hours * 3600),
-            httponly=True,
-            samesite="strict",
-            secure=site.console.secure_cookies,
-            path="/",
-        )
-        response.delete_cookie(LOGIN_COOKIE, path="/login")
-        return response
-
-    @router.post("/logout")
-    async def logout(request: Request) -> Response:
-        posted = await c.form(request, Permission.VIEW)
-        if isinstance(posted, Response):
-            return posted
-        site.accounts.sign_out(
-            request.cookies.get(SESSION_COOKIE, ""), user=posted[0].user, now=clock.now()
-        )
-        response = RedirectResponse("/login", status_code=303, headers=HEADERS)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
+    session_routes(router, c)
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:
@@ -173,7 +105,7 @@ def console_router(site: Site) -> APIRouter:
         now = clock.now()
         for rev in site.alerts.alerts():
             st = rev.state
-            link = f"/alerts/{rev.alert_id}"
+            link = c.url(f"/alerts/{rev.alert_id}")
             what = f"预警{rev.alert_id}（{st.kind.label}{st.level.term}）"
             if st.status is RevisionStatus.DRAFT and allowed(role, Permission.DRAFT):
                 out.append({"text": f"{what}待提交审批", "href": link})
@@ -192,7 +124,7 @@ def console_router(site: Site) -> APIRouter:
                 out.append(
                     {
                         "text": f"预警{alert_id}有{summary.overdue_count}家企业逾期未签收，请督办",
-                        "href": f"/alerts/{alert_id}/notices?state=overdue",
+                        "href": c.url(f"/alerts/{alert_id}/notices?state=overdue"),
                     }
                 )
         return out
