@@ -84,6 +84,7 @@ bench: install
 	$(BIN)/python bench/deliver/run.py
 	$(BIN)/python bench/web/run.py
 	$(BIN)/python bench/replay/run.py
+	$(BIN)/python bench/province/run.py
 	$(BIN)/python bench/report.py
 
 clean:

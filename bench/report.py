@@ -183,6 +183,23 @@ def network(r: Result) -> str:
     )  # fmt: skip
 
 
+def province(r: Result) -> str:
+    one, prov, board = r["single_city"], r["province"], r["dashboard"]
+    rows = [[prov["cities"], r["enterprises_per_city"], prov["orders"], prov["task_notices"],
+             one["ms_per_enterprise"], prov["ms_per_enterprise"], prov["ratio_to_single"],
+             board["clients"], board["healthz"]["p95_ms"], board["dashboard"]["p95_ms"],
+             board["dashboard"]["errors"],
+             _met(r["met"]["ratio"] and r["met"]["dashboard_p95"])]]  # fmt: skip
+    return _block(
+        r,
+        ["cities", "enterprises per city", "orders", "task notices",
+         "floor: one city ms per enterprise", "province ms per enterprise", "× floor",
+         "clients", "/healthz p95 ms", "province page p95 ms", "errors", "goal"],
+        rows,
+        f" The 调度令 handed to every city in {prov['hand_over_s']} s of {prov['seconds']} s.",
+    )  # fmt: skip
+
+
 RENDER: dict[str, Callable[[Result], str]] = {
     "startup": startup,
     "aqi": aqi,
@@ -193,6 +210,7 @@ RENDER: dict[str, Callable[[Result], str]] = {
     "web": web,
     "web-workers2": web,
     "network": network,
+    "province": province,
 }
 
 _BLOCK = re.compile(r"(<!-- results:([\w-]+) -->\n).*?(<!-- /results:\2 -->)", re.S)

@@ -133,6 +133,17 @@ def main() -> None:
             w = network["runs"]["with"]
             check(w["tasks"] == w["units"] == 200, f"network: {w['tasks']} task notices")
             check(w["roll_up"]["reported"] == 300, f"network: {w['roll_up']['reported']} reports")
+            if problem is None:  # a provincial installation: one schema per city
+                prov = run(
+                    "province", out / "province.json", "--cities", "3", "--enterprises",
+                    ENTERPRISES, "--clients", "4", "--requests", "5", "--schema-prefix", schema,
+                )  # fmt: skip
+                n = 3 * int(ENTERPRISES)
+                check(
+                    prov["province"]["orders"] == n,
+                    f"province: {prov['province']['orders']} orders of {n}",
+                )
+                check(prov["dashboard"]["dashboard"]["errors"] == 0, "province: page errors")
             # the README's tables render from results of these shapes
             from bench.report import regenerate
 

@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import os
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -73,7 +72,9 @@ def make_config(n: int) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(ROOT / "config", tmp, ignore=shutil.ignore_patterns("cities"))
     sample = (ROOT / "config" / "regions.toml").read_text(encoding="utf-8")
-    head = sample[: sample.index("[[cities]]")].replace('serves = "999900"', f'serves = "{PROVINCE}"')
+    head = sample[: sample.index("[[cities]]")].replace(
+        'serves = "999900"', f'serves = "{PROVINCE}"'
+    )
     first = sample[sample.index("[[cities]]") : sample.index('[[cities]]\ncode = "990100"')]
     blocks = [first]
     east = ROOT / "config" / "cities" / "990100"
@@ -83,9 +84,7 @@ def make_config(n: int) -> Path:
         own.mkdir(parents=True)
         for f in east.iterdir():
             text = f.read_text(encoding="utf-8").replace("990100", code).replace("东川", stem)
-            text = re.sub(
-                r'uscc = "(11\d{15})\w"', lambda m: f'uscc = "{_uscc(m.group(1))}"', text
-            )
+            text = re.sub(r'uscc = "(11\d{15})\w"', lambda m: f'uscc = "{_uscc(m.group(1))}"', text)
             (own / f.name).write_text(text, encoding="utf-8")
         c4 = code[:4]
         blocks.append(
@@ -126,10 +125,8 @@ def drop_schemas(base: str, prefix: str) -> None:
 
     engine = create_engine(base)
     with engine.begin() as conn:
-        names = conn.execute(
-            text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"), {"p": f"{prefix}%"}
-        ).scalars()
-        for name in list(names):
+        names = conn.execute(text("SELECT nspname FROM pg_namespace")).scalars()
+        for name in [n for n in names if n.startswith(prefix + "_")]:  # this run's own only
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     engine.dispose()
 
@@ -161,9 +158,11 @@ def import_lists(ctx: Any, codes: list[str], books: dict[str, Path]) -> None:
 def issue_city_alert(city: Any, alert_id: int, now: dt.datetime) -> int:
     """The drafted alert of a city submitted, approved and issued by its own people: the
     number of orders stored."""
-    people = city.response.people
+    from orchestrator.alerts.model import AlertLevel
+
+    people = list(city.response.people.values())
     duty = next(p for p in people if p.role.value == "duty_officer")
-    boss = max(people, key=lambda p: p.role.rank)
+    boss = city.response.approver_for(AlertLevel.ORANGE)
     command = city.alerts()
     command.submit(alert_id, by=duty, now=now)
     approval = command.approve(alert_id, by=boss, now=now)
@@ -173,17 +172,19 @@ def issue_city_alert(city: Any, alert_id: int, now: dt.datetime) -> int:
     return int(issued.notices.orders)
 
 
-def single(config: Path, base: str, enterprises: int, books: dict[str, Path]) -> dict[str, Any]:
+def single(
+    config: Path, base: str, enterprises: int, books: dict[str, Path], prefix: str
+) -> dict[str, Any]:
     """The floor: 990100 alone, as a city's own installation: an alert drafted, approved and
     issued over the same list size."""
     from orchestrator.alerts.model import AlertLevel
     from orchestrator.response.model import Draft, RevisionKind
 
-    schema = f"orc_bprov_{os.getpid()}_single"
+    schema = f"{prefix}_single"
     url = pg_schema_url(base, schema)
-    from orchestrator.db.database import make_engine
-
     from sqlalchemy import text
+
+    from orchestrator.db.database import make_engine
 
     eng = make_engine(base)
     with eng.begin() as conn:
@@ -216,13 +217,15 @@ def single(config: Path, base: str, enterprises: int, books: dict[str, Path]) ->
     }
 
 
-def province(config: Path, base: str, codes: list[str], books: dict[str, Path]) -> tuple[Any, dict[str, Any]]:
+def province(
+    config: Path, base: str, codes: list[str], books: dict[str, Path], prefix: str
+) -> tuple[Any, dict[str, Any]]:
     """The 调度令 to every city, each city's alert issued: timed from the province's issue to
     the last city's stored notices."""
     from orchestrator.alerts.model import AlertLevel
     from orchestrator.region.directives import DirectiveAction
 
-    url = pg_schema_url(base, f"orc_bprov_{os.getpid()}")
+    url = pg_schema_url(base, f"{prefix}_p")  # each city's: <prefix>_p_c<code>
     ctx = context(config, url, PROVINCE)
     import_lists(ctx, codes, books)
     office = ctx.province_office()
@@ -295,7 +298,9 @@ def pct(xs: list[float], p: float) -> float:
     return round(xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))], 1)
 
 
-def dashboard(ctx: Any, config: Path, url: str, clients: int, per: int) -> dict[str, Any]:
+def dashboard(
+    ctx: Any, config: Path, url: str, clients: int, per: int, workers: int
+) -> dict[str, Any]:
     """The province's page under ``clients`` concurrent signed-in clients, next to /healthz."""
     import requests
 
@@ -318,7 +323,7 @@ def dashboard(ctx: Any, config: Path, url: str, clients: int, per: int) -> dict[
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "orchestrator", "--now", "2026-01-06T12:00", "serve",
-         "--no-scheduler", "--no-worker", "--port", str(port)],
+         "--no-scheduler", "--no-worker", "--port", str(port), "--workers", str(workers)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -345,7 +350,7 @@ def dashboard(ctx: Any, config: Path, url: str, clients: int, per: int) -> dict[
         cookie = f"orc_session={http.cookies['orc_session']}"
         page = http.get(base + "/").text
         assert "示省重污调" in page, page[:500]
-        out: dict[str, Any] = {"clients": clients}
+        out: dict[str, Any] = {"clients": clients, "server_processes": workers}
         for name, path in (("healthz", "/healthz"), ("dashboard", "/")):
             Client(port, path, 3, cookie).run()  # warm-up
             threads = [Client(port, path, per, cookie) for _ in range(clients)]
@@ -377,12 +382,20 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=20, help="requests per client")
     ap.add_argument(
+        "--workers", type=int, default=2, help="server processes (serve --workers; one per core)"
+    )
+    ap.add_argument(
         "--postgres",
         default=os.environ.get(
             "ORCHESTRATOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
     )
     ap.add_argument("--out", type=Path, default=RESULTS / "province.json")
+    ap.add_argument(
+        "--schema-prefix",
+        default=f"orc_bprov_{os.getpid()}",
+        help="the PostgreSQL schemas of the run begin with it (all dropped at the end)",
+    )
     args = ap.parse_args()
     if args.cities < 2 or args.cities > len(STEMS) + 1:
         ap.error(f"--cities: 2 to {len(STEMS) + 1}")
@@ -390,15 +403,15 @@ def main() -> None:
     config = make_config(args.cities)
     codes = city_codes(args.cities)
     books = {c: workbook(config, c, args.enterprises) for c in codes}
-    prefix = f"orc_bprov_{os.getpid()}"
+    prefix = args.schema_prefix
     try:
-        floor = single(config, args.postgres, args.enterprises, books)
+        floor = single(config, args.postgres, args.enterprises, books, prefix)
         print(f"single city: {floor}", flush=True)
-        ctx, prov = province(config, args.postgres, codes, books)
+        ctx, prov = province(config, args.postgres, codes, books, prefix)
         print(f"province: {prov}", flush=True)
         per = prov["seconds"] / (args.cities * args.enterprises) * 1000
         ratio = round(per / floor["ms_per_enterprise"], 2) if floor["ms_per_enterprise"] else None
-        board = dashboard(ctx, config, prov.pop("url"), args.clients, args.requests)
+        board = dashboard(ctx, config, prov.pop("url"), args.clients, args.requests, args.workers)
         ctx.database().engine.dispose()
     finally:
         drop_schemas(args.postgres, prefix)
@@ -418,7 +431,6 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    _ = secrets  # (names are pid-based; nothing random)
 
 
 if __name__ == "__main__":

@@ -81,9 +81,15 @@ from orchestrator.notices import parallel
 from orchestrator.notices.links import LinkSigner, load_or_create_key
 from orchestrator.notices.model import DocumentStyle, PlanChunk
 from orchestrator.notices.parallel import WorkerBoot
-from orchestrator.notices.render import make_environment
+from orchestrator.notices.render import make_environment, render
 from orchestrator.notices.service import NoticeService
 from orchestrator.region.config import ProvinceOffice
+from orchestrator.region.documents import (
+    LIFT_TEMPLATE,
+    ORDER_TEMPLATE,
+    lift_document,
+    order_document,
+)
 from orchestrator.region.exchange import AwaitingPull, CityExchange, ProvinceExchange
 from orchestrator.region.model import RegionTree, Tier
 from orchestrator.region.ports import CityDesk, ProvinceInbox
@@ -492,6 +498,26 @@ class Context:
         return ProvincialOffice(
             db, office=self.province, tree=self.regions, zone=self.settings.zone, desks=desk
         )
+
+    def directive_document(self, directive_id: int, *, lift: bool = False) -> tuple[str, str]:
+        """A 调度令's document (its lifting notice when ``lift``): (file name, HTML), as
+        GB/T 9704 documents are rendered; refused when the order is not issued (lifted) yet."""
+        office = self.province_office()
+        d = office.directive(directive_id)
+        assert self.province is not None
+        assert self.regions is not None
+        zone = self.settings.zone
+        if lift:
+            if d.lifted_at is None:
+                raise InputInvalid(f"调度令{d.number or directive_id}尚未解除，没有解除通知")
+            context: object = lift_document(d, self.province, self.regions, zone)
+            template, name = LIFT_TEMPLATE, f"解除调度令-{d.lift_number}.html"
+        else:
+            if d.issued_at is None:
+                raise InputInvalid(f"调度令{directive_id}尚未发布，没有文件")
+            context = order_document(d, self.province, self.regions, zone)
+            template, name = ORDER_TEMPLATE, f"调度令-{d.number}.html"
+        return name, render(self.templates(), template, context)
 
     def directive_desk(self) -> DirectiveDesk:
         """The city's side of its province's 调度令: receive, report back, ask to lift."""

@@ -5,6 +5,7 @@ lists what it received, reports back and asks for an early lift."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import click
@@ -243,6 +244,38 @@ def chase_command(ctx: click.Context) -> None:
         click.echo("没有须督办的市")
     for d, city, owed in chased:
         click.echo(f"已督办{city}（{d.number}）：{'；'.join(owed)}")
+
+
+@directive_group.command("document")
+@click.argument("directive_id", type=int)
+@click.option("--lift", is_flag=True, help="解除通知（而非调度令本身）。")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="写入的文件：.html，或 .pdf（打印版）。",
+)
+@click.pass_context
+def document_command(ctx: click.Context, directive_id: int, lift: bool, out: Path) -> None:
+    """写出调度令文件（或其解除通知），按GB/T 9704公文格式。
+
+    \b
+    示例：
+      orchestrator directive document 1 --out out/调度令.html
+      orchestrator directive document 1 --lift --out out/解除通知.pdf
+    """
+    context = context_of(ctx)
+    name, html = context.directive_document(directive_id, lift=lift)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".pdf":
+        from orchestrator.notices.render import pdf_bytes
+
+        out.write_bytes(pdf_bytes(html, context.settings.templates_dir))
+    elif out.suffix.lower() in (".html", ".htm"):
+        out.write_text(html, encoding="utf-8")
+    else:
+        raise InputInvalid(f"{out}：应为 .html 或 .pdf 文件")
+    click.echo(f"已写出{name.removesuffix('.html')}：{out}")
 
 
 @directive_group.command("pull")

@@ -49,6 +49,7 @@ def _directive(row: Any) -> Directive:
         issued_at=row.issued_at,
         lifted_at=row.lifted_at,
         lift_reason=row.lift_reason,
+        lift_number=row.lift_number or "",
     )
 
 
@@ -125,14 +126,23 @@ class DirectiveStore:
         return [_directive(r) for r in rows]
 
     def next_seq(self, *, province: str, year: int) -> int:
+        """The next number of the year: orders and lifting notices share one sequence. The
+        province's orders are locked first, so that two numbers are never given at once."""
         c = directives.c
+        self.conn.execute(select(c.id).where(c.province == province).with_for_update()).all()
         top = self.conn.execute(
             select(func.max(c.seq)).where(c.province == province, c.year == year)
         ).scalar()
-        return int(top or 0) + 1
+        lifts = self.conn.execute(
+            select(func.max(c.lift_seq)).where(c.province == province, c.lift_year == year)
+        ).scalar()
+        return max(int(top or 0), int(lifts or 0)) + 1
 
-    def save(self, d: Directive, *, year: int | None = None, seq: int | None = None) -> None:
-        """The directive's state after an action (its number with ``year`` and ``seq``)."""
+    def save(
+        self, d: Directive, *, year: int | None = None, seq: int | None = None, lift: bool = False
+    ) -> None:
+        """The directive's state after an action (its number, or its lifting notice's when
+        ``lift``, with ``year`` and ``seq``)."""
         values: dict[str, Any] = {
             "status": d.status.value,
             "approved_by": d.approved_by,
@@ -140,8 +150,11 @@ class DirectiveStore:
             "issued_at": d.issued_at,
             "lifted_at": d.lifted_at,
             "lift_reason": d.lift_reason,
+            "lift_number": d.lift_number or None,
         }
-        if seq is not None:
+        if seq is not None and lift:
+            values.update(lift_year=year, lift_seq=seq)
+        elif seq is not None:
             values.update(year=year, seq=seq)
         self.conn.execute(update(directives).where(directives.c.id == d.id).values(values))
 

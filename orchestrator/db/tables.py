@@ -729,7 +729,12 @@ directives = Table(
     Column("issued_at", UtcDateTime(), nullable=True),
     Column("lifted_at", UtcDateTime(), nullable=True),
     Column("lift_reason", Text, nullable=False),
+    # its lifting notice's number, from the same sequence as the orders' (year, seq)
+    Column("lift_year", Integer, nullable=True),
+    Column("lift_seq", Integer, nullable=True),
+    Column("lift_number", Text, nullable=True),
     UniqueConstraint("province", "year", "seq", name="uq_directives_number"),
+    Index("uq_directives_lift_number", "province", "lift_year", "lift_seq", unique=True),
 )
 
 directive_cities = Table(

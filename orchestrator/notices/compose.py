@@ -67,7 +67,7 @@ def _seq(document_number: str) -> int:
     return int(document_number.split("〕")[1].rstrip("号"))
 
 
-def _sentence(reason: str) -> str:
+def sentence(reason: str) -> str:
     return f"{reason}。" if reason and not reason.endswith("。") else reason
 
 
@@ -156,7 +156,7 @@ def bulletin(
         title=f"关于启动重污染天气{st.level.term}的通知",
         addressees=addressees(office, network),
         duties=work_duties(network, st.level),
-        basis=_sentence(rev.reason),
+        basis=sentence(rev.reason),
         level_label=st.level.label,
         response=RESPONSE[st.level],
         start=cn_time(st.start, zone),
@@ -183,7 +183,7 @@ def adverse(
         header=head,
         title=f"关于开展{st.level.term}工作的通知",
         addressees=office.addressees,
-        basis=_sentence(rev.reason),
+        basis=sentence(rev.reason),
         start=cn_time(st.start, zone),
         end=cn_time(st.end, zone) if st.end else "另行通知",
         enterprises=sum(by_mode.values()),
@@ -240,7 +240,7 @@ def documents(
             level_title=previous.state.level.full_term,
             band=band,
             lift_time=start,
-            criterion=_sentence(rev.reason),
+            criterion=sentence(rev.reason),
             remaining=tuple(remaining),
         )
         out.append(Document(NoticeKind.LIFT, "lift.html", "notices/lift.html", lift))
@@ -264,7 +264,7 @@ def documents(
             response=RESPONSE[st.level],
             start=start,
             end=end,
-            reason=_sentence(rev.reason),
+            reason=sentence(rev.reason),
             directed=directed,
         )
         out.append(Document(NoticeKind.ADJUST, "adjust.html", "notices/adjust.html", adjust))

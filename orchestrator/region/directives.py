@@ -158,6 +158,7 @@ class Directive:
     issued_at: dt.datetime | None = None
     lifted_at: dt.datetime | None = None
     lift_reason: str = ""
+    lift_number: str = ""  # the number of its lifting notice (the same sequence as orders)
 
     def in_force(self, at: dt.datetime) -> bool:
         if self.status is not DirectiveStatus.ISSUED:
@@ -217,8 +218,8 @@ def act(
     number: str = "",
     reason: str = "",
 ) -> Directive:
-    """``d`` after ``by`` takes ``action`` at ``now`` (``number``: given on issue; ``reason``:
-    why it is lifted or sent back). Refused, in Chinese, when the state, the role or the four-eyes
+    """``d`` after ``by`` takes ``action`` at ``now`` (``number``: given on issue, and to the
+    lifting notice on lift; ``reason``: why it is lifted or sent back). Refused, in Chinese, when the state, the role or the four-eyes
     rule forbids it."""
     following = _NEXT.get(d.status, {}).get(action)
     if following is None:
@@ -229,8 +230,8 @@ def act(
         raise DirectiveRefused("起草人不能审批本人起草的调度令（双人审核）")
     if action in (DirectiveAction.LIFT, DirectiveAction.REJECT) and not reason.strip():
         raise DirectiveRefused(f"{action.label}调度令须说明理由")
-    if action is DirectiveAction.ISSUE and not number:
-        raise DirectiveRefused("发布调度令须有文号")
+    if action in (DirectiveAction.ISSUE, DirectiveAction.LIFT) and not number:
+        raise DirectiveRefused(f"{action.label}调度令须有文号")
     changes: dict[str, object] = {"status": following}
     if action is DirectiveAction.APPROVE:
         changes["approved_by"] = by.name
@@ -239,7 +240,7 @@ def act(
     elif action is DirectiveAction.ISSUE:
         changes.update(number=number, issued_at=now)
     elif action is DirectiveAction.LIFT:
-        changes.update(lifted_at=now, lift_reason=reason.strip())
+        changes.update(lifted_at=now, lift_reason=reason.strip(), lift_number=number)
     return replace(d, **changes)  # type: ignore[arg-type]
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.audit.model import AuditAction, AuditEntry
-from orchestrator.errors import Conflict, InputInvalid, NotFound
+from orchestrator.errors import Conflict, InputInvalid, NotFound, OrchestratorError
 from orchestrator.region.config import ProvinceOffice
 from orchestrator.region.directives import (
     CityReport,
@@ -358,7 +358,7 @@ class CityExchange:
         for message_id, message, attempts in taken:
             try:
                 self.link.send(message)
-            except Exception as exc:  # the province or the network is down: later again
+            except OrchestratorError as exc:  # the province or the network is down: later again
                 wait = min(dt.timedelta(minutes=2**attempts), MAX_BACKOFF)
                 with self.uow() as uow:
                     uow.federation.failed(message_id, error=str(exc), retry_at=now + wait)

@@ -185,12 +185,12 @@ class ProvincialOffice:
                 raise NotFound(f"没有编号为{directive_id}的调度令")
             year = seq = None
             number = ""
-            if action is DirectiveAction.ISSUE:
+            if action in (DirectiveAction.ISSUE, DirectiveAction.LIFT):
                 year = now.astimezone(self.zone).year
                 seq = uow.directives.next_seq(province=self.province, year=year)
                 number = self.office.number_of(year, seq)
             after = act(d, action, by, now, number=number, reason=reason)
-            uow.directives.save(after, year=year, seq=seq)
+            uow.directives.save(after, year=year, seq=seq, lift=action is DirectiveAction.LIFT)
             if action is DirectiveAction.ISSUE:
                 uow.directives.bind(after.id, after.scope.cities)
             self._audit(uow, after, action.value, by.name, now, reason)

@@ -55,6 +55,10 @@ class Recent:
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
 
+    def forget(self, key: Hashable) -> None:
+        """The next :meth:`get` of ``key`` computes it afresh (this process changed it)."""
+        self._values.pop(key, None)
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         if self.seconds <= 0:
             return compute()

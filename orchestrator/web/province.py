@@ -35,6 +35,7 @@ from orchestrator.web.api import install_errors
 from orchestrator.web.app import create_app
 from orchestrator.web.checks import check_router
 from orchestrator.web.console.base import HEADERS, Id, Pages
+from orchestrator.web.console.documents import pdf_response
 from orchestrator.web.console.sessions import session_routes
 from orchestrator.web.dashboard import Recent
 from orchestrator.web.enterprise import enterprise_router
@@ -84,6 +85,9 @@ class ProvinceSite:
     root: str = ""
     # the interface of the cities running their own installation (None: every city hosted)
     exchange: ProvinceExchange | None = None
+    # an order's document, or its lifting notice's (id, lift) → (file name, HTML)
+    documents: Callable[[int, bool], tuple[str, str]] | None = None
+    pdf: Callable[[str], bytes] | None = None  # a document printed (WeasyPrint)
     recent: Recent = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -130,13 +134,20 @@ def province_router(site: ProvinceSite) -> APIRouter:
         if signed is not None and signed.user.region in codes:
             # a city's account: its own city's console
             return RedirectResponse(f"/c/{signed.user.region}/", status_code=303, headers=HEADERS)
-        session = c.require(request)
+        session = c.check(request, signed)
         if isinstance(session, Response):
             return session
         now = clock.now()
         minute = now.replace(second=0, microsecond=0)
         cities = site.recent.get(("cities", minute), lambda: cities_now(now))
-        directives = [
+        # (recomputed at most every receipts_seconds, as the dashboard's counts)
+        directives = site.recent.get("directives", listed)
+        return c.page(
+            "console/province.html", session=session, cities=cities, directives=directives
+        )
+
+    def listed() -> list[dict[str, str | int]]:
+        return [
             {
                 "id": d.id,
                 "number": d.number or "（未编号）",
@@ -149,9 +160,6 @@ def province_router(site: ProvinceSite) -> APIRouter:
             }
             for d in site.office.directives()
         ]
-        return c.page(
-            "console/province.html", session=session, cities=cities, directives=directives
-        )
 
     def person_of(session: Session) -> str:
         """The province's person the account acts as (by name, config/province.toml)."""
@@ -211,6 +219,7 @@ def province_router(site: ProvinceSite) -> APIRouter:
             )
         except OrchestratorError as exc:
             return draft_page(session, kept, str(exc), status_of(exc))
+        site.recent.forget("directives")
         return RedirectResponse(f"/directives/{d.id}?done=draft", status_code=303, headers=HEADERS)
 
     @router.get("/directives/{directive_id}", response_class=HTMLResponse)
@@ -245,6 +254,52 @@ def province_router(site: ProvinceSite) -> APIRouter:
             done=done,
         )
 
+    def document_route(suffix: str, lift: bool) -> None:
+        """The order's document (or its lifting notice), as HTML and as PDF."""
+
+        def found(request: Request, directive_id: int) -> tuple[Session, str, str] | Response:
+            session = c.require(request)
+            if isinstance(session, Response):
+                return session
+            if site.documents is None:
+                return c.message(session, "未找到", "本平台不提供调度令文件", 404)
+            try:
+                name, html = site.documents(directive_id, lift)
+            except OrchestratorError as exc:
+                return c.refused(session, "没有该文件", exc)
+            return session, name, html
+
+        async def page(request: Request, directive_id: Id) -> Response:
+            got = await run_in_threadpool(found, request, directive_id)
+            if isinstance(got, Response):
+                return got
+            return HTMLResponse(got[2], headers=HEADERS)
+
+        async def printed(request: Request, directive_id: Id) -> Response:
+            got = await run_in_threadpool(found, request, directive_id)
+            if isinstance(got, Response):
+                return got
+            session, name, html = got
+            if site.pdf is None:
+                return c.message(session, "无法生成PDF", "本平台未配置PDF生成", 404)
+            try:
+                body = await run_in_threadpool(site.pdf, html)
+            except OrchestratorError as exc:
+                return c.refused(session, "无法生成PDF", exc)
+            return pdf_response(body, name.removesuffix(".html") + ".pdf")
+
+        page.__name__, printed.__name__ = f"directive_{suffix}", f"directive_{suffix}_pdf"
+        router.add_api_route(
+            f"/directives/{{directive_id}}/{suffix}",
+            page,
+            methods=["GET"],
+            response_class=HTMLResponse,
+        )
+        router.add_api_route(f"/directives/{{directive_id}}/{suffix}.pdf", printed, methods=["GET"])
+
+    document_route("document", False)
+    document_route("lift-document", True)
+
     def action_route(action: DirectiveAction) -> None:
         async def handler(request: Request, directive_id: Id) -> Response:
             posted = await c.form(request, DIRECTIVE_PERMISSION[action])
@@ -263,6 +318,7 @@ def province_router(site: ProvinceSite) -> APIRouter:
                 )
             except OrchestratorError as exc:
                 return c.refused(session, f"未能{action.label}", exc)
+            site.recent.forget("directives")
             return RedirectResponse(
                 f"/directives/{directive_id}?done={action.value}", status_code=303, headers=HEADERS
             )

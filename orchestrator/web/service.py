@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from orchestrator.bootstrap import Context, bootstrap
 from orchestrator.clock import FixedClock
 from orchestrator.delivery.callbacks import DEFAULT_MAX_SKEW_SECONDS, CallbackKey
+from orchestrator.notices.render import pdf_bytes
 from orchestrator.web.app import create_app
 from orchestrator.web.province import CityDesk, ProvinceSite, province_app
 from orchestrator.web.site import Site
@@ -60,6 +61,9 @@ def site_of(context: Context, root: str = "") -> Site:
         sms_callback=CallbackKey(secret, skew) if secret else None,
         root=root,
         scope=context.scope(),
+        directives=(
+            context.directive_desk() if context.tenant is not None or context.federated else None
+        ),
     )
 
 
@@ -98,6 +102,8 @@ def province_site(context: Context, cities: dict[str, Context]) -> ProvinceSite:
         console=context.console,
         scope=context.scope(),
         exchange=context.province_exchange() if context.province.federated else None,
+        documents=lambda ref, lift: context.directive_document(ref, lift=lift),
+        pdf=lambda html: pdf_bytes(html, context.settings.templates_dir),
     )
 
 

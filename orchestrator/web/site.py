@@ -31,6 +31,7 @@ from orchestrator.geography.outlines import Outlines
 from orchestrator.negotiation.service import Negotiations
 from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.service import NoticeService
+from orchestrator.region.service import DirectiveDesk
 from orchestrator.response.config import Office
 from orchestrator.response.service import CommandOffice
 from orchestrator.web.dashboard import PageReads, Recent
@@ -64,6 +65,8 @@ class Site:
     outlines: Outlines | None = None  # the counties' outlines it draws
     # the secret SMS delivery reports are signed with; unset, /callbacks/sms refuses them all
     sms_callback: CallbackKey | None = None
+    # the 调度令 the city received from its province (None: a city under no provincial platform)
+    directives: DirectiveDesk | None = None
     # where the browser reaches it ("": the root; "/c/<code>": a city of a provincial installation)
     root: str = ""
     scope: Scope = field(

@@ -42,6 +42,16 @@ def test_the_province_demo_and_the_commands_it_shows_next(monkeypatch: Any, tmp_
     assert xiling["alert"] == "西岭重污应急〔2026〕1号"
     assert xiling["owed"] == []
 
+    # the order as a document, HTML and PDF; no lifting notice before it is lifted
+    out = run("directive", "document", "1", "--out", str(tmp_path / "order.html"))
+    assert "已写出调度令-示省重污调〔2026〕1号" in out
+    assert "示省重污调〔2026〕1号" in (tmp_path / "order.html").read_text(encoding="utf-8")
+    run("directive", "document", "1", "--out", str(tmp_path / "order.pdf"))
+    assert (tmp_path / "order.pdf").read_bytes().startswith(b"%PDF")
+    code, err = run_err("directive", "document", "1", "--lift", "--out", str(tmp_path / "x.pdf"))
+    assert code == 2
+    assert "尚未解除" in err
+
     received = json.loads(run("--city", "990100", "directive", "received", "--json"))
     assert received[0]["number"] == "示省重污调〔2026〕1号"
     assert "驻厂监管" in received[0]["measures"][0]

@@ -104,10 +104,20 @@ def test_the_lifecycle_keeps_four_eyes_and_roles():
         DIRECTOR.name,
     )
     with pytest.raises(DirectiveRefused, match="省级值班人员不能解除"):
-        act(done, DirectiveAction.LIFT, DUTY, T0, reason="过程结束")
-    lifted = act(done, DirectiveAction.LIFT, DIRECTOR, T0 + dt.timedelta(days=1), reason="过程结束")
+        act(done, DirectiveAction.LIFT, DUTY, T0, reason="过程结束", number="示省重污调〔2026〕2号")
+    with pytest.raises(DirectiveRefused, match="解除调度令须有文号"):
+        act(done, DirectiveAction.LIFT, DIRECTOR, T0, reason="过程结束")
+    lifted = act(
+        done,
+        DirectiveAction.LIFT,
+        DIRECTOR,
+        T0 + dt.timedelta(days=1),
+        reason="过程结束",
+        number="示省重污调〔2026〕2号",
+    )
     assert lifted.status is DirectiveStatus.LIFTED
     assert lifted.lift_reason == "过程结束"
+    assert lifted.lift_number == "示省重污调〔2026〕2号"
     assert allowed(lifted) == ()
 
 
@@ -129,7 +139,7 @@ def test_the_floor_binds_county_by_county_while_in_force():
     assert floor(orders, TREE, "990202", day2) is None  # 西岭市: not in scope
     assert floor(orders, TREE, "999900", day1) == citywide  # the city as a whole
     assert floor(orders, TREE, "999901", T0 + dt.timedelta(days=3)) is None  # ended
-    lifted = act(citywide, DirectiveAction.LIFT, DIRECTOR, day1, reason="过程结束")
+    lifted = act(citywide, DirectiveAction.LIFT, DIRECTOR, day1, reason="过程结束", number="3号")
     assert floor([lifted, one_county], TREE, "999901", day2) is None
     # a draft binds nothing
     assert floor([dataclasses.replace(citywide, status=DirectiveStatus.APPROVED)], TREE,

@@ -26,6 +26,7 @@ from orchestrator.db.uow import Database
 from orchestrator.region.directives import CityReport, DirectiveAction, ReportKind
 from orchestrator.region.federation import Signed, Verdict
 from orchestrator.region.ports import ProvinceLink
+from orchestrator.region.remote import LinkDown
 from orchestrator.settings import Settings
 from orchestrator.web.service import web_service
 from tests.support.base import at
@@ -263,13 +264,13 @@ def test_report_backs_go_up_signed_once_through_the_outbox(pair: Pair) -> None:
 
     class Down:
         def feed(self) -> list[Signed]:
-            raise OSError("down")
+            raise LinkDown("down")
 
         def acknowledge(self, ref: int, *, lift: bool) -> None:
-            raise OSError("down")
+            raise LinkDown("down")
 
         def send(self, message: Signed) -> None:
-            raise requests.ConnectionError("省级平台无法连接")
+            raise LinkDown("无法连接省级平台：ConnectionError")
 
     exchange.report(report(at(4, 11), 40))
     exchange.link = Down()

@@ -218,6 +218,36 @@ def test_report_back_counts_and_chasing(province: Context) -> None:
     assert len([r for r in office.board(ref, at(4, 13)).cities if r.start]) == 1
 
 
+def test_the_order_and_its_lifting_are_numbered_documents(province: Context) -> None:
+    ref = _issued(province, cities=["990100", "990200"], counties=["990121"])
+    name, html = province.directive_document(ref)
+    text = re.sub(r"<[^>]+>", "", html)
+    assert name == "调度令-示省重污调〔2026〕1号.html"
+    assert "示例省重污染天气应急指挥部办公室" in text
+    assert "示省重污调〔2026〕1号" in text
+    assert "东川市、西岭市重污染天气应急指挥部办公室：" in text
+    assert "东川市（安平县）、西岭市自2026年1月6日0时起" in text
+    assert "二、增加管控措施。（一）重点企业驻厂监管。" in text
+    assert "下达后2小时内报送启动情况" in text
+    with pytest.raises(InputInvalid, match="尚未解除"):
+        province.directive_document(ref, lift=True)
+    assert province.province is not None
+    province.province_office().act(
+        ref,
+        DirectiveAction.LIFT,
+        by=province.province.person("韩省主任"),
+        now=at(6, 10),
+        reason="空气质量已明显好转",
+    )
+    name, html = province.directive_document(ref, lift=True)
+    text = re.sub(r"<[^>]+>", "", html)
+    assert name == "解除调度令-示省重污调〔2026〕2号.html"  # the same yearly sequence
+    assert "关于解除示省重污调〔2026〕1号调度令的通知" in text
+    assert "空气质量已明显好转。经研究，决定自2026年1月6日10时起解除" in text
+    second = _issued(province, title="第二份")
+    assert province.province_office().directive(second).number == "示省重污调〔2026〕3号"
+
+
 def test_lifting_frees_the_floor_and_a_city_may_ask_first(province: Context) -> None:
     ref = _issued(province)
     office = province.province_office()

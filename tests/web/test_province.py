@@ -261,6 +261,13 @@ def test_the_province_drafts_approves_and_issues_an_order_from_its_pages(served)
     for code in (EAST, WEST):
         [got] = context.city_context(code).directive_desk().received()
         assert got.order.measures == ("重点企业驻厂监管", "加大排放大户协商减排力度")
+    document = gao.get("/directives/1/document")
+    assert document.status_code == 200
+    assert "示省重污调〔2026〕1号" in document.text
+    printed = gao.get("/directives/1/document.pdf")
+    assert printed.headers["content-type"] == "application/pdf"
+    assert printed.content.startswith(b"%PDF")
+    assert gao.get("/directives/1/lift-document").status_code == 400  # not lifted
     board = gao.get("/directives/1").text
     assert "东川市" in board
     assert "西岭市" in board
@@ -274,8 +281,13 @@ def test_the_province_drafts_approves_and_issues_an_order_from_its_pages(served)
     r = gao.post("/directives/chase", {"csrf": csrf_of(gao, "/")})
     assert r.status_code == 200
     assert "已督办0个市" in r.text
-    # the city's officer finds the drafted alert on the city's console, under its root
+    # the city's officer finds the order on the city's dashboard, and its drafted alert
     sun = signed_in(server, "sun")
+    desk = re.sub(r"<[^>]+>", "", sun.get(f"/c/{EAST}/").text)
+    assert "省级调度令" in desk
+    assert "示例省重污染天气应急指挥部办公室示省重污调〔2026〕1号" in desk
+    assert "增加措施：重点企业驻厂监管；加大排放大户协商减排力度" in desk
+    assert "发布后2小时内报送启动情况" in desk
     alerts = sun.get(f"/c/{EAST}/alerts").text
     assert f'href="/c/{EAST}/alerts/1"' in alerts
 

@@ -32,6 +32,20 @@ def test_a_value_is_kept_for_its_seconds_then_recomputed():
     assert recent.get("k", compute) == 3
 
 
+def test_a_value_this_process_changed_is_computed_afresh():
+    calls = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    recent = Recent(60)
+    assert recent.get("k", compute) == recent.get("k", compute) == 1
+    recent.forget("k")
+    recent.forget("never-there")
+    assert recent.get("k", compute) == 2
+
+
 def test_while_one_recomputes_the_others_get_the_previous_value():
     recent = Recent(0.05)
     assert recent.get("k", lambda: "old") == "old"

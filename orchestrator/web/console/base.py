@@ -121,7 +121,12 @@ class Pages:
         """The session, if signed in with a role allowed ``permission`` and an account that
         reaches this site's region (to see; to act, unless only :attr:`Permission.VIEW` is
         asked); else the sign-in page (303) or a refusal (403)."""
-        session = self.signed_in(request)
+        return self.check(request, self.signed_in(request), permission)
+
+    def check(
+        self, request: Request, session: Session | None, permission: Permission = Permission.VIEW
+    ) -> Session | Response:
+        """:meth:`require` of a session already looked up."""
         if session is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(

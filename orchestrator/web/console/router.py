@@ -3,6 +3,7 @@ alerts, consultations and emission lists."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from orchestrator.accounts.model import Permission, Session, allowed
 from orchestrator.audit.model import AuditAction
+from orchestrator.notices.contexts import cn_time
 from orchestrator.response.model import RevisionStatus
 from orchestrator.web.console.alerts import alert_routes
 from orchestrator.web.console.base import (
@@ -67,6 +69,7 @@ def console_router(site: Site) -> APIRouter:
             ),
         )
         data["queue"] = queue(session)
+        data["directives"] = received(now=clock.now())
         # the page's script asks for the live part alone (X-Fragment: main) every so often
         fragment = request.headers.get("X-Fragment") == "main"
         return c.page(
@@ -96,6 +99,37 @@ def console_router(site: Site) -> APIRouter:
             media_type=found[1],
             headers={**HEADERS, "Cache-Control": "public, max-age=300"},
         )
+
+    def received(now: dt.datetime) -> list[dict[str, object]]:
+        """The province's 调度令 the city received that still bind it (or ended a day ago)."""
+        if site.directives is None:
+            return []
+        zone = site.zone
+        out: list[dict[str, object]] = []
+        for r in site.directives.received():
+            o = r.order
+            over = r.lifted_at or o.end
+            if over + dt.timedelta(days=1) < now:
+                continue
+            out.append(
+                {
+                    "number": o.number,
+                    "title": o.title,
+                    "issuer": o.issuer,
+                    "level": o.level.value,
+                    "level_term": o.level.term,
+                    "window": f"{cn_time(o.start, zone)}至{cn_time(o.end, zone)}",
+                    "measures": list(o.measures),
+                    "received_at": cn_time(r.received_at, zone),
+                    "alert_id": r.alert_id,
+                    "note": r.note,
+                    "lifted": cn_time(r.lifted_at, zone) if r.lifted_at else "",
+                    "chased": cn_time(r.chased_at, zone) if r.chased_at else "",
+                    "report": f"发布后{o.report_within_hours}小时内报送启动情况，"
+                    f"每日{o.daily_report_by:%H:%M}前报送落实情况",
+                }
+            )
+        return out
 
     def queue(session: Session) -> list[dict[str, str]]:
         """What waits for this user: drafts to submit, revisions to approve or issue (as the
