@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import hmac
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ from orchestrator.bootstrap.config_files import (
 from orchestrator.checks.service import CoverageChecks
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.consultation.config import ConsultationConfig
+from orchestrator.consultation.duty import DutyLine
 from orchestrator.consultation.service import Consultant
 from orchestrator.controls.model import Control
 from orchestrator.controls.service import ControlOffice
@@ -61,7 +63,7 @@ from orchestrator.daily.service import DailyDispatch
 from orchestrator.db.database import database_at, fresh_sqlite, open_database, tenant_url
 from orchestrator.db.uow import Database
 from orchestrator.delivery.config import DeliveryConfig
-from orchestrator.delivery.model import Recipient
+from orchestrator.delivery.model import MessageKind, Recipient
 from orchestrator.delivery.outbox import Outbox
 from orchestrator.delivery.receipts import Receipts
 from orchestrator.delivery.routing import unit_recipient
@@ -537,7 +539,30 @@ class Context:
             receipts=self.receipts(),
             daily=self.daily(),
             inbox=inbox,
+            tell=self.tell_duty,
         )
+
+    def tell_duty(self, key: str, subject: str, text: str) -> bool:
+        """Tell the city's duty officers at once, on the channels of config/consultation.toml
+        [notify]: True when every channel took it."""
+        if self.drill:
+            subject = "【演练】" + subject
+        page = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+        told = DutyLine(self.consultation, data_dir=self.settings.data_dir).tell(
+            key=key,
+            kind=MessageKind.DIRECTIVE,
+            folder="directives",
+            recipient=key.replace(":", "-"),
+            subject=subject,
+            text=f"{subject}\n{text}",
+            html=(
+                f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+                f"<title>{html.escape(subject)}</title></head><body><h1>{html.escape(subject)}</h1>"
+                f"{page}</body></html>"
+            ),
+            filename=f"{subject}.html",
+        )
+        return told.done
 
     def accounts(self) -> Accounts:
         return Accounts(self.accounts_database(), policy=self.console.policy)

@@ -26,6 +26,7 @@ from orchestrator.alerts.model import Ruleset
 from orchestrator.alerts.readings import Observations, to_series
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.consultation.config import ConsultationConfig
+from orchestrator.consultation.duty import DutyLine
 from orchestrator.consultation.forecast import (
     Forecast,
     Issue,
@@ -47,9 +48,8 @@ from orchestrator.consultation.opinion import (
 from orchestrator.consultation.ports import ConsultationUnitOfWork
 from orchestrator.consultation.sources import SourceFailed, fetch_stations, forecast_candidates
 from orchestrator.consultation.stations import CitySeries, aggregate
-from orchestrator.delivery.channels import HttpClient, Message, SendError, make_channel
 from orchestrator.delivery.model import MessageKind
-from orchestrator.errors import Conflict, InputInvalid, OrchestratorError
+from orchestrator.errors import Conflict, InputInvalid
 from orchestrator.notices.model import PdfUnavailable
 from orchestrator.notices.render import html_to_pdf, render
 from orchestrator.response.config import Office
@@ -487,38 +487,22 @@ class Consultant:
         elif rec.get("draft", {}).get("note"):
             lines.append(rec["draft"]["note"])
         text = "\n".join(lines)
-        http = HttpClient(10.0)
-        errors: list[str] = []
-        sent = 0
-        pdf = None
-        if self.pdf_base is not None:
-            pdf = self._pdf_bytes
-        for cfg in self.config.notify_channels:
-            if not cfg.enabled:
-                continue
-            channel = make_channel(cfg, root=self.data_dir, http=http, timeout=10.0, pdf=pdf)
-            addresses = list(self.config.notify_emails) if cfg.kind == "email" else [""]
-            for address in addresses:
-                message = Message(
-                    key=f"consultation:{self.region_code}:{slot:%Y%m%dT%H%M}:{cfg.name}:{address}",
-                    kind=MessageKind.CONSULTATION,
-                    folder="consultations",
-                    recipient=f"duty-{slot:%Y%m%d-%H%M}",
-                    recipient_name="值班人员",
-                    county="",
-                    address=address,
-                    subject=subject,
-                    text=text,
-                    html=outcome.html,
-                    link="",
-                    filename=f"会商意见-{slot:%Y%m%d-%H%M}.html",
-                )
-                try:
-                    channel.send(message)
-                    sent += 1
-                except (SendError, OrchestratorError, OSError) as exc:
-                    # recorded; notify_pending tries again (the consultation itself stands)
-                    errors.append(f"{cfg.name}: {exc}")
+        told = DutyLine(
+            self.config,
+            data_dir=self.data_dir,
+            pdf=self._pdf_bytes if self.pdf_base is not None else None,
+        ).tell(
+            key=f"consultation:{self.region_code}:{slot:%Y%m%dT%H%M}",
+            kind=MessageKind.CONSULTATION,
+            folder="consultations",
+            recipient=f"duty-{slot:%Y%m%d-%H%M}",
+            subject=subject,
+            text=text,
+            html=outcome.html,
+            filename=f"会商意见-{slot:%Y%m%d-%H%M}.html",
+        )
+        # recorded; notify_pending tries again (the consultation itself stands)
+        errors, sent = list(told.errors), told.sent
         done = not errors
         with self.uow() as uow:
             uow.consultations.notified(

@@ -76,6 +76,7 @@ def _received(row: Any) -> Received:
         chased_at=row.chased_at,
         lift_requested_at=row.lift_requested_at,
         lift_request=row.lift_request,
+        told_at=row.told_at,
     )
 
 

@@ -781,6 +781,7 @@ received_directives = Table(
     Column("chased_at", UtcDateTime(), nullable=True),  # the province chased a late report
     Column("lift_requested_at", UtcDateTime(), nullable=True),
     Column("lift_request", Text, nullable=False),
+    Column("told_at", UtcDateTime(), nullable=True),  # the duty officers told of it
     UniqueConstraint("province", "ref", name="uq_received_directives_ref"),
 )
 

@@ -73,6 +73,7 @@ class MessageKind(StrEnum):
     CONSULTATION = "consultation"  # the duty officers told a consultation's opinion
     DAILY = "daily"  # 每日调度: a reminder to report, a county's missing, the leaders' roll-up
     CHECK = "check"  # a unit's coverage check task (清单覆盖核查任务)
+    DIRECTIVE = "directive"  # the duty officers told of a 调度令 received from the province
 
 
 class Reason(StrEnum):

@@ -444,6 +444,7 @@ class Received:
     chased_at: dt.datetime | None = None
     lift_requested_at: dt.datetime | None = None
     lift_request: str = ""
+    told_at: dt.datetime | None = None  # the city's duty officers told of it (None: not yet)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

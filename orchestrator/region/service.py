@@ -318,9 +318,12 @@ class DirectiveDesk:
         receipts: Receipts,
         daily: DailyDispatch,
         inbox: Callable[[], ProvinceInbox | None],
+        tell: Callable[[str, str, str], bool] | None = None,
     ) -> None:
         self.uow, self.city, self.zone = uow, city, zone
         self.command, self.receipts, self.daily, self.inbox = command, receipts, daily, inbox
+        # the duty officers' channels: (key, subject, text) → every channel took it
+        self.tell = tell
 
     def received(self) -> list[Received]:
         with self.uow() as uow:
@@ -367,7 +370,43 @@ class DirectiveDesk:
             got = uow.directives.received_one(order.province, order.ref)
             uow.commit()
         assert got is not None
+        if got.told_at is None:
+            self._tell(got, now)
         return got
+
+    def _tell(self, got: Received, now: dt.datetime) -> None:
+        """Tell the city's duty officers of an order received (its number, level, window, the
+        measures it adds, what was drafted, what to report); recorded once every channel took
+        it, else tried again (:meth:`tell_pending`)."""
+        if self.tell is None:
+            return
+        o = got.order
+        zone = self.zone
+        window = f"{o.start.astimezone(zone):%m月%d日%H时}至{o.end.astimezone(zone):%m月%d日%H时}"
+        lines = [
+            f"{o.issuer}下达{o.number}《{o.title}》：{o.level.term}，{window}。",
+            *([f"增加措施：{'；'.join(o.measures)}。"] if o.measures else []),
+            got.note,
+            f"请于下达后{o.report_within_hours}小时内报送启动情况，"
+            f"每日{o.daily_report_by:%H:%M}前报送落实情况。",
+        ]
+        subject = f"省级调度令{o.number}（{o.level.term}）"
+        if self.tell(f"directive:{o.province}:{o.ref}", subject, "\n".join(lines)):
+            with self.uow() as uow:
+                uow.directives.mark(o.province, o.ref, told_at=now)
+                uow.commit()
+
+    def tell_pending(self, now: dt.datetime) -> int:
+        """Tell the duty officers of every order still binding the city they were not told of
+        (a channel was down): how many were tried."""
+        pending = [
+            r
+            for r in self.received()
+            if r.told_at is None and r.lifted_at is None and r.order.end > now
+        ]
+        for r in pending:
+            self._tell(r, now)
+        return len(pending)
 
     def lifted(self, province: str, ref: int, *, at: dt.datetime, reason: str) -> None:
         """The province lifted the order: its floor no longer binds (the city lifts its own

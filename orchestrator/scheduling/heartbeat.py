@@ -377,11 +377,14 @@ class Heartbeat(Claims):
 
     def catch_up(self) -> None:
         """Every few minutes: a slot that failed or whose runner died, still within its grace,
-        is run again; consultations whose notification failed are notified again; and the
-        scheduler's sign of life is recorded (the dashboard warns when it stops)."""
+        is run again; consultations whose notification failed are notified again, and so are
+        调度令 received that the duty officers were not yet told of; and the scheduler's sign of
+        life is recorded (the dashboard warns when it stops)."""
         self.beat()
         self.run_due(report_taken=False)
         self.consultant.notify_pending(now=self.clock.now())
+        if self.directives is not None:
+            self.directives.tell_pending(self.clock.now())
 
     def run_slot(self, slot: Slot, at: dt.datetime, *, report_taken: bool = True) -> RunResult:
         job = job_id(slot)

@@ -130,6 +130,29 @@ def test_each_city_in_scope_receives_it_once_with_its_alert_drafted(province: Co
     assert len(province.city_context("990100").alerts().alerts()) == 1
 
 
+def test_the_citys_duty_officers_are_told_on_their_channels_once(province: Context) -> None:
+    # 西岭市's notify folder cannot be written when the order arrives
+    west = province.city_context("990200").settings.data_dir / "consultations" / "notify"
+    west.parent.mkdir(parents=True)
+    west.write_text("not a folder", encoding="utf-8")
+    _issued(province, cities=["990100", "990200"])
+    east = province.city_context("990100")
+    [got] = east.directive_desk().received()
+    assert got.told_at == at(4, 10)
+    told = east.settings.data_dir / "consultations" / "notify" / "directives"
+    [text] = [p.read_text(encoding="utf-8") for p in told.glob("*.txt")]
+    assert text.startswith("省级调度令示省重污调〔2026〕1号（橙色预警）")
+    assert "增加措施：重点企业驻厂监管。" in text
+    assert "请于下达后2小时内报送启动情况" in text
+    desk = province.city_context("990200").directive_desk()
+    [late] = desk.received()
+    assert late.told_at is None  # the channel failed: tried again
+    west.unlink()
+    assert desk.tell_pending(at(4, 11)) == 1
+    assert desk.received()[0].told_at == at(4, 11)
+    assert desk.tell_pending(at(4, 12)) == 0  # told once
+
+
 def test_the_order_is_a_floor_in_its_window(province: Context) -> None:
     _issued(province)
     city = province.city_context("990100")
