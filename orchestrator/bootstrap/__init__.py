@@ -186,6 +186,11 @@ class Context:
         orders are fetched from there and its report-backs sent there."""
         return bool(self.settings.province_url) and not self.provincial
 
+    @property
+    def under_province(self) -> bool:
+        """A city that answers to a provincial platform: hosted by it, or linked to it."""
+        return self.tenant is not None or self.federated
+
     # --- federation -----------------------------------------------------------------------------
 
     def signer(self) -> Signer:

@@ -329,6 +329,11 @@ class DirectiveDesk:
         with self.uow() as uow:
             return uow.directives.received()
 
+    def current(self, now: dt.datetime) -> list[Received]:
+        """The orders received that still bind the city, or were over (lifted, or past their
+        end) less than :data:`REPORT_AFTER` ago: what it reports on and shows."""
+        return [r for r in self.received() if (r.lifted_at or r.order.end) + REPORT_AFTER >= now]
+
     def receive(self, order: DirectiveOrder, *, now: dt.datetime) -> Received:
         """Record ``order`` once (a repeat returns the first receipt) and, in the same
         transaction, register its floor and draft the city's matching alert action."""
@@ -477,10 +482,9 @@ class DirectiveDesk:
         order runs (the day's roll-up) — each sent again when it changed, harmlessly. An order
         over (lifted, or past its end) for a day reports no more."""
         sent: list[CityReport] = []
-        for got in self.received():
+        for got in self.current(now):
             order = got.order
-            over = got.lifted_at or order.end
-            if got.alert_id is None or over + REPORT_AFTER < now:
+            if got.alert_id is None:
                 continue
             revisions = self.command.revisions(got.alert_id)
             issued = [v for v in revisions if v.state.issued_at is not None]

@@ -444,9 +444,7 @@ def heartbeat_of(
         controls=context.control_office(),
         daily=context.daily(),
         checks=context.checks(),
-        directives=(
-            context.directive_desk() if context.tenant is not None or context.federated else None
-        ),
+        directives=(context.directive_desk() if context.under_province else None),
         exchange=context.city_exchange() if context.federated else None,
         prefix=prefix,
     )

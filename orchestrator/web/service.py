@@ -61,9 +61,7 @@ def site_of(context: Context, root: str = "") -> Site:
         sms_callback=CallbackKey(secret, skew) if secret else None,
         root=root,
         scope=context.scope(),
-        directives=(
-            context.directive_desk() if context.tenant is not None or context.federated else None
-        ),
+        directives=(context.directive_desk() if context.under_province else None),
     )
 
 

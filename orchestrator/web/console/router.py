@@ -106,11 +106,8 @@ def console_router(site: Site) -> APIRouter:
             return []
         zone = site.zone
         out: list[dict[str, object]] = []
-        for r in site.directives.received():
+        for r in site.directives.current(now):
             o = r.order
-            over = r.lifted_at or o.end
-            if over + dt.timedelta(days=1) < now:
-                continue
             out.append(
                 {
                     "number": o.number,
