@@ -367,6 +367,7 @@ class RegionalHint:
     document: str = ""
     area: str = ""
     measures: tuple[str, ...] = ()  # what it adds (a 调度令's 驻厂监管 …), into the notices
+    counties: tuple[str, ...] = ()  # the counties it binds (empty: the whole city)
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:

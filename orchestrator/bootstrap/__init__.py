@@ -545,6 +545,9 @@ class Context:
             daily=self.daily(),
             inbox=inbox,
             tell=self.tell_duty,
+            counties={r.code: r.name for r in self.regions.counties(self.city.region_code)}
+            if self.regions is not None
+            else {},
         )
 
     def tell_duty(self, key: str, subject: str, text: str) -> bool:

@@ -196,6 +196,10 @@ def load_city(config_dir: Folder) -> CityProfile:
                 AlertLevel(level): Amounts(**{k: float(v) for k, v in ratios.items()})
                 for level, ratios in data["targets"].items()
             },
+            county_inventory={
+                str(county): Amounts(**{k: float(v) for k, v in amounts.items()})
+                for county, amounts in data.get("county_inventory", {}).items()
+            },
         )
     except KeyError as exc:
         raise ConfigInvalid(f"{path}: missing key {exc.args[0]!r}") from exc

@@ -28,8 +28,9 @@ def show(context: Context, view: AlertRevision, verb: str) -> None:
     zone = context.settings.zone
     end = f"{st.end.astimezone(zone):%Y-%m-%d %H:%M}" if st.end else "另行通知"
     number = f"，文号{view.document_number}" if view.document_number else ""
+    area = f"{'、'.join(view.counties)}" if view.counties else ""
     click.echo(
-        f"预警{view.alert_id}（第{st.number}次{st.kind.label}）{verb}：{st.level.term}，"
+        f"预警{view.alert_id}（第{st.number}次{st.kind.label}）{verb}：{area}{st.level.term}，"
         f"{st.start.astimezone(zone):%Y-%m-%d %H:%M}至{end}，状态：{st.status.label}{number}"
     )
 
@@ -51,6 +52,7 @@ def alert_json(context: Context, view: AlertRevision) -> dict[str, Any]:
         "issued_at": st.issued_at.astimezone(zone).isoformat() if st.issued_at else None,
         "list_revision": view.list_revision,
         "reason": view.reason,
+        "counties": list(view.counties),  # the alert's area (empty: the whole city)
     }
 
 
@@ -78,6 +80,12 @@ def alert_group() -> None:
     "--by", "by_name", required=True, help="起草人（config/approval.toml 人员名单中的姓名）。"
 )
 @click.option("--reason", default="", help="起草依据：会商意见、上级指令等。")
+@click.option(
+    "--county",
+    "counties",
+    multiple=True,
+    help="预警范围内的区县（可重复）；不填为全市。",
+)
 @click.option("--submit", "and_submit", is_flag=True, help="起草后立即提交审批。")
 @click.pass_context
 def alert_draft_command(
@@ -87,13 +95,15 @@ def alert_draft_command(
     end_text: str | None,
     by_name: str,
     reason: str,
+    counties: tuple[str, ...],
     and_submit: bool,
 ) -> None:
-    """起草新预警（启动）。
+    """起草新预警（启动），范围为全市或所列区县。同一区县同一时段只执行一个预警。
 
     \b
     示例：
       orchestrator alert draft --level orange --start 2026-01-06T00:00 --end 2026-01-09T00:00 --by 张值班 --submit
+      orchestrator alert draft --level yellow --start 2026-02-10T00:00 --end 2026-02-12T00:00 --county 北山县 --county 南川县 --by 张值班
     """
     context = context_of(ctx)
     draft = Draft(
@@ -102,6 +112,7 @@ def alert_draft_command(
         start=moment(context, start_text, "--start"),
         end=moment(context, end_text, "--end") if end_text else None,
         reason=reason,
+        counties=counties,
     )
     view = context.alerts().draft(
         draft, by=person(context, by_name), now=context.clock.now(), submit=and_submit
@@ -361,6 +372,9 @@ def hint_group() -> None:
 @click.option("--issuer", required=True, help="下达单位。")
 @click.option("--number", "document_number", required=True, help="文号。")
 @click.option("--area", default="", help="涉及区域。")
+@click.option(
+    "--county", "counties", multiple=True, help="提示约束的本市区县（可重复）；不填为全市。"
+)
 @click.option("--by", "by_name", required=True, help="登记人（即起草人）。")
 @click.pass_context
 def hint_add_command(
@@ -371,6 +385,7 @@ def hint_add_command(
     issuer: str,
     document_number: str,
     area: str,
+    counties: tuple[str, ...],
     by_name: str,
 ) -> None:
     """登记区域预警提示，并按其要求起草：当前无生效预警的，起草该等级、该时段的预警；有生效预警的，起草升级或延长（已覆盖提示要求的不起草）。
@@ -390,12 +405,13 @@ def hint_add_command(
         area=area,
         by=by,
         now=context.clock.now(),
+        counties=counties,
     )
     click.echo(
         f"已登记区域预警提示{recorded.hint_id}（{issuer}{document_number}）；{recorded.note}"
     )
-    if recorded.draft is not None:
-        show(context, recorded.draft, "已起草")
+    for drafted in recorded.drafts:
+        show(context, drafted, "已起草")
 
 
 COMMANDS = (alert_group, hint_group)

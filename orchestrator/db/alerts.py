@@ -47,7 +47,14 @@ def _revision(row: Any) -> AlertRevision:
         document_number=row.document_number,
         list_revision=row.list_revision,
         targets=row.targets,
+        counties=tuple(row.counties or ()),
     )
+
+
+#: A revision with its alert's area (``_revision`` reads ``counties``).
+_WITH_AREA = select(alert_revisions, alerts.c.counties).join(
+    alerts, alerts.c.id == alert_revisions.c.alert_id
+)
 
 
 def _hint(row: Any) -> RegionalHint:
@@ -59,6 +66,7 @@ def _hint(row: Any) -> RegionalHint:
         document=row.document_number,
         area=row.area,
         measures=tuple(row.measures or ()),
+        counties=tuple(row.counties or ()),
     )
 
 
@@ -68,9 +76,9 @@ class AlertStore:
 
     def revisions(self, alert_id: int) -> list[AlertRevision]:
         rows = self.conn.execute(
-            select(alert_revisions)
-            .where(alert_revisions.c.alert_id == alert_id)
-            .order_by(alert_revisions.c.number)
+            _WITH_AREA.where(alert_revisions.c.alert_id == alert_id).order_by(
+                alert_revisions.c.number
+            )
         ).all()
         if (
             not rows
@@ -81,9 +89,7 @@ class AlertStore:
         return [_revision(r) for r in rows]
 
     def revision(self, revision_id: int) -> AlertRevision:
-        row = self.conn.execute(
-            select(alert_revisions).where(alert_revisions.c.id == revision_id)
-        ).first()
+        row = self.conn.execute(_WITH_AREA.where(alert_revisions.c.id == revision_id)).first()
         if row is None:
             raise AlertNotFound(f"预警修订{revision_id}不存在")
         return _revision(row)
@@ -112,24 +118,33 @@ class AlertStore:
     def claims(self, region: str) -> list[AlertRevision]:
         r = alert_revisions.c
         rows = self.conn.execute(
-            select(alert_revisions)
-            .join(alerts, alerts.c.id == r.alert_id)
-            .where(
+            _WITH_AREA.where(
                 alerts.c.region_code == region,
                 r.status.in_([RevisionStatus.ISSUED.value, RevisionStatus.APPROVED.value]),
                 r.kind != RevisionKind.LIFT.value,
-            )
-            .order_by(r.alert_id, r.number)
+            ).order_by(r.alert_id, r.number)
         ).all()
         return [_revision(row) for row in rows]
 
     def lock_area(self, region: str) -> None:
         locks.hold(self.conn, locks.AREA, int(region))
 
-    def add_alert(self, region: str, *, created_at: dt.datetime, hint_id: int | None) -> int:
+    def add_alert(
+        self,
+        region: str,
+        *,
+        created_at: dt.datetime,
+        hint_id: int | None,
+        counties: tuple[str, ...] = (),
+    ) -> int:
         return int(
             self.conn.execute(
-                insert(alerts).values(region_code=region, created_at=created_at, hint_id=hint_id)
+                insert(alerts).values(
+                    region_code=region,
+                    created_at=created_at,
+                    hint_id=hint_id,
+                    counties=list(counties) or None,
+                )
             ).inserted_primary_key[0]  # type: ignore[index]
         )
 
@@ -231,6 +246,7 @@ class AlertStore:
                             document_number=hint.document,
                             area=hint.area,
                             measures=list(hint.measures) or None,
+                            counties=list(hint.counties) or None,
                             recorded_at=recorded_at,
                         )
                     ).inserted_primary_key[0]  # type: ignore[index]

@@ -331,6 +331,7 @@ def store_plans(
                         "uscc": e.uscc,
                         "mode": plan_mode(e).value,
                         "record": enterprise_record(e, ALERT_LEVELS),
+                        "county": e.county,
                     }
                     for i, e in enumerate(emission_list.enterprises)
                 ],

@@ -16,6 +16,7 @@ from orchestrator.alerts.model import AlertLevel
 from orchestrator.db.negotiations import NegotiationStore
 from orchestrator.db.tables import (
     alert_revisions,
+    alerts,
     control_round_entries,
     list_plan_entries,
     list_plans,
@@ -60,16 +61,19 @@ class PlanSource:
 
     @classmethod
     def of(cls, conn: Connection, revision_id: int) -> PlanSource:
-        plan_id, level = conn.execute(
-            select(alert_revisions.c.plan_id, alert_revisions.c.level).where(
-                alert_revisions.c.id == revision_id
-            )
+        plan_id, level, counties = conn.execute(
+            select(alert_revisions.c.plan_id, alert_revisions.c.level, alerts.c.counties)
+            .join(alerts, alerts.c.id == alert_revisions.c.alert_id)
+            .where(alert_revisions.c.id == revision_id)
         ).one()
         agreed: dict[str, list[dict[str, Any]]] = {}
         for item in NegotiationStore(conn).of_revision(revision_id):
             agreed.setdefault(item.agreement.uscc, []).append(item.plan_item())
         if plan_id is not None:
             source = dataclasses.replace(cls.of_list_plan(conn, plan_id), negotiated=agreed)
+            if counties:  # an alert of named counties: their enterprises alone
+                area = source.where & list_plan_entries.c.county.in_(list(counties))
+                source = dataclasses.replace(source, where=area)
             if AlertLevel(level).colour:
                 return source
             # the 不利气象条件应对 band: only the enterprises that agreed, with no list measure
@@ -174,8 +178,12 @@ class PlanStore:
     def by_mode(self, revision_id: int) -> dict[str, int]:
         return self._by_mode(PlanSource.of(self.conn, revision_id))
 
-    def list_by_mode(self, plan_id: int) -> dict[str, int]:
-        return self._by_mode(PlanSource.of_list_plan(self.conn, plan_id))
+    def list_by_mode(self, plan_id: int, counties: Collection[str] = ()) -> dict[str, int]:
+        source = PlanSource.of_list_plan(self.conn, plan_id)
+        if counties:  # an alert of named counties: their enterprises alone
+            area = source.where & list_plan_entries.c.county.in_(sorted(counties))
+            source = dataclasses.replace(source, where=area)
+        return self._by_mode(source)
 
     def _records(self, subject: Subject, uscc: Collection[str]) -> Iterator[tuple[str, Any, Any]]:
         """(USCC, JSON text, decoder) of the subject's recipients in order."""

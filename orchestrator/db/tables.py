@@ -294,9 +294,11 @@ list_plan_entries = Table(
     Column("uscc", String(18), nullable=False),
     Column("mode", String(16), nullable=False),  # the same at every level
     Column("record", JSON, nullable=False),  # enterprise_record(Enterprise, ALERT_LEVELS)
+    Column("county", Text, nullable=True),  # the record's county: a county alert's plan is its own
     UniqueConstraint("revision_id", "uscc", name="uq_list_plan_entries_uscc"),
     UniqueConstraint("revision_id", "position", name="uq_list_plan_entries_position"),
     Index("ix_list_plan_entries_mode", "revision_id", "mode"),  # bulletins count by mode
+    Index("ix_list_plan_entries_county", "revision_id", "county"),
 )
 
 alerts = Table(
@@ -306,6 +308,7 @@ alerts = Table(
     Column("region_code", String(6), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("hint_id", ForeignKey("regional_hints.id"), nullable=True),  # started on a regional hint
+    Column("counties", JSON, nullable=True),  # its area: these counties (None: the whole city)
 )
 
 alert_revisions = Table(
@@ -408,6 +411,7 @@ regional_hints = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("lifted_at", UtcDateTime(), nullable=True),  # its 调度令 lifted: binds no more
     Column("measures", JSON, nullable=True),  # what it adds to the notices (None: nothing)
+    Column("counties", JSON, nullable=True),  # the counties it binds (None: the whole city)
     UniqueConstraint("issuer", "document_number", name="uq_regional_hints_document"),
 )
 

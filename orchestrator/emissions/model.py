@@ -8,10 +8,11 @@ Everything is immutable; invariants are checked on construction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -441,6 +442,16 @@ class EmissionList:
         measures += (m for u in self.transport_users for m in u.measures)
         return sum_amounts(m.reduction for m in measures if m.level is level)
 
+    def within(self, counties: Iterable[str]) -> EmissionList:
+        """The enterprises, dust sites and transport users of ``counties`` (an alert of named
+        counties answers for these alone)."""
+        area = set(counties)
+        return EmissionList(
+            enterprises=tuple(e for e in self.enterprises if e.county in area),
+            dust_sites=tuple(d for d in self.dust_sites if d.county in area),
+            transport_users=tuple(u for u in self.transport_users if u.county in area),
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Revision:
@@ -555,6 +566,8 @@ class CityProfile:
     counties: tuple[str, ...]
     citywide: Amounts
     targets: dict[AlertLevel, Amounts]  # ratios 0..1 per species
+    # each county's own 全社会排放量 (kg/d): the denominator of an alert of named counties
+    county_inventory: Mapping[str, Amounts] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for level, ratios in self.targets.items():
@@ -562,3 +575,26 @@ class CityProfile:
                 raise ValueError(f"targets.{level.value}: ratios are fractions of 1")
         if any(self.citywide.get(s) <= 0 for s in Species):
             raise ValueError("citywide emissions must be > 0 for every pollutant")
+        strange = sorted(set(self.county_inventory) - set(self.counties))
+        if strange:
+            raise ValueError(f"county_inventory: {strange[0]} is not one of the counties")
+
+    def area(self, counties: Iterable[str]) -> CityProfile:
+        """The profile an alert of ``counties`` is checked against: the same targets, over
+        those counties' own 全社会排放量 (none named: the whole city). A county with no
+        inventory cannot be checked: :class:`~orchestrator.errors.InputInvalid` says which."""
+        named = tuple(counties)
+        if not named:
+            return self
+        missing = [c for c in named if c not in self.county_inventory]
+        if missing:
+            raise InputInvalid(
+                f"未配置{'、'.join(missing)}的全社会排放量（city.toml [county_inventory]），"
+                "无法核算该区县预警的减排比例"
+            )
+        return dataclasses.replace(
+            self,
+            counties=named,
+            citywide=sum_amounts(self.county_inventory[c] for c in named),
+            county_inventory={},
+        )

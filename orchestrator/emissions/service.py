@@ -52,6 +52,7 @@ from orchestrator.emissions.targets import (
     check_targets,
     discount,
     inventory_problems,
+    level_reductions,
 )
 from orchestrator.emissions.upgrading import GradingConfig, UpgradeReport, upgrade_report
 from orchestrator.emissions.workbook import export_list, read_registry, read_workbook
@@ -79,15 +80,23 @@ def day_check(
     *,
     on: dt.date,
     revision: int | None = None,
+    counties: Sequence[str] = (),
 ) -> DayCheck:
     """The check of ``level`` at ``at`` (``on``: its city date, which picks the list revision
     in force unless ``revision`` is given) — the one figure approval freezes, the console's
-    draft preview shows and ``list check --at`` prints. Raises
+    draft preview shows and ``list check --at`` prints. An alert of named ``counties`` is
+    checked on their sources against their own 全社会排放量 (:meth:`CityProfile.area`). Raises
     :class:`~orchestrator.emissions.model.RevisionNotFound` with no list."""
     number = revision if revision is not None else uow.lists.in_force(region, on)
     plan_id, achieved = uow.lists.level_plan(region, number, level)
     controlled = uow.standing.controlled(region, at)
-    less = discount(uow.lists.plan_entries(plan_id, controlled.lines), controlled)
+    entries = uow.lists.plan_entries(plan_id, controlled.lines)
+    if counties:
+        area = city.area(counties)  # refuses a county without its inventory, before the work
+        (achieved,) = level_reductions(uow.lists.load(region, number).within(counties), (level,))
+        entries = [e for e in entries if e.county in area.counties]
+        city = area
+    less = discount(entries, controlled)
     return DayCheck(number, plan_id, check_reduction(achieved, city, less))
 
 
@@ -592,14 +601,29 @@ class ListService:
             return diff_lists(uow.lists.load(self.region, a), uow.lists.load(self.region, b))
 
     def level_check(
-        self, level: AlertLevel, at: dt.datetime, *, on: dt.date, revision: int | None = None
+        self,
+        level: AlertLevel,
+        at: dt.datetime,
+        *,
+        on: dt.date,
+        revision: int | None = None,
+        counties: Sequence[str] = (),
     ) -> DayCheck | None:
         """What the plan of ``level`` adds at ``at`` under the list in force ``on`` (or
-        ``revision``) against the city's targets, with what is already required discounted
-        (:func:`day_check`). None: no list in force then."""
+        ``revision``) against the city's targets (an alert of ``counties``: theirs), with what
+        is already required discounted (:func:`day_check`). None: no list in force then."""
         with self.uow() as uow:
             try:
-                return day_check(uow, self.region, self.city, level, at, on=on, revision=revision)
+                return day_check(
+                    uow,
+                    self.region,
+                    self.city,
+                    level,
+                    at,
+                    on=on,
+                    revision=revision,
+                    counties=counties,
+                )
             except RevisionNotFound:
                 if revision is not None:
                     raise

@@ -37,7 +37,7 @@ from orchestrator.notices.contexts import (
 from orchestrator.notices.links import LinkSigner
 from orchestrator.notices.model import NoticeKind
 from orchestrator.response.config import Office
-from orchestrator.response.model import AlertRevision, RevisionKind
+from orchestrator.response.model import AlertRevision, RevisionKind, area_label
 
 ORDER_TEMPLATE = "notices/dispatch_order.html"
 ORDER_BLOCK = "enterprise"  # the part of an order that names the enterprise
@@ -151,9 +151,11 @@ def bulletin(
     response network whose matrix gives its 主送 and 工作要求."""
     st = rev.state
     targets = rev.targets or {"species": {}}
+    area = area_label(rev.counties, "")
     return BulletinContext(
         header=head,
-        title=f"关于启动重污染天气{st.level.term}的通知",
+        title=f"关于{f'在{area}' if area else ''}启动重污染天气{st.level.term}的通知",
+        area=area,
         addressees=addressees(office, network),
         duties=work_duties(network, st.level),
         basis=sentence(rev.reason),
@@ -242,6 +244,7 @@ def documents(
             lift_time=start,
             criterion=sentence(rev.reason),
             remaining=tuple(remaining),
+            area=area_label(rev.counties, ""),
         )
         out.append(Document(NoticeKind.LIFT, "lift.html", "notices/lift.html", lift))
     else:
@@ -266,12 +269,13 @@ def documents(
             end=end,
             reason=sentence(rev.reason),
             directed=directed,
+            area=area_label(rev.counties, ""),
         )
         out.append(Document(NoticeKind.ADJUST, "adjust.html", "notices/adjust.html", adjust))
     lifted = st.kind is RevisionKind.LIFT
     shown = previous.state.level if lifted and previous else st.level
     public = PublicContext(
-        region_name=office.region_name,
+        region_name=office.region_name + area_label(rev.counties, ""),
         issuer=office.issuer,
         action=st.kind.label,
         level_title=shown.full_term,
@@ -284,7 +288,7 @@ def documents(
     )
     out.append(Document(NoticeKind.PUBLIC, "public.txt", "notices/public.txt", public))
     sms = SmsContext(
-        region_name=office.region_name,
+        region_name=office.region_name + area_label(rev.counties, ""),
         action=st.kind.label,
         level_title=shown.full_term,
         band=not st.level.colour,
@@ -319,6 +323,7 @@ def cap(
     lifted = st.kind is RevisionKind.LIFT
     level = previous.state.level if lifted and previous else st.level
     msg_type = {RevisionKind.ISSUE: "Alert", RevisionKind.LIFT: "Cancel"}.get(st.kind, "Update")
+    place = office.region_name + area_label(rev.counties, "")
     return CapContext(
         identifier=identifier,
         sender=office.cap.sender,
@@ -332,15 +337,15 @@ def cap(
         effective=st.start.astimezone(zone).isoformat(timespec="seconds"),
         expires=st.end.astimezone(zone).isoformat(timespec="seconds") if st.end else None,
         sender_name=office.issuer,
-        headline=f"{office.region_name}{st.kind.label}{level.full_term}",
-        description=rev.reason or f"{office.region_name}{st.kind.label}{level.full_term}",
+        headline=f"{place}{st.kind.label}{level.full_term}",
+        description=rev.reason or f"{place}{st.kind.label}{level.full_term}",
         instruction=HEALTH_ADVICE[level] if not lifted else f"{level.term}已解除。",
         parameters=(
             ("预警等级", level.label),
             *((("应急响应等级", f"{RESPONSE[level]}级"),) if RESPONSE[level] else ()),
             ("文号", rev.document_number),
         ),
-        area_desc=office.region_name,
+        area_desc=place,
         geocode=office.region_code,
     )
 
@@ -374,6 +379,7 @@ def order_frame(
         signer=links,
         office_phone=office.phone,
         zone=zone,
+        area=area_label(rev.counties, ""),
     )
 
 

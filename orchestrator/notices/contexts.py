@@ -89,6 +89,7 @@ class BulletinContext:
     # 工作要求 by the responsibility matrix: (unit, its duties), none without a response network
     duties: tuple[tuple[str, tuple[str, ...]], ...] = ()
     directed: Directed = ()  # what higher instructions (调度令) binding its window add
+    area: str = ""  # an alert of named counties: 北山县、南川县 (the whole city: "")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,6 +185,7 @@ class DispatchOrderContext:
     acknowledge_url: str
     office_phone: str
     negotiated: tuple[AgreedLine, ...] = ()  # agreed beyond the lines' measures
+    area: str = ""  # an alert of named counties: 北山县、南川县 (the whole city: "")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,6 +208,7 @@ class OrderFrame:
     signer: LinkSigner
     office_phone: str
     zone: ZoneInfo  # the negotiated reductions' periods are written in it
+    area: str = ""  # an alert of named counties: 北山县、南川县 (the whole city: "")
 
     def shared(self) -> dict[str, Any]:
         """The order's fields that are the same for every enterprise (its frame)."""
@@ -219,6 +222,7 @@ class OrderFrame:
             "end": self.end,
             "receipt_deadline": self.receipt_deadline,
             "office_phone": self.office_phone,
+            "area": self.area,
         }
 
     def context(self, entry: dict[str, Any], index: int) -> DispatchOrderContext:
@@ -261,6 +265,7 @@ class OrderFrame:
                 )
                 for n in entry.get("negotiated", ())
             ),
+            area=self.area,
         )
 
 
@@ -330,6 +335,7 @@ class AdjustContext:
     end: str
     reason: str
     directed: Directed = ()  # what higher instructions (调度令) binding its window add
+    area: str = ""  # an alert of named counties: 北山县、南川县 (the whole city: "")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -346,6 +352,7 @@ class LiftContext:
     lift_time: str
     criterion: str
     remaining: tuple[str, ...] = ()  # what still applies after the lift (hints, controls)
+    area: str = ""  # an alert of named counties: 北山县、南川县 (the whole city: "")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

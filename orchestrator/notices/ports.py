@@ -89,7 +89,7 @@ class NoticePlanStore(PlanStore, Protocol):
         """The frozen plan's enterprises by mode (自主减排, …), as the bulletin counts them."""
         ...
 
-    def list_by_mode(self, plan_id: int) -> dict[str, int]:
+    def list_by_mode(self, plan_id: int, counties: Collection[str] = ()) -> dict[str, int]:
         """A list revision's plan's enterprises by mode."""
         ...
 

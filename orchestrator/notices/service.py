@@ -9,7 +9,7 @@ all in one transaction (bench/dispatch)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from orchestrator.emissions.plans import PlanMode
 from orchestrator.emissions.service import day_check
 from orchestrator.emissions.targets import targets_record
 from orchestrator.errors import Conflict, NotFound, Unavailable
-from orchestrator.network.model import Matrix
+from orchestrator.network.model import Matrix, UnitKind
 from orchestrator.network.tasks import TaskSheet, roster_item, sheets, source_item, tasked
 from orchestrator.notices import compose
 from orchestrator.notices.contexts import Header, SmsContext, directed_by, sms_text
@@ -256,6 +256,7 @@ class NoticeService:
         end: dt.datetime | None,
         reason: str,
         now: dt.datetime,
+        counties: Sequence[str] = (),
     ) -> str:
         """The bulletin a draft would be issued with, under the list in force on its first day:
         its plan's enterprises and reductions, the number left for issue (``〔待编号〕``).
@@ -272,17 +273,24 @@ class NoticeService:
             status=RevisionStatus.DRAFT,
             drafted_by="",
         )
+        area = tuple(counties)
         if not level.colour:  # the band: no list plan, its agreements come after the draft
-            rev = AlertRevision(0, 0, state, reason, None, None, None)
+            rev = AlertRevision(0, 0, state, reason, None, None, None, area)
             notice = compose.adverse(head, rev, {}, self.office, self.zone)
             return render(self.env, "notices/adverse.html", notice)
         with self.uow() as uow:
             day = day_check(
-                uow, region, self.city, level, start, on=start.astimezone(self.zone).date()
+                uow,
+                region,
+                self.city,
+                level,
+                start,
+                on=start.astimezone(self.zone).date(),
+                counties=area,
             )
             number, check = day.list_revision, day.check
-            by_mode = uow.plans.list_by_mode(day.plan_id)
-        rev = AlertRevision(0, 0, state, reason, None, number, targets_record(check))
+            by_mode = uow.plans.list_by_mode(day.plan_id, area)
+        rev = AlertRevision(0, 0, state, reason, None, number, targets_record(check), area)
         return render(
             self.env,
             "notices/bulletin.html",
@@ -372,11 +380,13 @@ class NoticeService:
         assert self.network is not None
         level = rev.state.level
         if not level.colour or rev.list_revision is None:
-            return sheets(self.network, level, ())
+            return in_area(sheets(self.network, level, ()), rev)
         labels = {m.value: m.label for m in PlanMode}
         items = [roster_item(e, labels[e.mode]) for e in uow.plans.reporters(rev.revision_id)]
         rows = uow.lists.source_rows(self.office.region_code, rev.list_revision, level)
-        return sheets(self.network, level, [*items, *map(source_item, rows)])
+        if rev.counties:  # an alert of named counties: their sites and transport users alone
+            rows = [r for r in rows if r.county in rev.counties]
+        return in_area(sheets(self.network, level, [*items, *map(source_item, rows)]), rev)
 
     def _tasks(
         self,
@@ -423,3 +433,16 @@ class NoticeService:
         if isinstance(document.context, SmsContext):
             text = sms_text(document.context, text) + "\n"
         return text
+
+
+def in_area(found: dict[str, TaskSheet], rev: AlertRevision) -> dict[str, TaskSheet]:
+    """The sheets of an alert of named counties: the counties and townships outside them have
+    nothing to do under it (the member units keep their duties over the sources in it)."""
+    if not rev.counties:
+        return found
+    return {
+        uid: sheet
+        if sheet.unit.kind is UnitKind.MEMBER or sheet.unit.county in rev.counties
+        else replace(sheet, duties=(), items=())
+        for uid, sheet in found.items()
+    }

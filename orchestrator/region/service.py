@@ -319,11 +319,13 @@ class DirectiveDesk:
         daily: DailyDispatch,
         inbox: Callable[[], ProvinceInbox | None],
         tell: Callable[[str, str, str], bool] | None = None,
+        counties: Mapping[str, str] | None = None,
     ) -> None:
         self.uow, self.city, self.zone = uow, city, zone
         self.command, self.receipts, self.daily, self.inbox = command, receipts, daily, inbox
         # the duty officers' channels: (key, subject, text) → every channel took it
         self.tell = tell
+        self.counties = dict(counties or {})  # the city's counties: GB/T 2260 code → name
 
     def received(self) -> list[Received]:
         with self.uow() as uow:
@@ -337,6 +339,9 @@ class DirectiveDesk:
     def receive(self, order: DirectiveOrder, *, now: dt.datetime) -> Received:
         """Record ``order`` once (a repeat returns the first receipt) and, in the same
         transaction, register its floor and draft the city's matching alert action."""
+        named = tuple(self.counties.get(c, "") for c in order.counties)
+        if not all(named):  # a county this city does not know: the order binds all of it
+            named = ()
         with self.uow() as uow:
             if uow.directives.receive(order, received_at=now):
                 hint = RegionalHint(
@@ -347,6 +352,7 @@ class DirectiveDesk:
                     document=order.number,
                     area=order.title,
                     measures=order.measures,
+                    counties=named,
                 )
                 try:
                     with uow.savepoint():

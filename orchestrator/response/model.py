@@ -218,6 +218,7 @@ class AlertRevision:
     document_number: str | None
     list_revision: int | None
     targets: dict[str, Any] | None = None  # the plan's reduction check, frozen at approval
+    counties: tuple[str, ...] = ()  # the alert's area: these counties (empty: the whole city)
 
     @property
     def shortfall(self) -> bool:
@@ -252,6 +253,7 @@ class Draft:
     reason: str
     alert_id: int | None = None
     hint_id: int | None = None
+    counties: tuple[str, ...] = ()  # a new alert's area: these counties (empty: the whole city)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +293,16 @@ def overlaps(
     return (other_end is None or start < other_end) and (end is None or other_start < end)
 
 
+def areas_meet(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two alert areas share a county (an empty area is the whole city)."""
+    return not a or not b or not set(a).isdisjoint(b)
+
+
+def area_label(counties: Sequence[str], city: str = "全市") -> str:
+    """An area as the documents name it: 全市 (or the city's name), or its counties."""
+    return "、".join(counties) if counties else city
+
+
 def first_overlap(
     start: dt.datetime,
     end: dt.datetime | None,
@@ -298,14 +310,19 @@ def first_overlap(
     *,
     besides: int | None,
     issued_only: bool = False,
+    area: Sequence[str] = (),
 ) -> AlertRevision | None:
-    """The first revision of another alert than ``besides`` in ``held`` (what holds the area:
-    revisions issued or approved, not lifts) whose window overlaps ``start``–``end``; with
-    ``issued_only``, only those in force."""
+    """The first revision of another alert than ``besides`` in ``held`` (what holds an area:
+    revisions issued or approved, not lifts) whose window overlaps ``start``–``end`` and whose
+    area meets ``area`` (empty: the whole city); with ``issued_only``, only those in force. One
+    alert in force per area holds county by county: alerts of disjoint counties may run at once,
+    a whole-city alert meets every other."""
     for v in held:
         if v.alert_id == besides:
             continue
         if issued_only and v.state.status is not RevisionStatus.ISSUED:
+            continue
+        if not areas_meet(area, v.counties):
             continue
         if overlaps(start, end, v.state.start, v.state.end):
             return v
@@ -315,13 +332,15 @@ def first_overlap(
 @dataclass(frozen=True, slots=True)
 class HintRecorded:
     """A regional hint recorded, and what it drafted: a new alert (no alert in force over its
-    window), an adjustment of the alert in force (upgrade when higher, extension when later,
-    an upgrade to the later end when both), or nothing when that alert already covers it."""
+    window and area), an adjustment of each alert in force there (upgrade when higher,
+    extension when later, an upgrade to the later end when both; nothing when it already
+    covers the hint), and a new alert of the counties of its area no alert holds."""
 
     hint_id: int
-    draft: AlertRevision | None
-    in_force: int | None  # the alert in force over the hint's window, if any
+    draft: AlertRevision | None  # the first of ``drafts``
+    in_force: int | None  # the (first) alert in force over the hint's window and area, if any
     note: str  # what was done, for the officer
+    drafts: tuple[AlertRevision, ...] = ()  # every draft it made
 
 
 @dataclass(frozen=True, slots=True)

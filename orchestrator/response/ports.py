@@ -47,7 +47,14 @@ class AlertStore(Protocol):
         two issues at once, the second waits and then sees the first."""
         ...
 
-    def add_alert(self, region: str, *, created_at: dt.datetime, hint_id: int | None) -> int: ...
+    def add_alert(
+        self,
+        region: str,
+        *,
+        created_at: dt.datetime,
+        hint_id: int | None,
+        counties: tuple[str, ...] = (),
+    ) -> int: ...
 
     def add_revision(
         self, alert_id: int, state: RevisionState, *, reason: str, previous_id: int | None

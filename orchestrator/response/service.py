@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +39,15 @@ from orchestrator.response.model import (
     RevisionState,
     RevisionStatus,
     Situation,
+    area_label,
+    areas_meet,
     cn_instant,
     current,
     days_in_force,
     first_overlap,
     last_issued,
     lift_changes,
+    overlaps,
 )
 from orchestrator.response.ports import NoticeStep, RenderedNotices, ResponseUnitOfWork
 
@@ -90,6 +93,22 @@ class CommandOffice:
         """The current revision of every alert, newest alert first."""
         with self.uow() as uow:
             return [current(uow.alerts.revisions(i)) for i in uow.alerts.alert_ids(self.region)]
+
+    def area(self, counties: Sequence[str]) -> tuple[str, ...]:
+        """An alert's area from the counties named (names of the city's counties, in the
+        city's order; all of them or none: the whole city, ``()``). A name that is none of the
+        city's counties is refused."""
+        named = [c.strip() for c in counties if c.strip()]
+        strange = [c for c in named if c not in self.city.counties]
+        if strange:
+            raise InputInvalid(
+                f"“{strange[0]}”不是{self.city.region_name}的区县"
+                f"（{'、'.join(self.city.counties)}）"
+            )
+        chosen = set(named)
+        if chosen == set(self.city.counties):
+            return ()
+        return tuple(c for c in self.city.counties if c in chosen)
 
     def alert_days(self, since: dt.datetime, until: dt.datetime) -> dict[AlertLevel, float]:
         """Days each level was in force between ``since`` and ``until``, by the issued revisions
@@ -188,26 +207,35 @@ class CommandOffice:
                 "或以区域预警提示（hint add）登记后起草"
             )
         alert_id = d.alert_id
+        if d.kind is RevisionKind.ISSUE:
+            area = self.area(d.counties)
+        elif alert_id is None:
+            raise IllegalTransition("调整或解除须指定预警编号")
+        else:  # an adjustment keeps its alert's area
+            views = uow.alerts.revisions(alert_id)
+            area = views[0].counties
         if d.kind is not RevisionKind.LIFT:
-            other = first_overlap(d.start, d.end, uow.alerts.claims(self.region), besides=alert_id)
+            other = first_overlap(
+                d.start, d.end, uow.alerts.claims(self.region), besides=alert_id, area=area
+            )
             if other is not None:
                 raise _overlap(other, d.start.tzinfo)
         if d.kind is RevisionKind.ISSUE:
             lc.check_new_revision(None, d.kind, d.level, d.end)
-            self._check_hint_floor(uow, d.level, d.start, d.end)
-            alert_id = uow.alerts.add_alert(self.region, created_at=now, hint_id=d.hint_id)
+            self._check_hint_floor(uow, d.level, d.start, d.end, area)
+            alert_id = uow.alerts.add_alert(
+                self.region, created_at=now, hint_id=d.hint_id, counties=area
+            )
             number, previous_id = 1, None
         else:
-            if alert_id is None:
-                raise IllegalTransition("调整或解除须指定预警编号")
-            views = uow.alerts.revisions(alert_id)
+            assert alert_id is not None
             if any(v.state.status.open for v in views):
                 raise IllegalTransition("该预警已有未完成的调整，请先处理或撤回")
             prev = last_issued(views)
             lc.check_new_revision(prev.state if prev else None, d.kind, d.level, d.end)
             assert prev is not None
             if d.kind is not RevisionKind.LIFT:
-                self._check_hint_floor(uow, d.level, d.start, d.end)
+                self._check_hint_floor(uow, d.level, d.start, d.end, area)
             number, previous_id = views[-1].state.number + 1, prev.revision_id
         state = RevisionState(
             number=number,
@@ -231,10 +259,11 @@ class CommandOffice:
                     "level": d.level.value,
                     "start": d.start.isoformat(),
                     "end": d.end.isoformat() if d.end else None,
+                    **({"counties": list(area)} if area else {}),
                 },
             )
         )
-        return AlertRevision(alert_id, rid, state, d.reason, None, None)
+        return AlertRevision(alert_id, rid, state, d.reason, None, None, counties=area)
 
     def _check_hint_floor(
         self,
@@ -242,14 +271,17 @@ class CommandOffice:
         level: AlertLevel,
         start: dt.datetime,
         end: dt.datetime | None,
+        area: Sequence[str] = (),
     ) -> None:
-        """Nothing may be issued below an active regional hint's level inside its window."""
+        """Nothing may be issued below an active regional hint's level inside its window, in
+        a county it binds (an alert of other counties is not bound by it)."""
         for h in uow.alerts.hints(self.region):
-            overlaps = start < h.end and (end is None or end > h.start)
-            if overlaps and h.level.rank > level.rank:
+            meets = overlaps(start, end, h.start, h.end) and areas_meet(area, h.counties)
+            if meets and h.level.rank > level.rank:
                 zone = start.tzinfo
+                where = f"{area_label(h.counties)}" if h.counties else ""
                 raise IllegalTransition(
-                    f"{h.issuer}{h.document}要求{_when(h.start, zone)}至"
+                    f"{h.issuer}{h.document}要求{where}{_when(h.start, zone)}至"
                     f"{_when(h.end, zone)}不低于{h.level.term}，"
                     f"不能按{level.term}执行"
                 )
@@ -265,16 +297,20 @@ class CommandOffice:
         area: str,
         by: Person,
         now: dt.datetime,
+        counties: Sequence[str] = (),
     ) -> HintRecorded:
-        """Record a regional hint and, in the same transaction, draft what it asks for: with no
-        alert in force over its window, an alert of its level for its window; with one, the
-        adjustment of that alert (upgrade when the hint is higher, extension when it reaches
-        later, an upgrade to the later end when both), or nothing when it already covers the
-        hint."""
+        """Record a regional hint (binding ``counties`` of the city, or all of it) and, in the
+        same transaction, draft what it asks for (:meth:`hint_in`)."""
         if end <= start:
             raise IllegalTransition("区域预警提示的结束时间须晚于开始时间")
         hint = RegionalHint(
-            level=level, start=start, end=end, issuer=issuer, document=document_number, area=area
+            level=level,
+            start=start,
+            end=end,
+            issuer=issuer,
+            document=document_number,
+            area=area,
+            counties=tuple(counties),
         )
         with self.uow() as uow:
             recorded = self.hint_in(uow, hint, by=by, now=now)
@@ -284,68 +320,92 @@ class CommandOffice:
     def hint_in(
         self, uow: ResponseUnitOfWork, hint: RegionalHint, *, by: Person, now: dt.datetime
     ) -> HintRecorded:
-        """:meth:`add_hint` inside the caller's unit of work (a city receiving its province's
-        调度令 records it with the order)."""
+        """Record ``hint`` inside the caller's unit of work (a city receiving its province's
+        调度令 records it with the order) and draft what it asks for, county by county: each
+        alert in force over its window in its area is adjusted (upgraded when the hint is
+        higher, extended when it reaches later, both when both) or left as it is when it
+        covers the hint; the counties of its area no alert holds get a new alert of its level
+        for its window (with no alert in force there: one alert of its whole area)."""
+        area = self.area(hint.counties)
+        hint = dataclasses.replace(hint, counties=area)
         level, start, end = hint.level, hint.start, hint.end
-        issuer, document_number = hint.issuer, hint.document
-        basis = f"依据{issuer}区域预警提示（{document_number}）"
+        basis = f"依据{hint.issuer}区域预警提示（{hint.document}）"
         zone = start.tzinfo
         uow.alerts.lock_area(self.region)
         hid = uow.alerts.add_hint(self.region, hint, recorded_at=now)
         if hid is None:
-            raise IllegalTransition(f"{issuer}{document_number}已登记")
-        held = first_overlap(
-            start, end, uow.alerts.claims(self.region), besides=None, issued_only=True
-        )
-        if held is None:
-            view: AlertRevision | None = self.draft_in(
-                uow,
-                Draft(
-                    kind=RevisionKind.ISSUE,
-                    level=level,
-                    start=start,
-                    end=end,
-                    reason=basis,
-                    hint_id=hid,
-                ),
-                by=by,
-                now=now,
-            )
-            note = f"已起草{level.term}（{_when(start, zone)}至{_when(end, zone)}）"
-        else:
-            cur = held.state
+            raise IllegalTransition(f"{hint.issuer}{hint.document}已登记")
+        held = [
+            v
+            for v in uow.alerts.claims(self.region)
+            if v.state.status is RevisionStatus.ISSUED
+            and overlaps(start, end, v.state.start, v.state.end)
+            and areas_meet(area, v.counties)
+        ]
+        drafts: list[AlertRevision] = []
+        notes: list[str] = []
+        for cur_view in held:  # an open change of one refuses it in draft_in: nothing recorded
+            cur = cur_view.state
             higher = level.rank > cur.level.rank
             later = cur.end is not None and end > cur.end
             if not (higher or later):
-                view = None
                 cur_end = _when(cur.end, zone) if cur.end is not None else "另行通知"
-                note = (
-                    f"预警{held.alert_id}（{held.document_number}，{cur.level.term}，"
+                notes.append(
+                    f"预警{cur_view.alert_id}（{cur_view.document_number}，{cur.level.term}，"
                     f"至{cur_end}）已覆盖该提示的等级和时段，无需调整"
                 )
-            else:  # an open change of that alert refuses it in draft_in: nothing recorded
-                kind = RevisionKind.UPGRADE if higher else RevisionKind.EXTEND
-                new_end = end if later else cur.end
-                view = self.draft_in(
+                continue
+            drafts.append(
+                self.draft_in(
                     uow,
                     Draft(
-                        kind=kind,
+                        kind=RevisionKind.UPGRADE if higher else RevisionKind.EXTEND,
                         level=level if higher else cur.level,
                         start=max(start, now) if higher else now,
-                        end=new_end,
+                        end=end if later else cur.end,
                         reason=basis,
-                        alert_id=held.alert_id,
+                        alert_id=cur_view.alert_id,
                     ),
                     by=by,
                     now=now,
                 )
-                what = []
-                if higher:
-                    what.append(f"升级为{level.term}")
-                if later:
-                    what.append(f"延长至{_when(end, zone)}")
-                note = f"已起草预警{held.alert_id}的调整：{'并'.join(what)}"
-        return HintRecorded(hid, view, held.alert_id if held else None, note)
+            )
+            what = [f"升级为{level.term}"] if higher else []
+            if later:
+                what.append(f"延长至{_when(end, zone)}")
+            notes.append(f"已起草预警{cur_view.alert_id}的调整：{'并'.join(what)}")
+        rest: tuple[str, ...] | None = area
+        if held:  # the counties of the area that no alert in force holds
+            taken = {c for v in held for c in v.counties}
+            whole = any(not v.counties for v in held)
+            left = tuple(c for c in (area or self.city.counties) if c not in taken)
+            rest = None if whole or not left else left
+        if rest is not None:
+            drafts.append(
+                self.draft_in(
+                    uow,
+                    Draft(
+                        kind=RevisionKind.ISSUE,
+                        level=level,
+                        start=start,
+                        end=end,
+                        reason=basis,
+                        hint_id=hid,
+                        counties=rest,
+                    ),
+                    by=by,
+                    now=now,
+                )
+            )
+            where = area_label(rest, "") if rest else ""
+            notes.append(f"已起草{where}{level.term}（{_when(start, zone)}至{_when(end, zone)}）")
+        return HintRecorded(
+            hid,
+            drafts[0] if drafts else None,
+            held[0].alert_id if held else None,
+            "；".join(notes),
+            tuple(drafts),
+        )
 
     # --- moving a revision on ------------------------------------------------------------------
 
@@ -457,12 +517,14 @@ class CommandOffice:
                     view.state.level,
                     start,
                     on=start.astimezone(now.tzinfo).date(),
+                    counties=view.counties,
                 )
                 list_number, plan_id, check = day.list_revision, day.plan_id, day.check
                 agreed = uow.negotiations.of_revision(view.revision_id)
                 if agreed:  # negotiated reductions in force at the start add to it
-                    check = with_negotiated(check, negotiated_total(agreed, start), self.city)
-                enterprises = uow.plans.list_plan_size(plan_id)
+                    area = self.city.area(view.counties)
+                    check = with_negotiated(check, negotiated_total(agreed, start), area)
+                enterprises = -1  # the frozen plan's size, counted once it is frozen
             targets = targets_record(check) if check is not None else None
             if check is not None and not check.met and override and override.strip():
                 new = lc.approve(view.state, by, self.config.policy, override=override)
@@ -471,6 +533,8 @@ class CommandOffice:
             uow.alerts.freeze(
                 view.revision_id, list_revision=list_number, targets=targets, plan_id=plan_id
             )
+            if enterprises < 0:  # the list's plan, narrowed to the alert's counties if named
+                enterprises = uow.plans.size(view.revision_id)
             # who must do more, who may relax or resume, against the plan in force
             prev = last_issued(views)
             changes = []
@@ -524,13 +588,14 @@ class CommandOffice:
             view = current(views)
             st = view.state
             if st.kind is not RevisionKind.LIFT:
-                self._check_hint_floor(uow, st.level, st.start, st.end)
+                self._check_hint_floor(uow, st.level, st.start, st.end, view.counties)
                 other = first_overlap(
                     st.start,
                     st.end,
                     uow.alerts.claims(self.region),
                     besides=alert_id,
                     issued_only=True,
+                    area=view.counties,
                 )
                 if other is not None:
                     raise _overlap(other, st.start.tzinfo)

@@ -45,6 +45,9 @@ class DraftIn(BaseModel):
     start: str = Field(description="开始时间，ISO 8601；不带时区为本市时间", max_length=40)
     end: str | None = Field(default=None, description="结束时间；不填为另行通知", max_length=40)
     reason: str = Field(description="起草理由（会商研判结论）", max_length=2000)
+    counties: list[str] = Field(
+        default_factory=list, description="预警范围内的区县名称；不填为全市", max_length=200
+    )
 
 
 class ActionIn(BaseModel):
@@ -115,6 +118,7 @@ def _revision(v: AlertRevision) -> dict[str, Any]:
         "number": s.number,
         "kind": s.kind.value,
         "level": s.level.value,
+        "counties": list(v.counties),
         "status": s.status.value,
         "start": s.start.isoformat(),
         "end": s.end.isoformat() if s.end else None,
@@ -308,7 +312,8 @@ def api_router(site: Site) -> APIRouter:
     def create_alert(
         body: DraftIn, user: Annotated[User, user_of(Permission.DRAFT)]
     ) -> dict[str, Any]:
-        return alert_json(actions.create(user, _values(body)))
+        values = {**_values(body), "counties": "\n".join(body.counties)}
+        return alert_json(actions.create(user, values))
 
     def act(action: Action) -> None:
         def handler(

@@ -49,6 +49,12 @@ def level_of(values: Values, message: str) -> AlertLevel:
     return level
 
 
+def counties_of(values: Values) -> tuple[str, ...]:
+    """The counties a form (checkboxes, one per line) or a JSON body names for an alert's area
+    (none: the whole city)."""
+    return tuple(c for c in re.split(r"[\n、,，]+", values.get("counties") or "") if c.strip())
+
+
 def person(user: User) -> Person:
     p = user.person
     if p is None:
@@ -71,7 +77,14 @@ class AlertActions:
         end_text = (values.get("end") or "").strip()
         end = local_time(end_text, self.zone, "结束时间") if end_text else None
         reason = required(values, "reason", "起草理由（会商研判结论）")
-        draft = Draft(kind=RevisionKind.ISSUE, level=level, start=start, end=end, reason=reason)
+        draft = Draft(
+            kind=RevisionKind.ISSUE,
+            level=level,
+            start=start,
+            end=end,
+            reason=reason,
+            counties=counties_of(values),
+        )
         return self.alerts.draft(draft, by=by, now=self.clock.now(), submit=True).alert_id
 
     def run(self, action: Action, user: User, alert_id: int, values: Values) -> None:

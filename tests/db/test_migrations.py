@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from orchestrator.db.database import MIGRATIONS, make_engine
 from orchestrator.db.tables import metadata
@@ -203,3 +203,32 @@ def test_0023_downgrades_and_upgrades_again(tmp_path):
     upgrade("head")
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+def test_0029_reads_each_plan_entrys_county_from_its_record(tmp_path):
+    engine, upgrade = old_database(tmp_path)
+    upgrade("0028")
+    now = dt.datetime(2025, 9, 20, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO list_revisions (id, region_code, number, effective_from, source,"
+                " sha256, imported_at, warnings) VALUES (1, '999900', 1, '2025-10-01', 'x.xlsx',"
+                " :h, :t, '[]')"
+            ),
+            {"h": "0" * 64, "t": now},
+        )
+        for i, (uscc, county) in enumerate((("A", "北山县"), ("B", "南川县"))):
+            conn.execute(
+                text(
+                    "INSERT INTO list_plan_entries (revision_id, position, uscc, mode, record)"
+                    " VALUES (1, :p, :u, 'measures', :r)"
+                ),
+                {"p": i, "u": uscc, "r": f'{{"uscc": "{uscc}", "county": "{county}"}}'},
+            )
+    upgrade("head")
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT uscc, county FROM list_plan_entries")).all())
+        alerts = [c["name"] for c in inspect(conn).get_columns("alerts")]
+    assert found == {"A": "北山县", "B": "南川县"}
+    assert "counties" in alerts

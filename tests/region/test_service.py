@@ -334,3 +334,39 @@ def test_a_city_context_cannot_act_for_the_province_nor_the_province_for_a_city(
         province.alerts()
     with pytest.raises(InputInvalid, match="不服务"):
         province.city_context("110100")
+
+
+def test_an_order_naming_counties_binds_and_drafts_those_counties_alone(province: Context) -> None:
+    # 东川市's 安平县 (990121) and 青河市 (990181); 示例市 whole
+    _issued(province, counties=["990121", "990181"])
+    east = province.city_context("990100")
+    [got] = east.directive_desk().received()
+    assert got.alert_id is not None
+    office = east.alerts()
+    [draft] = office.revisions(got.alert_id)
+    assert draft.counties == ("安平县", "青河市")
+    assert got.note == "已起草安平县、青河市橙色预警（1月6日0时至1月9日0时）"
+    # the floor binds those counties: yellow there is refused, yellow in 东川区 is not
+    duty = office.config.person("孙值班")
+    office.withdraw(got.alert_id, by=duty, now=at(4, 11), reason="人工起草")
+
+    def yellow(county: str) -> Draft:
+        return Draft(
+            kind=RevisionKind.ISSUE,
+            level=AlertLevel.YELLOW,
+            start=at(7),
+            end=at(8),
+            reason="会商",
+            counties=(county,),
+        )
+
+    with pytest.raises(
+        IllegalTransition, match="要求安平县、青河市1月6日0时至1月9日0时不低于橙色预警"
+    ):
+        office.draft(yellow("安平县"), by=duty, now=at(4, 11))
+    free = office.draft(yellow("东川区"), by=duty, now=at(4, 11))
+    assert free.counties == ("东川区",)
+    # 示例市, named without counties, is bound whole
+    [whole] = province.city_context("999900").directive_desk().received()
+    assert whole.alert_id is not None
+    assert province.city_context("999900").alerts().current(whole.alert_id).counties == ()

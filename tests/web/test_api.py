@@ -247,3 +247,25 @@ def test_times_out_of_range_or_out_of_order_are_json_errors_naming_the_field(eng
         assert r.headers["content-type"].startswith("application/json")
         assert message in r.json()["detail"]
     assert api.call("GET", "/alerts", "guest").json() == []
+
+
+def test_alerts_of_disjoint_counties_are_drafted_and_issued_through_the_api(api):
+    north = {**DRAFT, "counties": ["北山县"]}
+    r = api.call("POST", "/alerts", "zhang", json=north)
+    assert r.status_code == 201, r.text
+    first = r.json()["id"]
+    assert r.json()["current"]["counties"] == ["北山县"]
+    south = {**DRAFT, "counties": ["南川县", "河口县"]}
+    second = api.call("POST", "/alerts", "zhang", json=south).json()["id"]
+    api.clock.advance(minutes=30)
+    for alert_id in (first, second):
+        r = api.call("POST", f"/alerts/{alert_id}/approve", "wang", json={"override": "区县预警"})
+        assert r.status_code == 200, r.text
+        assert api.call("POST", f"/alerts/{alert_id}/issue", "li", json={}).status_code == 200
+    # both in force over the same hours; a third sharing 河口县 is refused naming the second
+    r = api.call("POST", "/alerts", "zhang", json={**DRAFT, "counties": ["河口县"]})
+    assert r.status_code == 409
+    assert r.json()["detail"].startswith(f"与预警{second}时段重叠")
+    r = api.call("POST", "/alerts", "zhang", json={**DRAFT, "counties": ["北山镇"]})
+    assert r.status_code == 400
+    assert r.json()["detail"].startswith("“北山镇”不是示例市的区县")

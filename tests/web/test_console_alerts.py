@@ -408,3 +408,29 @@ def test_a_shortfall_reason_written_at_approval_lets_the_duty_officer_issue(engi
         r = zhang.post(url + "/issue", {"csrf": zhang.csrf()})
         assert r.status_code == 303
         assert "示重污应急〔2026〕1号" in zhang.get(url).text
+
+
+def test_a_county_alert_is_drafted_on_the_form_with_its_counties_checked(engine, desk):
+    served, _ = desk
+    zhang = signed_in(served, "zhang")
+    form = zhang.get("/alerts/new").text
+    for county in CITY.counties:
+        assert f'name="counties" value="{county}"' in form
+    # the preview counts the two counties alone, against their own inventory
+    query = "level=orange&start=2026-01-06T00:00&counties=北山县&counties=南川县"
+    preview = zhang.get(f"/alerts/new?{query}").text
+    assert 'value="北山县" checked' in preview
+    assert 'value="河口县" checked' not in preview
+    bulletin = zhang.get(f"/alerts/new/bulletin?{query}&end=2026-01-09T00:00").text
+    assert "关于在北山县、南川县启动重污染天气橙色预警的通知" in bulletin
+    r = zhang.post("/alerts", {**FORM, "counties": ["北山县", "南川县"], "csrf": zhang.csrf()})
+    assert r.status_code == 303, r.text
+    page = zhang.get(r.headers["Location"]).text
+    assert "<small>北山县、南川县</small>" in page
+    listing = zhang.get("/alerts").text
+    assert "<td>北山县、南川县</td>" in listing
+    # a name that is no county of the city: the form again, with the reason, nothing drafted
+    r = zhang.post("/alerts", {**FORM, "counties": ["北山镇"], "csrf": zhang.csrf()})
+    assert r.status_code == 400
+    assert "“北山镇”不是示例市的区县" in r.text
+    assert len(re.findall(r'href="/alerts/\d+"', zhang.get("/alerts").text)) == 1

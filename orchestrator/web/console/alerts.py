@@ -25,11 +25,17 @@ from orchestrator.errors import OrchestratorError
 from orchestrator.negotiation.model import NegotiatedReduction
 from orchestrator.notices.contexts import cn_time
 from orchestrator.response.lifecycle import allowed_actions
-from orchestrator.response.model import Action, AlertRevision, RevisionKind, current
+from orchestrator.response.model import (
+    Action,
+    AlertRevision,
+    RevisionKind,
+    areas_meet,
+    current,
+)
 from orchestrator.web.console.base import HEADERS, Console, Id, Page
 from orchestrator.web.console.documents import with_bar
 from orchestrator.web.errors import status_of
-from orchestrator.web.forms import AlertActions, agreement_of, local_time
+from orchestrator.web.forms import AlertActions, agreement_of, counties_of, local_time
 
 _DONE: dict[str, str] = {
     "draft": "已起草并提交审批。",
@@ -145,6 +151,7 @@ def revision_row(v: AlertRevision, zone: Any) -> dict[str, Any]:
         "document_number": v.document_number or "",
         "reason": v.reason,
         "targets": v.targets,
+        "area": "、".join(v.counties) if v.counties else "全市",
     }
 
 
@@ -198,11 +205,14 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             at = local_time(values.get("start", ""), zone, "开始时间")
         except OrchestratorError:
             at = c.clock.now()
-        return reduction_at(level, at)
+        return reduction_at(level, at, site.alerts.area(counties_of(values)))
 
-    def reduction_at(level: AlertLevel, at: Any) -> dict[str, Any] | None:
-        """The reduction check of ``level`` on the day of ``at`` (the list in force then)."""
-        found = site.lists.level_check(level, at, on=at.astimezone(zone).date())
+    def reduction_at(
+        level: AlertLevel, at: Any, counties: tuple[str, ...] = ()
+    ) -> dict[str, Any] | None:
+        """The reduction check of ``level`` on the day of ``at`` (the list in force then), of
+        the whole city or of ``counties``."""
+        found = site.lists.level_check(level, at, on=at.astimezone(zone).date(), counties=counties)
         if found is None:
             return None
         check = found.check
@@ -230,12 +240,17 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         level = values.get("level", "")
         preview = None
         if level in {lv.value for lv in ALERT_LEVELS}:
-            preview = reduction(AlertLevel(level), values)
+            try:
+                preview = reduction(AlertLevel(level), values)
+            except OrchestratorError as exc:  # a strange county, a county with no inventory
+                error, status = error or str(exc), 400 if status == 200 else status
         return c.page(
             "console/alert_new.html",
             status,
             session=session,
             levels=[(lv.value, lv.term) for lv in RESPONSE_LEVELS],
+            counties=site.alerts.city.counties,
+            chosen=set(counties_of(values)),
             values=values,
             preview=preview,
             error=error,
@@ -246,7 +261,9 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         session = c.require(request, Permission.DRAFT)
         if isinstance(session, Response):
             return session
-        values = {k: str(v) for k, v in request.query_params.items()}
+        values: dict[str, str] = {}
+        for k, v in request.query_params.multi_items():  # a repeated field: one per line
+            values[k] = f"{values[k]}\n{v}" if k in values else v
         return draft_form(session, values)
 
     @router.post("/alerts")
@@ -315,12 +332,16 @@ def alert_routes(router: APIRouter, c: Console) -> None:
         check: dict[str, Any] | None = None
         if cur.targets is not None:
             check = frozen_check(cur)
-        elif st.level.colour and st.kind is not RevisionKind.LIFT:
-            check = reduction_at(st.level, st.start)
-        situation = site.alerts.situation(c.clock.now())
         conflicts: list[str] = []
+        if cur.targets is None and st.level.colour and st.kind is not RevisionKind.LIFT:
+            try:
+                check = reduction_at(st.level, st.start, cur.counties)
+            except OrchestratorError as exc:  # a county with no inventory: approval says so too
+                conflicts.append(f"{exc}。")
+        situation = site.alerts.situation(c.clock.now())
         active = situation.active
-        if active is not None and active.alert_id != cur.alert_id:
+        meets = active is not None and areas_meet(active.counties, cur.counties)
+        if active is not None and meets and active.alert_id != cur.alert_id:
             conflicts.append(
                 f"预警{active.alert_id}（{active.state.level.term}，{active.document_number}）"
                 f"正在执行，同一区域同一时间只能有一个预警；请调整该预警，而不是另行发布。"
@@ -363,7 +384,12 @@ def alert_routes(router: APIRouter, c: Console) -> None:
             if not (st.status.open and st.kind is RevisionKind.ISSUE and st.level.colour):
                 return c.message(session, "无法预览", "只有待发布的预警启动通知可以预览。", 404)
             html = site.notices.preview_bulletin(
-                level=st.level, start=st.start, end=st.end, reason=cur.reason, now=c.clock.now()
+                level=st.level,
+                start=st.start,
+                end=st.end,
+                reason=cur.reason,
+                now=c.clock.now(),
+                counties=cur.counties,
             )
         except OrchestratorError as exc:
             return c.message(session, "无法预览", _preview_problem(exc), status_of(exc))
@@ -421,6 +447,7 @@ def alert_routes(router: APIRouter, c: Console) -> None:
                 end=end,
                 reason=q.get("reason", "").strip() or "（起草理由）",
                 now=c.clock.now(),
+                counties=site.alerts.area(q.getlist("counties")),
             )
         except OrchestratorError as exc:
             return c.message(session, "无法预览", _preview_problem(exc), 400)

@@ -152,7 +152,10 @@ class Pages:
         session = await run_in_threadpool(self.require, request, permission)
         if isinstance(session, Response):
             return session
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        form: dict[str, str] = {}
+        for k, v in (await request.form()).multi_items():  # a repeated field: one per line
+            if isinstance(v, str):
+                form[k] = f"{form[k]}\n{v}" if k in form else v
         if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
             return self.message(
                 session,
