@@ -89,8 +89,10 @@ from orchestrator.region.config import ProvinceOffice
 from orchestrator.region.documents import (
     LIFT_TEMPLATE,
     ORDER_TEMPLATE,
+    REQUEST_TEMPLATE,
     lift_document,
     order_document,
+    request_document,
 )
 from orchestrator.region.exchange import AwaitingPull, CityExchange, ProvinceExchange
 from orchestrator.region.model import RegionTree, Tier
@@ -525,6 +527,24 @@ class Context:
             context = order_document(d, self.province, self.regions, zone)
             template, name = ORDER_TEMPLATE, f"调度令-{d.number}.html"
         return name, render(self.templates(), template, context)
+
+    def request_document(self, ref: int) -> tuple[str, str]:
+        """The city's newest request (请示) to lift its province's order ``ref`` early: (file
+        name, HTML); refused when it made none."""
+        if self.regions is None:
+            raise InputInvalid("未配置行政区划（config/regions.toml）")
+        desk = self.directive_desk()
+        province = self.regions.root.code
+        got = desk.received_order(province, ref)
+        made = desk.requests(province, ref)
+        if not made:
+            raise InputInvalid(f"本市未就调度令{got.order.number}申请提前解除，没有请示")
+        issued = None
+        if got.alert_id is not None:
+            revisions = self.alerts().revisions(got.alert_id)
+            issued = next((v for v in revisions if v.state.issued_at is not None), None)
+        context = request_document(got, made[-1], self.office, self.settings.zone, issued)
+        return f"请示-{made[-1].number}.html", render(self.templates(), REQUEST_TEMPLATE, context)
 
     def directive_desk(self) -> DirectiveDesk:
         """The city's side of its province's 调度令: receive, report back, ask to lift."""

@@ -207,7 +207,8 @@ def show_command(ctx: click.Context, directive_id: int, as_json: bool) -> None:
             else ""
         )
         owed = f"；逾期：{'，'.join(r['owed'])}" if r["owed"] else ""
-        ask = f"；申请提前解除：{r['lift_request']}" if r["lift_request"] else ""
+        number = f"（请示{r['lift_request_number']}）" if r["lift_request_number"] else ""
+        ask = f"；申请提前解除{number}：{r['lift_request']}" if r["lift_request"] else ""
         click.echo(f"  {r['name']}（{r['city']}）：{received}，{alert}{day}{owed}{ask}")
 
 
@@ -250,22 +251,31 @@ def chase_command(ctx: click.Context) -> None:
 @click.argument("directive_id", type=int)
 @click.option("--lift", is_flag=True, help="解除通知（而非调度令本身）。")
 @click.option(
+    "--request", is_flag=True, help="本市申请提前解除该调度令的请示（市级使用，最近一份）。"
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="写入的文件：.html，或 .pdf（打印版）。",
 )
 @click.pass_context
-def document_command(ctx: click.Context, directive_id: int, lift: bool, out: Path) -> None:
-    """写出调度令文件（或其解除通知），按GB/T 9704公文格式。
+def document_command(
+    ctx: click.Context, directive_id: int, lift: bool, request: bool, out: Path
+) -> None:
+    """写出调度令文件（或其解除通知，或本市申请提前解除的请示），按GB/T 9704公文格式。
 
     \b
     示例：
       orchestrator directive document 1 --out out/调度令.html
       orchestrator directive document 1 --lift --out out/解除通知.pdf
+      orchestrator --city 990100 directive document 1 --request --out out/请示.html
     """
     context = context_of(ctx)
-    name, html = context.directive_document(directive_id, lift=lift)
+    if request:
+        name, html = context.request_document(directive_id)
+    else:
+        name, html = context.directive_document(directive_id, lift=lift)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".pdf":
         from orchestrator.notices.render import pdf_bytes
@@ -374,14 +384,17 @@ def request_lift_command(ctx: click.Context, ref: int, reason: str, by_name: str
     context = context_of(ctx)
     if context.regions is None:
         raise InputInvalid("未配置行政区划（config/regions.toml）")
-    context.directive_desk().request_lift(
+    made = context.directive_desk().request_lift(
         context.regions.root.code,
         ref,
         reason=reason,
         by=person(context, by_name),
         now=context.clock.now(),
     )
-    click.echo(f"已申请提前解除调度令{ref}，待省级决定")
+    click.echo(
+        f"已申请提前解除调度令{ref}（请示{made.number}），待省级决定；"
+        f"请示文件：orchestrator directive document {ref} --request --out 请示.html"
+    )
 
 
 COMMANDS = (directive_group,)

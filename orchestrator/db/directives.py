@@ -5,6 +5,7 @@ province's database), and the orders a city received (the city's database): the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -16,14 +17,17 @@ from orchestrator.db.tables import (
     directive_cities,
     directive_reports,
     directives,
+    lift_requests,
     received_directives,
 )
 from orchestrator.region.directives import (
     CityReport,
     Directive,
     DirectiveOrder,
+    DirectiveRefused,
     DirectiveStatus,
     Forwarding,
+    LiftRequest,
     Received,
     ReportKind,
     Scope,
@@ -285,3 +289,66 @@ class DirectiveStore:
         if "lifted_at" in values:
             query = query.where(c.lifted_at.is_(None))
         return bool(self.conn.execute(query.values(values)).rowcount)
+
+    def add_request(
+        self,
+        province: str,
+        ref: int,
+        *,
+        year: int,
+        numbering: Callable[[int], str],
+        reason: str,
+        by: str,
+        at: dt.datetime,
+    ) -> LiftRequest:
+        c = lift_requests.c
+        for _ in range(5):
+            seq = (
+                self.conn.execute(select(func.max(c.seq)).where(c.year == year)).scalar() or 0
+            ) + 1
+            made = LiftRequest(
+                province=province,
+                ref=ref,
+                number=numbering(seq),
+                reason=reason,
+                requested_by=by,
+                requested_at=at,
+            )
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(
+                        insert(lift_requests).values(
+                            province=province,
+                            ref=ref,
+                            year=year,
+                            seq=seq,
+                            number=made.number,
+                            reason=reason,
+                            requested_by=by,
+                            requested_at=at,
+                        )
+                    )
+            except IntegrityError as exc:
+                if not duplicate(exc):
+                    raise
+                continue  # another request took that number a moment ago: take the next
+            return made
+        raise DirectiveRefused("请示文号分配冲突，请重试")
+
+    def requests(self, province: str, ref: int) -> list[LiftRequest]:
+        c = lift_requests.c
+        return [
+            LiftRequest(
+                province=r.province,
+                ref=r.ref,
+                number=r.number,
+                reason=r.reason,
+                requested_by=r.requested_by,
+                requested_at=r.requested_at,
+            )
+            for r in self.conn.execute(
+                select(lift_requests)
+                .where(c.province == province, c.ref == ref)
+                .order_by(c.year, c.seq)
+            )
+        ]

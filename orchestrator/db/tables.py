@@ -789,6 +789,24 @@ received_directives = Table(
     UniqueConstraint("province", "ref", name="uq_received_directives_ref"),
 )
 
+lift_requests = Table(
+    # A city's requests (请示) to lift a 调度令 early: each a document numbered in the city's
+    # yearly sequence (config/approval.toml notices.request_number), kept every one.
+    "lift_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("province", String(6), nullable=False),
+    Column("ref", Integer, nullable=False),  # the order's id at the province
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("number", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", Text, nullable=False),  # who signs it (签发人)
+    Column("requested_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("year", "seq", name="uq_lift_requests_seq"),
+    Index("ix_lift_requests_order", "province", "ref"),
+)
+
 federation_log = Table(
     # Every signed message between installations, as it was judged (region.federation.judge):
     # what was applied (``verdict`` new) is what later messages about its subject are measured

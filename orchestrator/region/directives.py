@@ -448,6 +448,19 @@ class Received:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LiftRequest:
+    """A city's request (请示) to lift a 调度令 early: a document of its own, numbered in the
+    city's yearly sequence, signed by whoever asked (签发人)."""
+
+    province: str
+    ref: int
+    number: str
+    reason: str
+    requested_by: str
+    requested_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Forwarding:
     """One city of an issued 调度令 at the province: when the order (and its lifting) reached it."""
 

@@ -1,6 +1,7 @@
 """The documents of a 调度令 (GB/T 9704, as the cities' notices): the order itself, issued to
 the cities it binds, and the notice lifting it — each under its own number of the province's
-yearly sequence. Plain values for templates/directives/ (pure)."""
+yearly sequence —, and a city's request (请示) to lift it early, under the city's number. Plain
+values for templates/directives/ (pure)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from zoneinfo import ZoneInfo
 from orchestrator.notices.compose import sentence
 from orchestrator.notices.contexts import Header, cn_time
 from orchestrator.region.config import ProvinceOffice
-from orchestrator.region.directives import Directive
+from orchestrator.region.directives import Directive, LiftRequest, Received
 from orchestrator.region.model import RegionTree
+from orchestrator.response.config import Office
+from orchestrator.response.model import AlertRevision
 
 ORDER_TEMPLATE = "directives/order.html"
 LIFT_TEMPLATE = "directives/lift.html"
+REQUEST_TEMPLATE = "directives/request.html"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,4 +111,56 @@ def lift_document(
         order_title=d.title,
         lifted_at=cn_time(d.lifted_at, zone),
         reason=sentence(d.lift_reason),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestDocument:
+    """请示 (templates/directives/request.html): a city's request to lift a 调度令 early — an
+    upward document (上行文): its number beside the 签发人, one addressee, one matter, closed
+    by 妥否，请批示, the office's phone in the 附注."""
+
+    header: Header
+    title: str
+    addressee: str  # the province's office that issued the order
+    signer: str  # 签发人
+    order_number: str
+    order_title: str
+    alert: str  # 已于…发布橙色预警（示重污应急〔2026〕1号）, "" when none was issued
+    reason: str
+    phone: str
+
+
+def request_document(
+    got: Received,
+    request: LiftRequest,
+    office: Office,
+    zone: ZoneInfo,
+    issued: AlertRevision | None = None,
+) -> RequestDocument:
+    """The 请示 ``request`` of the city of ``office`` on the order ``got``; ``issued``: the
+    first issued revision of the city's alert under it, if any."""
+    local = request.requested_at.astimezone(zone)
+    alert = ""
+    if issued is not None and issued.state.issued_at is not None:
+        alert = (
+            f"已于{cn_time(issued.state.issued_at, zone)}发布{issued.state.level.term}"
+            f"（{issued.document_number}），"
+        )
+    return RequestDocument(
+        header=Header(
+            issuer=office.issuer,
+            document_number=request.number,
+            region_name=office.region_name,
+            issued_on=f"{local.year}年{local.month}月{local.day}日",
+            printed_by=office.printed_by,
+        ),
+        title=f"关于提前解除{got.order.number}调度令的请示",
+        addressee=got.order.issuer,
+        signer=request.requested_by,
+        order_number=got.order.number,
+        order_title=got.order.title,
+        alert=alert,
+        reason=sentence(request.reason),
+        phone=office.phone,
     )

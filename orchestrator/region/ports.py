@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from orchestrator.region.directives import (
@@ -11,6 +12,7 @@ from orchestrator.region.directives import (
     Directive,
     DirectiveOrder,
     Forwarding,
+    LiftRequest,
     Received,
 )
 from orchestrator.region.federation import Seen, Signed, Verdict
@@ -55,6 +57,24 @@ class DirectiveStore(Protocol):
     def received_one(self, province: str, ref: int) -> Received | None: ...
 
     def mark(self, province: str, ref: int, **values: Any) -> bool: ...
+
+    def add_request(
+        self,
+        province: str,
+        ref: int,
+        *,
+        year: int,
+        numbering: Callable[[int], str],
+        reason: str,
+        by: str,
+        at: dt.datetime,
+    ) -> LiftRequest:
+        """Record a request to lift, numbered the next in ``year`` (``numbering`` of its seq)."""
+        ...
+
+    def requests(self, province: str, ref: int) -> list[LiftRequest]:
+        """The city's requests to lift the order, oldest first."""
+        ...
 
 
 class FederationStore(Protocol):

@@ -26,6 +26,7 @@ from orchestrator.region.directives import (
     DirectiveOrder,
     DirectiveRefused,
     DirectiveStatus,
+    LiftRequest,
     Received,
     ReportKind,
     Scope,
@@ -449,16 +450,28 @@ class DirectiveDesk:
 
     def request_lift(
         self, province: str, ref: int, *, reason: str, by: Person, now: dt.datetime
-    ) -> None:
-        """Ask the province to lift the order early (it decides); reported at once."""
+    ) -> LiftRequest:
+        """Ask the province to lift the order early (it decides): a 请示 numbered in the
+        city's yearly sequence, signed by ``by``, recorded and reported at once."""
         if not reason.strip():
             raise InputInvalid("申请提前解除须说明理由（空气质量实况和预报）")
+        office = self.command.office
+        year = now.astimezone(self.zone).year
         with self.uow() as uow:
             got = uow.directives.received_one(province, ref)
             if got is None:
                 raise NotFound(f"本市未收到调度令{ref}")
             if got.lifted_at is not None:
                 raise DirectiveRefused(f"调度令{got.order.number}已解除")
+            made = uow.directives.add_request(
+                province,
+                ref,
+                year=year,
+                numbering=lambda seq: office.request_number_of(year, seq),
+                reason=reason.strip(),
+                by=by.name,
+                at=now,
+            )
             uow.directives.mark(province, ref, lift_requested_at=now, lift_request=reason.strip())
             uow.audit.record(
                 AuditEntry(
@@ -467,7 +480,7 @@ class DirectiveDesk:
                     action=AuditAction.DIRECTIVE_LIFT_REQUEST,
                     alert_id=got.alert_id,
                     reason=reason.strip(),
-                    detail={"number": got.order.number, "ref": ref},
+                    detail={"number": got.order.number, "ref": ref, "request": made.number},
                 )
             )
             uow.commit()
@@ -477,10 +490,23 @@ class DirectiveDesk:
                 city=self.city,
                 kind=ReportKind.LIFT_REQUEST,
                 day=None,
-                body={"reason": reason.strip(), "by": by.name},
+                body={"reason": made.reason, "by": by.name, "number": made.number},
                 reported_at=now,
             )
         )
+        return made
+
+    def requests(self, province: str, ref: int) -> list[LiftRequest]:
+        """The city's requests (请示) to lift the order early, oldest first."""
+        with self.uow() as uow:
+            return uow.directives.requests(province, ref)
+
+    def received_order(self, province: str, ref: int) -> Received:
+        with self.uow() as uow:
+            got = uow.directives.received_one(province, ref)
+        if got is None:
+            raise NotFound(f"本市未收到调度令{ref}")
+        return got
 
     def report(self, now: dt.datetime) -> list[CityReport]:
         """Report back on every order received: 启动情况 once the city's alert is issued

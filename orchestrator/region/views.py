@@ -60,6 +60,9 @@ def board_rows(board: Board, zone: dt.tzinfo) -> list[dict[str, Any]]:
                 "daily_reported": daily.get("reported"),
                 "daily_expected": daily.get("expected"),
                 "lift_request": s.lift_request.body.get("reason") if s.lift_request else None,
+                "lift_request_number": s.lift_request.body.get("number")
+                if s.lift_request
+                else None,
                 "chased_at": when(s.chased_at, zone) or None,
                 "owed": list(board.owed[s.city]),
             }

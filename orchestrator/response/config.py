@@ -57,6 +57,8 @@ class Office:
     control_number: str = "{code}〔{year}〕管{round}-{index}号"
     # a coverage check task's number: {code} {year} {run} (the coverage run) {index}
     check_number: str = "{code}〔{year}〕核{run}-{index}号"
+    # a request (请示) to the province, its own yearly sequence: {code} {year} {seq}
+    request_number: str = "{code}〔{year}〕请{seq}号"
 
     def document_number(self, year: int, seq: int) -> str:
         return f"{self.code}〔{year}〕{seq}号"
@@ -72,6 +74,10 @@ class Office:
     def check_number_of(self, year: int, coverage_id: int, index: int) -> str:
         """The number of the ``index``-th check task (from 1) of coverage run ``coverage_id``."""
         return self.check_number.format(code=self.code, year=year, run=coverage_id, index=index)
+
+    def request_number_of(self, year: int, seq: int) -> str:
+        """The number of the office's ``seq``-th request (请示) to the province in ``year``."""
+        return self.request_number.format(code=self.code, year=year, seq=seq)
 
     def control_number_of(self, year: int, round_id: int, index: int) -> str:
         """The number of the ``index``-th notice (from 1) of control round ``round_id``."""
@@ -98,16 +104,19 @@ class Office:
 
 
 def _numbering(key: str, pattern: str, fields: tuple[str, ...]) -> str:
-    """A per-enterprise number pattern, checked: only ``fields``, and one number per
-    enterprise (it holds ``{index}``)."""
+    """A number pattern, checked: only ``fields``, and a number of its own for each document
+    (it holds the last of ``fields``: ``{index}`` one per enterprise or unit, ``{seq}`` one per
+    document of a yearly sequence)."""
     sample = dict.fromkeys(fields, 1)
+    last = fields[-1]
     try:
         first = pattern.format(**sample)
     except (KeyError, IndexError, ValueError) as exc:
         named = "".join(f"{{{f}}}" for f in fields)
         raise ValueError(f"notices.{key}: “{pattern}”只能使用{named}") from exc
-    if "{index}" not in pattern or first == pattern.format(**{**sample, "index": 2}):
-        raise ValueError(f"notices.{key}: “{pattern}”须含{{index}}，每家企业一个编号")
+    if f"{{{last}}}" not in pattern or first == pattern.format(**{**sample, last: 2}):
+        each = "每家企业一个编号" if last == "index" else "每份文件一个编号"
+        raise ValueError(f"notices.{key}: “{pattern}”须含{{{last}}}，{each}")
     return pattern
 
 
@@ -173,6 +182,11 @@ class ResponseConfig:
                     "check_number",
                     str(notices.get("check_number", "{code}〔{year}〕核{run}-{index}号")),
                     ("code", "year", "run", "index"),
+                ),
+                request_number=_numbering(
+                    "request_number",
+                    str(notices.get("request_number", "{code}〔{year}〕请{seq}号")),
+                    ("code", "year", "seq"),
                 ),
                 cap=CapSender(
                     sender=str(cap["sender"]),

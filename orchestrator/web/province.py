@@ -35,7 +35,7 @@ from orchestrator.web.api import install_errors
 from orchestrator.web.app import create_app
 from orchestrator.web.checks import check_router
 from orchestrator.web.console.base import HEADERS, Id, Pages
-from orchestrator.web.console.documents import pdf_response
+from orchestrator.web.console.documents import numbered_documents
 from orchestrator.web.console.sessions import session_routes
 from orchestrator.web.dashboard import Recent
 from orchestrator.web.enterprise import enterprise_router
@@ -254,51 +254,19 @@ def province_router(site: ProvinceSite) -> APIRouter:
             done=done,
         )
 
-    def document_route(suffix: str, lift: bool) -> None:
-        """The order's document (or its lifting notice), as HTML and as PDF."""
+    def of_kind(lift: bool) -> Callable[[int], tuple[str, str]] | None:
+        documents = site.documents
+        return None if documents is None else (lambda number: documents(number, lift))
 
-        def found(request: Request, directive_id: int) -> tuple[Session, str, str] | Response:
-            session = c.require(request)
-            if isinstance(session, Response):
-                return session
-            if site.documents is None:
-                return c.message(session, "未找到", "本平台不提供调度令文件", 404)
-            try:
-                name, html = site.documents(directive_id, lift)
-            except OrchestratorError as exc:
-                return c.refused(session, "没有该文件", exc)
-            return session, name, html
-
-        async def page(request: Request, directive_id: Id) -> Response:
-            got = await run_in_threadpool(found, request, directive_id)
-            if isinstance(got, Response):
-                return got
-            return HTMLResponse(got[2], headers=HEADERS)
-
-        async def printed(request: Request, directive_id: Id) -> Response:
-            got = await run_in_threadpool(found, request, directive_id)
-            if isinstance(got, Response):
-                return got
-            session, name, html = got
-            if site.pdf is None:
-                return c.message(session, "无法生成PDF", "本平台未配置PDF生成", 404)
-            try:
-                body = await run_in_threadpool(site.pdf, html)
-            except OrchestratorError as exc:
-                return c.refused(session, "无法生成PDF", exc)
-            return pdf_response(body, name.removesuffix(".html") + ".pdf")
-
-        page.__name__, printed.__name__ = f"directive_{suffix}", f"directive_{suffix}_pdf"
-        router.add_api_route(
-            f"/directives/{{directive_id}}/{suffix}",
-            page,
-            methods=["GET"],
-            response_class=HTMLResponse,
+    for suffix, lift in (("document", False), ("lift-document", True)):
+        numbered_documents(
+            router,
+            c,
+            f"/directives/{{number}}/{suffix}",
+            of_kind(lift),
+            site.pdf,
+            name=f"directive_{suffix.replace('-', '_')}",
         )
-        router.add_api_route(f"/directives/{{directive_id}}/{suffix}.pdf", printed, methods=["GET"])
-
-    document_route("document", False)
-    document_route("lift-document", True)
 
     def action_route(action: DirectiveAction) -> None:
         async def handler(request: Request, directive_id: Id) -> Response:

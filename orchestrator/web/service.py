@@ -62,6 +62,7 @@ def site_of(context: Context, root: str = "") -> Site:
         root=root,
         scope=context.scope(),
         directives=(context.directive_desk() if context.under_province else None),
+        requests=(context.request_document if context.under_province else None),
     )
 
 

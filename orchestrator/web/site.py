@@ -67,6 +67,8 @@ class Site:
     sms_callback: CallbackKey | None = None
     # the 调度令 the city received from its province (None: a city under no provincial platform)
     directives: DirectiveDesk | None = None
+    # the city's newest request (请示) to lift an order early, by the order's number (None: none)
+    requests: Callable[[int], tuple[str, str]] | None = None
     # where the browser reaches it ("": the root; "/c/<code>": a city of a provincial installation)
     root: str = ""
     scope: Scope = field(

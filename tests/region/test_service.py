@@ -370,3 +370,52 @@ def test_an_order_naming_counties_binds_and_drafts_those_counties_alone(province
     [whole] = province.city_context("999900").directive_desk().received()
     assert whole.alert_id is not None
     assert province.city_context("999900").alerts().current(whole.alert_id).counties == ()
+
+
+def test_a_request_to_lift_early_is_a_numbered_request_document_signed_by_its_asker(
+    province: Context,
+) -> None:
+    ref = _issued(province)
+    city = province.city_context("990100")
+    desk = city.directive_desk()
+    with pytest.raises(InputInvalid, match="没有请示"):
+        city.request_document(ref)
+    leader = city.response.person("吴主任")
+    first = desk.request_lift("990000", ref, reason="实况已转良", by=leader, now=at(6, 9))
+    second = desk.request_lift(
+        "990000", ref, reason="1月6日12时起全市AQI持续低于100，预计维持", by=leader, now=at(6, 13)
+    )
+    assert (first.number, second.number) == (
+        "东川重污应急〔2026〕请1号",
+        "东川重污应急〔2026〕请2号",
+    )
+    assert [r.number for r in desk.requests("990000", ref)] == [first.number, second.number]
+    # the province sees the newest, with its number
+    board = province.province_office().board(ref, at(6, 14))
+    asked = {s.city: s.lift_request for s in board.cities}["990100"]
+    assert asked is not None
+    assert asked.body["number"] == "东川重污应急〔2026〕请2号"
+    name, html = city.request_document(ref)
+    assert name == "请示-东川重污应急〔2026〕请2号.html"
+    assert (
+        '东川重污应急〔2026〕请2号</span><span>签发人：<span class="signer">吴主任</span>' in html
+    )
+    assert "<h1>关于提前解除示省重污调〔2026〕1号调度令的请示</h1>" in html
+    assert '<p class="to">示例省重污染天气应急指挥部办公室：</p>' in html
+    assert "1月6日12时起全市AQI持续低于100，预计维持。" in html
+    assert "妥否，请批示。" in html
+    assert "2026年1月6日" in html  # 成文日期: the day it was asked
+    assert "（联系电话：" in html
+    # the same number is never given twice, also once the order is lifted (nothing more to ask)
+    office = province.province_office()
+    assert province.province is not None
+    office.act(
+        ref,
+        DirectiveAction.LIFT,
+        by=province.province.person("韩省主任"),
+        now=at(6, 15),
+        reason="应东川市请示，过程提前结束",
+    )
+    with pytest.raises(DirectiveRefused, match="已解除"):
+        desk.request_lift("990000", ref, reason="再次申请", by=leader, now=at(6, 16))
+    assert len(desk.requests("990000", ref)) == 2

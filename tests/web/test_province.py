@@ -32,6 +32,7 @@ EAST, WEST = "990100", "990200"  # 东川市, 西岭市
 #: (username, name, console role, region)
 PEOPLE = (
     ("sun", "孙值班", "duty_officer", EAST),
+    ("wu", "吴主任", "director", EAST),
     ("chen", "陈值班", "duty_officer", WEST),
     ("gao", "高省值班", "duty_officer", PROVINCE),
     ("han", "韩省主任", "director", PROVINCE),
@@ -324,3 +325,53 @@ def test_an_upload_under_a_citys_root_keeps_the_upload_limit() -> None:
     assert limit_of("/lists/upload") == MAX_UPLOAD + MAX_BODY
     assert limit_of(f"/c/{EAST}/alerts") == MAX_BODY
     assert limit_of("/c/99/lists/upload") == MAX_BODY
+
+
+def _ordered(gao: Browser, han: Browser) -> None:
+    """The province's order to 东川市 and 西岭市, drafted, approved and issued on its pages."""
+    assert _draft(gao).status_code == 303
+    assert gao.post("/directives/1/submit", {"csrf": csrf_of(gao, "/")}).status_code == 303
+    assert han.post("/directives/1/approve", {"csrf": csrf_of(han, "/")}).status_code == 303
+    assert gao.post("/directives/1/issue", {"csrf": csrf_of(gao, "/")}).status_code == 303
+
+
+def test_a_city_leader_asks_to_lift_early_and_the_province_sees_the_request(served) -> None:
+    context, _, server = served
+    gao, han, sun, wu = (signed_in(server, u) for u in ("gao", "han", "sun", "wu"))
+    _ordered(gao, han)
+    # the duty officer finds the way but not the form: a leader signs a 请示
+    assert f'href="/c/{EAST}/directives/1/request-lift"' not in sun.get(f"/c/{EAST}/").text
+    page = sun.get(f"/c/{EAST}/directives/1/request-lift").text
+    assert "须由应急办主任或市领导签发" in page
+    token = csrf_of(sun, f"/c/{EAST}/")
+    r = sun.post(f"/c/{EAST}/directives/1/request-lift", {"csrf": token, "reason": "转良"})
+    assert r.status_code == 403
+    desk = wu.get(f"/c/{EAST}/").text
+    assert f'href="/c/{EAST}/directives/1/request-lift"' in desk
+    token = csrf_of(wu, f"/c/{EAST}/directives/1/request-lift")
+    r = wu.post(f"/c/{EAST}/directives/1/request-lift", {"csrf": token, "reason": " "})
+    assert r.status_code == 400
+    assert "申请提前解除须说明理由" in r.text
+    r = wu.post(
+        f"/c/{EAST}/directives/1/request-lift", {"csrf": token, "reason": "实况已转良，预计维持"}
+    )
+    assert (r.status_code, r.headers["Location"]) == (303, f"/c/{EAST}/directives/1/request")
+    document = wu.get(r.headers["Location"]).text
+    assert "东川重污应急〔2026〕请1号" in document
+    assert "签发人：" in document
+    assert "吴主任" in document
+    assert "妥否，请批示。" in document
+    printed = wu.get(f"/c/{EAST}/directives/1/request.pdf")
+    assert printed.content.startswith(b"%PDF")
+    assert "请1号" in wu.get(f"/c/{EAST}/").text
+    # the province sees it on the order's page, and may read the city's document
+    assert (
+        "申请提前解除（请示东川重污应急〔2026〕请1号）：实况已转良，预计维持"
+        in gao.get("/directives/1").text
+    )
+    assert gao.get(f"/c/{EAST}/directives/1/request").status_code == 200
+    # another city has none, and may not read 东川市's
+    chen = signed_in(server, "chen")
+    assert chen.get(f"/c/{WEST}/directives/1/request").status_code == 400
+    assert chen.get(f"/c/{EAST}/directives/1/request").status_code == 403
+    assert len(context.city_context(EAST).directive_desk().requests("990000", 1)) == 1

@@ -9,6 +9,7 @@ read; the documents are the office's and were sent to those they name."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from orchestrator.errors import OrchestratorError
 from orchestrator.notices.contexts import cn_time
 from orchestrator.notices.model import NoticeKind, NoticeRecord
-from orchestrator.web.console.base import HEADERS, Console, Id
+from orchestrator.web.console.base import HEADERS, Console, Id, Pages
 
 #: The kinds a path may name (the order has its own route, by USCC).
 KINDS = {k.value: k for k in NoticeKind if k is not NoticeKind.ORDER}
@@ -53,6 +54,55 @@ def pdf_response(body: bytes, filename: str) -> Response:
         media_type="application/pdf",
         headers={**HEADERS, "Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
     )
+
+
+def numbered_documents(
+    router: APIRouter,
+    c: Pages,
+    path: str,
+    find: Callable[[int], tuple[str, str]] | None,
+    pdf: Callable[[str], bytes] | None,
+    *,
+    name: str,
+) -> None:
+    """A document found by a number in the path (``path`` holds ``{number}``; ``find`` gives
+    its file name and HTML, or raises), served as HTML at ``path`` and as a PDF download at
+    ``path.pdf`` to every signed-in reader of the site; ``find`` None: the site offers none."""
+
+    def found(request: Request, number: int) -> tuple[Any, str, str] | Response:
+        session = c.require(request)
+        if isinstance(session, Response):
+            return session
+        if find is None:
+            return c.message(session, "未找到", "本平台不提供该文件", 404)
+        try:
+            filename, html = find(number)
+        except OrchestratorError as exc:
+            return c.refused(session, "没有该文件", exc)
+        return session, filename, html
+
+    async def page(request: Request, number: Id) -> Response:
+        got = await run_in_threadpool(found, request, number)
+        if isinstance(got, Response):
+            return got
+        return HTMLResponse(got[2], headers=HEADERS)
+
+    async def download(request: Request, number: Id) -> Response:
+        got = await run_in_threadpool(found, request, number)
+        if isinstance(got, Response):
+            return got
+        session, filename, html = got
+        if pdf is None:
+            return c.message(session, "无法生成PDF", "本平台未配置PDF生成", 404)
+        try:
+            body = await run_in_threadpool(pdf, html)
+        except OrchestratorError as exc:
+            return c.refused(session, "无法生成PDF", exc)
+        return pdf_response(body, filename.removesuffix(".html") + ".pdf")
+
+    page.__name__, download.__name__ = name, f"{name}_pdf"
+    router.add_api_route(path, page, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(f"{path}.pdf", download, methods=["GET"])
 
 
 async def printed(c: Console, session: Any, html: str, filename: str) -> Response:

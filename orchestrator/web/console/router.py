@@ -21,6 +21,7 @@ from orchestrator.web.console.base import (
 )
 from orchestrator.web.console.consultations import consultation_routes
 from orchestrator.web.console.daily import daily_routes
+from orchestrator.web.console.directives import directive_routes
 from orchestrator.web.console.documents import document_routes
 from orchestrator.web.console.grading import coverage_routes, grading_routes
 from orchestrator.web.console.lists import list_routes
@@ -108,8 +109,11 @@ def console_router(site: Site) -> APIRouter:
         out: list[dict[str, object]] = []
         for r in site.directives.current(now):
             o = r.order
+            asked = site.directives.requests(o.province, o.ref) if r.lift_requested_at else []
             out.append(
                 {
+                    "ref": o.ref,
+                    "request": asked[-1].number if asked else "",
                     "number": o.number,
                     "title": o.title,
                     "issuer": o.issuer,
@@ -200,6 +204,7 @@ def console_router(site: Site) -> APIRouter:
 
     consultation_routes(router, c)
     alert_routes(router, c)
+    directive_routes(router, c)
     document_routes(router, c)
     daily_routes(router, c)
     # before list_routes: /lists/upgrading and /lists/coverage are not /lists/{number}
