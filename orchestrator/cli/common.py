@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -24,6 +24,7 @@ from orchestrator.response.model import Person
 
 if TYPE_CHECKING:  # the commands' modules stay light: `orchestrator --help` loads no library
     from orchestrator.bootstrap import Context
+    from orchestrator.region.directives import Actor
     from orchestrator.scheduling.heartbeat import Heartbeat, RunResult
     from orchestrator.scheduling.province import ProvinceBeat
 
@@ -71,12 +72,30 @@ def person(context: Context, name: str) -> Person:
     only with that person's credential: the API token in ``ORCHESTRATOR_TOKEN`` of their
     account, or their account's password (asked for, hidden). An installation without accounts
     (the embedded default, the demo) acts by name, as config/approval.toml lists them."""
-    found = context.response.person(name)
+    return credentialed(context, context.response.person(name))
+
+
+def province_person(context: Context, name: str) -> Actor:
+    """Someone of config/province.toml, by name — with the credential of their provincial
+    account once the installation has accounts (as :func:`person`)."""
+    if context.province is None:
+        raise InputInvalid("本系统不服务全省（config/regions.toml serves、config/province.toml）")
+    return credentialed(context, context.province.person(name), region=context.area)
+
+
+Signer = TypeVar("Signer", Person, "Actor")
+
+
+def credentialed(context: Context, found: Signer, *, region: str | None = None) -> Signer:
+    """``found`` once its account's credential is shown (no accounts: by name alone); with
+    ``region``, only an account of that region acts for it."""
     accounts = context.accounts()
     users = accounts.users()
     if not users:
         return found
-    theirs = [u for u in users if u.display_name == found.name]
+    theirs = [
+        u for u in users if u.display_name == found.name and (region is None or u.region == region)
+    ]
     if not theirs:
         raise AccountError(
             f"“{found.name}”没有控制台账户，不能以其名义办理（orchestrator user add）"
@@ -85,7 +104,7 @@ def person(context: Context, name: str) -> Person:
     token = os.environ.get(TOKEN_ENV, "").strip()
     if token:
         user = accounts.token_user(token, now=now)
-        if user is None or user.display_name != found.name:
+        if user is None or user.username not in {u.username for u in theirs}:
             raise AccountError(f"{TOKEN_ENV}中的API令牌不属于{found.name}，或已吊销、已过期")
         return found
     try:

@@ -11,7 +11,14 @@ from typing import Any
 import click
 
 from orchestrator.alerts.model import AlertLevel
-from orchestrator.cli.common import LEVEL, context_of, echo_json, instant, person
+from orchestrator.cli.common import (
+    LEVEL,
+    context_of,
+    echo_json,
+    instant,
+    person,
+    province_person,
+)
 from orchestrator.errors import InputInvalid
 from orchestrator.region.directives import (
     Directive,
@@ -95,7 +102,7 @@ def draft_command(
         end=instant(context, end_text, "--end"),
         measures=measures,
         reason=reason,
-        by=office.office.person(by_name),
+        by=province_person(context, by_name),
         now=context.clock.now(),
         report_within_hours=report_hours,
     )
@@ -119,7 +126,7 @@ def _action_command(action: DirectiveAction, needs_reason: bool) -> click.Comman
         office = context.province_office()
         now = context.clock.now()
         d = office.act(
-            directive_id, action, by=office.office.person(by_name), now=now, reason=reason
+            directive_id, action, by=province_person(context, by_name), now=now, reason=reason
         )
         zone = context.settings.zone
         if as_json:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.alerts.model import AlertLevel
@@ -352,3 +352,21 @@ class DirectiveStore:
                 .order_by(c.year, c.seq)
             )
         ]
+
+    def claim_telling(
+        self, province: str, ref: int, *, now: dt.datetime, lease: dt.timedelta
+    ) -> bool:
+        """Take the telling of an order's duty officers: True for exactly one of two processes
+        (none while another's lease runs, none once told)."""
+        c = received_directives.c
+        query = (
+            update(received_directives)
+            .where(
+                c.province == province,
+                c.ref == ref,
+                c.told_at.is_(None),
+                or_(c.telling_at.is_(None), c.telling_at < now - lease),
+            )
+            .values(telling_at=now)
+        )
+        return bool(self.conn.execute(query).rowcount)

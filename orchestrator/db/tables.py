@@ -786,6 +786,7 @@ received_directives = Table(
     Column("lift_requested_at", UtcDateTime(), nullable=True),
     Column("lift_request", Text, nullable=False),
     Column("told_at", UtcDateTime(), nullable=True),  # the duty officers told of it
+    Column("telling_at", UtcDateTime(), nullable=True),  # a process is telling them (a lease)
     UniqueConstraint("province", "ref", name="uq_received_directives_ref"),
 )
 

@@ -101,8 +101,11 @@ class AwaitingPull:
 
     name: str
 
-    def receive(self, order: DirectiveOrder, *, now: dt.datetime) -> Received:
+    def receive(self, order: DirectiveOrder, *, now: dt.datetime, tell: bool = True) -> Received:
         raise Pending(f"{self.name}运行独立系统，待其拉取调度令")
+
+    def tell_pending(self, now: dt.datetime) -> int:
+        return 0  # its own installation tells its duty officers when it fetches the order
 
     def lifted(self, province: str, ref: int, *, at: dt.datetime, reason: str) -> None:
         raise Pending(f"{self.name}运行独立系统，待其拉取解除消息")

@@ -76,6 +76,10 @@ class DirectiveStore(Protocol):
         """The city's requests to lift the order, oldest first."""
         ...
 
+    def claim_telling(
+        self, province: str, ref: int, *, now: dt.datetime, lease: dt.timedelta
+    ) -> bool: ...
+
 
 class FederationStore(Protocol):
     """The log of signed messages judged, and the outbox of those still to send."""
@@ -150,7 +154,12 @@ class CityDesk(Protocol):
     """Where the province hands a city its orders: the city's desk on this installation, or
     the city's own installation over the network."""
 
-    def receive(self, order: DirectiveOrder, *, now: dt.datetime) -> Received: ...
+    def receive(self, order: DirectiveOrder, *, now: dt.datetime, tell: bool = True) -> Received:
+        """Record the order once; with ``tell``, tell the city's duty officers at once (else
+        :meth:`tell_pending` does, later)."""
+        ...
+
+    def tell_pending(self, now: dt.datetime) -> int: ...
 
     def lifted(self, province: str, ref: int, *, at: dt.datetime, reason: str) -> None: ...
 

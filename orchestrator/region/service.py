@@ -177,9 +177,11 @@ class ProvincialOffice:
         by: Actor,
         now: dt.datetime,
         reason: str = "",
+        tell: bool = True,
     ) -> Directive:
         """Take ``action`` on the order (four eyes: see :func:`act`); an issued order is handed
-        to every city it binds, a lifted one's lifting too (:meth:`forward`)."""
+        to every city it binds, a lifted one's lifting too (:meth:`forward`); ``tell`` False:
+        the cities' duty officers are told by the caller (:meth:`tell`) or their schedulers."""
         with self.uow() as uow:
             d = uow.directives.get(directive_id, province=self.province, lock=True)
             if d is None:
@@ -197,13 +199,26 @@ class ProvincialOffice:
             self._audit(uow, after, action.value, by.name, now, reason)
             uow.commit()
         if action in (DirectiveAction.ISSUE, DirectiveAction.LIFT):
-            self.forward(now, directive_id)
+            self.forward(now, directive_id, tell=tell)
         return after
 
-    def forward(self, now: dt.datetime, directive_id: int | None = None) -> list[Forwarded]:
+    def tell(self, now: dt.datetime, cities: Sequence[str]) -> None:
+        """Tell the duty officers of ``cities`` of the orders they received and were not told
+        of (a city that cannot be reached now is told by its own scheduler later)."""
+        for city in cities:
+            try:
+                self.desks(city).tell_pending(now)
+            except Exception:  # its channels or database: its scheduler tries again
+                log.exception("未能通知%s值班人员", city)
+
+    def forward(
+        self, now: dt.datetime, directive_id: int | None = None, *, tell: bool = True
+    ) -> list[Forwarded]:
         """Hand every issued order not yet handed over (and every lifting) to its cities. A
         city that cannot be reached keeps its order pending for the next round; a city receives
-        an order once however often it is handed over."""
+        an order once however often it is handed over. Every city gets its order before any
+        duty officer is told of one (a slow channel delays no city's order); with ``tell``
+        False, nobody is told here (the caller, or each city's scheduler, tells them)."""
         out: list[Forwarded] = []
         with self.uow() as uow:
             pending = [
@@ -227,7 +242,8 @@ class ProvincialOffice:
                     desk.lifted(self.province, d.id, at=d.lifted_at, reason=d.lift_reason)
                     note = "已送达解除"
                 else:
-                    got = desk.receive(order_for(d, self.tree, f.city, self.office.issuer), now=now)
+                    order = order_for(d, self.tree, f.city, self.office.issuer)
+                    got = desk.receive(order, now=now, tell=False)
                     note = got.note
             except OrchestratorError as exc:
                 log.warning("调度令%s未能送达%s：%s", d.number, f.city, exc)
@@ -242,6 +258,8 @@ class ProvincialOffice:
                 uow.directives.forwarded(d.id, f.city, at=now, lift=lift)
                 uow.commit()
             out.append(Forwarded(d.id, f.city, lift, note, True))
+        if tell:
+            self.tell(now, sorted({f.city for f in out if f.done and not f.lift}))
         return out
 
     # --- report-back and chasing ---------------------------------------------------------------
@@ -300,6 +318,10 @@ class ProvincialOffice:
         )
 
 
+#: How long a process may take to tell the duty officers of an order before another may try
+#: (a process that died while telling).
+TELLING_LEASE = dt.timedelta(minutes=10)
+
 #: How long after an order ends (or is lifted) its city still reports: the last day's roll-up.
 REPORT_AFTER = dt.timedelta(days=1)
 
@@ -337,9 +359,10 @@ class DirectiveDesk:
         end) less than :data:`REPORT_AFTER` ago: what it reports on and shows."""
         return [r for r in self.received() if (r.lifted_at or r.order.end) + REPORT_AFTER >= now]
 
-    def receive(self, order: DirectiveOrder, *, now: dt.datetime) -> Received:
+    def receive(self, order: DirectiveOrder, *, now: dt.datetime, tell: bool = True) -> Received:
         """Record ``order`` once (a repeat returns the first receipt) and, in the same
-        transaction, register its floor and draft the city's matching alert action."""
+        transaction, register its floor and draft the city's matching alert action; with
+        ``tell``, then tell the duty officers (else :meth:`tell_pending` does)."""
         named = tuple(self.counties.get(c, "") for c in order.counties)
         if not all(named):  # a county this city does not know: the order binds all of it
             named = ()
@@ -382,17 +405,23 @@ class DirectiveDesk:
             got = uow.directives.received_one(order.province, order.ref)
             uow.commit()
         assert got is not None
-        if got.told_at is None:
+        if tell and got.told_at is None:
             self._tell(got, now)
         return got
 
     def _tell(self, got: Received, now: dt.datetime) -> None:
         """Tell the city's duty officers of an order received (its number, level, window, the
         measures it adds, what was drafted, what to report); recorded once every channel took
-        it, else tried again (:meth:`tell_pending`)."""
+        it, else tried again (:meth:`tell_pending`). Claimed first (:data:`TELLING_LEASE`):
+        of two processes telling at once, one sends."""
         if self.tell is None:
             return
         o = got.order
+        with self.uow() as uow:
+            claimed = uow.directives.claim_telling(o.province, o.ref, now=now, lease=TELLING_LEASE)
+            uow.commit()
+        if not claimed:
+            return
         zone = self.zone
         window = f"{o.start.astimezone(zone):%m月%d日%H时}至{o.end.astimezone(zone):%m月%d日%H时}"
         lines = [
@@ -403,10 +432,13 @@ class DirectiveDesk:
             f"每日{o.daily_report_by:%H:%M}前报送落实情况。",
         ]
         subject = f"省级调度令{o.number}（{o.level.term}）"
-        if self.tell(f"directive:{o.province}:{o.ref}", subject, "\n".join(lines)):
-            with self.uow() as uow:
-                uow.directives.mark(o.province, o.ref, told_at=now)
-                uow.commit()
+        told = self.tell(f"directive:{o.province}:{o.ref}", subject, "\n".join(lines))
+        with self.uow() as uow:  # told, or free for the next try
+            if told:
+                uow.directives.mark(o.province, o.ref, told_at=now, telling_at=None)
+            else:
+                uow.directives.mark(o.province, o.ref, telling_at=None)
+            uow.commit()
 
     def tell_pending(self, now: dt.datetime) -> int:
         """Tell the duty officers of every order still binding the city they were not told of

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
@@ -274,21 +274,31 @@ def province_router(site: ProvinceSite) -> APIRouter:
             if isinstance(posted, Response):
                 return posted
             session, form = posted
+            now = clock.now()
             try:
                 by = site.province.person(session.user.display_name)
-                await run_in_threadpool(
+                d = await run_in_threadpool(
                     site.office.act,
                     directive_id,
                     action,
                     by=by,
-                    now=clock.now(),
+                    now=now,
                     reason=form.get("reason", ""),
+                    tell=False,
                 )
             except OrchestratorError as exc:
                 return c.refused(session, f"未能{action.label}", exc)
             site.recent.forget("directives")
+            # the cities' duty officers are told once the page has answered (a slow channel
+            # does not hold the officer who issued); each city's scheduler tells what is missed
+            told = BackgroundTasks()
+            if action is DirectiveAction.ISSUE:
+                told.add_task(site.office.tell, now, d.scope.cities)
             return RedirectResponse(
-                f"/directives/{directive_id}?done={action.value}", status_code=303, headers=HEADERS
+                f"/directives/{directive_id}?done={action.value}",
+                status_code=303,
+                headers=HEADERS,
+                background=told,
             )
 
         handler.__name__ = f"directive_{action.value}"

@@ -90,6 +90,31 @@ def test_the_province_demo_and_the_commands_it_shows_next(monkeypatch: Any, tmp_
     assert code == 2
     assert "不服务" in err
 
+    # once there are accounts, the province's --by signs only with a provincial account's
+    # credential: a city's account of the same name is not the province's 韩省主任
+    monkeypatch.delenv("ORCHESTRATOR_TOKEN", raising=False)
+    lift = ("directive", "lift", "1", "--reason", "过程提前结束", "--by", "韩省主任")
+    code, err = run_err(*lift)
+    assert code == 1
+    assert "“韩省主任”没有控制台账户" in err
+    for args in (("--city", "990100", "user", "add", "fake"), ("user", "add", "han")):
+        result = CliRunner().invoke(
+            cli,
+            [*args, "--name", "韩省主任", "--role", "director", "--password-stdin"],
+            input="zhuren-2026\n",
+        )
+        assert result.exit_code == 0, result.output
+    fake = run("--city", "990100", "user", "token", "fake", "--name", "脚本").splitlines()[0]
+    monkeypatch.setenv("ORCHESTRATOR_TOKEN", fake)
+    code, err = run_err(*lift)
+    assert code == 1
+    assert "API令牌不属于韩省主任" in err
+    assert json.loads(run("directive", "show", "1", "--json"))["status"] == "issued"
+    han = run("user", "token", "han", "--name", "脚本").splitlines()[0]
+    monkeypatch.setenv("ORCHESTRATOR_TOKEN", han)
+    run(*lift)
+    assert json.loads(run("directive", "show", "1", "--json"))["status"] == "lifted"
+
 
 def test_a_city_installation_has_no_provincial_office(monkeypatch: Any, tmp_path: Path) -> None:
     monkeypatch.setenv("ORCHESTRATOR_DATA_DIR", str(tmp_path / "data"))

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from orchestrator.alerts.model import AlertLevel
 from orchestrator.bootstrap import Context
@@ -151,6 +153,64 @@ def test_the_citys_duty_officers_are_told_on_their_channels_once(province: Conte
     assert desk.tell_pending(at(4, 11)) == 1
     assert desk.received()[0].told_at == at(4, 11)
     assert desk.tell_pending(at(4, 12)) == 0  # told once
+
+
+def test_an_issue_that_defers_telling_tells_nobody_until_asked_and_then_each_once(
+    province: Context,
+) -> None:
+    office = province.province_office()
+    assert province.province is not None
+    duty, boss = province.province.person("高省值班"), province.province.person("韩省主任")
+    d = office.draft(
+        title="调度令",
+        cities=["990100", "990200"],
+        level=AlertLevel.ORANGE,
+        start=at(6),
+        end=at(9),
+        reason="省级会商研判",
+        by=duty,
+        now=at(4, 9),
+    )
+    office.act(d.id, DirectiveAction.SUBMIT, by=duty, now=at(4, 9))
+    office.act(d.id, DirectiveAction.APPROVE, by=boss, now=at(4, 9))
+    office.act(d.id, DirectiveAction.ISSUE, by=duty, now=at(4, 10), tell=False)
+    desks = {c: province.city_context(c).directive_desk() for c in ("990100", "990200")}
+    for desk in desks.values():  # every city has its order; no duty officer was told yet
+        [got] = desk.received()
+        assert got.told_at is None
+    office.tell(at(4, 10), ["990100", "990200"])
+    for desk in desks.values():
+        assert desk.received()[0].told_at == at(4, 10)
+    office.tell(at(4, 11), ["990100", "990200"])  # told once: nothing again
+    assert desks["990100"].received()[0].told_at == at(4, 10)
+
+
+def test_of_two_processes_telling_at_once_one_sends(province: Context) -> None:
+    _issued(province, cities=["990100"])
+    city = province.city_context("990100")
+    with city.database().engine.begin() as conn:  # not yet told, as after a failed channel
+        conn.execute(text("UPDATE received_directives SET told_at = NULL"))
+    sent: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def slow(key: str, subject: str, body: str) -> bool:
+        sent.append(key)
+        time.sleep(0.3)
+        return True
+
+    def telling() -> None:
+        desk = city.directive_desk()
+        desk.tell = slow
+        barrier.wait()
+        desk.tell_pending(at(4, 11))
+
+    threads = [threading.Thread(target=telling) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sent == ["directive:990000:1"]
+    assert city.directive_desk().received()[0].told_at == at(4, 11)
 
 
 def test_the_order_is_a_floor_in_its_window(province: Context) -> None:

@@ -10,6 +10,7 @@ province's own accounts, acting as the province's people (config/province.toml) 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,6 +263,15 @@ def test_the_province_drafts_approves_and_issues_an_order_from_its_pages(served)
     for code in (EAST, WEST):
         [got] = context.city_context(code).directive_desk().received()
         assert got.order.measures == ("重点企业驻厂监管", "加大排放大户协商减排力度")
+    # their duty officers are told once the page has answered (a background task)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+        context.city_context(code).directive_desk().received()[0].told_at is None
+        for code in (EAST, WEST)
+    ):
+        time.sleep(0.1)
+    for code in (EAST, WEST):
+        assert context.city_context(code).directive_desk().received()[0].told_at is not None
     document = gao.get("/directives/1/document")
     assert document.status_code == 200
     assert "示省重污调〔2026〕1号" in document.text
