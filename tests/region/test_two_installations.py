@@ -84,16 +84,24 @@ def test_a_city_installation_takes_its_order_from_the_province_installation(tmp_
         stdin="duijie-2026-xl\n",
     )  # fmt: skip
     token = _cli(province, "user", "token", "xiling", "--name", "西岭市平台对接").strip()
+    # the province's officers sign with their own accounts' tokens
+    signed = {}
+    for username, name, role in (("gao", "高省值班", "duty_officer"), ("han", "韩省主任", "director")):
+        _cli(province, "user", "add", username, "--name", name, "--role", role,
+             "--password-stdin", stdin="shengji-2026-pw\n")  # fmt: skip
+        own = _cli(province, "user", "token", username, "--name", "命令行").strip()
+        signed[name] = {**province, "ORCHESTRATOR_TOKEN": own}
+    gao, han = signed["高省值班"], signed["韩省主任"]
     now = ("--now", NOW)
     _cli(
-        province, *now, "directive", "draft", "--title", "关于启动重污染天气橙色预警的调度令",
+        gao, *now, "directive", "draft", "--title", "关于启动重污染天气橙色预警的调度令",
         "--cities", f"990100,{WEST}", "--level", "orange", "--start", "2026-01-06T00:00",
         "--end", "2026-01-09T00:00", "--measure", "重点企业驻厂监管", "--reason", "省级会商研判",
         "--by", "高省值班",
     )  # fmt: skip
-    _cli(province, *now, "directive", "submit", "1", "--by", "高省值班")
-    _cli(province, *now, "directive", "approve", "1", "--by", "韩省主任")
-    _cli(province, *now, "directive", "issue", "1", "--by", "高省值班")
+    _cli(gao, *now, "directive", "submit", "1", "--by", "高省值班")
+    _cli(han, *now, "directive", "approve", "1", "--by", "韩省主任")
+    _cli(gao, *now, "directive", "issue", "1", "--by", "高省值班")
 
     p_port, c_port = free_port(), free_port()
     p_url = f"http://127.0.0.1:{p_port}"

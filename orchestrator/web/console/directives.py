@@ -17,6 +17,7 @@ from orchestrator.web.forms import person
 
 
 def directive_routes(router: APIRouter, c: Console) -> None:
+    """The routes of a city under a provincial platform (one with a directive desk)."""
     site = c.site
     desk = site.directives
 

@@ -204,7 +204,8 @@ def console_router(site: Site) -> APIRouter:
 
     consultation_routes(router, c)
     alert_routes(router, c)
-    directive_routes(router, c)
+    if site.directives is not None:  # a city under a provincial platform
+        directive_routes(router, c)
     document_routes(router, c)
     daily_routes(router, c)
     # before list_routes: /lists/upgrading and /lists/coverage are not /lists/{number}
