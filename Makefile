@@ -85,6 +85,7 @@ bench: install
 	$(BIN)/python bench/web/run.py
 	$(BIN)/python bench/replay/run.py
 	$(BIN)/python bench/province/run.py
+	$(BIN)/python bench/inspection/run.py --postgres "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dorc_bench_inspection"
 	$(BIN)/python bench/report.py
 
 clean:

@@ -200,6 +200,17 @@ def province(r: Result) -> str:
     )  # fmt: skip
 
 
+def inspection(r: Result) -> str:
+    rows = [[x["database"], x["enterprises"], x["readings"], x["floor_scan_s"], x["score_s"],
+             x["x_floor"], x["flagged"], x["drawn"], _met(x["met"])] for x in r["runs"]]  # fmt: skip
+    return _block(
+        r,
+        ["database", "enterprises", "hourly readings", "floor: one scan s", "score the day s",
+         "× floor", "flagged", "drawn", "goal ≤ 10 s"],
+        rows,
+    )  # fmt: skip
+
+
 RENDER: dict[str, Callable[[Result], str]] = {
     "startup": startup,
     "aqi": aqi,
@@ -211,6 +222,7 @@ RENDER: dict[str, Callable[[Result], str]] = {
     "web-workers2": web,
     "network": network,
     "province": province,
+    "inspection": inspection,
 }
 
 _BLOCK = re.compile(r"(<!-- results:([\w-]+) -->\n).*?(<!-- /results:\2 -->)", re.S)

@@ -144,6 +144,14 @@ def main() -> None:
                     f"province: {prov['province']['orders']} orders of {n}",
                 )
                 check(prov["dashboard"]["dashboard"]["errors"] == 0, "province: page errors")
+            pg_args = ["--postgres", pg] if problem is None else []
+            insp = run("inspection", out / "inspection.json", "--enterprises", ENTERPRISES,
+                       *pg_args)  # fmt: skip
+            for r in insp["runs"]:
+                check(
+                    r["readings"] == 24 * int(ENTERPRISES) and r["flagged"] > 0,
+                    f"inspection {r['database']}: {r['readings']} readings, {r['flagged']} flagged",
+                )
             # the README's tables render from results of these shapes
             from bench.report import regenerate
 

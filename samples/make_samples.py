@@ -204,6 +204,57 @@ def loads() -> None:
         w.writerows(rows)
 
 
+def cems() -> None:
+    # Hourly CEMS readings (折算浓度 mg/m³, 标干流量 m³/h) of two outlets of the sample list, 30
+    # December to 7 January: 示例市通鑫水泥's kiln tail NOx falls to about 70 % of its rate from
+    # the orange alert on (6 January 0:00; ordered: limit 20 %), 示例市瑞盛钢铁's sinter head SO2
+    # barely moves (ordered: stop) — the outlet the inspection score should flag.
+    outlets = {
+        ("91999900MA0000002C", "DA001窑尾", "NOx"): (280.0, 420000.0, 0.70),
+        ("91999901MA0000013Y", "DA002烧结机头", "SO2"): (35.0, 900000.0, 0.95),
+    }
+    start = dt.datetime(2025, 12, 30, 0, 0)  # noqa: DTZ001 - naive on purpose: city time in the file
+    alert = dt.datetime(2026, 1, 6, 0, 0)  # noqa: DTZ001
+    rows = []
+    for h in range(9 * 24):
+        t = start + dt.timedelta(hours=h)
+        wave = 1.0 + 0.05 * math.sin(2 * math.pi * (t.hour - 6) / 24)
+        for (uscc, outlet, pollutant), (conc, flow, cut) in outlets.items():
+            factor = cut if t >= alert else 1.0
+            rows.append(
+                {
+                    "uscc": uscc,
+                    "outlet": outlet,
+                    "pollutant": pollutant,
+                    "hour": t.isoformat(timespec="minutes"),
+                    "concentration": f"{conc * wave * factor:.1f}",
+                    "flow": f"{flow:.0f}",
+                }
+            )
+    with (HERE / "cems_hourly.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def gate() -> None:
+    # Gate camera records of two sites whose orange measures ban 国四-and-below heavy trucks:
+    # 示例市鑫祥铸造 lets a 国四 truck in on 6 January (the score should say so), 示例市通鑫水泥
+    # only 国五 and 国六 trucks (nothing to say).
+    rows = [
+        ("91999904MA00000039", "示A12345", "国四", "2026-01-06T08:12:30"),
+        ("91999904MA00000039", "示A12345", "国四", "2026-01-06T10:47:05"),
+        ("91999904MA00000039", "示B20261", "国六", "2026-01-06T09:03:11"),
+        ("91999904MA00000039", "示C30001", "国四", "2026-01-05T16:20:00"),  # before the alert
+        ("91999900MA0000002C", "示D88888", "国五", "2026-01-06T07:40:00"),
+        ("91999900MA0000002C", "示E66666", "国六", "2026-01-06T14:05:42"),
+    ]
+    with (HERE / "gate_passages.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["uscc", "plate", "stage", "time"])
+        w.writerows(rows)
+
+
 # A heating season of daily AQI (1 Oct 2025 – 31 Mar 2026) with four episodes, and the alerts the
 # city actually issued: `orchestrator replay` compares the two.
 EPISODES = {  # first day: daily AQI from then on
@@ -295,5 +346,7 @@ if __name__ == "__main__":
     stations()
     electricity()
     loads()
+    cems()
+    gate()
     season()
     drill()

@@ -8,24 +8,20 @@ meter and hour replaces the earlier one."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import requests
-
-from orchestrator.alerts.readings import in_service_years
 from orchestrator.assessment.ports import AssessmentUnitOfWork
 from orchestrator.delivery.config import Compliance
 from orchestrator.delivery.model import Subject
 from orchestrator.emissions.model import LOAD_UNIT_TEXT, Load, LoadUnit
 from orchestrator.emissions.plans import cap_of, rated_of
 from orchestrator.errors import InputInvalid
+from orchestrator.feeds.tabular import csv_rows, hour_of, json_records, quantity
 from orchestrator.response.model import RevisionKind
 
 _HEADERS = {
@@ -53,78 +49,15 @@ def _reading(
     meter = str(values.get("meter_no") or "").strip()
     if not meter or len(meter) > 64:
         raise InputInvalid(f"{where}{columns['meter_no']}: 电表编号为空或超过64个字符")
-    hour = _hour(str(values.get("hour") or "").strip(), f"{where}{columns['hour']}", zone)
-    return Reading(meter, hour, _quantity(values.get("kwh"), f"{where}{columns['kwh']}", "用电量"))
-
-
-def _quantity(raw: object, where: str, what: str) -> float:
-    """A reading's number: finite and not negative, or an error naming the place."""
-    try:
-        value = float(str(raw).strip())
-    except (TypeError, ValueError):
-        raise InputInvalid(f"{where}: {what}应为数字，实为“{raw}”") from None
-    if not math.isfinite(value) or value < 0:
-        raise InputInvalid(f"{where}: {what}应为非负数，实为“{raw}”")
-    return value
-
-
-def _csv_rows(
-    path: Path, headers: Mapping[str, str], required: tuple[str, ...]
-) -> list[tuple[str, dict[str, str], dict[str, str]]]:
-    """A CSV file's rows as (``file:row:``, values by field, column numbers by field); a
-    missing column or an unreadable file names the file."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputInvalid(f"{path}: 无法读取：{exc}") from exc
-    if not rows:
-        raise InputInvalid(f"{path}: 文件为空")
-    header = [headers.get(h.strip().lower().replace(" ", ""), "") for h in rows[0]]
-    missing = set(required) - set(header)
-    if missing:
-        raise InputInvalid(
-            f"{path}:1: 缺少列：{'、'.join(sorted(missing))}（应有 {', '.join(required)}）"
-        )
-    columns = {name: str(header.index(name) + 1) for name in required}
-    out = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        values = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h}
-        out.append((f"{path}:{n}:", values, columns))
-    return out
-
-
-def _json_records(
-    url: str, timeout: float, headers: Mapping[str, str] | None, what: str
-) -> list[tuple[str, dict[str, Any]]]:
-    """An HTTP JSON source's records (a list, or ``{"readings": [...]}``) as (``url: [i].``,
-    record); an error names the URL and the record."""
-    try:
-        response = requests.get(url, timeout=timeout, headers=dict(headers or {}))
-        response.raise_for_status()
-        data = response.json()
-    except requests.RequestException as exc:
-        raise InputInvalid(f"{url}: 获取{what}失败：{exc}") from exc
-    except ValueError as exc:
-        raise InputInvalid(f"{url}: 返回的不是JSON") from exc
-    records = data.get("readings") if isinstance(data, dict) else data
-    if not isinstance(records, list):
-        raise InputInvalid(f"{url}: 应为读数列表，或含 readings 列表的对象")
-    out = []
-    for i, rec in enumerate(records):
-        if not isinstance(rec, dict):
-            raise InputInvalid(f"{url}: [{i}]: 每条读数应为对象")
-        out.append((f"{url}: [{i}].", rec))
-    return out
+    hour = hour_of(str(values.get("hour") or "").strip(), f"{where}{columns['hour']}", zone)
+    return Reading(meter, hour, quantity(values.get("kwh"), f"{where}{columns['kwh']}", "用电量"))
 
 
 def read_csv(path: Path, zone: ZoneInfo) -> list[Reading]:
     """Readings of a CSV file; an error names ``file:row:column``."""
     return [
         _reading(values, where, columns, zone)
-        for where, values, columns in _csv_rows(path, _HEADERS, ("meter_no", "hour", "kwh"))
+        for where, values, columns in csv_rows(path, _HEADERS, ("meter_no", "hour", "kwh"))
     ]
 
 
@@ -132,10 +65,10 @@ def fetch_json(
     url: str, zone: ZoneInfo, *, timeout: float = 30, headers: Mapping[str, str] | None = None
 ) -> list[Reading]:
     """Readings from an HTTP JSON source; an error names the URL and the record."""
-    names = {"meter_no": "meter_no", "hour": "hour", "kwh": "kwh"}
+    fields = ("meter_no", "hour", "kwh")
     return [
         _reading(rec, where, names, zone)
-        for where, rec in _json_records(url, timeout, headers, "用电数据")
+        for where, rec, names in json_records(url, timeout, headers, "用电数据", fields)
     ]
 
 
@@ -166,19 +99,6 @@ class LoadReading:
     unit: str  # a LoadUnit value: %, MW, t/h
 
 
-def _hour(raw: str, where: str, zone: ZoneInfo) -> dt.datetime:
-    try:
-        hour = in_service_years(dt.datetime.fromisoformat(raw), where)
-    except ValueError:
-        raise InputInvalid(
-            f"{where}: 时间应为ISO 8601（如2026-01-05T08:00），实为“{raw}”"
-        ) from None
-    hour = hour.replace(tzinfo=zone) if hour.tzinfo is None else hour
-    if hour.minute or hour.second or hour.microsecond:
-        raise InputInvalid(f"{where}: 时间应为整点，实为“{raw}”")
-    return hour.astimezone(dt.UTC)
-
-
 def _load_reading(
     values: Mapping[str, Any], where: str, columns: Mapping[str, str], zone: ZoneInfo
 ) -> LoadReading:
@@ -188,8 +108,8 @@ def _load_reading(
     line = str(values.get("line") or "").strip()
     if not line or len(line) > 200:
         raise InputInvalid(f"{where}{columns['line']}: 生产线为空或超过200个字符")
-    hour = _hour(str(values.get("hour") or "").strip(), f"{where}{columns['hour']}", zone)
-    value = _quantity(values.get("load"), f"{where}{columns['load']}", "负荷")
+    hour = hour_of(str(values.get("hour") or "").strip(), f"{where}{columns['hour']}", zone)
+    value = quantity(values.get("load"), f"{where}{columns['load']}", "负荷")
     unit_text = str(values.get("unit") or "").strip()
     unit = LOAD_UNIT_TEXT.get(unit_text.lower())
     if unit is None:
@@ -202,7 +122,7 @@ def read_load_csv(path: Path, zone: ZoneInfo) -> list[LoadReading]:
     生产线, 时间, 负荷, 单位 also taken); an error names ``file:row:column``."""
     return [
         _load_reading(values, where, columns, zone)
-        for where, values, columns in _csv_rows(path, _LOAD_HEADERS, _LOAD_FIELDS)
+        for where, values, columns in csv_rows(path, _LOAD_HEADERS, _LOAD_FIELDS)
     ]
 
 
@@ -210,10 +130,9 @@ def fetch_load_json(
     url: str, zone: ZoneInfo, *, timeout: float = 30, headers: Mapping[str, str] | None = None
 ) -> list[LoadReading]:
     """Hourly loads from an HTTP JSON source (the same fields as the CSV)."""
-    names = {f: f for f in _LOAD_FIELDS}
     return [
         _load_reading(rec, where, names, zone)
-        for where, rec in _json_records(url, timeout, headers, "负荷数据")
+        for where, rec, names in json_records(url, timeout, headers, "负荷数据", _LOAD_FIELDS)
     ]
 
 
@@ -274,6 +193,15 @@ def in_cap_unit(value: float, unit: str, cap: Load, rated: Load | None) -> float
     if unit == LoadUnit.PERCENT.value and cap.unit is rated.unit:
         return value * rated.value / 100
     return None
+
+
+def suspect_words(line: LineEvidence) -> str:
+    """What a suspect line's evidence showed, in words (the inspection score's reason)."""
+    if line.kind == "load_cap":
+        most = f"，最高{line.load_max:g}" if line.load_max is not None else ""
+        return f"{line.hours}小时中{line.hours_over}小时负荷超过上限{most}（{line.rule}）"
+    ratio = f"为预警前基线的{line.ratio:.0%}" if line.ratio is not None else "未见下降"
+    return f"用电{ratio}（{line.rule or line.measure}）"
 
 
 def _cap_rule(cap: Load, rated: Load | None) -> str:

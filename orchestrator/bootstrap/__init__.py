@@ -9,6 +9,7 @@ objects here."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -27,7 +28,7 @@ from orchestrator.accounts.service import Accounts
 from orchestrator.alerts.model import Ruleset, select_ruleset
 from orchestrator.aqi.model import AqiStandard
 from orchestrator.assessment.config import AssessmentConfig
-from orchestrator.assessment.electricity import Meters
+from orchestrator.assessment.electricity import Meters, suspect_words
 from orchestrator.assessment.service import Assessor, ObservationSource
 from orchestrator.audit.service import AuditTrail
 from orchestrator.bootstrap.config_files import (
@@ -41,6 +42,7 @@ from orchestrator.bootstrap.config_files import (
     load_delivery,
     load_documents,
     load_grading,
+    load_inspection,
     load_list_calendar,
     load_map,
     load_measure_book,
@@ -77,6 +79,7 @@ from orchestrator.emissions.upgrading import GradingConfig
 from orchestrator.errors import ConfigInvalid, InputInvalid
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
+from orchestrator.inspection.service import Inspections
 from orchestrator.negotiation.service import Negotiations
 from orchestrator.network.model import Matrix
 from orchestrator.notices import parallel
@@ -286,13 +289,17 @@ class Context:
             self.city.counties,
         )
 
-    def links(self) -> LinkSigner:
-        """The signer of the enterprises' acknowledge links (each city of a provincial
-        installation its own key: one city's link never opens another's page)."""
+    def link_key(self) -> bytes:
+        """The city's secret key: its acknowledge links' (each city of a provincial
+        installation its own: one city's link never opens another's page)."""
         key = load_or_create_key(self.settings.link_secret, self.settings.data_dir / "link.key")
         if self.tenant is not None and self.settings.link_secret:
             key = hmac.new(key, f"city:{self.tenant}".encode(), hashlib.sha256).hexdigest().encode()
-        return LinkSigner(key, self.delivery.link_valid_days)
+        return key
+
+    def links(self) -> LinkSigner:
+        """The signer of the enterprises' acknowledge links."""
+        return LinkSigner(self.link_key(), self.delivery.link_valid_days)
 
     # --- the database --------------------------------------------------------------------------
 
@@ -466,6 +473,28 @@ class Context:
     def meters(self) -> Meters:
         """Meter readings in, electricity evidence of compliance out."""
         return Meters(self.uow(), config=self.delivery.compliance)
+
+    def inspections(self) -> Inspections:
+        """The inspection evidence and each alert day's queue (config/inspection.toml); its
+        random draw is keyed by a secret derived from the city's key."""
+        meters = self.meters()
+
+        def suspect(alert_id: int, now: dt.datetime) -> dict[str, list[tuple[str, str]]]:
+            out: dict[str, list[tuple[str, str]]] = {}
+            for line in meters.check(alert_id, now=now):
+                if line.verdict == "suspect":
+                    out.setdefault(line.uscc, []).append((line.line, suspect_words(line)))
+            return out
+
+        return Inspections(
+            self.uow(),
+            config=load_inspection(self.settings.config_dir),
+            region=self.city.region_code,
+            zone=self.settings.zone,
+            receipt_hours=self.office.receipt_hours,
+            secret=hmac.new(self.link_key(), b"inspection-draw", hashlib.sha256).digest(),
+            electricity=suspect,
+        )
 
     def assessor(self, monitoring: ObservationSource | None = None) -> Assessor:
         """The effect assessment; observations not given come from ``monitoring``, by default

@@ -26,6 +26,7 @@ from orchestrator.emissions.upgrading import GradingConfig
 from orchestrator.errors import ConfigInvalid
 from orchestrator.geography.config import MapConfig
 from orchestrator.geography.outlines import Outlines
+from orchestrator.inspection.config import InspectionConfig
 from orchestrator.network.config import matrix_from_mapping
 from orchestrator.network.model import Matrix
 from orchestrator.notices.model import DocumentStyle
@@ -350,3 +351,14 @@ def load_consultation(config_dir: Folder) -> ConsultationConfig:
         return ConsultationConfig.from_mapping(_read(path), source=str(path))
     except (ValueError, TypeError) as exc:
         raise ConfigInvalid(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from exc
+
+
+def load_inspection(config_dir: Folder) -> InspectionConfig:
+    """``config/inspection.toml``: the inspection score's rules and weights and the queue's draw."""
+    path = config_dir / "inspection.toml"
+    if not path.exists():
+        raise ConfigInvalid(f"{path}: 缺少检查清单配置（评分规则和分值）")
+    try:
+        return InspectionConfig.from_mapping(_read(path), source=str(path))
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from exc

@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "daily": ("daily", "应急管控工作日报：预警期间每日报送和落实情况汇总。"),
     "deliver": ("delivery", "投递已发布的通知，失败时重试。"),
     "directive": ("directives", "省级调度令：起草、审批、下达、解除，各市接收、上报和督办。"),
+    "inspection": ("inspection", "帮扶和执法检查：在线监测和门禁数据，每日检查清单。"),
     "demo": ("demo", "用示例数据完整运行主要流程。"),
     "drill": ("drill", "在模拟时钟上开展应急演练。"),
     "federation": ("federation", "平台间对接：签名密钥及省级平台连接状态。"),

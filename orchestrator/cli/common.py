@@ -11,8 +11,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -84,6 +86,7 @@ def province_person(context: Context, name: str) -> Actor:
 
 
 Signer = TypeVar("Signer", Person, "Actor")
+T = TypeVar("T")
 
 
 def credentialed(context: Context, found: Signer, *, region: str | None = None) -> Signer:
@@ -218,3 +221,16 @@ class Progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+def readings_from(
+    src: Path | None,
+    url: str | None,
+    zone: ZoneInfo,
+    read: Callable[[Path, ZoneInfo], list[T]],
+    fetch: Callable[..., list[T]],
+) -> list[T]:
+    """Readings from the CSV file or the HTTP JSON source given (one of the two)."""
+    if (src is None) == (url is None):
+        raise InputInvalid("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
+    return read(src, zone) if src is not None else fetch(str(url), zone)

@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from zoneinfo import ZoneInfo
 
 import click
 
-from orchestrator.cli.common import context_of, heartbeat, operator
+from orchestrator.cli.common import context_of, heartbeat, operator, readings_from
 from orchestrator.clock import FixedClock
 from orchestrator.delivery.model import Firm, Subject
 from orchestrator.errors import InputInvalid, Unavailable
@@ -247,23 +245,10 @@ def power_import_command(ctx: click.Context, src: Path | None, url: str | None) 
     from orchestrator.assessment.electricity import fetch_json, read_csv
 
     context = context_of(ctx)
-    readings = _readings(src, url, context.settings.zone, read_csv, fetch_json)
+    readings = readings_from(src, url, context.settings.zone, read_csv, fetch_json)
     count = context.meters().store(readings)
     meters = len({r.meter_no for r in readings})
     click.echo(f"已导入用电数据{count}条（电表{meters}块）")
-
-
-def _readings(
-    src: Path | None,
-    url: str | None,
-    zone: ZoneInfo,
-    read: Callable[[Path, ZoneInfo], list[T]],
-    fetch: Callable[..., list[T]],
-) -> list[T]:
-    """Readings from the CSV file or the HTTP JSON source given (one of the two)."""
-    if (src is None) == (url is None):
-        raise InputInvalid("请给出一个CSV文件，或用 --url 给出数据地址（二者选一）")
-    return read(src, zone) if src is not None else fetch(str(url), zone)
 
 
 @click.group("load")
@@ -291,7 +276,7 @@ def load_import_command(ctx: click.Context, src: Path | None, url: str | None) -
     from orchestrator.assessment.electricity import fetch_load_json, read_load_csv
 
     context = context_of(ctx)
-    readings = _readings(src, url, context.settings.zone, read_load_csv, fetch_load_json)
+    readings = readings_from(src, url, context.settings.zone, read_load_csv, fetch_load_json)
     count = context.meters().store_loads(readings)
     lines = len({(r.uscc, r.line) for r in readings})
     click.echo(f"已导入负荷数据{count}条（生产线{lines}条）")

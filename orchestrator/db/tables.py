@@ -636,6 +636,29 @@ electricity_readings = Table(
     Column("hour", UtcDateTime(), primary_key=True),  # the hour that starts then
     Column("kwh", Float, nullable=False),
 )
+cems_readings = Table(
+    # Hourly CEMS readings per outlet and pollutant (在线监测: 折算浓度 mg/m³, 标干流量 m³/h),
+    # the evidence an outlet's emission rate fell as its enterprise's measures order.
+    "cems_readings",
+    metadata,
+    Column("uscc", String(18), primary_key=True),
+    Column("outlet", String(100), primary_key=True),
+    Column("pollutant", String(8), primary_key=True),
+    Column("hour", UtcDateTime(), primary_key=True),  # the hour that starts then
+    Column("concentration", Float, nullable=False),
+    Column("flow", Float, nullable=False),
+    Index("ix_cems_readings_hour", "hour"),
+)
+gate_passages = Table(
+    # Heavy trucks at a site's gate camera (门禁), with their emission stage (排放阶段).
+    "gate_passages",
+    metadata,
+    Column("uscc", String(18), primary_key=True),
+    Column("plate", String(20), primary_key=True),
+    Column("passed_at", UtcDateTime(), primary_key=True),
+    Column("stage", String(20), nullable=False),
+    Index("ix_gate_passages_at", "passed_at"),
+)
 load_readings = Table(
     # Hourly load per production line (运行负荷: MW, t/h steam or % of the rated load), the
     # evidence of load caps.

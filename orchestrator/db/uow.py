@@ -22,6 +22,7 @@ from orchestrator.db.daily import DailyStore
 from orchestrator.db.directives import DirectiveStore
 from orchestrator.db.federation import FederationStore
 from orchestrator.db.grades import GradeStore
+from orchestrator.db.inspection import EvidenceStore
 from orchestrator.db.lists import ListStore
 from orchestrator.db.meters import MeterStore
 from orchestrator.db.negotiations import NegotiationStore
@@ -174,6 +175,10 @@ class UnitOfWork:
     @property
     def negotiations(self) -> NegotiationStore:
         return NegotiationStore(self.conn)
+
+    @property
+    def evidence(self) -> EvidenceStore:
+        return EvidenceStore(self.conn)
 
 
 class Database:

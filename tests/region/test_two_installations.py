@@ -86,7 +86,10 @@ def test_a_city_installation_takes_its_order_from_the_province_installation(tmp_
     token = _cli(province, "user", "token", "xiling", "--name", "西岭市平台对接").strip()
     # the province's officers sign with their own accounts' tokens
     signed = {}
-    for username, name, role in (("gao", "高省值班", "duty_officer"), ("han", "韩省主任", "director")):
+    for username, name, role in (
+        ("gao", "高省值班", "duty_officer"),
+        ("han", "韩省主任", "director"),
+    ):
         _cli(province, "user", "add", username, "--name", name, "--role", role,
              "--password-stdin", stdin="shengji-2026-pw\n")  # fmt: skip
         own = _cli(province, "user", "token", username, "--name", "命令行").strip()
