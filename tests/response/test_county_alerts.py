@@ -34,6 +34,18 @@ from tests.support.base import at
 NORTH, SOUTH, RIVER = "北山县", "南川县", "河口县"
 
 
+def new(level: AlertLevel, start, end, counties: tuple[str, ...] = (), reason: str = "会商研判"):
+    """A new alert's draft over ``counties`` (none: the whole city)."""
+    return Draft(
+        kind=RevisionKind.ISSUE,
+        level=level,
+        start=start,
+        end=end,
+        reason=reason,
+        counties=counties,
+    )
+
+
 def county_alert(
     office: CommandOffice,
     level: AlertLevel,
@@ -42,14 +54,7 @@ def county_alert(
     counties: tuple[str, ...],
 ) -> int:
     view = office.draft(
-        Draft(
-            kind=RevisionKind.ISSUE,
-            level=level,
-            start=start,
-            end=end,
-            reason="会商研判",
-            counties=counties,
-        ),
+        new(level, start, end, counties),
         by=DUTY,
         now=NOW,
         submit=True,
@@ -69,14 +74,7 @@ def test_alerts_of_disjoint_counties_run_side_by_side_and_a_shared_county_is_ref
     for area in ((RIVER,), ()):  # a county already held, or the whole city
         with pytest.raises(AlertsOverlap) as refused:
             office.draft(
-                Draft(
-                    kind=RevisionKind.ISSUE,
-                    level=AlertLevel.RED,
-                    start=at(7),
-                    end=at(8),
-                    reason="",
-                    counties=area,
-                ),
+                new(AlertLevel.RED, at(7), at(8), area, reason=""),
                 by=DUTY,
                 now=NOW,
             )
@@ -87,7 +85,7 @@ def test_alerts_of_disjoint_counties_run_side_by_side_and_a_shared_county_is_ref
     # a third county is free; after the window the whole city is too
     third = county_alert(office, AlertLevel.YELLOW, at(6), at(9), ("城东区",))
     whole = office.draft(
-        Draft(kind=RevisionKind.ISSUE, level=AlertLevel.RED, start=at(9), end=at(10), reason=""),
+        new(AlertLevel.RED, at(9), at(10), reason=""),
         by=DUTY,
         now=NOW,
     )
@@ -128,14 +126,7 @@ def test_a_county_alert_plans_checks_and_notifies_its_counties_alone(engine):
     mine = {e.uscc for e in listed.enterprises if e.county in (NORTH, SOUTH)}
     assert 0 < len(mine) < len(listed.enterprises)
     view = office.draft(
-        Draft(
-            kind=RevisionKind.ISSUE,
-            level=AlertLevel.ORANGE,
-            start=at(6),
-            end=at(9),
-            reason="会商研判",
-            counties=(NORTH, SOUTH),
-        ),
+        new(AlertLevel.ORANGE, at(6), at(9), (NORTH, SOUTH)),
         by=DUTY,
         now=NOW,
         submit=True,
@@ -179,14 +170,7 @@ def test_a_county_without_an_inventory_cannot_be_approved_and_nothing_moves(engi
     bare = dataclasses.replace(CITY, county_inventory={})
     office = office_of(engine, bare)
     view = office.draft(
-        Draft(
-            kind=RevisionKind.ISSUE,
-            level=AlertLevel.YELLOW,
-            start=at(6),
-            end=at(9),
-            reason="会商研判",
-            counties=(NORTH,),
-        ),
+        new(AlertLevel.YELLOW, at(6), at(9), (NORTH,)),
         by=DUTY,
         now=NOW,
         submit=True,
@@ -218,14 +202,7 @@ def test_a_hint_binding_some_counties_sets_its_floor_there_only(engine):
     office.withdraw(recorded.draft.alert_id, by=DUTY, now=NOW, reason="改由人工起草")
     with pytest.raises(IllegalTransition) as refused:
         office.draft(
-            Draft(
-                kind=RevisionKind.ISSUE,
-                level=AlertLevel.YELLOW,
-                start=at(7),
-                end=at(8),
-                reason="会商研判",
-                counties=(NORTH, SOUTH),
-            ),
+            new(AlertLevel.YELLOW, at(7), at(8), (NORTH, SOUTH)),
             by=DUTY,
             now=NOW,
         )
@@ -269,14 +246,7 @@ def test_two_officers_issuing_alerts_of_a_shared_county_at_once_exactly_one_wins
     ids = []
     for area in areas:  # all drafted before any is approved (approved ones hold their area)
         view = office.draft(
-            Draft(
-                kind=RevisionKind.ISSUE,
-                level=AlertLevel.ORANGE,
-                start=at(6),
-                end=at(9),
-                reason="会商研判",
-                counties=area,
-            ),
+            new(AlertLevel.ORANGE, at(6), at(9), area),
             by=DUTY,
             now=NOW,
             submit=True,
@@ -346,14 +316,7 @@ def test_random_county_alerts_never_hold_a_county_twice(engine, steps):
         try:
             if action == "new":
                 office.draft(
-                    Draft(
-                        kind=RevisionKind.ISSUE,
-                        level=AlertLevel.YELLOW,
-                        start=start,
-                        end=end,
-                        reason="",
-                        counties=area,
-                    ),
+                    new(AlertLevel.YELLOW, start, end, area, reason=""),
                     by=DUTY,
                     now=NOW,
                     submit=True,
